@@ -1,0 +1,154 @@
+#pragma once
+/// The effective configuration: a typed struct built from layered TOML profiles.
+/// Only this area uses toml++; the rest of bridge sees these types.
+
+#include "common/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bridge::config {
+
+using Duration = std::chrono::milliseconds;
+
+struct HeaderOps {
+  std::vector<std::pair<std::string, std::string>> set;  // in config order
+  std::vector<std::string> remove;
+};
+
+struct BridgeSection {
+  std::string admin = "127.0.0.1:9901";  // host:port, "unix:/path" or "off"
+  std::string admin_token;
+  bool admin_probes_only = false;
+  std::string log_level = "info";         // trace|debug|info|warn|error|off
+  std::string access_log = "stdout";      // stdout|stderr|off|path
+  std::string access_log_format = "json"; // json|text
+  int workers = 0;                        // 0 = one per core
+};
+
+struct LimitsSection {
+  uint64_t max_header_bytes = 64 * 1024;
+  uint64_t max_body_bytes = 0;  // 0 = unlimited
+  Duration header_timeout = std::chrono::seconds(10);
+  Duration idle_timeout = std::chrono::seconds(60);
+  Duration connect_timeout = std::chrono::seconds(5);
+  Duration drain_timeout = std::chrono::seconds(10);
+};
+
+struct TraceSection {
+  std::string request_id_header = "X-Request-ID";
+  bool trust_incoming_request_id = true;
+  std::vector<std::string> propagation = {"w3c"};  // w3c, b3
+  std::vector<std::string> redact_headers = {"authorization", "cookie", "set-cookie"};
+  uint64_t store_size = 10000;
+  std::string otlp_endpoint;  // empty = off
+};
+
+struct CertPair {
+  std::string cert;
+  std::string key;
+};
+
+struct ListenerTls {
+  std::vector<CertPair> certs;  // `cert`/`key` plus `certs = [{cert, key}, ...]`, chosen by SNI
+  std::string automatic;        // "" | "local-ca" | "acme"  (TOML key: auto)
+  std::string min_version = "1.2";
+};
+
+struct Listener {
+  std::string name;
+  std::string bind;                 // "127.0.0.1:8080", "[::1]:8080", "unix:/path"
+  std::vector<std::string> hosts;   // names served, used by tls.auto
+  std::optional<ListenerTls> tls;
+};
+
+struct HealthCheck {
+  std::string path = "/";
+  Duration interval = std::chrono::seconds(5);
+  Duration timeout = std::chrono::seconds(1);
+  int healthy = 2;    // consecutive successes to mark up
+  int unhealthy = 3;  // consecutive failures to mark down
+};
+
+struct UpstreamTls {
+  bool verify = true;
+  std::string ca;   // PEM bundle path; empty = system store
+  std::string sni;  // empty = target host (or host_rewrite)
+};
+
+struct Upstream {
+  std::string name;
+  std::vector<std::string> targets;  // http://, https://, compose://, k8s://, builtin://echo
+  std::string balance = "round_robin";  // round_robin | least_conn | first
+  std::optional<HealthCheck> health;
+  UpstreamTls tls;
+  int max_idle = 32;  // idle keep-alive connections kept per target
+  Duration down_for = std::chrono::seconds(10);  // passive health backoff
+};
+
+struct Route {
+  std::string name;
+  std::vector<std::string> listeners;  // empty = all listeners
+  std::string rule;
+  int64_t priority = 0;                // 0 = length of the rule
+  std::string upstream;                // an upstream name, or an inline target URL
+  std::string strip_prefix;
+  std::string host_rewrite;
+  HeaderOps request_headers;
+  HeaderOps response_headers;
+  Duration timeout = std::chrono::seconds(30);
+  std::optional<uint64_t> max_body_bytes;  // overrides limits.max_body_bytes
+};
+
+/// One effective leaf value with where it came from; for `config show --origin` and `diff`.
+struct Leaf {
+  std::string path;   // "routes.orders-api.rule", "bridge.workers", "trace.propagation"
+  std::string value;  // rendered as TOML (strings quoted)
+  Origin origin;
+};
+
+struct Config {
+  int version = 1;
+  std::string profile;
+  std::vector<std::string> files;  // every file loaded, in layering order
+  std::string hash;                // SHA-256 hex of the loaded files' contents and overrides
+  BridgeSection bridge;
+  LimitsSection limits;
+  TraceSection trace;
+  std::vector<Listener> listeners;
+  std::vector<Upstream> upstreams;
+  std::vector<Route> routes;
+  std::vector<Leaf> leaves;  // every effective leaf in document order
+
+  /// Where the value at `path` came from (see Leaf::path); an empty Origin when unknown.
+  const Origin& origin(std::string_view path) const;
+  const Upstream* find_upstream(std::string_view name) const;
+};
+
+/// How to find and layer the configuration.
+struct LoadOptions {
+  std::string profile = "dev";
+  std::string config_dir;                 // --config-dir; empty = search
+  std::vector<std::string> overrides;     // --set path=value, in order
+  bool use_environment = true;            // BRIDGE_CONFIG_DIR, ${VAR} interpolation
+};
+
+/// Finds the config dir (--config-dir, $BRIDGE_CONFIG_DIR, ./.bridge, ./profiles, embedded),
+/// layers base -> extends chain -> profile -> profile.local -> --set, validates, and returns
+/// the typed config or the first error with file:line:col. Thread-safe; does no I/O but reads.
+Result<Config> load(const LoadOptions& options);
+
+/// The dir that `load` would use, or "" for the embedded default.
+std::string find_config_dir(const LoadOptions& options);
+
+/// Parses "250ms", "30s", "2m", "1h", "1.5s". Used by CLI flags as well.
+Result<Duration> parse_duration(std::string_view text);
+/// Parses "64KiB", "10MB", "1GiB", "512".
+Result<uint64_t> parse_size(std::string_view text);
+
+}  // namespace bridge::config

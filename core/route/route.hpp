@@ -1,0 +1,99 @@
+#pragma once
+/// Traefik v3 rule language: parse, match, explain; and the priority-ordered route table.
+/// Pure code: no Asio, no config types. Thread-safe for concurrent matching once built.
+
+#include "common/error.hpp"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bridge::route {
+
+/// An IPv4 or IPv6 address in network byte order (v4 uses the first 4 bytes).
+struct IpAddress {
+  bool v6 = false;
+  std::array<uint8_t, 16> bytes{};
+  static std::optional<IpAddress> parse(std::string_view text);  // "127.0.0.1", "::1", "[::1]"
+};
+
+struct HeaderField {
+  std::string_view name;   // as sent; compared case-insensitively
+  std::string_view value;
+};
+
+/// What the matcher looks at. Views into the request; nothing is copied.
+struct RequestView {
+  std::string_view method;        // as sent
+  std::string_view host;          // Host header (or URL authority) as sent, may include :port
+  std::string_view path;          // percent-decoded path
+  std::string_view raw_query;     // after '?', not decoded
+  std::span<const HeaderField> headers;
+  std::optional<IpAddress> client_ip;
+};
+
+/// A parsed, compiled rule. Regexes are compiled once here.
+class Rule {
+ public:
+  /// Parses `text`. Errors carry `where.column` = 1-based column in `text`.
+  static Result<Rule> parse(std::string_view text);
+  bool matches(const RequestView& request) const;  // no allocation
+  const std::string& text() const;
+  struct Node;
+
+ private:
+  std::shared_ptr<const Node> root_;
+  std::string text_;
+};
+
+/// Why a rule matched or did not: the deciding sub-expression and the value it saw.
+struct Explanation {
+  bool matched = false;
+  std::string expression;  // e.g. "Host(`api.localhost`)"
+  std::string observed;    // e.g. "host was \"localhost\""
+  std::string note;        // e.g. PathPrefix matching "/apix" for "/api" (not a segment boundary)
+};
+Explanation explain(const Rule& rule, const RequestView& request);
+
+struct RouteSpec {
+  std::string name;
+  std::string rule;
+  int64_t priority = 0;                 // 0 = rule length
+  std::vector<std::string> listeners;   // empty = all
+};
+
+struct CompiledRoute {
+  std::string name;
+  Rule rule;
+  int64_t priority = 0;  // effective
+  std::vector<std::string> listeners;
+  size_t index = 0;      // position in the config
+  bool serves(std::string_view listener) const;
+};
+
+struct RouteDecision {
+  const CompiledRoute* route = nullptr;
+  Explanation explanation;
+};
+
+/// Routes in priority order (higher first; ties keep config order).
+class Table {
+ public:
+  /// Compiles every rule; the first error names the route (message) and the rule column.
+  static Result<Table> build(std::vector<RouteSpec> specs);
+  /// The winning route for a request on `listener`, or nullptr. No allocation.
+  const CompiledRoute* match(const RequestView& request, std::string_view listener) const;
+  /// Every route in priority order with why it matched or not.
+  std::vector<RouteDecision> explain_all(const RequestView& request, std::string_view listener) const;
+  const std::vector<CompiledRoute>& routes() const { return routes_; }
+
+ private:
+  std::vector<CompiledRoute> routes_;
+};
+
+}  // namespace bridge::route
