@@ -1,0 +1,29 @@
+#include "commands.hpp"
+#include "print.hpp"
+
+namespace bridge::cli {
+
+config::LoadOptions GlobalOptions::load_options() const {
+  config::LoadOptions options;
+  options.profile = profile;
+  options.config_dir = config_dir;
+  options.overrides = sets;
+  return options;
+}
+
+std::optional<config::Config> load_config_or_print(const GlobalOptions& options) {
+  auto loaded = config::load(options.load_options());
+  if (!loaded) {
+    print_error(loaded.error());
+    return std::nullopt;
+  }
+  return std::move(*loaded);
+}
+
+int not_available(const std::string& what) {
+  print_error(Error{ErrorCode::NotAvailable, "\"" + what + "\" is not available in this build",
+                    "see README.md for the commands this version ships", {}, {}, 1});
+  return exit_not_available;
+}
+
+}  // namespace bridge::cli

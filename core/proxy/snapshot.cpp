@@ -1,0 +1,180 @@
+#include "proxy/snapshot.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace bridge::proxy {
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// A rule error carries a column inside the rule text; move it into the config file. This is
+// exact for single-line basic or literal strings, the way rules are written in practice.
+Error locate_rule_error(Error error, const config::Config& config, const config::Route& route) {
+  const Origin& origin = config.origin("routes." + route.name + ".rule");
+  error.message = "route \"" + route.name + "\": " + error.message;
+  if (!origin.has_position()) {
+    error.where = origin;
+    return error;
+  }
+  int rule_column = error.where.column;
+  error.where = origin;
+  error.where.column = origin.column + 1 + std::max(rule_column - 1, 0);
+  std::string text = origin.source.rfind("<embedded>", 0) == 0 ? "" : read_file(origin.source);
+  error.source_line = line_of(text, origin.line);
+  return error;
+}
+
+Result<uint16_t> parse_port(std::string_view text, const std::string& url) {
+  unsigned value = 0;
+  if (text.empty() || text.size() > 5) return Error::config("invalid port in \"" + url + "\"");
+  for (char c : text) {
+    if (c < '0' || c > '9') return Error::config("invalid port in \"" + url + "\"");
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (value == 0 || value > 65535) return Error::config("port out of range in \"" + url + "\"");
+  return static_cast<uint16_t>(value);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Target>> parse_target(const std::string& url) {
+  auto target = std::make_unique<Target>();
+  target->url = url;
+  std::string_view rest = url;
+  auto take = [&](std::string_view prefix) {
+    if (rest.substr(0, prefix.size()) != prefix) return false;
+    rest.remove_prefix(prefix.size());
+    return true;
+  };
+  if (take("builtin://")) {
+    if (rest != "echo") return Error::config("unknown builtin target \"" + url + "\"", {},
+                                             "the only builtin is builtin://echo");
+    target->scheme = Scheme::Echo;
+    target->key = url;
+    return target;
+  }
+  if (take("compose://")) target->scheme = Scheme::Compose;
+  else if (take("k8s://")) target->scheme = Scheme::K8s;
+  else if (take("https://")) target->scheme = Scheme::Https;
+  else if (take("http://")) target->scheme = Scheme::Http;
+  else return Error::config("unsupported target \"" + url + "\"", {},
+                            "use http://, https://, compose://, k8s:// or builtin://echo");
+  if (target->scheme == Scheme::Compose || target->scheme == Scheme::K8s) {
+    target->key = url;
+    return target;
+  }
+  auto slash = rest.find('/');
+  if (slash != std::string_view::npos) {
+    if (rest.substr(slash) != "/") {
+      return Error::config("target \"" + url + "\" has a path; targets are scheme://host:port",
+                           {}, "use strip_prefix or a route rule for paths");
+    }
+    rest = rest.substr(0, slash);
+  }
+  std::string_view port_text;
+  if (!rest.empty() && rest.front() == '[') {
+    auto close = rest.find(']');
+    if (close == std::string_view::npos) return Error::config("unclosed [ in \"" + url + "\"");
+    target->host = std::string(rest.substr(1, close - 1));
+    std::string_view after = rest.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return Error::config("invalid target \"" + url + "\"");
+      port_text = after.substr(1);
+    }
+  } else {
+    auto colon = rest.rfind(':');
+    target->host = std::string(rest.substr(0, colon));
+    if (colon != std::string_view::npos) port_text = rest.substr(colon + 1);
+  }
+  if (target->host.empty()) return Error::config("target \"" + url + "\" has no host");
+  if (port_text.empty()) {
+    target->port = target->scheme == Scheme::Https ? 443 : 80;
+  } else {
+    auto port = parse_port(port_text, url);
+    if (!port) return port.error();
+    target->port = *port;
+  }
+  target->key = (target->scheme == Scheme::Https ? "https://" : "http://") + target->host + ":" +
+                std::to_string(target->port);
+  return target;
+}
+
+Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config) {
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->config = std::move(config);
+  const config::Config& cfg = snapshot->config;
+
+  auto add_upstream = [&](const config::Upstream& up) -> Result<const UpstreamSet*> {
+    auto set = std::make_unique<UpstreamSet>();
+    set->name = up.name;
+    set->config = up;
+    for (const auto& url : up.targets) {
+      auto target = parse_target(url);
+      if (!target) {
+        Error e = target.error();
+        e.where = cfg.origin("upstreams." + up.name + ".targets");
+        return e;
+      }
+      if ((*target)->scheme == Scheme::Https) {
+        (*target)->key += up.tls.verify ? "|verify" : "|noverify";
+        (*target)->key += "|ca=" + up.tls.ca + "|sni=" + up.tls.sni;
+      }
+      set->targets.push_back(std::move(*target));
+    }
+    snapshot->upstreams.push_back(std::move(set));
+    return snapshot->upstreams.back().get();
+  };
+
+  std::vector<route::RouteSpec> specs;
+  for (const auto& up : cfg.upstreams) {
+    auto added = add_upstream(up);
+    if (!added) return added.error();
+  }
+  snapshot->routes.resize(cfg.routes.size());
+  for (size_t i = 0; i < cfg.routes.size(); ++i) {
+    const config::Route& r = cfg.routes[i];
+    specs.push_back({r.name, r.rule, r.priority, r.listeners});
+    const UpstreamSet* upstream = nullptr;
+    for (const auto& set : snapshot->upstreams) {
+      if (set->name == r.upstream) upstream = set.get();
+    }
+    if (upstream == nullptr) {  // an inline target URL
+      config::Upstream inline_upstream;
+      inline_upstream.name = r.upstream;
+      inline_upstream.targets = {r.upstream};
+      auto added = add_upstream(inline_upstream);
+      if (!added) {
+        Error e = added.error();
+        e.where = cfg.origin("routes." + r.name + ".upstream");
+        return e;
+      }
+      upstream = *added;
+    }
+    snapshot->routes[i] = RouteEntry{&r, upstream};
+  }
+
+  auto table = route::Table::build(std::move(specs));
+  if (!table) {
+    // Table errors say `route "NAME": ...`; find the route to point into its file.
+    const Error& e = table.error();
+    for (const auto& r : cfg.routes) {
+      if (e.message.find("route \"" + r.name + "\": ") == 0) {
+        Error inner = e;
+        inner.message = e.message.substr(r.name.size() + 10);
+        return locate_rule_error(std::move(inner), cfg, r);
+      }
+    }
+    return e;
+  }
+  snapshot->table = std::move(*table);
+  return std::shared_ptr<const Snapshot>(std::move(snapshot));
+}
+
+}  // namespace bridge::proxy

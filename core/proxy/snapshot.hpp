@@ -1,0 +1,57 @@
+#pragma once
+/// The immutable view of a loaded config that workers serve from: compiled routes and
+/// upstream targets. Built once per (re)load on the control thread, shared read-only.
+
+#include "config/config.hpp"
+#include "route/route.hpp"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bridge::proxy {
+
+enum class Scheme { Http, Https, Echo, Compose, K8s };
+
+/// One address an upstream forwards to. Health state is shared by all workers.
+struct Target {
+  std::string url;   // as configured
+  Scheme scheme = Scheme::Http;
+  std::string host;  // for http(s): host name or IP literal (no brackets)
+  uint16_t port = 0;
+  std::string key;   // identifies the connection pool: scheme://host:port + tls settings
+  /// Passive health: steady-clock ms until which the target is skipped (0 = up).
+  mutable std::atomic<int64_t> down_until_ms{0};
+  mutable std::atomic<int> active{0};  // in-flight requests, for least_conn
+  bool resolvable() const { return scheme == Scheme::Http || scheme == Scheme::Https ||
+                                   scheme == Scheme::Echo; }
+};
+
+struct UpstreamSet {
+  std::string name;
+  config::Upstream config;
+  std::vector<std::unique_ptr<Target>> targets;
+  mutable std::atomic<uint64_t> next{0};  // round robin cursor
+};
+
+struct RouteEntry {
+  const config::Route* config = nullptr;
+  const UpstreamSet* upstream = nullptr;
+};
+
+struct Snapshot {
+  config::Config config;
+  route::Table table;
+  std::vector<std::unique_ptr<UpstreamSet>> upstreams;  // named ones, then inline targets
+  std::vector<RouteEntry> routes;                       // indexed by CompiledRoute::index
+};
+
+/// Compiles the routes and targets of `config`. Rule errors point into the config file
+/// (file:line:col of the character inside the rule string).
+Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config);
+
+/// Parses a target URL ("http://h:p", "https://h", "builtin://echo", "compose://s:p", ...).
+Result<std::unique_ptr<Target>> parse_target(const std::string& url);
+
+}  // namespace bridge::proxy
