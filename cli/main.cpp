@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <sstream>
 
 namespace bridge::cli {
 
@@ -40,11 +41,18 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e, int argc, 
   }
   if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr ||
       dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+    // CLI11 lists every leftover word; the first one that looks like a flag is the culprit.
     std::string extra = e.what();
     auto pos = extra.find(": ");
-    std::string first = pos == std::string::npos ? "" : extra.substr(pos + 2);
-    first = first.substr(0, first.find(' '));
-    if (!first.empty() && first[0] == '-') {
+    std::string first;
+    std::istringstream words(pos == std::string::npos ? "" : extra.substr(pos + 2));
+    for (std::string word; words >> word;) {
+      if (word.size() > 1 && word[0] == '-') {
+        first = word;
+        break;
+      }
+    }
+    if (!first.empty()) {
       std::string suggestion = nearest(first.substr(0, first.find('=')), option_names(*active));
       print_error(Error::usage("unknown option \"" + first + "\" for \"" + active->get_name() + "\"",
                                suggestion.empty() ? "see: " + active->get_name() + " --help"

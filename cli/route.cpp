@@ -1,0 +1,126 @@
+// bridge route list|test: the effective route table, and why a request goes where it goes.
+#include "commands.hpp"
+#include "print.hpp"
+#include "proxy/rewrite.hpp"
+#include "proxy/snapshot.hpp"
+
+namespace bridge::cli {
+
+namespace {
+
+struct RouteOptions {
+  bool json = false;
+  std::vector<std::string> positional;  // [METHOD] URL
+  std::vector<std::string> headers;
+  std::string client_ip = "127.0.0.1";
+  std::string listener;
+  bool live = false;
+};
+
+std::shared_ptr<const proxy::Snapshot> load_snapshot(const GlobalOptions& global) {
+  auto config = load_config_or_print(global);
+  if (!config) return nullptr;
+  auto snapshot = proxy::build_snapshot(std::move(*config));
+  if (!snapshot) {
+    print_error(snapshot.error());
+    return nullptr;
+  }
+  return *snapshot;
+}
+
+std::string targets_of(const proxy::UpstreamSet& set) {
+  std::vector<std::string> urls;
+  for (const auto& t : set.targets) urls.push_back(t->url);
+  return fmt_list(urls);
+}
+
+std::string rewrites_of(const config::Route& r) {
+  std::vector<std::string> parts;
+  if (!r.strip_prefix.empty()) parts.push_back("strip " + r.strip_prefix);
+  if (!r.host_rewrite.empty()) parts.push_back("host " + r.host_rewrite);
+  for (const auto& [k, v] : r.request_headers.set) parts.push_back("+" + k);
+  for (const auto& k : r.request_headers.remove) parts.push_back("-" + k);
+  for (const auto& [k, v] : r.response_headers.set) parts.push_back("resp +" + k);
+  for (const auto& k : r.response_headers.remove) parts.push_back("resp -" + k);
+  return parts.empty() ? "-" : fmt_list(parts);
+}
+
+int run_list(const GlobalOptions& global, const RouteOptions& options) {
+  auto snapshot = load_snapshot(global);
+  if (!snapshot) return exit_usage;
+  if (options.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : snapshot->table.routes()) {
+      const proxy::RouteEntry& entry = snapshot->routes[r.index];
+      nlohmann::json targets = nlohmann::json::array();
+      for (const auto& t : entry.upstream->targets) targets.push_back({{"url", t->url}});
+      out.push_back({{"priority", r.priority},
+                     {"name", r.name},
+                     {"rule", r.rule.text()},
+                     {"listeners", r.listeners},
+                     {"upstream", entry.upstream->name},
+                     {"targets", targets},
+                     {"strip_prefix", entry.config->strip_prefix},
+                     {"host_rewrite", entry.config->host_rewrite}});
+    }
+    print_json(out);
+    return exit_ok;
+  }
+  std::vector<std::vector<std::string>> rows{
+      {"PRIORITY", "NAME", "RULE", "LISTENERS", "UPSTREAM", "TARGETS", "REWRITES"}};
+  for (const auto& r : snapshot->table.routes()) {
+    const proxy::RouteEntry& entry = snapshot->routes[r.index];
+    rows.push_back({std::to_string(r.priority), r.name, r.rule.text(),
+                    r.listeners.empty() ? "*" : fmt_list(r.listeners), entry.upstream->name,
+                    targets_of(*entry.upstream), rewrites_of(*entry.config)});
+  }
+  print_table(rows);
+  return exit_ok;
+}
+
+}  // namespace
+
+int run_route_test(const GlobalOptions& global, const std::vector<std::string>& positional,
+                   const std::vector<std::string>& headers, const std::string& client_ip,
+                   const std::string& listener, bool json);
+
+void setup_route(CLI::App& app, const GlobalOptions& global, Action& action) {
+  auto options = std::make_shared<RouteOptions>();
+  CLI::App* cmd = app.add_subcommand("route", "List routes and explain which one a request takes");
+  cmd->require_subcommand(1);
+  cmd->footer("Examples:\n  bridge route list --profile staging\n"
+              "  bridge route test GET http://api.localhost:8080/api/users -H 'X-Env: beta'");
+
+  CLI::App* list = cmd->add_subcommand("list", "The effective route table in priority order");
+  list->add_flag("--json", options->json, "Print as JSON");
+  list->footer("Example:\n  bridge route list --profile staging");
+  list->callback([&action, &global, options] {
+    action = [&global, options] { return run_list(global, *options); };
+  });
+
+  CLI::App* test = cmd->add_subcommand(
+      "test", "Match a request against the routes (no server needed); exit 0 when a route "
+              "matched, 1 when none did");
+  test->add_option("REQUEST", options->positional, "[METHOD] URL, e.g. POST http://localhost:8080/x")
+      ->required()
+      ->expected(1, 2);
+  test->add_option("-H,--header", options->headers, "Request header 'Name: value' (repeatable)");
+  test->add_option("--client-ip", options->client_ip, "Client address seen by ClientIP()")
+      ->capture_default_str();
+  test->add_option("--listener", options->listener,
+                   "Listener the request arrives on (default: the one bound to the URL's port)");
+  test->add_flag("--json", options->json, "Print as JSON");
+  test->add_flag("--live", options->live, "Send the request through the running bridge");
+  test->footer("Examples:\n  bridge route test http://localhost:8080/\n"
+               "  bridge route test POST http://api.localhost:8080/api/orders -H 'X-Env: beta' "
+               "--json");
+  test->callback([&action, &global, options] {
+    action = [&global, options]() -> int {
+      if (options->live) return not_available("bridge route test --live");
+      return run_route_test(global, options->positional, options->headers, options->client_ip,
+                            options->listener, options->json);
+    };
+  });
+}
+
+}  // namespace bridge::cli

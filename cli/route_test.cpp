@@ -1,0 +1,243 @@
+// bridge route test: runs the matcher on a described request and prints the decision.
+#include "commands.hpp"
+#include "print.hpp"
+#include "proxy/rewrite.hpp"
+#include "proxy/snapshot.hpp"
+
+namespace bridge::cli {
+
+namespace {
+
+struct TestRequest {
+  std::string method = "GET";
+  std::string scheme;
+  std::string authority;  // host[:port] from the URL
+  std::string target;     // path?query as sent
+  std::string decoded_path;
+  std::vector<std::pair<std::string, std::string>> headers;
+  uint16_t port = 0;
+};
+
+Result<TestRequest> parse_request(const std::vector<std::string>& positional,
+                                  const std::vector<std::string>& headers) {
+  TestRequest req;
+  std::string url = positional.back();
+  if (positional.size() == 2) req.method = positional.front();
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) {
+    return Error::usage("\"" + url + "\" is not an absolute URL",
+                        "write it as http://HOST[:PORT]/PATH, e.g. http://localhost:8080/api");
+  }
+  req.scheme = url.substr(0, scheme_end);
+  if (req.scheme != "http" && req.scheme != "https") {
+    return Error::usage("unsupported scheme \"" + req.scheme + "\"", "use http:// or https://");
+  }
+  std::string rest = url.substr(scheme_end + 3);
+  auto slash = rest.find_first_of("/?");
+  req.authority = rest.substr(0, slash);
+  req.target = slash == std::string::npos ? "/" : rest.substr(slash);
+  if (req.target.front() == '?') req.target = "/" + req.target;
+  auto colon = req.authority.rfind(':');
+  bool has_port = colon != std::string::npos && req.authority.find(']', colon) == std::string::npos;
+  req.port = req.scheme == "https" ? 443 : 80;
+  if (has_port) req.port = static_cast<uint16_t>(std::atoi(req.authority.c_str() + colon + 1));
+  std::string_view path, query;
+  proxy::split_target(req.target, path, query);
+  proxy::percent_decode(path, req.decoded_path);
+  for (const auto& h : headers) {
+    auto sep = h.find(':');
+    if (sep == std::string::npos || sep == 0) {
+      return Error::usage("header \"" + h + "\" is not 'Name: value'");
+    }
+    std::string value = h.substr(sep + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    req.headers.emplace_back(h.substr(0, sep), value);
+  }
+  return req;
+}
+
+// The listener a request to `port` arrives on: the one bound to that port, else the first.
+std::string pick_listener(const config::Config& cfg, uint16_t port) {
+  std::string suffix = ":" + std::to_string(port);
+  for (const auto& l : cfg.listeners) {
+    if (l.bind.size() > suffix.size() &&
+        l.bind.compare(l.bind.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      return l.name;
+    }
+  }
+  return cfg.listeners.empty() ? "" : cfg.listeners.front().name;
+}
+
+struct Plan {
+  std::string method, target, host;
+  std::vector<std::pair<std::string, std::string>> added;
+  std::vector<std::string> removed;
+};
+
+Plan plan_upstream(const TestRequest& req, const config::Route& r, const config::Config& cfg,
+                   const std::string& client_ip) {
+  Plan plan{req.method, req.target, req.authority, {}, {}};
+  for (const auto& [k, v] : req.headers) {
+    if (proxy::iequals(k, "host")) plan.host = v;
+  }
+  if (!r.strip_prefix.empty()) {
+    std::string stripped;
+    if (proxy::strip_prefix(req.target, r.strip_prefix, stripped)) {
+      plan.target = stripped;
+      plan.added.emplace_back("X-Forwarded-Prefix", r.strip_prefix);
+    }
+  }
+  std::string original_host = plan.host;
+  if (!r.host_rewrite.empty()) plan.host = r.host_rewrite;
+  plan.added.emplace_back(cfg.trace.request_id_header, "<generated>");
+  plan.added.emplace_back("traceparent", "<generated>");
+  for (const auto& p : cfg.trace.propagation) {
+    if (p == "b3") plan.added.emplace_back("b3", "<generated>");
+  }
+  plan.added.emplace_back("X-Forwarded-For", client_ip);
+  plan.added.emplace_back("X-Forwarded-Proto", req.scheme);
+  plan.added.emplace_back("X-Forwarded-Host", original_host);
+  for (const auto& [k, v] : r.request_headers.set) plan.added.emplace_back(k, v);
+  for (const auto& k : r.request_headers.remove) plan.removed.push_back(k);
+  for (const auto& [k, v] : req.headers) {
+    if (proxy::is_hop_by_hop(k)) plan.removed.push_back(k);
+  }
+  return plan;
+}
+
+
+std::string target_url(const proxy::UpstreamSet& set, const std::string& path) {
+  std::string out;
+  for (const auto& t : set.targets) {
+    std::string url = t->scheme == proxy::Scheme::Echo ? t->url : t->url + path;
+    out += (out.empty() ? "" : " | ") + url;
+  }
+  return out;
+}
+
+int print_route_test(const proxy::Snapshot& snap, const std::string& request_line,
+                     const std::string& listener, const std::string& client_ip,
+                     const std::vector<route::RouteDecision>& decisions,
+                     const route::RouteDecision* winner, const std::optional<Plan>& plan,
+                     bool json) {
+  const proxy::UpstreamSet* upstream =
+      winner ? snap.routes[winner->route->index].upstream : nullptr;
+  if (json) {
+    nlohmann::json routes = nlohmann::json::array();
+    for (const auto& d : decisions) {
+      routes.push_back({{"name", d.route->name}, {"rule", d.route->rule.text()},
+                        {"priority", d.route->priority}, {"matched", d.explanation.matched},
+                        {"expression", d.explanation.expression},
+                        {"observed", d.explanation.observed}, {"note", d.explanation.note}});
+    }
+    nlohmann::json out = {{"request", request_line}, {"listener", listener},
+                          {"client_ip", client_ip}, {"routes", routes}, {"matched", winner != nullptr}};
+    if (winner) {
+      nlohmann::json added = nlohmann::json::object();
+      for (const auto& [k, v] : plan->added) added[k] = v;
+      out["winner"] = winner->route->name;
+      out["upstream"] = upstream->name;
+      out["upstream_request"] = {{"method", plan->method}, {"target", plan->target},
+                                 {"host", plan->host}, {"headers_added", added},
+                                 {"headers_removed", plan->removed}};
+      out["target"] = target_url(*upstream, plan->target);
+    }
+    print_json(out);
+    return winner ? exit_ok : exit_failure;
+  }
+  bool c = stdout_colour();
+  print_line(paint(request_line, Colour::Bold, c) + "  " +
+             paint("(listener " + listener + ", client " + client_ip + ")", Colour::Dim, c));
+  print_line("");
+  size_t name_width = 0;
+  for (const auto& d : decisions) name_width = std::max(name_width, d.route->name.size());
+  for (const auto& d : decisions) {
+    const auto& e = d.explanation;
+    bool is_winner = winner && d.route == winner->route;
+    std::string mark = e.matched ? paint("✓", Colour::Green, c) : paint("✗", Colour::Red, c);
+    std::string name = d.route->name + std::string(name_width - d.route->name.size(), ' ');
+    std::string line = "  " + mark + " " + (is_winner ? paint(name, Colour::Bold, c) : name) +
+                       "  " + d.route->rule.text() +
+                       paint("  (priority " + std::to_string(d.route->priority) + ")", Colour::Dim, c);
+    if (e.matched && winner && !is_winner) line += paint("  shadowed by " + winner->route->name, Colour::Dim, c);
+    print_line(line);
+    std::string why = e.expression.empty() ? e.observed : e.expression + " " +
+                      (e.matched ? "matched: " : "failed: ") + e.observed;
+    print_line("    " + std::string(name_width, ' ') + paint(why, Colour::Dim, c));
+    if (!e.note.empty()) print_line("    " + std::string(name_width, ' ') + paint("note: " + e.note, Colour::Yellow, c));
+  }
+  print_line("");
+  if (!winner) {
+    std::string hint = "no route matched";
+    for (const auto& d : decisions) {
+      if (d.route->serves(listener)) {
+        hint += "; closest by priority: " + d.route->name + " (" + d.explanation.expression +
+                " " + d.explanation.observed + ")";
+        break;
+      }
+    }
+    print_line(paint(hint, Colour::Red, c));
+    return exit_failure;
+  }
+  print_line(paint("winner: ", Colour::Green, c) + winner->route->name + " -> upstream " +
+             upstream->name);
+  print_line("upstream request:");
+  print_line("  " + plan->method + " " + plan->target + " HTTP/1.1");
+  print_line("  Host: " + plan->host);
+  for (const auto& [k, v] : plan->added) print_line(paint("  + " + k + ": " + v, Colour::Green, c));
+  for (const auto& k : plan->removed) print_line(paint("  - " + k, Colour::Red, c));
+  print_line("target: " + target_url(*upstream, plan->target));
+  return exit_ok;
+}
+
+}  // namespace
+
+int run_route_test(const GlobalOptions& global, const std::vector<std::string>& positional,
+                   const std::vector<std::string>& header_args, const std::string& client_ip,
+                   const std::string& listener_arg, bool json) {
+  auto parsed = parse_request(positional, header_args);
+  if (!parsed) {
+    print_error(parsed.error());
+    return exit_usage;
+  }
+  auto ip = route::IpAddress::parse(client_ip);
+  if (!ip) {
+    print_error(Error::usage("invalid --client-ip \"" + client_ip + "\""));
+    return exit_usage;
+  }
+  auto config = load_config_or_print(global);
+  if (!config) return exit_usage;
+  auto built = proxy::build_snapshot(std::move(*config));
+  if (!built) {
+    print_error(built.error());
+    return exit_usage;
+  }
+  const proxy::Snapshot& snap = **built;
+  const TestRequest& req = *parsed;
+  std::string listener = listener_arg.empty() ? pick_listener(snap.config, req.port) : listener_arg;
+
+  std::vector<route::HeaderField> fields;
+  std::string host = req.authority;
+  for (const auto& [k, v] : req.headers) {
+    fields.push_back({k, v});
+    if (proxy::iequals(k, "host")) host = v;
+  }
+  fields.insert(fields.begin(), route::HeaderField{"Host", host});
+  std::string_view path, query;
+  proxy::split_target(req.target, path, query);
+  route::RequestView view{req.method, host, req.decoded_path, query, fields, ip};
+
+  auto decisions = snap.table.explain_all(view, listener);
+  const route::RouteDecision* winner = nullptr;
+  for (const auto& d : decisions) {
+    if (d.explanation.matched) { winner = &d; break; }
+  }
+  return print_route_test(snap, req.method + " " + req.scheme + "://" + req.authority + req.target,
+                          listener, client_ip, decisions, winner,
+                          winner ? std::optional(plan_upstream(req, *snap.routes[winner->route->index].config,
+                                                               snap.config, client_ip))
+                                 : std::nullopt,
+                          json);
+}
+
+}  // namespace bridge::cli

@@ -1,0 +1,90 @@
+// bridge up: runs the proxy for a profile until SIGINT/SIGTERM.
+#include "commands.hpp"
+#include "print.hpp"
+#include "proxy/proxy.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+
+#include <thread>
+
+namespace bridge::cli {
+
+namespace {
+
+struct UpOptions {
+  int workers = -1;
+};
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("bridge");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+  logger->set_level(spdlog::level::from_str(level));
+  spdlog::set_default_logger(logger);
+}
+
+void print_banner(const std::vector<proxy::BoundListener>& listeners,
+                  const proxy::Snapshot& snapshot, int workers) {
+  bool c = stderr_colour();
+  const auto& config = snapshot.config;
+  std::string out = paint("bridge " BRIDGE_VERSION, Colour::Bold, c) + " · profile " +
+                    paint(config.profile, Colour::Cyan, c) + " · " + std::to_string(workers) +
+                    " worker(s) · config " + fmt_list(config.files) + "\n";
+  for (const auto& l : listeners) {
+    out += "  listening " + paint(std::string(l.tls ? "https://" : "http://") + l.address,
+                                  Colour::Green, c) + "  (" + l.name + ")\n";
+  }
+  for (const auto& r : snapshot.table.routes()) {
+    const auto& entry = snapshot.routes[r.index];
+    std::string targets;
+    for (const auto& t : entry.upstream->targets) targets += (targets.empty() ? "" : ", ") + t->url;
+    out += "  route " + r.name + "  " + paint(r.rule.text(), Colour::Dim, c) + " -> " + targets + "\n";
+  }
+  if (config.bridge.admin != "off") out += "  admin " + config.bridge.admin + "\n";
+  std::fputs(out.c_str(), stderr);
+}
+
+int run_up(const GlobalOptions& global, const UpOptions& options) {
+  GlobalOptions effective = global;
+  if (options.workers >= 0) effective.sets.push_back("bridge.workers=" + std::to_string(options.workers));
+  auto config = load_config_or_print(effective);
+  if (!config) return exit_usage;
+  setup_logging(global.log_level.empty() ? config->bridge.log_level : global.log_level);
+  auto snapshot = proxy::build_snapshot(std::move(*config));
+  if (!snapshot) {
+    print_error(snapshot.error());
+    return exit_usage;
+  }
+  proxy::ServerOptions server_options;
+  server_options.load = effective.load_options();
+  proxy::Server server(server_options);
+  auto started = server.start(*snapshot);
+  if (!started) {
+    print_error(started.error());
+    return started.error().code == ErrorCode::Config ? exit_usage : exit_failure;
+  }
+  int workers = (*snapshot)->config.bridge.workers;
+  if (workers <= 0) workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  print_banner(*started, **snapshot, workers);
+  return server.run();
+}
+
+}  // namespace
+
+void setup_up(CLI::App& app, const GlobalOptions& global, Action& action) {
+  auto options = std::make_shared<UpOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "up", "Run the localhost proxy for a profile. SIGHUP or editing a config file reloads; "
+            "SIGINT/SIGTERM drain in-flight requests and exit 0.");
+  cmd->add_option("--workers", options->workers, "Worker threads (default: bridge.workers, 0 = one per core)");
+  cmd->footer("Examples:\n  bridge up                      # dev profile: http://127.0.0.1:8080\n"
+              "  bridge up --profile staging\n"
+              "  bridge up --set listeners.web.bind=127.0.0.1:9000");
+  cmd->callback([&action, &global, options] {
+    action = [&global, options] { return run_up(global, *options); };
+  });
+}
+
+}  // namespace bridge::cli

@@ -1,0 +1,76 @@
+#include "proxy/detail/access_log.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/async.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+
+namespace bridge::proxy {
+
+namespace {
+std::string iso_time(std::chrono::system_clock::time_point t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03d}Z", buf, static_cast<int>(ms % 1000));
+}
+
+std::atomic<int> logger_counter{0};
+}  // namespace
+
+std::shared_ptr<AccessLog> AccessLog::create(const std::string& destination,
+                                             const std::string& format) {
+  auto log = std::make_shared<AccessLog>();
+  log->json_ = format != "text";
+  if (destination == "off") return log;
+  if (spdlog::thread_pool() == nullptr) spdlog::init_thread_pool(8192, 1);
+  std::string name = "access" + std::to_string(logger_counter++);
+  spdlog::sink_ptr sink;
+  if (destination == "stdout") {
+    sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+  } else if (destination == "stderr") {
+    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  } else {
+    sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(destination);
+  }
+  // overrun_oldest: a slow disk drops log lines instead of stalling a worker.
+  log->logger_ = std::make_shared<spdlog::async_logger>(
+      name, sink, spdlog::thread_pool(), spdlog::async_overflow_policy::overrun_oldest);
+  log->logger_->set_pattern("%v");
+  log->logger_->flush_on(spdlog::level::info);
+  return log;
+}
+
+AccessLog::~AccessLog() {
+  if (logger_) logger_->flush();
+}
+
+void AccessLog::write(const RequestRecord& r) {
+  if (!logger_) return;
+  if (json_) {
+    nlohmann::json line = {
+        {"time", iso_time(r.start)}, {"request_id", r.request_id}, {"trace_id", r.trace_id},
+        {"client", r.client},        {"listener", r.listener},     {"method", r.method},
+        {"host", r.host},            {"path", r.path},             {"route", r.route},
+        {"upstream", r.target},      {"status", r.status},         {"bytes_in", r.bytes_in},
+        {"bytes_out", r.bytes_out},  {"connect_ms", r.connect_us < 0 ? -1.0 : r.connect_us / 1000.0},
+        {"first_byte_ms", r.first_byte_us < 0 ? -1.0 : r.first_byte_us / 1000.0},
+        {"total_ms", r.total_us / 1000.0}};
+    if (!r.error.empty()) line["error"] = r.error;
+    logger_->info(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return;
+  }
+  logger_->info("{} {} {} {} {} {}{} route={} upstream={} status={} in={} out={} total={:.2f}ms{}",
+                iso_time(r.start), r.request_id, r.trace_id, r.client, r.method, r.host, r.path,
+                r.route.empty() ? "-" : r.route, r.target.empty() ? "-" : r.target, r.status,
+                r.bytes_in, r.bytes_out, r.total_us / 1000.0,
+                r.error.empty() ? "" : " error=" + r.error);
+}
+
+}  // namespace bridge::proxy

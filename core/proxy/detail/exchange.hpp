@@ -1,0 +1,67 @@
+#pragma once
+// One request/response exchange between a client and an upstream, and the helpers the
+// session and the forwarder share.
+
+#include "proxy/detail/access_log.hpp"
+#include "proxy/detail/asio.hpp"
+#include "proxy/snapshot.hpp"
+#include "trace/trace.hpp"
+
+#include <optional>
+#include <string>
+
+namespace bridge::proxy {
+
+class Worker;
+
+using RequestParser = http::request_parser<http::buffer_body>;
+using ResponseParser = http::response_parser<http::buffer_body>;
+
+/// Everything known about the request being served; lives in the session's frame.
+struct Exchange {
+  Worker& worker;
+  const Snapshot& snapshot;
+  RequestParser& parser;
+  beast::flat_buffer& client_buffer;
+  RequestRecord record;
+  Clock::time_point started;
+  const RouteEntry* route = nullptr;
+  std::string request_id;
+  trace::TraceContext trace;
+  bool client_keep_alive = true;
+  bool upgrade = false;       // Upgrade: websocket requested
+  bool expect_continue = false;
+  bool head_request = false;
+  std::string client_ip;
+  std::string scheme = "http";
+};
+
+/// How a forwarded exchange ended, from the client connection's point of view.
+enum class Outcome { KeepAlive, Close };
+
+/// A JSON error answered by bridge itself: {"error","status","message","request_id","hint"}.
+struct ErrorReply {
+  http::status status;
+  std::string code;
+  std::string message;
+  std::string hint;
+};
+
+/// Writes `reply` to the client with the request id header; closes when `keep_alive` is false.
+template <class ClientStream>
+asio::awaitable<Outcome> send_error(ClientStream& client, Exchange& ex, ErrorReply reply);
+
+/// Answers builtin://echo: the request as bridge forwards it, as JSON.
+template <class ClientStream>
+asio::awaitable<Outcome> answer_echo(ClientStream& client, Exchange& ex);
+
+/// Forwards the request to the route's upstream and relays the response.
+template <class ClientStream>
+asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex);
+
+/// Applies response header rules: hop-by-hop removal, request id, route header ops, framing.
+void prepare_response_head(http::response_header<>& head, Exchange& ex);
+
+int64_t micros_since(Clock::time_point start);
+
+}  // namespace bridge::proxy

@@ -1,0 +1,64 @@
+#pragma once
+// Upstream connections: connect (with TLS when the target is https://), keep idle ones per
+// target for reuse. One UpstreamPools per worker: no locks.
+
+#include "proxy/detail/asio.hpp"
+#include "proxy/snapshot.hpp"
+
+#include <map>
+#include <memory>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+namespace bridge::proxy {
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+struct UpstreamConnection {
+  explicit UpstreamConnection(PlainStream s) : stream(std::move(s)) {}
+  explicit UpstreamConnection(TlsStream s) : stream(std::move(s)) {}
+  std::variant<PlainStream, TlsStream> stream;
+  beast::flat_buffer buffer;  // bytes read past the previous response
+  int64_t idle_since_ms = 0;
+  bool reused = false;
+  beast::tcp_stream& tcp() {
+    if (auto* p = std::get_if<PlainStream>(&stream)) return *p;
+    return beast::get_lowest_layer(std::get<TlsStream>(stream));
+  }
+};
+
+enum class ConnectFailure { None, Refused, Timeout, Resolve, Tls };
+
+struct ConnectResult {
+  std::unique_ptr<UpstreamConnection> connection;
+  ConnectFailure failure = ConnectFailure::None;
+  std::string message;  // for logs and error bodies
+};
+
+class UpstreamPools {
+ public:
+  explicit UpstreamPools(asio::io_context& context) : context_(context) {}
+
+  /// An idle connection to `target`, or nullptr.
+  std::unique_ptr<UpstreamConnection> take(const Target& target);
+  /// Keeps `connection` for reuse (up to `max_idle` per target).
+  void give_back(const Target& target, std::unique_ptr<UpstreamConnection> connection,
+                 int max_idle);
+  size_t idle_count() const;
+
+  /// Opens a new connection (TCP connect, then TLS handshake with SNI and verification).
+  asio::awaitable<ConnectResult> connect(const Target& target, const UpstreamSet& upstream,
+                                         std::string sni_host,
+                                         std::chrono::milliseconds timeout);
+
+ private:
+  ssl::context* tls_context(const UpstreamSet& upstream, std::string& error);
+
+  asio::io_context& context_;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle_;
+  std::map<std::string, std::unique_ptr<ssl::context>> tls_contexts_;
+};
+
+}  // namespace bridge::proxy

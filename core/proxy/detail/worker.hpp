@@ -1,0 +1,83 @@
+#pragma once
+// One worker: an io_context run by one thread, its acceptors, its upstream connection pools
+// and the connections it accepted. Everything here is touched only on the worker's thread,
+// except the atomics and `post`.
+
+#include "proxy/detail/access_log.hpp"
+#include "proxy/detail/asio.hpp"
+#include "proxy/detail/upstream_pool.hpp"
+#include "proxy/snapshot.hpp"
+
+#include <list>
+#include <map>
+#include <memory>
+#include <thread>
+
+namespace bridge::proxy {
+
+/// Per-connection bookkeeping so that drain can close idle keep-alive connections.
+struct ConnectionSlot {
+  tcp::socket* socket = nullptr;
+  bool busy = false;
+};
+
+class Worker {
+ public:
+  Worker(int index, std::shared_ptr<AccessLog> access_log);
+  ~Worker();
+
+  asio::io_context& context() { return context_; }
+  int index() const { return index_; }
+
+  /// Called on the worker thread.
+  const std::shared_ptr<const Snapshot>& snapshot() const { return snapshot_; }
+  void set_snapshot(std::shared_ptr<const Snapshot> snapshot) { snapshot_ = std::move(snapshot); }
+  UpstreamPools& pools() { return pools_; }
+  AccessLog& access_log() { return *access_log_; }
+  bool draining() const { return draining_; }
+
+  /// Opens (or keeps) one SO_REUSEPORT acceptor per listener and closes removed ones.
+  /// Worker thread only. Errors are returned, not thrown.
+  Result<void> sync_listeners(const std::vector<std::pair<std::string, tcp::endpoint>>& binds);
+
+  /// Stop accepting, close idle connections, let busy ones finish. Worker thread only.
+  void begin_drain();
+  size_t open_connections() const { return connections_.size(); }
+  std::atomic<size_t>& live_connections() { return live_; }
+
+  std::list<ConnectionSlot>::iterator add_connection(tcp::socket* socket);
+  void remove_connection(std::list<ConnectionSlot>::iterator slot);
+
+  void start_thread();
+  void join();
+
+ private:
+  struct Acceptor {
+    std::string name;
+    tcp::endpoint endpoint;
+    std::unique_ptr<tcp::acceptor> acceptor;
+  };
+  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, std::string listener_name);
+
+  int index_;
+  asio::io_context context_{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::thread thread_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  std::shared_ptr<AccessLog> access_log_;
+  UpstreamPools pools_;
+  std::map<std::string, Acceptor> acceptors_;
+  std::list<ConnectionSlot> connections_;
+  std::atomic<size_t> live_{0};
+  bool draining_ = false;
+};
+
+/// Opens a listening socket with SO_REUSEPORT (one per worker share the port).
+Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& context,
+                                                     const tcp::endpoint& endpoint,
+                                                     bool reuse_port);
+
+/// "127.0.0.1:8080", "[::1]:8080", "localhost:8080" -> endpoint (no DNS beyond localhost).
+Result<tcp::endpoint> parse_bind(const std::string& bind);
+
+}  // namespace bridge::proxy

@@ -1,0 +1,42 @@
+#pragma once
+/// `bridge up`: the proxy server. Owns the workers, the listeners, reloads and draining.
+
+#include "config/config.hpp"
+#include "proxy/snapshot.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bridge::proxy {
+
+struct BoundListener {
+  std::string name;
+  std::string address;  // "127.0.0.1:8080" as actually bound
+  bool tls = false;
+};
+
+struct ServerOptions {
+  config::LoadOptions load;  // how to reload the config (SIGHUP, file changes)
+  std::function<void(const std::vector<BoundListener>&, const Snapshot&)> on_started;
+};
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds every listener and starts the workers. Errors: port taken, bad address (exit 1).
+  Result<std::vector<BoundListener>> start(std::shared_ptr<const Snapshot> snapshot);
+  /// Serves until SIGINT/SIGTERM, then drains. Returns the exit status (0 after a clean drain).
+  int run();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bridge::proxy

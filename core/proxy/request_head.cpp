@@ -1,0 +1,119 @@
+#include "proxy/detail/request_head.hpp"
+
+#include "proxy/rewrite.hpp"
+
+namespace bridge::proxy {
+
+template <class Stream>
+asio::awaitable<HeadStatus> read_head(Stream& stream, beast::flat_buffer& buffer, size_t limit,
+                                      std::chrono::milliseconds idle_timeout,
+                                      std::chrono::milliseconds header_timeout,
+                                      size_t& head_bytes) {
+  bool started = false;
+  size_t scanned = 0;
+  for (;;) {
+    auto data = std::string_view(static_cast<const char*>(buffer.data().data()),
+                                 buffer.data().size());
+    // Skip empty lines that some clients send between pipelined requests.
+    size_t skip = 0;
+    while (skip < data.size() && (data[skip] == '\r' || data[skip] == '\n')) ++skip;
+    if (skip > 0 && skip == data.size()) {
+      buffer.consume(skip);
+      data = {};
+      scanned = 0;
+    } else if (skip > 0) {
+      buffer.consume(skip);
+      continue;
+    }
+    if (!data.empty()) {
+      size_t from = scanned > 3 ? scanned - 3 : 0;
+      size_t end = data.find("\r\n\r\n", from);
+      if (end != std::string_view::npos) {
+        head_bytes = end + 4;
+        co_return head_bytes > limit ? HeadStatus::TooLarge : HeadStatus::Ok;
+      }
+      size_t lf = data.find("\n\n", from);  // bare LF endings: let the parser reject them
+      if (lf != std::string_view::npos) {
+        head_bytes = lf + 2;
+        co_return HeadStatus::Ok;
+      }
+      scanned = data.size();
+      if (data.size() > limit) co_return HeadStatus::TooLarge;
+    }
+    if (!started && !data.empty()) {
+      started = true;
+      beast::get_lowest_layer(stream).expires_after(header_timeout);
+    } else if (!started) {
+      beast::get_lowest_layer(stream).expires_after(idle_timeout);
+    }
+    size_t want = std::min<size_t>(16384, limit + 4 - std::min(limit, data.size()));
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(std::max<size_t>(want, 512)),
+                                                   nothrow);
+    buffer.commit(n);
+    if (n > 0 && !started) {
+      started = true;
+      beast::get_lowest_layer(stream).expires_after(header_timeout);
+    }
+    if (ec == beast::error::timeout) co_return HeadStatus::Timeout;
+    if (ec) co_return HeadStatus::Closed;
+  }
+}
+
+template asio::awaitable<HeadStatus> read_head(beast::tcp_stream&, beast::flat_buffer&, size_t,
+                                               std::chrono::milliseconds,
+                                               std::chrono::milliseconds, size_t&);
+
+namespace {
+
+std::optional<std::string> vet_target(http::request_header<>& head) {
+  std::string_view target = head.target();
+  if (head.method() == http::verb::connect) {
+    return "CONNECT is not supported: bridge is a reverse proxy, not a forward proxy";
+  }
+  if (!target.empty() && target.front() == '/') return std::nullopt;
+  if (target == "*") {
+    if (head.method() == http::verb::options) return std::nullopt;
+    return "asterisk-form target is only valid with OPTIONS";
+  }
+  std::string_view rest;
+  if (target.substr(0, 7) == "http://") rest = target.substr(7);
+  else if (target.substr(0, 8) == "https://") rest = target.substr(8);
+  else return "invalid request target \"" + std::string(target.substr(0, 64)) + "\"";
+  auto slash = rest.find_first_of("/?");
+  std::string_view authority = rest.substr(0, slash);
+  if (authority.find('@') != std::string_view::npos) return "userinfo in the request target";
+  if (!iequals(authority, head[http::field::host])) {
+    return "absolute-form target authority \"" + std::string(authority) +
+           "\" does not match Host \"" + std::string(head[http::field::host]) + "\"";
+  }
+  std::string origin_form = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  if (origin_form.front() == '?') origin_form.insert(origin_form.begin(), '/');
+  head.target(origin_form);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> vet_request_head(http::request_header<>& head, std::string_view raw) {
+  // Obsolete line folding (RFC 9112 5.2): Beast joins folded lines; a proxy must refuse them
+  // because the next hop may split them differently.
+  if (raw.find("\n ") != std::string_view::npos || raw.find("\n\t") != std::string_view::npos) {
+    return "obsolete line folding in a header";
+  }
+  size_t hosts = 0;
+  for (const auto& f : head) {
+    if (f.name() == http::field::host) ++hosts;
+  }
+  if (hosts > 1) return "multiple Host headers";
+  if (hosts == 0 && head.version() >= 11) return "missing Host header (required in HTTP/1.1)";
+  if (head.count(http::field::transfer_encoding) > 0) {
+    if (head.version() < 11) return "Transfer-Encoding in an HTTP/1.0 request";
+    std::string_view te = head[http::field::transfer_encoding];
+    if (head.count(http::field::transfer_encoding) > 1 || !iequals(te, "chunked")) {
+      return "unsupported Transfer-Encoding \"" + std::string(te) + "\" (only chunked is accepted)";
+    }
+  }
+  return vet_target(head);
+}
+
+}  // namespace bridge::proxy

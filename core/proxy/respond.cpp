@@ -1,0 +1,114 @@
+// Responses bridge writes itself: JSON errors and the builtin echo upstream.
+#include "proxy/detail/exchange.hpp"
+#include "proxy/detail/worker.hpp"
+#include "proxy/rewrite.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace bridge::proxy {
+
+int64_t micros_since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+}
+
+void prepare_response_head(http::response_header<>& head, Exchange& ex) {
+  // Connection-listed headers first, then the fixed hop-by-hop set; framing headers stay.
+  for (auto it = head.begin(); it != head.end();) {
+    std::string_view name = it->name_string();
+    bool framing = iequals(name, "transfer-encoding") || iequals(name, "content-length");
+    bool listed = connection_has_token(head[http::field::connection], name);
+    if (!framing && (listed || is_hop_by_hop(name)) &&
+        !(ex.upgrade && head.result() == http::status::switching_protocols &&
+          (iequals(name, "upgrade") || iequals(name, "connection")))) {
+      it = head.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  head.set(ex.snapshot.config.trace.request_id_header, ex.request_id);
+  if (ex.route != nullptr) {
+    for (const auto& name : ex.route->config->response_headers.remove) head.erase(name);
+    for (const auto& [name, value] : ex.route->config->response_headers.set) head.set(name, value);
+  }
+}
+
+template <class ClientStream>
+asio::awaitable<Outcome> send_error(ClientStream& client, Exchange& ex, ErrorReply reply) {
+  nlohmann::json body = {{"error", reply.code},
+                         {"status", static_cast<int>(reply.status)},
+                         {"message", reply.message},
+                         {"request_id", ex.request_id}};
+  if (!reply.hint.empty()) body["hint"] = reply.hint;
+  http::response<http::string_body> res{reply.status, 11};
+  res.set(http::field::server, "bridge");
+  res.set(http::field::content_type, "application/json");
+  res.set(ex.snapshot.config.trace.request_id_header, ex.request_id);
+  res.body() = body.dump() + "\n";
+  bool keep = ex.client_keep_alive && !ex.worker.draining();
+  res.keep_alive(keep);
+  res.prepare_payload();
+  ex.record.status = static_cast<int>(reply.status);
+  ex.record.error = reply.code + ": " + reply.message;
+  ex.record.bytes_out += res.body().size();
+  auto [ec, n] = co_await http::async_write(client, res, nothrow);
+  co_return (ec || !keep) ? Outcome::Close : Outcome::KeepAlive;
+}
+
+template <class ClientStream>
+asio::awaitable<Outcome> answer_echo(ClientStream& client, Exchange& ex) {
+  // Drain the body (counting it) so the connection stays usable.
+  uint64_t body_bytes = 0;
+  char buf[8192];
+  while (!ex.parser.is_done()) {
+    ex.parser.get().body().data = buf;
+    ex.parser.get().body().size = sizeof buf;
+    auto [ec, n] = co_await http::async_read(client, ex.client_buffer, ex.parser, nothrow);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec == http::error::body_limit) {
+      co_return co_await send_error(client, ex, {http::status::payload_too_large, "body_too_large",
+                                                 "request body exceeds the configured limit",
+                                                 "raise max_body_bytes for this route"});
+    }
+    if (ec) co_return Outcome::Close;
+    body_bytes += sizeof buf - ex.parser.get().body().size;
+  }
+  ex.record.bytes_in += body_bytes;
+  const auto& req = ex.parser.get();
+  nlohmann::json headers = nlohmann::json::object();
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    std::string value(field.value());
+    if (headers.contains(name)) {
+      headers[name] = headers[name].get<std::string>() + ", " + value;
+    } else {
+      headers[name] = value;
+    }
+  }
+  std::string_view path, query;
+  split_target(req.target(), path, query);
+  nlohmann::json body = {{"method", std::string(req.method_string())},
+                         {"path", std::string(path)},
+                         {"query", std::string(query)},
+                         {"headers", headers},
+                         {"body_bytes", body_bytes}};
+  http::response<http::string_body> res{http::status::ok, 11};
+  res.set(http::field::server, "bridge");
+  res.set(http::field::content_type, "application/json");
+  res.body() = body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  prepare_response_head(res.base(), ex);
+  bool keep = ex.client_keep_alive && !ex.worker.draining();
+  res.keep_alive(keep);
+  res.prepare_payload();
+  if (ex.head_request) res.body().clear();
+  ex.record.status = 200;
+  ex.record.target = "builtin://echo";
+  ex.record.first_byte_us = micros_since(ex.started);
+  ex.record.bytes_out += res.body().size();
+  auto [ec, n] = co_await http::async_write(client, res, nothrow);
+  co_return (ec || !keep) ? Outcome::Close : Outcome::KeepAlive;
+}
+
+template asio::awaitable<Outcome> send_error(beast::tcp_stream&, Exchange&, ErrorReply);
+template asio::awaitable<Outcome> answer_echo(beast::tcp_stream&, Exchange&);
+
+}  // namespace bridge::proxy

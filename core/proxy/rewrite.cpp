@@ -1,0 +1,104 @@
+#include "proxy/rewrite.hpp"
+
+#include <array>
+#include <cctype>
+
+namespace bridge::proxy {
+
+namespace {
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void percent_decode(std::string_view text, std::string& out) {
+  out.reserve(out.size() + text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      int hi = hex_digit(text[i + 1]);
+      int lo = hex_digit(text[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi << 4 | lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(text[i]);
+  }
+}
+
+void split_target(std::string_view target, std::string_view& path, std::string_view& query) {
+  auto q = target.find('?');
+  path = target.substr(0, q);
+  query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+}
+
+bool strip_prefix(std::string_view target, std::string_view prefix, std::string& out) {
+  out.clear();
+  std::string_view path, query;
+  split_target(target, path, query);
+  std::string decoded;
+  percent_decode(path, decoded);
+  if (decoded.compare(0, prefix.size(), prefix) != 0) return false;
+  std::string_view rest = std::string_view(decoded).substr(prefix.size());
+  if (rest.empty() || rest.front() != '/') out.push_back('/');
+  // The remainder is re-encoded only where needed to stay a valid request target.
+  for (char c : rest) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == '%' || c == '?' || c == '#') {
+      static constexpr char digits[] = "0123456789ABCDEF";
+      out.push_back('%');
+      out.push_back(digits[u >> 4]);
+      out.push_back(digits[u & 0xf]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  if (target.find('?') != std::string_view::npos) {
+    out.push_back('?');
+    out.append(query);
+  }
+  return true;
+}
+
+bool is_hop_by_hop(std::string_view name) {
+  static constexpr std::array<std::string_view, 9> names = {
+      "connection", "keep-alive", "proxy-connection", "proxy-authenticate",
+      "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"};
+  for (auto n : names) {
+    if (iequals(n, name)) return true;
+  }
+  return false;
+}
+
+bool connection_has_token(std::string_view header, std::string_view token) {
+  while (!header.empty()) {
+    auto comma = header.find(',');
+    if (iequals(trim(header.substr(0, comma)), token)) return true;
+    if (comma == std::string_view::npos) break;
+    header.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+}  // namespace bridge::proxy

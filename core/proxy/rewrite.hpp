@@ -1,0 +1,29 @@
+#pragma once
+/// What bridge changes on the way upstream: pure functions shared by the proxy and by
+/// `bridge route test`, so the explanation and the real request never disagree.
+
+#include <string>
+#include <string_view>
+
+namespace bridge::proxy {
+
+/// Decodes %XX escapes (not '+'); an invalid escape is kept as is. Appends to `out`.
+void percent_decode(std::string_view text, std::string& out);
+
+/// Splits a request target "/a/b?x=1" into path and query (without '?').
+void split_target(std::string_view target, std::string_view& path, std::string_view& query);
+
+/// Traefik's StripPrefix on a raw target: removes `prefix` from the path when the decoded
+/// path starts with it, keeps the query, and makes sure the result starts with '/'.
+/// Returns false (and leaves `out` empty) when the path does not start with the prefix.
+bool strip_prefix(std::string_view target, std::string_view prefix, std::string& out);
+
+/// Connection-level headers that a proxy must not forward (RFC 9110 7.6.1).
+bool is_hop_by_hop(std::string_view name);
+
+/// True when `connection_header` (a comma list) names `token`, case-insensitively.
+bool connection_has_token(std::string_view connection_header, std::string_view token);
+
+bool iequals(std::string_view a, std::string_view b);
+
+}  // namespace bridge::proxy

@@ -1,0 +1,165 @@
+// A client connection: read a request head, vet it, route it, then answer or forward it.
+#include "proxy/detail/session.hpp"
+
+#include "proxy/detail/exchange.hpp"
+#include "proxy/detail/request_head.hpp"
+#include "proxy/detail/worker.hpp"
+#include "proxy/rewrite.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace bridge::proxy {
+
+namespace {
+
+// Ids and trace context are settled before routing so that every answer carries them.
+void assign_ids(Exchange& ex, http::request_header<>& head) {
+  const auto& tc = ex.snapshot.config.trace;
+  std::string_view incoming = head[tc.request_id_header];
+  if (tc.trust_incoming_request_id && trace::valid_request_id(incoming)) {
+    ex.request_id = std::string(incoming);
+  } else {
+    ex.request_id = trace::new_request_id();
+  }
+  auto parent = trace::parse_traceparent(head["traceparent"]);
+  ex.trace = trace::next_span(parent);
+  ex.record.request_id = ex.request_id;
+  ex.record.trace_id = ex.trace.trace_id_hex();
+  ex.record.span_id = ex.trace.span_id_hex();
+}
+
+std::string hint_for(const http::request_header<>& head, std::string_view scheme) {
+  return "bridge route test " + std::string(head.method_string()) + " " + std::string(scheme) +
+         "://" + std::string(head[http::field::host]) + std::string(head.target());
+}
+
+// Feeds the complete head to the parser; returns a 400 reason or nullopt.
+std::optional<std::string> parse_head(RequestParser& parser, beast::flat_buffer& buffer,
+                                      size_t head_bytes) {
+  error_code ec;
+  auto bytes = asio::buffer(buffer.data().data(), head_bytes);
+  size_t used = parser.put(bytes, ec);
+  if (!ec && !parser.is_header_done()) ec = http::error::partial_message;
+  if (ec) return "malformed request: " + ec.message();
+  std::string_view raw(static_cast<const char*>(buffer.data().data()), head_bytes);
+  auto reason = vet_request_head(parser.get().base(), raw);
+  buffer.consume(used);
+  return reason;
+}
+
+template <class ClientStream>
+asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
+                                       const std::string& listener, const std::string& client_ip,
+                                       beast::flat_buffer& buffer, ConnectionSlot& slot) {
+  auto snapshot = worker.snapshot();  // held for the whole exchange: reloads swap safely
+  const auto& limits = snapshot->config.limits;
+  size_t head_bytes = 0;
+  HeadStatus status = co_await read_head(client, buffer, limits.max_header_bytes,
+                                         limits.idle_timeout, limits.header_timeout, head_bytes);
+  RequestParser parser;
+  parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes + 4));
+  Exchange ex{worker, *snapshot, parser, buffer, {}, Clock::now()};
+  // One access-log line per request, however the exchange ends.
+  struct LogOnExit {
+    Exchange& ex;
+    bool armed = false;
+    ~LogOnExit() {
+      if (!armed) return;
+      ex.record.total_us = micros_since(ex.started);
+      ex.worker.access_log().write(ex.record);
+    }
+  } log_on_exit{ex};
+  ex.record.start = std::chrono::system_clock::now();
+  ex.record.client = client_ip;
+  ex.record.listener = listener;
+  ex.client_ip = client_ip;
+  if (status == HeadStatus::Closed || status == HeadStatus::Timeout) co_return Outcome::Close;
+  slot.busy = true;
+  log_on_exit.armed = true;
+  if (status == HeadStatus::TooLarge) {
+    ex.request_id = trace::new_request_id();
+    ex.client_keep_alive = false;
+    co_return co_await send_error(client, ex, {http::status::request_header_fields_too_large,
+                                               "headers_too_large",
+                                               "request header block exceeds " +
+                                                   std::to_string(limits.max_header_bytes) + " bytes",
+                                               "send fewer or smaller headers (cookies?)"});
+  }
+  auto bad = parse_head(parser, buffer, head_bytes);
+  if (bad) {
+    ex.request_id = trace::new_request_id();
+    ex.client_keep_alive = false;  // the stream position is unknown: never reuse it
+    co_return co_await send_error(client, ex, {http::status::bad_request, "bad_request", *bad, ""});
+  }
+  auto& head = parser.get().base();
+  ex.client_keep_alive = parser.get().keep_alive();
+  ex.head_request = head.method() == http::verb::head;
+  ex.record.method = std::string(head.method_string());
+  ex.record.host = std::string(head[http::field::host]);
+  ex.record.path = std::string(head.target());
+  assign_ids(ex, head);
+
+  std::string decoded_path;
+  std::string_view path, query;
+  split_target(head.target(), path, query);
+  percent_decode(path, decoded_path);
+  route::HeaderField fields[64];
+  size_t field_count = 0;
+  for (const auto& f : head) {
+    if (field_count == std::size(fields)) break;
+    fields[field_count++] = {f.name_string(), f.value()};
+  }
+  route::RequestView view{head.method_string(), head[http::field::host], decoded_path, query,
+                          std::span(fields, field_count), route::IpAddress::parse(client_ip)};
+  const route::CompiledRoute* matched = snapshot->table.match(view, listener);
+  if (matched == nullptr) {
+    ex.client_keep_alive = ex.client_keep_alive && parser.is_done();
+    co_return co_await send_error(
+        client, ex, {http::status::not_found, "no_route",
+                     "no route matched " + std::string(head.method_string()) + " " +
+                         std::string(head[http::field::host]) + std::string(head.target()) +
+                         " on listener " + listener,
+                     hint_for(head, ex.scheme)});
+  }
+  ex.route = &snapshot->routes[matched->index];
+  ex.record.route = matched->name;
+  uint64_t max_body = ex.route->config->max_body_bytes.value_or(limits.max_body_bytes);
+  if (max_body > 0) {
+    parser.body_limit(max_body);
+    if (parser.content_length() && *parser.content_length() > max_body) {
+      ex.client_keep_alive = false;
+      co_return co_await send_error(client, ex, {http::status::payload_too_large, "body_too_large",
+                                                 "request body of " +
+                                                     std::to_string(*parser.content_length()) +
+                                                     " bytes exceeds the limit of " +
+                                                     std::to_string(max_body),
+                                                 "raise max_body_bytes for this route"});
+    }
+  } else {
+    parser.body_limit(boost::none);
+  }
+  co_return co_await forward(client, ex);
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, std::string listener) {
+  error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  auto remote = socket.remote_endpoint(ec);
+  std::string client_ip = ec ? "" : remote.address().to_string();
+  beast::tcp_stream client(std::move(socket));
+  auto slot = worker.add_connection(&client.socket());
+  beast::flat_buffer buffer;
+  for (;;) {
+    slot->busy = false;
+    if (worker.draining()) break;
+    Outcome outcome = co_await serve_request(client, worker, listener, client_ip, buffer, *slot);
+    if (outcome == Outcome::Close) break;
+  }
+  client.socket().shutdown(tcp::socket::shutdown_send, ec);
+  client.close();
+  worker.remove_connection(slot);
+}
+
+}  // namespace bridge::proxy

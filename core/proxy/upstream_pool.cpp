@@ -1,0 +1,134 @@
+#include "proxy/detail/upstream_pool.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace bridge::proxy {
+
+namespace {
+// Idle upstream connections older than this may already be closed by the peer (nginx's
+// default keepalive_timeout is 60 s); don't bet a request on them.
+constexpr int64_t max_idle_age_ms = 30'000;
+}  // namespace
+
+std::unique_ptr<UpstreamConnection> UpstreamPools::take(const Target& target) {
+  auto it = idle_.find(target.key);
+  if (it == idle_.end()) return nullptr;
+  auto& list = it->second;
+  int64_t now = now_ms();
+  while (!list.empty()) {
+    auto connection = std::move(list.back());
+    list.pop_back();
+    if (now - connection->idle_since_ms < max_idle_age_ms && connection->tcp().socket().is_open()) {
+      connection->reused = true;
+      return connection;
+    }
+  }
+  return nullptr;
+}
+
+void UpstreamPools::give_back(const Target& target, std::unique_ptr<UpstreamConnection> connection,
+                              int max_idle) {
+  auto& list = idle_[target.key];
+  if (static_cast<int>(list.size()) >= max_idle) return;
+  connection->idle_since_ms = now_ms();
+  connection->tcp().expires_never();
+  list.push_back(std::move(connection));
+}
+
+size_t UpstreamPools::idle_count() const {
+  size_t n = 0;
+  for (const auto& [key, list] : idle_) n += list.size();
+  return n;
+}
+
+ssl::context* UpstreamPools::tls_context(const UpstreamSet& upstream, std::string& error) {
+  const auto& tls = upstream.config.tls;
+  std::string key = std::string(tls.verify ? "v" : "n") + "|" + tls.ca;
+  auto it = tls_contexts_.find(key);
+  if (it != tls_contexts_.end()) return it->second.get();
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  error_code ec;
+  if (tls.verify) {
+    if (tls.ca.empty()) {
+      ctx->set_default_verify_paths(ec);
+    } else {
+      ctx->load_verify_file(tls.ca, ec);
+    }
+    if (ec) {
+      error = "cannot load CA " + (tls.ca.empty() ? std::string("store") : tls.ca) + ": " +
+              ec.message();
+      return nullptr;
+    }
+    ctx->set_verify_mode(ssl::verify_peer);
+  } else {
+    ctx->set_verify_mode(ssl::verify_none);
+  }
+  auto* raw = ctx.get();
+  tls_contexts_[key] = std::move(ctx);
+  return raw;
+}
+
+asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,
+                                                      const UpstreamSet& upstream,
+                                                      std::string sni_host,
+                                                      std::chrono::milliseconds timeout) {
+  ConnectResult result;
+  error_code ec;
+  std::vector<tcp::endpoint> endpoints;
+  auto literal = asio::ip::make_address(target.host, ec);
+  if (!ec) {
+    endpoints.emplace_back(literal, target.port);
+  } else {
+    tcp::resolver resolver(context_);
+    auto [rec, results] = co_await resolver.async_resolve(target.host, std::to_string(target.port),
+                                                          nothrow);
+    if (rec) {
+      result.failure = ConnectFailure::Resolve;
+      result.message = "cannot resolve " + target.host + ": " + rec.message();
+      co_return result;
+    }
+    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+  }
+  beast::tcp_stream stream(context_);
+  stream.expires_after(timeout);
+  auto [cec, endpoint] = co_await stream.async_connect(endpoints, nothrow);
+  if (cec) {
+    result.failure = cec == beast::error::timeout ? ConnectFailure::Timeout : ConnectFailure::Refused;
+    result.message = "connect " + target.host + ":" + std::to_string(target.port) + ": " +
+                     cec.message();
+    co_return result;
+  }
+  stream.socket().set_option(tcp::no_delay(true), ec);
+  if (target.scheme != Scheme::Https) {
+    result.connection = std::make_unique<UpstreamConnection>(std::move(stream));
+    co_return result;
+  }
+  std::string tls_error;
+  ssl::context* ctx = tls_context(upstream, tls_error);
+  if (ctx == nullptr) {
+    result.failure = ConnectFailure::Tls;
+    result.message = tls_error;
+    co_return result;
+  }
+  TlsStream tls(std::move(stream), *ctx);
+  if (!SSL_set_tlsext_host_name(tls.native_handle(), sni_host.c_str())) {
+    result.failure = ConnectFailure::Tls;
+    result.message = "cannot set SNI " + sni_host;
+    co_return result;
+  }
+  if (upstream.config.tls.verify) {
+    tls.set_verify_callback(ssl::host_name_verification(sni_host));
+  }
+  auto [hec] = co_await tls.async_handshake(ssl::stream_base::client, nothrow);
+  if (hec) {
+    result.failure = hec == beast::error::timeout ? ConnectFailure::Timeout : ConnectFailure::Tls;
+    result.message = "TLS handshake with " + sni_host + ": " + hec.message();
+    co_return result;
+  }
+  result.connection = std::make_unique<UpstreamConnection>(std::move(tls));
+  co_return result;
+}
+
+}  // namespace bridge::proxy

@@ -1,0 +1,170 @@
+#include "proxy/detail/worker.hpp"
+
+#include "proxy/detail/session.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace bridge::proxy {
+
+Worker::Worker(int index, std::shared_ptr<AccessLog> access_log)
+    : index_(index),
+      work_(asio::make_work_guard(context_)),
+      access_log_(std::move(access_log)),
+      pools_(context_) {}
+
+Worker::~Worker() {
+  work_.reset();
+  context_.stop();
+  join();
+}
+
+void Worker::start_thread() {
+  thread_ = std::thread([this] {
+    for (;;) {
+      try {
+        context_.run();
+        return;
+      } catch (const std::exception& e) {
+        // A throw on the data plane is a bug; log it and keep the worker serving.
+        spdlog::error("worker {}: unexpected exception: {}", index_, e.what());
+      }
+    }
+  });
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+Result<tcp::endpoint> parse_bind(const std::string& bind) {
+  std::string host;
+  std::string port;
+  if (!bind.empty() && bind.front() == '[') {
+    auto close = bind.find(']');
+    if (close == std::string::npos || close + 1 >= bind.size() || bind[close + 1] != ':') {
+      return Error::config("invalid listen address \"" + bind + "\"");
+    }
+    host = bind.substr(1, close - 1);
+    port = bind.substr(close + 2);
+  } else {
+    auto colon = bind.rfind(':');
+    if (colon == std::string::npos) return Error::config("listen address \"" + bind + "\" has no port");
+    host = bind.substr(0, colon);
+    port = bind.substr(colon + 1);
+  }
+  if (host == "localhost") host = "127.0.0.1";
+  if (host.empty() || host == "*") host = "0.0.0.0";
+  error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return Error::config("invalid listen address \"" + bind + "\": " + ec.message());
+  char* end = nullptr;
+  long value = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end != '\0' || value < 0 || value > 65535) {
+    return Error::config("invalid port in listen address \"" + bind + "\"");
+  }
+  return tcp::endpoint(address, static_cast<uint16_t>(value));
+}
+
+Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& context,
+                                                     const tcp::endpoint& endpoint,
+                                                     bool reuse_port) {
+  auto acceptor = std::make_unique<tcp::acceptor>(context);
+  error_code ec;
+  auto fail = [&](const char* what) {
+    return Error::runtime("cannot listen on " + endpoint.address().to_string() + ":" +
+                              std::to_string(endpoint.port()) + ": " + what + ": " + ec.message(),
+                          ec == asio::error::address_in_use
+                              ? "another process uses this port; stop it (see `ss -ltnp`) or "
+                                "choose another bind address"
+                              : "");
+  };
+  acceptor->open(endpoint.protocol(), ec);
+  if (ec) return fail("open");
+  acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (reuse_port) {
+    int one = 1;
+    ::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  }
+  acceptor->bind(endpoint, ec);
+  if (ec) return fail("bind");
+  acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen");
+  return acceptor;
+}
+
+Result<void> Worker::sync_listeners(
+    const std::vector<std::pair<std::string, tcp::endpoint>>& binds) {
+  std::map<std::string, Acceptor> next;
+  for (const auto& [name, endpoint] : binds) {
+    auto it = acceptors_.find(name);
+    if (it != acceptors_.end() && it->second.endpoint == endpoint) {
+      next[name] = std::move(it->second);
+      acceptors_.erase(it);
+      continue;
+    }
+    auto opened = open_acceptor(context_, endpoint, true);
+    if (!opened) return opened.error();
+    Acceptor acceptor{name, endpoint, std::move(*opened)};
+    asio::co_spawn(context_, accept_loop(*acceptor.acceptor, name), asio::detached);
+    next[name] = std::move(acceptor);
+  }
+  for (auto& [name, old] : acceptors_) {
+    error_code ec;
+    old.acceptor->close(ec);  // its accept_loop ends; established connections stay
+  }
+  acceptors_ = std::move(next);
+  return {};
+}
+
+asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, std::string listener_name) {
+  // The acceptor object lives in acceptors_ until closed; keep serving until then.
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(nothrow);
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) {
+      // EMFILE and friends: back off instead of spinning.
+      spdlog::warn("accept on {}: {}", listener_name, ec.message());
+      asio::steady_timer pause(context_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(nothrow);
+      continue;
+    }
+    if (draining_) co_return;
+    asio::co_spawn(context_, serve_connection(std::move(socket), *this, listener_name),
+                   [this](std::exception_ptr e) {
+                     if (!e) return;
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       spdlog::error("worker {}: connection failed: {}", index_, ex.what());
+                     }
+                   });
+  }
+}
+
+std::list<ConnectionSlot>::iterator Worker::add_connection(tcp::socket* socket) {
+  ++live_;
+  return connections_.insert(connections_.end(), ConnectionSlot{socket, false});
+}
+
+void Worker::remove_connection(std::list<ConnectionSlot>::iterator slot) {
+  connections_.erase(slot);
+  --live_;
+}
+
+void Worker::begin_drain() {
+  draining_ = true;
+  for (auto& [name, a] : acceptors_) {
+    error_code ec;
+    a.acceptor->close(ec);
+  }
+  acceptors_.clear();
+  for (auto& slot : connections_) {
+    if (!slot.busy) {
+      error_code ec;
+      slot.socket->cancel(ec);
+      slot.socket->shutdown(tcp::socket::shutdown_both, ec);
+    }
+  }
+}
+
+}  // namespace bridge::proxy
