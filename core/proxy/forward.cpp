@@ -161,6 +161,13 @@ asio::awaitable<StepResult> exchange_with(ClientStream& client, Exchange& ex,
     ex.client_keep_alive = false;
     co_return result;
   }
+  if (sent == RelayResult::BadInput) {
+    result.step = Step::Failed;
+    result.error = {http::status::bad_request, "bad_request",
+                    "malformed request body (invalid chunked encoding)", ""};
+    ex.client_keep_alive = false;
+    co_return result;
+  }
   if (sent == RelayResult::ReadFailed || sent == RelayResult::ReadTimeout) {
     co_return result;  // the client went away mid-body: nothing to answer
   }
@@ -249,11 +256,12 @@ asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex) {
   if (target == nullptr) {
     std::string kinds;
     for (const auto& t : upstream.targets) kinds += (kinds.empty() ? "" : ", ") + t->url;
-    co_return co_await send_error(client, ex, {http::status::bad_gateway, "upstream_unreachable",
+    ex.error = {http::status::bad_gateway, "upstream_unreachable",
                                                "no usable target in upstream \"" + upstream.name +
                                                    "\" (" + kinds + ")",
                                                "compose:// and k8s:// targets need discovery, "
-                                               "which this build does not have yet"});
+                                               "which this build does not have yet"};
+    co_return co_await send_error(client, ex);
   }
   if (target->scheme == Scheme::Echo) co_return co_await answer_echo(client, ex);
   ConnectResult connected;
@@ -262,7 +270,8 @@ asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex) {
     auto connection = pools.take(*target);
     if (!connection) {
       auto connect_start = Clock::now();
-      connected = co_await pools.connect(*target, upstream, sni_for(*target, ex),
+      std::string sni = sni_for(*target, ex);
+      connected = co_await pools.connect(*target, upstream, sni,
                                          ex.snapshot.config.limits.connect_timeout);
       ex.record.connect_us = micros_since(connect_start);
       if (!connected.connection) {
@@ -288,17 +297,19 @@ asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex) {
     if (step.upstream_reusable && step.step == Step::Done) {
       pools.give_back(*target, std::move(connection), upstream.config.max_idle);
     }
-    if (step.step == Step::Failed) co_return co_await send_error(client, ex, step.error);
+    if (step.step == Step::Failed) {
+      ex.error = std::move(step.error);
+      co_return co_await send_error(client, ex);
+    }
     co_return step.outcome;
   }
   bool timeout = connected.failure == ConnectFailure::Timeout;
-  co_return co_await send_error(
-      client, ex,
-      {timeout ? http::status::gateway_timeout : http::status::bad_gateway,
-       timeout ? "upstream_timeout" : "upstream_unreachable",
-       "cannot reach upstream \"" + upstream.name + "\" at " + target->url + ": " +
-           connected.message,
-       "is the service running? check it with: curl -v " + target->url});
+  ex.error = {timeout ? http::status::gateway_timeout : http::status::bad_gateway,
+              timeout ? "upstream_timeout" : "upstream_unreachable",
+              "cannot reach upstream \"" + upstream.name + "\" at " + target->url + ": " +
+                  connected.message,
+              "is the service running? check it with: curl -v " + target->url};
+  co_return co_await send_error(client, ex);
 }
 
 template asio::awaitable<Outcome> forward(beast::tcp_stream&, Exchange&);

@@ -33,7 +33,8 @@ void prepare_response_head(http::response_header<>& head, Exchange& ex) {
 }
 
 template <class ClientStream>
-asio::awaitable<Outcome> send_error(ClientStream& client, Exchange& ex, ErrorReply reply) {
+asio::awaitable<Outcome> send_error(ClientStream& client, Exchange& ex) {
+  const ErrorReply& reply = ex.error;
   nlohmann::json body = {{"error", reply.code},
                          {"status", static_cast<int>(reply.status)},
                          {"message", reply.message},
@@ -65,9 +66,10 @@ asio::awaitable<Outcome> answer_echo(ClientStream& client, Exchange& ex) {
     auto [ec, n] = co_await http::async_read(client, ex.client_buffer, ex.parser, nothrow);
     if (ec == http::error::need_buffer) ec = {};
     if (ec == http::error::body_limit) {
-      co_return co_await send_error(client, ex, {http::status::payload_too_large, "body_too_large",
+      ex.error = {http::status::payload_too_large, "body_too_large",
                                                  "request body exceeds the configured limit",
-                                                 "raise max_body_bytes for this route"});
+                                                 "raise max_body_bytes for this route"};
+      co_return co_await send_error(client, ex);
     }
     if (ec) co_return Outcome::Close;
     body_bytes += sizeof buf - ex.parser.get().body().size;
@@ -108,7 +110,7 @@ asio::awaitable<Outcome> answer_echo(ClientStream& client, Exchange& ex) {
   co_return (ec || !keep) ? Outcome::Close : Outcome::KeepAlive;
 }
 
-template asio::awaitable<Outcome> send_error(beast::tcp_stream&, Exchange&, ErrorReply);
+template asio::awaitable<Outcome> send_error(beast::tcp_stream&, Exchange&);
 template asio::awaitable<Outcome> answer_echo(beast::tcp_stream&, Exchange&);
 
 }  // namespace bridge::proxy

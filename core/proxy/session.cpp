@@ -58,6 +58,7 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
                                          limits.idle_timeout, limits.header_timeout, head_bytes);
   RequestParser parser;
   parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes + 4));
+  parser.body_limit(boost::none);  // the route decides the limit, once it is known
   Exchange ex{worker, *snapshot, parser, buffer, {}, Clock::now()};
   // One access-log line per request, however the exchange ends.
   struct LogOnExit {
@@ -79,17 +80,19 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
   if (status == HeadStatus::TooLarge) {
     ex.request_id = trace::new_request_id();
     ex.client_keep_alive = false;
-    co_return co_await send_error(client, ex, {http::status::request_header_fields_too_large,
+    ex.error = {http::status::request_header_fields_too_large,
                                                "headers_too_large",
                                                "request header block exceeds " +
                                                    std::to_string(limits.max_header_bytes) + " bytes",
-                                               "send fewer or smaller headers (cookies?)"});
+                                               "send fewer or smaller headers (cookies?)"};
+    co_return co_await send_error(client, ex);
   }
   auto bad = parse_head(parser, buffer, head_bytes);
   if (bad) {
     ex.request_id = trace::new_request_id();
     ex.client_keep_alive = false;  // the stream position is unknown: never reuse it
-    co_return co_await send_error(client, ex, {http::status::bad_request, "bad_request", *bad, ""});
+    ex.error = {http::status::bad_request, "bad_request", *bad, ""};
+    co_return co_await send_error(client, ex);
   }
   auto& head = parser.get().base();
   ex.client_keep_alive = parser.get().keep_alive();
@@ -114,12 +117,12 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
   const route::CompiledRoute* matched = snapshot->table.match(view, listener);
   if (matched == nullptr) {
     ex.client_keep_alive = ex.client_keep_alive && parser.is_done();
-    co_return co_await send_error(
-        client, ex, {http::status::not_found, "no_route",
-                     "no route matched " + std::string(head.method_string()) + " " +
-                         std::string(head[http::field::host]) + std::string(head.target()) +
-                         " on listener " + listener,
-                     hint_for(head, ex.scheme)});
+    ex.error = {http::status::not_found, "no_route",
+                "no route matched " + std::string(head.method_string()) + " " +
+                    std::string(head[http::field::host]) + std::string(head.target()) +
+                    " on listener " + listener,
+                hint_for(head, ex.scheme)};
+    co_return co_await send_error(client, ex);
   }
   ex.route = &snapshot->routes[matched->index];
   ex.record.route = matched->name;
@@ -128,15 +131,14 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
     parser.body_limit(max_body);
     if (parser.content_length() && *parser.content_length() > max_body) {
       ex.client_keep_alive = false;
-      co_return co_await send_error(client, ex, {http::status::payload_too_large, "body_too_large",
+      ex.error = {http::status::payload_too_large, "body_too_large",
                                                  "request body of " +
                                                      std::to_string(*parser.content_length()) +
                                                      " bytes exceeds the limit of " +
                                                      std::to_string(max_body),
-                                                 "raise max_body_bytes for this route"});
+                                                 "raise max_body_bytes for this route"};
+      co_return co_await send_error(client, ex);
     }
-  } else {
-    parser.body_limit(boost::none);
   }
   co_return co_await forward(client, ex);
 }

@@ -17,6 +17,14 @@ class Worker;
 using RequestParser = http::request_parser<http::buffer_body>;
 using ResponseParser = http::response_parser<http::buffer_body>;
 
+/// A JSON error answered by bridge itself: {"error","status","message","request_id","hint"}.
+struct ErrorReply {
+  http::status status;
+  std::string code;
+  std::string message;
+  std::string hint;
+};
+
 /// Everything known about the request being served; lives in the session's frame.
 struct Exchange {
   Worker& worker;
@@ -34,22 +42,18 @@ struct Exchange {
   bool head_request = false;
   std::string client_ip;
   std::string scheme = "http";
+  ErrorReply error{};  // the answer bridge gives itself when the exchange fails
 };
 
 /// How a forwarded exchange ended, from the client connection's point of view.
 enum class Outcome { KeepAlive, Close };
 
-/// A JSON error answered by bridge itself: {"error","status","message","request_id","hint"}.
-struct ErrorReply {
-  http::status status;
-  std::string code;
-  std::string message;
-  std::string hint;
-};
 
-/// Writes `reply` to the client with the request id header; closes when `keep_alive` is false.
+/// Writes `ex.error` to the client with the request id header. (The reply travels in the
+/// Exchange rather than as an argument: GCC 12 destroys brace-initialised coroutine
+/// arguments twice.)
 template <class ClientStream>
-asio::awaitable<Outcome> send_error(ClientStream& client, Exchange& ex, ErrorReply reply);
+asio::awaitable<Outcome> send_error(ClientStream& client, Exchange& ex);
 
 /// Answers builtin://echo: the request as bridge forwards it, as JSON.
 template <class ClientStream>

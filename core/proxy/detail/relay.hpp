@@ -6,7 +6,15 @@
 
 namespace bridge::proxy {
 
-enum class RelayResult { Done, ReadFailed, WriteFailed, ReadTimeout, WriteTimeout, BodyTooLarge };
+enum class RelayResult {
+  Done,
+  ReadFailed,
+  BadInput,  // the body broke HTTP framing (e.g. an invalid chunk size)
+  WriteFailed,
+  ReadTimeout,
+  WriteTimeout,
+  BodyTooLarge
+};
 
 /// Writes the head of `parser`'s message (already read) to `out`, then relays the body.
 /// `before_body` runs once before the first body read (100-continue goes there).
@@ -32,6 +40,7 @@ asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer
       if (ec == http::error::need_buffer) ec = {};
       if (ec == http::error::body_limit) co_return RelayResult::BodyTooLarge;
       if (ec == beast::error::timeout) co_return RelayResult::ReadTimeout;
+      if (ec.category() == http::make_error_code(http::error::bad_chunk).category()) co_return RelayResult::BadInput;
       if (ec) co_return RelayResult::ReadFailed;
       parser.get().body().size = sizeof chunk - parser.get().body().size;
       parser.get().body().data = chunk;
