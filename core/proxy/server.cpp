@@ -34,6 +34,14 @@ struct Server::Impl {
 Result<Binds> Server::Impl::resolve_binds(const config::Config& config, bool probe) {
   Binds binds;
   for (const auto& listener : config.listeners) {
+    if (listener.tls) {
+      // Serving plain HTTP where the config asks for HTTPS would be a lie: skip it, loudly.
+      if (probe) {
+        spdlog::warn("listener \"{}\" ({}): HTTPS listeners are not available in this build; "
+                     "skipped", listener.name, listener.bind);
+      }
+      continue;
+    }
     auto endpoint = parse_bind(listener.bind);
     if (!endpoint) {
       Error e = endpoint.error();
