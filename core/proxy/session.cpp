@@ -59,7 +59,7 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
   RequestParser parser;
   parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes + 4));
   parser.body_limit(boost::none);  // the route decides the limit, once it is known
-  Exchange ex{worker, *snapshot, parser, buffer, {}, Clock::now()};
+  Exchange ex(worker, *snapshot, parser, buffer);
   // One access-log line per request, however the exchange ends.
   struct LogOnExit {
     Exchange& ex;

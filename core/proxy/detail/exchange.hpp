@@ -27,6 +27,8 @@ struct ErrorReply {
 
 /// Everything known about the request being served; lives in the session's frame.
 struct Exchange {
+  Exchange(Worker& w, const Snapshot& s, RequestParser& p, beast::flat_buffer& b)
+      : worker(w), snapshot(s), parser(p), client_buffer(b), started(Clock::now()) {}
   Worker& worker;
   const Snapshot& snapshot;
   RequestParser& parser;
