@@ -1,53 +1,46 @@
 #!/usr/bin/env python3
-"""Counts gtest cases from meson's testlog.json and prints 'N passed, N failed, N skipped'.
+"""Counts gtest cases in meson's testlog.json and prints 'N passed, N failed, N skipped'.
 
-A test executable that crashed or timed out before reporting its cases counts as one failure.
+Each gtest case counts once, read from the "[ OK ]"/"[ FAILED ]"/"[ SKIPPED ]" lines of its
+executable's output. An executable that failed without a failing case (a crash, a timeout,
+a sanitizer report after the last case) counts as one more failure, so nothing is hidden.
 """
 import json
+import re
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
-passed = failed = skipped = 0
-failures = []
-log = Path(sys.argv[1])
-if not log.exists():
-    print("no test log: did the tests run?")
-    print("0 passed, 1 failed")
-    sys.exit(1)
-for line in log.read_text().splitlines():
-    entry = json.loads(line)
-    name = entry.get("name", "?")
-    result = entry.get("result", "FAIL")
-    xml_path = None
-    for arg in entry.get("command", []):
-        if arg.startswith("--gtest_output=xml:"):
-            xml_path = arg.split(":", 1)[1]
-    cases = 0
-    if xml_path and Path(xml_path).exists():
-        try:
-            root = ET.parse(xml_path).getroot()
-        except ET.ParseError:
-            root = None
-        for case in (root.iter("testcase") if root is not None else []):
-            cases += 1
-            if case.find("failure") is not None:
-                failed += 1
-                failures.append(f"{name}: {case.get('classname')}.{case.get('name')}")
-            elif case.get("result") == "skipped" or case.find("skipped") is not None:
-                skipped += 1
-            else:
-                passed += 1
-    if cases == 0 or (result not in ("OK", "SKIP", "EXPECTEDFAIL") and not any(
-            f.startswith(name + ":") for f in failures)):
-        if result in ("OK",):
-            passed += 1 if cases == 0 else 0
-        elif result == "SKIP":
-            skipped += 1
-        else:
-            failed += 1
-            failures.append(f"{name}: {result}")
-for f in failures:
-    print(f"FAILED {f}")
-print(f"{passed} passed, {failed} failed, {skipped} skipped")
-sys.exit(1 if failed else 0)
+CASE = re.compile(r"^\[ +(OK|FAILED|SKIPPED) +\] (\S+)(?:, where .*)? \(\d+ ms\)$")
+GOOD = {"OK", "SKIP", "EXPECTEDFAIL"}
+
+
+def main(log: Path) -> int:
+    if not log.exists():
+        print(f"no test log at {log}: did the tests run?")
+        print("0 passed, 1 failed")
+        return 1
+    counts = {"OK": 0, "FAILED": 0, "SKIPPED": 0}
+    failures = []
+    for line in log.read_text().splitlines():
+        entry = json.loads(line)
+        name, result = entry.get("name", "?"), entry.get("result", "FAIL")
+        failed_cases = 0
+        for out in entry.get("stdout", "").splitlines():
+            m = CASE.match(out.strip())
+            if not m:
+                continue
+            counts[m.group(1)] += 1
+            if m.group(1) == "FAILED":
+                failed_cases += 1
+                failures.append(f"{name}: {m.group(2)}")
+        if result not in GOOD and failed_cases == 0:
+            counts["FAILED"] += 1
+            failures.append(f"{name}: {result} (exit without a failing case)")
+    for f in failures:
+        print(f"FAILED {f}")
+    print(f"{counts['OK']} passed, {counts['FAILED']} failed, {counts['SKIPPED']} skipped")
+    return 1 if counts["FAILED"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))

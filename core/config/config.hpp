@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bridge::config {
@@ -123,19 +124,26 @@ struct Config {
   std::vector<Listener> listeners;
   std::vector<Upstream> upstreams;
   std::vector<Route> routes;
-  std::vector<Leaf> leaves;  // every effective leaf in document order
+  /// Every effective leaf: the values the files and overrides set, in document order, then
+  /// the defaults nobody set (origin source "<default>"), in schema order.
+  std::vector<Leaf> leaves;
 
   /// Where the value at `path` came from (see Leaf::path); an empty Origin when unknown.
+  /// For an entry path ("routes.orders-api") it is where the entry's name was written.
   const Origin& origin(std::string_view path) const;
   const Upstream* find_upstream(std::string_view name) const;
 };
 
 /// How to find and layer the configuration.
 struct LoadOptions {
-  std::string profile = "dev";
+  std::string profile = "dev";            // "" = $BRIDGE_PROFILE (with use_environment), else dev
   std::string config_dir;                 // --config-dir; empty = search
   std::vector<std::string> overrides;     // --set path=value, in order
-  bool use_environment = true;            // BRIDGE_CONFIG_DIR, ${VAR} interpolation
+  /// BRIDGE_CONFIG_DIR, BRIDGE_PROFILE, BRIDGE_SET_* overrides, ${VAR} interpolation. When
+  /// false every ${VAR} counts as unset, so ${VAR:-default} gives its default.
+  bool use_environment = true;
+  /// Used instead of the process environment when set (tests).
+  std::optional<std::map<std::string, std::string>> environment_for_test;
 };
 
 /// Finds the config dir (--config-dir, $BRIDGE_CONFIG_DIR, ./.bridge, ./profiles, embedded),
@@ -146,9 +154,18 @@ Result<Config> load(const LoadOptions& options);
 /// The dir that `load` would use, or "" for the embedded default.
 std::string find_config_dir(const LoadOptions& options);
 
+/// The text of line `where.line` of the file (or embedded profile) `where` points into, for
+/// callers that report errors inside a config value (rule syntax); "" when unavailable.
+/// Reads the file again: call it on the error path only.
+std::string source_line(const Origin& where);
+
 /// Parses "250ms", "30s", "2m", "1h", "1.5s". Used by CLI flags as well.
 Result<Duration> parse_duration(std::string_view text);
 /// Parses "64KiB", "10MB", "1GiB", "512".
 Result<uint64_t> parse_size(std::string_view text);
+/// The shortest exact spelling: "30s", "250ms", "2m", "1h".
+std::string format_duration(Duration duration);
+/// "64KiB", "1GiB", or plain bytes ("1500").
+std::string format_size(uint64_t bytes);
 
 }  // namespace bridge::config

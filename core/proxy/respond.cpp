@@ -12,11 +12,13 @@ int64_t micros_since(Clock::time_point start) {
 }
 
 void prepare_response_head(http::response_header<>& head, Exchange& ex) {
-  // Connection-listed headers first, then the fixed hop-by-hop set; framing headers stay.
+  // Connection-listed headers and the fixed hop-by-hop set go; framing headers stay. The
+  // Connection value is copied first because erasing the header would lose the list.
+  const std::string connection(head[http::field::connection]);
   for (auto it = head.begin(); it != head.end();) {
     std::string_view name = it->name_string();
     bool framing = iequals(name, "transfer-encoding") || iequals(name, "content-length");
-    bool listed = connection_has_token(head[http::field::connection], name);
+    bool listed = connection_has_token(connection, name);
     if (!framing && (listed || is_hop_by_hop(name)) &&
         !(ex.upgrade && head.result() == http::status::switching_protocols &&
           (iequals(name, "upgrade") || iequals(name, "connection")))) {
@@ -69,6 +71,12 @@ asio::awaitable<Outcome> answer_echo(ClientStream& client, Exchange& ex) {
       ex.error = {http::status::payload_too_large, "body_too_large",
                                                  "request body exceeds the configured limit",
                                                  "raise max_body_bytes for this route"};
+      co_return co_await send_error(client, ex);
+    }
+    if (ec.category() == http::make_error_code(http::error::bad_chunk).category()) {
+      ex.client_keep_alive = false;
+      ex.error = {http::status::bad_request, "bad_request",
+                  "malformed request body: " + ec.message(), ""};
       co_return co_await send_error(client, ex);
     }
     if (ec) co_return Outcome::Close;

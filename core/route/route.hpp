@@ -5,6 +5,7 @@
 #include "common/error.hpp"
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -20,6 +21,9 @@ struct IpAddress {
   bool v6 = false;
   std::array<uint8_t, 16> bytes{};
   static std::optional<IpAddress> parse(std::string_view text);  // "127.0.0.1", "::1", "[::1]"
+  /// Text form: "127.0.0.1", "::1" (inet_ntop).
+  std::string str() const;
+  bool operator==(const IpAddress&) const = default;
 };
 
 struct HeaderField {
@@ -44,7 +48,11 @@ class Rule {
   static Result<Rule> parse(std::string_view text);
   bool matches(const RequestView& request) const;  // no allocation
   const std::string& text() const;
+  /// The rule rewritten canonically: canonical matcher names, backtick arguments, minimal parens.
+  std::string canonical() const;
   struct Node;
+  /// The AST root; null for a default-constructed Rule (which matches nothing).
+  const Node* root() const { return root_.get(); }
 
  private:
   std::shared_ptr<const Node> root_;
@@ -89,11 +97,13 @@ class Table {
   /// The winning route for a request on `listener`, or nullptr. No allocation.
   const CompiledRoute* match(const RequestView& request, std::string_view listener) const;
   /// Every route in priority order with why it matched or not.
-  std::vector<RouteDecision> explain_all(const RequestView& request, std::string_view listener) const;
+  std::vector<RouteDecision> explain_all(const RequestView& request,
+                                         std::string_view listener) const;
   const std::vector<CompiledRoute>& routes() const { return routes_; }
 
  private:
   std::vector<CompiledRoute> routes_;
+  std::vector<uint64_t> host_keys_;  // per route: the Host() it requires, 0 if none (prefilter)
 };
 
 }  // namespace bridge::route

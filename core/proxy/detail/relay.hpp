@@ -42,10 +42,13 @@ asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer
       if (ec == beast::error::timeout) co_return RelayResult::ReadTimeout;
       if (ec.category() == http::make_error_code(http::error::bad_chunk).category()) co_return RelayResult::BadInput;
       if (ec) co_return RelayResult::ReadFailed;
-      parser.get().body().size = sizeof chunk - parser.get().body().size;
-      parser.get().body().data = chunk;
+      const size_t got = sizeof chunk - parser.get().body().size;
+      // An empty read (only a chunk header arrived) must not reach the serializer as a
+      // zero-size buffer: in chunked mode Beast would frame it as "0\r\n", the last chunk.
+      parser.get().body().data = got > 0 ? chunk : nullptr;
+      parser.get().body().size = got;
       parser.get().body().more = !parser.is_done();
-      body_bytes += parser.get().body().size;
+      body_bytes += got;
     } else {
       parser.get().body().data = nullptr;
       parser.get().body().size = 0;

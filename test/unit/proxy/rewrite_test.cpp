@@ -73,7 +73,7 @@ TEST(ParseTarget, AcceptsEverySchemeWithDefaults) {
 TEST(ParseTarget, RejectsWhatCannotWork) {
   EXPECT_EQ(parse_target("ftp://x").error().message, "unsupported target \"ftp://x\"");
   EXPECT_EQ(parse_target("http://x:99999").error().message,
-            "invalid port in \"http://x:99999\"");
+            "port out of range in \"http://x:99999\"");
   EXPECT_EQ(parse_target("http://x:8080/api").error().message,
             "target \"http://x:8080/api\" has a path; targets are scheme://host:port");
   EXPECT_EQ(parse_target("builtin://nope").error().message,

@@ -1,0 +1,139 @@
+#include "config/detail/decode.hpp"
+
+#include <array>
+
+namespace bridge::config::detail {
+namespace {
+
+constexpr std::array<std::string_view, 6> log_levels = {"trace", "debug", "info",
+                                                        "warn",  "error", "off"};
+constexpr std::array<std::string_view, 2> log_formats = {"json", "text"};
+constexpr std::array<std::string_view, 2> propagations = {"w3c", "b3"};
+
+void check_string(Reader& r, std::string_view key, bool (*valid)(std::string_view),
+                  const std::string& what, std::string hint) {
+  const Node* v = r.get(key);
+  if (v && v->is(Kind::String) && !valid(v->text))
+    r.decoder().fail(r.path(key) + ": " + what + " \"" + v->text + "\"", *v, std::move(hint));
+}
+
+void decode_bridge(Reader& r, BridgeSection& out) {
+  r.string("admin", out.admin);
+  r.string("admin_token", out.admin_token);
+  r.boolean("admin_probes_only", out.admin_probes_only);
+  r.choice("log_level", out.log_level, log_levels);
+  r.string("access_log", out.access_log);
+  r.choice("access_log_format", out.access_log_format, log_formats);
+  r.integer("workers", out.workers, 0, 1024);
+  check_string(r, "access_log", [](std::string_view s) { return !s.empty(); }, "invalid value",
+               "stdout, stderr, off or a file path");
+  const Node* admin = r.get("admin");
+  if (!admin || !admin->is(Kind::String) || out.admin == "off") return;
+  if (auto why = check_address(out.admin); !why.empty())
+    return r.decoder().fail("bridge.admin: invalid address \"" + out.admin + "\": " + why, *admin,
+                            std::string(address_hint) + ", or \"off\"");
+  // The admin API can pause and rewrite traffic: only loopback unless a token guards it.
+  if (!is_loopback(out.admin) && out.admin_token.empty() && !out.admin_probes_only)
+    r.decoder().fail("bridge.admin: \"" + out.admin + "\" is reachable from other hosts", *admin,
+                     "set bridge.admin_token (or admin_probes_only = true), or bind 127.0.0.1");
+}
+
+void decode_limits(Reader& r, LimitsSection& out) {
+  r.size("max_header_bytes", out.max_header_bytes);
+  r.size("max_body_bytes", out.max_body_bytes);
+  r.duration("header_timeout", out.header_timeout, true);
+  r.duration("idle_timeout", out.idle_timeout, true);
+  r.duration("connect_timeout", out.connect_timeout, true);
+  r.duration("drain_timeout", out.drain_timeout, false);
+  if (const Node* v = r.get("max_header_bytes"); v && out.max_header_bytes < 1024)
+    r.decoder().fail("limits.max_header_bytes: must be at least 1KiB", *v);
+}
+
+void decode_trace(Reader& r, TraceSection& out) {
+  r.string("request_id_header", out.request_id_header);
+  check_string(r, "request_id_header", valid_header_name, "invalid header name",
+               "header names are letters, digits and !#$%&'*+-.^_`|~");
+  r.boolean("trust_incoming_request_id", out.trust_incoming_request_id);
+  r.strings("propagation", out.propagation, propagations);
+  r.strings("redact_headers", out.redact_headers);
+  r.integer("store_size", out.store_size, 1, 10'000'000);
+  r.string("otlp_endpoint", out.otlp_endpoint);
+  check_string(r, "otlp_endpoint",
+               [](std::string_view s) {
+                 return s.empty() || s.starts_with("http://") || s.starts_with("https://");
+               },
+               "invalid URL", "e.g. \"http://127.0.0.1:4318/v1/traces\"");
+}
+
+std::string name_of(const Node& entry) {
+  const Node* name = entry.find("name");
+  return name != nullptr ? name->text : std::string();
+}
+
+// Each [[key]] entry is read by `decode_one(reader, entry)`; entries are already named.
+template <class T, class Fn>
+void decode_entries(Decoder& d, const Node& document, std::string_view key,
+                    std::initializer_list<std::string_view> fields, std::vector<T>& out,
+                    Fn decode_one) {
+  const Node* array = document.find(key);
+  if (array == nullptr) return;
+  for (const Node& entry : array->items) {
+    out.emplace_back().name = name_of(entry);
+    Reader r(d, entry, std::string(key) + "." + out.back().name, "[[" + std::string(key) + "]]",
+             fields);
+    decode_one(r, out.back());
+  }
+}
+
+void decode_sections(Decoder& d, Reader& top, Config& config) {
+  if (const Node* v = top.get("version");
+      v && top.expect("version", *v, Kind::Integer, "an integer") && v->integer != 1)
+    d.fail("version: unsupported version " + std::to_string(v->integer), *v,
+           "this bridge reads version = 1");
+  if (const Node* t = top.table("bridge")) {
+    Reader r(d, *t, "bridge", "[bridge]",
+             {"admin", "admin_token", "admin_probes_only", "log_level", "access_log",
+              "access_log_format", "workers"});
+    decode_bridge(r, config.bridge);
+  }
+  if (const Node* t = top.table("limits")) {
+    Reader r(d, *t, "limits", "[limits]",
+             {"max_header_bytes", "max_body_bytes", "header_timeout", "idle_timeout",
+              "connect_timeout", "drain_timeout"});
+    decode_limits(r, config.limits);
+  }
+  if (const Node* t = top.table("trace")) {
+    Reader r(d, *t, "trace", "[trace]",
+             {"request_id_header", "trust_incoming_request_id", "propagation", "redact_headers",
+              "store_size", "otlp_endpoint"});
+    decode_trace(r, config.trace);
+  }
+}
+
+}  // namespace
+
+Result<void> decode(const Node& document, Config& config, const Sources& sources) {
+  Decoder d(sources);
+  Reader top(d, document, "", "the top level",
+             {"version", "bridge", "limits", "trace", "listeners", "upstreams", "routes"});
+  decode_sections(d, top, config);
+  // Routes refer to listeners and upstreams: decode those first, and stop on an error so
+  // reference checks never run against half-read entries.
+  decode_entries(d, document, "listeners", {"name", "bind", "hosts", "tls"}, config.listeners,
+                 decode_listener);
+  decode_entries(d, document, "upstreams",
+                 {"name", "targets", "balance", "health", "tls", "max_idle", "down_for"},
+                 config.upstreams, decode_upstream);
+  if (d.failed()) return d.result();
+  if (config.listeners.empty())
+    return Error::config("no listeners defined", {},
+                         "add [[listeners]] with name = \"web\" and bind = \"127.0.0.1:8080\"");
+  decode_entries(d, document, "routes",
+                 {"name", "listeners", "rule", "priority", "upstream", "strip_prefix",
+                  "host_rewrite", "request_headers", "response_headers", "timeout",
+                  "max_body_bytes"},
+                 config.routes, [&config](Reader& r, Route& out) { decode_route(r, out, config); });
+  return d.result();
+}
+
+}  // namespace bridge::config::detail

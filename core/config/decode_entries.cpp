@@ -1,0 +1,100 @@
+#include "config/detail/decode.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace bridge::config::detail {
+namespace {
+
+constexpr std::array<std::string_view, 2> tls_autos = {"local-ca", "acme"};
+constexpr std::array<std::string_view, 2> tls_versions = {"1.2", "1.3"};
+constexpr std::array<std::string_view, 3> balances = {"round_robin", "least_conn", "first"};
+
+std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+void decode_cert_pair(Reader& r, CertPair& out, const std::string& owner) {
+  if (!r.require("cert", owner, "add cert = \"path/to/cert.pem\"")) return;
+  if (!r.require("key", owner, "add key = \"path/to/key.pem\"")) return;
+  r.string("cert", out.cert);
+  r.string("key", out.key);
+}
+
+void decode_listener_tls(Reader& r, ListenerTls& out, const Listener& listener) {
+  std::string owner = "listeners." + listener.name + ".tls";
+  if (r.get("cert") || r.get("key")) decode_cert_pair(r, out.certs.emplace_back(), owner);
+  if (const Node* certs = r.get("certs");
+      certs && r.expect("certs", *certs, Kind::Array, "an array of tables")) {
+    for (size_t i = 0; i < certs->items.size(); ++i) {
+      std::string path = owner + ".certs[" + std::to_string(i) + "]";
+      const Node& item = certs->items[i];
+      if (!r.expect("certs[" + std::to_string(i) + "]", item, Kind::Table, "a table")) return;
+      Reader pair(r.decoder(), item, path, path, {"cert", "key"});
+      decode_cert_pair(pair, out.certs.emplace_back(), path);
+    }
+  }
+  r.choice("auto", out.automatic, tls_autos);
+  r.choice("min_version", out.min_version, tls_versions);
+  if (out.certs.empty() && out.automatic.empty())
+    r.decoder().fail(owner + ": needs cert and key, certs, or auto", r.node(),
+                     "e.g. tls = { auto = \"local-ca\" } or tls = { cert = \"certs/web.pem\", "
+                     "key = \"certs/web-key.pem\" }");
+  else if (out.automatic == "acme" && listener.hosts.empty())
+    r.decoder().fail(owner + ": auto = \"acme\" needs the listener's hosts", *r.get("auto"),
+                     "add hosts = [\"app.example.com\"] to listener \"" + listener.name + "\"");
+}
+
+}  // namespace
+
+void decode_listener(Reader& r, Listener& out) {
+  std::string owner = "listener " + quoted(out.name);
+  if (!r.require("bind", owner, "add bind = \"127.0.0.1:8080\"")) return;
+  r.string("bind", out.bind);
+  if (const Node* bind = r.get("bind"); bind->is(Kind::String))
+    if (auto why = check_address(out.bind); !why.empty())
+      r.decoder().fail(r.path("bind") + ": invalid address " + quoted(out.bind) + ": " + why,
+                       *bind, std::string(address_hint));
+  r.strings("hosts", out.hosts);
+  if (const Node* tls = r.table("tls")) {
+    Reader tr(r.decoder(), *tls, r.path("tls"), r.path("tls"),
+              {"cert", "key", "certs", "auto", "min_version"});
+    decode_listener_tls(tr, out.tls.emplace(), out);
+  }
+}
+
+void decode_upstream(Reader& r, Upstream& out) {
+  std::string owner = "upstream " + quoted(out.name);
+  if (!r.require("targets", owner, "add targets = [\"http://127.0.0.1:3000\"]")) return;
+  r.strings("targets", out.targets);
+  const Node* targets = r.get("targets");
+  if (targets->is(Kind::Array) && targets->items.empty())
+    r.decoder().fail(r.path("targets") + ": needs at least one target", *targets,
+                     std::string(target_hint));
+  for (size_t i = 0; i < out.targets.size(); ++i)
+    if (auto why = check_target(out.targets[i]); !why.empty())
+      return r.decoder().fail(r.path("targets") + "[" + std::to_string(i) + "]: invalid target " +
+                                  quoted(out.targets[i]) + ": " + why,
+                              targets->items[i], std::string(target_hint));
+  r.choice("balance", out.balance, balances);
+  r.integer("max_idle", out.max_idle, 0, 100'000);
+  r.duration("down_for", out.down_for, false);
+  if (const Node* health = r.table("health")) {
+    Reader hr(r.decoder(), *health, r.path("health"), r.path("health"),
+              {"path", "interval", "timeout", "healthy", "unhealthy"});
+    HealthCheck& h = out.health.emplace();
+    hr.string("path", h.path);
+    if (const Node* p = hr.get("path"); p && p->is(Kind::String) && !h.path.starts_with('/'))
+      hr.decoder().fail(hr.path("path") + ": must start with \"/\"", *p, "e.g. \"/healthz\"");
+    hr.duration("interval", h.interval, true);
+    hr.duration("timeout", h.timeout, true);
+    hr.integer("healthy", h.healthy, 1, 100);
+    hr.integer("unhealthy", h.unhealthy, 1, 100);
+  }
+  if (const Node* tls = r.table("tls")) {
+    Reader tr(r.decoder(), *tls, r.path("tls"), r.path("tls"), {"verify", "ca", "sni"});
+    tr.boolean("verify", out.tls.verify);
+    tr.string("ca", out.tls.ca);
+    tr.string("sni", out.tls.sni);
+  }
+}
+
+}  // namespace bridge::config::detail

@@ -1,0 +1,104 @@
+#include "config/detail/decode.hpp"
+
+#include <algorithm>
+
+namespace bridge::config::detail {
+namespace {
+
+std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+void check_names(Reader& r, std::string_view key, const std::vector<std::string>& names,
+                 const std::string& owner, const std::vector<std::string>& known,
+                 std::string_view kind) {
+  const Node* v = r.get(key);
+  for (size_t i = 0; v && i < names.size(); ++i) {
+    if (std::find(known.begin(), known.end(), names[i]) != known.end()) continue;
+    return r.decoder().fail(owner + ": unknown " + std::string(kind) + " " + quoted(names[i]),
+                            v->items[i], suggest(names[i], known, "defined: " + join(known)));
+  }
+}
+
+void decode_headers(Reader& r, HeaderOps& out) {
+  if (const Node* set = r.table("set")) {
+    for (const Entry& e : set->entries) {
+      if (!valid_header_name(e.key))
+        return r.decoder().fail(r.decoder().sources().error(
+            r.path("set") + ": invalid header name " + quoted(e.key), e.key_origin, e.key_span,
+            "header names are letters, digits and !#$%&'*+-.^_`|~"));
+      if (!r.expect("set." + render_key(e.key), e.value, Kind::String, "a string")) return;
+      out.set.emplace_back(e.key, e.value.text);
+    }
+  }
+  r.strings("remove", out.remove);
+  const Node* remove = r.get("remove");
+  for (size_t i = 0; remove && i < out.remove.size(); ++i)
+    if (!valid_header_name(out.remove[i]))
+      return r.decoder().fail(r.path("remove") + ": invalid header name " + quoted(out.remove[i]),
+                              remove->items[i]);
+}
+
+template <class T>
+std::vector<std::string> names_of(const std::vector<T>& entries) {
+  std::vector<std::string> names;
+  for (const auto& e : entries) names.push_back(e.name);
+  return names;
+}
+
+// An upstream name defined under [[upstreams]], or an inline target URL.
+void check_upstream(Reader& r, const Route& route, const Config& config) {
+  const Node* v = r.get("upstream");
+  if (!v || !v->is(Kind::String)) return;
+  if (route.upstream.find("://") != std::string::npos) {
+    if (auto why = check_target(route.upstream); !why.empty())
+      r.decoder().fail(r.path("upstream") + ": invalid target " + quoted(route.upstream) + ": " +
+                           why,
+                       *v, std::string(target_hint));
+    return;
+  }
+  if (config.find_upstream(route.upstream) != nullptr) return;
+  auto names = names_of(config.upstreams);
+  r.decoder().fail("route " + quoted(route.name) + ": unknown upstream " + quoted(route.upstream),
+                   *v,
+                   suggest(route.upstream, names,
+                           "define it under [[upstreams]], or use a target URL such as "
+                           "\"http://127.0.0.1:3000\""));
+}
+
+}  // namespace
+
+void decode_route(Reader& r, Route& out, const Config& config) {
+  std::string owner = "route " + quoted(out.name);
+  if (!r.require("rule", owner, "add rule = \"PathPrefix(`/`)\"")) return;
+  if (!r.require("upstream", owner, "add upstream = \"NAME\" or an inline target URL")) return;
+  // The rule's syntax belongs to the route module; here it only has to be a string.
+  r.string("rule", out.rule);
+  if (const Node* rule = r.get("rule");
+      rule->is(Kind::String) && out.rule.find_first_not_of(" \t\r\n") == std::string::npos)
+    r.decoder().fail(r.path("rule") + ": is empty", *rule, "e.g. rule = \"PathPrefix(`/`)\"");
+  r.string("upstream", out.upstream);
+  check_upstream(r, out, config);
+  r.strings("listeners", out.listeners);
+  check_names(r, "listeners", out.listeners, owner, names_of(config.listeners), "listener");
+  r.integer("priority", out.priority, -1'000'000'000, 1'000'000'000);
+  r.string("strip_prefix", out.strip_prefix);
+  if (const Node* p = r.get("strip_prefix");
+      p && p->is(Kind::String) && !out.strip_prefix.starts_with('/'))
+    r.decoder().fail(r.path("strip_prefix") + ": must start with \"/\"", *p, "e.g. \"/api\"");
+  r.string("host_rewrite", out.host_rewrite);
+  if (const Node* h = r.get("host_rewrite");
+      h && h->is(Kind::String) && out.host_rewrite.find_first_of(" /\t") != std::string::npos)
+    r.decoder().fail(r.path("host_rewrite") + ": expected a host name, got " +
+                         quoted(out.host_rewrite),
+                     *h, "e.g. \"orders.staging.example.com\"");
+  for (auto [key, ops] : {std::pair{"request_headers", &out.request_headers},
+                          std::pair{"response_headers", &out.response_headers}}) {
+    if (const Node* t = r.table(key)) {
+      Reader hr(r.decoder(), *t, r.path(key), r.path(key), {"set", "remove"});
+      decode_headers(hr, *ops);
+    }
+  }
+  r.duration("timeout", out.timeout, true);
+  r.size("max_body_bytes", out.max_body_bytes);
+}
+
+}  // namespace bridge::config::detail

@@ -1,0 +1,68 @@
+#pragma once
+/// The rule AST that the parser builds and the matcher walks. Internal to core/route.
+
+#include "route/route.hpp"
+
+#include <re2/re2.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bridge::route::detail {
+
+enum class MatcherKind : uint8_t {
+  Host,
+  HostRegexp,
+  Path,
+  PathPrefix,
+  PathRegexp,
+  Method,
+  Header,
+  HeaderRegexp,
+  Query,
+  QueryRegexp,
+  ClientIP,
+};
+
+/// The canonical spelling, e.g. "PathPrefix".
+std::string_view matcher_name(MatcherKind kind);
+/// Looks a name up the way Traefik registers it: canonical, lower, UPPER and Title
+/// ("PathPrefix", "pathprefix", "PATHPREFIX", "Pathprefix").
+std::optional<MatcherKind> find_matcher(std::string_view spelling);
+/// Every canonical name, for "did you mean".
+const std::vector<std::string>& matcher_names();
+
+/// An address or CIDR from ClientIP; IPv4-mapped IPv6 is stored as IPv4 (as Go's net.IP does).
+struct IpNetwork {
+  IpAddress address;
+  int prefix = 0;  // bits compared: 32 or 128 for a single address
+  /// Parses what Go's net.ParseIP or net.ParseCIDR accept (no brackets, no zone).
+  static std::optional<IpNetwork> parse(std::string_view text);
+  bool contains(const IpAddress& ip) const;
+};
+
+/// `ip` with an IPv4-mapped IPv6 address turned into IPv4.
+IpAddress unmap(const IpAddress& ip);
+
+}  // namespace bridge::route::detail
+
+namespace bridge::route {
+
+struct Rule::Node {
+  enum class Kind : uint8_t { Matcher, Not, And, Or };
+
+  Kind kind = Kind::Matcher;
+  detail::MatcherKind matcher = detail::MatcherKind::Host;
+  std::vector<std::string> args;  // decoded, as written
+  std::string value;  // comparand prepared at parse time: lowercase host, uppercase method, ...
+  std::unique_ptr<RE2> regex;
+  bool regex_matches_empty = false;  // HostRegexp: Traefik also tests the empty CNAME host
+  detail::IpNetwork network;
+  std::vector<Node> children;  // Not: one; And, Or: two or more (chains are flattened)
+};
+
+}  // namespace bridge::route

@@ -1,0 +1,112 @@
+#include "route/detail/text.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace bridge::route::detail {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a == b) return true;  // the usual case (lowercase host against a lowercase rule) is a memcmp
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
+bool is_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+std::string to_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = ascii_lower(c);
+  return out;
+}
+
+std::string to_upper(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = ascii_upper(c);
+  return out;
+}
+
+std::string quoted(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", u);
+          out += buf;
+        } else {
+          out += c;  // UTF-8 passes through so messages stay readable
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string format_argument(std::string_view value) {
+  // Go raw strings cannot hold a backtick and drop carriage returns, so those need quotes.
+  if (value.find('`') == std::string_view::npos && value.find('\r') == std::string_view::npos) {
+    std::string out(1, '`');  // built by appending: GCC 12 -O3 warns on "lit" + std::string&&
+    out += value;
+    out += '`';
+    return out;
+  }
+  return quoted(value);
+}
+
+std::string quoted_list(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += quoted(values[i]);
+  }
+  return out + "]";
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += separator;
+    out += parts[i];
+  }
+  return out;
+}
+
+namespace {
+// Code points in `bytes` (UTF-8 continuation bytes do not start a column).
+int code_points(std::string_view bytes) {
+  return static_cast<int>(std::count_if(bytes.begin(), bytes.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+}  // namespace
+
+Error rule_error(std::string_view text, size_t offset, size_t length, std::string message,
+                 std::string hint) {
+  offset = std::min(offset, text.size());
+  length = std::min(length, text.size() - offset);
+  size_t line_start = offset == 0 ? std::string_view::npos : text.rfind('\n', offset - 1);
+  line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
+  size_t line_end = text.find('\n', offset);
+  if (line_end != std::string_view::npos) length = std::min(length, line_end - offset);
+  int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + line_start, '\n'));
+  int column = 1 + code_points(text.substr(line_start, offset - line_start));
+  Error error = Error::config(std::move(message), Origin{"rule", line, column}, std::move(hint));
+  error.source_line = line_of(text, line);
+  error.span = std::max(1, code_points(text.substr(offset, length)));
+  return error;
+}
+
+}  // namespace bridge::route::detail

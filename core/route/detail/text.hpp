@@ -1,0 +1,40 @@
+#pragma once
+/// Small string helpers shared by the rule parser, matcher and explainer (ASCII only).
+
+#include "common/error.hpp"
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bridge::route::detail {
+
+constexpr char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
+constexpr char ascii_upper(char c) {
+  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+}
+
+/// ASCII case-insensitive equality (what Go's strings.EqualFold does for ASCII).
+bool iequals(std::string_view a, std::string_view b);
+bool is_ascii(std::string_view text);
+std::string to_lower(std::string_view text);
+std::string to_upper(std::string_view text);
+
+/// `text` in double quotes with Go-style escapes, e.g. "a\"b" (for messages).
+std::string quoted(std::string_view text);
+/// A rule argument as it is written canonically: backticks, or double quotes when it holds a '`'.
+std::string format_argument(std::string_view value);
+/// `values` as ["a", "b"].
+std::string quoted_list(const std::vector<std::string>& values);
+/// `parts` joined with `separator`.
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+
+/// A rule error at byte `offset` covering `length` bytes: line, column and span count code points,
+/// so a caret drawn under `source_line` lands on the token.
+Error rule_error(std::string_view text, size_t offset, size_t length, std::string message,
+                 std::string hint = {});
+
+}  // namespace bridge::route::detail

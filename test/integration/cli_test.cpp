@@ -1,0 +1,81 @@
+// The bridge command line as a user sees it: version, help, typos and unbuilt commands.
+#include "support.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+namespace bridge::test {
+namespace {
+
+TEST(Cli, VersionPrintsNameAndVersion) {
+  auto r = run_bridge({"version"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "bridge 0.1.0\n");
+}
+
+TEST(Cli, VersionJsonIsMachineReadable) {
+  auto r = run_bridge({"version", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc.at("version"), "0.1.0");
+}
+
+TEST(Cli, HelpMentionsEverySubcommand) {
+  auto r = run_bridge({"--help"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  for (const char* cmd : {"up", "route", "trace", "cert", "config", "version"}) {
+    EXPECT_NE(r.out.find(std::string("  ") + cmd), std::string::npos)
+        << "--help does not list " << cmd << ":\n"
+        << r.out;
+  }
+}
+
+TEST(Cli, EverySubcommandHelpShowsAnExample) {
+  for (const char* cmd : {"up", "route", "trace", "cert", "config"}) {
+    auto r = run_bridge({cmd, "--help"});
+    EXPECT_EQ(r.status, 0) << cmd << ": " << r.err;
+    EXPECT_NE(r.out.find("Example"), std::string::npos) << "bridge " << cmd << " --help:\n"
+                                                        << r.out;
+  }
+}
+
+TEST(Cli, UnknownCommandSuggestsNearest) {
+  auto r = run_bridge({"upp"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unknown command \"upp\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("did you mean \"up\"?"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(Cli, UnknownFlagSuggestsNearest) {
+  auto r = run_bridge({"config", "show", "--profle", "dev"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("did you mean \"--profile\"?"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(Cli, UnknownFlagErrorIsOneLine) {
+  auto r = run_bridge({"config", "show", "--profle", "dev"});
+  ASSERT_EQ(r.status, 2);
+  // "error: ..." plus at most a hint line; no usage dump.
+  EXPECT_LE(std::count(r.err.begin(), r.err.end(), '\n'), 2) << r.err;
+}
+
+TEST(Cli, CertCaIsNotAvailableInThisBuild) {
+  auto r = run_bridge({"cert", "ca"});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("is not available in this build"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST(Cli, TraceIsNotAvailableInThisBuild) {
+  auto r = run_bridge({"trace"});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("is not available in this build"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+}  // namespace
+}  // namespace bridge::test

@@ -1,0 +1,291 @@
+// `bridge config check|show|diff` through the binary: errors point at file:line:col with the
+// source line and a caret; values show where they came from.
+#include "support.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+namespace bridge::test {
+namespace {
+
+// A complete, valid config that the error cases below break one line at a time.
+constexpr const char* valid_base =
+    "version = 1\n"
+    "[bridge]\n"
+    "admin = \"off\"\n"
+    "access_log = \"off\"\n"
+    "\n"
+    "[[listeners]]\n"
+    "name = \"web\"\n"
+    "bind = \"127.0.0.1:18080\"\n"
+    "\n"
+    "[[routes]]\n"
+    "name = \"all\"\n"
+    "rule = \"PathPrefix(`/`)\"\n"
+    "upstream = \"builtin://echo\"\n";
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// Finds `source_line` quoted in an error (after a `N | ` gutter) and returns the 1-based column,
+// in the source line, where the caret line below it starts its `^`; -1 when either is missing.
+int caret_column(const std::string& err, const std::string& source_line, int* carets = nullptr) {
+  auto lines = lines_of(err);
+  for (size_t i = 0; i + 1 < lines.size(); ++i) {
+    const std::string& l = lines[i];
+    if (l.size() < source_line.size() ||
+        l.compare(l.size() - source_line.size(), source_line.size(), source_line) != 0 ||
+        l.find('|') == std::string::npos) {
+      continue;
+    }
+    size_t text_start = l.size() - source_line.size();
+    const std::string& caret_line = lines[i + 1];
+    auto caret = caret_line.find('^');
+    if (caret == std::string::npos || caret < text_start) return -1;
+    if (carets != nullptr) {
+      *carets = static_cast<int>(caret_line.find_first_not_of('^', caret) == std::string::npos
+                                     ? caret_line.size() - caret
+                                     : caret_line.find_first_not_of('^', caret) - caret);
+    }
+    return static_cast<int>(caret - text_start) + 1;
+  }
+  return -1;
+}
+
+// The line of a table printed by `config show --origin` / `config diff` that starts with `key`.
+std::string row_of(const std::string& out, const std::string& key) {
+  for (const auto& line : lines_of(out)) {
+    if (line.rfind(key + " ", 0) == 0) return line;
+  }
+  return {};
+}
+
+std::vector<std::string> split_ws(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+class ConfigCli : public ::testing::Test {
+ protected:
+  std::string dir() const { return tmp_ / "profiles"; }
+  std::string file(const std::string& name) const { return dir() + "/" + name; }
+  void write(const std::string& name, const std::string& text) { write_file(file(name), text); }
+  RunResult bridge(std::vector<std::string> args) {
+    args.push_back("--config-dir");
+    args.push_back(dir());
+    return run_bridge(std::move(args));
+  }
+  // Runs both `config check` and `config show` and expects exit 2 with `where` and `message`.
+  void expect_config_error(const std::string& where, const std::string& message) {
+    for (const char* cmd : {"check", "show"}) {
+      auto r = bridge({"config", cmd});
+      EXPECT_EQ(r.status, 2) << "config " << cmd << "\n" << r.err;
+      EXPECT_NE(r.err.find(where), std::string::npos)
+          << "config " << cmd << ": no \"" << where << "\" in:\n" << r.err;
+      EXPECT_NE(r.err.find(message), std::string::npos)
+          << "config " << cmd << ": no \"" << message << "\" in:\n" << r.err;
+      EXPECT_EQ(r.out, "") << "config " << cmd << " printed a config despite the error";
+    }
+  }
+
+  TempDir tmp_;
+};
+
+TEST_F(ConfigCli, ValidConfigChecksOk) {
+  write("base.toml", valid_base);
+  write("dev.toml", "[bridge]\nworkers = 2\n");
+  auto r = bridge({"config", "check"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("ok"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(ConfigCli, MalformedTomlPointsAtTheBadCharacter) {
+  write("base.toml", valid_base);
+  write("dev.toml", "[bridge]\nlog_level = \"info\"\nworkers = @\n");
+  expect_config_error(file("dev.toml") + ":3:11", "invalid TOML");
+  auto r = bridge({"config", "check"});
+  EXPECT_EQ(caret_column(r.err, "workers = @"), 11) << r.err;
+}
+
+TEST_F(ConfigCli, MalformedTomlInBaseNamesBase) {
+  write("base.toml", "version = 1\n[bridge\nadmin = \"off\"\n");
+  write("dev.toml", "");
+  auto r = bridge({"config", "check"});
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find(file("base.toml") + ":2:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[bridge"), std::string::npos) << r.err;
+}
+
+TEST_F(ConfigCli, WrongTypeNamesTheExpectedType) {
+  write("base.toml", valid_base);
+  write("dev.toml", "# dev\n[bridge]\nworkers = \"two\"\n");
+  expect_config_error(file("dev.toml") + ":3:11",
+                      "bridge.workers: expected an integer, got a string");
+  auto r = bridge({"config", "check"});
+  int carets = 0;
+  EXPECT_EQ(caret_column(r.err, "workers = \"two\"", &carets), 11) << r.err;
+  EXPECT_EQ(carets, 5) << "the caret should cover \"two\" with its quotes:\n" << r.err;
+}
+
+TEST_F(ConfigCli, UnknownKeySuggestsTheNearestKey) {
+  write("base.toml", valid_base);
+  write("dev.toml",
+        "[[routes]]\n"
+        "    name = \"all\"\n"
+        "    rule = \"PathPrefix(`/`)\"\n"
+        "    upstrem = \"builtin://echo\"\n");
+  expect_config_error(file("dev.toml") + ":4:5", "unknown key \"upstrem\" in [[routes]]");
+  auto r = bridge({"config", "check"});
+  // The layout DESIGN.md shows: message, arrow with the position, the line, the caret + hint.
+  EXPECT_NE(r.err.find("error: unknown key \"upstrem\" in [[routes]]\n  --> " + file("dev.toml") +
+                       ":4:5\n"),
+            std::string::npos)
+      << r.err;
+  int carets = 0;
+  EXPECT_EQ(caret_column(r.err, "    upstrem = \"builtin://echo\"", &carets), 5) << r.err;
+  EXPECT_EQ(carets, 7) << r.err;
+  EXPECT_NE(r.err.find("^^^^^^^ did you mean \"upstream\"?"), std::string::npos) << r.err;
+}
+
+TEST_F(ConfigCli, ExtendsCyclePointsAtTheLinkThatClosesIt) {
+  write("base.toml", valid_base);
+  write("dev.toml", "extends = \"staging\"\n");
+  write("staging.toml", "extends = \"dev\"\n");
+  expect_config_error(file("staging.toml") + ":1:11", "extends cycle: dev -> staging -> dev");
+  auto r = bridge({"config", "check"});
+  EXPECT_EQ(caret_column(r.err, "extends = \"dev\""), 11) << r.err;
+}
+
+TEST_F(ConfigCli, MissingEnvironmentVariableIsAnError) {
+  write("base.toml", valid_base);
+  write("dev.toml", "[bridge]\nlog_level = \"${BRIDGE_IT_SURELY_UNSET_VAR}\"\n");
+  auto r = bridge({"config", "check"});
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("BRIDGE_IT_SURELY_UNSET_VAR"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(file("dev.toml") + ":2:"), std::string::npos) << r.err;
+}
+
+TEST_F(ConfigCli, UnknownProfileListsTheAvailableOnes) {
+  write("base.toml", valid_base);
+  write("dev.toml", "");
+  write("staging.toml", "");
+  auto r = bridge({"config", "check", "--profile", "stagign"});
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("unknown profile \"stagign\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("staging"), std::string::npos) << r.err;
+}
+
+TEST_F(ConfigCli, ShowOriginPrintsFileLineColumnOfEachValue) {
+  write("base.toml", valid_base);
+  write("dev.toml", "[bridge]\nworkers = 2\n");
+  auto r = bridge({"config", "show", "--origin"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto workers = split_ws(row_of(r.out, "bridge.workers"));
+  ASSERT_EQ(workers.size(), 3u) << r.out;
+  EXPECT_EQ(workers[1], "2");
+  EXPECT_EQ(workers[2], file("dev.toml") + ":2:11");
+  auto admin = split_ws(row_of(r.out, "bridge.admin"));
+  ASSERT_EQ(admin.size(), 3u) << r.out;
+  EXPECT_EQ(admin[1], "\"off\"");
+  EXPECT_EQ(admin[2], file("base.toml") + ":3:9");
+  auto rule = split_ws(row_of(r.out, "routes.all.rule"));
+  ASSERT_FALSE(rule.empty()) << r.out;
+  EXPECT_EQ(rule.back(), file("base.toml") + ":12:8");
+}
+
+TEST_F(ConfigCli, SetFlagShowsSetAsOrigin) {
+  write("base.toml", valid_base);
+  write("dev.toml", "[bridge]\nworkers = 2\n");
+  auto r = bridge({"config", "show", "--origin", "--set", "bridge.workers=3"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto row = split_ws(row_of(r.out, "bridge.workers"));
+  ASSERT_EQ(row.size(), 3u) << r.out;
+  EXPECT_EQ(row[1], "3");
+  EXPECT_EQ(row[2], "--set");
+}
+
+TEST_F(ConfigCli, ShowWithoutOriginPrintsKeyEqualsValue) {
+  write("base.toml", valid_base);
+  write("dev.toml", "[bridge]\nworkers = 2\n");
+  auto r = bridge({"config", "show"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("\nbridge.workers = 2\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nroutes.all.upstream = \"builtin://echo\"\n"), std::string::npos)
+      << r.out;
+}
+
+TEST_F(ConfigCli, ShowJsonHasValuesWithOrigins) {
+  write("base.toml", valid_base);
+  write("dev.toml", "[bridge]\nworkers = 2\n");
+  auto r = bridge({"config", "show", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  nlohmann::json doc;
+  ASSERT_NO_THROW(doc = nlohmann::json::parse(r.out)) << r.out;
+  EXPECT_EQ(doc.value("profile", ""), "dev");
+  ASSERT_TRUE(doc.contains("values")) << r.out;
+  const auto& workers = doc["values"]["bridge.workers"];
+  EXPECT_EQ(workers.value("value", ""), "2") << r.out;
+  EXPECT_EQ(workers.value("origin", ""), file("dev.toml") + ":2:11") << r.out;
+  for (const auto& [key, value] : doc["values"].items()) {
+    EXPECT_TRUE(value.contains("origin")) << key;
+  }
+  ASSERT_TRUE(doc["files"].is_array()) << r.out;
+  EXPECT_EQ(doc["files"], nlohmann::json::array({file("base.toml"), file("dev.toml")}));
+}
+
+TEST_F(ConfigCli, DiffListsDifferingKeysWithBothValuesAndOrigins) {
+  write("base.toml", valid_base);
+  write("dev.toml", "[bridge]\nworkers = 2\n");
+  write("staging.toml", "[bridge]\nworkers = 4\n");
+  auto r = bridge({"config", "diff", "dev", "staging"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto row = split_ws(row_of(r.out, "bridge.workers"));
+  ASSERT_EQ(row.size(), 5u) << r.out;
+  EXPECT_EQ(row[1], "2");
+  EXPECT_EQ(row[2], file("dev.toml") + ":2:11");
+  EXPECT_EQ(row[3], "4");
+  EXPECT_EQ(row[4], file("staging.toml") + ":2:11");
+  // Values both profiles share are not listed.
+  EXPECT_EQ(row_of(r.out, "bridge.admin"), "") << r.out;
+  EXPECT_EQ(row_of(r.out, "routes.all.rule"), "") << r.out;
+}
+
+TEST_F(ConfigCli, DiffOfIdenticalProfilesSaysSo) {
+  write("base.toml", valid_base);
+  write("dev.toml", "[bridge]\nworkers = 2\n");
+  write("staging.toml", "[bridge]\nworkers = 2\n");
+  auto r = bridge({"config", "diff", "dev", "staging"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("identical"), std::string::npos) << r.out;
+}
+
+class ShippedProfiles : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ShippedProfiles, Check) {
+  auto r = run_bridge({"config", "check", "--config-dir", source_dir() + "/profiles",
+                       "--profile", GetParam()});
+  EXPECT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("ok"), std::string::npos) << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(ConfigCli, ShippedProfiles, ::testing::Values("dev", "staging", "prod"));
+
+TEST(ConfigCliShipped, ShowStagingWithOrigins) {
+  auto r = run_bridge({"config", "show", "--config-dir", source_dir() + "/profiles", "--profile",
+                       "staging", "--origin"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("staging.toml:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("base.toml:"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace bridge::test

@@ -1,0 +1,214 @@
+// bridge_test_backend: a small Boost.Beast HTTP/1.1 + WebSocket server used as the upstream in
+// integration tests where nginx cannot do what a test needs. One thread per connection.
+//
+//   bridge_test_backend --port N     (0 = any free port; prints "listening PORT" on stdout)
+//
+// Paths (query strings are ignored except where said):
+//   /slow?ms=N             sleeps N ms (default 1000), then 200 "slow done\n"
+//   /close-before-response reads the request, closes without answering
+//   /close-mid-body        200 with Content-Length 1 MiB, sends 64 KiB, closes the connection
+//   /exit-mid-body         same, then the whole process exits (a backend that dies)
+//   /hop-response          200 "ok" with hop-by-hop response headers (Connection: X-Resp-Hop,
+//                          X-Resp-Hop, Keep-Alive, Proxy-Authenticate) and X-Kept: yes
+//   /chunked-response      200 with Transfer-Encoding: chunked: "chunk-one,chunk-two,chunk-three"
+//   /ws                    WebSocket echo (text and binary)
+//   anything else          200 application/json describing the request:
+//     {"method","target","version","headers":[[name,value],...],"body_length",
+//      "body_sha256","chunked","connection_id","request_on_connection"}
+//     with response headers X-Backend-Secret: s3cret and X-Backend-Connection: ID
+// "Expect: 100-continue" is answered with "100 Continue" before the body is read.
+#include "sha256.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <thread>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::atomic<uint64_t> next_connection_id{1};
+
+std::string path_of(std::string_view target) { return std::string(target.substr(0, target.find('?'))); }
+
+long query_number(std::string_view target, std::string_view key, long fallback) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return fallback;
+  std::string query(target.substr(q + 1));
+  std::string needle = std::string(key) + "=";
+  auto pos = query.find(needle);
+  if (pos == std::string::npos) return fallback;
+  return std::strtol(query.c_str() + pos + needle.size(), nullptr, 10);
+}
+
+void write_raw(tcp::socket& sock, std::string_view bytes) {
+  beast::error_code ec;
+  asio::write(sock, asio::buffer(bytes.data(), bytes.size()), ec);
+}
+
+void send_partial_body(tcp::socket& sock) {
+  write_raw(sock, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                  "Content-Length: 1048576\r\n\r\n");
+  write_raw(sock, std::string(65536, 'x'));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+void websocket_echo(tcp::socket sock, const http::request<http::empty_body>& upgrade) {
+  websocket::stream<tcp::socket> ws(std::move(sock));
+  beast::error_code ec;
+  ws.accept(upgrade, ec);
+  if (ec) return;
+  for (;;) {
+    beast::flat_buffer b;
+    ws.read(b, ec);
+    if (ec) return;
+    ws.text(ws.got_text());
+    ws.write(b.data(), ec);
+    if (ec) return;
+  }
+}
+
+// Returns false when the connection should end.
+bool serve_one(tcp::socket& sock, beast::flat_buffer& buffer, uint64_t conn_id, int index) {
+  beast::error_code ec;
+  http::request_parser<http::buffer_body> parser;
+  parser.header_limit(1 << 20);
+  parser.body_limit(boost::none);
+  http::read_header(sock, buffer, parser, ec);
+  if (ec) return false;
+  auto& req = parser.get();
+  std::string target(req.target());
+  std::string path = path_of(target);
+
+  if (websocket::is_upgrade(req) && path == "/ws") {
+    http::request<http::empty_body> upgrade;
+    upgrade.base() = req.base();
+    websocket_echo(std::move(sock), upgrade);
+    return false;
+  }
+  if (beast::iequals(req[http::field::expect], "100-continue")) {
+    http::response<http::empty_body> cont{http::status::continue_, 11};
+    http::write(sock, cont, ec);
+    if (ec) return false;
+  }
+
+  bridge::test::Sha256 sha;
+  uint64_t length = 0;
+  char chunk[65536];
+  while (!parser.is_done()) {
+    req.body().data = chunk;
+    req.body().size = sizeof chunk;
+    http::read(sock, buffer, parser, ec);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) return false;
+    size_t n = sizeof chunk - req.body().size;
+    sha.update(std::string_view(chunk, n));
+    length += n;
+  }
+  bool keep_alive = req.keep_alive();
+
+  if (path == "/slow") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(query_number(target, "ms", 1000)));
+    http::response<http::string_body> res{http::status::ok, 11};
+    res.set(http::field::content_type, "text/plain");
+    res.body() = "slow done\n";
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    http::write(sock, res, ec);
+    return !ec && keep_alive;
+  }
+  if (path == "/close-before-response") return false;
+  if (path == "/close-mid-body") {
+    send_partial_body(sock);
+    return false;
+  }
+  if (path == "/exit-mid-body") {
+    send_partial_body(sock);
+    std::fflush(stdout);
+    std::_Exit(0);
+  }
+  if (path == "/hop-response") {
+    write_raw(sock, "HTTP/1.1 200 OK\r\nConnection: X-Resp-Hop\r\nX-Resp-Hop: 1\r\n"
+                    "Keep-Alive: timeout=5\r\nProxy-Authenticate: Basic realm=\"x\"\r\n"
+                    "X-Kept: yes\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok");
+    return keep_alive;
+  }
+  if (path == "/chunked-response") {
+    write_raw(sock, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n"
+                    "a\r\nchunk-one,\r\na\r\nchunk-two,\r\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    write_raw(sock, "b\r\nchunk-three\r\n0\r\n\r\n");
+    return keep_alive;
+  }
+
+  nlohmann::json headers = nlohmann::json::array();
+  for (const auto& field : req.base()) {
+    headers.push_back({std::string(field.name_string()), std::string(field.value())});
+  }
+  nlohmann::json body = {{"method", std::string(req.method_string())},
+                         {"target", target},
+                         {"version", req.version() == 11 ? "HTTP/1.1" : "HTTP/1.0"},
+                         {"headers", headers},
+                         {"body_length", length},
+                         {"body_sha256", sha.hex()},
+                         {"chunked", parser.chunked()},
+                         {"connection_id", conn_id},
+                         {"request_on_connection", index}};
+  http::response<http::string_body> res{http::status::ok, 11};
+  res.set(http::field::content_type, "application/json");
+  res.set("X-Backend-Secret", "s3cret");
+  res.set("X-Backend-Connection", std::to_string(conn_id));
+  res.body() = body.dump() + "\n";
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  http::write(sock, res, ec);
+  return !ec && keep_alive;
+}
+
+void serve_connection(tcp::socket sock) {
+  uint64_t id = next_connection_id++;
+  beast::flat_buffer buffer;
+  for (int index = 1; serve_one(sock, buffer, id, index); ++index) {
+  }
+  beast::error_code ec;
+  sock.shutdown(tcp::socket::shutdown_both, ec);
+  sock.close(ec);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  unsigned short port = 0;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--port") port = static_cast<unsigned short>(std::atoi(argv[i + 1]));
+  }
+  try {
+    asio::io_context io;
+    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    std::cout << "listening " << acceptor.local_endpoint().port() << std::endl;
+    for (;;) {
+      tcp::socket sock(io);
+      acceptor.accept(sock);
+      sock.set_option(tcp::no_delay(true));
+      std::thread(serve_connection, std::move(sock)).detach();
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "bridge_test_backend: " << e.what() << std::endl;
+    return 1;
+  }
+}

@@ -1,0 +1,52 @@
+#include "config_test.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace bridge::config::test {
+namespace fs = std::filesystem;
+
+TempConfigDir::TempConfigDir() {
+  std::string pattern = (fs::temp_directory_path() / "bridge-config-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempConfigDir::~TempConfigDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+void TempConfigDir::write(std::string_view name, std::string_view text) const {
+  fs::path target = fs::path(path_) / name;
+  fs::create_directories(target.parent_path());
+  std::ofstream(target, std::ios::binary) << text;
+}
+
+Result<Config> TempConfigDir::load(std::string profile, std::vector<std::string> overrides,
+                                   std::map<std::string, std::string> environment) const {
+  LoadOptions options;
+  options.profile = std::move(profile);
+  options.config_dir = path_;
+  options.overrides = std::move(overrides);
+  options.environment_for_test = std::move(environment);
+  return config::load(options);
+}
+
+std::string leaf_value(const Config& config, std::string_view path) {
+  for (const auto& leaf : config.leaves)
+    if (leaf.path == path) return leaf.value;
+  return {};
+}
+
+ScopedCwd::ScopedCwd(const std::string& dir) : previous_(fs::current_path().string()) {
+  fs::current_path(dir);
+}
+
+ScopedCwd::~ScopedCwd() {
+  std::error_code ec;
+  fs::current_path(previous_, ec);
+}
+
+}  // namespace bridge::config::test
