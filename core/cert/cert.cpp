@@ -1,0 +1,1 @@
+// Local CA, issuing, ACME (filled in by the certificates work).

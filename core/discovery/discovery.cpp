@@ -1,0 +1,1 @@
+// Target discovery (filled in by the discovery work).

@@ -1,0 +1,85 @@
+#pragma once
+/// Resolution of `compose://` and `k8s://` targets to addresses that can change while bridge
+/// runs. The proxy asks a Source for its latest Resolution on every request (cheap, lock-free
+/// for readers); sources refresh themselves on their own thread (Docker events, a supervised
+/// `kubectl port-forward`).
+
+#include "common/error.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bridge::discovery {
+
+/// One address a target currently resolves to.
+struct Endpoint {
+  std::string host;  // what to connect to: an IP literal (127.0.0.1 for published ports)
+  uint16_t port = 0;
+  std::string name;  // what it is, for humans: container name, "kubectl port-forward pid 123"
+  bool operator==(const Endpoint&) const = default;
+};
+
+enum class State { Pending, Resolved, Failed };
+
+/// What a source knows at one moment. Immutable once published.
+struct Resolution {
+  State state = State::Pending;
+  std::vector<Endpoint> endpoints;  // several for a scaled compose service
+  std::string via;    // "docker engine", "compose file (docker engine not reachable: ...)",
+                      // "kubectl port-forward", "kubectl get svc"
+  std::string error;  // why there are no endpoints, saying what to do next
+  // k8s port-forward supervision (0 / empty otherwise).
+  int pid = 0;
+  int restarts = 0;
+  std::string last_stderr;  // kubectl's last stderr line
+  std::chrono::system_clock::time_point updated;
+};
+
+/// A live compose:// or k8s:// target.
+class Source {
+ public:
+  virtual ~Source() = default;
+  /// The latest resolution; thread-safe and cheap (called per request by every worker).
+  virtual std::shared_ptr<const Resolution> current() const = 0;
+  /// A connection to `endpoint` was refused or reset: a k8s tunnel is restarted at once.
+  virtual void report_failure(const Endpoint& endpoint) = 0;
+};
+
+struct Options {
+  std::string working_dir;  // where the compose file search starts (bridge's cwd)
+  std::map<std::string, std::string> env;  // overrides of the process environment (tests)
+};
+
+/// Owns every live source and the thread that refreshes them. One per `bridge up`.
+class Registry {
+ public:
+  explicit Registry(Options options);
+  ~Registry();  // stops watchers and kubectl children
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  /// The source for `url`, started on first use; the same object for the same url across
+  /// reloads, so a reload does not restart a port-forward. Errors are syntax errors only;
+  /// resolution problems show up in the source's Resolution.
+  Result<std::shared_ptr<Source>> get(const std::string& url);
+  /// Stops sources that nobody but the registry holds any more (after a reload).
+  void prune();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Checks the syntax of a compose:// or k8s:// URL (for config validation).
+Result<void> check_url(const std::string& url);
+
+/// Resolves `url` once, synchronously (for `bridge route list`, `config check`): the compose
+/// file plus the engine when it answers; for k8s the port-forward is not started (the
+/// resolution says so) unless mode=direct.
+Resolution resolve_once(const std::string& url, const Options& options);
+
+}  // namespace bridge::discovery

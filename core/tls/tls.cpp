@@ -1,0 +1,1 @@
+// HTTPS listener contexts (filled in by the certificates work).
