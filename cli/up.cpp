@@ -26,7 +26,7 @@ void setup_logging(const std::string& level) {
 }
 
 void print_banner(const std::vector<proxy::BoundListener>& listeners,
-                  const proxy::Snapshot& snapshot, int workers) {
+                  const proxy::Snapshot& snapshot, int workers, const std::string& admin) {
   bool c = stderr_colour();
   const auto& config = snapshot.config;
   std::string out = paint("bridge " BRIDGE_VERSION, Colour::Bold, c) + " · profile " +
@@ -42,7 +42,9 @@ void print_banner(const std::vector<proxy::BoundListener>& listeners,
     for (const auto& t : entry.upstream->targets) targets += (targets.empty() ? "" : ", ") + t->url;
     out += "  route " + r.name + "  " + paint(r.rule.text(), Colour::Dim, c) + " -> " + targets + "\n";
   }
-  if (config.bridge.admin != "off") out += "  admin " + config.bridge.admin + "\n";
+  if (!admin.empty()) {
+    out += "  admin   " + (admin.rfind("unix:", 0) == 0 ? admin : "http://" + admin) + "\n";
+  }
   std::fputs(out.c_str(), stderr);
 }
 
@@ -59,6 +61,7 @@ int run_up(const GlobalOptions& global, const UpOptions& options) {
   }
   proxy::ServerOptions server_options;
   server_options.load = effective.load_options();
+  server_options.version = BRIDGE_VERSION;
   proxy::Server server(server_options);
   auto started = server.start(*snapshot);
   if (!started) {
@@ -67,7 +70,7 @@ int run_up(const GlobalOptions& global, const UpOptions& options) {
   }
   int workers = (*snapshot)->config.bridge.workers;
   if (workers <= 0) workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  print_banner(*started, **snapshot, workers);
+  print_banner(*started, **snapshot, workers, server.admin_address());
   return server.run();
 }
 

@@ -12,13 +12,14 @@ bool valid_host_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
 }
 
-std::string check_port(std::string_view port) {
+// Listen addresses may use port 0 (the kernel picks one; bridge prints it).
+std::string check_port(std::string_view port, bool allow_zero = false) {
   if (port.empty()) return "missing port";
   if (port.size() > 5 || !std::all_of(port.begin(), port.end(),
                                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
     return "port \"" + std::string(port) + "\" is not a number";
   int n = std::stoi(std::string(port));
-  if (n < 1 || n > 65535) return "port must be 1-65535";
+  if ((n == 0 && !allow_zero) || n > 65535) return "port must be 1-65535";
   return {};
 }
 
@@ -33,7 +34,7 @@ bool is_ipv6(std::string_view host) {
 }
 
 // host:port or [v6]:port; the port may be left out when `port_required` is false.
-std::string check_host_port(std::string_view text, bool port_required) {
+std::string check_host_port(std::string_view text, bool port_required, bool allow_zero = false) {
   std::string_view host = text, port;
   bool has_port = false;
   if (text.starts_with('[')) {
@@ -62,7 +63,7 @@ std::string check_host_port(std::string_view text, bool port_required) {
     });
     if (numeric && !is_ipv4(host)) return "\"" + std::string(host) + "\" is not an IPv4 address";
   }
-  if (has_port) return check_port(port);
+  if (has_port) return check_port(port, allow_zero);
   return port_required ? "missing port" : "";
 }
 
@@ -96,7 +97,7 @@ std::string check_k8s(std::string_view rest) {
 std::string check_address(std::string_view text) {
   if (text.starts_with("unix:"))
     return text.size() > 5 ? "" : "missing the socket path after \"unix:\"";
-  return check_host_port(text, true);
+  return check_host_port(text, true, true);
 }
 
 std::string check_target(std::string_view text) {

@@ -11,7 +11,7 @@
 namespace bridge::proxy {
 
 namespace {
-std::string iso_time(std::chrono::system_clock::time_point t) {
+std::string iso_time_ms(std::chrono::system_clock::time_point t) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
   std::time_t seconds = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
@@ -22,6 +22,15 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
 }
 
 std::atomic<int> logger_counter{0};
+
+double ms(int64_t us) { return us < 0 ? -1.0 : static_cast<double>(us) / 1000.0; }
+
+// Time spent opening a new upstream connection; -1 when a pooled one was reused.
+double connect_ms(const RequestRecord& r) {
+  int64_t connected = r.at(trace::Phase::Connected);
+  int64_t resolved = r.at(trace::Phase::UpstreamResolved);
+  return connected < 0 || resolved < 0 ? -1.0 : ms(connected - resolved);
+}
 }  // namespace
 
 std::shared_ptr<AccessLog> AccessLog::create(const std::string& destination,
@@ -55,21 +64,23 @@ void AccessLog::write(const RequestRecord& r) {
   if (!logger_) return;
   if (json_) {
     nlohmann::json line = {
-        {"time", iso_time(r.start)}, {"request_id", r.request_id}, {"trace_id", r.trace_id},
+        {"time", iso_time_ms(r.start)}, {"request_id", r.request_id}, {"trace_id", r.trace_id},
         {"client", r.client},        {"listener", r.listener},     {"method", r.method},
-        {"host", r.host},            {"path", r.path},             {"route", r.route},
-        {"upstream", r.target},      {"status", r.status},         {"bytes_in", r.bytes_in},
-        {"bytes_out", r.bytes_out},  {"connect_ms", r.connect_us < 0 ? -1.0 : r.connect_us / 1000.0},
-        {"first_byte_ms", r.first_byte_us < 0 ? -1.0 : r.first_byte_us / 1000.0},
-        {"total_ms", r.total_us / 1000.0}};
+        {"host", r.host},            {"path", r.path},             {"query", r.query},
+        {"route", r.route},          {"upstream", r.target},       {"status", r.status},
+        {"bytes_in", r.bytes_in},    {"bytes_out", r.bytes_out},
+        {"connect_ms", connect_ms(r)},
+        {"first_byte_ms", ms(r.at(trace::Phase::FirstByte))},
+        {"total_ms", ms(r.total_us())}};
     if (!r.error.empty()) line["error"] = r.error;
     logger_->info(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return;
   }
-  logger_->info("{} {} {} {} {} {}{} route={} upstream={} status={} in={} out={} total={:.2f}ms{}",
-                iso_time(r.start), r.request_id, r.trace_id, r.client, r.method, r.host, r.path,
+  logger_->info("{} {} {} {} {} {}{}{}{} route={} upstream={} status={} in={} out={} total={:.2f}ms{}",
+                iso_time_ms(r.start), r.request_id, r.trace_id, r.client, r.method, r.host, r.path,
+                r.query.empty() ? "" : "?", r.query,
                 r.route.empty() ? "-" : r.route, r.target.empty() ? "-" : r.target, r.status,
-                r.bytes_in, r.bytes_out, r.total_us / 1000.0,
+                r.bytes_in, r.bytes_out, ms(r.total_us()),
                 r.error.empty() ? "" : " error=" + r.error);
 }
 

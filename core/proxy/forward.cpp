@@ -171,6 +171,7 @@ asio::awaitable<StepResult> exchange_with(ClientStream& client, Exchange& ex,
   if (sent == RelayResult::ReadFailed || sent == RelayResult::ReadTimeout) {
     co_return result;  // the client went away mid-body: nothing to answer
   }
+  if (sent == RelayResult::Done) ex.mark(trace::Phase::RequestSent);
   if (sent != RelayResult::Done) {
     bool retry = conn.reused && !body_started;
     result.step = retry ? Step::Retry : Step::Failed;
@@ -207,12 +208,24 @@ asio::awaitable<StepResult> exchange_with(ClientStream& client, Exchange& ex,
     if (code < 100 || code >= 200 || code == 101) break;
   }
   ResponseParser& response = *parsed;
-  ex.record.first_byte_us = micros_since(ex.started);
+  ex.mark(trace::Phase::FirstByte);
   auto& head = response.get();
   ex.record.status = head.result_int();
   result.upstream_reusable = head.keep_alive() && !ex.upgrade;
   bool switching = ex.upgrade && head.result() == http::status::switching_protocols;
+  if (ex.recording) capture_headers(ex.record.response_in, head.base(), ex);
   prepare_response_head(head.base(), ex);
+  if (ex.breakpoint) {
+    auto action = co_await hold_at_breakpoint(ex, BreakPhase::Response, head.base(),
+                                              head.result_int());
+    if (action == Decision::Action::Abort) {
+      result.step = Step::Failed;  // the upstream body is unread: that connection is done
+      result.upstream_reusable = false;
+      result.error = std::move(ex.error);
+      co_return result;
+    }
+  }
+  if (ex.recording) capture_headers(ex.record.response_out, head.base(), ex);
   bool keep = ex.client_keep_alive && !ex.worker.draining();
   bool has_body = !ex.head_request && head.result_int() != 204 && head.result_int() != 304 &&
                   !switching;
@@ -263,18 +276,31 @@ asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex) {
                                                "which this build does not have yet"};
     co_return co_await send_error(client, ex);
   }
+  ex.mark(trace::Phase::UpstreamResolved);
+  if (ex.breakpoint) {
+    auto action = co_await hold_at_breakpoint(ex, BreakPhase::Request, ex.parser.get().base(), 0);
+    if (action == Decision::Action::Abort) {
+      ex.client_keep_alive = ex.client_keep_alive && ex.parser.is_done();
+      co_return co_await send_error(client, ex);
+    }
+    if (ex.override_target) target = ex.override_target.get();
+  }
+  if (ex.recording) capture_headers(ex.record.request_out, ex.parser.get().base(), ex);
   if (target->scheme == Scheme::Echo) co_return co_await answer_echo(client, ex);
   ConnectResult connected;
   for (int attempt = 0; attempt < 3; ++attempt) {
     ex.record.target = target->url;
+    ex.mark(trace::Phase::UpstreamResolved);
     auto connection = pools.take(*target);
+    if (connection) ex.mark(trace::Phase::Reused);
     if (!connection) {
-      auto connect_start = Clock::now();
       std::string sni = sni_for(*target, ex);
       connected = co_await pools.connect(*target, upstream, sni,
                                          ex.snapshot.config.limits.connect_timeout);
-      ex.record.connect_us = micros_since(connect_start);
       if (!connected.connection) {
+        if (upstream.series != nullptr) {
+          upstream.series->connect_errors.fetch_add(1, std::memory_order_relaxed);
+        }
         if (connected.failure == ConnectFailure::Refused ||
             connected.failure == ConnectFailure::Resolve) {
           target->down_until_ms = now_ms() + upstream.config.down_for.count();
@@ -287,6 +313,7 @@ asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex) {
         break;
       }
       connection = std::move(connected.connection);
+      ex.mark(trace::Phase::Connected);
     }
     target->active.fetch_add(1, std::memory_order_relaxed);
     StepResult step = co_await std::visit(

@@ -19,6 +19,7 @@ struct BoundListener {
 
 struct ServerOptions {
   config::LoadOptions load;  // how to reload the config (SIGHUP, file changes)
+  std::string version;       // shown by the admin API and in spans
   std::function<void(const std::vector<BoundListener>&, const Snapshot&)> on_started;
 };
 
@@ -33,6 +34,8 @@ class Server {
   Result<std::vector<BoundListener>> start(std::shared_ptr<const Snapshot> snapshot);
   /// Serves until SIGINT/SIGTERM, then drains. Returns the exit status (0 after a clean drain).
   int run();
+  /// Where the admin API listens ("127.0.0.1:9901", "unix:/path"); empty when off.
+  std::string admin_address() const;
 
  private:
   struct Impl;

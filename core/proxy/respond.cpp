@@ -53,6 +53,7 @@ asio::awaitable<Outcome> send_error(ClientStream& client, Exchange& ex) {
   ex.record.status = static_cast<int>(reply.status);
   ex.record.error = reply.code + ": " + reply.message;
   ex.record.bytes_out += res.body().size();
+  if (ex.recording) capture_headers(ex.record.response_out, res.base(), ex);
   auto [ec, n] = co_await http::async_write(client, res, nothrow);
   co_return (ec || !keep) ? Outcome::Close : Outcome::KeepAlive;
 }
@@ -112,7 +113,8 @@ asio::awaitable<Outcome> answer_echo(ClientStream& client, Exchange& ex) {
   if (ex.head_request) res.body().clear();
   ex.record.status = 200;
   ex.record.target = "builtin://echo";
-  ex.record.first_byte_us = micros_since(ex.started);
+  ex.mark(trace::Phase::FirstByte);
+  if (ex.recording) capture_headers(ex.record.response_out, res.base(), ex);
   ex.record.bytes_out += res.body().size();
   auto [ec, n] = co_await http::async_write(client, res, nothrow);
   co_return (ec || !keep) ? Outcome::Close : Outcome::KeepAlive;

@@ -1,7 +1,9 @@
 // The proxy server: workers, listeners, signals, reload and drain.
+#include "proxy/admin.hpp"
 #include "proxy/detail/config_watch.hpp"
 #include "proxy/detail/worker.hpp"
 #include "proxy/proxy.hpp"
+#include "proxy/span_export.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -20,10 +22,17 @@ struct Server::Impl {
   asio::io_context control{1};
   std::unique_ptr<ConfigWatch> watch;
   std::map<std::string, tcp::endpoint> bound;  // listener name -> endpoint actually bound
+  std::unique_ptr<Runtime> runtime;
+  std::unique_ptr<SpanExporter> spans;
+  std::unique_ptr<AdminServer> admin;
+  std::string admin_address;
+  bool serving = false;
   int exit_status = 0;
 
   Result<Binds> resolve_binds(const config::Config& config, bool probe);
-  void reload(const char* why);
+  Result<std::string> reload(const char* why);
+  Result<void> start_admin(const config::Config& config);
+  nlohmann::json status_json();
   asio::awaitable<void> signal_loop();
   asio::awaitable<void> drain();
 };
@@ -76,17 +85,31 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
 
 Server::~Server() = default;
 
+std::string Server::admin_address() const { return impl_->admin_address; }
+
 Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot> snapshot) {
   auto& s = *impl_;
+  int count = snapshot->config.bridge.workers > 0
+                  ? snapshot->config.bridge.workers
+                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  s.runtime = std::make_unique<Runtime>(snapshot->config.trace.store_size,
+                                        static_cast<size_t>(count));
+  // Rebuilt with metrics so every route and upstream has its series from the first request.
+  auto with_metrics = build_snapshot(snapshot->config, &s.runtime->metrics);
+  if (!with_metrics) return with_metrics.error();
+  snapshot = *with_metrics;
   const config::Config& config = snapshot->config;
   s.snapshot = snapshot;
+  if (!config.trace.otlp_endpoint.empty()) {
+    s.spans = std::make_unique<SpanExporter>(config.trace.otlp_endpoint, s.options.version,
+                                             s.runtime->metrics);
+    s.runtime->spans = s.spans.get();
+  }
   s.access_log = AccessLog::create(config.bridge.access_log, config.bridge.access_log_format);
   auto binds = s.resolve_binds(config, true);
   if (!binds) return binds.error();
-  int count = config.bridge.workers > 0 ? config.bridge.workers
-                                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < count; ++i) {
-    auto worker = std::make_unique<Worker>(i, s.access_log);
+    auto worker = std::make_unique<Worker>(i, s.access_log, *s.runtime);
     worker->set_snapshot(snapshot);
     auto synced = worker->sync_listeners(*binds);  // not running yet: safe from this thread
     if (!synced) return synced.error();
@@ -103,34 +126,31 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
     }
     out.push_back({name, host + ":" + std::to_string(endpoint.port()), tls});
   }
+  if (auto admin = s.start_admin(config); !admin) return admin.error();
   for (auto& worker : s.workers) worker->start_thread();
-  s.watch = std::make_unique<ConfigWatch>(s.control, [&s] { s.reload("config file changed"); });
+  s.serving = true;
+  s.watch = std::make_unique<ConfigWatch>(s.control,
+                                          [&s] { (void)s.reload("config file changed"); });
   s.watch->watch(config.files);
   return out;
 }
 
-void Server::Impl::reload(const char* why) {
-  auto loaded = config::load(options.load);
-  if (!loaded) {
-    const Error& e = loaded.error();
+Result<std::string> Server::Impl::reload(const char* why) {
+  auto failed = [&](const Error& e) -> Result<std::string> {
+    runtime->metrics.reloads_failed.fetch_add(1);
     spdlog::error("reload ({}) failed, still serving the previous config: {}{}{}", why,
                   e.where.source.empty() ? "" : e.where.str() + ": ", e.message,
                   e.hint.empty() ? "" : " (" + e.hint + ")");
-    return;
-  }
-  if (loaded->hash == snapshot->config.hash) return;  // nothing changed (e.g. an editor's touch)
-  auto built = build_snapshot(std::move(*loaded));
-  if (!built) {
-    const Error& e = built.error();
-    spdlog::error("reload ({}) failed, still serving the previous config: {}{}", why,
-                  e.where.source.empty() ? "" : e.where.str() + ": ", e.message);
-    return;
-  }
+    return e;
+  };
+  auto loaded = config::load(options.load);
+  if (!loaded) return failed(loaded.error());
+  // Nothing changed (an editor's touch, a ConfigMap resync): keep everything as it is.
+  if (loaded->hash == snapshot->config.hash) return snapshot->config.hash;
+  auto built = build_snapshot(std::move(*loaded), &runtime->metrics);
+  if (!built) return failed(built.error());
   auto binds = resolve_binds((*built)->config, false);
-  if (!binds) {
-    spdlog::error("reload ({}) failed: {}", why, binds.error().message);
-    return;
-  }
+  if (!binds) return failed(binds.error());
   snapshot = *built;
   bound.clear();
   for (const auto& [name, endpoint] : *binds) bound[name] = endpoint;
@@ -142,9 +162,64 @@ void Server::Impl::reload(const char* why) {
     });
   }
   watch->watch(snapshot->config.files);
+  runtime->metrics.reloads_ok.fetch_add(1);
   spdlog::info("reloaded ({}): config {} ({} routes, {} listeners)", why,
                snapshot->config.hash.substr(0, 12), snapshot->config.routes.size(),
                snapshot->config.listeners.size());
+  return snapshot->config.hash;
+}
+
+Result<void> Server::Impl::start_admin(const config::Config& config) {
+  if (config.bridge.admin == "off") return {};
+  AdminHooks hooks;
+  hooks.runtime = runtime.get();
+  hooks.snapshot = [this] { return snapshot; };
+  hooks.status = [this] { return status_json(); };
+  hooks.reload = [this] { return reload("admin API"); };
+  hooks.not_ready_reason = [this]() -> std::string {
+    if (runtime->draining) return "draining: shutting down";
+    if (!serving) return "listeners not bound yet";
+    return "";
+  };
+  hooks.open_connections = [this] {
+    uint64_t n = 0;
+    for (const auto& w : workers) n += w->live_connections().load();
+    return n;
+  };
+  hooks.idle_upstream_connections = [this] {
+    uint64_t n = 0;
+    for (const auto& w : workers) n += w->pools().idle_count();
+    return n;
+  };
+  hooks.version = options.version;
+  hooks.profile = config.profile;
+  admin = std::make_unique<AdminServer>(control, std::move(hooks));
+  auto bound_address = admin->start(config.bridge.admin, config.bridge.admin_token,
+                                    config.bridge.admin_probes_only);
+  if (!bound_address) return bound_address.error();
+  admin_address = *bound_address;
+  return {};
+}
+
+nlohmann::json Server::Impl::status_json() {
+  const auto& config = snapshot->config;
+  nlohmann::json listeners = nlohmann::json::array();
+  for (const auto& l : config.listeners) {
+    auto it = bound.find(l.name);
+    std::string address;
+    if (it != bound.end()) {
+      std::string host = it->second.address().to_string();
+      address = (it->second.address().is_v6() ? "[" + host + "]" : host) + ":" +
+                std::to_string(it->second.port());
+    }
+    listeners.push_back({{"name", l.name}, {"bind", l.bind}, {"address", address},
+                         {"tls", l.tls.has_value()}});
+  }
+  return {{"config_hash", config.hash},
+          {"config_files", config.files},
+          {"workers", workers.size()},
+          {"admin", admin_address},
+          {"listeners", listeners}};
 }
 
 asio::awaitable<void> Server::Impl::signal_loop() {
@@ -153,7 +228,7 @@ asio::awaitable<void> Server::Impl::signal_loop() {
     auto [ec, signal] = co_await signals.async_wait(nothrow);
     if (ec) co_return;
     if (signal == SIGHUP) {
-      reload("SIGHUP");
+      (void)reload("SIGHUP");
       continue;
     }
     spdlog::info("{}: draining (up to {} ms)", signal == SIGINT ? "SIGINT" : "SIGTERM",
@@ -165,6 +240,7 @@ asio::awaitable<void> Server::Impl::signal_loop() {
 }
 
 asio::awaitable<void> Server::Impl::drain() {
+  runtime->draining = true;
   for (auto& worker : workers) {
     asio::post(worker->context(), [w = worker.get()] { w->begin_drain(); });
   }
@@ -188,6 +264,8 @@ int Server::run() {
   asio::co_spawn(s.control, s.signal_loop(), asio::detached);
   s.control.run();
   s.workers.clear();  // stops and joins every worker
+  if (s.admin) s.admin->stop();
+  s.spans.reset();    // flushes queued spans
   spdlog::info("stopped");
   return s.exit_status;
 }

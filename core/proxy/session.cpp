@@ -4,6 +4,7 @@
 #include "proxy/detail/exchange.hpp"
 #include "proxy/detail/request_head.hpp"
 #include "proxy/detail/worker.hpp"
+#include "proxy/span_export.hpp"
 #include "proxy/rewrite.hpp"
 
 #include <spdlog/spdlog.h>
@@ -26,6 +27,23 @@ void assign_ids(Exchange& ex, http::request_header<>& head) {
   ex.record.request_id = ex.request_id;
   ex.record.trace_id = ex.trace.trace_id_hex();
   ex.record.span_id = ex.trace.span_id_hex();
+  if (ex.trace.continued) ex.record.parent_span_id = ex.trace.parent_span_id_hex();
+}
+
+// The record is frozen once the exchange ends and handed to everyone who reads records.
+void finish_record(Exchange& ex) {
+  ex.mark(trace::Phase::Done);
+  Runtime& runtime = ex.worker.runtime();
+  runtime.requests.fetch_add(1, std::memory_order_relaxed);
+  if (ex.route != nullptr && ex.route->series != nullptr) {
+    ex.route->series->observe(ex.record.status, ex.record.total_us());
+  }
+  ex.worker.access_log().write(ex.record);
+  if (runtime.store.enabled() || ex.worker.runtime().spans != nullptr) {
+    auto frozen = std::make_shared<const trace::Record>(std::move(ex.record));
+    export_span(runtime, frozen);
+    runtime.store.add(static_cast<size_t>(ex.worker.index()), std::move(frozen));
+  }
 }
 
 std::string hint_for(const http::request_header<>& head, std::string_view scheme) {
@@ -65,14 +83,15 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
     Exchange& ex;
     bool armed = false;
     ~LogOnExit() {
-      if (!armed) return;
-      ex.record.total_us = micros_since(ex.started);
-      ex.worker.access_log().write(ex.record);
+      if (armed) finish_record(ex);
     }
   } log_on_exit{ex};
   ex.record.start = std::chrono::system_clock::now();
   ex.record.client = client_ip;
   ex.record.listener = listener;
+  ex.record.config_hash = snapshot->config.hash;
+  ex.record.mark(trace::Phase::Received, 0);
+  ex.recording = worker.runtime().recording();
   ex.client_ip = client_ip;
   if (status == HeadStatus::Closed || status == HeadStatus::Timeout) co_return Outcome::Close;
   slot.busy = true;
@@ -95,16 +114,19 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
     co_return co_await send_error(client, ex);
   }
   auto& head = parser.get().base();
+  ex.mark(trace::Phase::HeadParsed);
   ex.client_keep_alive = parser.get().keep_alive();
   ex.head_request = head.method() == http::verb::head;
-  ex.record.method = std::string(head.method_string());
-  ex.record.host = std::string(head[http::field::host]);
-  ex.record.path = std::string(head.target());
-  assign_ids(ex, head);
-
   std::string decoded_path;
   std::string_view path, query;
   split_target(head.target(), path, query);
+  ex.record.method = std::string(head.method_string());
+  ex.record.host = std::string(head[http::field::host]);
+  ex.record.path = std::string(path);
+  ex.record.query = std::string(query);
+  if (ex.recording) capture_headers(ex.record.request_in, head, ex);
+  assign_ids(ex, head);
+
   percent_decode(path, decoded_path);
   route::HeaderField fields[64];
   size_t field_count = 0;
@@ -125,7 +147,12 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
     co_return co_await send_error(client, ex);
   }
   ex.route = &snapshot->routes[matched->index];
+  ex.mark(trace::Phase::RouteMatched);
   ex.record.route = matched->name;
+  ex.record.upstream = ex.route->upstream->name;
+  // Breakpoint rules see the request as it arrived; the view is only valid until forwarding
+  // rewrites the head, so the choice is made here and the hold happens later.
+  if (worker.runtime().breakpoints.any()) ex.breakpoint = worker.runtime().breakpoints.match(view);
   uint64_t max_body = ex.route->config->max_body_bytes.value_or(limits.max_body_bytes);
   if (max_body > 0) {
     parser.body_limit(max_body);

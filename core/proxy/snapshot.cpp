@@ -106,7 +106,8 @@ Result<std::unique_ptr<Target>> parse_target(const std::string& url) {
   return target;
 }
 
-Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config) {
+Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config,
+                                                       trace::Metrics* metrics) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->config = std::move(config);
   const config::Config& cfg = snapshot->config;
@@ -115,6 +116,7 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config) {
     auto set = std::make_unique<UpstreamSet>();
     set->name = up.name;
     set->config = up;
+    if (metrics != nullptr) set->series = metrics->upstream(up.name);
     for (const auto& url : up.targets) {
       auto target = parse_target(url);
       if (!target) {
@@ -157,7 +159,7 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config) {
       }
       upstream = *added;
     }
-    snapshot->routes[i] = RouteEntry{&r, upstream};
+    snapshot->routes[i] = RouteEntry{&r, upstream, metrics ? metrics->route(r.name) : nullptr};
   }
 
   auto table = route::Table::build(std::move(specs));

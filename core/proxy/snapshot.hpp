@@ -4,6 +4,7 @@
 
 #include "config/config.hpp"
 #include "route/route.hpp"
+#include "trace/metrics.hpp"
 
 #include <atomic>
 #include <memory>
@@ -30,6 +31,7 @@ struct Target {
 
 struct UpstreamSet {
   std::string name;
+  trace::UpstreamSeries* series = nullptr;  // null without metrics (route test, config check)
   config::Upstream config;
   std::vector<std::unique_ptr<Target>> targets;
   mutable std::atomic<uint64_t> next{0};  // round robin cursor
@@ -38,6 +40,7 @@ struct UpstreamSet {
 struct RouteEntry {
   const config::Route* config = nullptr;
   const UpstreamSet* upstream = nullptr;
+  trace::RouteSeries* series = nullptr;
 };
 
 struct Snapshot {
@@ -49,7 +52,9 @@ struct Snapshot {
 
 /// Compiles the routes and targets of `config`. Rule errors point into the config file
 /// (file:line:col of the character inside the rule string).
-Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config);
+/// With `metrics`, every route and upstream gets its series (created once, kept across reloads).
+Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config,
+                                                       trace::Metrics* metrics = nullptr);
 
 /// Parses a target URL ("http://h:p", "https://h", "builtin://echo", "compose://s:p", ...).
 Result<std::unique_ptr<Target>> parse_target(const std::string& url);

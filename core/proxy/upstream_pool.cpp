@@ -18,6 +18,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPools::take(const Target& target) {
   while (!list.empty()) {
     auto connection = std::move(list.back());
     list.pop_back();
+    idle_total_.fetch_sub(1, std::memory_order_relaxed);
     if (now - connection->idle_since_ms < max_idle_age_ms && connection->tcp().socket().is_open()) {
       connection->reused = true;
       return connection;
@@ -33,13 +34,10 @@ void UpstreamPools::give_back(const Target& target, std::unique_ptr<UpstreamConn
   connection->idle_since_ms = now_ms();
   connection->tcp().expires_never();
   list.push_back(std::move(connection));
+  idle_total_.fetch_add(1, std::memory_order_relaxed);
 }
 
-size_t UpstreamPools::idle_count() const {
-  size_t n = 0;
-  for (const auto& [key, list] : idle_) n += list.size();
-  return n;
-}
+size_t UpstreamPools::idle_count() const { return idle_total_.load(std::memory_order_relaxed); }
 
 ssl::context* UpstreamPools::tls_context(const UpstreamSet& upstream, std::string& error) {
   const auto& tls = upstream.config.tls;

@@ -6,10 +6,11 @@
 
 namespace bridge::proxy {
 
-Worker::Worker(int index, std::shared_ptr<AccessLog> access_log)
+Worker::Worker(int index, std::shared_ptr<AccessLog> access_log, Runtime& runtime)
     : index_(index),
       work_(asio::make_work_guard(context_)),
       access_log_(std::move(access_log)),
+      runtime_(runtime),
       pools_(context_) {}
 
 Worker::~Worker() {

@@ -1,6 +1,7 @@
 #pragma once
-// What bridge knows about one request when it is done; written to the access log (and, later,
-// to the request store). Filled by the session on the worker thread.
+// The access log: one line per finished request record.
+
+#include "trace/record.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -11,26 +12,7 @@ namespace spdlog { class logger; }
 
 namespace bridge::proxy {
 
-struct RequestRecord {
-  std::chrono::system_clock::time_point start;
-  std::string request_id;
-  std::string trace_id;
-  std::string span_id;
-  std::string client;
-  std::string listener;
-  std::string method;
-  std::string host;
-  std::string path;
-  std::string route;
-  std::string target;
-  std::string error;
-  int status = 0;
-  uint64_t bytes_in = 0;
-  uint64_t bytes_out = 0;
-  int64_t connect_us = -1;     // -1: reused connection or none
-  int64_t first_byte_us = -1;  // upstream response head received
-  int64_t total_us = 0;
-};
+using RequestRecord = trace::Record;
 
 /// Asynchronous access log: formatting happens on the worker, I/O on spdlog's thread.
 class AccessLog {

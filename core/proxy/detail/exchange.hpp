@@ -3,6 +3,7 @@
 // session and the forwarder share.
 
 #include "proxy/detail/access_log.hpp"
+#include "proxy/breakpoints.hpp"
 #include "proxy/detail/asio.hpp"
 #include "proxy/snapshot.hpp"
 #include "trace/trace.hpp"
@@ -45,7 +46,23 @@ struct Exchange {
   std::string client_ip;
   std::string scheme = "http";
   ErrorReply error{};  // the answer bridge gives itself when the exchange fails
+  bool recording = false;  // keep headers in the record (the trace store is on)
+  // Breakpoint chosen at routing time (the request view is only valid then); held later.
+  std::optional<BreakMatch> breakpoint;
+  std::unique_ptr<Target> override_target;  // a breakpoint changed the target
+
+  int64_t elapsed_us() const;
+  void mark(trace::Phase phase) { record.mark(phase, elapsed_us()); }
 };
+
+/// Copies `fields` into `out`, replacing values of trace.redact_headers (never stored).
+void capture_headers(trace::Headers& out, const http::fields& fields, const Exchange& ex);
+
+/// When a breakpoint of `phase` was chosen for this request: holds it until the admin API
+/// decides or the hold passes, then applies header edits to `fields`. Returns the decision
+/// (Continue when nothing held it); Abort carries the status in ex.error.
+asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase phase,
+                                                     http::fields& fields, int response_status);
 
 /// How a forwarded exchange ended, from the client connection's point of view.
 enum class Outcome { KeepAlive, Close };

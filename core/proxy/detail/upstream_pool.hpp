@@ -5,6 +5,7 @@
 #include "proxy/detail/asio.hpp"
 #include "proxy/snapshot.hpp"
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <unordered_map>
@@ -46,6 +47,7 @@ class UpstreamPools {
   /// Keeps `connection` for reuse (up to `max_idle` per target).
   void give_back(const Target& target, std::unique_ptr<UpstreamConnection> connection,
                  int max_idle);
+  /// Idle connections kept; safe to read from any thread (for /metrics).
   size_t idle_count() const;
 
   /// Opens a new connection (TCP connect, then TLS handshake with SNI and verification).
@@ -59,6 +61,7 @@ class UpstreamPools {
   asio::io_context& context_;
   std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle_;
   std::map<std::string, std::unique_ptr<ssl::context>> tls_contexts_;
+  std::atomic<size_t> idle_total_{0};
 };
 
 }  // namespace bridge::proxy

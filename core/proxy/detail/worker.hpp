@@ -5,6 +5,7 @@
 
 #include "proxy/detail/access_log.hpp"
 #include "proxy/detail/asio.hpp"
+#include "proxy/detail/runtime.hpp"
 #include "proxy/detail/upstream_pool.hpp"
 #include "proxy/snapshot.hpp"
 
@@ -23,7 +24,7 @@ struct ConnectionSlot {
 
 class Worker {
  public:
-  Worker(int index, std::shared_ptr<AccessLog> access_log);
+  Worker(int index, std::shared_ptr<AccessLog> access_log, Runtime& runtime);
   ~Worker();
 
   asio::io_context& context() { return context_; }
@@ -34,6 +35,7 @@ class Worker {
   void set_snapshot(std::shared_ptr<const Snapshot> snapshot) { snapshot_ = std::move(snapshot); }
   UpstreamPools& pools() { return pools_; }
   AccessLog& access_log() { return *access_log_; }
+  Runtime& runtime() { return runtime_; }
   bool draining() const { return draining_; }
 
   /// Opens (or keeps) one SO_REUSEPORT acceptor per listener and closes removed ones.
@@ -65,6 +67,7 @@ class Worker {
   std::thread thread_;
   std::shared_ptr<const Snapshot> snapshot_;
   std::shared_ptr<AccessLog> access_log_;
+  Runtime& runtime_;
   UpstreamPools pools_;
   std::map<std::string, Acceptor> acceptors_;
   std::list<ConnectionSlot> connections_;

@@ -1,0 +1,115 @@
+#pragma once
+/// Routing breakpoints: requests matching a rule are held on their worker (the coroutine waits
+/// on a timer, other traffic flows) until the admin API decides, or until `hold` passes. A
+/// breakpoint lives while its owner keeps a lease (an open events stream or renewals), so no
+/// client hangs on a breakpoint whose CLI went away.
+
+#include "common/error.hpp"
+#include "proxy/detail/asio.hpp"
+#include "route/route.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bridge::proxy {
+
+enum class BreakPhase { Request, Response };
+
+struct Breakpoint {
+  std::string id;
+  route::Rule rule;
+  BreakPhase phase = BreakPhase::Request;
+  std::chrono::milliseconds hold{60000};
+  int64_t lease_until_ms = 0;  // steady ms; ignored while streams > 0
+  int streams = 0;             // open events streams (each one holds the lease)
+  nlohmann::json to_json(size_t paused) const;
+};
+
+struct BreakMatch {
+  std::string id;
+  std::chrono::milliseconds hold;
+  BreakPhase phase;
+};
+
+/// What the admin API decided for a held request.
+struct Decision {
+  enum class Action { Pending, Continue, Abort } action = Action::Pending;
+  int status = 503;
+  std::vector<std::pair<std::string, std::string>> set_headers;
+  std::vector<std::string> remove_headers;
+  std::string target;  // a different target URL for this request only
+  std::string why;     // "continue", "abort", "timeout", "released"
+};
+
+/// One held exchange. Shared by the waiting coroutine and the registry.
+struct Paused {
+  std::string id;
+  std::string breakpoint;
+  BreakPhase phase;
+  std::chrono::milliseconds hold;
+  std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
+  nlohmann::json request;   // summary + headers as they will be sent (redacted)
+  nlohmann::json response;  // response phase: status + headers
+  asio::steady_timer timer;  // on the worker's executor; cancelled to wake the coroutine
+  std::mutex mutex;
+  Decision decision;  // guarded by mutex
+  Paused(asio::any_io_executor executor) : timer(executor) {}
+  nlohmann::json to_json() const;
+};
+
+class Breakpoints {
+ public:
+  static constexpr std::chrono::milliseconds lease{15000};
+
+  /// Cheap check for the request path: false almost always.
+  bool any() const { return count_.load(std::memory_order_relaxed) > 0; }
+  /// The first live breakpoint whose rule matches, or nullopt.
+  std::optional<BreakMatch> match(const route::RequestView& view);
+
+  Result<nlohmann::json> create(const std::string& rule, const std::string& phase,
+                                const std::string& hold);
+  /// Deletes `id` and releases its held requests; nullopt when unknown.
+  std::optional<size_t> remove(const std::string& id);
+  bool renew(const std::string& id);
+  nlohmann::json list();
+  nlohmann::json paused_list();
+
+  /// Registers a held request and tells the breakpoint's event listeners.
+  void hold(const std::shared_ptr<Paused>& paused);
+  void unhold(const std::string& paused_id);
+  /// Applies an admin decision; false when `paused_id` is no longer held.
+  bool decide(const std::string& paused_id, Decision decision, bool release);
+
+  /// Events stream: `on_paused` runs (under the registry lock; hand off only) for each request
+  /// held by `id`. Returns false when the breakpoint does not exist.
+  using Listener = std::function<void(const nlohmann::json&)>;
+  bool attach(const std::string& id, uint64_t& token, Listener on_paused);
+  /// Closing the last stream deletes the breakpoint (its owner went away).
+  void detach(const std::string& id, uint64_t token);
+  /// Drops breakpoints whose lease ran out. Called periodically.
+  void expire();
+  size_t paused_count();
+
+ private:
+  size_t release_locked(const std::string& breakpoint_id, const std::string& why);
+  std::mutex mutex_;
+  std::atomic<size_t> count_{0};
+  std::vector<std::shared_ptr<Breakpoint>> breakpoints_;
+  std::map<std::string, std::shared_ptr<Paused>> paused_;
+  std::multimap<std::string, std::pair<uint64_t, Listener>> listeners_;
+  uint64_t next_id_ = 1;
+};
+
+/// Wakes a held coroutine from any thread.
+void wake(const std::shared_ptr<Paused>& paused);
+
+}  // namespace bridge::proxy

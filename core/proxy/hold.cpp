@@ -1,0 +1,76 @@
+// Holding a request at a breakpoint, and the header capture the trace record needs.
+#include "proxy/detail/exchange.hpp"
+#include "proxy/detail/worker.hpp"
+#include "proxy/record_json.hpp"
+
+namespace bridge::proxy {
+
+int64_t Exchange::elapsed_us() const { return micros_since(started); }
+
+void capture_headers(trace::Headers& out, const http::fields& fields, const Exchange& ex) {
+  const auto& redacted = ex.snapshot.config.trace.redact_headers;
+  out.clear();
+  for (const auto& f : fields) {
+    std::string_view name = f.name_string();
+    out.emplace_back(std::string(name), trace::is_redacted(name, redacted)
+                                            ? std::string(trace::redacted_value)
+                                            : std::string(f.value()));
+  }
+}
+
+asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase phase,
+                                                     http::fields& fields, int response_status) {
+  if (!ex.breakpoint || ex.breakpoint->phase != phase) co_return Decision::Action::Continue;
+  const std::string breakpoint_id = ex.breakpoint->id;
+  const auto hold = ex.breakpoint->hold;
+  Breakpoints& registry = ex.worker.runtime().breakpoints;
+  auto paused = std::make_shared<Paused>(co_await asio::this_coro::executor);
+  paused->breakpoint = breakpoint_id;
+  paused->phase = phase;
+  paused->hold = hold;
+  trace::Headers shown;
+  capture_headers(shown, fields, ex);
+  paused->request = summary_json(ex.record);
+  if (phase == BreakPhase::Request) {
+    paused->request["headers"] = headers_json(shown);
+  } else {
+    trace::Headers sent;
+    capture_headers(sent, ex.parser.get().base(), ex);
+    paused->request["headers"] = headers_json(sent);
+    paused->response = {{"status", response_status}, {"headers", headers_json(shown)}};
+  }
+  paused->timer.expires_after(hold);
+  registry.hold(paused);
+  co_await paused->timer.async_wait(nothrow);
+  registry.unhold(paused->id);
+
+  Decision decision;
+  {
+    std::lock_guard lock(paused->mutex);
+    if (paused->decision.action == Decision::Action::Pending) {
+      paused->decision.action = Decision::Action::Continue;
+      paused->decision.why = "timeout";
+    }
+    decision = paused->decision;
+  }
+  for (const auto& name : decision.remove_headers) fields.erase(name);
+  for (const auto& [name, value] : decision.set_headers) fields.set(name, value);
+  if (!decision.target.empty() && phase == BreakPhase::Request) {
+    auto target = parse_target(decision.target);
+    if (target && (*target)->resolvable()) ex.override_target = std::move(*target);
+  }
+  int64_t held = std::chrono::duration_cast<std::chrono::microseconds>(
+                     std::chrono::steady_clock::now() - paused->since)
+                     .count();
+  ex.record.breakpoints.push_back({breakpoint_id, phase == BreakPhase::Request ? "request"
+                                                                                : "response",
+                                   decision.why, held});
+  ex.breakpoint.reset();  // one hold per request
+  if (decision.action == Decision::Action::Abort) {
+    ex.error = {static_cast<http::status>(decision.status), "aborted_at_breakpoint",
+                "request aborted at breakpoint " + breakpoint_id, ""};
+  }
+  co_return decision.action;
+}
+
+}  // namespace bridge::proxy

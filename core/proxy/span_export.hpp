@@ -1,0 +1,40 @@
+#pragma once
+/// OTLP/HTTP JSON span export (trace.otlp_endpoint): one SERVER span per request, queued by
+/// the workers without blocking (a full queue drops and counts), sent in batches by a
+/// background thread.
+
+#include "proxy/detail/runtime.hpp"
+#include "trace/store.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace bridge::proxy {
+
+class SpanExporter {
+ public:
+  /// `endpoint`: "http://127.0.0.1:4318" (the path /v1/traces is added).
+  SpanExporter(std::string endpoint, std::string version, trace::Metrics& metrics);
+  ~SpanExporter();  // sends what is queued (bounded wait), then stops
+  void push(trace::RecordPtr record);
+
+ private:
+  void run();
+  bool send(const std::vector<trace::RecordPtr>& batch);
+
+  std::string host_, port_, path_, version_;
+  trace::Metrics& metrics_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<trace::RecordPtr> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+/// Queues the record's span when export is on.
+void export_span(Runtime& runtime, const trace::RecordPtr& record);
+
+}  // namespace bridge::proxy

@@ -1,0 +1,113 @@
+#include "trace/metrics.hpp"
+
+#include <fmt/format.h>
+
+namespace bridge::trace {
+
+namespace {
+
+// Label values escape backslash, double quote and newline (exposition format rules).
+std::string label(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+void RouteSeries::observe(int status, int64_t duration_us) {
+  int cls = status >= 100 && status < 600 ? status / 100 : 0;
+  by_class[static_cast<size_t>(cls)].fetch_add(1, std::memory_order_relaxed);
+  double seconds = static_cast<double>(duration_us) / 1e6;
+  size_t i = 0;
+  while (i < duration_buckets.size() && seconds > duration_buckets[i]) ++i;
+  buckets[i].fetch_add(1, std::memory_order_relaxed);
+  sum_us.fetch_add(static_cast<uint64_t>(std::max<int64_t>(duration_us, 0)),
+                   std::memory_order_relaxed);
+}
+
+RouteSeries* Metrics::route(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto& slot = routes_[name];
+  if (!slot) slot = std::make_unique<RouteSeries>();
+  return slot.get();
+}
+
+UpstreamSeries* Metrics::upstream(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto& slot = upstreams_[name];
+  if (!slot) slot = std::make_unique<UpstreamSeries>();
+  return slot.get();
+}
+
+std::string Metrics::render(const std::string& version, const std::string& profile,
+                            const MetricsGauges& gauges) const {
+  std::lock_guard lock(mutex_);
+  std::string out;
+  auto add = [&out](std::string_view text) { out.append(text); };
+  add("# HELP bridge_info Build and profile of this bridge.\n# TYPE bridge_info gauge\n");
+  add(fmt::format("bridge_info{{version=\"{}\",profile=\"{}\"}} 1\n", label(version),
+                  label(profile)));
+
+  add("# HELP bridge_requests_total Requests answered, by route and status class.\n"
+      "# TYPE bridge_requests_total counter\n");
+  static constexpr const char* classes[] = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
+  for (const auto& [name, s] : routes_) {
+    for (size_t c = 0; c < s->by_class.size(); ++c) {
+      uint64_t v = s->by_class[c].load(std::memory_order_relaxed);
+      if (v == 0) continue;
+      add(fmt::format("bridge_requests_total{{route=\"{}\",code=\"{}\"}} {}\n", label(name),
+                      classes[c], v));
+    }
+  }
+  add("# HELP bridge_request_duration_seconds Time from request received to response sent.\n"
+      "# TYPE bridge_request_duration_seconds histogram\n");
+  for (const auto& [name, s] : routes_) {
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < s->buckets.size(); ++i) {
+      cumulative += s->buckets[i].load(std::memory_order_relaxed);
+      std::string le = i < duration_buckets.size() ? fmt::format("{}", duration_buckets[i]) : "+Inf";
+      add(fmt::format("bridge_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
+                      label(name), le, cumulative));
+    }
+    add(fmt::format("bridge_request_duration_seconds_sum{{route=\"{}\"}} {}\n", label(name),
+                    static_cast<double>(s->sum_us.load(std::memory_order_relaxed)) / 1e6));
+    add(fmt::format("bridge_request_duration_seconds_count{{route=\"{}\"}} {}\n", label(name),
+                    cumulative));
+  }
+  add("# HELP bridge_upstream_connect_errors_total Failed connection attempts, by upstream.\n"
+      "# TYPE bridge_upstream_connect_errors_total counter\n");
+  for (const auto& [name, s] : upstreams_) {
+    add(fmt::format("bridge_upstream_connect_errors_total{{upstream=\"{}\"}} {}\n", label(name),
+                    s->connect_errors.load(std::memory_order_relaxed)));
+  }
+  auto gauge = [&](std::string_view name, std::string_view help, uint64_t value) {
+    add(fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", name, help, name, name, value));
+  };
+  auto counter = [&](std::string_view name, std::string_view help, uint64_t value) {
+    add(fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", name, help, name, name, value));
+  };
+  gauge("bridge_open_connections", "Client connections open now.",
+        gauges.open_connections ? gauges.open_connections() : 0);
+  gauge("bridge_upstream_idle_connections", "Idle keep-alive connections in upstream pools.",
+        gauges.idle_upstream_connections ? gauges.idle_upstream_connections() : 0);
+  gauge("bridge_records_stored", "Request records held in the trace store.",
+        gauges.records_stored ? gauges.records_stored() : 0);
+  add("# HELP bridge_reloads_total Config reloads, by result.\n# TYPE bridge_reloads_total counter\n");
+  add(fmt::format("bridge_reloads_total{{result=\"ok\"}} {}\n", reloads_ok.load()));
+  add(fmt::format("bridge_reloads_total{{result=\"failed\"}} {}\n", reloads_failed.load()));
+  counter("bridge_records_dropped_total", "Records a slow live stream could not take.",
+          records_dropped.load());
+  counter("bridge_spans_exported_total", "Spans sent to the OTLP endpoint.", spans_exported.load());
+  counter("bridge_spans_dropped_total", "Spans dropped because the export queue was full.",
+          spans_dropped.load());
+  counter("bridge_spans_failed_total", "Spans whose export request failed.", spans_failed.load());
+  return out;
+}
+
+}  // namespace bridge::trace
