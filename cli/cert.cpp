@@ -1,28 +1,40 @@
 // bridge cert: local CA, leaf certificates, inspection, trust store, ACME.
-#include "commands.hpp"
+#include "cert_commands.hpp"
+#include "print.hpp"
 
 namespace bridge::cli {
+
+int cert_fail(const Error& error) {
+  print_error(error);
+  return error.exit_status();
+}
+
+std::string cert_date(std::time_t t) {
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+std::string cert_row(const std::string& label, const std::string& value) {
+  std::string padded = label;
+  if (padded.size() < 12) padded.resize(12, ' ');
+  return "  " + paint(padded, Colour::Dim, stdout_colour()) + value;
+}
 
 void setup_cert(CLI::App& app, const GlobalOptions&, Action& action) {
   CLI::App* cmd = app.add_subcommand("cert", "Make and inspect development certificates");
   cmd->require_subcommand(1);
   cmd->footer("Examples:\n  bridge cert ca\n  bridge cert issue app.localhost '*.app.localhost'\n"
-              "  bridge cert inspect app.localhost.pem");
-  const std::vector<std::pair<std::string, std::string>> subcommands = {
-      {"ca", "Create (once) and show the local, name-constrained CA"},
-      {"issue", "Issue a leaf certificate signed by the local CA"},
-      {"self-signed", "Make a standalone self-signed certificate"},
-      {"inspect", "Show a certificate file or the chain a HOST:PORT serves"},
-      {"trust", "Install the local CA into the system and NSS trust stores"},
-      {"acme", "Obtain a certificate over ACME (Let's Encrypt staging by default)"},
-      {"renew", "Renew ACME certificates near expiry"},
-  };
-  for (const auto& [name, description] : subcommands) {
-    CLI::App* sub = cmd->add_subcommand(name, description);
-    sub->allow_extras();
-    std::string full = "bridge cert " + name;
-    sub->callback([&action, full] { action = [full] { return not_available(full); }; });
-  }
+              "  bridge cert trust\n  bridge cert inspect app.localhost+1.pem\n"
+              "  bridge cert acme app.example.com --email me@example.com\n\n"
+              "The local CA lives in $XDG_DATA_HOME/bridge/ca (~/.local/share/bridge/ca).");
+  setup_cert_ca(*cmd, action);
+  setup_cert_issue(*cmd, action);
+  setup_cert_inspect(*cmd, action);
+  setup_cert_trust(*cmd, action);
+  setup_cert_acme(*cmd, action);
 }
 
 }  // namespace bridge::cli

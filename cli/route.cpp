@@ -4,6 +4,9 @@
 #include "proxy/rewrite.hpp"
 #include "proxy/snapshot.hpp"
 
+#include <filesystem>
+#include <map>
+
 namespace bridge::cli {
 
 namespace {
@@ -28,9 +31,34 @@ std::shared_ptr<const proxy::Snapshot> load_snapshot(const GlobalOptions& global
   return *snapshot;
 }
 
+// Where a compose:// or k8s:// target resolves right now ("" for static targets); resolved
+// once per url and cached, since a compose lookup asks the Docker Engine.
+const discovery::Resolution* resolution_of(const proxy::Target& t) {
+  static std::map<std::string, discovery::Resolution> cache;
+  if (!t.dynamic()) return nullptr;
+  auto it = cache.find(t.url);
+  if (it == cache.end()) {
+    std::error_code ec;
+    discovery::Options options{std::filesystem::current_path(ec).string(), {}};
+    it = cache.emplace(t.url, discovery::resolve_once(t.url, options)).first;
+  }
+  return &it->second;
+}
+
+std::string addresses_of(const discovery::Resolution& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.endpoints) out.push_back(e.host + ":" + std::to_string(e.port));
+  return fmt_list(out);
+}
+
 std::string targets_of(const proxy::UpstreamSet& set) {
   std::vector<std::string> urls;
-  for (const auto& t : set.targets) urls.push_back(t->url);
+  for (const auto& t : set.targets) {
+    const discovery::Resolution* r = resolution_of(*t);
+    if (r == nullptr) urls.push_back(t->url);
+    else if (r->endpoints.empty()) urls.push_back(t->url + " (unresolved: " + r->error + ")");
+    else urls.push_back(t->url + " -> " + addresses_of(*r) + " (" + r->via + ")");
+  }
   return fmt_list(urls);
 }
 
@@ -53,7 +81,20 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
     for (const auto& r : snapshot->table.routes()) {
       const proxy::RouteEntry& entry = snapshot->routes[r.index];
       nlohmann::json targets = nlohmann::json::array();
-      for (const auto& t : entry.upstream->targets) targets.push_back({{"url", t->url}});
+      for (const auto& t : entry.upstream->targets) {
+        nlohmann::json target = {{"url", t->url}};
+        if (const discovery::Resolution* r = resolution_of(*t)) {
+          nlohmann::json endpoints = nlohmann::json::array();
+          for (const auto& e : r->endpoints) {
+            endpoints.push_back({{"address", e.host + ":" + std::to_string(e.port)},
+                                 {"name", e.name}});
+          }
+          target["endpoints"] = endpoints;
+          target["via"] = r->via;
+          target["error"] = r->error;
+        }
+        targets.push_back(target);
+      }
       out.push_back({{"priority", r.priority},
                      {"name", r.name},
                      {"rule", r.rule.text()},
@@ -83,6 +124,9 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
 int run_route_test(const GlobalOptions& global, const std::vector<std::string>& positional,
                    const std::vector<std::string>& headers, const std::string& client_ip,
                    const std::string& listener, bool json);
+int run_route_test_live(const GlobalOptions& global, const std::string& admin,
+                        const std::vector<std::string>& positional,
+                        const std::vector<std::string>& headers, bool as_json);
 
 void setup_route(CLI::App& app, const GlobalOptions& global, Action& action) {
   auto options = std::make_shared<RouteOptions>();
@@ -116,7 +160,10 @@ void setup_route(CLI::App& app, const GlobalOptions& global, Action& action) {
                "--json");
   test->callback([&action, &global, options] {
     action = [&global, options]() -> int {
-      if (options->live) return not_available("bridge route test --live");
+      if (options->live) {
+        return run_route_test_live(global, "", options->positional, options->headers,
+                                   options->json);
+      }
       return run_route_test(global, options->positional, options->headers, options->client_ip,
                             options->listener, options->json);
     };

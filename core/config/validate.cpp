@@ -112,7 +112,14 @@ std::string check_target(std::string_view text) {
     return check_host_port(rest.substr(0, slash), false);
   }
   if (scheme == "compose") {
-    if (rest.find('/') != std::string_view::npos) return "expected compose://SERVICE:PORT";
+    std::string_view query;
+    if (auto q = rest.find('?'); q != std::string_view::npos) {
+      query = rest.substr(q + 1);
+      rest = rest.substr(0, q);
+    }
+    if (rest.find('/') != std::string_view::npos) return "expected compose://SERVICE:PORT[?project=P]";
+    if (!query.empty() && !query.starts_with("project="))
+      return "unknown parameter in \"" + std::string(query) + "\" (project)";
     return check_host_port(rest, true);
   }
   if (scheme == "k8s") return check_k8s(rest);

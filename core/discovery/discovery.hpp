@@ -37,6 +37,10 @@ struct Resolution {
   int restarts = 0;
   std::string last_stderr;  // kubectl's last stderr line
   std::chrono::system_clock::time_point updated;
+  // Added by discovery: bumped on every publish of a source, so a waiter can tell a new
+  // resolution from the one it already saw (e.g. a request waiting for a tunnel to come back).
+  uint64_t generation = 0;
+  std::string description;  // "compose demo/orders", "k8s staging/api (context kind)"
 };
 
 /// A live compose:// or k8s:// target.
@@ -47,11 +51,18 @@ class Source {
   virtual std::shared_ptr<const Resolution> current() const = 0;
   /// A connection to `endpoint` was refused or reset: a k8s tunnel is restarted at once.
   virtual void report_failure(const Endpoint& endpoint) = 0;
+  /// The url this source was made for (as given to Registry::get).
+  virtual const std::string& url() const = 0;
 };
 
 struct Options {
   std::string working_dir;  // where the compose file search starts (bridge's cwd)
-  std::map<std::string, std::string> env;  // overrides of the process environment (tests)
+  std::map<std::string, std::string> env;  // overrides of the process environment (tests);
+                                           // an empty value unsets the variable
+  // Added by discovery (defaults are what `bridge up` wants; tests shorten them).
+  std::chrono::milliseconds engine_timeout{2000};  // one Docker Engine API call
+  std::chrono::milliseconds resync_interval{15000};  // re-list even when events are quiet
+  std::chrono::milliseconds max_backoff{10000};      // kubectl restarts, engine reconnects
 };
 
 /// Owns every live source and the thread that refreshes them. One per `bridge up`.
@@ -68,11 +79,16 @@ class Registry {
   Result<std::shared_ptr<Source>> get(const std::string& url);
   /// Stops sources that nobody but the registry holds any more (after a reload).
   void prune();
+  /// How many sources are live (for status and tests).
+  size_t size() const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// True for the schemes this area resolves (compose://, k8s://).
+bool is_discovery_url(const std::string& url);
 
 /// Checks the syntax of a compose:// or k8s:// URL (for config validation).
 Result<void> check_url(const std::string& url);

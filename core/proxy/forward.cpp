@@ -66,7 +66,7 @@ const Target* pick_target(const UpstreamSet& upstream, const Target* exclude) {
   const auto& targets = upstream.targets;
   const size_t n = targets.size();
   const int64_t now = now_ms();
-  auto usable = [&](const Target& t) { return &t != exclude && t.resolvable(); };
+  auto usable = [&](const Target& t) { return &t != exclude && t.has_addresses(); };
   auto up = [&](const Target& t) { return usable(t) && t.down_until_ms.load() <= now; };
   const std::string& balance = upstream.config.balance;
   const Target* best = nullptr;
@@ -258,6 +258,115 @@ asio::awaitable<StepResult> exchange_with(ClientStream& client, Exchange& ex,
   co_return result;
 }
 
+
+// Where a request goes: a static target, or one endpoint of a compose:// or k8s:// target
+// (materialised as a Target so that pools key on its address).
+struct Chosen {
+  const Target* target = nullptr;  // what to connect to
+  const Target* parent = nullptr;  // the configured target
+  discovery::Endpoint endpoint;    // for dynamic targets
+  std::string describe() const {
+    if (parent == nullptr || !parent->dynamic()) return target ? target->url : "";
+    return parent->url + " -> " + endpoint.host + ":" + std::to_string(endpoint.port);
+  }
+  bool down() const {
+    if (!parent->dynamic()) return parent->down_until_ms.load() > now_ms();
+    std::lock_guard lock(parent->endpoint_mutex);
+    auto it = parent->endpoint_down_until.find(endpoint.host + ":" + std::to_string(endpoint.port));
+    return it != parent->endpoint_down_until.end() && it->second > now_ms();
+  }
+};
+
+Chosen choose_endpoint(const Target* target, Exchange& ex) {
+  Chosen chosen{target, target, {}};
+  if (!target->dynamic()) return chosen;
+  chosen.target = nullptr;
+  if (!target->source) return chosen;
+  auto resolution = target->source->current();
+  const auto& endpoints = resolution->endpoints;
+  if (endpoints.empty()) return chosen;
+  const size_t n = endpoints.size();
+  const size_t start = target->endpoint_next.fetch_add(1, std::memory_order_relaxed);
+  const int64_t now = now_ms();
+  const discovery::Endpoint* best = &endpoints[start % n];
+  {
+    std::lock_guard lock(target->endpoint_mutex);
+    for (size_t i = 0; i < n; ++i) {
+      const auto& e = endpoints[(start + i) % n];
+      auto it = target->endpoint_down_until.find(e.host + ":" + std::to_string(e.port));
+      if (it == target->endpoint_down_until.end() || it->second <= now) {
+        best = &e;
+        break;
+      }
+    }
+  }
+  auto concrete = std::make_unique<Target>();
+  concrete->scheme = Scheme::Http;
+  concrete->host = best->host;
+  concrete->port = best->port;
+  std::string host = best->host.find(':') != std::string::npos ? "[" + best->host + "]" : best->host;
+  concrete->url = "http://" + host + ":" + std::to_string(best->port);
+  concrete->key = concrete->url;
+  chosen.endpoint = *best;
+  chosen.target = concrete.get();
+  ex.endpoint_targets.push_back(std::move(concrete));
+  return chosen;
+}
+
+void mark_down(const Chosen& chosen, const UpstreamSet& upstream) {
+  const int64_t until = now_ms() + upstream.config.down_for.count();
+  if (!chosen.parent->dynamic()) {
+    chosen.parent->down_until_ms = until;
+    return;
+  }
+  {
+    std::lock_guard lock(chosen.parent->endpoint_mutex);
+    chosen.parent->endpoint_down_until[chosen.endpoint.host + ":" +
+                                       std::to_string(chosen.endpoint.port)] = until;
+  }
+  if (chosen.parent->source) chosen.parent->source->report_failure(chosen.endpoint);
+}
+
+// A compose:// or k8s:// target may have no address for a moment (a tunnel restarting, a
+// container being recreated): new requests wait up to the connect timeout for one.
+asio::awaitable<const Target*> wait_for_target(const UpstreamSet& upstream, Exchange& ex) {
+  const Target* target = pick_target(upstream, nullptr);
+  bool dynamic = std::any_of(upstream.targets.begin(), upstream.targets.end(),
+                             [](const auto& t) { return t->dynamic() && t->source; });
+  if (target != nullptr || !dynamic) co_return target;
+  const auto deadline = Clock::now() + ex.snapshot.config.limits.connect_timeout;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (target == nullptr && Clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(50));
+    co_await timer.async_wait(nothrow);
+    target = pick_target(upstream, nullptr);
+  }
+  co_return target;
+}
+
+ErrorReply no_target_error(const UpstreamSet& upstream) {
+  std::string detail, hint;
+  for (const auto& t : upstream.targets) {
+    detail += (detail.empty() ? "" : "; ") + t->url;
+    if (!t->dynamic()) continue;
+    if (!t->source) {
+      detail += ": discovery is not running";
+      continue;
+    }
+    auto res = t->source->current();
+    if (!res->error.empty()) detail += ": " + res->error;
+    else detail += res->state == discovery::State::Pending ? ": not resolved yet" : ": no address";
+    if (t->scheme == Scheme::K8s) {
+      hint = "the kubectl port-forward is not up (restarts " + std::to_string(res->restarts) +
+             (res->last_stderr.empty() ? "" : ", kubectl said: " + res->last_stderr) +
+             "); see `bridge route list`";
+    } else if (hint.empty()) {
+      hint = "see `bridge route list` for where each target resolves";
+    }
+  }
+  return {http::status::bad_gateway, "upstream_unreachable",
+          "no usable target in upstream \"" + upstream.name + "\" (" + detail + ")", hint};
+}
 }  // namespace
 
 template <class ClientStream>
@@ -265,31 +374,28 @@ asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex) {
   prepare_request_head(ex.parser.get().base(), ex);
   const UpstreamSet& upstream = *ex.route->upstream;
   auto& pools = ex.worker.pools();
-  const Target* target = pick_target(upstream, nullptr);
-  if (target == nullptr) {
-    std::string kinds;
-    for (const auto& t : upstream.targets) kinds += (kinds.empty() ? "" : ", ") + t->url;
-    ex.error = {http::status::bad_gateway, "upstream_unreachable",
-                                               "no usable target in upstream \"" + upstream.name +
-                                                   "\" (" + kinds + ")",
-                                               "compose:// and k8s:// targets need discovery, "
-                                               "which this build does not have yet"};
+  const Target* picked = co_await wait_for_target(upstream, ex);
+  if (picked == nullptr) {
+    ex.error = no_target_error(upstream);
     co_return co_await send_error(client, ex);
   }
   ex.mark(trace::Phase::UpstreamResolved);
+  ex.record.target = picked->url;  // shown while held at a breakpoint
   if (ex.breakpoint) {
     auto action = co_await hold_at_breakpoint(ex, BreakPhase::Request, ex.parser.get().base(), 0);
     if (action == Decision::Action::Abort) {
       ex.client_keep_alive = ex.client_keep_alive && ex.parser.is_done();
       co_return co_await send_error(client, ex);
     }
-    if (ex.override_target) target = ex.override_target.get();
+    if (ex.override_target) picked = ex.override_target.get();
   }
   if (ex.recording) capture_headers(ex.record.request_out, ex.parser.get().base(), ex);
-  if (target->scheme == Scheme::Echo) co_return co_await answer_echo(client, ex);
+  if (picked->scheme == Scheme::Echo) co_return co_await answer_echo(client, ex);
+  Chosen chosen = choose_endpoint(picked, ex);
   ConnectResult connected;
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    ex.record.target = target->url;
+  for (int attempt = 0; attempt < 3 && chosen.target != nullptr; ++attempt) {
+    const Target* target = chosen.target;
+    ex.record.target = chosen.describe();
     ex.mark(trace::Phase::UpstreamResolved);
     auto connection = pools.take(*target);
     if (connection) ex.mark(trace::Phase::Reused);
@@ -303,11 +409,18 @@ asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex) {
         }
         if (connected.failure == ConnectFailure::Refused ||
             connected.failure == ConnectFailure::Resolve) {
-          target->down_until_ms = now_ms() + upstream.config.down_for.count();
-          const Target* other = pick_target(upstream, target);
+          mark_down(chosen, upstream);
+          const Target* other = pick_target(upstream, chosen.parent);
           if (other != nullptr && other->down_until_ms.load() <= now_ms()) {
-            target = other;
+            chosen = choose_endpoint(other, ex);
             continue;
+          }
+          if (chosen.parent->dynamic()) {  // another endpoint of the same service?
+            Chosen again = choose_endpoint(chosen.parent, ex);
+            if (again.target != nullptr && !again.down()) {
+              chosen = again;
+              continue;
+            }
           }
         }
         break;
@@ -315,30 +428,54 @@ asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex) {
       connection = std::move(connected.connection);
       ex.mark(trace::Phase::Connected);
     }
-    target->active.fetch_add(1, std::memory_order_relaxed);
+    chosen.parent->active.fetch_add(1, std::memory_order_relaxed);
     StepResult step = co_await std::visit(
         [&](auto& stream) { return exchange_with(client, ex, stream, *connection); },
         connection->stream);
-    target->active.fetch_sub(1, std::memory_order_relaxed);
+    chosen.parent->active.fetch_sub(1, std::memory_order_relaxed);
     if (step.step == Step::Retry) continue;  // a pooled connection the upstream had closed
     if (step.upstream_reusable && step.step == Step::Done) {
       pools.give_back(*target, std::move(connection), upstream.config.max_idle);
     }
     if (step.step == Step::Failed) {
+      if (chosen.parent->dynamic() && chosen.parent->source) {
+        // A tunnel that breaks mid-request (kubectl's "lost connection to pod"): restart it.
+        if (step.error.status == http::status::bad_gateway) {
+          chosen.parent->source->report_failure(chosen.endpoint);
+        }
+      }
       ex.error = std::move(step.error);
       co_return co_await send_error(client, ex);
     }
     co_return step.outcome;
   }
+  if (chosen.target == nullptr) {
+    ex.error = no_target_error(upstream);
+    co_return co_await send_error(client, ex);
+  }
   bool timeout = connected.failure == ConnectFailure::Timeout;
+  std::string where = chosen.describe();
+  std::string hint = "is the service running? check it with: curl -v " + chosen.target->url;
+  if (chosen.parent->dynamic() && chosen.parent->source) {
+    auto res = chosen.parent->source->current();
+    if (chosen.parent->scheme == Scheme::K8s) {
+      hint = "the kubectl port-forward is restarting (restarts " +
+             std::to_string(res->restarts) + (res->last_stderr.empty() ? "" : ", kubectl said: " +
+                                                                                res->last_stderr) +
+             "); retry in a moment, or check `bridge route list`";
+    } else {
+      hint = "is the container running? check `docker compose ps` and `bridge route list`";
+    }
+  }
   ex.error = {timeout ? http::status::gateway_timeout : http::status::bad_gateway,
               timeout ? "upstream_timeout" : "upstream_unreachable",
-              "cannot reach upstream \"" + upstream.name + "\" at " + target->url + ": " +
+              "cannot reach upstream \"" + upstream.name + "\" at " + where + ": " +
                   connected.message,
-              "is the service running? check it with: curl -v " + target->url};
+              hint};
   co_return co_await send_error(client, ex);
 }
 
 template asio::awaitable<Outcome> forward(beast::tcp_stream&, Exchange&);
+template asio::awaitable<Outcome> forward(TlsClientStream&, Exchange&);
 
 }  // namespace bridge::proxy

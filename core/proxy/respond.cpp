@@ -122,5 +122,7 @@ asio::awaitable<Outcome> answer_echo(ClientStream& client, Exchange& ex) {
 
 template asio::awaitable<Outcome> send_error(beast::tcp_stream&, Exchange&);
 template asio::awaitable<Outcome> answer_echo(beast::tcp_stream&, Exchange&);
+template asio::awaitable<Outcome> send_error(TlsClientStream&, Exchange&);
+template asio::awaitable<Outcome> answer_echo(TlsClientStream&, Exchange&);
 
 }  // namespace bridge::proxy

@@ -1,13 +1,16 @@
 // The proxy server: workers, listeners, signals, reload and drain.
 #include "proxy/admin.hpp"
 #include "proxy/detail/config_watch.hpp"
+#include "proxy/detail/health.hpp"
 #include "proxy/detail/worker.hpp"
 #include "proxy/proxy.hpp"
 #include "proxy/span_export.hpp"
+#include "tls/tls.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <filesystem>
 #include <thread>
 
 namespace bridge::proxy {
@@ -22,6 +25,7 @@ struct Server::Impl {
   asio::io_context control{1};
   std::unique_ptr<ConfigWatch> watch;
   std::map<std::string, tcp::endpoint> bound;  // listener name -> endpoint actually bound
+  std::unique_ptr<discovery::Registry> discovery;
   std::unique_ptr<Runtime> runtime;
   std::unique_ptr<SpanExporter> spans;
   std::unique_ptr<AdminServer> admin;
@@ -30,6 +34,7 @@ struct Server::Impl {
   int exit_status = 0;
 
   Result<Binds> resolve_binds(const config::Config& config, bool probe);
+  std::shared_ptr<const ListenerTlsMap> tls;
   Result<std::string> reload(const char* why);
   Result<void> start_admin(const config::Config& config);
   nlohmann::json status_json();
@@ -37,20 +42,36 @@ struct Server::Impl {
   asio::awaitable<void> drain();
 };
 
+// Server contexts for the HTTPS listeners, built before anything binds so that a bad
+// certificate stops startup (or a reload) with the file named.
+Result<std::shared_ptr<const ListenerTlsMap>> build_tls(const config::Config& config) {
+  auto map = std::make_shared<ListenerTlsMap>();
+  for (const auto& listener : config.listeners) {
+    if (!listener.tls) continue;
+    auto fail = [&](Error e) {
+      e.message = "listener \"" + listener.name + "\": " + e.message;
+      if (e.where.source.empty()) e.where = config.origin("listeners." + listener.name + ".tls");
+      return e;
+    };
+    if (listener.tls->automatic == "acme") {
+      return fail(Error::config(
+          "tls.auto = \"acme\" is not served by `bridge up` yet",
+          {}, "obtain the certificate with `bridge cert acme NAME --email E` and set "
+              "tls = { cert = \"NAME.pem\", key = \"NAME-key.pem\" }"));
+    }
+    auto context = tls::make_server_context(listener, {});
+    if (!context) return fail(context.error());
+    (*map)[listener.name] = *context;
+  }
+  return std::shared_ptr<const ListenerTlsMap>(std::move(map));
+}
+
 // Each listener is bound once without SO_REUSEPORT first: that fails when anyone (even another
 // bridge) holds the port, where a SO_REUSEPORT bind would silently share it. Port 0 becomes the
 // port the kernel picked, so that every worker binds the same one.
 Result<Binds> Server::Impl::resolve_binds(const config::Config& config, bool probe) {
   Binds binds;
   for (const auto& listener : config.listeners) {
-    if (listener.tls) {
-      // Serving plain HTTP where the config asks for HTTPS would be a lie: skip it, loudly.
-      if (probe) {
-        spdlog::warn("listener \"{}\" ({}): HTTPS listeners are not available in this build; "
-                     "skipped", listener.name, listener.bind);
-      }
-      continue;
-    }
     auto endpoint = parse_bind(listener.bind);
     if (!endpoint) {
       Error e = endpoint.error();
@@ -95,7 +116,10 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
   s.runtime = std::make_unique<Runtime>(snapshot->config.trace.store_size,
                                         static_cast<size_t>(count));
   // Rebuilt with metrics so every route and upstream has its series from the first request.
-  auto with_metrics = build_snapshot(snapshot->config, &s.runtime->metrics);
+  std::error_code cwd_error;
+  s.discovery = std::make_unique<discovery::Registry>(
+      discovery::Options{std::filesystem::current_path(cwd_error).string(), {}});
+  auto with_metrics = build_snapshot(snapshot->config, &s.runtime->metrics, s.discovery.get());
   if (!with_metrics) return with_metrics.error();
   snapshot = *with_metrics;
   const config::Config& config = snapshot->config;
@@ -106,11 +130,15 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
     s.runtime->spans = s.spans.get();
   }
   s.access_log = AccessLog::create(config.bridge.access_log, config.bridge.access_log_format);
+  auto tls = build_tls(config);
+  if (!tls) return tls.error();
+  s.tls = *tls;
   auto binds = s.resolve_binds(config, true);
   if (!binds) return binds.error();
   for (int i = 0; i < count; ++i) {
     auto worker = std::make_unique<Worker>(i, s.access_log, *s.runtime);
     worker->set_snapshot(snapshot);
+    worker->set_tls(s.tls);
     auto synced = worker->sync_listeners(*binds);  // not running yet: safe from this thread
     if (!synced) return synced.error();
     s.workers.push_back(std::move(worker));
@@ -129,6 +157,9 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
   if (auto admin = s.start_admin(config); !admin) return admin.error();
   for (auto& worker : s.workers) worker->start_thread();
   s.serving = true;
+  auto current = [&s] { return s.snapshot; };
+  asio::co_spawn(s.control, run_health_checks(current), asio::detached);
+  asio::co_spawn(s.control, log_discovery_changes(current), asio::detached);
   s.watch = std::make_unique<ConfigWatch>(s.control,
                                           [&s] { (void)s.reload("config file changed"); });
   s.watch->watch(config.files);
@@ -147,21 +178,26 @@ Result<std::string> Server::Impl::reload(const char* why) {
   if (!loaded) return failed(loaded.error());
   // Nothing changed (an editor's touch, a ConfigMap resync): keep everything as it is.
   if (loaded->hash == snapshot->config.hash) return snapshot->config.hash;
-  auto built = build_snapshot(std::move(*loaded), &runtime->metrics);
+  auto built = build_snapshot(std::move(*loaded), &runtime->metrics, discovery.get());
   if (!built) return failed(built.error());
+  auto new_tls = build_tls((*built)->config);
+  if (!new_tls) return failed(new_tls.error());
   auto binds = resolve_binds((*built)->config, false);
   if (!binds) return failed(binds.error());
+  tls = *new_tls;
   snapshot = *built;
   bound.clear();
   for (const auto& [name, endpoint] : *binds) bound[name] = endpoint;
   for (auto& worker : workers) {
-    asio::post(worker->context(), [w = worker.get(), snap = snapshot, b = *binds] {
+    asio::post(worker->context(), [w = worker.get(), snap = snapshot, b = *binds, t = tls] {
       w->set_snapshot(snap);
+      w->set_tls(t);
       auto synced = w->sync_listeners(b);
       if (!synced) spdlog::error("reload: {}", synced.error().message);
     });
   }
   watch->watch(snapshot->config.files);
+  discovery->prune();
   runtime->metrics.reloads_ok.fetch_add(1);
   spdlog::info("reloaded ({}): config {} ({} routes, {} listeners)", why,
                snapshot->config.hash.substr(0, 12), snapshot->config.routes.size(),
@@ -179,7 +215,7 @@ Result<void> Server::Impl::start_admin(const config::Config& config) {
   hooks.not_ready_reason = [this]() -> std::string {
     if (runtime->draining) return "draining: shutting down";
     if (!serving) return "listeners not bound yet";
-    return "";
+    return unresolved_targets(*snapshot);
   };
   hooks.open_connections = [this] {
     uint64_t n = 0;
@@ -266,6 +302,7 @@ int Server::run() {
   s.workers.clear();  // stops and joins every worker
   if (s.admin) s.admin->stop();
   s.spans.reset();    // flushes queued spans
+  s.discovery.reset();  // stops watchers and kubectl children
   spdlog::info("stopped");
   return s.exit_status;
 }

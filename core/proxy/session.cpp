@@ -68,7 +68,8 @@ std::optional<std::string> parse_head(RequestParser& parser, beast::flat_buffer&
 template <class ClientStream>
 asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
                                        const std::string& listener, const std::string& client_ip,
-                                       beast::flat_buffer& buffer, ConnectionSlot& slot) {
+                                       beast::flat_buffer& buffer, ConnectionSlot& slot,
+                                       const char* scheme) {
   auto snapshot = worker.snapshot();  // held for the whole exchange: reloads swap safely
   const auto& limits = snapshot->config.limits;
   size_t head_bytes = 0;
@@ -90,6 +91,8 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
   ex.record.client = client_ip;
   ex.record.listener = listener;
   ex.record.config_hash = snapshot->config.hash;
+  ex.scheme = scheme;
+  ex.record.scheme = scheme;
   ex.record.mark(trace::Phase::Received, 0);
   ex.recording = worker.runtime().recording();
   ex.client_ip = client_ip;
@@ -170,24 +173,52 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
   co_return co_await forward(client, ex);
 }
 
+
+template <class ClientStream>
+asio::awaitable<void> serve_requests(ClientStream& client, Worker& worker,
+                                     const std::string& listener, const std::string& client_ip,
+                                     ConnectionSlot& slot, const char* scheme) {
+  beast::flat_buffer buffer;
+  for (;;) {
+    slot.busy = false;
+    if (worker.draining()) break;
+    Outcome outcome = co_await serve_request(client, worker, listener, client_ip, buffer, slot,
+                                             scheme);
+    if (outcome == Outcome::Close) break;
+  }
+}
+
 }  // namespace
 
-asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, std::string listener) {
+asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, std::string listener,
+                                       std::shared_ptr<ssl::context> tls) {
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   auto remote = socket.remote_endpoint(ec);
   std::string client_ip = ec ? "" : remote.address().to_string();
-  beast::tcp_stream client(std::move(socket));
-  auto slot = worker.add_connection(&client.socket());
-  beast::flat_buffer buffer;
-  for (;;) {
-    slot->busy = false;
-    if (worker.draining()) break;
-    Outcome outcome = co_await serve_request(client, worker, listener, client_ip, buffer, *slot);
-    if (outcome == Outcome::Close) break;
+  if (!tls) {
+    beast::tcp_stream client(std::move(socket));
+    auto slot = worker.add_connection(&client.socket());
+    co_await serve_requests(client, worker, listener, client_ip, *slot, "http");
+    client.socket().shutdown(tcp::socket::shutdown_send, ec);
+    client.close();
+    worker.remove_connection(slot);
+    co_return;
   }
-  client.socket().shutdown(tcp::socket::shutdown_send, ec);
-  client.close();
+  TlsClientStream client(std::move(socket), *tls);
+  auto slot = worker.add_connection(&beast::get_lowest_layer(client).socket());
+  auto& limits = worker.snapshot()->config.limits;
+  beast::get_lowest_layer(client).expires_after(limits.header_timeout);
+  auto [hec] = co_await client.async_handshake(ssl::stream_base::server, nothrow);
+  if (!hec) {
+    co_await serve_requests(client, worker, listener, client_ip, *slot, "https");
+    // close_notify, bounded: a peer that vanished must not hold the connection open.
+    beast::get_lowest_layer(client).expires_after(std::chrono::seconds(1));
+    co_await client.async_shutdown(nothrow);
+  } else {
+    spdlog::debug("TLS handshake on {} from {} failed: {}", listener, client_ip, hec.message());
+  }
+  beast::get_lowest_layer(client).close();
   worker.remove_connection(slot);
 }
 

@@ -106,8 +106,15 @@ Result<std::unique_ptr<Target>> parse_target(const std::string& url) {
   return target;
 }
 
+bool Target::has_addresses() const {
+  if (!dynamic()) return resolvable();
+  if (!source) return false;
+  return !source->current()->endpoints.empty();
+}
+
 Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config,
-                                                       trace::Metrics* metrics) {
+                                                       trace::Metrics* metrics,
+                                                       discovery::Registry* registry) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->config = std::move(config);
   const config::Config& cfg = snapshot->config;
@@ -123,6 +130,22 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config,
         Error e = target.error();
         e.where = cfg.origin("upstreams." + up.name + ".targets");
         return e;
+      }
+      if ((*target)->dynamic()) {
+        if (auto checked = discovery::check_url(url); !checked) {
+          Error e = checked.error();
+          e.where = cfg.origin("upstreams." + up.name + ".targets");
+          return e;
+        }
+      }
+      if ((*target)->dynamic() && registry != nullptr) {
+        auto source = registry->get(url);
+        if (!source) {
+          Error e = source.error();
+          e.where = cfg.origin("upstreams." + up.name + ".targets");
+          return e;
+        }
+        (*target)->source = *source;
       }
       if ((*target)->scheme == Scheme::Https) {
         (*target)->key += up.tls.verify ? "|verify" : "|noverify";

@@ -3,10 +3,13 @@
 /// upstream targets. Built once per (re)load on the control thread, shared read-only.
 
 #include "config/config.hpp"
+#include "discovery/discovery.hpp"
 #include "route/route.hpp"
 #include "trace/metrics.hpp"
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,8 +28,19 @@ struct Target {
   /// Passive health: steady-clock ms until which the target is skipped (0 = up).
   mutable std::atomic<int64_t> down_until_ms{0};
   mutable std::atomic<int> active{0};  // in-flight requests, for least_conn
+  /// compose:// and k8s://: the live addresses (null until a server attaches discovery).
+  std::shared_ptr<discovery::Source> source;
+  bool dynamic() const { return scheme == Scheme::Compose || scheme == Scheme::K8s; }
   bool resolvable() const { return scheme == Scheme::Http || scheme == Scheme::Https ||
                                    scheme == Scheme::Echo; }
+  /// Usable now: a static target, or a dynamic one whose source has addresses.
+  bool has_addresses() const;
+
+  /// Health of a dynamic target's endpoints, by "host:port" (steady ms until which it is
+  /// skipped). Workers and the health checker share it, hence the mutex.
+  mutable std::mutex endpoint_mutex;
+  mutable std::map<std::string, int64_t> endpoint_down_until;
+  mutable std::atomic<uint64_t> endpoint_next{0};
 };
 
 struct UpstreamSet {
@@ -53,8 +67,10 @@ struct Snapshot {
 /// Compiles the routes and targets of `config`. Rule errors point into the config file
 /// (file:line:col of the character inside the rule string).
 /// With `metrics`, every route and upstream gets its series (created once, kept across reloads).
+/// With `registry`, compose:// and k8s:// targets get their live sources.
 Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config,
-                                                       trace::Metrics* metrics = nullptr);
+                                                       trace::Metrics* metrics = nullptr,
+                                                       discovery::Registry* registry = nullptr);
 
 /// Parses a target URL ("http://h:p", "https://h", "builtin://echo", "compose://s:p", ...).
 Result<std::unique_ptr<Target>> parse_target(const std::string& url);

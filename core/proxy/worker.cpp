@@ -130,7 +130,10 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, std::string l
       continue;
     }
     if (draining_) co_return;
-    asio::co_spawn(context_, serve_connection(std::move(socket), *this, listener_name),
+    auto tls = tls_->find(listener_name);
+    asio::co_spawn(context_,
+                   serve_connection(std::move(socket), *this, listener_name,
+                                    tls == tls_->end() ? nullptr : tls->second),
                    [this](std::exception_ptr e) {
                      if (!e) return;
                      try {

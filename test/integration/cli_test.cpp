@@ -63,19 +63,5 @@ TEST(Cli, UnknownFlagErrorIsOneLine) {
   EXPECT_LE(std::count(r.err.begin(), r.err.end(), '\n'), 2) << r.err;
 }
 
-TEST(Cli, CertCaIsNotAvailableInThisBuild) {
-  auto r = run_bridge({"cert", "ca"});
-  EXPECT_EQ(r.status, 3);
-  EXPECT_NE(r.err.find("is not available in this build"), std::string::npos) << r.err;
-  EXPECT_EQ(r.out, "");
-}
-
-TEST(Cli, TraceIsNotAvailableInThisBuild) {
-  auto r = run_bridge({"trace"});
-  EXPECT_EQ(r.status, 3);
-  EXPECT_NE(r.err.find("is not available in this build"), std::string::npos) << r.err;
-  EXPECT_EQ(r.out, "");
-}
-
 }  // namespace
 }  // namespace bridge::test

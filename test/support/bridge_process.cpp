@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <regex>
 #include <thread>
 
 namespace bridge::test {
@@ -70,6 +71,19 @@ bool BridgeUp::start(uint16_t port, std::vector<std::string> extra, Millis timeo
     std::this_thread::sleep_for(5ms);
   }
   return false;
+}
+
+uint16_t BridgeUp::admin_port(Millis timeout) const {
+  static const std::regex banner(R"(admin\s+http://(?:\[[^\]]*\]|[^\s:/]+):([0-9]+))");
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (process_) {
+    std::smatch m;
+    std::string text = process_->stderr_text();
+    if (std::regex_search(text, m, banner)) return static_cast<uint16_t>(std::stoi(m[1]));
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  return 0;
 }
 
 std::string BridgeUp::output() const {

@@ -39,6 +39,10 @@ class BridgeUp {
   /// bridge exited first or `timeout` passed.
   bool start(uint16_t port, std::vector<std::string> extra = {}, Millis timeout = 5s);
 
+  /// The admin API port from the banner line "admin   http://127.0.0.1:PORT" (use
+  /// bridge.admin = "127.0.0.1:0"); 0 when it did not show within `timeout`.
+  uint16_t admin_port(Millis timeout = 5s) const;
+
   Process& process() { return *process_; }
   pid_t pid() const { return process_ ? process_->pid() : -1; }
   std::string stderr_text() const { return process_ ? process_->stderr_text() : ""; }

@@ -9,4 +9,5 @@
 #include "raw_client.hpp"
 #include "sha256.hpp"
 #include "temp_dir.hpp"
+#include "tmux.hpp"
 #include "websocket.hpp"

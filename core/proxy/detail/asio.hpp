@@ -8,6 +8,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <map>
+#include <memory>
+#include <string>
+
 namespace bridge::proxy {
 
 namespace asio = boost::asio;
@@ -21,6 +25,11 @@ using error_code = boost::system::error_code;
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
 using Clock = std::chrono::steady_clock;
+
+/// A client connection on an HTTPS listener.
+using TlsClientStream = beast::ssl_stream<beast::tcp_stream>;
+/// Server contexts of HTTPS listeners, by listener name.
+using ListenerTlsMap = std::map<std::string, std::shared_ptr<ssl::context>>;
 
 inline int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -50,6 +50,7 @@ struct Exchange {
   // Breakpoint chosen at routing time (the request view is only valid then); held later.
   std::optional<BreakMatch> breakpoint;
   std::unique_ptr<Target> override_target;  // a breakpoint changed the target
+  std::vector<std::unique_ptr<Target>> endpoint_targets;  // compose/k8s endpoints tried
 
   int64_t elapsed_us() const;
   void mark(trace::Phase phase) { record.mark(phase, elapsed_us()); }

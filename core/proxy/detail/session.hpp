@@ -10,6 +10,8 @@ namespace bridge::proxy {
 class Worker;
 
 /// Serves a client connection on the worker that accepted it. Never throws.
-asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, std::string listener);
+/// With `tls` (an HTTPS listener) the TLS handshake comes first.
+asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, std::string listener,
+                                       std::shared_ptr<ssl::context> tls = nullptr);
 
 }  // namespace bridge::proxy

@@ -33,6 +33,8 @@ class Worker {
   /// Called on the worker thread.
   const std::shared_ptr<const Snapshot>& snapshot() const { return snapshot_; }
   void set_snapshot(std::shared_ptr<const Snapshot> snapshot) { snapshot_ = std::move(snapshot); }
+  /// HTTPS listeners' contexts; new connections use the current map (reload swaps it).
+  void set_tls(std::shared_ptr<const ListenerTlsMap> tls) { tls_ = std::move(tls); }
   UpstreamPools& pools() { return pools_; }
   AccessLog& access_log() { return *access_log_; }
   Runtime& runtime() { return runtime_; }
@@ -66,6 +68,7 @@ class Worker {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::thread thread_;
   std::shared_ptr<const Snapshot> snapshot_;
+  std::shared_ptr<const ListenerTlsMap> tls_ = std::make_shared<const ListenerTlsMap>();
   std::shared_ptr<AccessLog> access_log_;
   Runtime& runtime_;
   UpstreamPools pools_;

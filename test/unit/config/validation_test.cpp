@@ -86,8 +86,9 @@ const Case cases[] = {
     {"BindPortRange", "[[listeners]]\nname = \"w2\"\nbind = \"127.0.0.1:70000\"\n",
      "listeners.w2.bind: invalid address \"127.0.0.1:70000\": port must be 1-65535", 3, 8, 17,
      nullptr},
-    {"BindPortZero", "[[listeners]]\nname = \"w2\"\nbind = \"127.0.0.1:0\"\n",
-     "listeners.w2.bind: invalid address \"127.0.0.1:0\": port must be 1-65535", 3, 8, 13, nullptr},
+    {"TargetPortZero", "[[upstreams]]\nname = \"orders\"\ntargets = [\"http://a:0\"]\n",
+     "upstreams.orders.targets[0]: invalid target \"http://a:0\": port must be 1-65535", 3, 12, 12,
+     nullptr},
     {"BindV6WithoutBrackets", "[[listeners]]\nname = \"w2\"\nbind = \"::1:8080\"\n",
      "listeners.w2.bind: invalid address \"::1:8080\": IPv6 addresses go in brackets, like "
      "[::1]:8080",

@@ -1,1 +1,0 @@
-// Local CA, issuing, ACME (filled in by the certificates work).

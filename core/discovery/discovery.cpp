@@ -1,1 +1,0 @@
-// Target discovery (filled in by the discovery work).

@@ -1,0 +1,173 @@
+// k8s://NS/SVC:PORT?mode=direct: the service's ClusterIP from `kubectl get svc -o json`, for
+// laptops on the cluster network. Also the kubectl command lines and output parsing.
+#include "detail/child.hpp"
+#include "detail/k8s.hpp"
+#include "detail/source.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <regex>
+
+namespace bridge::discovery::detail {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+
+std::string kubectl_program(const EnvMap& env) {
+  auto path = getenv_with(env, "BRIDGE_KUBECTL");
+  return path && !path->empty() ? *path : std::string("kubectl");
+}
+
+std::vector<std::string> port_forward_argv(const K8sUrl& url, const std::string& kubectl) {
+  std::vector<std::string> argv{kubectl, "port-forward", "svc/" + url.service, ":" + url.port,
+                                "-n", url.namespace_};
+  if (!url.context.empty()) {
+    argv.push_back("--context");
+    argv.push_back(url.context);
+  }
+  return argv;
+}
+
+std::vector<std::string> get_service_argv(const K8sUrl& url, const std::string& kubectl) {
+  std::vector<std::string> argv{kubectl, "get", "svc", url.service, "-n", url.namespace_,
+                                "-o",    "json"};
+  if (!url.context.empty()) {
+    argv.push_back("--context");
+    argv.push_back(url.context);
+  }
+  return argv;
+}
+
+std::optional<uint16_t> parse_forwarding_line(std::string_view line) {
+  static const std::regex pattern(R"(^Forwarding from 127\.0\.0\.1:(\d+) -> \S+)");
+  std::match_results<std::string_view::const_iterator> m;
+  if (!std::regex_search(line.begin(), line.end(), m, pattern)) return std::nullopt;
+  unsigned long port = std::stoul(m[1].str());
+  if (port == 0 || port > 65535) return std::nullopt;
+  return static_cast<uint16_t>(port);
+}
+
+bool is_tunnel_error_line(std::string_view line) {
+  for (std::string_view marker : {"an error occurred forwarding", "lost connection to pod",
+                                  "error forwarding port", "error copying from"}) {
+    if (line.find(marker) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+Result<Endpoint> decode_service_json(std::string_view text, const K8sUrl& url) {
+  std::string what = "service " + url.namespace_ + "/" + url.service;
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("spec") ||
+      !doc["spec"].is_object()) {
+    return Error::runtime("kubectl get svc: unexpected output for " + what);
+  }
+  const json& spec = doc["spec"];
+  std::string type = spec.value("type", "ClusterIP");
+  if (type == "ExternalName") {
+    return Error::runtime(what + " is an ExternalName service (" +
+                              spec.value("externalName", "") + "); it has no ClusterIP",
+                          "use the external name as an http:// target instead");
+  }
+  std::string ip = spec.value("clusterIP", "");
+  if (ip.empty() || ip == "None") {
+    return Error::runtime(what + " is headless (clusterIP: None)",
+                          "drop mode=direct so bridge uses kubectl port-forward");
+  }
+  std::string known;
+  if (spec.contains("ports") && spec["ports"].is_array()) {
+    for (const auto& p : spec["ports"]) {
+      if (!p.is_object()) continue;
+      std::string protocol = p.value("protocol", "TCP");
+      int number = p.value("port", 0);
+      std::string name = p.value("name", "");
+      known += (known.empty() ? "" : ", ") + std::to_string(number) +
+               (name.empty() ? "" : " (" + name + ")");
+      if (protocol != "TCP") continue;
+      if (std::to_string(number) == url.port || (!name.empty() && name == url.port)) {
+        return Endpoint{ip, static_cast<uint16_t>(number), what + " ClusterIP"};
+      }
+    }
+  }
+  return Error::runtime(what + " has no TCP port " + url.port,
+                        known.empty() ? "it defines no ports" : "its ports: " + known);
+}
+
+asio::awaitable<Resolution> resolve_k8s_direct(K8sUrl url, Options options) {
+  Resolution r;
+  r.via = "kubectl get svc";
+  auto output = co_await run_command(get_service_argv(url, kubectl_program(options.env)),
+                                     options.env, std::chrono::seconds(20));
+  if (!output) {
+    r.state = State::Failed;
+    r.error = output.error().message + "\nhint: install kubectl or set BRIDGE_KUBECTL";
+    co_return r;
+  }
+  if (output->status != 0) {
+    std::string err = output->err;
+    while (!err.empty() && (err.back() == '\n' || err.back() == '\r')) err.pop_back();
+    r.state = State::Failed;
+    r.error = "kubectl get svc " + url.service + " -n " + url.namespace_ + " failed (" +
+              describe_status(output->status) + "): " + err;
+    r.last_stderr = err.substr(err.rfind('\n') == std::string::npos ? 0 : err.rfind('\n') + 1);
+    co_return r;
+  }
+  auto endpoint = decode_service_json(output->out, url);
+  if (!endpoint) {
+    r.state = State::Failed;
+    r.error = error_text(endpoint.error());
+    co_return r;
+  }
+  r.state = State::Resolved;
+  r.endpoints.push_back(*endpoint);
+  co_return r;
+}
+
+namespace {
+
+class K8sDirectSource final : public SourceBase {
+ public:
+  using SourceBase::SourceBase;
+
+  void start(asio::any_io_executor executor) override {
+    executor_ = executor;
+    asio::co_spawn(executor, run(std::static_pointer_cast<K8sDirectSource>(shared_from_this())),
+                   asio::detached);
+  }
+
+ private:
+  void wake() override {
+    if (timer_) timer_->cancel();
+  }
+
+  static asio::awaitable<void> run(std::shared_ptr<K8sDirectSource> self) {
+    while (!self->stopping_) {
+      auto r = co_await resolve_k8s_direct(self->url_.k8s, self->options_);
+      if (r.state == State::Failed) spdlog::warn("discovery: {}: {}", self->url_.text, r.error);
+      auto wait = r.state == State::Resolved ? self->options_.resync_interval
+                                             : self->options_.max_backoff;
+      self->publish(std::move(r));
+      asio::steady_timer timer(self->executor_, wait);
+      self->timer_ = &timer;
+      if (!self->stopping_) co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      self->timer_ = nullptr;
+    }
+    self->mark_finished();
+  }
+
+  asio::steady_timer* timer_ = nullptr;
+};
+
+}  // namespace
+
+std::shared_ptr<SourceBase> make_k8s_direct_source(TargetUrl url, Options options) {
+  return std::make_shared<K8sDirectSource>(std::move(url), std::move(options));
+}
+
+}  // namespace bridge::discovery::detail

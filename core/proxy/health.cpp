@@ -1,0 +1,176 @@
+#include "proxy/detail/health.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+namespace bridge::proxy {
+
+namespace {
+
+constexpr int64_t marked_down = std::numeric_limits<int64_t>::max() / 2;
+
+struct ProbeState {
+  int successes = 0;
+  int failures = 0;
+  bool down = false;
+  bool in_flight = false;
+  Clock::time_point next{};
+};
+
+asio::awaitable<bool> probe(std::string host, uint16_t port, std::string path,
+                            std::chrono::milliseconds timeout) {
+  auto executor = co_await asio::this_coro::executor;
+  beast::tcp_stream stream(executor);
+  stream.expires_after(timeout);
+  error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) {
+    tcp::resolver resolver(executor);
+    auto [rec, results] = co_await resolver.async_resolve(host, std::to_string(port), nothrow);
+    if (rec || results.empty()) co_return false;
+    address = results.begin()->endpoint().address();
+  }
+  auto [cec] = co_await stream.async_connect(tcp::endpoint(address, port), nothrow);
+  if (cec) co_return false;
+  http::request<http::empty_body> req{http::verb::get, path, 11};
+  req.set(http::field::host, host + ":" + std::to_string(port));
+  req.set(http::field::user_agent, "bridge-health-check");
+  req.set(http::field::connection, "close");
+  auto [wec, wn] = co_await http::async_write(stream, req, nothrow);
+  if (wec) co_return false;
+  beast::flat_buffer buffer;
+  http::response_parser<http::empty_body> parser;
+  parser.skip(true);
+  auto [rec, rn] = co_await http::async_read_header(stream, buffer, parser, nothrow);
+  stream.socket().close(ec);
+  if (rec) co_return false;
+  int status = parser.get().result_int();
+  co_return status >= 200 && status < 400;
+}
+
+// Applies a probe result to a static target or one endpoint of a dynamic target.
+void apply(const Target& target, const std::string& endpoint, bool down) {
+  int64_t value = down ? marked_down : 0;
+  if (endpoint.empty()) {
+    target.down_until_ms = value;
+    return;
+  }
+  std::lock_guard lock(target.endpoint_mutex);
+  target.endpoint_down_until[endpoint] = value;
+}
+
+}  // namespace
+
+asio::awaitable<void> run_health_checks(SnapshotGetter snapshot) {
+  auto executor = co_await asio::this_coro::executor;
+  asio::steady_timer tick(executor);
+  auto states = std::make_shared<std::map<std::string, ProbeState>>();
+  for (;;) {
+    tick.expires_after(std::chrono::milliseconds(100));
+    auto [ec] = co_await tick.async_wait(nothrow);
+    if (ec) co_return;
+    auto snap = snapshot();
+    auto now = Clock::now();
+    for (const auto& up : snap->upstreams) {
+      if (!up->config.health) continue;
+      const config::HealthCheck health = *up->config.health;
+      for (const auto& target : up->targets) {
+        std::vector<std::pair<std::string, uint16_t>> addresses;  // host, port
+        if (target->dynamic()) {
+          if (!target->source) continue;
+          for (const auto& e : target->source->current()->endpoints) {
+            addresses.emplace_back(e.host, e.port);
+          }
+        } else if (target->scheme == Scheme::Http || target->scheme == Scheme::Https) {
+          addresses.emplace_back(target->host, target->port);
+        }
+        for (const auto& [host, port] : addresses) {
+          std::string endpoint = target->dynamic() ? host + ":" + std::to_string(port) : "";
+          std::string key = up->name + "|" + target->url + "|" + endpoint;
+          ProbeState& state = (*states)[key];
+          if (state.in_flight || now < state.next) continue;
+          state.in_flight = true;
+          state.next = now + health.interval;
+          // The snapshot keeps the Target alive while the probe runs.
+          asio::co_spawn(
+              executor,
+              [snap, t = target.get(), host, port, endpoint, health, states,
+               key, name = up->name]() -> asio::awaitable<void> {
+                bool ok = co_await probe(host, port, health.path,
+                                         std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             health.timeout));
+                ProbeState& s = (*states)[key];
+                s.in_flight = false;
+                if (ok) {
+                  s.failures = 0;
+                  if (++s.successes >= health.healthy && s.down) {
+                    s.down = false;
+                    apply(*t, endpoint, false);
+                    spdlog::info("health: {} {}{} is up again", name, t->url,
+                                 endpoint.empty() ? "" : " (" + endpoint + ")");
+                  }
+                } else {
+                  s.successes = 0;
+                  if (++s.failures >= health.unhealthy && !s.down) {
+                    s.down = true;
+                    apply(*t, endpoint, true);
+                    spdlog::warn("health: {} {}{} is down ({} failed checks of GET {})", name,
+                                 t->url, endpoint.empty() ? "" : " (" + endpoint + ")",
+                                 s.failures, health.path);
+                  }
+                }
+              },
+              asio::detached);
+        }
+      }
+    }
+  }
+}
+
+asio::awaitable<void> log_discovery_changes(SnapshotGetter snapshot) {
+  asio::steady_timer tick(co_await asio::this_coro::executor);
+  std::map<std::string, std::string> last;  // url -> what was logged
+  for (;;) {
+    auto snap = snapshot();
+    for (const auto& up : snap->upstreams) {
+      for (const auto& target : up->targets) {
+        if (!target->dynamic() || !target->source) continue;
+        auto res = target->source->current();
+        if (res->state == discovery::State::Pending) continue;
+        std::string addresses;
+        for (const auto& e : res->endpoints) {
+          addresses += (addresses.empty() ? "" : ", ") + e.host + ":" + std::to_string(e.port);
+        }
+        std::string line = res->endpoints.empty() ? "cannot be resolved yet: " + res->error
+                                                  : addresses + " (" + res->via + ")";
+        std::string& seen = last[target->url];
+        if (seen == line) continue;
+        seen = line;
+        if (res->endpoints.empty()) {
+          spdlog::warn("upstream {}: {} {}", up->name, target->url, line);
+        } else {
+          spdlog::info("upstream {}: {} -> {}", up->name, target->url, line);
+        }
+      }
+    }
+    tick.expires_after(std::chrono::milliseconds(250));
+    auto [ec] = co_await tick.async_wait(nothrow);
+    if (ec) co_return;
+  }
+}
+
+std::string unresolved_targets(const Snapshot& snapshot) {
+  std::string out;
+  for (const auto& up : snapshot.upstreams) {
+    for (const auto& target : up->targets) {
+      if (!target->dynamic()) continue;
+      if (!target->source || target->source->current()->state == discovery::State::Pending) {
+        out += (out.empty() ? "" : ", ") + target->url;
+      }
+    }
+  }
+  return out.empty() ? "" : "upstream targets not resolved yet: " + out;
+}
+
+}  // namespace bridge::proxy

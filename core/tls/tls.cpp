@@ -1,1 +1,0 @@
-// HTTPS listener contexts (filled in by the certificates work).

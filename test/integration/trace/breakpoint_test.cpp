@@ -1,0 +1,225 @@
+// `bridge trace break`: held requests wait while other traffic flows; continue, abort, header
+// edits, auto-release after --hold, release when the CLI dies; the interactive UI in tmux.
+#include "trace_fixture.hpp"
+
+#include <signal.h>
+
+namespace bridge::test {
+namespace {
+
+class Breakpoint : public TraceFixture {
+protected:
+  std::vector<std::string> break_args(const std::string& rule, std::vector<std::string> extra) {
+    std::vector<std::string> args{bridge_bin(), "trace", "break",        rule,
+                                  "--admin",    admin(), "--config-dir", bridge_.config_dir()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+
+  // `bridge trace break RULE EXTRA...` in the background, ready once the breakpoint is set.
+  std::unique_ptr<Process> start_break(const std::string& rule, std::vector<std::string> extra) {
+    auto p = std::make_unique<Process>(break_args(rule, std::move(extra)), cli_env(),
+                                       bridge_.scratch(""));
+    EXPECT_TRUE(p->wait_for_stdout("breakpoint ", 10s)) << p->stdout_text() << p->stderr_text();
+    return p;
+  }
+
+  // The same in a terminal: "exec" so the pane's pid is the CLI's.
+  std::unique_ptr<Tmux> start_break_in_tmux(const std::string& rule,
+                                            std::vector<std::string> extra) {
+    std::string command = "exec env NO_COLOR=1";
+    for (const auto& a : break_args(rule, std::move(extra)))
+      command += " '" + a + "'";
+    auto t = std::make_unique<Tmux>(command);
+    EXPECT_TRUE(t->wait_for("waiting for a matching request", 10s)) << t->screen();
+    return t;
+  }
+
+  // curl in the background: -i so status and body land in stdout.
+  std::unique_ptr<Process> client(const std::string& path) {
+    return std::make_unique<Process>(std::vector<std::string>{
+        "/usr/bin/curl", "-sS", "-i", "--http1.1", "--max-time", "30", url(path)});
+  }
+
+  // Waits until bridge reports a held request; its paused entry.
+  json wait_paused() {
+    for (auto deadline = Clock::now() + 10s; Clock::now() < deadline;) {
+      json paused = admin_json("/v1/paused");
+      if (!paused["paused"].empty())
+        return paused["paused"][0];
+      std::this_thread::sleep_for(50ms);
+    }
+    ADD_FAILURE() << "nothing was held";
+    return json::object();
+  }
+
+  // The held client has no response while a non-matching request completes.
+  void expect_held_while_others_flow(Process& held) {
+    wait_paused();
+    auto other = get("/other/not-held");
+    EXPECT_NE(other.out.find("200"), std::string::npos) << other.out << other.err;
+    EXPECT_TRUE(held.running()) << "the held request was answered: " << held.stdout_text();
+    EXPECT_EQ(held.stdout_text(), "");
+  }
+
+  static int status_of(const std::string& curl_i) {
+    auto sp = curl_i.find(' ');
+    return sp == std::string::npos ? 0 : std::atoi(curl_i.c_str() + sp + 1);
+  }
+
+  static json body_of(const std::string& curl_i) {
+    auto end = curl_i.find("\r\n\r\n");
+    return end == std::string::npos ? json::object() : parse_json(curl_i.substr(end + 4));
+  }
+};
+
+TEST_F(Breakpoint, ActionContinueReleasesEachHeldRequest) {
+  ASSERT_TRUE(start());
+  auto brk = start_break("PathPrefix(`/api/held`)", {"--action", "continue"});
+  auto held = client("/api/held/1");
+  ASSERT_TRUE(held->wait_exit(10s).has_value());
+  EXPECT_EQ(status_of(held->stdout_text()), 200) << held->stdout_text();
+  EXPECT_TRUE(brk->wait_for_stdout("continued", 5s)) << brk->stdout_text();
+  EXPECT_NE(brk->stdout_text().find("GET 127.0.0.1"), std::string::npos) << brk->stdout_text();
+
+  // The record says it was held.
+  std::string id = header_in(held->stdout_text(), "X-Request-ID");
+  json rec = record(id);
+  EXPECT_EQ(rec["breakpoint"].value("action", ""), "continue") << rec.dump();
+
+  brk->signal(SIGINT);
+  EXPECT_EQ(brk->wait_exit(5s).value_or(-1), 0);
+  EXPECT_NE(brk->stdout_text().find("removed"), std::string::npos) << brk->stdout_text();
+  EXPECT_TRUE(admin_json("/v1/breakpoints")["breakpoints"].empty());
+}
+
+TEST_F(Breakpoint, ActionAbortAnswersWithTheStatus) {
+  ASSERT_TRUE(start());
+  auto brk = start_break("Path(`/api/abort`)", {"--action", "abort:503"});
+  auto r = get("/api/abort");
+  EXPECT_EQ(status_of(r.out), 503) << r.out;
+  auto other = get("/api/fine");
+  EXPECT_EQ(status_of(other.out), 200) << other.out;
+  brk->signal(SIGINT);
+  EXPECT_EQ(brk->wait_exit(5s).value_or(-1), 0);
+}
+
+TEST_F(Breakpoint, ActionSetHeaderReachesTheUpstream) {
+  ASSERT_TRUE(start());
+  auto brk = start_break("PathPrefix(`/api/edit`)", {"--action", "set-header:X-Debug=from-break"});
+  auto r = get("/api/edit");
+  ASSERT_EQ(status_of(r.out), 200) << r.out;
+  EXPECT_EQ(backend_header(body_of(r.out), "X-Debug"), "from-break") << r.out;
+  brk->signal(SIGTERM);
+  EXPECT_EQ(brk->wait_exit(5s).value_or(-1), 0);
+}
+
+TEST_F(Breakpoint, ResponsePhaseHoldsTheAnswer) {
+  ASSERT_TRUE(start());
+  auto brk = start_break("PathPrefix(`/api/resp`)",
+                         {"--phase", "response", "--action", "set-header:X-Resp=edited"});
+  auto r = get("/api/resp");
+  EXPECT_EQ(status_of(r.out), 200) << r.out;
+  EXPECT_EQ(header_in(r.out, "X-Resp"), "edited") << r.out;
+  EXPECT_NE(brk->stdout_text().find("response 200"), std::string::npos) << brk->stdout_text();
+  brk->signal(SIGINT);
+  brk->wait_exit(5s);
+}
+
+TEST_F(Breakpoint, HeldRequestContinuesByItselfAfterHold) {
+  if (!tmux_available())
+    GTEST_SKIP() << "no tmux";
+  ASSERT_TRUE(start());
+  auto term = start_break_in_tmux("PathPrefix(`/api/slowpoke`)", {"--hold", "1s"});
+  auto held = client("/api/slowpoke");
+  ASSERT_TRUE(term->wait_for("⏸", 10s)) << term->screen();
+  // Nobody answers: it goes upstream after about a second.
+  ASSERT_TRUE(held->wait_exit(15s).has_value()) << "still held after 15s";
+  EXPECT_EQ(status_of(held->stdout_text()), 200) << held->stdout_text();
+  EXPECT_TRUE(admin_json("/v1/paused")["paused"].empty());
+  // Answering it now says it is gone.
+  term->send("c");
+  EXPECT_TRUE(term->wait_for("is no longer held", 5s)) << term->screen();
+}
+
+TEST_F(Breakpoint, KillingTheCliReleasesItsHeldRequests) {
+  if (!tmux_available())
+    GTEST_SKIP() << "no tmux";
+  ASSERT_TRUE(start());
+  auto term = start_break_in_tmux("PathPrefix(`/api/orphan`)", {"--hold", "60s"});
+  auto held = client("/api/orphan");
+  ASSERT_TRUE(term->wait_for("⏸", 10s)) << term->screen();
+  expect_held_while_others_flow(*held);
+  ASSERT_GT(term->pid(), 0);
+  ::kill(term->pid(), SIGKILL);
+  ASSERT_TRUE(held->wait_exit(15s).has_value()) << "the request stayed held after the CLI died";
+  EXPECT_EQ(status_of(held->stdout_text()), 200) << held->stdout_text();
+  for (auto deadline = Clock::now() + 5s; Clock::now() < deadline;) {
+    if (admin_json("/v1/breakpoints")["breakpoints"].empty())
+      break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(admin_json("/v1/breakpoints")["breakpoints"].empty());
+}
+
+TEST_F(Breakpoint, InteractiveSessionInATerminal) {
+  if (!tmux_available())
+    GTEST_SKIP() << "no tmux";
+  ASSERT_TRUE(start());
+  auto term = start_break_in_tmux("PathPrefix(`/api/tty`)", {});
+  EXPECT_NE(term->screen().find("breakpoint bp"), std::string::npos) << term->screen();
+
+  // 1: a header edit keeps it held, then continue sends it upstream with the header.
+  auto first = client("/api/tty/one");
+  ASSERT_TRUE(term->wait_for("⏸", 10s)) << term->screen();
+  EXPECT_NE(term->screen().find("GET 127.0.0.1:" + std::to_string(port_) + "/api/tty/one"),
+            std::string::npos)
+      << term->screen();
+  expect_held_while_others_flow(*first);
+  term->send("?");
+  EXPECT_TRUE(term->wait_for("a [STATUS]   abort", 5s)) << term->screen();
+  term->send("s X-From-Tty=yes");
+  ASSERT_TRUE(term->wait_for("set X-From-Tty: yes (still held)", 5s)) << term->screen();
+  EXPECT_TRUE(first->running());
+  term->send("c");
+  ASSERT_TRUE(first->wait_exit(10s).has_value()) << term->screen();
+  EXPECT_EQ(status_of(first->stdout_text()), 200);
+  EXPECT_EQ(backend_header(body_of(first->stdout_text()), "X-From-Tty"), "yes")
+      << first->stdout_text();
+
+  // 2: abort with a status.
+  auto second = client("/api/tty/two");
+  ASSERT_TRUE(term->wait_for("⏸", 10s, 2)) << term->screen();
+  term->send("a 418");
+  ASSERT_TRUE(second->wait_exit(10s).has_value()) << term->screen();
+  EXPECT_EQ(status_of(second->stdout_text()), 418) << second->stdout_text();
+
+  // 3: unknown commands are explained; d drops the breakpoint and exits 0.
+  term->send("zz");
+  EXPECT_TRUE(term->wait_for("unknown command \"zz\"", 5s)) << term->screen();
+  term->send("d");
+  auto status = term->wait_exit(10s);
+  ASSERT_TRUE(status.has_value()) << term->screen();
+  EXPECT_EQ(*status, 0) << term->screen();
+  EXPECT_NE(term->screen().find("removed"), std::string::npos) << term->screen();
+  EXPECT_TRUE(admin_json("/v1/breakpoints")["breakpoints"].empty());
+}
+
+TEST_F(Breakpoint, CtrlCInTheTerminalRemovesTheBreakpoint) {
+  if (!tmux_available())
+    GTEST_SKIP() << "no tmux";
+  ASSERT_TRUE(start());
+  auto term = start_break_in_tmux("PathPrefix(`/api/ctrlc`)", {});
+  auto held = client("/api/ctrlc");
+  ASSERT_TRUE(term->wait_for("⏸", 10s)) << term->screen();
+  term->key("C-c");
+  auto status = term->wait_exit(10s);
+  ASSERT_TRUE(status.has_value()) << term->screen();
+  EXPECT_EQ(*status, 0);
+  ASSERT_TRUE(held->wait_exit(10s).has_value());
+  EXPECT_EQ(status_of(held->stdout_text()), 200);
+  EXPECT_NE(term->screen().find("1 held request(s) continue"), std::string::npos) << term->screen();
+}
+
+} // namespace
+} // namespace bridge::test
