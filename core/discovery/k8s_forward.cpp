@@ -41,6 +41,8 @@ struct Run {
   Child child;
   asio::posix::stream_descriptor out, err, exit;
   bool exited = false;
+  bool signalled = false;  // bridge sent SIGTERM: what follows is shutdown noise
+  bool stderr_done = false;  // its stderr reached end of file (every line read)
   int status = -1;
   uint16_t port = 0;
   Clock::time_point started = Clock::now();
@@ -120,7 +122,11 @@ class K8sForwardSource final : public SourceBase {
     for (;;) {
       auto [ec, n] = co_await asio::async_read_until(run->out, asio::dynamic_buffer(buffer),
                                                      '\n', nothrow);
-      if (ec) co_return;
+      if (ec) {
+        run->stderr_done = true;
+        self->wake();
+        co_return;
+      }
       std::string line = trim_line(buffer.substr(0, n));
       buffer.erase(0, n);
       auto port = parse_forwarding_line(line);
@@ -139,12 +145,18 @@ class K8sForwardSource final : public SourceBase {
     for (;;) {
       auto [ec, n] = co_await asio::async_read_until(run->err, asio::dynamic_buffer(buffer),
                                                      '\n', nothrow);
-      if (ec) co_return;
+      if (ec) {
+        run->stderr_done = true;
+        self->wake();
+        co_return;
+      }
       std::string line = trim_line(buffer.substr(0, n));
       buffer.erase(0, n);
       if (line.empty() || self->run_ != run) continue;
-      self->last_stderr_ = line;
       spdlog::debug("discovery: {}: kubectl: {}", self->url_.text, line);
+      // After bridge's SIGTERM only kubectl's own final "error: ..." line says why; a shell's
+      // "Terminated" does not.
+      if (!run->signalled || line.starts_with("error:")) self->last_stderr_ = line;
       if (is_tunnel_error_line(line) && run->port != 0 && self->restart_reason_.empty()) {
         self->restart_reason_ = "tunnel broken";
         self->wake();
@@ -167,7 +179,14 @@ class K8sForwardSource final : public SourceBase {
   }
 
   asio::awaitable<void> stop_run(const std::shared_ptr<Run>& run) {
+    if (!run->exited && !stopping_ && run->port != 0) {
+      // kubectl often follows a forwarding error with its own final line and exit ("error:
+      // lost connection to pod"); a moment's grace keeps that reason instead of cutting it off.
+      const auto grace = Clock::now() + 150ms;
+      while (!run->exited && Clock::now() < grace) co_await wait_until(grace);
+    }
     if (!run->exited) {
+      run->signalled = true;
       kill_group(run->child.pid, SIGTERM);
       auto deadline = Clock::now() + term_grace;
       while (!run->exited && Clock::now() < deadline) co_await wait_until(deadline);
@@ -175,6 +194,9 @@ class K8sForwardSource final : public SourceBase {
       while (!run->exited) co_await wait_until(Clock::now() + 1s);
     }
     kill_group(run->child.pid, SIGKILL);  // helpers it left in its group
+    // Read what it wrote last ("error: lost connection to pod") before closing the pipe.
+    const auto drained = Clock::now() + 200ms;
+    while (!run->stderr_done && Clock::now() < drained) co_await wait_until(drained);
     live_pid_.store(0);
     boost::system::error_code ignored;
     run->out.close(ignored);

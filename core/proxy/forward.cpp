@@ -331,12 +331,22 @@ void mark_down(const Chosen& chosen, const UpstreamSet& upstream) {
 // container being recreated): new requests wait up to the connect timeout for one.
 asio::awaitable<const Target*> wait_for_target(const UpstreamSet& upstream, Exchange& ex) {
   const Target* target = pick_target(upstream, nullptr);
-  bool dynamic = std::any_of(upstream.targets.begin(), upstream.targets.end(),
-                             [](const auto& t) { return t->dynamic() && t->source; });
-  if (target != nullptr || !dynamic) co_return target;
-  const auto deadline = Clock::now() + ex.snapshot.config.limits.connect_timeout;
+  // Wait only for a first resolution still under way (bridge just started); a source that
+  // failed answers 502 with its reason at once instead of holding the client.
+  auto pending = [&] {
+    return std::any_of(upstream.targets.begin(), upstream.targets.end(), [](const auto& t) {
+      return t->dynamic() && t->source &&
+             t->source->current()->state == discovery::State::Pending;
+    });
+  };
+  if (target != nullptr || !pending()) co_return target;
+  // Bounded well under a client's patience: a tunnel restarting after a crash gets a short
+  // grace, a target that stays down gets a 502 that says why.
+  const auto deadline =
+      Clock::now() + std::min<Clock::duration>(ex.snapshot.config.limits.connect_timeout,
+                                               std::chrono::seconds(3));
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  while (target == nullptr && Clock::now() < deadline) {
+  while (target == nullptr && Clock::now() < deadline && pending()) {
     timer.expires_after(std::chrono::milliseconds(50));
     co_await timer.async_wait(nothrow);
     target = pick_target(upstream, nullptr);

@@ -147,10 +147,12 @@ asio::awaitable<void> log_discovery_changes(SnapshotGetter snapshot) {
         std::string& seen = last[target->url];
         if (seen == line) continue;
         seen = line;
+        // "compose demo/web:8080" reads better than the url with its ?project= query.
+        const std::string& what = res->description.empty() ? target->url : res->description;
         if (res->endpoints.empty()) {
-          spdlog::warn("upstream {}: {} {}", up->name, target->url, line);
+          spdlog::warn("upstream {}: {} ({}) {}", up->name, what, target->url, line);
         } else {
-          spdlog::info("upstream {}: {} -> {}", up->name, target->url, line);
+          spdlog::info("upstream {}: {} -> {}", up->name, what, line);
         }
       }
     }

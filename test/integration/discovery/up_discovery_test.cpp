@@ -1,7 +1,7 @@
 // End to end through `bridge up`: compose:// and k8s:// upstreams served by the proxy.
-// These depend on the proxy wiring of core/discovery (Registry per `bridge up`, balancing over
-// Resolution::endpoints, report_failure on refused/reset connections, 502 with a hint while a
-// target has no endpoints); until that lands they are expected to fail.
+// They cover the proxy's side of core/discovery: one Registry per `bridge up`, balancing over
+// Resolution::endpoints, report_failure on refused/reset connections, and a 502 with a hint
+// while a target has no endpoints.
 //
 // The private dockerd (one per executable) and test/support/fake-kubectl (standing in for
 // kubectl: no cluster can run here) are the same as in the other discovery tests.
@@ -74,9 +74,12 @@ TEST_F(UpDiscovery, ComposeUpstreamFollowsARecreatedContainer) {
   ASSERT_TRUE(bridge_.start(port_, {}, 10s)) << bridge_.output();
   ASSERT_TRUE(wait_until([&] { return get(port_).status == 200; }, 10s)) << bridge_.output();
   auto first = get(port_).body;
-  // `bridge up` says where the upstream resolved: "web -> compose upfollow/web:8080 127.0.0.1:N".
+  // `bridge up` says where the upstream resolved.
   EXPECT_TRUE(wait_until(
-      [&] { return bridge_.output().find("compose upfollow/web:8080") != std::string::npos; }, 5s))
+      [&] { return bridge_.output().find("upstream web: compose upfollow/web:8080 -> 127.0.0.1:") !=
+                   std::string::npos;
+      },
+      5s))
       << bridge_.output();
 
   ASSERT_EQ(project.compose({"up", "-d", "--force-recreate"}).status, 0);
@@ -137,7 +140,7 @@ TEST_F(UpDiscovery, K8sTunnelGapGets502WithAHintThenRecovers) {
   ::setenv("FAKE_KUBECTL_CONTROL", control.path().c_str(), 1);
   ::setenv("FAKE_KUBECTL_BACKEND_PORT", std::to_string(backend.port()).c_str(), 1);
   bridge_.write_config(config(port_, upstream("orders", "k8s://staging/orders:8080",
-                                              "timeout = \"2s\"\n"),
+                                              ""),
                               route("all", "PathPrefix(`/`)", "orders")));
   ASSERT_TRUE(bridge_.start(port_, {}, 10s)) << bridge_.output();
   ASSERT_TRUE(wait_until([&] { return get(port_).status == 200; }, 10s)) << bridge_.output();
