@@ -331,7 +331,7 @@ void mark_down(const Chosen& chosen, const UpstreamSet& upstream) {
 // container being recreated): new requests wait up to the connect timeout for one.
 asio::awaitable<const Target*> wait_for_target(const UpstreamSet& upstream, Exchange& ex) {
   const Target* target = pick_target(upstream, nullptr);
-  // Wait only for a first resolution still under way (bridge just started); a source that
+  // Wait only while a source is still resolving (first start, a tunnel restarting); one that
   // failed answers 502 with its reason at once instead of holding the client.
   auto pending = [&] {
     return std::any_of(upstream.targets.begin(), upstream.targets.end(), [](const auto& t) {
@@ -340,11 +340,9 @@ asio::awaitable<const Target*> wait_for_target(const UpstreamSet& upstream, Exch
     });
   };
   if (target != nullptr || !pending()) co_return target;
-  // Bounded well under a client's patience: a tunnel restarting after a crash gets a short
-  // grace, a target that stays down gets a 502 that says why.
-  const auto deadline =
-      Clock::now() + std::min<Clock::duration>(ex.snapshot.config.limits.connect_timeout,
-                                               std::chrono::seconds(3));
+  // A tunnel coming back (k8s restart) is waited for up to the connect timeout; after that
+  // the client gets a 502 that says why.
+  const auto deadline = Clock::now() + ex.snapshot.config.limits.connect_timeout;
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (target == nullptr && Clock::now() < deadline && pending()) {
     timer.expires_after(std::chrono::milliseconds(50));

@@ -139,9 +139,10 @@ TEST_F(UpDiscovery, K8sTunnelGapGets502WithAHintThenRecovers) {
   ::setenv("BRIDGE_KUBECTL", kubectl, 1);
   ::setenv("FAKE_KUBECTL_CONTROL", control.path().c_str(), 1);
   ::setenv("FAKE_KUBECTL_BACKEND_PORT", std::to_string(backend.port()).c_str(), 1);
-  bridge_.write_config(config(port_, upstream("orders", "k8s://staging/orders:8080",
-                                              ""),
-                              route("all", "PathPrefix(`/`)", "orders")));
+  // New requests wait up to the connect timeout for the tunnel to come back, then get a 502.
+  bridge_.write_config(config(port_, upstream("orders", "k8s://staging/orders:8080"),
+                              route("all", "PathPrefix(`/`)", "orders")) +
+                       "[limits]\nconnect_timeout = \"2s\"\n");
   ASSERT_TRUE(bridge_.start(port_, {}, 10s)) << bridge_.output();
   ASSERT_TRUE(wait_until([&] { return get(port_).status == 200; }, 10s)) << bridge_.output();
 
