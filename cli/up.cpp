@@ -1,9 +1,9 @@
 // bridge up: runs the proxy for a profile until SIGINT/SIGTERM.
 #include "commands.hpp"
+#include "logging.hpp"
 #include "print.hpp"
 #include "proxy/proxy.hpp"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <unistd.h>
@@ -16,14 +16,9 @@ namespace {
 
 struct UpOptions {
   int workers = -1;
+  std::string log_format;  // overrides bridge.log_format
+  std::string drain_delay;
 };
-
-void setup_logging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("bridge");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
-  logger->set_level(spdlog::level::from_str(level));
-  spdlog::set_default_logger(logger);
-}
 
 void print_banner(const std::vector<proxy::BoundListener>& listeners,
                   const proxy::Snapshot& snapshot, int workers, const std::string& admin) {
@@ -49,11 +44,25 @@ void print_banner(const std::vector<proxy::BoundListener>& listeners,
 }
 
 int run_up(const GlobalOptions& global, const UpOptions& options) {
+  std::chrono::milliseconds drain_delay{0};
+  if (!options.drain_delay.empty()) {
+    auto parsed = config::parse_duration(options.drain_delay);
+    if (!parsed) {
+      Error error;
+      error.code = ErrorCode::Usage;
+      error.message = "--drain-delay: " + parsed.error().message;
+      error.hint = "write a duration like 5s or 500ms";
+      print_error(error);
+      return exit_usage;
+    }
+    drain_delay = std::chrono::duration_cast<std::chrono::milliseconds>(*parsed);
+  }
   GlobalOptions effective = global;
   if (options.workers >= 0) effective.sets.push_back("bridge.workers=" + std::to_string(options.workers));
   auto config = load_config_or_print(effective);
   if (!config) return exit_usage;
-  setup_logging(global.log_level.empty() ? config->bridge.log_level : global.log_level);
+  setup_logging(global.log_level.empty() ? config->bridge.log_level : global.log_level,
+                options.log_format.empty() ? config->bridge.log_format : options.log_format);
   auto snapshot = proxy::build_snapshot(std::move(*config));
   if (!snapshot) {
     print_error(snapshot.error());
@@ -62,6 +71,7 @@ int run_up(const GlobalOptions& global, const UpOptions& options) {
   proxy::ServerOptions server_options;
   server_options.load = effective.load_options();
   server_options.version = BRIDGE_VERSION;
+  server_options.drain_delay = drain_delay;
   proxy::Server server(server_options);
   auto started = server.start(*snapshot);
   if (!started) {
@@ -82,6 +92,15 @@ void setup_up(CLI::App& app, const GlobalOptions& global, Action& action) {
       "up", "Run the localhost proxy for a profile. SIGHUP or editing a config file reloads; "
             "SIGINT/SIGTERM drain in-flight requests and exit 0.");
   cmd->add_option("--workers", options->workers, "Worker threads (default: bridge.workers, 0 = one per core)");
+  cmd->add_option("--drain-delay", options->drain_delay,
+                  "On SIGTERM keep serving this long while /readyz says 503, then drain "
+                  "(e.g. 5s in a Kubernetes pod, so the Service stops sending first)")
+      ->envname("BRIDGE_DRAIN_DELAY")
+      ->type_name("DURATION");
+  cmd->add_option("--log-format", options->log_format,
+                  "auto (text on a terminal, else JSON lines on stdout), json or text "
+                  "(default: bridge.log_format)")
+      ->check(CLI::IsMember({"auto", "json", "text"}));
   cmd->footer("Examples:\n  bridge up                      # dev profile: http://127.0.0.1:8080\n"
               "  bridge up --profile staging\n"
               "  bridge up --set listeners.web.bind=127.0.0.1:9000");

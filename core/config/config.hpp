@@ -27,6 +27,7 @@ struct BridgeSection {
   std::string admin_token;
   bool admin_probes_only = false;
   std::string log_level = "info";         // trace|debug|info|warn|error|off
+  std::string log_format = "auto";        // auto (text on a terminal, else JSON on stdout)|json|text
   std::string access_log = "stdout";      // stdout|stderr|off|path
   std::string access_log_format = "json"; // json|text
   int workers = 0;                        // 0 = one per core

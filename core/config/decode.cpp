@@ -8,6 +8,7 @@ namespace {
 constexpr std::array<std::string_view, 6> log_levels = {"trace", "debug", "info",
                                                         "warn",  "error", "off"};
 constexpr std::array<std::string_view, 2> log_formats = {"json", "text"};
+constexpr std::array<std::string_view, 3> log_outputs = {"auto", "json", "text"};
 constexpr std::array<std::string_view, 2> propagations = {"w3c", "b3"};
 
 void check_string(Reader& r, std::string_view key, bool (*valid)(std::string_view),
@@ -22,6 +23,7 @@ void decode_bridge(Reader& r, BridgeSection& out) {
   r.string("admin_token", out.admin_token);
   r.boolean("admin_probes_only", out.admin_probes_only);
   r.choice("log_level", out.log_level, log_levels);
+  r.choice("log_format", out.log_format, log_outputs);
   r.string("access_log", out.access_log);
   r.choice("access_log_format", out.access_log_format, log_formats);
   r.integer("workers", out.workers, 0, 1024);
@@ -92,8 +94,8 @@ void decode_sections(Decoder& d, Reader& top, Config& config) {
            "this bridge reads version = 1");
   if (const Node* t = top.table("bridge")) {
     Reader r(d, *t, "bridge", "[bridge]",
-             {"admin", "admin_token", "admin_probes_only", "log_level", "access_log",
-              "access_log_format", "workers"});
+             {"admin", "admin_token", "admin_probes_only", "log_level", "log_format",
+              "access_log", "access_log_format", "workers"});
     decode_bridge(r, config.bridge);
   }
   if (const Node* t = top.table("limits")) {

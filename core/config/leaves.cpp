@@ -94,6 +94,7 @@ void add_sections(Defaults& d) {
   d.add_string("bridge.admin", b.admin);
   d.add_bool("bridge.admin_probes_only", b.admin_probes_only);
   d.add_string("bridge.log_level", b.log_level);
+  d.add_string("bridge.log_format", b.log_format);
   d.add_string("bridge.access_log", b.access_log);
   d.add_string("bridge.access_log_format", b.access_log_format);
   d.add_number("bridge.workers", b.workers);

@@ -49,7 +49,7 @@ Result<Config> load(const LoadOptions& options) {
   auto layers = load_layers(*source, profile, sources);
   BRIDGE_TRY(layers);
   std::vector<std::string> digest = layers->texts;
-  for (const Override& override_ : collect_overrides(options)) {
+  for (const Override& override_ : collect_overrides(options, layers->tree)) {
     auto document = override_document(override_, sources);
     BRIDGE_TRY(document);
     BRIDGE_TRY(check_named_entries(*document, sources));

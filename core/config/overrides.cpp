@@ -4,7 +4,56 @@
 namespace bridge::config::detail {
 namespace {
 
-constexpr std::string_view env_prefix = "BRIDGE_SET_";
+constexpr std::string_view env_prefix = "BRIDGE_SET_";  // BRIDGE_SET_anything=path=value
+constexpr std::string_view env_path_prefix = "BRIDGE__";  // BRIDGE__LIMITS__CONNECT_TIMEOUT=2s
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// The name of an existing entry of `array` that `segment` stands for: itself, or one equal to
+// it ignoring case once '-' and '.' are read as '_'; else `segment` (a new entry).
+std::string entry_name(const Node& tree, const std::string& array, const std::string& segment) {
+  auto fold = [](std::string name) {
+    for (char& c : name)
+      if (c == '-' || c == '.') c = '_';
+    return lower(std::move(name));
+  };
+  const Node* entries = tree.find(array);
+  if (entries == nullptr || !entries->is(Kind::Array)) return segment;
+  std::string match;
+  for (const Node& item : entries->items) {
+    const Node* name = item.find("name");
+    if (name == nullptr || !name->is(Kind::String)) continue;
+    if (name->text == segment) return segment;
+    if (match.empty() && fold(name->text) == fold(segment)) match = name->text;
+  }
+  return match.empty() ? segment : match;
+}
+
+// BRIDGE__ROUTES__orders_api__UPSTREAM -> routes.orders-api.upstream; empty when malformed.
+std::string env_path(std::string_view name, const Node& tree) {
+  std::vector<std::string> segments;
+  std::string_view rest = name.substr(env_path_prefix.size());
+  for (;;) {
+    auto cut = rest.find("__");
+    segments.emplace_back(rest.substr(0, cut));
+    if (segments.back().empty()) return {};
+    if (cut == std::string_view::npos) break;
+    rest.remove_prefix(cut + 2);
+  }
+  std::string path;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    bool is_name = i == 1 && is_named_array(lower(segments[0]));
+    std::string segment = is_name ? entry_name(tree, lower(segments[0]), segments[i])
+                                  : lower(segments[i]);
+    path += (i == 0 ? "" : ".") + (segment.find('.') == std::string::npos
+                                       ? segment
+                                       : "\"" + segment + "\"");
+  }
+  return path;
+}
 
 // Splits `routes.api.request_headers.set."X.Y"` on dots outside double quotes.
 std::optional<std::vector<std::string>> split_path(std::string_view path) {
@@ -44,12 +93,15 @@ Node nest(const std::vector<std::string>& segments, size_t first, Node value,
 
 }  // namespace
 
-std::vector<Override> collect_overrides(const LoadOptions& options) {
+std::vector<Override> collect_overrides(const LoadOptions& options, const Node& tree) {
   std::vector<Override> out;
   if (options.use_environment)
-    for (auto& [name, value] : environment_of(options))
+    for (auto& [name, value] : environment_of(options)) {
       if (name.starts_with(env_prefix) && name.size() > env_prefix.size())
         out.push_back(Override{value, Origin{"env:" + name, 0, 0}});
+      if (name.starts_with(env_path_prefix) && name.size() > env_path_prefix.size())
+        out.push_back(Override{env_path(name, tree) + "=" + value, Origin{"env:" + name, 0, 0}});
+    }
   for (const auto& text : options.overrides) out.push_back(Override{text, Origin{"--set", 0, 0}});
   return out;
 }
@@ -57,6 +109,12 @@ std::vector<Override> collect_overrides(const LoadOptions& options) {
 Result<Node> override_document(const Override& override_, const Sources& sources) {
   const Origin& origin = override_.origin;
   std::string flag = origin.source == "--set" ? "--set" : origin.source;
+  if (origin.source.starts_with("env:") && override_.text.starts_with('='))
+    return sources.error(flag + ": not a config path: segments are separated by two "
+                                "underscores and none may be empty",
+                         origin, 1,
+                         "e.g. BRIDGE__LIMITS__CONNECT_TIMEOUT=2s or "
+                         "BRIDGE__ROUTES__orders_api__UPSTREAM=http://127.0.0.1:3000");
   auto eq = override_.text.find('=');
   auto segments = split_path(std::string_view(override_.text).substr(0, eq));
   if (eq == std::string::npos || !segments)

@@ -40,6 +40,7 @@ struct Resolution {
   // Added by discovery: bumped on every publish of a source, so a waiter can tell a new
   // resolution from the one it already saw (e.g. a request waiting for a tunnel to come back).
   uint64_t generation = 0;
+  bool ever_resolved = false;  // some publish had endpoints: /readyz waits for the first one
   std::string description;  // "compose demo/orders", "k8s staging/api (context kind)"
 };
 

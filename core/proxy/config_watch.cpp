@@ -5,12 +5,16 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 namespace bridge::proxy {
 
-ConfigWatch::ConfigWatch(asio::io_context& context, std::function<void()> on_change)
-    : context_(context), on_change_(std::move(on_change)), timer_(context) {
+ConfigWatch::ConfigWatch(asio::io_context& context, std::function<void()> on_change,
+                         std::chrono::milliseconds poll_interval)
+    : context_(context), on_change_(std::move(on_change)), timer_(context), poll_timer_(context) {
+  if (poll_interval.count() > 0) asio::co_spawn(context_, poll_loop(poll_interval), asio::detached);
   fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd_ < 0) {
     spdlog::warn("config watch unavailable ({}); reload with SIGHUP", std::strerror(errno));
@@ -28,6 +32,10 @@ ConfigWatch::~ConfigWatch() {
 }
 
 void ConfigWatch::watch(const std::vector<std::string>& files) {
+  files_.clear();
+  for (const auto& f : files)
+    if (f.rfind("<embedded>", 0) != 0) files_.push_back(f);
+  digest_ = contents_digest();
   if (fd_ < 0) return;
   for (int wd : watches_) inotify_rm_watch(fd_, wd);
   watches_.clear();
@@ -59,9 +67,37 @@ asio::awaitable<void> ConfigWatch::read_loop() {
 // Editors and the kubelet write in several steps; reload once they are done.
 asio::awaitable<void> ConfigWatch::debounce() {
   timer_.expires_after(std::chrono::milliseconds(150));
-  co_await timer_.async_wait(nothrow);
+  auto [ec] = co_await timer_.async_wait(nothrow);
+  if (ec) co_return;  // the watch is going away
   pending_ = false;
+  digest_ = contents_digest();  // the poll need not report this change again
   on_change_();
+}
+
+size_t ConfigWatch::contents_digest() const {
+  std::string all;
+  for (const auto& f : files_) {
+    std::ifstream in(f, std::ios::binary);  // follows symlinks, as the loader does
+    all += f;
+    all += '\0';
+    all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    all += '\0';
+  }
+  return std::hash<std::string>{}(all);
+}
+
+// Only a change of contents reloads; the reload itself compares the full config hash again.
+asio::awaitable<void> ConfigWatch::poll_loop(std::chrono::milliseconds interval) {
+  for (;;) {
+    poll_timer_.expires_after(interval);
+    auto [ec] = co_await poll_timer_.async_wait(nothrow);
+    if (ec) co_return;
+    if (files_.empty() || pending_) continue;
+    size_t now = contents_digest();
+    if (now == digest_) continue;
+    digest_ = now;
+    on_change_();
+  }
 }
 
 }  // namespace bridge::proxy

@@ -167,12 +167,17 @@ std::string unresolved_targets(const Snapshot& snapshot) {
   for (const auto& up : snapshot.upstreams) {
     for (const auto& target : up->targets) {
       if (!target->dynamic()) continue;
-      if (!target->source || target->source->current()->state == discovery::State::Pending) {
-        out += (out.empty() ? "" : ", ") + target->url;
+      if (!target->source) {
+        out += (out.empty() ? "" : "; ") + target->url + " (discovery is not running)";
+        continue;
       }
+      auto res = target->source->current();
+      if (res->ever_resolved) continue;  // a later gap is the proxy's 502, not unreadiness
+      std::string why = res->error.substr(0, res->error.find('\n'));
+      out += (out.empty() ? "" : "; ") + target->url + (why.empty() ? "" : " (" + why + ")");
     }
   }
-  return out.empty() ? "" : "upstream targets not resolved yet: " + out;
+  return out.empty() ? "" : "upstream targets never resolved: " + out;
 }
 
 }  // namespace bridge::proxy

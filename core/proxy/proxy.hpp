@@ -4,6 +4,7 @@
 #include "config/config.hpp"
 #include "proxy/snapshot.hpp"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,6 +21,12 @@ struct BoundListener {
 struct ServerOptions {
   config::LoadOptions load;  // how to reload the config (SIGHUP, file changes)
   std::string version;       // shown by the admin API and in spans
+  // On SIGTERM keep serving this long while /readyz says 503, so a load balancer (a
+  // Kubernetes Service) stops sending traffic before connections are refused.
+  std::chrono::milliseconds drain_delay{0};
+  // Re-read the config files this often and reload when their contents changed: the fallback
+  // for changes inotify cannot see (files behind symlinks, network filesystems). 0 = off.
+  std::chrono::milliseconds config_poll{2000};
   std::function<void(const std::vector<BoundListener>&, const Snapshot&)> on_started;
 };
 

@@ -160,8 +160,8 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
   auto current = [&s] { return s.snapshot; };
   asio::co_spawn(s.control, run_health_checks(current), asio::detached);
   asio::co_spawn(s.control, log_discovery_changes(current), asio::detached);
-  s.watch = std::make_unique<ConfigWatch>(s.control,
-                                          [&s] { (void)s.reload("config file changed"); });
+  s.watch = std::make_unique<ConfigWatch>(
+      s.control, [&s] { (void)s.reload("config file changed"); }, s.options.config_poll);
   s.watch->watch(config.files);
   return out;
 }
@@ -266,6 +266,13 @@ asio::awaitable<void> Server::Impl::signal_loop() {
     if (signal == SIGHUP) {
       (void)reload("SIGHUP");
       continue;
+    }
+    runtime->draining = true;  // /readyz answers 503 from here on
+    if (signal == SIGTERM && options.drain_delay.count() > 0) {
+      spdlog::info("SIGTERM: not ready; serving for {} ms more before draining",
+                   options.drain_delay.count());
+      asio::steady_timer delay(control, options.drain_delay);
+      co_await delay.async_wait(nothrow);
     }
     spdlog::info("{}: draining (up to {} ms)", signal == SIGINT ? "SIGINT" : "SIGTERM",
                  snapshot->config.limits.drain_timeout.count());

@@ -969,7 +969,7 @@ TEST_F(Proxy, SighupWithABrokenConfigKeepsServingThenAFixedOneApplies) {
   std::string where = bridge_.config_dir() + "/dev.toml:" +
                       std::to_string(line_number(broken, "upstrem")) + ":1";
   bridge_.process().signal(SIGHUP);
-  EXPECT_TRUE(bridge_.process().wait_for_stderr(where, 3s)) << bridge_.output();
+  EXPECT_TRUE(bridge_.process().wait_for_stdout(where, 3s)) << bridge_.output();  // JSON log
   EXPECT_TRUE(bridge_.process().running());
   EXPECT_EQ(http({url("/old")}).response.status, 200) << "old routes stopped serving";
   EXPECT_EQ(http({url("/new")}).response.status, 404);

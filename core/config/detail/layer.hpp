@@ -39,7 +39,9 @@ struct Override {
 
 /// The overrides from the environment (BRIDGE_SET_<anything>=path=value, by variable name)
 /// followed by the --set flags.
-std::vector<Override> collect_overrides(const LoadOptions& options);
+/// `tree` is the layered config: it resolves entry names in `BRIDGE__ROUTES__orders_api__...`
+/// (environment names have no dashes, so `orders_api` also finds the route `orders-api`).
+std::vector<Override> collect_overrides(const LoadOptions& options, const Node& tree);
 
 /// Turns `routes.api.upstream=http://127.0.0.1:9000` into a document to merge.
 Result<Node> override_document(const Override& override_, const Sources& sources);
