@@ -4,6 +4,7 @@
 #include "proxy/rewrite.hpp"
 #include "proxy/snapshot.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -51,13 +52,21 @@ std::string addresses_of(const discovery::Resolution& r) {
   return fmt_list(out);
 }
 
-std::string targets_of(const proxy::UpstreamSet& set) {
+// One line per target for the table; why a target is unresolved goes to `notes` (printed
+// under the table once per target), so a long multi-line reason does not break the columns.
+std::string targets_of(const proxy::UpstreamSet& set, std::vector<std::string>& notes) {
   std::vector<std::string> urls;
   for (const auto& t : set.targets) {
     const discovery::Resolution* r = resolution_of(*t);
-    if (r == nullptr) urls.push_back(t->url);
-    else if (r->endpoints.empty()) urls.push_back(t->url + " (unresolved: " + r->error + ")");
-    else urls.push_back(t->url + " -> " + addresses_of(*r) + " (" + r->via + ")");
+    if (r == nullptr) {
+      urls.push_back(t->url);
+    } else if (r->endpoints.empty()) {
+      urls.push_back(t->url + " (unresolved)");
+      std::string note = t->url + ": " + r->error;
+      if (std::find(notes.begin(), notes.end(), note) == notes.end()) notes.push_back(note);
+    } else {
+      urls.push_back(t->url + " -> " + addresses_of(*r) + " (" + r->via + ")");
+    }
   }
   return fmt_list(urls);
 }
@@ -109,13 +118,16 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
   }
   std::vector<std::vector<std::string>> rows{
       {"PRIORITY", "NAME", "RULE", "LISTENERS", "UPSTREAM", "TARGETS", "REWRITES"}};
+  std::vector<std::string> notes;
   for (const auto& r : snapshot->table.routes()) {
     const proxy::RouteEntry& entry = snapshot->routes[r.index];
     rows.push_back({std::to_string(r.priority), r.name, r.rule.text(),
                     r.listeners.empty() ? "*" : fmt_list(r.listeners), entry.upstream->name,
-                    targets_of(*entry.upstream), rewrites_of(*entry.config)});
+                    targets_of(*entry.upstream, notes), rewrites_of(*entry.config)});
   }
   print_table(rows);
+  if (!notes.empty()) print_line("");
+  for (const auto& note : notes) print_line(note);
   return exit_ok;
 }
 

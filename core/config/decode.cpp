@@ -60,11 +60,13 @@ void decode_trace(Reader& r, TraceSection& out) {
   r.strings("redact_headers", out.redact_headers);
   r.integer("store_size", out.store_size, 1, 10'000'000);
   r.string("otlp_endpoint", out.otlp_endpoint);
+  // OTLP/HTTP over plain HTTP: a local collector or agent (an OpenTelemetry Collector
+  // sidecar) is the supported shape; TLS to a remote collector is that collector's job.
   check_string(r, "otlp_endpoint",
-               [](std::string_view s) {
-                 return s.empty() || s.starts_with("http://") || s.starts_with("https://");
-               },
-               "invalid URL", "e.g. \"http://127.0.0.1:4318/v1/traces\"");
+               [](std::string_view s) { return s.empty() || s.starts_with("http://"); },
+               "invalid URL (only http:// collectors are supported)",
+               "e.g. \"http://127.0.0.1:4318\" (bridge posts to /v1/traces); for a TLS "
+               "collector run an OpenTelemetry Collector next to bridge");
 }
 
 std::string name_of(const Node& entry) {

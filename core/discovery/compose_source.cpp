@@ -196,7 +196,7 @@ class ComposeSource final : public SourceBase {
     if (before->state != r.state || before->endpoints != r.endpoints || before->via != r.via) {
       std::string where;
       for (const auto& e : r.endpoints) where += " " + e.host + ":" + std::to_string(e.port);
-      spdlog::info("discovery: {} ->{} ({}){}", url_.text,
+      spdlog::debug("discovery: {} ->{} ({}){}", url_.text,
                    r.endpoints.empty() ? std::string(" no endpoints") : where, r.via,
                    r.error.empty() ? std::string() : ": " + r.error);
     }

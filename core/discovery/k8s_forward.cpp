@@ -132,7 +132,7 @@ class K8sForwardSource final : public SourceBase {
       auto port = parse_forwarding_line(line);
       if (!port || run->port != 0 || self->run_ != run || self->stopping_) continue;
       run->port = *port;
-      spdlog::info("discovery: {} -> 127.0.0.1:{} (kubectl port-forward pid {}, restarts {})",
+      spdlog::debug("discovery: {} -> 127.0.0.1:{} (kubectl port-forward pid {}, restarts {})",
                    self->url_.text, *port, run->child.pid, self->restarts_);
       self->publish_state(State::Resolved, {});
       self->wake();

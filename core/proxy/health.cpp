@@ -142,8 +142,11 @@ asio::awaitable<void> log_discovery_changes(SnapshotGetter snapshot) {
         for (const auto& e : res->endpoints) {
           addresses += (addresses.empty() ? "" : ", ") + e.host + ":" + std::to_string(e.port);
         }
-        std::string line = res->endpoints.empty() ? "cannot be resolved yet: " + res->error
-                                                  : addresses + " (" + res->via + ")";
+        std::string via = res->via;
+        if (res->pid != 0)
+          via += " pid " + std::to_string(res->pid) + ", restarts " + std::to_string(res->restarts);
+        std::string line = res->endpoints.empty() ? "no address: " + res->error
+                                                  : addresses + " (" + via + ")";
         std::string& seen = last[target->url];
         if (seen == line) continue;
         seen = line;

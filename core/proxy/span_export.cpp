@@ -70,7 +70,7 @@ SpanExporter::SpanExporter(std::string endpoint, std::string version, trace::Met
   auto slash = rest.find('/');
   path_ = slash == std::string::npos ? "" : rest.substr(slash);
   if (!path_.empty() && path_.back() == '/') path_.pop_back();
-  path_ += "/v1/traces";
+  if (!path_.ends_with("/v1/traces")) path_ += "/v1/traces";
   rest = rest.substr(0, slash);
   auto colon = rest.rfind(':');
   host_ = colon == std::string::npos ? rest : rest.substr(0, colon);
@@ -116,17 +116,36 @@ void SpanExporter::run() {
       stopping = stopping_ && queue_.empty();
     }
     if (!batch.empty()) {
-      if (send(batch)) {
+      std::string failure = send(batch);
+      if (failure.empty()) {
         metrics_.spans_exported.fetch_add(batch.size(), std::memory_order_relaxed);
       } else {
         metrics_.spans_failed.fetch_add(batch.size(), std::memory_order_relaxed);
       }
+      report(failure, batch.size());
     }
     if (stopping) return;
   }
 }
 
-bool SpanExporter::send(const std::vector<trace::RecordPtr>& batch) {
+void SpanExporter::report(const std::string& failure, size_t spans) {
+  const auto now = std::chrono::steady_clock::now();
+  if (failure.empty()) {
+    if (failing_) spdlog::info("OTLP export to {}:{}{} works again", host_, port_, path_);
+    failing_ = false;
+    return;
+  }
+  failed_since_warning_ += spans;
+  if (failing_ && now - last_warning_ < std::chrono::seconds(30)) return;
+  spdlog::warn("OTLP export to {}:{}{} failed: {} ({} span(s) dropped; traffic is not "
+               "affected; check trace.otlp_endpoint)",
+               host_, port_, path_, failure, failed_since_warning_);
+  failing_ = true;
+  last_warning_ = now;
+  failed_since_warning_ = 0;
+}
+
+std::string SpanExporter::send(const std::vector<trace::RecordPtr>& batch) {
   nlohmann::json spans = nlohmann::json::array();
   for (const auto& r : batch) spans.push_back(span_json(*r));
   nlohmann::json body = {
@@ -134,32 +153,53 @@ bool SpanExporter::send(const std::vector<trace::RecordPtr>& batch) {
        {{{"resource", {{"attributes", {attr("service.name", "bridge")}}}},
          {"scopeSpans",
           {{{"scope", {{"name", "bridge"}, {"version", version_}}}, {"spans", spans}}}}}}}};
-  asio::io_context io;
-  beast::tcp_stream stream(io);
-  error_code ec;
-  tcp::resolver resolver(io);
-  auto endpoints = resolver.resolve(host_, port_, ec);
-  if (ec) return false;
-  stream.expires_after(std::chrono::seconds(5));
-  stream.connect(endpoints, ec);
-  if (ec) return false;
   http::request<http::string_body> req{http::verb::post, path_, 11};
   req.set(http::field::host, host_ + ":" + port_);
   req.set(http::field::content_type, "application/json");
   req.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   req.prepare_payload();
-  http::write(stream, req, ec);
-  if (ec) return false;
-  beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  http::read(stream, buffer, res, ec);
-  if (ec) return false;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-  if (res.result_int() / 100 != 2) {
-    spdlog::warn("OTLP export to {}:{}{} answered {}", host_, port_, path_, res.result_int());
-    return false;
-  }
-  return true;
+
+  // Asynchronous operations on a private io_context, so the deadline bounds every step: a
+  // collector that accepts and never answers must not wedge the exporter (or shutdown).
+  asio::io_context io;
+  std::string failure = "timed out after 5 s";
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto executor = co_await asio::this_coro::executor;
+        tcp::resolver resolver(executor);
+        auto [rec, endpoints] = co_await resolver.async_resolve(host_, port_, nothrow);
+        if (rec) {
+          failure = "cannot resolve " + host_ + ": " + rec.message();
+          co_return;
+        }
+        beast::tcp_stream stream(executor);
+        auto [cec, connected] = co_await stream.async_connect(endpoints, nothrow);
+        if (cec) {
+          failure = "connect: " + cec.message();
+          co_return;
+        }
+        auto [wec, written] = co_await http::async_write(stream, req, nothrow);
+        if (wec) {
+          failure = "sending: " + wec.message();
+          co_return;
+        }
+        beast::flat_buffer buffer;
+        http::response<http::string_body> res;
+        auto [xec, read] = co_await http::async_read(stream, buffer, res, nothrow);
+        if (xec) {
+          failure = "reading the answer: " + xec.message();
+          co_return;
+        }
+        error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        failure = res.result_int() / 100 == 2
+                      ? ""
+                      : "the collector answered " + std::to_string(res.result_int());
+      },
+      asio::detached);
+  io.run_for(std::chrono::seconds(5));
+  return failure;
 }
 
 void export_span(Runtime& runtime, const trace::RecordPtr& record) {

@@ -6,6 +6,7 @@
 #include "proxy/detail/runtime.hpp"
 #include "trace/store.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -16,14 +17,16 @@ namespace bridge::proxy {
 
 class SpanExporter {
  public:
-  /// `endpoint`: "http://127.0.0.1:4318" (the path /v1/traces is added).
+  /// `endpoint`: "http://127.0.0.1:4318" (the path /v1/traces is added unless it is there).
   SpanExporter(std::string endpoint, std::string version, trace::Metrics& metrics);
   ~SpanExporter();  // sends what is queued (bounded wait), then stops
   void push(trace::RecordPtr record);
 
  private:
   void run();
-  bool send(const std::vector<trace::RecordPtr>& batch);
+  /// "" when the collector took the batch, else why not.
+  std::string send(const std::vector<trace::RecordPtr>& batch);
+  void report(const std::string& failure, size_t spans);
 
   std::string host_, port_, path_, version_;
   trace::Metrics& metrics_;
@@ -31,6 +34,10 @@ class SpanExporter {
   std::condition_variable wake_;
   std::deque<trace::RecordPtr> queue_;
   bool stopping_ = false;
+  // Failures are logged when they start, then at most every 30 s, and recovery once.
+  bool failing_ = false;
+  std::chrono::steady_clock::time_point last_warning_{};
+  size_t failed_since_warning_ = 0;
   std::thread thread_;
 };
 
