@@ -60,6 +60,9 @@ std::string targets_of(const proxy::UpstreamSet& set, std::vector<std::string>& 
     const discovery::Resolution* r = resolution_of(*t);
     if (r == nullptr) {
       urls.push_back(t->url);
+    } else if (r->endpoints.empty() && r->state == discovery::State::Pending &&
+               r->via == "kubectl port-forward") {
+      urls.push_back(t->url + " (tunnel opens with bridge up)");  // not an error
     } else if (r->endpoints.empty()) {
       urls.push_back(t->url + " (unresolved)");
       std::string note = t->url + ": " + r->error;
