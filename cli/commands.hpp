@@ -39,6 +39,10 @@ int not_available(const std::string& what);
 /// "a, b, c"
 std::string fmt_list(const std::vector<std::string>& names);
 
+/// `-H 'Name: value'` arguments as (name, value) pairs; a usage error for one without a colon.
+Result<std::vector<std::pair<std::string, std::string>>> parse_header_args(
+    const std::vector<std::string>& args);
+
 void setup_up(CLI::App& app, const GlobalOptions& global, Action& action);
 void setup_route(CLI::App& app, const GlobalOptions& global, Action& action);
 void setup_trace(CLI::App& app, const GlobalOptions& global, Action& action);

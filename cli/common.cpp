@@ -26,4 +26,19 @@ int not_available(const std::string& what) {
   return exit_not_available;
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> parse_header_args(
+    const std::vector<std::string>& args) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& h : args) {
+    auto sep = h.find(':');
+    if (sep == std::string::npos || sep == 0) {
+      return Error::usage("header \"" + h + "\" is not 'Name: value'");
+    }
+    std::string value = h.substr(sep + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    out.emplace_back(h.substr(0, sep), value);
+  }
+  return out;
+}
+
 }  // namespace bridge::cli

@@ -44,15 +44,9 @@ Result<TestRequest> parse_request(const std::vector<std::string>& positional,
   std::string_view path, query;
   proxy::split_target(req.target, path, query);
   proxy::percent_decode(path, req.decoded_path);
-  for (const auto& h : headers) {
-    auto sep = h.find(':');
-    if (sep == std::string::npos || sep == 0) {
-      return Error::usage("header \"" + h + "\" is not 'Name: value'");
-    }
-    std::string value = h.substr(sep + 1);
-    value.erase(0, value.find_first_not_of(" \t"));
-    req.headers.emplace_back(h.substr(0, sep), value);
-  }
+  auto parsed = parse_header_args(headers);
+  if (!parsed) return parsed.error();
+  req.headers.insert(req.headers.end(), parsed->begin(), parsed->end());
   return req;
 }
 

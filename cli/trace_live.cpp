@@ -59,15 +59,9 @@ Result<LiveRequest> parse_live(const std::vector<std::string>& positional,
     req.address.host = "127.0.0.1";
   }
   req.headers.emplace_back("Host", req.authority);
-  for (const auto& h : header_args) {
-    auto sep = h.find(':');
-    if (sep == std::string::npos || sep == 0) {
-      return Error::usage("header \"" + h + "\" is not 'Name: value'");
-    }
-    std::string value = h.substr(sep + 1);
-    value.erase(0, value.find_first_not_of(" \t"));
-    req.headers.emplace_back(h.substr(0, sep), value);
-  }
+  auto parsed = parse_header_args(header_args);
+  if (!parsed) return parsed.error();
+  req.headers.insert(req.headers.end(), parsed->begin(), parsed->end());
   return req;
 }
 

@@ -122,11 +122,7 @@ class K8sForwardSource final : public SourceBase {
     for (;;) {
       auto [ec, n] = co_await asio::async_read_until(run->out, asio::dynamic_buffer(buffer),
                                                      '\n', nothrow);
-      if (ec) {
-        run->stderr_done = true;
-        self->wake();
-        co_return;
-      }
+      if (ec) co_return;
       std::string line = trim_line(buffer.substr(0, n));
       buffer.erase(0, n);
       auto port = parse_forwarding_line(line);
