@@ -2,6 +2,7 @@
 #include "route/detail/query.hpp"
 #include "route/detail/text.hpp"
 
+#include <cstring>
 #include <algorithm>
 
 namespace bridge::route::detail {
@@ -115,6 +116,29 @@ uint64_t required_host_key(const Rule::Node& node) {
     if (uint64_t key = required_host_key(child)) return key;
   }
   return 0;
+}
+
+uint64_t path_word(std::string_view path) {
+  uint64_t word = 0;
+  std::memcpy(&word, path.data(), std::min<size_t>(path.size(), sizeof word));
+  return word;
+}
+
+PathKey required_path_key(const Rule::Node& node) {
+  if (node.kind == Rule::Node::Kind::Matcher) {
+    if (node.matcher != MatcherKind::Path && node.matcher != MatcherKind::PathPrefix) return {};
+    std::string_view literal = node.args[0];
+    size_t n = std::min<size_t>(literal.size(), sizeof(uint64_t));
+    PathKey key;
+    key.bits = path_word(literal.substr(0, n));
+    std::memset(&key.mask, 0xff, n);  // byte i of the word is byte i of the path
+    return key;
+  }
+  if (node.kind != Rule::Node::Kind::And) return {};
+  for (const auto& child : node.children) {
+    if (PathKey key = required_path_key(child); key.mask != 0) return key;
+  }
+  return {};
 }
 
 bool is_host_header(std::string_view name) { return iequals(name, "host"); }

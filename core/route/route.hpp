@@ -16,6 +16,13 @@
 
 namespace bridge::route {
 
+namespace detail {
+struct PathKey {  // see required_path_key() in detail/match.hpp
+  uint64_t bits = 0;
+  uint64_t mask = 0;
+};
+}  // namespace detail
+
 /// An IPv4 or IPv6 address in network byte order (v4 uses the first 4 bytes).
 struct IpAddress {
   bool v6 = false;
@@ -104,6 +111,7 @@ class Table {
  private:
   std::vector<CompiledRoute> routes_;
   std::vector<uint64_t> host_keys_;  // per route: the Host() it requires, 0 if none (prefilter)
+  std::vector<detail::PathKey> path_keys_;  // per route: the path start it requires (prefilter)
 };
 
 }  // namespace bridge::route

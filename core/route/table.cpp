@@ -32,6 +32,7 @@ Result<Table> Table::build(std::vector<RouteSpec> specs) {
       [](const CompiledRoute& a, const CompiledRoute& b) { return a.priority > b.priority; });
   for (const auto& route : table.routes_) {
     table.host_keys_.push_back(detail::required_host_key(*route.rule.root()));
+    table.path_keys_.push_back(detail::required_path_key(*route.rule.root()));
   }
   return table;
 }
@@ -39,9 +40,12 @@ Result<Table> Table::build(std::vector<RouteSpec> specs) {
 const CompiledRoute* Table::match(const RequestView& request, std::string_view listener) const {
   detail::MatchContext context(request);
   // Most routes name a host: one integer compare rules them out before the AST is walked.
+  // Most routes name a path prefix too: a masked compare of its first 8 bytes does the same.
   uint64_t key = detail::host_key(context.host());
+  uint64_t path = detail::path_word(request.path);
   for (size_t i = 0; i < routes_.size(); ++i) {
     if (host_keys_[i] != 0 && host_keys_[i] != key) continue;
+    if ((path & path_keys_[i].mask) != path_keys_[i].bits) continue;
     const CompiledRoute& route = routes_[i];
     if (!route.serves(listener)) continue;
     if (detail::evaluate(*route.rule.root(), context)) return &route;

@@ -3,6 +3,7 @@
 /// are worked out once per request in a MatchContext that lives on the caller's stack.
 
 #include "route/detail/ast.hpp"
+#include "route/route.hpp"
 
 #include <array>
 #include <cstdint>
@@ -49,6 +50,13 @@ bool host_equals(std::string_view request_host, std::string_view rule_host);
 uint64_t host_key(std::string_view host);
 /// The key of a Host() that every match of `node` needs (one on its && spine), or 0 if none.
 uint64_t required_host_key(const Rule::Node& node);
+
+/// The first bytes of a literal every match of a rule needs its path to start with (a Path or
+/// PathPrefix on the && spine), as a masked 64-bit word: `(path_word(p) & mask) != bits` proves
+/// no match with one compare. mask == 0 when the rule requires no such literal.
+PathKey required_path_key(const Rule::Node& node);
+/// The first 8 bytes of `path` (zero padded) in the layout PathKey uses.
+uint64_t path_word(std::string_view path);
 
 /// Header(`Host`, ...) never matches in Traefik: Go moves Host out of the header map.
 bool is_host_header(std::string_view name);

@@ -32,6 +32,30 @@ TEST(RouteTable, DefaultPriorityIsRuleLength) {
   EXPECT_EQ(table.match(request.view(), "web")->name, "long");
 }
 
+// The path prefilter compares the first 8 bytes of a required Path/PathPrefix literal; the
+// rule itself decides the rest, and rules without such a literal are never skipped by it.
+TEST(RouteTable, PathPrefilterAgreesWithTheRule) {
+  auto table = build({{"long", "PathPrefix(`/svc-10/orders`) && Method(`GET`)", 100, {}},
+                      {"short", "PathPrefix(`/ap`)", 90, {}},
+                      {"exact", "Path(`/x`)", 80, {}},
+                      {"either", "PathPrefix(`/zz`) || Method(`POST`)", 70, {}},
+                      {"not", "!PathPrefix(`/q`)", 60, {}}});
+  auto name = [&](std::string method, std::string path) {
+    TestRequest request{.method = method, .host = "a.test", .path = path};
+    const CompiledRoute* r = table.match(request.view(), "web");
+    return r == nullptr ? std::string("-") : r->name;
+  };
+  EXPECT_EQ(name("GET", "/svc-10/orders/1"), "long");
+  EXPECT_EQ(name("GET", "/svc-10/orderz"), "not");  // same first 8 bytes, the rule says no
+  EXPECT_EQ(name("GET", "/svc-1"), "not");          // shorter than the literal
+  EXPECT_EQ(name("GET", "/ap"), "short");
+  EXPECT_EQ(name("GET", "/apix"), "short");  // PathPrefix is a plain string prefix
+  EXPECT_EQ(name("GET", "/x"), "exact");
+  EXPECT_EQ(name("GET", "/xy"), "not");
+  EXPECT_EQ(name("POST", "/q"), "either");
+  EXPECT_EQ(name("GET", "/q"), "-");
+}
+
 TEST(RouteTable, PriorityCountsBytesLikeGoLen) {
   auto table = build({{"utf8", "Path(`/ü`)", 0, {}}});
   EXPECT_EQ(table.routes()[0].priority, 11);  // 10 characters, 11 bytes
