@@ -5,6 +5,7 @@
 
 #include "common/error.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <ctime>
@@ -34,6 +35,15 @@ struct Options {
   std::string ca_bundle;    // PEM roots for the ACME server's HTTPS; empty = system store
   std::chrono::seconds timeout{90};  // the whole issuance, validation polling included
   bool record = true;       // remember the request for `bridge cert renew`
+  /// HTTP-01 served by someone else (the listeners of `bridge up`): when set, obtain() opens no
+  /// challenge port and hands each token and its key authorization here instead; every token
+  /// published is handed to `http01_withdraw` (when set) before obtain() returns. Both are
+  /// called on the thread that runs obtain().
+  std::function<void(const std::string& token, const std::string& key_authorization)>
+      http01_publish;
+  std::function<void(const std::string& token)> http01_withdraw;
+  /// When set and it becomes true, obtain() gives up within about 100 ms (shutdown).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 /// One line of progress ("account reused", "app.test: valid"), called on the calling thread.
@@ -69,5 +79,7 @@ Result<void> record(const Options& options, const Obtained& obtained);
 Result<std::vector<Recorded>> recorded();
 /// Days until `cert_path` expires (negative when expired); an error when unreadable.
 Result<long> days_left(const std::string& cert_path);
+/// When the first certificate in `cert_path` expires (notAfter).
+Result<std::time_t> expires_at(const std::string& cert_path);
 
 }  // namespace bridge::cert::acme

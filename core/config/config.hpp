@@ -51,6 +51,16 @@ struct TraceSection {
   std::string otlp_endpoint;  // empty = off
 };
 
+/// Where `bridge up` gets certificates for listeners with tls.auto = "acme".
+struct AcmeSection {
+  std::string email;                  // account contact; required when a listener uses acme
+  std::string directory = "staging";  // "staging", "production" or an https:// directory URL
+  std::string ca_bundle;              // PEM roots for the ACME server's HTTPS; empty = system
+  int renew_days = 30;                // renew when fewer days than this are left
+  std::string account_dir;            // empty = $XDG_DATA_HOME/bridge/acme/accounts
+  std::string cert_dir;               // empty = $XDG_DATA_HOME/bridge/acme/listeners
+};
+
 struct CertPair {
   std::string cert;
   std::string key;
@@ -122,6 +132,7 @@ struct Config {
   BridgeSection bridge;
   LimitsSection limits;
   TraceSection trace;
+  AcmeSection acme;
   std::vector<Listener> listeners;
   std::vector<Upstream> upstreams;
   std::vector<Route> routes;

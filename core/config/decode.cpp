@@ -69,6 +69,24 @@ void decode_trace(Reader& r, TraceSection& out) {
                "collector run an OpenTelemetry Collector next to bridge");
 }
 
+void decode_acme(Reader& r, AcmeSection& out) {
+  r.string("email", out.email);
+  check_string(r, "email", [](std::string_view s) { return s.find('@') != std::string_view::npos; },
+               "invalid address", "the ACME account's contact, e.g. \"you@example.com\"");
+  r.string("directory", out.directory);
+  check_string(r, "directory",
+               [](std::string_view s) {
+                 return s == "staging" || s == "production" || s.starts_with("https://");
+               },
+               "unknown directory",
+               "use \"staging\" (Let's Encrypt staging, the default), \"production\" or an "
+               "https:// ACME directory URL");
+  r.string("ca_bundle", out.ca_bundle);
+  r.integer("renew_days", out.renew_days, 1, 3650);
+  r.string("account_dir", out.account_dir);
+  r.string("cert_dir", out.cert_dir);
+}
+
 std::string name_of(const Node& entry) {
   const Node* name = entry.find("name");
   return name != nullptr ? name->text : std::string();
@@ -112,6 +130,26 @@ void decode_sections(Decoder& d, Reader& top, Config& config) {
               "store_size", "otlp_endpoint"});
     decode_trace(r, config.trace);
   }
+  if (const Node* t = top.table("acme")) {
+    Reader r(d, *t, "acme", "[acme]",
+             {"email", "directory", "ca_bundle", "renew_days", "account_dir", "cert_dir"});
+    decode_acme(r, config.acme);
+  }
+}
+
+// An ACME account needs a contact: the error points at the first listener that asks for one.
+void check_acme_email(Decoder& d, const Node& document, const Config& config) {
+  const Node* array = document.find("listeners");
+  if (!config.acme.email.empty() || array == nullptr) return;
+  for (const Node& entry : array->items) {
+    const Node* tls = entry.find("tls");
+    const Node* automatic = tls != nullptr ? tls->find("auto") : nullptr;
+    if (automatic == nullptr || !automatic->is(Kind::String) || automatic->text != "acme") continue;
+    return d.fail("listener \"" + name_of(entry) + "\": tls.auto = \"acme\" needs [acme] email",
+                  *automatic,
+                  "add [acme] with email = \"you@example.com\" (the ACME account's contact; "
+                  "directory defaults to Let's Encrypt staging)");
+  }
 }
 
 }  // namespace
@@ -119,7 +157,7 @@ void decode_sections(Decoder& d, Reader& top, Config& config) {
 Result<void> decode(const Node& document, Config& config, const Sources& sources) {
   Decoder d(sources);
   Reader top(d, document, "", "the top level",
-             {"version", "bridge", "limits", "trace", "listeners", "upstreams", "routes"});
+             {"version", "bridge", "limits", "trace", "acme", "listeners", "upstreams", "routes"});
   decode_sections(d, top, config);
   // Routes refer to listeners and upstreams: decode those first, and stop on an error so
   // reference checks never run against half-read entries.
@@ -128,6 +166,7 @@ Result<void> decode(const Node& document, Config& config, const Sources& sources
   decode_entries(d, document, "upstreams",
                  {"name", "targets", "balance", "health", "tls", "max_idle", "down_for"},
                  config.upstreams, decode_upstream);
+  if (!d.failed()) check_acme_email(d, document, config);
   if (d.failed()) return d.result();
   if (config.listeners.empty())
     return Error::config("no listeners defined", {},

@@ -111,6 +111,9 @@ void add_sections(Defaults& d) {
   d.add_strings("trace.propagation", t.propagation);
   d.add_strings("trace.redact_headers", t.redact_headers);
   d.add_number("trace.store_size", static_cast<int64_t>(t.store_size));
+  const AcmeSection a;
+  d.add_string("acme.directory", a.directory);
+  d.add_number("acme.renew_days", a.renew_days);
 }
 
 void add_entries(Defaults& d, const Config& config) {

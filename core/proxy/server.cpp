@@ -1,5 +1,6 @@
 // The proxy server: workers, listeners, signals, reload and drain.
 #include "proxy/admin.hpp"
+#include "proxy/detail/acme_listeners.hpp"
 #include "proxy/detail/config_watch.hpp"
 #include "proxy/detail/health.hpp"
 #include "proxy/detail/worker.hpp"
@@ -23,6 +24,9 @@ struct Server::Impl {
   std::shared_ptr<AccessLog> access_log;
   std::vector<std::unique_ptr<Worker>> workers;
   asio::io_context control{1};
+  // Registered in start(), before any port opens: a SIGTERM that arrives as soon as a
+  // listener accepts must drain and exit 0, not kill the process.
+  std::unique_ptr<asio::signal_set> signals;
   std::unique_ptr<ConfigWatch> watch;
   std::map<std::string, tcp::endpoint> bound;  // listener name -> endpoint actually bound
   std::unique_ptr<discovery::Registry> discovery;
@@ -32,9 +36,13 @@ struct Server::Impl {
   std::string admin_address;
   bool serving = false;
   int exit_status = 0;
+  std::shared_ptr<const ListenerTlsMap> tls;
+  // Last: its thread posts to `control` and publishes into `runtime`, so it stops first.
+  std::unique_ptr<AcmeListeners> acme;
 
   Result<Binds> resolve_binds(const config::Config& config, bool probe);
-  std::shared_ptr<const ListenerTlsMap> tls;
+  Result<std::shared_ptr<const ListenerTlsMap>> build_tls(const config::Config& config);
+  void install_acme(const std::string& listener);
   Result<std::string> reload(const char* why);
   Result<void> start_admin(const config::Config& config);
   nlohmann::json status_json();
@@ -43,8 +51,11 @@ struct Server::Impl {
 };
 
 // Server contexts for the HTTPS listeners, built before anything binds so that a bad
-// certificate stops startup (or a reload) with the file named.
-Result<std::shared_ptr<const ListenerTlsMap>> build_tls(const config::Config& config) {
+// certificate stops startup (or a reload) with the file named. Listeners with tls.auto = "acme"
+// get theirs from `acme`, which keeps them across reloads; commit it once the config is in use.
+Result<std::shared_ptr<const ListenerTlsMap>> Server::Impl::build_tls(
+    const config::Config& config) {
+  acme->discard();
   auto map = std::make_shared<ListenerTlsMap>();
   for (const auto& listener : config.listeners) {
     if (!listener.tls) continue;
@@ -53,17 +64,46 @@ Result<std::shared_ptr<const ListenerTlsMap>> build_tls(const config::Config& co
       if (e.where.source.empty()) e.where = config.origin("listeners." + listener.name + ".tls");
       return e;
     };
-    if (listener.tls->automatic == "acme") {
-      return fail(Error::config(
-          "tls.auto = \"acme\" is not served by `bridge up` yet",
-          {}, "obtain the certificate with `bridge cert acme NAME --email E` and set "
-              "tls = { cert = \"NAME.pem\", key = \"NAME-key.pem\" }"));
+    bool by_acme = listener.tls->automatic == "acme";
+    if (by_acme && !config.acme.ca_bundle.empty() &&
+        !std::filesystem::exists(config.acme.ca_bundle)) {
+      return Error::config("acme.ca_bundle: " + config.acme.ca_bundle + " does not exist",
+                           config.origin("acme.ca_bundle"),
+                           "the PEM roots that sign the ACME server's HTTPS certificate; leave "
+                           "it out for Let's Encrypt");
     }
-    auto context = tls::make_server_context(listener, {});
+    auto context = by_acme ? acme->context(listener, config.acme)
+                           : tls::make_server_context(listener, {});
     if (!context) return fail(context.error());
     (*map)[listener.name] = *context;
   }
   return std::shared_ptr<const ListenerTlsMap>(std::move(map));
+}
+
+// An ACME certificate arrived for `listener`: new connections get it, the same way a reload
+// swaps contexts. Control thread.
+void Server::Impl::install_acme(const std::string& listener) {
+  auto context = acme->current(listener);
+  if (!context || !tls->contains(listener)) return;
+  auto map = std::make_shared<ListenerTlsMap>(*tls);
+  (*map)[listener] = context;
+  tls = map;
+  for (auto& worker : workers) {
+    asio::post(worker->context(), [w = worker.get(), t = tls] { w->set_tls(t); });
+  }
+}
+
+// HTTP-01 is answered by the plain HTTP listeners; without one no validation can succeed.
+void warn_without_plain_listener(const config::Config& config) {
+  bool acme = false, plain = false;
+  for (const auto& l : config.listeners) {
+    acme = acme || (l.tls && l.tls->automatic == "acme");
+    plain = plain || !l.tls;
+  }
+  if (acme && !plain) {
+    spdlog::warn("acme: no plain HTTP listener to answer HTTP-01 challenges: add one that the "
+                 "ACME server reaches on port 80, e.g. bind = \"0.0.0.0:80\"");
+  }
 }
 
 // Each listener is bound once without SO_REUSEPORT first: that fails when anyone (even another
@@ -110,6 +150,7 @@ std::string Server::admin_address() const { return impl_->admin_address; }
 
 Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot> snapshot) {
   auto& s = *impl_;
+  s.signals = std::make_unique<asio::signal_set>(s.control, SIGINT, SIGTERM, SIGHUP);
   int count = snapshot->config.bridge.workers > 0
                   ? snapshot->config.bridge.workers
                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -130,7 +171,10 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
     s.runtime->spans = s.spans.get();
   }
   s.access_log = AccessLog::create(config.bridge.access_log, config.bridge.access_log_format);
-  auto tls = build_tls(config);
+  s.acme = std::make_unique<AcmeListeners>(s.runtime->acme_challenges, [&s](const std::string& n) {
+    asio::post(s.control, [&s, n] { s.install_acme(n); });
+  });
+  auto tls = s.build_tls(config);
   if (!tls) return tls.error();
   s.tls = *tls;
   auto binds = s.resolve_binds(config, true);
@@ -157,6 +201,8 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
   if (auto admin = s.start_admin(config); !admin) return admin.error();
   for (auto& worker : s.workers) worker->start_thread();
   s.serving = true;
+  warn_without_plain_listener(config);
+  s.acme->commit();  // after the workers: the plain listeners must answer HTTP-01
   auto current = [&s] { return s.snapshot; };
   asio::co_spawn(s.control, run_health_checks(current), asio::detached);
   asio::co_spawn(s.control, log_discovery_changes(current), asio::detached);
@@ -183,7 +229,11 @@ Result<std::string> Server::Impl::reload(const char* why) {
   auto new_tls = build_tls((*built)->config);
   if (!new_tls) return failed(new_tls.error());
   auto binds = resolve_binds((*built)->config, false);
-  if (!binds) return failed(binds.error());
+  if (!binds) {
+    acme->discard();
+    return failed(binds.error());
+  }
+  acme->commit();
   tls = *new_tls;
   snapshot = *built;
   bound.clear();
@@ -259,9 +309,8 @@ nlohmann::json Server::Impl::status_json() {
 }
 
 asio::awaitable<void> Server::Impl::signal_loop() {
-  asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
   for (;;) {
-    auto [ec, signal] = co_await signals.async_wait(nothrow);
+    auto [ec, signal] = co_await signals->async_wait(nothrow);
     if (ec) co_return;
     if (signal == SIGHUP) {
       (void)reload("SIGHUP");
@@ -306,6 +355,7 @@ int Server::run() {
   auto& s = *impl_;
   asio::co_spawn(s.control, s.signal_loop(), asio::detached);
   s.control.run();
+  s.acme.reset();     // cancels an issuance in flight and joins the ACME thread
   s.workers.clear();  // stops and joins every worker
   if (s.admin) s.admin->stop();
   s.spans.reset();    // flushes queued spans

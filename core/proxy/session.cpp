@@ -65,6 +65,41 @@ std::optional<std::string> parse_head(RequestParser& parser, beast::flat_buffer&
   return reason;
 }
 
+constexpr std::string_view acme_challenge_prefix = "/.well-known/acme-challenge/";
+
+// HTTP-01 (RFC 8555 8.3) for a certificate bridge is obtaining for one of its listeners. Other
+// tokens go on to routing, so an app behind bridge still answers its own challenges.
+std::optional<std::string> published_key_authorization(Worker& worker,
+                                                       const http::request_header<>& head,
+                                                       std::string_view path,
+                                                       std::string_view scheme) {
+  if (scheme != "http" || !path.starts_with(acme_challenge_prefix)) return std::nullopt;
+  if (head.method() != http::verb::get && head.method() != http::verb::head) return std::nullopt;
+  return worker.runtime().acme_challenges.find(path.substr(acme_challenge_prefix.size()));
+}
+
+template <class ClientStream>
+asio::awaitable<Outcome> answer_acme_challenge(ClientStream& client, Exchange& ex,
+                                               std::string key_authorization) {
+  http::response<http::string_body> res{http::status::ok, 11};
+  res.set(http::field::server, "bridge");
+  res.set(http::field::content_type, "text/plain");
+  res.set(ex.snapshot.config.trace.request_id_header, ex.request_id);
+  res.body() = std::move(key_authorization);
+  // A body nobody reads would be taken for the next request: close instead.
+  bool keep = ex.client_keep_alive && ex.parser.is_done() && !ex.worker.draining();
+  res.keep_alive(keep);
+  res.prepare_payload();
+  if (ex.head_request) res.body().clear();
+  ex.record.status = 200;
+  ex.record.target = "builtin://acme-challenge";
+  ex.mark(trace::Phase::FirstByte);
+  if (ex.recording) capture_headers(ex.record.response_out, res.base(), ex);
+  ex.record.bytes_out += res.body().size();
+  auto [ec, n] = co_await http::async_write(client, res, nothrow);
+  co_return (ec || !keep) ? Outcome::Close : Outcome::KeepAlive;
+}
+
 template <class ClientStream>
 asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
                                        const std::string& listener, const std::string& client_ip,
@@ -129,6 +164,9 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
   ex.record.query = std::string(query);
   if (ex.recording) capture_headers(ex.record.request_in, head, ex);
   assign_ids(ex, head);
+  if (auto key_authorization = published_key_authorization(worker, head, path, ex.scheme)) {
+    co_return co_await answer_acme_challenge(client, ex, std::move(*key_authorization));
+  }
 
   percent_decode(path, decoded_path);
   route::HeaderField fields[64];

@@ -939,6 +939,9 @@ TEST_F(Proxy, UpstreamKilledMidBodyAndBridgeKeepsServing) {
     EXPECT_TRUE(client.peer_closed());
     EXPECT_LT(body.size(), 1048576u);
   }
+  // The backend exits right after cutting the body; give the kernel a moment to reap it.
+  auto gone = Clock::now() + 2s;
+  while (backend_.running() && Clock::now() < gone) std::this_thread::sleep_for(10ms);
   EXPECT_FALSE(backend_.running());
   auto next = http({url("/echo/after")});
   EXPECT_EQ(next.response.status, 200) << bridge_.output();

@@ -27,6 +27,11 @@ std::string offered_types(const nlohmann::json& challenges) {
 Result<void> serve_challenge(Flow& flow, const std::string& id, const nlohmann::json& challenge) {
   std::string token = challenge.value("token", std::string());
   std::string key_auth = token + "." + flow.session.key().thumbprint();
+  if (flow.http01_hooked()) {
+    flow.options.http01_publish(token, key_auth);
+    flow.published.push_back(token);
+    return {};
+  }
   if (flow.http != nullptr) {
     flow.http->add(token, key_auth);
     return {};
@@ -52,9 +57,11 @@ asio::awaitable<Result<void>> validate(Flow& flow, std::string authz_url) {
                              "pick another --challenge");
   }
   if (auto r = serve_challenge(flow, id, *it); !r) co_return r.error();
-  std::string port = std::to_string(flow.http != nullptr ? flow.options.http_port
-                                                         : flow.options.tls_port);
-  flow.say(id + ": answering " + type + " on port " + port);
+  bool http01 = flow.options.challenge == Challenge::Http01;
+  std::string port = std::to_string(http01 ? flow.options.http_port : flow.options.tls_port);
+  // Through bridge's own listeners the ACME server dials whatever serves port 80 for `id`.
+  std::string where = flow.http01_hooked() ? "through the plain HTTP listeners" : "on port " + port;
+  flow.say(id + ": answering " + type + " " + where);
   nlohmann::json empty = nlohmann::json::object();
   std::string challenge_url = it->value("url", std::string());
   auto started = co_await flow.session.post(challenge_url, empty);
@@ -67,9 +74,13 @@ asio::awaitable<Result<void>> validate(Flow& flow, std::string authz_url) {
   }
   for (const auto& c : (*done)["challenges"]) {
     if (c.value("type", "") == type && c.contains("error")) {
+      std::string reach = flow.http01_hooked()
+                              ? "a plain HTTP listener of bridge on port 80 (the port the ACME "
+                                "server dials)"
+                              : "this machine on port " + port;
       co_return Error::runtime(id + ": " + problem_text(c["error"]),
-                               "the ACME server must reach this machine on port " + port +
-                                   " for " + id + "; check DNS and firewalls");
+                               "the ACME server must reach " + reach + " for " + id +
+                                   "; check DNS and firewalls");
     }
   }
   co_return Error::runtime(id + ": authorization is " + done->value("status", std::string("?")));

@@ -14,8 +14,13 @@ struct Flow {
   Http01Responder* http = nullptr;      // set for http-01
   TlsAlpnResponder* tls_alpn = nullptr;  // set for tls-alpn-01
   std::chrono::steady_clock::time_point deadline;
+  std::vector<std::string> published;  // tokens handed to options.http01_publish
   void say(const std::string& step) const {
     if (progress) progress(step);
+  }
+  /// HTTP-01 answered through options.http01_publish rather than a responder of our own.
+  bool http01_hooked() const {
+    return options.challenge == Challenge::Http01 && options.http01_publish != nullptr;
   }
 };
 

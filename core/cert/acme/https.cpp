@@ -69,7 +69,8 @@ Error network_error(const std::string& step, const Url& url, const boost::system
   std::string hint = "is the ACME server at " + where + " reachable?";
   if (ec.category() == asio::error::get_ssl_category() ||
       ec == ssl::error::stream_truncated) {
-    hint = "the ACME server's certificate did not verify; pass --ca-bundle with its root";
+    hint = "the ACME server's certificate did not verify; trust its root with --ca-bundle "
+           "(bridge cert acme) or [acme] ca_bundle (bridge up)";
   }
   return Error::runtime(step + " " + where + " failed: " + ec.message(), hint);
 }

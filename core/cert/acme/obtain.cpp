@@ -8,6 +8,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <filesystem>
+#include <optional>
 
 namespace bridge::cert::acme {
 
@@ -71,6 +72,7 @@ struct Responders {
 
 Result<Responders> start_responders(asio::io_context& io, const Options& options) {
   Responders r;
+  if (options.challenge == Challenge::Http01 && options.http01_publish) return r;  // not ours
   if (options.challenge == Challenge::Http01) {
     auto http = Http01Responder::start(io.get_executor(), options.listen_address,
                                        options.http_port);
@@ -83,6 +85,17 @@ Result<Responders> start_responders(asio::io_context& io, const Options& options
     r.tls_alpn = std::move(*alpn);
   }
   return r;
+}
+
+// Runs the order until it finishes, the timeout passes, or options.cancel is set; short slices
+// so that a cancel (bridge up shutting down) is seen within about 100 ms.
+void run_until_done(asio::io_context& io, const std::optional<Result<Issued>>& issued,
+                    const Options& options) {
+  auto deadline = std::chrono::steady_clock::now() + options.timeout + std::chrono::seconds(5);
+  while (!issued && !io.stopped() && std::chrono::steady_clock::now() < deadline) {
+    if (options.cancel != nullptr && options.cancel->load()) return;
+    io.run_for(std::chrono::milliseconds(100));
+  }
 }
 
 asio::awaitable<Result<Issued>> run_all(Flow& flow, std::string url, bool& created) {
@@ -114,7 +127,7 @@ Result<Obtained> obtain(const Options& options, const Progress& progress) {
   if (!responders) return responders.error();
   Session session{tls, account, std::chrono::seconds(30)};
   Flow flow{session, options, progress, responders->http.get(), responders->tls_alpn.get(),
-            std::chrono::steady_clock::now() + options.timeout};
+            std::chrono::steady_clock::now() + options.timeout, {}};
   bool created = false;
   std::optional<Result<Issued>> issued;
   asio::co_spawn(io, run_all(flow, *url, created),
@@ -123,7 +136,13 @@ Result<Obtained> obtain(const Options& options, const Progress& progress) {
                               : std::move(r);
                    io.stop();
                  });
-  io.run_for(options.timeout + std::chrono::seconds(5));
+  run_until_done(io, issued, options);
+  if (options.http01_withdraw) {
+    for (const auto& token : flow.published) options.http01_withdraw(token);
+  }
+  if (!issued && options.cancel != nullptr && options.cancel->load()) {
+    return Error::runtime("ACME issuance cancelled");
+  }
   if (!issued) {
     return Error::runtime("ACME issuance did not finish within " +
                               std::to_string(options.timeout.count()) + " s",

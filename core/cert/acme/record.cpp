@@ -83,13 +83,18 @@ Result<std::vector<Recorded>> recorded() {
   return out;
 }
 
-Result<long> days_left(const std::string& cert_path) {
+Result<std::time_t> expires_at(const std::string& cert_path) {
   auto pem = read_text_file(cert_path);
   if (!pem) return pem.error();
   auto certs = certs_from_pem(*pem, cert_path);
   if (!certs) return certs.error();
-  std::time_t end = to_time_t(X509_get0_notAfter(certs->front().get()));
-  return static_cast<long>((end - std::time(nullptr)) / 86400);
+  return to_time_t(X509_get0_notAfter(certs->front().get()));
+}
+
+Result<long> days_left(const std::string& cert_path) {
+  auto end = expires_at(cert_path);
+  if (!end) return end.error();
+  return static_cast<long>((*end - std::time(nullptr)) / 86400);
 }
 
 }  // namespace bridge::cert::acme

@@ -198,7 +198,13 @@ const Case cases[] = {
     {"Version", "version = 2\n", "version: unsupported version 2", 1, 11, 1,
      "this bridge reads version = 1"},
     {"OtlpEndpoint", "[trace]\notlp_endpoint = \"collector:4318\"\n",
-     "trace.otlp_endpoint: invalid URL \"collector:4318\"", 2, 17, 16, nullptr},
+     "trace.otlp_endpoint: invalid URL (only http:// collectors are supported) "
+     "\"collector:4318\"",
+     2, 17, 16, nullptr},
+    {"OtlpEndpointHttps", "[trace]\notlp_endpoint = \"https://collector:4318\"\n",
+     "trace.otlp_endpoint: invalid URL (only http:// collectors are supported) "
+     "\"https://collector:4318\"",
+     2, 17, 24, nullptr},
     {"RequestIdHeader", "[trace]\nrequest_id_header = \"X Request\"\n",
      "trace.request_id_header: invalid header name \"X Request\"", 2, 21, 11, nullptr},
 };
@@ -258,6 +264,9 @@ admin_token = "s3cret"
 [limits]
 max_header_bytes = 16384
 max_body_bytes = "1.5MiB"
+
+[acme]
+email = "dev@example.com"
 
 [[listeners]]
 name = "v6"
