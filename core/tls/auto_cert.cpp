@@ -1,5 +1,4 @@
 // tls.auto: leaves the listener keeps for itself, from the local CA or over ACME.
-#include "cert/acme.hpp"
 #include "cert/cert.hpp"
 #include "tls/detail/auto.hpp"
 
@@ -36,18 +35,6 @@ Result<config::CertPair> auto_pair(const config::Listener& listener, const TlsOp
   return config::CertPair{stem + ".pem", stem + "-key.pem"};
 }
 
-Result<config::CertPair> acme_pair_for(const config::Listener& listener, const TlsOptions& options) {
-  auto pair = auto_pair(listener, options, "-acme");
-  if (!pair) return pair.error();
-  if (!std::filesystem::exists(pair->cert) || !std::filesystem::exists(pair->key)) {
-    return Error::config("listener \"" + listener.name + "\": no ACME certificate yet (" +
-                             pair->cert + ")",
-                         {}, "it is obtained at startup with tls.auto = \"acme\"; check the "
-                             "ACME messages above");
-  }
-  return pair;
-}
-
 }  // namespace detail
 
 namespace {
@@ -72,38 +59,6 @@ Result<config::CertPair> ensure_local_ca_cert(const config::Listener& listener,
     return e;
   }
   return config::CertPair{leaf->cert_path, leaf->key_path};
-}
-
-Result<config::CertPair> ensure_acme_cert(const config::Listener& listener,
-                                          const AcmeListenerOptions& acme,
-                                          const TlsOptions& options,
-                                          const std::function<void(const std::string&)>& progress) {
-  auto pair = detail::auto_pair(listener, options, "-acme");
-  if (!pair) return pair.error();
-  if (std::filesystem::exists(pair->key)) {
-    auto left = cert::acme::days_left(pair->cert);
-    if (left && *left * 24 > acme.renew_before.count()) return pair;
-  }
-  std::string dir = std::filesystem::path(pair->cert).parent_path().string();
-  if (auto r = cert::make_private_dir(dir); !r) return r.error();
-  cert::acme::Options o;
-  o.names = hosts_of(listener);
-  o.email = acme.email;
-  o.directory = acme.directory;
-  o.listen_address = acme.listen_address;
-  o.http_port = acme.http_port;
-  o.out_dir = dir;
-  o.stem = std::filesystem::path(pair->cert).stem().string();
-  o.ca_bundle = acme.ca_bundle;
-  o.timeout = acme.timeout;
-  o.record = false;  // the listener renews it, not `bridge cert renew`
-  auto obtained = cert::acme::obtain(o, progress);
-  if (!obtained) {
-    Error e = obtained.error();
-    e.message = "listener \"" + listener.name + "\" (tls.auto = \"acme\"): " + e.message;
-    return e;
-  }
-  return pair;
 }
 
 }  // namespace bridge::tls

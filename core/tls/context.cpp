@@ -18,9 +18,8 @@ Result<std::vector<config::CertPair>> pairs_for(const config::Listener& listener
     if (!pair) return pair.error();
     pairs.push_back(*pair);
   } else if (tls.automatic == "acme") {
-    auto pair = detail::acme_pair_for(listener, options);
-    if (!pair) return pair.error();
-    pairs.push_back(*pair);
+    return Error::config("listener \"" + listener.name + "\": tls.auto = \"acme\" "
+                         "certificates are obtained by `bridge up` and passed in tls.certs");
   } else if (!tls.automatic.empty()) {
     return Error::config("listener \"" + listener.name + "\": tls.auto must be \"local-ca\" or "
                          "\"acme\" (got \"" + tls.automatic + "\")");

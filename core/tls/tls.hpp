@@ -28,8 +28,9 @@ struct TlsOptions {
 /// A server context for `listener` (which must have `tls`): TLS 1.2+ (or `min_version`), the
 /// Mozilla "intermediate" cipher list, ALPN http/1.1, and every certificate in `tls.certs` chosen
 /// by SNI (a client without SNI, or with an unknown name, gets the first). With tls.auto =
-/// "local-ca" the leaf from ensure_local_ca_cert() is added first; with tls.auto = "acme" the
-/// files that ensure_acme_cert() keeps must exist. Errors name the file ("a.pem: ...").
+/// "local-ca" the leaf from ensure_local_ca_cert() is added first. tls.auto = "acme" is not
+/// handled here: `bridge up` obtains those certificates in the background and passes them in
+/// `tls.certs` (core/proxy/acme_listeners.cpp). Errors name the file ("a.pem: ...").
 Result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(
     const config::Listener& listener, const TlsOptions& options);
 
@@ -38,25 +39,5 @@ Result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(
 /// change, the CA changes, or it is within `renew_before` of expiry. Blocking; startup only.
 Result<config::CertPair> ensure_local_ca_cert(const config::Listener& listener,
                                               const TlsOptions& options);
-
-struct AcmeListenerOptions {
-  std::string email;
-  std::string directory = "staging";       // "staging", "production" or a URL
-  std::string listen_address = "0.0.0.0";  // where the HTTP-01 responder binds
-  uint16_t http_port = 80;                 // must be free: call this before binding listeners
-  std::string ca_bundle;                   // roots for the ACME server; empty = system
-  std::chrono::hours renew_before{24 * 30};
-  std::chrono::seconds timeout{90};
-};
-
-/// tls.auto = "acme": obtains (or renews when near expiry) a certificate for `listener.hosts`
-/// over ACME HTTP-01, answering the challenge on `http_port` itself, and keeps it at
-/// AUTO_DIR/<listener name>-acme.pem. Blocking (seconds); call at startup before the listeners
-/// bind, and again from a background thread once a day to renew. `progress` gets one line per
-/// step. Returns the paths make_server_context() will load.
-Result<config::CertPair> ensure_acme_cert(const config::Listener& listener,
-                                          const AcmeListenerOptions& acme,
-                                          const TlsOptions& options,
-                                          const std::function<void(const std::string&)>& progress = {});
 
 }  // namespace bridge::tls
