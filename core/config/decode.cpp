@@ -58,7 +58,7 @@ void decode_trace(Reader& r, TraceSection& out) {
   r.boolean("trust_incoming_request_id", out.trust_incoming_request_id);
   r.strings("propagation", out.propagation, propagations);
   r.strings("redact_headers", out.redact_headers);
-  r.integer("store_size", out.store_size, 1, 10'000'000);
+  r.integer("store_size", out.store_size, 0, 10'000'000);  // 0: keep no records
   r.string("otlp_endpoint", out.otlp_endpoint);
   // OTLP/HTTP over plain HTTP: a local collector or agent (an OpenTelemetry Collector
   // sidecar) is the supported shape; TLS to a remote collector is that collector's job.
