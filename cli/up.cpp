@@ -103,7 +103,8 @@ void setup_up(CLI::App& app, const GlobalOptions& global, Action& action) {
       ->check(CLI::IsMember({"auto", "json", "text"}));
   cmd->footer("Examples:\n  bridge up                      # dev profile: http://127.0.0.1:8080\n"
               "  bridge up --profile staging\n"
-              "  bridge up --set listeners.web.bind=127.0.0.1:9000");
+              "  bridge up --set listeners.web.bind=127.0.0.1:9000\n"
+              "  bridge up --profile staging --drain-delay 5s   # as a pod sidecar");
   cmd->callback([&action, &global, options] {
     action = [&global, options] { return run_up(global, *options); };
   });

@@ -3,6 +3,8 @@
 #include "proxy/detail/worker.hpp"
 #include "proxy/record_json.hpp"
 
+#include <iterator>
+
 namespace bridge::proxy {
 
 int64_t Exchange::elapsed_us() const { return micros_since(started); }
@@ -10,6 +12,7 @@ int64_t Exchange::elapsed_us() const { return micros_since(started); }
 void capture_headers(trace::Headers& out, const http::fields& fields, const Exchange& ex) {
   const auto& redacted = ex.snapshot.config.trace.redact_headers;
   out.clear();
+  out.reserve(static_cast<size_t>(std::distance(fields.begin(), fields.end())));  // one malloc
   for (const auto& f : fields) {
     std::string_view name = f.name_string();
     out.emplace_back(std::string(name), trace::is_redacted(name, redacted)
