@@ -126,7 +126,9 @@ Result<Binds> Server::Impl::resolve_binds(const config::Config& config, bool pro
       continue;
     }
     if (probe || endpoint->port() == 0) {
-      auto opened = open_acceptor(control, *endpoint, false);
+      // Bind without listening: a listening probe would accept a client's first connection
+      // into its queue and reset it when closed. Binding alone still finds a taken port.
+      auto opened = open_acceptor(control, *endpoint, false, false);
       if (!opened) {
         Error e = opened.error();
         e.message = "listener \"" + listener.name + "\": " + e.message;

@@ -68,7 +68,7 @@ Result<tcp::endpoint> parse_bind(const std::string& bind) {
 
 Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& context,
                                                      const tcp::endpoint& endpoint,
-                                                     bool reuse_port) {
+                                                     bool reuse_port, bool listen) {
   auto acceptor = std::make_unique<tcp::acceptor>(context);
   error_code ec;
   auto fail = [&](const char* what) {
@@ -88,6 +88,7 @@ Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& context,
   }
   acceptor->bind(endpoint, ec);
   if (ec) return fail("bind");
+  if (!listen) return acceptor;
   acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen");
   return acceptor;

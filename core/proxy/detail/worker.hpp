@@ -78,10 +78,12 @@ class Worker {
   bool draining_ = false;
 };
 
-/// Opens a listening socket with SO_REUSEPORT (one per worker share the port).
+/// Opens a listening socket, with SO_REUSEPORT when asked (one per worker shares the port);
+/// `listen = false` only binds (a probe for a taken port, or to learn the port 0 picks).
 Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& context,
                                                      const tcp::endpoint& endpoint,
-                                                     bool reuse_port);
+                                                     bool reuse_port,
+                                                     bool listen = true);
 
 /// "127.0.0.1:8080", "[::1]:8080", "localhost:8080" -> endpoint (no DNS beyond localhost).
 Result<tcp::endpoint> parse_bind(const std::string& bind);
