@@ -1,3 +1,4 @@
+#include "common/url.hpp"
 #include "admin_client.hpp"
 
 #include <boost/asio.hpp>
@@ -311,19 +312,5 @@ admin_request_sync(const AdminEndpoint& endpoint, std::string method, std::strin
   return std::move(*out);
 }
 
-std::string url_encode(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 } // namespace bridge::cli

@@ -2,6 +2,7 @@
 /// A small HTTP/1.1 client for bridge's admin API (TCP or unix socket): JSON requests and
 /// ndjson streams. One connection per call; coroutines on the caller's io_context.
 
+#include "common/url.hpp"
 #include "common/error.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -90,7 +91,5 @@ admin_request_sync(const AdminEndpoint& endpoint, std::string method, std::strin
                    std::optional<nlohmann::json> body = {},
                    std::vector<std::pair<std::string, std::string>> headers = {});
 
-/// Percent-encodes a query parameter value.
-std::string url_encode(std::string_view text);
 
 } // namespace bridge::cli

@@ -1,4 +1,5 @@
 // Docker Engine API JSON (nlohmann) and query strings: pure, unit-tested with recorded output.
+#include "common/url.hpp"
 #include "detail/docker.hpp"
 
 #include <nlohmann/json.hpp>
@@ -91,23 +92,6 @@ Result<std::string> docker_socket_path(const EnvMap& env) {
   return Error::runtime("DOCKER_HOST=" + *host + " is not a unix socket",
                         "bridge talks to the docker engine over its unix socket only; set "
                         "DOCKER_HOST=unix:///var/run/docker.sock");
-}
-
-std::string url_encode(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '-' || c == '_' || c == '.' || c == '~';
-    if (plain) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 std::string containers_target(const std::string& project, const std::string& service) {

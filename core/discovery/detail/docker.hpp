@@ -2,6 +2,7 @@
 /// The Docker Engine API over its unix socket: decoding (pure) and an Asio client (plain
 /// HTTP/1.1 with Beast) for `/containers/json` and the `/events` stream.
 
+#include "common/url.hpp"
 #include "common/error.hpp"
 #include "detail/compose.hpp"
 #include "discovery/discovery.hpp"
@@ -58,8 +59,6 @@ std::optional<DockerEvent> decode_event(std::string_view line);
 /// DOCKER_HOST names something else (tcp://, ssh://).
 Result<std::string> docker_socket_path(const EnvMap& env);
 
-/// Percent-encoding for a query value.
-std::string url_encode(std::string_view text);
 
 /// `/containers/json?filters=...` for the running containers of a compose project and service
 /// (either may be empty to leave that label out).
