@@ -64,7 +64,7 @@ void AccessLog::write(const RequestRecord& r) {
   if (!logger_) return;
   if (json_) {
     nlohmann::json line = {
-        {"time", iso_time_ms(r.start)}, {"request_id", r.request_id}, {"trace_id", r.trace_id},
+        {"time", iso_time_ms(r.start)}, {"request_id", r.request_id}, {"trace_id", r.trace_id()},
         {"client", r.client},        {"listener", r.listener},     {"method", r.method},
         {"host", r.host},            {"path", r.path},             {"query", r.query},
         {"route", r.route},          {"upstream", r.target},       {"status", r.status},
@@ -77,7 +77,7 @@ void AccessLog::write(const RequestRecord& r) {
     return;
   }
   logger_->info("{} {} {} {} {} {}{}{}{} route={} upstream={} status={} in={} out={} total={:.2f}ms{}",
-                iso_time_ms(r.start), r.request_id, r.trace_id, r.client, r.method, r.host, r.path,
+                iso_time_ms(r.start), r.request_id, r.trace_id(), r.client, r.method, r.host, r.path,
                 r.query.empty() ? "" : "?", r.query,
                 r.route.empty() ? "-" : r.route, r.target.empty() ? "-" : r.target, r.status,
                 r.bytes_in, r.bytes_out, ms(r.total_us()),

@@ -43,8 +43,9 @@ nlohmann::json explain_json(const Snapshot& snapshot, const trace::Record& r) {
                       {"observed", d.explanation.observed},
                       {"note", d.explanation.note}});
   }
-  return {{"config_hash", r.config_hash},
-          {"current", r.config_hash == snapshot.config.hash},
+  const std::string hash = r.config_hash ? *r.config_hash : "";
+  return {{"config_hash", hash},
+          {"current", hash == snapshot.config.hash},
           {"routes", routes}};
 }
 

@@ -42,11 +42,11 @@ void prepare_request_head(http::request_header<>& head, Exchange& ex) {
                                                     : forwarded_for + ", " + ex.client_ip);
   head.set("X-Forwarded-Proto", ex.scheme);
   head.set("X-Forwarded-Host", original_host);
-  head.set(tc.request_id_header, ex.request_id);
-  head.set("traceparent", ex.trace.traceparent());
-  if (!ex.trace.continued) head.erase("tracestate");  // it belonged to a trace we replaced
+  head.set(tc.request_id_header, ex.record.request_id);
+  head.set("traceparent", ex.record.trace.traceparent());
+  if (!ex.record.trace.continued) head.erase("tracestate");  // it belonged to a trace we replaced
   for (const auto& p : tc.propagation) {
-    if (p == "b3") head.set("b3", ex.trace.b3());
+    if (p == "b3") head.set("b3", ex.record.trace.b3());
   }
   if (!route.strip_prefix.empty()) {
     std::string stripped;
@@ -118,19 +118,18 @@ struct StepResult {
 
 template <class A, class B>
 asio::awaitable<void> pump(A& from, beast::flat_buffer& pending, B& to,
-                           std::chrono::milliseconds idle) {
+                           std::chrono::milliseconds idle, BufferPool::Lease buf) {
   if (pending.size() > 0) {
     auto [ec, n] = co_await asio::async_write(to, pending.data(), nothrow);
     if (ec) co_return;
     pending.consume(n);
   }
-  char buf[16384];
   for (;;) {
     beast::get_lowest_layer(from).expires_after(idle);
-    auto [rec, n] = co_await from.async_read_some(asio::buffer(buf), nothrow);
+    auto [rec, n] = co_await from.async_read_some(asio::buffer(buf.data(), buf.size()), nothrow);
     if (n > 0) {
       beast::get_lowest_layer(to).expires_after(idle);
-      auto [wec, wn] = co_await asio::async_write(to, asio::buffer(buf, n), nothrow);
+      auto [wec, wn] = co_await asio::async_write(to, asio::buffer(buf.data(), n), nothrow);
       if (wec) co_return;
     }
     if (rec) co_return;
@@ -151,8 +150,10 @@ asio::awaitable<StepResult> exchange_with(ClientStream& client, Exchange& ex,
     auto [ec, n] = co_await asio::async_write(client, asio::buffer(continue_line), nothrow);
     co_return !ec;
   };
+  BufferPool::Lease body_buffer = ex.worker.buffers().take();
+  const std::span<char> chunk(body_buffer.data(), body_buffer.size());
   RelayResult sent = co_await relay_message(client, ex.client_buffer, ex.parser, upstream,
-                                            limits.idle_timeout, route_timeout,
+                                            ex.wire, chunk, limits.idle_timeout, route_timeout,
                                             ex.record.bytes_in, send_continue);
   if (sent == RelayResult::BodyTooLarge) {
     result.step = Step::Failed;
@@ -237,9 +238,9 @@ asio::awaitable<StepResult> exchange_with(ClientStream& client, Exchange& ex,
   if (!switching) head.keep_alive(keep);
   uint64_t out_bytes = 0;
   auto no_op = []() -> asio::awaitable<bool> { co_return true; };
-  RelayResult relayed = co_await relay_message(upstream, conn.buffer, response, client,
-                                               route_timeout, limits.idle_timeout, out_bytes,
-                                               no_op);
+  RelayResult relayed = co_await relay_message(upstream, conn.buffer, response, client, ex.wire,
+                                               chunk, route_timeout, limits.idle_timeout,
+                                               out_bytes, no_op);
   ex.record.bytes_out += out_bytes;
   if (relayed != RelayResult::Done) {
     // Head already sent: the only honest signal left is closing the client connection.
@@ -250,8 +251,10 @@ asio::awaitable<StepResult> exchange_with(ClientStream& client, Exchange& ex,
   }
   if (switching) {
     result.upstream_reusable = false;
-    co_await (pump(client, ex.client_buffer, upstream, limits.idle_timeout) ||
-              pump(upstream, conn.buffer, client, limits.idle_timeout));
+    co_await (pump(client, ex.client_buffer, upstream, limits.idle_timeout,
+                   ex.worker.buffers().take()) ||
+              pump(upstream, conn.buffer, client, limits.idle_timeout,
+                   ex.worker.buffers().take()));
     co_return result;
   }
   result.outcome = keep ? Outcome::KeepAlive : Outcome::Close;

@@ -10,14 +10,19 @@ namespace bridge::proxy {
 int64_t Exchange::elapsed_us() const { return micros_since(started); }
 
 void capture_headers(trace::Headers& out, const http::fields& fields, const Exchange& ex) {
-  const auto& redacted = ex.snapshot.config.trace.redact_headers;
-  out.clear();
-  out.reserve(static_cast<size_t>(std::distance(fields.begin(), fields.end())));  // one malloc
+  const trace::Redaction& redaction = ex.snapshot.redaction;
+  size_t bytes = 0, count = 0;
   for (const auto& f : fields) {
     std::string_view name = f.name_string();
-    out.emplace_back(std::string(name), trace::is_redacted(name, redacted)
-                                            ? std::string(trace::redacted_value)
-                                            : std::string(f.value()));
+    bytes += name.size() + (redaction.covers(name) ? trace::redacted_value.size()
+                                                   : f.value().size());
+    ++count;
+  }
+  auto writer = out.fill(bytes, count);  // one allocation, or none when the block is reused
+  for (const auto& f : fields) {
+    std::string_view name = f.name_string();
+    writer.add(name, redaction.covers(name) ? trace::redacted_value
+                                            : std::string_view(f.value()));
   }
 }
 

@@ -24,7 +24,7 @@ nlohmann::json headers_json(const trace::Headers& headers) {
 
 nlohmann::json summary_json(const trace::Record& r) {
   int64_t total = r.total_us();
-  return {{"id", r.request_id},       {"trace_id", r.trace_id}, {"span_id", r.span_id},
+  return {{"id", r.request_id},       {"trace_id", r.trace_id()}, {"span_id", r.span_id()},
           {"time", iso_time(r.start)}, {"client", r.client},     {"listener", r.listener},
           {"method", r.method},        {"host", r.host},         {"path", r.path},
           {"query", r.query},          {"route", r.route},       {"upstream", r.upstream},
@@ -35,7 +35,7 @@ nlohmann::json summary_json(const trace::Record& r) {
 
 nlohmann::json full_json(const trace::Record& r) {
   nlohmann::json out = summary_json(r);
-  out["parent_span_id"] = r.parent_span_id;
+  out["parent_span_id"] = r.parent_span_id();
   out["scheme"] = r.scheme;
   nlohmann::json phases = nlohmann::json::array();
   for (size_t i = 0; i < r.phase_us.size(); ++i) {

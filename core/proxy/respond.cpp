@@ -27,7 +27,7 @@ void prepare_response_head(http::response_header<>& head, Exchange& ex) {
       ++it;
     }
   }
-  head.set(ex.snapshot.config.trace.request_id_header, ex.request_id);
+  head.set(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
   if (ex.route != nullptr) {
     for (const auto& name : ex.route->config->response_headers.remove) head.erase(name);
     for (const auto& [name, value] : ex.route->config->response_headers.set) head.set(name, value);
@@ -40,12 +40,12 @@ asio::awaitable<Outcome> send_error(ClientStream& client, Exchange& ex) {
   nlohmann::json body = {{"error", reply.code},
                          {"status", static_cast<int>(reply.status)},
                          {"message", reply.message},
-                         {"request_id", ex.request_id}};
+                         {"request_id", ex.record.request_id}};
   if (!reply.hint.empty()) body["hint"] = reply.hint;
   http::response<http::string_body> res{reply.status, 11};
   res.set(http::field::server, "bridge");
   res.set(http::field::content_type, "application/json");
-  res.set(ex.snapshot.config.trace.request_id_header, ex.request_id);
+  res.set(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
   res.body() = body.dump() + "\n";
   bool keep = ex.client_keep_alive && !ex.worker.draining();
   res.keep_alive(keep);

@@ -1,7 +1,8 @@
 #include "proxy/rewrite.hpp"
 
+#include <boost/beast/core/string.hpp>
+
 #include <array>
-#include <cctype>
 
 namespace bridge::proxy {
 
@@ -21,14 +22,7 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
+  return boost::beast::iequals(a, b);  // ASCII folding, no locale lookup per character
 }
 
 void percent_decode(std::string_view text, std::string& out) {

@@ -18,16 +18,12 @@ void assign_ids(Exchange& ex, http::request_header<>& head) {
   const auto& tc = ex.snapshot.config.trace;
   std::string_view incoming = head[tc.request_id_header];
   if (tc.trust_incoming_request_id && trace::valid_request_id(incoming)) {
-    ex.request_id = std::string(incoming);
+    ex.record.request_id = incoming;
   } else {
-    ex.request_id = trace::new_request_id();
+    ex.record.request_id = trace::new_request_id();
   }
   auto parent = trace::parse_traceparent(head["traceparent"]);
-  ex.trace = trace::next_span(parent);
-  ex.record.request_id = ex.request_id;
-  ex.record.trace_id = ex.trace.trace_id_hex();
-  ex.record.span_id = ex.trace.span_id_hex();
-  if (ex.trace.continued) ex.record.parent_span_id = ex.trace.parent_span_id_hex();
+  ex.record.trace = trace::next_span(parent);
 }
 
 // The record is frozen once the exchange ends and handed to everyone who reads records.
@@ -39,10 +35,12 @@ void finish_record(Exchange& ex) {
     ex.route->series->observe(ex.record.status, ex.record.total_us());
   }
   ex.worker.access_log().write(ex.record);
-  if (runtime.store.enabled() || ex.worker.runtime().spans != nullptr) {
-    auto frozen = std::make_shared<const trace::Record>(std::move(ex.record));
-    export_span(runtime, frozen);
-    runtime.store.add(static_cast<size_t>(ex.worker.index()), std::move(frozen));
+  if (runtime.store.enabled() || runtime.spans != nullptr) {
+    std::shared_ptr<trace::Record> record = std::move(ex.record_ptr);
+    export_span(runtime, record);
+    ex.worker.recycle(runtime.store.add(static_cast<size_t>(ex.worker.index()), std::move(record)));
+  } else {
+    ex.worker.recycle(std::move(ex.record_ptr));  // nobody else saw it
   }
 }
 
@@ -84,7 +82,7 @@ asio::awaitable<Outcome> answer_acme_challenge(ClientStream& client, Exchange& e
   http::response<http::string_body> res{http::status::ok, 11};
   res.set(http::field::server, "bridge");
   res.set(http::field::content_type, "text/plain");
-  res.set(ex.snapshot.config.trace.request_id_header, ex.request_id);
+  res.set(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
   res.body() = std::move(key_authorization);
   // A body nobody reads would be taken for the next request: close instead.
   bool keep = ex.client_keep_alive && ex.parser.is_done() && !ex.worker.draining();
@@ -100,11 +98,33 @@ asio::awaitable<Outcome> answer_acme_challenge(ClientStream& client, Exchange& e
   co_return (ec || !keep) ? Outcome::Close : Outcome::KeepAlive;
 }
 
+// Routes the request, and picks the breakpoint that will hold it, if any. Breakpoint rules
+// see the request as it arrived: the view is only valid until forwarding rewrites the head,
+// so the choice is made here and the hold happens later. A plain function: its 2 KiB of
+// field views live on the thread's stack, not in every request's coroutine frame.
+const route::CompiledRoute* match_route(Exchange& ex, const http::request_header<>& head,
+                                        std::string_view decoded_path, std::string_view query,
+                                        const std::string& client_ip,
+                                        const std::string& listener) {
+  route::HeaderField fields[64];
+  size_t field_count = 0;
+  for (const auto& f : head) {
+    if (field_count == std::size(fields)) break;
+    fields[field_count++] = {f.name_string(), f.value()};
+  }
+  route::RequestView view{head.method_string(), head[http::field::host], decoded_path, query,
+                          std::span(fields, field_count), route::IpAddress::parse(client_ip)};
+  const route::CompiledRoute* matched = ex.snapshot.table.match(view, listener);
+  Breakpoints& breakpoints = ex.worker.runtime().breakpoints;
+  if (matched != nullptr && breakpoints.any()) ex.breakpoint = breakpoints.match(view);
+  return matched;
+}
+
 template <class ClientStream>
 asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
                                        const std::string& listener, const std::string& client_ip,
-                                       beast::flat_buffer& buffer, ConnectionSlot& slot,
-                                       const char* scheme) {
+                                       beast::flat_buffer& buffer, std::string& wire,
+                                       ConnectionSlot& slot, const char* scheme) {
   auto snapshot = worker.snapshot();  // held for the whole exchange: reloads swap safely
   const auto& limits = snapshot->config.limits;
   size_t head_bytes = 0;
@@ -113,7 +133,7 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
   RequestParser parser;
   parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes + 4));
   parser.body_limit(boost::none);  // the route decides the limit, once it is known
-  Exchange ex(worker, *snapshot, parser, buffer);
+  Exchange ex(worker, *snapshot, parser, buffer, wire, worker.take_record());
   // One access-log line per request, however the exchange ends.
   struct LogOnExit {
     Exchange& ex;
@@ -125,7 +145,7 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
   ex.record.start = std::chrono::system_clock::now();
   ex.record.client = client_ip;
   ex.record.listener = listener;
-  ex.record.config_hash = snapshot->config.hash;
+  ex.record.config_hash = snapshot->hash;
   ex.scheme = scheme;
   ex.record.scheme = scheme;
   ex.record.mark(trace::Phase::Received, 0);
@@ -135,7 +155,7 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
   slot.busy = true;
   log_on_exit.armed = true;
   if (status == HeadStatus::TooLarge) {
-    ex.request_id = trace::new_request_id();
+    ex.record.request_id = trace::new_request_id();
     ex.client_keep_alive = false;
     ex.error = {http::status::request_header_fields_too_large,
                                                "headers_too_large",
@@ -146,7 +166,7 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
   }
   auto bad = parse_head(parser, buffer, head_bytes);
   if (bad) {
-    ex.request_id = trace::new_request_id();
+    ex.record.request_id = trace::new_request_id();
     ex.client_keep_alive = false;  // the stream position is unknown: never reuse it
     ex.error = {http::status::bad_request, "bad_request", *bad, ""};
     co_return co_await send_error(client, ex);
@@ -169,15 +189,8 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
   }
 
   percent_decode(path, decoded_path);
-  route::HeaderField fields[64];
-  size_t field_count = 0;
-  for (const auto& f : head) {
-    if (field_count == std::size(fields)) break;
-    fields[field_count++] = {f.name_string(), f.value()};
-  }
-  route::RequestView view{head.method_string(), head[http::field::host], decoded_path, query,
-                          std::span(fields, field_count), route::IpAddress::parse(client_ip)};
-  const route::CompiledRoute* matched = snapshot->table.match(view, listener);
+  const route::CompiledRoute* matched =
+      match_route(ex, head, decoded_path, query, client_ip, listener);
   if (matched == nullptr) {
     ex.client_keep_alive = ex.client_keep_alive && parser.is_done();
     ex.error = {http::status::not_found, "no_route",
@@ -191,9 +204,6 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
   ex.mark(trace::Phase::RouteMatched);
   ex.record.route = matched->name;
   ex.record.upstream = ex.route->upstream->name;
-  // Breakpoint rules see the request as it arrived; the view is only valid until forwarding
-  // rewrites the head, so the choice is made here and the hold happens later.
-  if (worker.runtime().breakpoints.any()) ex.breakpoint = worker.runtime().breakpoints.match(view);
   uint64_t max_body = ex.route->config->max_body_bytes.value_or(limits.max_body_bytes);
   if (max_body > 0) {
     parser.body_limit(max_body);
@@ -217,11 +227,12 @@ asio::awaitable<void> serve_requests(ClientStream& client, Worker& worker,
                                      const std::string& listener, const std::string& client_ip,
                                      ConnectionSlot& slot, const char* scheme) {
   beast::flat_buffer buffer;
+  std::string wire;  // message heads in wire form, reused by every request on the connection
   for (;;) {
     slot.busy = false;
     if (worker.draining()) break;
-    Outcome outcome = co_await serve_request(client, worker, listener, client_ip, buffer, slot,
-                                             scheme);
+    Outcome outcome = co_await serve_request(client, worker, listener, client_ip, buffer, wire,
+                                             slot, scheme);
     if (outcome == Outcome::Close) break;
   }
 }

@@ -117,6 +117,8 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config,
                                                        discovery::Registry* registry) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->config = std::move(config);
+  snapshot->hash = std::make_shared<const std::string>(snapshot->config.hash);
+  snapshot->redaction = trace::Redaction(snapshot->config.trace.redact_headers);
   const config::Config& cfg = snapshot->config;
 
   auto add_upstream = [&](const config::Upstream& up) -> Result<const UpstreamSet*> {

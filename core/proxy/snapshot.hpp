@@ -6,6 +6,7 @@
 #include "discovery/discovery.hpp"
 #include "route/route.hpp"
 #include "trace/metrics.hpp"
+#include "trace/record.hpp"
 
 #include <atomic>
 #include <map>
@@ -59,6 +60,8 @@ struct RouteEntry {
 
 struct Snapshot {
   config::Config config;
+  std::shared_ptr<const std::string> hash;  // config.hash, shared with the records it routed
+  trace::Redaction redaction;               // config.trace.redact_headers
   route::Table table;
   std::vector<std::unique_ptr<UpstreamSet>> upstreams;  // named ones, then inline targets
   std::vector<RouteEntry> routes;                       // indexed by CompiledRoute::index

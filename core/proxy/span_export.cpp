@@ -17,7 +17,7 @@ std::string unix_nanos(std::chrono::system_clock::time_point t) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
 }
 
-nlohmann::json attr(const std::string& key, const std::string& value) {
+nlohmann::json attr(const std::string& key, std::string_view value) {
   return {{"key", key}, {"value", {{"stringValue", value}}}};
 }
 
@@ -50,15 +50,15 @@ nlohmann::json span_json(const trace::Record& r) {
     }
   }
   auto end = r.start + std::chrono::microseconds(std::max<int64_t>(r.total_us(), 0));
-  nlohmann::json span = {{"traceId", r.trace_id},
-                         {"spanId", r.span_id},
+  nlohmann::json span = {{"traceId", r.trace_id()},
+                         {"spanId", r.span_id()},
                          {"name", r.route.empty() ? r.method : r.method + " " + r.route},
                          {"kind", 2},  // SPAN_KIND_SERVER
                          {"startTimeUnixNano", unix_nanos(r.start)},
                          {"endTimeUnixNano", unix_nanos(end)},
                          {"attributes", attributes},
                          {"status", {{"code", r.status >= 500 || r.status == 0 ? 2 : 0}}}};
-  if (!r.parent_span_id.empty()) span["parentSpanId"] = r.parent_span_id;
+  if (r.trace.continued) span["parentSpanId"] = r.parent_span_id();
   return span;
 }
 

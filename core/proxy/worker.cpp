@@ -156,6 +156,19 @@ void Worker::remove_connection(std::list<ConnectionSlot>::iterator slot) {
   --live_;
 }
 
+std::shared_ptr<trace::Record> Worker::take_record() {
+  if (spare_records_.empty()) return std::make_shared<trace::Record>();
+  auto record = std::move(spare_records_.back());
+  spare_records_.pop_back();
+  record->reset();
+  return record;
+}
+
+void Worker::recycle(std::shared_ptr<trace::Record> record) {
+  constexpr size_t max_spares = 64;  // a burst of concurrent requests, not the whole store
+  if (record && spare_records_.size() < max_spares) spare_records_.push_back(std::move(record));
+}
+
 void Worker::begin_drain() {
   draining_ = true;
   for (auto& [name, a] : acceptors_) {

@@ -3,9 +3,14 @@
 /// and shared (store, stream, access log, span export). Header values named in
 /// trace.redact_headers are replaced before they are stored: the real value never is.
 
+#include "trace/trace.hpp"
+
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
+#include <iterator>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,7 +18,65 @@
 
 namespace bridge::trace {
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
+/// Header fields kept as one block of text (length-prefixed names and values): one
+/// allocation per list where a vector of string pairs took two per field, and every request
+/// records four lists. Iterates as (name, value) string_view pairs.
+class Headers {
+ public:
+  using Field = std::pair<std::string_view, std::string_view>;
+
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = Field;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = Field;
+    const_iterator() = default;
+    explicit const_iterator(const char* at) : at_(at) {}
+    Field operator*() const;
+    const_iterator& operator++();
+    const_iterator operator++(int) {
+      auto old = *this;
+      ++*this;
+      return old;
+    }
+    bool operator==(const const_iterator& other) const { return at_ == other.at_; }
+
+   private:
+    const char* at_ = nullptr;
+  };
+
+  Headers() = default;
+  Headers(std::initializer_list<Field> fields);
+
+  /// Appends fields in place; made by `fill`, which sizes the block for them up front.
+  class Writer {
+   public:
+    explicit Writer(char* at) : at_(at) {}
+    void add(std::string_view name, std::string_view value);
+
+   private:
+    char* at_;
+  };
+
+  void clear() { text_.clear(); }
+  /// Replaces the fields with `count` fields whose names and values add up to `bytes`,
+  /// written through the returned writer (exactly those, in order).
+  Writer fill(size_t bytes, size_t count) {
+    text_.resize(bytes + 8 * count);
+    return Writer(text_.data());
+  }
+  void add(std::string_view name, std::string_view value);
+  bool empty() const { return text_.empty(); }
+  size_t size() const { return static_cast<size_t>(std::distance(begin(), end())); }
+  const_iterator begin() const { return const_iterator(text_.data()); }
+  const_iterator end() const { return const_iterator(text_.data() + text_.size()); }
+  bool operator==(const Headers& other) const = default;
+
+ private:
+  std::string text_;
+};
 
 enum class Phase : uint8_t {
   Received,
@@ -40,9 +103,7 @@ struct BreakpointNote {
 struct Record {
   std::chrono::system_clock::time_point start;
   std::string request_id;
-  std::string trace_id;
-  std::string span_id;
-  std::string parent_span_id;
+  TraceContext trace;  // ids kept binary; hex on the way out
   std::string client;
   std::string listener;
   std::string scheme = "http";
@@ -54,7 +115,7 @@ struct Record {
   std::string upstream;
   std::string target;
   std::string error;
-  std::string config_hash;  // the config that routed it (explain is recomputed from it)
+  std::shared_ptr<const std::string> config_hash;  // the config that routed it (for explain)
   int status = 0;
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
@@ -64,6 +125,13 @@ struct Record {
   std::vector<BreakpointNote> breakpoints;
 
   Record() { phase_us.fill(-1); }
+  /// Back to a fresh record, keeping the memory its strings and header blocks hold: workers
+  /// reuse records pushed out of the store. Clears every field above.
+  void reset();
+  std::string trace_id() const { return trace.trace_id_hex(); }
+  std::string span_id() const { return trace.span_id_hex(); }
+  /// "" when the trace started here.
+  std::string parent_span_id() const { return trace.continued ? trace.parent_span_id_hex() : ""; }
   void mark(Phase phase, int64_t us) { phase_us[static_cast<size_t>(phase)] = us; }
   int64_t at(Phase phase) const { return phase_us[static_cast<size_t>(phase)]; }
   int64_t total_us() const { return at(Phase::Done); }
@@ -71,6 +139,22 @@ struct Record {
 
 /// Is `name` one of `redacted` (case-insensitive)?
 bool is_redacted(std::string_view name, const std::vector<std::string>& redacted);
+
+/// trace.redact_headers, checked for every captured field: most names are ruled out by
+/// their length alone.
+class Redaction {
+ public:
+  Redaction() = default;
+  explicit Redaction(std::vector<std::string> names);
+  bool covers(std::string_view name) const {
+    if (name.size() < 64 && (lengths_ >> name.size() & 1) == 0) return false;
+    return is_redacted(name, names_);
+  }
+
+ private:
+  std::vector<std::string> names_;
+  uint64_t lengths_ = 0;  // bit n: some name has n characters (bit 63: 63 or more)
+};
 
 constexpr std::string_view redacted_value = "<redacted>";
 

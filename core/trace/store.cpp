@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <utility>
 
 namespace bridge::trace {
 
@@ -34,20 +35,29 @@ Store::Store(size_t capacity, size_t shards) {
   for (size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>());
 }
 
-void Store::add(size_t shard_index, RecordPtr record) {
+std::shared_ptr<Record> Store::add(size_t shard_index, std::shared_ptr<Record> record) {
   if (subscriber_count_.load(std::memory_order_relaxed) > 0) {
+    RecordPtr shared = record;
     std::lock_guard lock(subscribers_mutex_);
-    for (auto& [token, subscriber] : subscribers_) subscriber(record);
+    for (auto& [token, subscriber] : subscribers_) subscriber(shared);
   }
-  if (per_shard_ == 0) return;
+  if (per_shard_ == 0) return nullptr;
   Shard& shard = *shards_[shard_index % shards_.size()];
-  std::lock_guard lock(shard.mutex);
-  if (shard.ring.size() < per_shard_) {
-    shard.ring.push_back(std::move(record));
-  } else {
-    shard.ring[shard.next] = std::move(record);
+  std::shared_ptr<Record> evicted;
+  {
+    std::lock_guard lock(shard.mutex);
+    if (shard.ring.size() < per_shard_) {
+      shard.ring.push_back(std::move(record));
+      return nullptr;
+    }
+    evicted = std::exchange(shard.ring[shard.next], std::move(record));
     shard.next = (shard.next + 1) % per_shard_;
   }
+  // Readers copy pointers only under the shard lock, so a count of one cannot grow again; the
+  // fence orders the last reader's accesses before our reuse.
+  if (evicted.use_count() != 1) return nullptr;
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return evicted;
 }
 
 std::vector<RecordPtr> Store::query(const RecordFilter& filter, size_t limit) const {

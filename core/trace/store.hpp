@@ -33,7 +33,9 @@ class Store {
   Store(size_t capacity, size_t shards);
 
   bool enabled() const { return per_shard_ > 0; }
-  void add(size_t shard, RecordPtr record);
+  /// Stores `record` (readers see it as const from here on). Returns the record it pushed
+  /// out of the ring when nobody else holds that one any more, for the caller to reuse.
+  std::shared_ptr<Record> add(size_t shard, std::shared_ptr<Record> record);
   /// Newest first, at most `limit`.
   std::vector<RecordPtr> query(const RecordFilter& filter, size_t limit) const;
   RecordPtr find(std::string_view request_id) const;
@@ -48,7 +50,7 @@ class Store {
  private:
   struct Shard {
     mutable std::mutex mutex;
-    std::vector<RecordPtr> ring;
+    std::vector<std::shared_ptr<Record>> ring;
     size_t next = 0;
   };
   size_t per_shard_;

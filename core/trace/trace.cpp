@@ -79,13 +79,18 @@ IdSource& thread_id_source() {
   return source;
 }
 
-std::string to_hex(const uint8_t* data, size_t n) {
+char* write_hex(const uint8_t* data, size_t n, char* out) {
   static constexpr char digits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
   for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[data[i] >> 4];
-    out[2 * i + 1] = digits[data[i] & 0xf];
+    *out++ = digits[data[i] >> 4];
+    *out++ = digits[data[i] & 0xf];
   }
+  return out;
+}
+
+std::string to_hex(const uint8_t* data, size_t n) {
+  std::string out(n * 2, '0');
+  write_hex(data, n, out.data());
   return out;
 }
 
@@ -108,7 +113,14 @@ std::string TraceContext::span_id_hex() const { return to_hex(span_id.data(), 8)
 std::string TraceContext::parent_span_id_hex() const { return to_hex(parent_span_id.data(), 8); }
 
 std::string TraceContext::traceparent() const {
-  return "00-" + trace_id_hex() + "-" + span_id_hex() + "-" + to_hex(&flags, 1);
+  std::string out(55, '-');  // one allocation: this goes upstream with every request
+  char* at = out.data();
+  *at++ = '0';
+  *at++ = '0';
+  at = write_hex(trace_id.data(), 16, at + 1);
+  at = write_hex(span_id.data(), 8, at + 1);
+  write_hex(&flags, 1, at + 1);
+  return out;
 }
 
 std::string TraceContext::b3() const {

@@ -47,5 +47,7 @@ std::optional<TraceContext> parse_traceparent(std::string_view header);
 TraceContext next_span(std::optional<TraceContext> incoming, IdSource& ids = thread_id_source());
 
 std::string to_hex(const uint8_t* data, size_t n);
+/// Writes 2n lowercase hex digits at `out`; returns the end.
+char* write_hex(const uint8_t* data, size_t n, char* out);
 
 }  // namespace bridge::trace

@@ -28,17 +28,19 @@ struct ErrorReply {
 
 /// Everything known about the request being served; lives in the session's frame.
 struct Exchange {
-  Exchange(Worker& w, const Snapshot& s, RequestParser& p, beast::flat_buffer& b)
-      : worker(w), snapshot(s), parser(p), client_buffer(b), started(Clock::now()) {}
+  Exchange(Worker& w, const Snapshot& s, RequestParser& p, beast::flat_buffer& b, std::string& h,
+           std::shared_ptr<RequestRecord> r)
+      : worker(w), snapshot(s), parser(p), client_buffer(b), wire(h), record_ptr(std::move(r)),
+        record(*record_ptr), started(Clock::now()) {}
   Worker& worker;
   const Snapshot& snapshot;
   RequestParser& parser;
   beast::flat_buffer& client_buffer;
-  RequestRecord record;
+  std::string& wire;  // the connection's scratch for message heads (kept across requests)
+  std::shared_ptr<RequestRecord> record_ptr;  // the worker's; handed to the store at the end
+  RequestRecord& record;
   Clock::time_point started;
   const RouteEntry* route = nullptr;
-  std::string request_id;
-  trace::TraceContext trace;
   bool client_keep_alive = true;
   bool upgrade = false;       // Upgrade: websocket requested
   bool expect_continue = false;

@@ -5,6 +5,7 @@
 
 #include "proxy/detail/access_log.hpp"
 #include "proxy/detail/asio.hpp"
+#include "proxy/detail/buffer_pool.hpp"
 #include "proxy/detail/runtime.hpp"
 #include "proxy/detail/upstream_pool.hpp"
 #include "proxy/snapshot.hpp"
@@ -36,6 +37,11 @@ class Worker {
   /// HTTPS listeners' contexts; new connections use the current map (reload swaps it).
   void set_tls(std::shared_ptr<const ListenerTlsMap> tls) { tls_ = std::move(tls); }
   UpstreamPools& pools() { return pools_; }
+  BufferPool& buffers() { return buffers_; }
+  /// A fresh record for the next exchange: one the store pushed out when there is one (its
+  /// strings and header blocks keep their memory), so recording costs no allocations.
+  std::shared_ptr<trace::Record> take_record();
+  void recycle(std::shared_ptr<trace::Record> record);
   AccessLog& access_log() { return *access_log_; }
   Runtime& runtime() { return runtime_; }
   bool draining() const { return draining_; }
@@ -72,6 +78,8 @@ class Worker {
   std::shared_ptr<AccessLog> access_log_;
   Runtime& runtime_;
   UpstreamPools pools_;
+  BufferPool buffers_;
+  std::vector<std::shared_ptr<trace::Record>> spare_records_;
   std::map<std::string, Acceptor> acceptors_;
   std::list<ConnectionSlot> connections_;
   std::atomic<size_t> live_{0};

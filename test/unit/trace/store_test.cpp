@@ -8,7 +8,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-RecordPtr record(std::string id, std::string route, int status,
+std::shared_ptr<Record> record(std::string id, std::string route, int status,
                  std::chrono::system_clock::time_point start) {
   auto r = std::make_shared<Record>();
   r->request_id = std::move(id);
@@ -29,6 +29,23 @@ TEST(Store, KeepsTheNewestRecordsPerShardAndDropsTheOldest) {
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0]->request_id, "a4");  // newest first
   EXPECT_EQ(all[1]->request_id, "a3");
+}
+
+TEST(Store, HandsBackThePushedOutRecordOnlyWhenNobodyHoldsIt) {
+  Store store(1, 1);
+  auto t0 = std::chrono::system_clock::now();
+  EXPECT_EQ(store.add(0, record("a", "r", 200, t0)), nullptr);  // the ring had room
+  RecordPtr reader = store.find("a");                            // a reader still holds "a"
+  EXPECT_EQ(store.add(0, record("b", "r", 200, t0)), nullptr);
+  EXPECT_EQ(reader->request_id, "a");
+  auto evicted = store.add(0, record("c", "r", 200, t0));  // nobody holds "b"
+  ASSERT_NE(evicted, nullptr);
+  EXPECT_EQ(evicted->request_id, "b");
+  evicted->reset();
+  EXPECT_TRUE(evicted->request_id.empty());
+  EXPECT_EQ(evicted->scheme, "http");
+  EXPECT_EQ(evicted->at(Phase::Done), -1);
+  EXPECT_EQ(Store(0, 1).add(0, record("d", "r", 200, t0)), nullptr);  // recording off
 }
 
 TEST(Store, QueriesAcrossShardsNewestFirstWithFilters) {
@@ -81,6 +98,44 @@ TEST(Record, RedactionIsCaseInsensitive) {
   EXPECT_TRUE(is_redacted("authorization", redacted));
   EXPECT_TRUE(is_redacted("COOKIE", redacted));
   EXPECT_FALSE(is_redacted("X-Auth", redacted));
+}
+
+TEST(Record, HeadersKeepOrderDuplicatesAndEmptyValues) {
+  Headers headers;
+  EXPECT_TRUE(headers.empty());
+  EXPECT_EQ(headers.begin(), headers.end());
+  headers.add("Host", "example.test");
+  headers.add("X-Empty", "");
+  headers.add("Accept", "a");
+  headers.add("Accept", std::string(70000, 'v'));  // longer than 64 KiB still round-trips
+  std::vector<std::pair<std::string, std::string>> seen;
+  for (const auto& [name, value] : headers) seen.emplace_back(name, value);
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(headers.size(), 4u);
+  EXPECT_EQ(seen[0], (std::pair<std::string, std::string>{"Host", "example.test"}));
+  EXPECT_EQ(seen[1], (std::pair<std::string, std::string>{"X-Empty", ""}));
+  EXPECT_EQ(seen[2].second, "a");
+  EXPECT_EQ(seen[3].second.size(), 70000u);
+  EXPECT_EQ(headers, (Headers{{"Host", "example.test"}, {"X-Empty", ""}, {"Accept", "a"},
+                              {"Accept", std::string(70000, 'v')}}));
+  headers.clear();
+  EXPECT_TRUE(headers.empty());
+
+  auto writer = headers.fill(3 + 1 + 2, 2);  // exactly sized for the fields written
+  writer.add("Via", "x");
+  writer.add("Ab", "");
+  EXPECT_EQ(headers, (Headers{{"Via", "x"}, {"Ab", ""}}));
+}
+
+TEST(Record, RedactionMatchesNamesOfAnyLengthCaseInsensitively) {
+  Redaction redaction({"Authorization", "cookie", std::string(80, 'x')});
+  EXPECT_TRUE(redaction.covers("AUTHORIZATION"));
+  EXPECT_TRUE(redaction.covers("Cookie"));
+  EXPECT_TRUE(redaction.covers(std::string(80, 'X')));
+  EXPECT_FALSE(redaction.covers("Server"));  // same length as cookie, other name
+  EXPECT_FALSE(redaction.covers("Host"));
+  EXPECT_FALSE(redaction.covers(std::string(81, 'x')));
+  EXPECT_FALSE(Redaction().covers("Authorization"));
 }
 
 TEST(Metrics, RendersCountersAndCumulativeHistogramBuckets) {

@@ -1,0 +1,70 @@
+#include "proxy/detail/wire.hpp"
+
+#include <charconv>
+
+namespace bridge::proxy {
+
+namespace {
+
+size_t fields_size(const http::fields& fields) {
+  size_t n = 2;
+  for (const auto& f : fields) n += f.name_string().size() + f.value().size() + 4;
+  return n;
+}
+
+void append_fields(const http::fields& fields, std::string& out) {
+  for (const auto& f : fields) {
+    out.append(f.name_string());
+    out.append(": ");
+    out.append(f.value());
+    out.append(crlf);
+  }
+  out.append(crlf);
+}
+
+void append_version(unsigned version, std::string& out) {
+  const char text[] = {'H', 'T', 'T', 'P', '/', static_cast<char>('0' + version / 10 % 10), '.',
+                       static_cast<char>('0' + version % 10)};
+  out.append(text, sizeof text);
+}
+
+}  // namespace
+
+void write_head(const http::request_header<>& head, std::string& out) {
+  out.clear();
+  std::string_view method = head.method_string();
+  std::string_view target = head.target();
+  out.reserve(method.size() + target.size() + 12 + fields_size(head));
+  out.append(method);
+  out.push_back(' ');
+  out.append(target);
+  out.push_back(' ');
+  append_version(head.version(), out);
+  out.append(crlf);
+  append_fields(head, out);
+}
+
+void write_head(const http::response_header<>& head, std::string& out) {
+  out.clear();
+  std::string_view reason = head.reason();
+  if (reason.empty()) reason = http::obsolete_reason(head.result());
+  out.reserve(reason.size() + 16 + fields_size(head));
+  append_version(head.version(), out);
+  char code[8];
+  auto [end, ec] = std::to_chars(code, code + sizeof code, head.result_int());
+  out.push_back(' ');
+  out.append(code, end);
+  out.push_back(' ');
+  out.append(reason);
+  out.append(crlf);
+  append_fields(head, out);
+}
+
+std::string_view chunk_size_line(size_t size, char (&buf)[24]) {
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf - 2, size, 16);
+  *end++ = '\r';
+  *end++ = '\n';
+  return {buf, static_cast<size_t>(end - buf)};
+}
+
+}  // namespace bridge::proxy
