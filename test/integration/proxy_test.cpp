@@ -638,6 +638,23 @@ TEST_F(Proxy, ChunkedResponseArrivesIntact) {
   EXPECT_EQ(parse_json(again->body).value("target", ""), "/again");
 }
 
+TEST_F(Proxy, HeadOfAChunkedResponseCarriesNoBody) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));
+  RawClient client(port_);
+  client.send("HEAD /chunked-response HTTP/1.1\r\nHost: a\r\n\r\n");
+  auto head = client.read_head(5s);
+  ASSERT_TRUE(head.has_value()) << client.last_error();
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->header("Transfer-Encoding").value_or(""), "chunked");
+  // No last-chunk after the head: the next response on the connection starts cleanly.
+  client.send("GET /after-head HTTP/1.1\r\nHost: a\r\n\r\n");
+  auto next = client.read_response(5s);
+  ASSERT_TRUE(next.has_value()) << client.last_error();
+  EXPECT_EQ(next->status, 200);
+  EXPECT_EQ(parse_json(next->body).value("target", ""), "/after-head");
+}
+
 TEST_F(Proxy, LargeDownloadStreamsWithBoundedMemory) {
   ASSERT_TRUE(start_nginx());
   constexpr size_t size = 200u * 1024 * 1024;

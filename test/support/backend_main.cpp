@@ -147,6 +147,11 @@ bool serve_one(tcp::socket& sock, beast::flat_buffer& buffer, uint64_t conn_id, 
                     "X-Kept: yes\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok");
     return keep_alive;
   }
+  if (path == "/chunked-response" && req.method() == http::verb::head) {
+    write_raw(sock, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n");  // a HEAD answer has no body
+    return keep_alive;
+  }
   if (path == "/chunked-response") {
     write_raw(sock, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
                     "Transfer-Encoding: chunked\r\n\r\n"
