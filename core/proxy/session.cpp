@@ -35,13 +35,11 @@ void finish_record(Exchange& ex) {
     ex.route->series->observe(ex.record.status, ex.record.total_us());
   }
   ex.worker.access_log().write(ex.record);
-  if (runtime.store.enabled() || runtime.spans != nullptr) {
-    std::shared_ptr<trace::Record> record = std::move(ex.record_ptr);
-    export_span(runtime, record);
-    ex.worker.recycle(runtime.store.add(static_cast<size_t>(ex.worker.index()), std::move(record)));
-  } else {
-    ex.worker.recycle(std::move(ex.record_ptr));  // nobody else saw it
+  if (runtime.spans != nullptr) {
+    export_span(runtime, std::make_shared<const trace::Record>(ex.record));
   }
+  runtime.store.add(static_cast<size_t>(ex.worker.index()), ex.record);
+  ex.worker.recycle(std::move(ex.record_ptr));  // the store keeps a copy, not this record
 }
 
 std::string hint_for(const http::request_header<>& head, std::string_view scheme) {

@@ -73,6 +73,9 @@ class Headers {
   const_iterator begin() const { return const_iterator(text_.data()); }
   const_iterator end() const { return const_iterator(text_.data() + text_.size()); }
   bool operator==(const Headers& other) const = default;
+  /// The block as stored, and back (only bytes that came from raw()).
+  std::string_view raw() const { return text_; }
+  void assign_raw(std::string_view raw) { text_.assign(raw); }
 
  private:
   std::string text_;
@@ -126,7 +129,7 @@ struct Record {
 
   Record() { phase_us.fill(-1); }
   /// Back to a fresh record, keeping the memory its strings and header blocks hold: workers
-  /// reuse records pushed out of the store. Clears every field above.
+  /// reuse finished records. Clears every field above.
   void reset();
   std::string trace_id() const { return trace.trace_id_hex(); }
   std::string span_id() const { return trace.span_id_hex(); }

@@ -1,7 +1,11 @@
 #pragma once
 /// The bounded in-memory store of recent request records. Sharded per worker: a worker only
 /// ever locks its own shard (uncontended), readers (the admin API) lock one shard at a time.
-/// Subscribers (live streams) are called on the worker thread and must only hand off.
+/// Records are kept serialized, one compact block per slot, copied in with streaming stores:
+/// a full store is 10,000 records, and writing each into cold memory as a live object (a
+/// dozen strings and four header lists) cost the proxy more than everything else recording
+/// does. Readers get a rebuilt Record. Subscribers (live streams) are called on the worker
+/// thread and must only hand off.
 
 #include "trace/record.hpp"
 
@@ -31,11 +35,12 @@ class Store {
  public:
   /// `capacity` records in all (0 turns recording off), spread over `shards` rings.
   Store(size_t capacity, size_t shards);
+  ~Store();
 
   bool enabled() const { return per_shard_ > 0; }
-  /// Stores `record` (readers see it as const from here on). Returns the record it pushed
-  /// out of the ring when nobody else holds that one any more, for the caller to reuse.
-  std::shared_ptr<Record> add(size_t shard, std::shared_ptr<Record> record);
+  /// Copies `record` into shard `shard`'s ring (the oldest record there makes room) and
+  /// hands a shared copy to subscribers, if there are any.
+  void add(size_t shard, const Record& record);
   /// Newest first, at most `limit`.
   std::vector<RecordPtr> query(const RecordFilter& filter, size_t limit) const;
   RecordPtr find(std::string_view request_id) const;
@@ -48,11 +53,7 @@ class Store {
   void unsubscribe(uint64_t token);
 
  private:
-  struct Shard {
-    mutable std::mutex mutex;
-    std::vector<std::shared_ptr<Record>> ring;
-    size_t next = 0;
-  };
+  struct Shard;  // store.cpp
   size_t per_shard_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::mutex subscribers_mutex_;

@@ -37,7 +37,7 @@ struct Exchange {
   RequestParser& parser;
   beast::flat_buffer& client_buffer;
   std::string& wire;  // the connection's scratch for message heads (kept across requests)
-  std::shared_ptr<RequestRecord> record_ptr;  // the worker's; handed to the store at the end
+  std::shared_ptr<RequestRecord> record_ptr;  // the worker's, given back when the exchange ends
   RequestRecord& record;
   Clock::time_point started;
   const RouteEntry* route = nullptr;

@@ -38,8 +38,8 @@ class Worker {
   void set_tls(std::shared_ptr<const ListenerTlsMap> tls) { tls_ = std::move(tls); }
   UpstreamPools& pools() { return pools_; }
   BufferPool& buffers() { return buffers_; }
-  /// A fresh record for the next exchange: one the store pushed out when there is one (its
-  /// strings and header blocks keep their memory), so recording costs no allocations.
+  /// A fresh record for the next exchange: a finished one when there is one (its strings
+  /// and header blocks keep their memory, and it is still in cache).
   std::shared_ptr<trace::Record> take_record();
   void recycle(std::shared_ptr<trace::Record> record);
   AccessLog& access_log() { return *access_log_; }

@@ -21,7 +21,9 @@ std::shared_ptr<Record> record(std::string id, std::string route, int status,
 TEST(Store, KeepsTheNewestRecordsPerShardAndDropsTheOldest) {
   Store store(4, 2);  // two per shard
   auto t0 = std::chrono::system_clock::now();
-  for (int i = 0; i < 5; ++i) store.add(0, record("a" + std::to_string(i), "r", 200, t0 + i * 1s));
+  for (int i = 0; i < 5; ++i) {
+    store.add(0, *record("a" + std::to_string(i), "r", 200, t0 + i * 1s));
+  }
   EXPECT_EQ(store.size(), 2u);
   EXPECT_EQ(store.find("a0"), nullptr);
   ASSERT_NE(store.find("a4"), nullptr);
@@ -31,30 +33,110 @@ TEST(Store, KeepsTheNewestRecordsPerShardAndDropsTheOldest) {
   EXPECT_EQ(all[1]->request_id, "a3");
 }
 
-TEST(Store, HandsBackThePushedOutRecordOnlyWhenNobodyHoldsIt) {
-  Store store(1, 1);
+TEST(Store, GivesBackEveryFieldOfAStoredRecord) {
+  Record r;
+  r.start = std::chrono::system_clock::now();
+  r.request_id = "req-1";
+  r.trace = next_span(parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+  r.client = "127.0.0.1";
+  r.listener = "web";
+  r.scheme = "https";
+  r.method = "POST";
+  r.host = "shop.localhost:8443";
+  r.path = "/api/orders";
+  r.query = "a=1&b=2";
+  r.route = "api";
+  r.upstream = "orders";
+  r.target = "http://127.0.0.1:9000";
+  r.error = "upstream failed mid-response";
+  r.config_hash = std::make_shared<const std::string>("abc123");
+  r.status = 502;
+  r.bytes_in = 12345;
+  r.bytes_out = 678;
+  r.mark(Phase::HeadParsed, 10);
+  r.mark(Phase::Done, 990);
+  r.request_in = Headers{{"Host", "shop.localhost:8443"}, {"Authorization", "<redacted>"}};
+  r.request_out = Headers{{"X-Request-ID", "req-1"}, {"X-Empty", ""}};
+  r.response_in = Headers{{"Content-Length", "0"}};
+  r.breakpoints.push_back({"bp-1", "request", "continue", 1500});
+  Store store(10, 1);
+  store.add(0, r);
+  RecordPtr back = store.find("req-1");
+  ASSERT_NE(back, nullptr);
+  EXPECT_EQ(back->start, r.start);
+  EXPECT_EQ(back->trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(back->parent_span_id(), "00f067aa0ba902b7");
+  EXPECT_EQ(back->span_id(), r.span_id());
+  for (auto [got, want] : {std::pair{&back->client, &r.client}, {&back->listener, &r.listener},
+                           {&back->scheme, &r.scheme}, {&back->method, &r.method},
+                           {&back->host, &r.host}, {&back->path, &r.path},
+                           {&back->query, &r.query}, {&back->route, &r.route},
+                           {&back->upstream, &r.upstream}, {&back->target, &r.target},
+                           {&back->error, &r.error}}) {
+    EXPECT_EQ(*got, *want);
+  }
+  ASSERT_NE(back->config_hash, nullptr);
+  EXPECT_EQ(*back->config_hash, "abc123");
+  EXPECT_EQ(back->status, 502);
+  EXPECT_EQ(back->bytes_in, 12345u);
+  EXPECT_EQ(back->bytes_out, 678u);
+  EXPECT_EQ(back->at(Phase::HeadParsed), 10);
+  EXPECT_EQ(back->total_us(), 990);
+  EXPECT_EQ(back->at(Phase::FirstByte), -1);
+  EXPECT_EQ(back->request_in, r.request_in);
+  EXPECT_EQ(back->request_out, r.request_out);
+  EXPECT_EQ(back->response_in, r.response_in);
+  EXPECT_TRUE(back->response_out.empty());
+  ASSERT_EQ(back->breakpoints.size(), 1u);
+  EXPECT_EQ(back->breakpoints[0].id, "bp-1");
+  EXPECT_EQ(back->breakpoints[0].action, "continue");
+  EXPECT_EQ(back->breakpoints[0].held_us, 1500);
+}
+
+TEST(Store, ReusesSlotsForLargerAndSmallerRecords) {
+  Store store(2, 1);
   auto t0 = std::chrono::system_clock::now();
-  EXPECT_EQ(store.add(0, record("a", "r", 200, t0)), nullptr);  // the ring had room
-  RecordPtr reader = store.find("a");                            // a reader still holds "a"
-  EXPECT_EQ(store.add(0, record("b", "r", 200, t0)), nullptr);
-  EXPECT_EQ(reader->request_id, "a");
-  auto evicted = store.add(0, record("c", "r", 200, t0));  // nobody holds "b"
-  ASSERT_NE(evicted, nullptr);
-  EXPECT_EQ(evicted->request_id, "b");
-  evicted->reset();
-  EXPECT_TRUE(evicted->request_id.empty());
-  EXPECT_EQ(evicted->scheme, "http");
-  EXPECT_EQ(evicted->at(Phase::Done), -1);
-  EXPECT_EQ(Store(0, 1).add(0, record("d", "r", 200, t0)), nullptr);  // recording off
+  auto big = record("big", "r", 200, t0);
+  big->request_in = Headers{{"Cookie", std::string(5000, 'c')}};
+  store.add(0, *big);
+  store.add(0, *record("small", "r", 200, t0 + 1s));
+  store.add(0, *record("after", "r", 200, t0 + 2s));  // reuses big's slot
+  big->start = t0 + 3s;
+  store.add(0, *big);  // and the small slot grows for it
+  EXPECT_EQ(store.find("small"), nullptr);
+  ASSERT_NE(store.find("after"), nullptr);
+  auto back = store.find("big");
+  ASSERT_NE(back, nullptr);
+  EXPECT_EQ(back->request_in, big->request_in);
+  EXPECT_EQ(store.size(), 2u);
+}
+
+TEST(Record, ResetClearsEveryFieldButKeepsTheDefaults) {
+  Record r;
+  r.request_id = "x";
+  r.scheme = "https";
+  r.status = 200;
+  r.mark(Phase::Done, 5);
+  r.request_in = Headers{{"A", "b"}};
+  r.breakpoints.push_back({"bp", "request", "continue", 1});
+  r.config_hash = std::make_shared<const std::string>("h");
+  r.reset();
+  EXPECT_TRUE(r.request_id.empty());
+  EXPECT_EQ(r.scheme, "http");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.total_us(), -1);
+  EXPECT_TRUE(r.request_in.empty());
+  EXPECT_TRUE(r.breakpoints.empty());
+  EXPECT_EQ(r.config_hash, nullptr);
 }
 
 TEST(Store, QueriesAcrossShardsNewestFirstWithFilters) {
   Store store(100, 3);
   auto t0 = std::chrono::system_clock::now() - 1h;
-  store.add(0, record("x1", "api", 200, t0));
-  store.add(1, record("x2", "api", 502, t0 + 1s));
-  store.add(2, record("x3", "web", 404, t0 + 2s));
-  store.add(1, record("x4", "api", 503, std::chrono::system_clock::now()));
+  store.add(0, *record("x1", "api", 200, t0));
+  store.add(1, *record("x2", "api", 502, t0 + 1s));
+  store.add(2, *record("x3", "web", 404, t0 + 2s));
+  store.add(1, *record("x4", "api", 503, std::chrono::system_clock::now()));
   RecordFilter api;
   api.route = "api";
   auto r = store.query(api, 10);
@@ -85,11 +167,11 @@ TEST(Store, SizeZeroTurnsRecordingOffButStillFeedsSubscribers) {
   EXPECT_FALSE(store.enabled());
   int seen = 0;
   uint64_t token = store.subscribe([&](const RecordPtr&) { ++seen; });
-  store.add(1, record("a", "r", 200, std::chrono::system_clock::now()));
+  store.add(1, *record("a", "r", 200, std::chrono::system_clock::now()));
   EXPECT_EQ(seen, 1);
   EXPECT_EQ(store.size(), 0u);
   store.unsubscribe(token);
-  store.add(1, record("b", "r", 200, std::chrono::system_clock::now()));
+  store.add(1, *record("b", "r", 200, std::chrono::system_clock::now()));
   EXPECT_EQ(seen, 1);
 }
 

@@ -1,0 +1,122 @@
+#include "trace/detail/record_codec.hpp"
+
+#include <array>
+#include <cstring>
+
+namespace bridge::trace::detail {
+
+namespace {
+
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) { out_.clear(); }
+  template <class T>
+  void pod(const T& value) {
+    out_.append(reinterpret_cast<const char*>(&value), sizeof value);
+  }
+  void text(std::string_view s) {
+    pod(static_cast<uint32_t>(s.size()));
+    out_.append(s);
+  }
+
+ private:
+  std::string& out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : at_(bytes.data()), end_(bytes.data() + bytes.size()) {}
+  template <class T>
+  bool pod(T& value) {
+    if (static_cast<size_t>(end_ - at_) < sizeof value) return false;
+    std::memcpy(&value, at_, sizeof value);
+    at_ += sizeof value;
+    return true;
+  }
+  bool text(std::string_view& s) {
+    uint32_t n = 0;
+    if (!pod(n) || static_cast<size_t>(end_ - at_) < n) return false;
+    s = {at_, n};
+    at_ += n;
+    return true;
+  }
+  bool text(std::string& s) {
+    std::string_view view;
+    if (!text(view)) return false;
+    s.assign(view);
+    return true;
+  }
+  bool done() const { return at_ == end_; }
+
+ private:
+  const char* at_;
+  const char* end_;
+};
+
+// Every string field, in encoding order (request_id first: find() reads it alone).
+template <class RecordT>
+auto strings(RecordT& r) {
+  return std::array{&r.request_id, &r.client, &r.listener, &r.scheme, &r.method, &r.host,
+                    &r.path,       &r.query,  &r.route,    &r.upstream, &r.target, &r.error};
+}
+
+template <class RecordT>
+auto header_lists(RecordT& r) {
+  return std::array{&r.request_in, &r.request_out, &r.response_in, &r.response_out};
+}
+
+}  // namespace
+
+void encode(const Record& r, std::string& out) {
+  Writer w(out);
+  for (const std::string* s : strings(r)) w.text(*s);
+  w.pod(r.start.time_since_epoch().count());
+  w.pod(r.trace);
+  w.pod(r.status);
+  w.pod(r.bytes_in);
+  w.pod(r.bytes_out);
+  w.pod(r.phase_us);
+  for (const Headers* h : header_lists(r)) w.text(h->raw());
+  w.pod(static_cast<uint32_t>(r.breakpoints.size()));
+  for (const auto& b : r.breakpoints) {
+    w.text(b.id);
+    w.text(b.phase);
+    w.text(b.action);
+    w.pod(b.held_us);
+  }
+}
+
+bool decode(std::string_view bytes, Record& r) {
+  Reader in(bytes);
+  for (std::string* s : strings(r)) {
+    if (!in.text(*s)) return false;
+  }
+  std::chrono::system_clock::rep start = 0;
+  if (!in.pod(start) || !in.pod(r.trace) || !in.pod(r.status) || !in.pod(r.bytes_in) ||
+      !in.pod(r.bytes_out) || !in.pod(r.phase_us)) {
+    return false;
+  }
+  r.start = std::chrono::system_clock::time_point(std::chrono::system_clock::duration(start));
+  for (Headers* h : header_lists(r)) {
+    std::string_view raw;
+    if (!in.text(raw)) return false;
+    h->assign_raw(raw);
+  }
+  uint32_t count = 0;
+  if (!in.pod(count)) return false;
+  r.breakpoints.resize(count);
+  for (auto& b : r.breakpoints) {
+    if (!in.text(b.id) || !in.text(b.phase) || !in.text(b.action) || !in.pod(b.held_us)) {
+      return false;
+    }
+  }
+  return in.done();
+}
+
+std::string_view encoded_request_id(std::string_view bytes) {
+  Reader in(bytes);
+  std::string_view id;
+  return in.text(id) ? id : std::string_view{};
+}
+
+}  // namespace bridge::trace::detail
