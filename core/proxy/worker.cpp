@@ -8,8 +8,8 @@ namespace bridge::proxy {
 
 Worker::Worker(int index, std::shared_ptr<AccessLog> access_log, Runtime& runtime)
     : index_(index),
-      work_(asio::make_work_guard(context_)),
       access_log_(std::move(access_log)),
+      work_(asio::make_work_guard(context_)),
       runtime_(runtime),
       pools_(context_) {}
 

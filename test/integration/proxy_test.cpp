@@ -1048,6 +1048,28 @@ TEST_F(Proxy, SigtermDrainsAnInFlightRequestAndExitsZero) {
   EXPECT_EQ(*status, 0) << bridge_.output();
 }
 
+// A request still running when the drain timeout ends is cut off; bridge still exits 0 (the
+// exchange's coroutine is destroyed with its worker, after the access log has been written).
+TEST_F(Proxy, DrainTimeoutClosesTheRequestStillRunningAndExitsZero) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url()), "drain_timeout = \"300ms\"",
+                    "stderr"));
+  Process client({"/usr/bin/curl", "-sS", "-w", "%{http_code}", url("/slow?ms=3000")});
+  std::this_thread::sleep_for(300ms);
+  auto t0 = Clock::now();
+  bridge_.process().signal(SIGTERM);
+  auto status = bridge_.process().wait_exit(5s);
+  ASSERT_TRUE(status.has_value()) << "bridge did not exit after the drain timeout";
+  EXPECT_EQ(*status, 0) << bridge_.output();
+  EXPECT_LT(Clock::now() - t0, 2s) << "the 3 s request was waited for";
+  EXPECT_NE(bridge_.output().find("drain timeout: closing 1 connection(s)"), std::string::npos)
+      << bridge_.output();
+  auto client_status = client.wait_exit(5s);
+  ASSERT_TRUE(client_status.has_value());
+  EXPECT_NE(*client_status, 0) << "the cut-off request must not look complete";
+  EXPECT_EQ(client.stdout_text().find("slow done"), std::string::npos);
+}
+
 // What a script does: wait until the port accepts, then use it or stop bridge. Nothing may
 // accept a connection before bridge can serve it, or before SIGTERM is handled.
 TEST_F(Proxy, FirstConnectionAfterThePortOpensIsServed) {

@@ -70,16 +70,19 @@ class Worker {
   asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, std::string listener_name);
 
   int index_;
+  // Declared before the io_context, so destroyed after it: coroutines still suspended when a
+  // worker goes away (a drain that timed out) are destroyed with the context, and their
+  // destructors log the request, return relay buffers and hand back records.
+  std::shared_ptr<AccessLog> access_log_;
+  BufferPool buffers_;
+  std::vector<std::shared_ptr<trace::Record>> spare_records_;
   asio::io_context context_{1};
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::thread thread_;
   std::shared_ptr<const Snapshot> snapshot_;
   std::shared_ptr<const ListenerTlsMap> tls_ = std::make_shared<const ListenerTlsMap>();
-  std::shared_ptr<AccessLog> access_log_;
   Runtime& runtime_;
   UpstreamPools pools_;
-  BufferPool buffers_;
-  std::vector<std::shared_ptr<trace::Record>> spare_records_;
   std::map<std::string, Acceptor> acceptors_;
   std::list<ConnectionSlot> connections_;
   std::atomic<size_t> live_{0};
