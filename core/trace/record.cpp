@@ -26,11 +26,6 @@ namespace {
 // Field names are ASCII tokens; no locale lookup per character.
 char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
-void put_length(std::string& out, size_t n) {
-  auto v = static_cast<uint32_t>(n);
-  out.append(reinterpret_cast<const char*>(&v), sizeof v);
-}
-
 char* put(char* at, std::string_view text) {
   auto n = static_cast<uint32_t>(text.size());
   std::memcpy(at, &n, sizeof n);
@@ -51,10 +46,9 @@ Headers::Headers(std::initializer_list<Field> fields) {
 }
 
 void Headers::add(std::string_view name, std::string_view value) {
-  put_length(text_, name.size());
-  text_.append(name);
-  put_length(text_, value.size());
-  text_.append(value);
+  const size_t old = text_.size();
+  text_.resize(old + 8 + name.size() + value.size());
+  Writer(text_.data() + old).add(name, value);
 }
 
 void Headers::Writer::add(std::string_view name, std::string_view value) {

@@ -622,6 +622,15 @@ TEST_F(Proxy, ChunkedUploadIsPassedThroughIntact) {
   EXPECT_TRUE(echo.value("chunked", false)) << "the upstream did not get a chunked body";
 }
 
+// Sends GET `path` on `client`'s connection and checks the backend's echo answers it.
+void expect_next_request_served(RawClient& client, const std::string& path) {
+  client.send("GET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n");
+  auto next = client.read_response(5s);
+  ASSERT_TRUE(next.has_value()) << client.last_error();
+  EXPECT_EQ(next->status, 200);
+  EXPECT_EQ(parse_json(next->body).value("target", ""), path);
+}
+
 TEST_F(Proxy, ChunkedResponseArrivesIntact) {
   ASSERT_TRUE(start_backend());
   ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));
@@ -631,11 +640,7 @@ TEST_F(Proxy, ChunkedResponseArrivesIntact) {
   ASSERT_TRUE(r.has_value()) << client.last_error();
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "chunk-one,chunk-two,chunk-three");
-  // The connection stays usable after a chunked response.
-  client.send("GET /again HTTP/1.1\r\nHost: a\r\n\r\n");
-  auto again = client.read_response(5s);
-  ASSERT_TRUE(again.has_value()) << client.last_error();
-  EXPECT_EQ(parse_json(again->body).value("target", ""), "/again");
+  expect_next_request_served(client, "/again");  // the connection stays usable
 }
 
 TEST_F(Proxy, HeadOfAChunkedResponseCarriesNoBody) {
@@ -648,11 +653,7 @@ TEST_F(Proxy, HeadOfAChunkedResponseCarriesNoBody) {
   EXPECT_EQ(head->status, 200);
   EXPECT_EQ(head->header("Transfer-Encoding").value_or(""), "chunked");
   // No last-chunk after the head: the next response on the connection starts cleanly.
-  client.send("GET /after-head HTTP/1.1\r\nHost: a\r\n\r\n");
-  auto next = client.read_response(5s);
-  ASSERT_TRUE(next.has_value()) << client.last_error();
-  EXPECT_EQ(next->status, 200);
-  EXPECT_EQ(parse_json(next->body).value("target", ""), "/after-head");
+  expect_next_request_served(client, "/after-head");
 }
 
 TEST_F(Proxy, LargeDownloadStreamsWithBoundedMemory) {
