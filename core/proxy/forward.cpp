@@ -12,53 +12,61 @@ namespace {
 
 using namespace asio::experimental::awaitable_operators;
 
-void prepare_request_head(http::request_header<>& head, Exchange& ex) {
+// What goes upstream, as edits to the parsed head (see HeadEdit for why not in place).
+void edit_request_head(const http::request_header<>& head, Exchange& ex, HeadEdit& edit) {
   const config::Route& route = *ex.route->config;
   const config::TraceSection& tc = ex.snapshot.config.trace;
-  std::string original_host(head[http::field::host]);
-  std::string connection(head[http::field::connection]);
-  std::string upgrade(head[http::field::upgrade]);
+  edit.reset(head);
+  const std::string_view original_host = head[http::field::host];
+  const std::string_view connection = head[http::field::connection];
+  const std::string_view upgrade = head[http::field::upgrade];
   ex.upgrade = !upgrade.empty() && connection_has_token(connection, "upgrade");
   if (iequals(head[http::field::expect], "100-continue")) {
     // bridge answers 100-continue itself when it is ready to read the body (as nginx does).
     ex.expect_continue = true;
-    head.erase(http::field::expect);
+    edit.remove("Expect");
   }
-  for (auto it = head.begin(); it != head.end();) {
-    std::string_view name = it->name_string();
-    bool framing = iequals(name, "transfer-encoding") || iequals(name, "content-length");
-    if (!framing && (is_hop_by_hop(name) || connection_has_token(connection, name))) {
-      it = head.erase(it);
-    } else {
-      ++it;
+  edit.drop_if([&](const auto& f) {
+    if (f.name() == http::field::transfer_encoding || f.name() == http::field::content_length) {
+      return false;  // framing stays: the body is relayed as it was framed
     }
-  }
+    std::string_view name = f.name_string();
+    return is_hop_by_hop(name) || connection_has_token(connection, name);
+  });
   if (ex.upgrade) {
-    head.set(http::field::upgrade, upgrade);
-    head.set(http::field::connection, "Upgrade");
+    edit.add("Upgrade", upgrade);
+    edit.add("Connection", "Upgrade");
   }
-  std::string forwarded_for(head["X-Forwarded-For"]);
-  head.set("X-Forwarded-For", forwarded_for.empty() ? ex.client_ip
-                                                    : forwarded_for + ", " + ex.client_ip);
-  head.set("X-Forwarded-Proto", ex.scheme);
-  head.set("X-Forwarded-Host", original_host);
-  head.set(tc.request_id_header, ex.record.request_id);
-  head.set("traceparent", ex.record.trace.traceparent());
-  if (!ex.record.trace.continued) head.erase("tracestate");  // it belonged to a trace we replaced
+  const std::string_view forwarded_for = head["X-Forwarded-For"];
+  if (forwarded_for.empty()) edit.set("X-Forwarded-For", ex.client_ip);
+  else edit.set_copy("X-Forwarded-For", {forwarded_for, ", ", ex.client_ip});
+  edit.set("X-Forwarded-Proto", ex.scheme);
+  edit.set("X-Forwarded-Host", original_host);
+  edit.set(tc.request_id_header, ex.record.request_id);
+  edit.set_copy("traceparent", {ex.record.trace.traceparent()});
+  if (!ex.record.trace.continued) edit.remove("tracestate");  // of a trace we replaced
   for (const auto& p : tc.propagation) {
-    if (p == "b3") head.set("b3", ex.record.trace.b3());
+    if (p == "b3") edit.set_copy("b3", {ex.record.trace.b3()});
   }
   if (!route.strip_prefix.empty()) {
     std::string stripped;
     if (strip_prefix(head.target(), route.strip_prefix, stripped)) {
-      head.target(stripped);
-      head.set("X-Forwarded-Prefix", route.strip_prefix);
+      edit.set_target(stripped);
+      edit.set("X-Forwarded-Prefix", route.strip_prefix);
     }
   }
-  if (!route.host_rewrite.empty()) head.set(http::field::host, route.host_rewrite);
-  for (const auto& name : route.request_headers.remove) head.erase(name);
-  for (const auto& [name, value] : route.request_headers.set) head.set(name, value);
-  head.version(11);
+  if (!route.host_rewrite.empty()) edit.set("Host", route.host_rewrite);
+  for (const auto& name : route.request_headers.remove) edit.remove(name);
+  for (const auto& [name, value] : route.request_headers.set) edit.set(name, value);
+  edit.set_version(11);
+}
+
+// The response's Connection field (the upstream's was hop-by-hop and dropped): an HTTP/1.1
+// head says when the connection closes; one an HTTP/1.0 peer reads says when it stays open.
+void state_keep_alive(HeadEdit& edit, unsigned response_version, unsigned client_version,
+                      bool keep) {
+  if (!keep && response_version >= 11) edit.set("Connection", "close");
+  if (keep && (response_version < 11 || client_version < 11)) edit.set("Connection", "keep-alive");
 }
 
 // Balancing with passive health: targets marked down are skipped while any other is up.
@@ -153,7 +161,8 @@ asio::awaitable<StepResult> exchange_with(ClientStream& client, Exchange& ex,
   BufferPool::Lease body_buffer = ex.worker.buffers().take();
   const std::span<char> chunk(body_buffer.data(), body_buffer.size());
   RelayResult sent = co_await relay_message(client, ex.client_buffer, ex.parser, upstream,
-                                            ex.wire, chunk, limits.idle_timeout, route_timeout,
+                                            ex.scratch.request, ex.scratch.wire, chunk,
+                                            limits.idle_timeout, route_timeout,
                                             ex.record.bytes_in, send_continue);
   if (sent == RelayResult::BodyTooLarge) {
     result.step = Step::Failed;
@@ -215,8 +224,10 @@ asio::awaitable<StepResult> exchange_with(ClientStream& client, Exchange& ex,
   result.upstream_reusable = head.keep_alive() && !ex.upgrade;
   bool switching = ex.upgrade && head.result() == http::status::switching_protocols;
   if (ex.recording) capture_headers(ex.record.response_in, head.base(), ex);
-  prepare_response_head(head.base(), ex);
+  HeadEdit& edit = ex.scratch.response;
+  edit_response_head(head.base(), ex, edit);
   if (ex.breakpoint) {
+    edit.apply(head.base());  // the breakpoint shows and edits real fields
     auto action = co_await hold_at_breakpoint(ex, BreakPhase::Response, head.base(),
                                               head.result_int());
     if (action == Decision::Action::Abort) {
@@ -226,21 +237,21 @@ asio::awaitable<StepResult> exchange_with(ClientStream& client, Exchange& ex,
       co_return result;
     }
   }
-  if (ex.recording) capture_headers(ex.record.response_out, head.base(), ex);
+  if (ex.recording) capture_headers(ex.record.response_out, head.base(), edit, ex);
   bool keep = ex.client_keep_alive && !ex.worker.draining();
   bool has_body = !ex.head_request && head.result_int() != 204 && head.result_int() != 304 &&
                   !switching;
   if (has_body && !response.chunked() && !response.content_length()) {
     // Close-delimited upstream body: re-frame as chunked so the client can keep the connection.
-    if (ex.parser.get().version() >= 11) head.chunked(true);
+    if (ex.parser.get().version() >= 11) edit.make_chunked();
     else keep = false;
   }
-  if (!switching) head.keep_alive(keep);
+  if (!switching) state_keep_alive(edit, head.version(), ex.parser.get().version(), keep);
   uint64_t out_bytes = 0;
   auto no_op = []() -> asio::awaitable<bool> { co_return true; };
-  RelayResult relayed = co_await relay_message(upstream, conn.buffer, response, client, ex.wire,
-                                               chunk, route_timeout, limits.idle_timeout,
-                                               out_bytes, no_op);
+  RelayResult relayed = co_await relay_message(upstream, conn.buffer, response, client, edit,
+                                               ex.scratch.wire, chunk, route_timeout,
+                                               limits.idle_timeout, out_bytes, no_op);
   ex.record.bytes_out += out_bytes;
   if (relayed != RelayResult::Done) {
     // Head already sent: the only honest signal left is closing the client connection.
@@ -382,7 +393,9 @@ ErrorReply no_target_error(const UpstreamSet& upstream) {
 
 template <class ClientStream>
 asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex) {
-  prepare_request_head(ex.parser.get().base(), ex);
+  auto& request_head = ex.parser.get().base();
+  HeadEdit& edit = ex.scratch.request;
+  edit_request_head(request_head, ex, edit);
   const UpstreamSet& upstream = *ex.route->upstream;
   auto& pools = ex.worker.pools();
   const Target* picked = co_await wait_for_target(upstream, ex);
@@ -393,15 +406,20 @@ asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex) {
   ex.mark(trace::Phase::UpstreamResolved);
   ex.record.target = picked->url;  // shown while held at a breakpoint
   if (ex.breakpoint) {
-    auto action = co_await hold_at_breakpoint(ex, BreakPhase::Request, ex.parser.get().base(), 0);
+    // A breakpoint (either phase) shows and edits the request as sent: real fields.
+    edit.apply(request_head);
+    auto action = co_await hold_at_breakpoint(ex, BreakPhase::Request, request_head, 0);
     if (action == Decision::Action::Abort) {
       ex.client_keep_alive = ex.client_keep_alive && ex.parser.is_done();
       co_return co_await send_error(client, ex);
     }
     if (ex.override_target) picked = ex.override_target.get();
   }
-  if (ex.recording) capture_headers(ex.record.request_out, ex.parser.get().base(), ex);
-  if (picked->scheme == Scheme::Echo) co_return co_await answer_echo(client, ex);
+  if (ex.recording) capture_headers(ex.record.request_out, request_head, edit, ex);
+  if (picked->scheme == Scheme::Echo) {
+    edit.apply(request_head);  // echo answers with the request as it would be sent
+    co_return co_await answer_echo(client, ex);
+  }
   Chosen chosen = choose_endpoint(picked, ex);
   ConnectResult connected;
   for (int attempt = 0; attempt < 3 && chosen.target != nullptr; ++attempt) {

@@ -9,21 +9,23 @@ namespace bridge::proxy {
 
 int64_t Exchange::elapsed_us() const { return micros_since(started); }
 
-void capture_headers(trace::Headers& out, const http::fields& fields, const Exchange& ex) {
+void capture_headers(trace::Headers& out, const http::fields& fields, const HeadEdit& edit,
+                     const Exchange& ex) {
   const trace::Redaction& redaction = ex.snapshot.redaction;
   size_t bytes = 0, count = 0;
-  for (const auto& f : fields) {
-    std::string_view name = f.name_string();
-    bytes += name.size() + (redaction.covers(name) ? trace::redacted_value.size()
-                                                   : f.value().size());
+  edit.for_each(fields, [&](std::string_view name, std::string_view value) {
+    bytes += name.size() + (redaction.covers(name) ? trace::redacted_value.size() : value.size());
     ++count;
-  }
+  });
   auto writer = out.fill(bytes, count);  // one allocation, or none when the block is reused
-  for (const auto& f : fields) {
-    std::string_view name = f.name_string();
-    writer.add(name, redaction.covers(name) ? trace::redacted_value
-                                            : std::string_view(f.value()));
-  }
+  edit.for_each(fields, [&](std::string_view name, std::string_view value) {
+    writer.add(name, redaction.covers(name) ? trace::redacted_value : value);
+  });
+}
+
+void capture_headers(trace::Headers& out, const http::fields& fields, const Exchange& ex) {
+  static const HeadEdit unchanged;
+  capture_headers(out, fields, unchanged, ex);
 }
 
 asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase phase,

@@ -11,26 +11,27 @@ int64_t micros_since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
 }
 
-void prepare_response_head(http::response_header<>& head, Exchange& ex) {
-  // Connection-listed headers and the fixed hop-by-hop set go; framing headers stay. The
-  // Connection value is copied first because erasing the header would lose the list.
-  const std::string connection(head[http::field::connection]);
-  for (auto it = head.begin(); it != head.end();) {
-    std::string_view name = it->name_string();
-    bool framing = iequals(name, "transfer-encoding") || iequals(name, "content-length");
-    bool listed = connection_has_token(connection, name);
-    if (!framing && (listed || is_hop_by_hop(name)) &&
-        !(ex.upgrade && head.result() == http::status::switching_protocols &&
-          (iequals(name, "upgrade") || iequals(name, "connection")))) {
-      it = head.erase(it);
-    } else {
-      ++it;
+void edit_response_head(const http::response_header<>& head, Exchange& ex, HeadEdit& edit) {
+  // Connection-listed headers and the fixed hop-by-hop set go; framing headers stay, and so
+  // do Upgrade and Connection on the 101 that switches a websocket.
+  edit.reset(head);
+  const std::string_view connection = head[http::field::connection];
+  const bool switching = ex.upgrade && head.result() == http::status::switching_protocols;
+  edit.drop_if([&](const auto& f) {
+    const http::field known = f.name();
+    if (known == http::field::transfer_encoding || known == http::field::content_length) {
+      return false;
     }
-  }
-  head.set(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
+    if (switching && (known == http::field::upgrade || known == http::field::connection)) {
+      return false;
+    }
+    std::string_view name = f.name_string();
+    return is_hop_by_hop(name) || connection_has_token(connection, name);
+  });
+  edit.set(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
   if (ex.route != nullptr) {
-    for (const auto& name : ex.route->config->response_headers.remove) head.erase(name);
-    for (const auto& [name, value] : ex.route->config->response_headers.set) head.set(name, value);
+    for (const auto& name : ex.route->config->response_headers.remove) edit.remove(name);
+    for (const auto& [name, value] : ex.route->config->response_headers.set) edit.set(name, value);
   }
 }
 
@@ -106,7 +107,8 @@ asio::awaitable<Outcome> answer_echo(ClientStream& client, Exchange& ex) {
   res.set(http::field::server, "bridge");
   res.set(http::field::content_type, "application/json");
   res.body() = body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  prepare_response_head(res.base(), ex);
+  edit_response_head(res.base(), ex, ex.scratch.response);
+  ex.scratch.response.apply(res.base());
   bool keep = ex.client_keep_alive && !ex.worker.draining();
   res.keep_alive(keep);
   res.prepare_payload();

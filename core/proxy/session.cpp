@@ -121,7 +121,7 @@ const route::CompiledRoute* match_route(Exchange& ex, const http::request_header
 template <class ClientStream>
 asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
                                        const std::string& listener, const std::string& client_ip,
-                                       beast::flat_buffer& buffer, std::string& wire,
+                                       beast::flat_buffer& buffer, ConnectionScratch& scratch,
                                        ConnectionSlot& slot, const char* scheme) {
   auto snapshot = worker.snapshot();  // held for the whole exchange: reloads swap safely
   const auto& limits = snapshot->config.limits;
@@ -131,7 +131,7 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
   RequestParser parser;
   parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes + 4));
   parser.body_limit(boost::none);  // the route decides the limit, once it is known
-  Exchange ex(worker, *snapshot, parser, buffer, wire, worker.take_record());
+  Exchange ex(worker, *snapshot, parser, buffer, scratch, worker.take_record());
   // One access-log line per request, however the exchange ends.
   struct LogOnExit {
     Exchange& ex;
@@ -225,11 +225,11 @@ asio::awaitable<void> serve_requests(ClientStream& client, Worker& worker,
                                      const std::string& listener, const std::string& client_ip,
                                      ConnectionSlot& slot, const char* scheme) {
   beast::flat_buffer buffer;
-  std::string wire;  // message heads in wire form, reused by every request on the connection
+  ConnectionScratch scratch;  // reused by every request on the connection
   for (;;) {
     slot.busy = false;
     if (worker.draining()) break;
-    Outcome outcome = co_await serve_request(client, worker, listener, client_ip, buffer, wire,
+    Outcome outcome = co_await serve_request(client, worker, listener, client_ip, buffer, scratch,
                                              slot, scheme);
     if (outcome == Outcome::Close) break;
   }

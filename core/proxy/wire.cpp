@@ -6,19 +6,21 @@ namespace bridge::proxy {
 
 namespace {
 
-size_t fields_size(const http::fields& fields) {
+size_t fields_size(const http::fields& fields, const HeadEdit& edit) {
   size_t n = 2;
-  for (const auto& f : fields) n += f.name_string().size() + f.value().size() + 4;
+  edit.for_each(fields, [&](std::string_view name, std::string_view value) {
+    n += name.size() + value.size() + 4;
+  });
   return n;
 }
 
-void append_fields(const http::fields& fields, std::string& out) {
-  for (const auto& f : fields) {
-    out.append(f.name_string());
+void append_fields(const http::fields& fields, const HeadEdit& edit, std::string& out) {
+  edit.for_each(fields, [&](std::string_view name, std::string_view value) {
+    out.append(name);
     out.append(": ");
-    out.append(f.value());
+    out.append(value);
     out.append(crlf);
-  }
+  });
   out.append(crlf);
 }
 
@@ -30,26 +32,26 @@ void append_version(unsigned version, std::string& out) {
 
 }  // namespace
 
-void write_head(const http::request_header<>& head, std::string& out) {
+void write_head(const http::request_header<>& head, const HeadEdit& edit, std::string& out) {
   out.clear();
   std::string_view method = head.method_string();
-  std::string_view target = head.target();
-  out.reserve(method.size() + target.size() + 12 + fields_size(head));
+  std::string_view target = edit.target(head.target());
+  out.reserve(method.size() + target.size() + 12 + fields_size(head, edit));
   out.append(method);
   out.push_back(' ');
   out.append(target);
   out.push_back(' ');
-  append_version(head.version(), out);
+  append_version(edit.version(head.version()), out);
   out.append(crlf);
-  append_fields(head, out);
+  append_fields(head, edit, out);
 }
 
-void write_head(const http::response_header<>& head, std::string& out) {
+void write_head(const http::response_header<>& head, const HeadEdit& edit, std::string& out) {
   out.clear();
   std::string_view reason = head.reason();
   if (reason.empty()) reason = http::obsolete_reason(head.result());
-  out.reserve(reason.size() + 16 + fields_size(head));
-  append_version(head.version(), out);
+  out.reserve(reason.size() + 16 + fields_size(head, edit));
+  append_version(edit.version(head.version()), out);
   char code[8];
   auto [end, ec] = std::to_chars(code, code + sizeof code, head.result_int());
   out.push_back(' ');
@@ -57,7 +59,7 @@ void write_head(const http::response_header<>& head, std::string& out) {
   out.push_back(' ');
   out.append(reason);
   out.append(crlf);
-  append_fields(head, out);
+  append_fields(head, edit, out);
 }
 
 std::string_view chunk_size_line(size_t size, char (&buf)[24]) {

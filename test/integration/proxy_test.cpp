@@ -656,6 +656,50 @@ TEST_F(Proxy, HeadOfAChunkedResponseCarriesNoBody) {
   expect_next_request_served(client, "/after-head");
 }
 
+TEST_F(Proxy, CloseDelimitedResponseIsRechunkedForAnHttp11Client) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));
+  RawClient client(port_);
+  client.send("GET /close-delimited HTTP/1.1\r\nHost: a\r\n\r\n");
+  auto r = client.read_response(5s);
+  ASSERT_TRUE(r.has_value()) << client.last_error();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("Transfer-Encoding").value_or(""), "chunked");
+  EXPECT_EQ(r->header_count("Connection"), 0u);
+  EXPECT_EQ(r->body, "body until close\n");
+  expect_next_request_served(client, "/after-close-delimited");
+}
+
+TEST_F(Proxy, CloseDelimitedResponseToAnHttp10ClientEndsWithTheConnection) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));
+  RawClient client(port_);
+  // An HTTP/1.0 client cannot read chunked: the body ends where the connection does.
+  client.send("GET /close-delimited HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n");
+  auto r = client.read_response(5s);
+  ASSERT_TRUE(r.has_value()) << client.last_error();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header_count("Transfer-Encoding"), 0u);
+  EXPECT_EQ(r->header("Connection").value_or(""), "close");
+  EXPECT_EQ(r->body, "body until close\n");
+  EXPECT_TRUE(client.wait_closed(5s));
+}
+
+TEST_F(Proxy, Http10KeepAliveClientIsToldTheConnectionStaysOpen) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));
+  RawClient client(port_);
+  for (const char* path : {"/first", "/second"}) {
+    client.send(std::string("GET ") + path +
+                " HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n");
+    auto r = client.read_response(5s);
+    ASSERT_TRUE(r.has_value()) << path << ": " << client.last_error();
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->header("Connection").value_or(""), "keep-alive") << path;
+    EXPECT_EQ(parse_json(r->body).value("target", ""), path);
+  }
+}
+
 TEST_F(Proxy, LargeDownloadStreamsWithBoundedMemory) {
   ASSERT_TRUE(start_nginx());
   constexpr size_t size = 200u * 1024 * 1024;

@@ -11,6 +11,8 @@
 //   /hop-response          200 "ok" with hop-by-hop response headers (Connection: X-Resp-Hop,
 //                          X-Resp-Hop, Keep-Alive, Proxy-Authenticate) and X-Kept: yes
 //   /chunked-response      200 with Transfer-Encoding: chunked: "chunk-one,chunk-two,chunk-three"
+//   /close-delimited       200 with neither length nor chunking: "body until close\n", then
+//                          closes the connection (the body's end)
 //   /ws                    WebSocket echo (text and binary)
 //   anything else          200 application/json describing the request:
 //     {"method","target","version","headers":[[name,value],...],"body_length",
@@ -151,6 +153,13 @@ bool serve_one(tcp::socket& sock, beast::flat_buffer& buffer, uint64_t conn_id, 
     write_raw(sock, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
                     "Transfer-Encoding: chunked\r\n\r\n");  // a HEAD answer has no body
     return keep_alive;
+  }
+  if (path == "/close-delimited") {
+    write_raw(sock, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
+                    "body until ");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    write_raw(sock, "close\n");
+    return false;
   }
   if (path == "/chunked-response") {
     write_raw(sock, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"

@@ -5,6 +5,7 @@
 #include "proxy/detail/access_log.hpp"
 #include "proxy/breakpoints.hpp"
 #include "proxy/detail/asio.hpp"
+#include "proxy/detail/head_edit.hpp"
 #include "proxy/snapshot.hpp"
 #include "trace/trace.hpp"
 
@@ -26,17 +27,25 @@ struct ErrorReply {
   std::string hint;
 };
 
+/// What a client connection keeps across its requests, so that serving one allocates
+/// nothing for them: message heads in wire form, and the edits to the request and response.
+struct ConnectionScratch {
+  std::string wire;
+  HeadEdit request;   // the parsed request head -> what goes upstream
+  HeadEdit response;  // the upstream's response head -> what the client gets
+};
+
 /// Everything known about the request being served; lives in the session's frame.
 struct Exchange {
-  Exchange(Worker& w, const Snapshot& s, RequestParser& p, beast::flat_buffer& b, std::string& h,
-           std::shared_ptr<RequestRecord> r)
-      : worker(w), snapshot(s), parser(p), client_buffer(b), wire(h), record_ptr(std::move(r)),
-        record(*record_ptr), started(Clock::now()) {}
+  Exchange(Worker& w, const Snapshot& s, RequestParser& p, beast::flat_buffer& b,
+           ConnectionScratch& c, std::shared_ptr<RequestRecord> r)
+      : worker(w), snapshot(s), parser(p), client_buffer(b), scratch(c),
+        record_ptr(std::move(r)), record(*record_ptr), started(Clock::now()) {}
   Worker& worker;
   const Snapshot& snapshot;
   RequestParser& parser;
   beast::flat_buffer& client_buffer;
-  std::string& wire;  // the connection's scratch for message heads (kept across requests)
+  ConnectionScratch& scratch;
   std::shared_ptr<RequestRecord> record_ptr;  // the worker's, given back when the exchange ends
   RequestRecord& record;
   Clock::time_point started;
@@ -60,6 +69,9 @@ struct Exchange {
 
 /// Copies `fields` into `out`, replacing values of trace.redact_headers (never stored).
 void capture_headers(trace::Headers& out, const http::fields& fields, const Exchange& ex);
+/// The same for `fields` as `edit` changes them.
+void capture_headers(trace::Headers& out, const http::fields& fields, const HeadEdit& edit,
+                     const Exchange& ex);
 
 /// When a breakpoint of `phase` was chosen for this request: holds it until the admin API
 /// decides or the hold passes, then applies header edits to `fields`. Returns the decision
@@ -85,8 +97,8 @@ asio::awaitable<Outcome> answer_echo(ClientStream& client, Exchange& ex);
 template <class ClientStream>
 asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex);
 
-/// Applies response header rules: hop-by-hop removal, request id, route header ops, framing.
-void prepare_response_head(http::response_header<>& head, Exchange& ex);
+/// Response header rules as edits to `head`: hop-by-hop removal, request id, route header ops.
+void edit_response_head(const http::response_header<>& head, Exchange& ex, HeadEdit& edit);
 
 int64_t micros_since(Clock::time_point start);
 

@@ -20,19 +20,21 @@ enum class RelayResult {
   BodyTooLarge
 };
 
-/// Writes the head of `parser`'s message (already read) to `out`, then relays the body through
-/// a fixed buffer. Chunked bodies are re-framed chunk by chunk (the parser decodes them).
-/// `wire` is the connection's scratch for the head, `chunk` the body buffer (both outlive the
-/// call). `before_body` runs once before the first body read (100-continue goes there).
+/// Writes the head of `parser`'s message (already read), changed by `edit`, to `out`, then
+/// relays the body through a fixed buffer. Chunked bodies (or bodies `edit` made chunked) are
+/// framed chunk by chunk (the parser decodes them). `wire` is the connection's scratch for the
+/// head, `chunk` the body buffer (both outlive the call). `before_body` runs once before the
+/// first body read (100-continue goes there).
 template <class In, class Out, bool isRequest, class BeforeBody>
 asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer,
                                            http::parser<isRequest, http::buffer_body>& parser,
-                                           Out& out, std::string& wire, std::span<char> chunk,
+                                           Out& out, const HeadEdit& edit, std::string& wire,
+                                           std::span<char> chunk,
                                            std::chrono::milliseconds read_timeout,
                                            std::chrono::milliseconds write_timeout,
                                            uint64_t& body_bytes, BeforeBody before_body) {
-  write_head(parser.get().base(), wire);
-  const bool chunked = parser.get().chunked();
+  write_head(parser.get().base(), edit, wire);
+  const bool chunked = parser.get().chunked() || edit.chunked();
   bool head_sent = false;
   // With no body bytes at hand (a slow upload, a streamed response) the head goes out alone
   // so that the peer sees it at once; otherwise head and first bytes share one write.

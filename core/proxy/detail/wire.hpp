@@ -5,14 +5,16 @@
 // writev.
 
 #include "proxy/detail/asio.hpp"
+#include "proxy/detail/head_edit.hpp"
 
 #include <string>
 
 namespace bridge::proxy {
 
-/// Replaces `out` with the start line and fields of `head`, ending with the empty line.
-void write_head(const http::request_header<>& head, std::string& out);
-void write_head(const http::response_header<>& head, std::string& out);
+/// Replaces `out` with the start line and fields of `head` as `edit` changes them, ending
+/// with the empty line.
+void write_head(const http::request_header<>& head, const HeadEdit& edit, std::string& out);
+void write_head(const http::response_header<>& head, const HeadEdit& edit, std::string& out);
 
 /// The chunk-size line for a chunk of `size` bytes ("1a2b\r\n"), written into `buf`.
 std::string_view chunk_size_line(size_t size, char (&buf)[24]);
