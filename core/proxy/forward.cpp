@@ -17,22 +17,26 @@ void edit_request_head(const http::request_header<>& head, Exchange& ex, HeadEdi
   const config::Route& route = *ex.route->config;
   const config::TraceSection& tc = ex.snapshot.config.trace;
   edit.reset(head);
-  const std::string_view original_host = head[http::field::host];
-  const std::string_view connection = head[http::field::connection];
-  const std::string_view upgrade = head[http::field::upgrade];
+  // One pass for the fields read here, rather than a sorted-index lookup for each.
+  std::string_view original_host, connection, upgrade, expect;
+  for (const auto& f : head) {
+    std::string_view* wanted = nullptr;
+    switch (f.name()) {
+      case http::field::host: wanted = &original_host; break;
+      case http::field::connection: wanted = &connection; break;
+      case http::field::upgrade: wanted = &upgrade; break;
+      case http::field::expect: wanted = &expect; break;
+      default: break;
+    }
+    if (wanted != nullptr && wanted->data() == nullptr) *wanted = f.value();  // the first one
+  }
   ex.upgrade = !upgrade.empty() && connection_has_token(connection, "upgrade");
-  if (iequals(head[http::field::expect], "100-continue")) {
+  if (iequals(expect, "100-continue")) {
     // bridge answers 100-continue itself when it is ready to read the body (as nginx does).
     ex.expect_continue = true;
     edit.remove("Expect");
   }
-  edit.drop_if([&](const auto& f) {
-    if (f.name() == http::field::transfer_encoding || f.name() == http::field::content_length) {
-      return false;  // framing stays: the body is relayed as it was framed
-    }
-    std::string_view name = f.name_string();
-    return is_hop_by_hop(name) || connection_has_token(connection, name);
-  });
+  edit.drop_hop_by_hop(connection);
   if (ex.upgrade) {
     edit.add("Upgrade", upgrade);
     edit.add("Connection", "Upgrade");

@@ -18,6 +18,40 @@ void HeadEdit::reset(const http::fields& parsed) {
   chunked_ = false;
 }
 
+namespace {
+// Every connection-specific field has a Beast field code: a switch, not nine string compares.
+bool is_hop_by_hop(http::field name) {
+  switch (name) {
+    case http::field::connection:
+    case http::field::keep_alive:
+    case http::field::proxy_connection:
+    case http::field::proxy_authenticate:
+    case http::field::proxy_authorization:
+    case http::field::te:
+    case http::field::trailer:
+    case http::field::transfer_encoding:
+    case http::field::upgrade:
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
+void HeadEdit::drop_hop_by_hop(std::string_view connection, bool keep_upgrade) {
+  drop_if([&](const auto& f) {
+    const http::field known = f.name();
+    if (known == http::field::transfer_encoding || known == http::field::content_length) {
+      return false;
+    }
+    if (keep_upgrade && (known == http::field::upgrade || known == http::field::connection)) {
+      return false;
+    }
+    return is_hop_by_hop(known) ||
+           (!connection.empty() && connection_has_token(connection, f.name_string()));
+  });
+}
+
 void HeadEdit::remove(std::string_view name) {
   drop_if([&](const auto& f) { return iequals(f.name_string(), name); });
   std::erase_if(added_, [&](const Added& a) { return iequals(a.name, name); });

@@ -12,22 +12,17 @@ int64_t micros_since(Clock::time_point start) {
 }
 
 void edit_response_head(const http::response_header<>& head, Exchange& ex, HeadEdit& edit) {
-  // Connection-listed headers and the fixed hop-by-hop set go; framing headers stay, and so
-  // do Upgrade and Connection on the 101 that switches a websocket.
+  // Hop-by-hop fields go, except Upgrade and Connection on the 101 that switches a websocket.
   edit.reset(head);
-  const std::string_view connection = head[http::field::connection];
+  std::string_view connection;
+  for (const auto& f : head) {
+    if (f.name() == http::field::connection) {
+      connection = f.value();
+      break;
+    }
+  }
   const bool switching = ex.upgrade && head.result() == http::status::switching_protocols;
-  edit.drop_if([&](const auto& f) {
-    const http::field known = f.name();
-    if (known == http::field::transfer_encoding || known == http::field::content_length) {
-      return false;
-    }
-    if (switching && (known == http::field::upgrade || known == http::field::connection)) {
-      return false;
-    }
-    std::string_view name = f.name_string();
-    return is_hop_by_hop(name) || connection_has_token(connection, name);
-  });
+  edit.drop_hop_by_hop(connection, switching);
   edit.set(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
   if (ex.route != nullptr) {
     for (const auto& name : ex.route->config->response_headers.remove) edit.remove(name);

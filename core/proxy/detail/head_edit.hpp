@@ -30,6 +30,10 @@ class HeadEdit {
       ++i;
     }
   }
+  /// Drops the connection-specific fields (RFC 9110 7.6.1) and those `connection` (the parsed
+  /// Connection value) lists. Content-Length and Transfer-Encoding stay: the body is relayed
+  /// as it was framed. `keep_upgrade` keeps Upgrade and Connection (a 101 switching protocols).
+  void drop_hop_by_hop(std::string_view connection, bool keep_upgrade = false);
   /// Drops the parsed fields and the earlier additions named `name` (any case).
   void remove(std::string_view name);
   /// Appends a field; both views must outlive the edit (config, the record, the parsed head).

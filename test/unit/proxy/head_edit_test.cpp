@@ -64,6 +64,40 @@ TEST(HeadEdit, DropsReplacesAndAppendsInBeastsSetOrder) {
   EXPECT_EQ(head.version(), 11u);
 }
 
+TEST(HeadEdit, DropsHopByHopFieldsButKeepsFraming) {
+  http::response_header<> head;
+  head.result(http::status::ok);
+  head.version(11);
+  head.insert("Connection", "keep-alive, X-Listed");
+  head.insert("X-Listed", "a");
+  head.insert("keep-alive", "timeout=5");
+  head.insert("Proxy-Authenticate", "Basic");
+  head.insert("Transfer-Encoding", "chunked");
+  head.insert("X-Kept", "b");
+  HeadEdit edit;
+  edit.reset(head);
+  edit.drop_hop_by_hop(head[http::field::connection]);
+  std::string out;
+  write_head(head, edit, out);
+  EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Kept: b\r\n\r\n");
+}
+
+TEST(HeadEdit, KeepsUpgradeAndConnectionWhenSwitchingProtocols) {
+  http::response_header<> head;
+  head.result(http::status::switching_protocols);
+  head.version(11);
+  head.insert("Upgrade", "websocket");
+  head.insert("Connection", "Upgrade");
+  head.insert("Sec-WebSocket-Accept", "x");
+  HeadEdit edit;
+  edit.reset(head);
+  edit.drop_hop_by_hop(head[http::field::connection], true);
+  std::string out;
+  write_head(head, edit, out);
+  EXPECT_EQ(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                 "Connection: Upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n");
+}
+
 TEST(HeadEdit, MakesAResponseChunked) {
   http::response_header<> head;
   head.result(http::status::ok);
