@@ -4,6 +4,8 @@
 #include "proxy/rewrite.hpp"
 #include "proxy/snapshot.hpp"
 
+#include <algorithm>
+
 namespace bridge::cli {
 
 namespace {
@@ -62,40 +64,63 @@ std::string pick_listener(const config::Config& cfg, uint16_t port) {
   return cfg.listeners.empty() ? "" : cfg.listeners.front().name;
 }
 
+// The request bridge would send upstream, in the order the proxy writes it (see
+// core/proxy/forward.cpp, edit_request_head): `added` has set semantics, one entry per name;
+// `removed` names the incoming headers that are not forwarded.
 struct Plan {
   std::string method, target, host;
   std::vector<std::pair<std::string, std::string>> added;
   std::vector<std::string> removed;
+
+  void remove(std::string_view name, const TestRequest& req) {
+    std::erase_if(added, [&](const auto& kv) { return proxy::iequals(kv.first, name); });
+    for (const auto& [k, v] : req.headers) {
+      bool listed = std::any_of(removed.begin(), removed.end(),
+                                [&](const std::string& r) { return proxy::iequals(r, k); });
+      if (proxy::iequals(k, name) && !listed) removed.push_back(k);
+    }
+  }
+  void set(std::string_view name, std::string value, const TestRequest& req) {
+    remove(name, req);
+    added.emplace_back(name, std::move(value));
+  }
 };
 
 Plan plan_upstream(const TestRequest& req, const config::Route& r, const config::Config& cfg,
                    const std::string& client_ip) {
   Plan plan{req.method, req.target, req.authority, {}, {}};
+  std::string forwarded_for, connection;
   for (const auto& [k, v] : req.headers) {
     if (proxy::iequals(k, "host")) plan.host = v;
+    if (proxy::iequals(k, "x-forwarded-for") && forwarded_for.empty()) forwarded_for = v;
+    if (proxy::iequals(k, "connection") && connection.empty()) connection = v;
+  }
+  const std::string original_host = plan.host;
+  for (const auto& [k, v] : req.headers) {
+    bool framing = proxy::iequals(k, "content-length") || proxy::iequals(k, "transfer-encoding");
+    if (!framing && (proxy::is_hop_by_hop(k) || proxy::connection_has_token(connection, k))) {
+      plan.remove(k, req);
+    }
+  }
+  plan.set("X-Forwarded-For", forwarded_for.empty() ? client_ip : forwarded_for + ", " + client_ip,
+           req);
+  plan.set("X-Forwarded-Proto", req.scheme, req);
+  plan.set("X-Forwarded-Host", original_host, req);
+  plan.set(cfg.trace.request_id_header, "<generated>", req);
+  plan.set("traceparent", "<generated>", req);
+  for (const auto& p : cfg.trace.propagation) {
+    if (p == "b3") plan.set("b3", "<generated>", req);
   }
   if (!r.strip_prefix.empty()) {
     std::string stripped;
     if (proxy::strip_prefix(req.target, r.strip_prefix, stripped)) {
       plan.target = stripped;
-      plan.added.emplace_back("X-Forwarded-Prefix", r.strip_prefix);
+      plan.set("X-Forwarded-Prefix", r.strip_prefix, req);
     }
   }
-  std::string original_host = plan.host;
   if (!r.host_rewrite.empty()) plan.host = r.host_rewrite;
-  plan.added.emplace_back(cfg.trace.request_id_header, "<generated>");
-  plan.added.emplace_back("traceparent", "<generated>");
-  for (const auto& p : cfg.trace.propagation) {
-    if (p == "b3") plan.added.emplace_back("b3", "<generated>");
-  }
-  plan.added.emplace_back("X-Forwarded-For", client_ip);
-  plan.added.emplace_back("X-Forwarded-Proto", req.scheme);
-  plan.added.emplace_back("X-Forwarded-Host", original_host);
-  for (const auto& [k, v] : r.request_headers.set) plan.added.emplace_back(k, v);
-  for (const auto& k : r.request_headers.remove) plan.removed.push_back(k);
-  for (const auto& [k, v] : req.headers) {
-    if (proxy::is_hop_by_hop(k)) plan.removed.push_back(k);
-  }
+  for (const auto& k : r.request_headers.remove) plan.remove(k, req);
+  for (const auto& [k, v] : r.request_headers.set) plan.set(k, v, req);
   return plan;
 }
 

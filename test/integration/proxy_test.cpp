@@ -903,6 +903,56 @@ TEST_F(Proxy, ResponseHeadersSetAndRemove) {
   EXPECT_TRUE(r.response.header("X-Backend-Connection").has_value());
 }
 
+// `bridge route test` describes the upstream request without sending it; the real one must
+// match it: target, Host, every added header once with its value, every removed one absent.
+TEST_F(Proxy, RouteTestPlanIsWhatTheUpstreamReceives) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(route("api", "PathPrefix(`/api`)", backend_.url(),
+                          "strip_prefix = \"/api\"\nhost_rewrite = \"api.internal\"\n"
+                          "request_headers = { set = { \"X-Forwarded-Prefix\" = \"/custom\", "
+                          "\"X-Env\" = \"dev\" }, remove = [\"X-Forwarded-Host\", \"Cookie\"] }\n")));
+  const std::vector<std::string> headers = {"Connection: keep-alive, X-Hop", "X-Hop: 1",
+                                            "X-Forwarded-For: 10.1.2.3", "Cookie: a=b",
+                                            "X-Kept: yes"};
+  std::vector<std::string> args = {"route", "test", "GET", url("/api/users?x=1"), "--json",
+                                   "--config-dir", bridge_.config_dir()};
+  for (const auto& h : headers) {
+    args.push_back("-H");
+    args.push_back(h);
+  }
+  auto plan_run = run_bridge(args);
+  ASSERT_EQ(plan_run.status, 0) << plan_run.err;
+  json plan = parse_json(plan_run.out).value("upstream_request", json::object());
+  EXPECT_EQ(plan.value("target", ""), "/users?x=1");
+  EXPECT_EQ(plan.value("host", ""), "api.internal");
+  EXPECT_EQ(plan["headers_added"].size(), 6u) << plan.dump();  // no name twice
+
+  RawClient client(port_);
+  std::string request = "GET /api/users?x=1 HTTP/1.1\r\nHost: " + host() + "\r\n";
+  for (const auto& h : headers) request += h + "\r\n";
+  client.send(request + "\r\n");
+  auto r = client.read_response(5s);
+  ASSERT_TRUE(r.has_value()) << client.last_error();
+  json echo = parse_json(r->body);
+  EXPECT_EQ(echo.value("target", ""), plan.value("target", ""));
+  EXPECT_EQ(backend_values(echo, "Host"), std::vector<std::string>{plan.value("host", "")});
+  for (const auto& [name, value] : plan["headers_added"].items()) {
+    auto sent = backend_values(echo, name);
+    ASSERT_EQ(sent.size(), 1u) << name;
+    if (value != "<generated>") {
+      EXPECT_EQ(sent.front(), value.get<std::string>()) << name;
+    }
+  }
+  EXPECT_EQ(backend_value(echo, "X-Forwarded-For"), "10.1.2.3, 127.0.0.1");
+  for (const auto& name : plan["headers_removed"]) {
+    if (plan["headers_added"].contains(name.get<std::string>())) continue;  // replaced
+    EXPECT_TRUE(backend_values(echo, name.get<std::string>()).empty()) << name << " was sent";
+  }
+  EXPECT_EQ(plan["headers_removed"],
+            json({"Connection", "X-Hop", "X-Forwarded-For", "Cookie"}));
+  EXPECT_EQ(backend_value(echo, "X-Kept"), "yes");
+}
+
 TEST_F(Proxy, HopByHopRequestHeadersAreNotForwarded) {
   ASSERT_TRUE(start_backend());
   ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));
