@@ -194,7 +194,8 @@ asio::awaitable<StepResult> exchange_with(ClientStream& client, Exchange& ex,
     co_return result;
   }
 
-  std::optional<ResponseParser> parsed;
+  std::optional<ResponseParser>& parsed = ex.scratch.response_parser;
+  ParserSlot<ResponseParser> parsed_scope{parsed};
   for (;;) {
     parsed.emplace();  // a fresh parser per interim (1xx) response
     parsed->body_limit(boost::none);

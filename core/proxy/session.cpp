@@ -128,7 +128,8 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
   size_t head_bytes = 0;
   HeadStatus status = co_await read_head(client, buffer, limits.max_header_bytes,
                                          limits.idle_timeout, limits.header_timeout, head_bytes);
-  RequestParser parser;
+  ParserSlot<RequestParser> parser_scope{scratch.request_parser};  // outlives the exchange
+  RequestParser& parser = scratch.request_parser.emplace();
   parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes + 4));
   parser.body_limit(boost::none);  // the route decides the limit, once it is known
   Exchange ex(worker, *snapshot, parser, buffer, scratch, worker.take_record());
