@@ -509,7 +509,7 @@ asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex) {
   co_return co_await send_error(client, ex);
 }
 
-template asio::awaitable<Outcome> forward(beast::tcp_stream&, Exchange&);
+template asio::awaitable<Outcome> forward(DeadlineStream&, Exchange&);
 template asio::awaitable<Outcome> forward(TlsClientStream&, Exchange&);
 
 }  // namespace bridge::proxy

@@ -59,7 +59,7 @@ asio::awaitable<HeadStatus> read_head(Stream& stream, beast::flat_buffer& buffer
   }
 }
 
-template asio::awaitable<HeadStatus> read_head(beast::tcp_stream&, beast::flat_buffer&, size_t,
+template asio::awaitable<HeadStatus> read_head(DeadlineStream&, beast::flat_buffer&, size_t,
                                                std::chrono::milliseconds,
                                                std::chrono::milliseconds, size_t&);
 template asio::awaitable<HeadStatus> read_head(TlsClientStream&, beast::flat_buffer&, size_t,

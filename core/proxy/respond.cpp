@@ -117,8 +117,8 @@ asio::awaitable<Outcome> answer_echo(ClientStream& client, Exchange& ex) {
   co_return (ec || !keep) ? Outcome::Close : Outcome::KeepAlive;
 }
 
-template asio::awaitable<Outcome> send_error(beast::tcp_stream&, Exchange&);
-template asio::awaitable<Outcome> answer_echo(beast::tcp_stream&, Exchange&);
+template asio::awaitable<Outcome> send_error(DeadlineStream&, Exchange&);
+template asio::awaitable<Outcome> answer_echo(DeadlineStream&, Exchange&);
 template asio::awaitable<Outcome> send_error(TlsClientStream&, Exchange&);
 template asio::awaitable<Outcome> answer_echo(TlsClientStream&, Exchange&);
 

@@ -245,7 +245,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, std::
   auto remote = socket.remote_endpoint(ec);
   std::string client_ip = ec ? "" : remote.address().to_string();
   if (!tls) {
-    beast::tcp_stream client(std::move(socket));
+    DeadlineStream client(std::move(socket), worker.deadlines());
     auto slot = worker.add_connection(&client.socket());
     co_await serve_requests(client, worker, listener, client_ip, *slot, "http");
     client.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -253,7 +253,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, std::
     worker.remove_connection(slot);
     co_return;
   }
-  TlsClientStream client(std::move(socket), *tls);
+  TlsClientStream client(DeadlineStream(std::move(socket), worker.deadlines()), *tls);
   auto slot = worker.add_connection(&beast::get_lowest_layer(client).socket());
   auto& limits = worker.snapshot()->config.limits;
   beast::get_lowest_layer(client).expires_after(limits.header_timeout);

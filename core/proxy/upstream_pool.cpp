@@ -99,8 +99,11 @@ asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,
     co_return result;
   }
   stream.socket().set_option(tcp::no_delay(true), ec);
+  // Connecting keeps Beast's per-operation timer (once per connection); everything after
+  // runs on the worker's deadline watch.
+  DeadlineStream connected(stream.release_socket(), deadlines_);
   if (target.scheme != Scheme::Https) {
-    result.connection = std::make_unique<UpstreamConnection>(std::move(stream));
+    result.connection = std::make_unique<UpstreamConnection>(std::move(connected));
     co_return result;
   }
   std::string tls_error;
@@ -110,7 +113,8 @@ asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,
     result.message = tls_error;
     co_return result;
   }
-  TlsStream tls(std::move(stream), *ctx);
+  TlsStream tls(std::move(connected), *ctx);
+  beast::get_lowest_layer(tls).expires_after(timeout);  // the handshake is part of connecting
   if (!SSL_set_tlsext_host_name(tls.native_handle(), sni_host.c_str())) {
     result.failure = ConnectFailure::Tls;
     result.message = "cannot set SNI " + sni_host;

@@ -11,12 +11,15 @@ Worker::Worker(int index, std::shared_ptr<AccessLog> access_log, Runtime& runtim
       access_log_(std::move(access_log)),
       work_(asio::make_work_guard(context_)),
       runtime_(runtime),
-      pools_(context_) {}
+      pools_(context_, deadlines_) {
+  deadlines_.start(context_);
+}
 
 Worker::~Worker() {
   work_.reset();
   context_.stop();
   join();
+  deadlines_.stop();  // its timer goes before the context; the streams go with the context
 }
 
 void Worker::start_thread() {

@@ -26,8 +26,6 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
 using Clock = std::chrono::steady_clock;
 
-/// A client connection on an HTTPS listener.
-using TlsClientStream = beast::ssl_stream<beast::tcp_stream>;
 /// Server contexts of HTTPS listeners, by listener name.
 using ListenerTlsMap = std::map<std::string, std::shared_ptr<ssl::context>>;
 

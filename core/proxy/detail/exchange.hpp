@@ -5,6 +5,7 @@
 #include "proxy/detail/access_log.hpp"
 #include "proxy/breakpoints.hpp"
 #include "proxy/detail/asio.hpp"
+#include "proxy/detail/deadline_stream.hpp"
 #include "proxy/detail/head_edit.hpp"
 #include "proxy/snapshot.hpp"
 #include "trace/trace.hpp"

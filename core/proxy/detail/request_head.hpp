@@ -2,6 +2,7 @@
 // Reading and vetting a request head before anything is forwarded.
 
 #include "proxy/detail/asio.hpp"
+#include "proxy/detail/deadline_stream.hpp"
 
 #include <optional>
 #include <string>

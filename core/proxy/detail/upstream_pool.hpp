@@ -3,6 +3,7 @@
 // target for reuse. One UpstreamPools per worker: no locks.
 
 #include "proxy/detail/asio.hpp"
+#include "proxy/detail/deadline_stream.hpp"
 #include "proxy/snapshot.hpp"
 
 #include <atomic>
@@ -14,8 +15,8 @@
 
 namespace bridge::proxy {
 
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using PlainStream = DeadlineStream;
+using TlsStream = beast::ssl_stream<DeadlineStream>;
 
 struct UpstreamConnection {
   explicit UpstreamConnection(PlainStream s) : stream(std::move(s)) {}
@@ -24,7 +25,7 @@ struct UpstreamConnection {
   beast::flat_buffer buffer;  // bytes read past the previous response
   int64_t idle_since_ms = 0;
   bool reused = false;
-  beast::tcp_stream& tcp() {
+  DeadlineStream& tcp() {
     if (auto* p = std::get_if<PlainStream>(&stream)) return *p;
     return beast::get_lowest_layer(std::get<TlsStream>(stream));
   }
@@ -40,7 +41,8 @@ struct ConnectResult {
 
 class UpstreamPools {
  public:
-  explicit UpstreamPools(asio::io_context& context) : context_(context) {}
+  UpstreamPools(asio::io_context& context, DeadlineWatch& deadlines)
+      : context_(context), deadlines_(deadlines) {}
 
   /// An idle connection to `target`, or nullptr.
   std::unique_ptr<UpstreamConnection> take(const Target& target);
@@ -59,6 +61,7 @@ class UpstreamPools {
   ssl::context* tls_context(const UpstreamSet& upstream, std::string& error);
 
   asio::io_context& context_;
+  DeadlineWatch& deadlines_;  // the worker's: upstream reads and writes time out there
   std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle_;
   std::map<std::string, std::unique_ptr<ssl::context>> tls_contexts_;
   std::atomic<size_t> idle_total_{0};

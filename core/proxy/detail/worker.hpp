@@ -6,6 +6,7 @@
 #include "proxy/detail/access_log.hpp"
 #include "proxy/detail/asio.hpp"
 #include "proxy/detail/buffer_pool.hpp"
+#include "proxy/detail/deadline_stream.hpp"
 #include "proxy/detail/runtime.hpp"
 #include "proxy/detail/upstream_pool.hpp"
 #include "proxy/snapshot.hpp"
@@ -38,6 +39,8 @@ class Worker {
   void set_tls(std::shared_ptr<const ListenerTlsMap> tls) { tls_ = std::move(tls); }
   UpstreamPools& pools() { return pools_; }
   BufferPool& buffers() { return buffers_; }
+  /// Timeouts of this worker's client and upstream streams.
+  DeadlineWatch& deadlines() { return deadlines_; }
   /// A fresh record for the next exchange: a finished one when there is one (its strings
   /// and header blocks keep their memory, and it is still in cache).
   std::shared_ptr<trace::Record> take_record();
@@ -76,6 +79,7 @@ class Worker {
   std::shared_ptr<AccessLog> access_log_;
   BufferPool buffers_;
   std::vector<std::shared_ptr<trace::Record>> spare_records_;
+  DeadlineWatch deadlines_;  // streams in suspended coroutines unlink from it as they go
   asio::io_context context_{1};
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::thread thread_;
