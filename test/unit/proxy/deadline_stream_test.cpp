@@ -52,8 +52,8 @@ TEST(DeadlineStream, ReadPastItsDeadlineEndsAsTimeoutAndClosesTheSocket) {
   Pair p;
   p.run([&]() -> asio::awaitable<void> {
     char buf[16];
-    p.ours->expires_after(150ms);
     const auto start = Clock::now();
+    p.ours->expires_after(150ms);
     auto [ec, n] = co_await p.ours->async_read_some(asio::buffer(buf), nothrow);
     const auto took = Clock::now() - start;
     EXPECT_EQ(ec, beast::error::timeout) << ec.message();
