@@ -26,8 +26,9 @@ void DeadlineWatch::schedule(Clock::time_point when) {
   });
 }
 
-// Deadlines only move when an operation starts (arm), so the earliest one among pending
-// operations is the next time anything can be overdue.
+// Every deadline of a pending operation has been armed (when the operation started, or by
+// expires_after while it was pending), so the earliest one left is the next time anything
+// can be overdue.
 void DeadlineWatch::sweep() {
   const auto now = Clock::now();
   auto next = Clock::time_point::max();

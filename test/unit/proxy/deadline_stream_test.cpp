@@ -13,7 +13,15 @@ namespace {
 using namespace std::chrono_literals;
 using asio::experimental::awaitable_operators::operator||;
 
-// A connected pair on 127.0.0.1: `ours` is watched, `peer` is a plain socket.
+// Two ends of a TCP connection on 127.0.0.1: {connecting end, accepted end}.
+std::pair<tcp::socket, tcp::socket> connect_loopback(asio::io_context& context) {
+  tcp::acceptor acceptor(context, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  tcp::socket client(context);
+  client.connect(acceptor.local_endpoint());
+  return {std::move(client), acceptor.accept()};
+}
+
+// A connected pair: `ours` is watched, `peer` is a plain socket.
 struct Pair {
   asio::io_context context{1};
   DeadlineWatch watch;
@@ -22,10 +30,8 @@ struct Pair {
 
   Pair() {
     watch.start(context);
-    tcp::acceptor acceptor(context, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    tcp::socket client(context);
-    client.connect(acceptor.local_endpoint());
-    peer = acceptor.accept();
+    auto [client, accepted] = connect_loopback(context);
+    peer = std::move(accepted);
     ours.emplace(std::move(client), watch);
   }
   ~Pair() {
@@ -100,10 +106,7 @@ TEST(DeadlineStream, OperationStartedAfterItsDeadlineTimesOutAtOnce) {
 
 TEST(DeadlineStream, EachStreamKeepsItsOwnDeadline) {
   Pair p;
-  tcp::acceptor acceptor(p.context, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  tcp::socket raw(p.context);
-  raw.connect(acceptor.local_endpoint());
-  tcp::socket other_peer = acceptor.accept();
+  auto [raw, other_peer] = connect_loopback(p.context);
   DeadlineStream longer(std::move(raw), p.watch);
   EXPECT_EQ(p.watch.size(), 2u);
   p.run([&]() -> asio::awaitable<void> {
