@@ -103,6 +103,9 @@ std::string Metrics::render(const std::string& version, const std::string& profi
   add(fmt::format("bridge_reloads_total{{result=\"failed\"}} {}\n", reloads_failed.load()));
   counter("bridge_records_dropped_total", "Records a slow live stream could not take.",
           records_dropped.load());
+  counter("bridge_admin_streams_dropped_total",
+          "Live streams (/v1/stream, breakpoint events) closed because their reader fell behind.",
+          streams_dropped.load());
   counter("bridge_spans_exported_total", "Spans sent to the OTLP endpoint.", spans_exported.load());
   counter("bridge_spans_dropped_total", "Spans dropped because the export queue was full.",
           spans_dropped.load());

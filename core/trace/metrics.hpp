@@ -45,6 +45,7 @@ class Metrics {
   std::atomic<uint64_t> reloads_ok{0};
   std::atomic<uint64_t> reloads_failed{0};
   std::atomic<uint64_t> records_dropped{0};
+  std::atomic<uint64_t> streams_dropped{0};  // live streams closed because their reader lagged
   std::atomic<uint64_t> spans_exported{0};
   std::atomic<uint64_t> spans_dropped{0};
   std::atomic<uint64_t> spans_failed{0};

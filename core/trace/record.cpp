@@ -73,7 +73,8 @@ void Record::reset() {
   start = {};
   request_id.clear();
   trace = {};
-  for (std::string* s : {&client, &listener, &method, &host, &path, &query, &route, &upstream,
+  for (std::string* s : {&client, &listener, &client_subject, &method, &host, &path, &query,
+                         &route, &upstream,
                          &target, &error}) {
     s->clear();
   }
@@ -94,8 +95,100 @@ bool is_redacted(std::string_view name, const std::vector<std::string>& redacted
   });
 }
 
-Redaction::Redaction(std::vector<std::string> names) : names_(std::move(names)) {
+namespace {
+
+// `text` starts with `lower_word` (lowercase ASCII), compared case-insensitively; '_' in
+// `text` counts as '-' so query parameters like api_key match too.
+bool starts_with_word(std::string_view text, std::string_view lower_word) {
+  if (text.size() < lower_word.size()) return false;
+  for (size_t i = 0; i < lower_word.size(); ++i) {
+    char c = ascii_lower(text[i]);
+    if (c == '_') c = '-';
+    if (c != lower_word[i]) return false;
+  }
+  return true;
+}
+
+bool equals_lower(std::string_view text, std::string_view lower_word) {
+  return text.size() == lower_word.size() && starts_with_word(text, lower_word);
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c = ascii_lower(c);
+  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+}  // namespace
+
+bool is_secret_name(std::string_view name) {
+  // One pass: only a letter that starts one of the words is looked at further.
+  for (size_t i = 0; i + 5 <= name.size(); ++i) {
+    std::string_view rest = name.substr(i);
+    switch (ascii_lower(name[i])) {
+      case 't':
+        if (starts_with_word(rest, "token")) return true;
+        break;
+      case 's':
+        if (starts_with_word(rest, "secret")) return true;
+        break;
+      case 'p':
+        if (starts_with_word(rest, "password")) return true;
+        break;
+      case 'a':
+        if (starts_with_word(rest, "api-key")) return true;
+        break;
+      default:
+        break;
+    }
+  }
+  switch (name.size()) {
+    case 6: return equals_lower(name, "cookie");
+    case 10: return equals_lower(name, "set-cookie");
+    case 13: return equals_lower(name, "authorization");
+    case 19: return equals_lower(name, "proxy-authorization");
+    default: return false;
+  }
+}
+
+Redaction::Redaction(std::vector<std::string> names, bool defaults)
+    : names_(std::move(names)), defaults_(defaults) {
   for (const auto& n : names_) lengths_ |= uint64_t{1} << std::min<size_t>(n.size(), 63);
+}
+
+void Redaction::redact_query(std::string_view query, std::string& out) const {
+  out.clear();
+  std::string decoded;
+  while (true) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    size_t eq = pair.find('=');
+    std::string_view name = pair.substr(0, eq);
+    // Names are compared as a server would read them: "+" is a space, %XX a byte.
+    std::string_view plain = name;
+    if (name.find_first_of("%+") != std::string_view::npos) {
+      decoded.clear();
+      for (size_t i = 0; i < name.size(); ++i) {
+        int hi = 0, lo = 0;
+        if (name[i] == '%' && i + 2 < name.size() && (hi = hex_value(name[i + 1])) >= 0 &&
+            (lo = hex_value(name[i + 2])) >= 0) {
+          decoded += static_cast<char>(hi * 16 + lo);
+          i += 2;
+        } else {
+          decoded += name[i] == '+' ? ' ' : name[i];
+        }
+      }
+      plain = decoded;
+    }
+    if (eq != std::string_view::npos && covers(plain)) {
+      out.append(name).append("=").append(redacted_value);
+    } else {
+      out.append(pair);
+    }
+    if (amp == std::string_view::npos) break;
+    out += '&';
+    query.remove_prefix(amp + 1);
+  }
 }
 
 }  // namespace bridge::trace

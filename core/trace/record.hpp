@@ -1,7 +1,7 @@
 #pragma once
 /// What bridge knows about one request: filled by the proxy on the worker thread, then frozen
-/// and shared (store, stream, access log, span export). Header values named in
-/// trace.redact_headers are replaced before they are stored: the real value never is.
+/// and shared (store, stream, access log, span export). Values of secret header fields and
+/// query parameters (Redaction) are replaced before they are stored: the real value never is.
 
 #include "trace/trace.hpp"
 
@@ -109,6 +109,7 @@ struct Record {
   TraceContext trace;  // ids kept binary; hex on the way out
   std::string client;
   std::string listener;
+  std::string client_subject;  // the verified client certificate's subject (mTLS listeners)
   std::string scheme = "http";
   std::string method;
   std::string host;
@@ -143,20 +144,39 @@ struct Record {
 /// Is `name` one of `redacted` (case-insensitive)?
 bool is_redacted(std::string_view name, const std::vector<std::string>& redacted);
 
-/// trace.redact_headers, checked for every captured field: most names are ruled out by
-/// their length alone.
+/// Is `name` secret by bridge's built-in rule: Authorization, Proxy-Authorization, Cookie,
+/// Set-Cookie, or a name containing "token", "secret", "password" or "api-key" ("api_key"),
+/// case-insensitive. Covers X-Api-Key, X-Auth-Token, access_token, client_secret.
+bool is_secret_name(std::string_view name);
+
+/// What records, logs and span exports never keep: the values of header fields and query
+/// parameters named in trace.redact_headers, plus the built-in names (is_secret_name) unless
+/// trace.redact_defaults = false. Checked for every captured field, so the common case (a
+/// name that is neither listed nor secret-looking) costs one pass over the name.
 class Redaction {
  public:
+  /// The built-in names only.
   Redaction() = default;
-  explicit Redaction(std::vector<std::string> names);
+  explicit Redaction(std::vector<std::string> names, bool defaults = true);
   bool covers(std::string_view name) const {
+    if (defaults_ && is_secret_name(name)) return true;
     if (name.size() < 64 && (lengths_ >> name.size() & 1) == 0) return false;
     return is_redacted(name, names_);
   }
+  /// Writes `query` to `out` with the value of each covered parameter replaced by
+  /// redacted_value ("a=1&token=<redacted>"). Names are compared percent-decoded.
+  void redact_query(std::string_view query, std::string& out) const;
+  std::string redact_query(std::string_view query) const {
+    std::string out;
+    redact_query(query, out);
+    return out;
+  }
+  bool defaults() const { return defaults_; }
 
  private:
   std::vector<std::string> names_;
   uint64_t lengths_ = 0;  // bit n: some name has n characters (bit 63: 63 or more)
+  bool defaults_ = true;
 };
 
 constexpr std::string_view redacted_value = "<redacted>";

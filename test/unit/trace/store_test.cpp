@@ -217,7 +217,7 @@ TEST(Record, RedactionMatchesNamesOfAnyLengthCaseInsensitively) {
   EXPECT_FALSE(redaction.covers("Server"));  // same length as cookie, other name
   EXPECT_FALSE(redaction.covers("Host"));
   EXPECT_FALSE(redaction.covers(std::string(81, 'x')));
-  EXPECT_FALSE(Redaction().covers("Authorization"));
+  EXPECT_FALSE(Redaction({}, false).covers("Authorization"));
 }
 
 TEST(Metrics, RendersCountersAndCumulativeHistogramBuckets) {
