@@ -4,6 +4,9 @@
 Each gtest case counts once, read from the "[ OK ]"/"[ FAILED ]"/"[ SKIPPED ]" lines of its
 executable's output. An executable that failed without a failing case (a crash, a timeout,
 a sanitizer report after the last case) counts as one more failure, so nothing is hidden.
+
+Several logs (LABEL=PATH, or PATH) are summed into one line, as .ci/run does for its plain
+and sanitized runs; failures are then prefixed with the label.
 """
 import json
 import re
@@ -14,13 +17,13 @@ CASE = re.compile(r"^\[ +(OK|FAILED|SKIPPED) +\] (\S+)(?:, where .*)? \(\d+ ms\)
 GOOD = {"OK", "SKIP", "EXPECTEDFAIL"}
 
 
-def main(log: Path) -> int:
+def count(log: Path, label: str, counts: dict, failures: list) -> None:
+    prefix = f"{label}: " if label else ""
     if not log.exists():
         print(f"no test log at {log}: did the tests run?")
-        print("0 passed, 1 failed")
-        return 1
-    counts = {"OK": 0, "FAILED": 0, "SKIPPED": 0}
-    failures = []
+        counts["FAILED"] += 1
+        failures.append(f"{prefix}no test log")
+        return
     for line in log.read_text().splitlines():
         entry = json.loads(line)
         name, result = entry.get("name", "?"), entry.get("result", "FAIL")
@@ -32,10 +35,18 @@ def main(log: Path) -> int:
             counts[m.group(1)] += 1
             if m.group(1) == "FAILED":
                 failed_cases += 1
-                failures.append(f"{name}: {m.group(2)}")
+                failures.append(f"{prefix}{name}: {m.group(2)}")
         if result not in GOOD and failed_cases == 0:
             counts["FAILED"] += 1
-            failures.append(f"{name}: {result} (exit without a failing case)")
+            failures.append(f"{prefix}{name}: {result} (exit without a failing case)")
+
+
+def main(args: list) -> int:
+    counts = {"OK": 0, "FAILED": 0, "SKIPPED": 0}
+    failures = []
+    for arg in args:
+        label, _, path = arg.partition("=") if "=" in arg else ("", "", arg)
+        count(Path(path), label, counts, failures)
     for f in failures:
         print(f"FAILED {f}")
     print(f"{counts['OK']} passed, {counts['FAILED']} failed, {counts['SKIPPED']} skipped")
@@ -43,4 +54,6 @@ def main(log: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1])))
+    if len(sys.argv) < 2:
+        sys.exit("usage: test-summary.py [LABEL=]testlog.json...")
+    sys.exit(main(sys.argv[1:]))

@@ -67,7 +67,10 @@ std::string cert_to_pem(X509* cert) {
 
 Result<PkeyPtr> key_from_pem(std::string_view pem, const std::string& source) {
   BioPtr bio{BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()))};
-  PkeyPtr key{PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr)};
+  // No passphrase: OpenSSL's default callback would prompt on the terminal and wait, and
+  // bridge reads keys unattended (startup, reload, renewal). An encrypted key is an error.
+  auto no_passphrase = [](char*, int, int, void*) { return 0; };
+  PkeyPtr key{PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr)};
   if (!key) {
     openssl_error();
     return Error::runtime(source + ": no PEM private key found",

@@ -45,10 +45,10 @@ std::vector<std::string> get_service_argv(const K8sUrl& url, const std::string& 
 }
 
 std::optional<uint16_t> parse_forwarding_line(std::string_view line) {
-  static const std::regex pattern(R"(^Forwarding from 127\.0\.0\.1:(\d+) -> \S+)");
+  static const std::regex pattern(R"(^Forwarding from 127\.0\.0\.1:(\d{1,5}) -> \S+)");
   std::match_results<std::string_view::const_iterator> m;
   if (!std::regex_search(line.begin(), line.end(), m, pattern)) return std::nullopt;
-  unsigned long port = std::stoul(m[1].str());
+  unsigned long port = std::stoul(m[1].str());  // at most 5 digits: no out_of_range
   if (port == 0 || port > 65535) return std::nullopt;
   return static_cast<uint16_t>(port);
 }
@@ -61,6 +61,17 @@ bool is_tunnel_error_line(std::string_view line) {
   return false;
 }
 
+namespace {
+
+// A member of kubectl's JSON, read without trusting its type (json::value throws on a
+// mismatch): `fallback` when absent or not a string.
+std::string text_at(const json& object, const char* key, const char* fallback) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+}  // namespace
+
 Result<Endpoint> decode_service_json(std::string_view text, const K8sUrl& url) {
   std::string what = "service " + url.namespace_ + "/" + url.service;
   json doc = json::parse(text, nullptr, false);
@@ -69,13 +80,13 @@ Result<Endpoint> decode_service_json(std::string_view text, const K8sUrl& url) {
     return Error::runtime("kubectl get svc: unexpected output for " + what);
   }
   const json& spec = doc["spec"];
-  std::string type = spec.value("type", "ClusterIP");
+  std::string type = text_at(spec, "type", "ClusterIP");
   if (type == "ExternalName") {
     return Error::runtime(what + " is an ExternalName service (" +
-                              spec.value("externalName", "") + "); it has no ClusterIP",
+                              text_at(spec, "externalName", "") + "); it has no ClusterIP",
                           "use the external name as an http:// target instead");
   }
-  std::string ip = spec.value("clusterIP", "");
+  std::string ip = text_at(spec, "clusterIP", "");
   if (ip.empty() || ip == "None") {
     return Error::runtime(what + " is headless (clusterIP: None)",
                           "drop mode=direct so bridge uses kubectl port-forward");
@@ -84,9 +95,12 @@ Result<Endpoint> decode_service_json(std::string_view text, const K8sUrl& url) {
   if (spec.contains("ports") && spec["ports"].is_array()) {
     for (const auto& p : spec["ports"]) {
       if (!p.is_object()) continue;
-      std::string protocol = p.value("protocol", "TCP");
-      int number = p.value("port", 0);
-      std::string name = p.value("name", "");
+      std::string protocol = text_at(p, "protocol", "TCP");
+      auto port = p.find("port");
+      if (port == p.end() || !port->is_number_unsigned()) continue;
+      uint64_t number = port->get<uint64_t>();
+      if (number == 0 || number > 65535) continue;
+      std::string name = text_at(p, "name", "");
       known += (known.empty() ? "" : ", ") + std::to_string(number) +
                (name.empty() ? "" : " (" + name + ")");
       if (protocol != "TCP") continue;
