@@ -13,6 +13,7 @@ namespace {
 struct CaCommand {
   std::string dir;
   std::vector<std::string> permit;
+  bool force = false;
   bool json = false;
 };
 
@@ -29,7 +30,7 @@ struct LeafCommand {
 long days_until(std::time_t t) { return static_cast<long>((t - std::time(nullptr)) / 86400); }
 
 int run_ca(const CaCommand& options) {
-  auto ca = cert::ensure_ca(cert::CaOptions{options.dir, options.permit});
+  auto ca = cert::ensure_ca(cert::CaOptions{options.dir, options.permit, options.force});
   if (!ca) return cert_fail(ca.error());
   if (options.json) {
     print_json({{"dir", ca->dir},
@@ -118,6 +119,8 @@ void setup_cert_ca(CLI::App& cert, Action& action) {
                   "Also permit this DNS suffix or IP range (only when the CA is created); "
                   "repeatable");
   sub->add_option("--dir", options->dir, "CA directory (default: $XDG_DATA_HOME/bridge/ca)");
+  sub->add_flag("--force", options->force,
+                "Allow a --permit that is a public suffix (com, co.uk) or covers every address");
   sub->add_flag("--json", options->json, "Print as JSON");
   sub->footer("Examples:\n  bridge cert ca\n  bridge cert ca --permit dev.corp.example "
               "--permit 10.0.0.0/8\n\nThe CA may only sign names under localhost, .localhost, "

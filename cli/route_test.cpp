@@ -16,6 +16,7 @@ struct TestRequest {
   std::string authority;  // host[:port] from the URL
   std::string target;     // path?query as sent
   std::string decoded_path;
+  std::string normalized_from;  // the target as given, when normalization changed it
   std::vector<std::pair<std::string, std::string>> headers;
   uint16_t port = 0;
 };
@@ -43,9 +44,6 @@ Result<TestRequest> parse_request(const std::vector<std::string>& positional,
   bool has_port = colon != std::string::npos && req.authority.find(']', colon) == std::string::npos;
   req.port = req.scheme == "https" ? 443 : 80;
   if (has_port) req.port = static_cast<uint16_t>(std::atoi(req.authority.c_str() + colon + 1));
-  std::string_view path, query;
-  proxy::split_target(req.target, path, query);
-  proxy::percent_decode(path, req.decoded_path);
   auto parsed = parse_header_args(headers);
   if (!parsed) return parsed.error();
   req.headers.insert(req.headers.end(), parsed->begin(), parsed->end());
@@ -87,25 +85,32 @@ struct Plan {
 };
 
 Plan plan_upstream(const TestRequest& req, const config::Route& r, const config::Config& cfg,
-                   const std::string& client_ip) {
+                   const std::string& client_ip, bool forwarded_trusted) {
   Plan plan{req.method, req.target, req.authority, {}, {}};
-  std::string forwarded_for, connection;
+  std::string forwarded_for, forwarded_proto, forwarded_host, connection;
   for (const auto& [k, v] : req.headers) {
     if (proxy::iequals(k, "host")) plan.host = v;
     if (proxy::iequals(k, "x-forwarded-for") && forwarded_for.empty()) forwarded_for = v;
+    if (proxy::iequals(k, "x-forwarded-proto") && forwarded_proto.empty()) forwarded_proto = v;
+    if (proxy::iequals(k, "x-forwarded-host") && forwarded_host.empty()) forwarded_host = v;
     if (proxy::iequals(k, "connection") && connection.empty()) connection = v;
   }
   const std::string original_host = plan.host;
   for (const auto& [k, v] : req.headers) {
-    bool framing = proxy::iequals(k, "content-length") || proxy::iequals(k, "transfer-encoding");
-    if (!framing && (proxy::is_hop_by_hop(k) || proxy::connection_has_token(connection, k))) {
+    bool kept = proxy::iequals(k, "content-length") || proxy::iequals(k, "transfer-encoding") ||
+                proxy::iequals(k, "host");
+    if (!kept && (proxy::is_hop_by_hop(k) || proxy::connection_has_token(connection, k))) {
       plan.remove(k, req);
     }
   }
+  if (!forwarded_trusted) {  // as the proxy does for a peer outside forwarded_headers
+    for (std::string_view name : proxy::forwarded_fields) plan.remove(name, req);
+    forwarded_for = forwarded_proto = forwarded_host = "";
+  }
   plan.set("X-Forwarded-For", forwarded_for.empty() ? client_ip : forwarded_for + ", " + client_ip,
            req);
-  plan.set("X-Forwarded-Proto", req.scheme, req);
-  plan.set("X-Forwarded-Host", original_host, req);
+  if (forwarded_proto.empty()) plan.set("X-Forwarded-Proto", req.scheme, req);
+  if (forwarded_host.empty()) plan.set("X-Forwarded-Host", original_host, req);
   plan.set(cfg.trace.request_id_header, "<generated>", req);
   plan.set("traceparent", "<generated>", req);
   for (const auto& p : cfg.trace.propagation) {
@@ -134,7 +139,27 @@ std::string target_url(const proxy::UpstreamSet& set, const std::string& path) {
   return out;
 }
 
-int print_route_test(const proxy::Snapshot& snap, const std::string& request_line,
+// A request the front door refuses never reaches routing: say so and why, as the proxy answers.
+int print_refusal(const std::string& request_line, const std::string& listener,
+                  const proxy::Refusal& refused, bool json) {
+  if (json) {
+    print_json({{"request", request_line}, {"listener", listener}, {"matched", false},
+                {"refused", {{"status", refused.status}, {"error", refused.code},
+                             {"message", refused.message}, {"hint", refused.hint}}}});
+    return exit_failure;
+  }
+  bool c = stdout_colour();
+  print_line(paint(request_line, Colour::Bold, c) + "  " +
+             paint("(listener " + listener + ")", Colour::Dim, c));
+  print_line(paint("refused before routing: " + std::to_string(refused.status) + " " +
+                       refused.code + ": " + refused.message,
+                   Colour::Red, c));
+  if (!refused.hint.empty()) print_line(paint("hint: " + refused.hint, Colour::Dim, c));
+  return exit_failure;
+}
+
+int print_route_test(const proxy::Snapshot& snap, const TestRequest& req,
+                     const std::string& request_line,
                      const std::string& listener, const std::string& client_ip,
                      const std::vector<route::RouteDecision>& decisions,
                      const route::RouteDecision* winner, const std::optional<Plan>& plan,
@@ -149,8 +174,13 @@ int print_route_test(const proxy::Snapshot& snap, const std::string& request_lin
                         {"expression", d.explanation.expression},
                         {"observed", d.explanation.observed}, {"note", d.explanation.note}});
     }
-    nlohmann::json out = {{"request", request_line}, {"listener", listener},
-                          {"client_ip", client_ip}, {"routes", routes}, {"matched", winner != nullptr}};
+    nlohmann::json out = {{"request", request_line},
+                          {"listener", listener},
+                          {"client_ip", client_ip},
+                          {"path", req.target.substr(0, req.target.find('?'))},
+                          {"routes", routes},
+                          {"matched", winner != nullptr}};
+    if (!req.normalized_from.empty()) out["normalized_from"] = req.normalized_from;
     if (winner) {
       nlohmann::json added = nlohmann::json::object();
       for (const auto& [k, v] : plan->added) added[k] = v;
@@ -232,8 +262,24 @@ int run_route_test(const GlobalOptions& global, const std::vector<std::string>& 
     return exit_usage;
   }
   const proxy::Snapshot& snap = **built;
-  const TestRequest& req = *parsed;
+  TestRequest& req = *parsed;
   std::string listener = listener_arg.empty() ? pick_listener(snap.config, req.port) : listener_arg;
+  const std::string request_line = req.method + " " + req.scheme + "://" + req.authority + req.target;
+  // The front door first, as the proxy does: what is routed is the normalized path.
+  const proxy::ListenerPolicy& policy = snap.policy(listener);
+  proxy::FrontDoorTarget normalized;
+  if (auto refused = proxy::normalize_target(req.target, policy.path, normalized)) {
+    return print_refusal(request_line, listener, *refused, json);
+  }
+  if (normalized.target != req.target) {
+    if (!json) {
+      print_line(paint("normalized: ", Colour::Dim, stdout_colour()) + req.target + " -> " +
+                 normalized.target);
+    }
+    req.normalized_from = req.target;
+    req.target = normalized.target;
+  }
+  req.decoded_path = normalized.decoded;
 
   std::vector<route::HeaderField> fields;
   std::string host = req.authority;
@@ -251,11 +297,12 @@ int run_route_test(const GlobalOptions& global, const std::vector<std::string>& 
   for (const auto& d : decisions) {
     if (d.explanation.matched) { winner = &d; break; }
   }
-  return print_route_test(snap, req.method + " " + req.scheme + "://" + req.authority + req.target,
-                          listener, client_ip, decisions, winner,
-                          winner ? std::optional(plan_upstream(req, *snap.routes[winner->route->index].config,
-                                                               snap.config, client_ip))
-                                 : std::nullopt,
+  std::optional<Plan> plan;
+  if (winner) {
+    plan = plan_upstream(req, *snap.routes[winner->route->index].config, snap.config, client_ip,
+                         policy.trusts(client_ip));
+  }
+  return print_route_test(snap, req, request_line, listener, client_ip, decisions, winner, plan,
                           json);
 }
 

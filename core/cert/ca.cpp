@@ -55,11 +55,13 @@ Result<X509Ptr> make_ca_cert(EVP_PKEY* key, const std::vector<std::string>& perm
   return cert;
 }
 
-Result<CaInfo> create_ca(const std::string& dir, const std::vector<std::string>& permit) {
+Result<CaInfo> create_ca(const std::string& dir, const std::vector<std::string>& permit,
+                         bool force) {
   std::vector<std::string> permitted = default_permitted();
   for (const auto& p : permit) {
     auto normal = normalise_permit(p);
     if (!normal) return normal.error();
+    if (auto scope = check_permit_scope(*normal, force); !scope) return scope.error();
     if (std::find(permitted.begin(), permitted.end(), *normal) == permitted.end()) {
       permitted.push_back(*normal);
     }
@@ -161,7 +163,9 @@ Result<CaInfo> ensure_ca(const CaOptions& options) {
     if (!d) return d.error();
     dir = *d;
   }
-  if (!std::filesystem::exists(cert_file(dir))) return create_ca(dir, options.permit);
+  if (!std::filesystem::exists(cert_file(dir))) {
+    return create_ca(dir, options.permit, options.force);
+  }
   auto info = load_ca(dir);
   if (!info) return info.error();
   for (const auto& p : options.permit) {

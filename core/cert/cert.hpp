@@ -58,6 +58,7 @@ const std::vector<std::string>& default_permitted();
 struct CaOptions {
   std::string dir;                  // empty = default_ca_dir()
   std::vector<std::string> permit;  // extra names: "corp.example", ".corp.example", "10.0.0.0/8"
+  bool force = false;  // allow a public suffix or a /0 range in `permit`
 };
 
 struct CaInfo {

@@ -2,6 +2,7 @@
 #include "cert/detail/ca.hpp"
 
 #include <arpa/inet.h>
+#include <libpsl.h>
 
 #include <algorithm>
 #include <bitset>
@@ -79,6 +80,28 @@ Result<std::string> normalise_permit(const std::string& entry) {
   auto name = parse_name(leading_dot ? entry.substr(1) : entry);
   if (!name || name->kind != NameKind::Dns) return bad_permit(entry);
   return (leading_dot ? "." : "") + name->text;
+}
+
+Result<void> check_permit_scope(const std::string& normal, bool force) {
+  if (force) return {};
+  if (auto ip = parse_ip_subtree(normal)) {
+    if (ip->prefix > 0) return {};
+    return Error::usage("--permit " + normal + " covers every address: the name constraint "
+                        "would protect nothing",
+                        "permit the range you use (e.g. 10.0.0.0/8), or pass --force");
+  }
+  std::string name = normal.starts_with('.') ? normal.substr(1) : normal;
+  // Unknown TLDs ("corp", "lan") are not suffixes here: only the list's own rules count.
+  static psl_ctx_t* list = psl_latest(nullptr);
+  const psl_ctx_t* rules = list != nullptr ? list : psl_builtin();
+  if (rules == nullptr ||
+      psl_is_public_suffix2(rules, name.c_str(), PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) == 0) {
+    return {};
+  }
+  return Error::usage("--permit " + normal + ": \"" + name + "\" is a public suffix, so the CA "
+                      "could sign for every site under it",
+                      "permit a name you control under it (e.g. dev.example." + name +
+                          "), or pass --force");
 }
 
 Result<std::string> permitted_config(const std::string& entry) {

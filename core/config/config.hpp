@@ -40,6 +40,10 @@ struct LimitsSection {
   Duration idle_timeout = std::chrono::seconds(60);
   Duration connect_timeout = std::chrono::seconds(5);
   Duration drain_timeout = std::chrono::seconds(10);
+  uint64_t max_header_count = 100;     // fields in a request head; more is a 431
+  uint64_t max_uri_bytes = 8 * 1024;   // request target length; longer is a 414
+  std::string headers_with_underscores = "reject";  // reject (400) | drop | allow
+  uint64_t admin_connections = 64;     // open admin API connections at once
 };
 
 struct TraceSection {
@@ -49,6 +53,7 @@ struct TraceSection {
   std::vector<std::string> redact_headers = {"authorization", "cookie", "set-cookie"};
   uint64_t store_size = 10000;
   std::string otlp_endpoint;  // empty = off
+  bool redact_defaults = true;  // the built-in list (Authorization, Cookie, *token*, ...)
 };
 
 /// Where `bridge up` gets certificates for listeners with tls.auto = "acme".
@@ -70,6 +75,25 @@ struct ListenerTls {
   std::vector<CertPair> certs;  // `cert`/`key` plus `certs = [{cert, key}, ...]`, chosen by SNI
   std::string automatic;        // "" | "local-ca" | "acme"  (TOML key: auto)
   std::string min_version = "1.2";
+  std::string client_ca;    // PEM bundle that client certificates must chain to
+  std::string client_auth;  // "" (none) | "require" | "optional"
+};
+
+/// Percent-encoded characters allowed in paths (Traefik's entry point encodedCharacters).
+struct EncodedCharacters {
+  bool slash = false;
+  bool backslash = false;
+  bool null = false;
+  bool semicolon = false;
+  bool percent = false;
+  bool question_mark = false;
+  bool hash = false;
+};
+
+/// Whose X-Forwarded-* and Forwarded headers are believed (Traefik's forwardedHeaders).
+struct ForwardedHeaders {
+  std::vector<std::string> trusted_ips = {"127.0.0.0/8", "::1/128"};  // CIDRs or addresses
+  bool insecure = false;  // trust every peer
 };
 
 struct Listener {
@@ -77,6 +101,10 @@ struct Listener {
   std::string bind;                 // "127.0.0.1:8080", "[::1]:8080", "unix:/path"
   std::vector<std::string> hosts;   // names served, used by tls.auto
   std::optional<ListenerTls> tls;
+  bool sanitize_path = true;  // normalize paths before routing (Traefik's sanitizePath)
+  EncodedCharacters encoded_characters;
+  ForwardedHeaders forwarded_headers;
+  uint64_t max_connections = 0;  // 0 = no cap; beyond it new connections wait in the backlog
 };
 
 struct HealthCheck {

@@ -10,6 +10,7 @@ constexpr std::array<std::string_view, 6> log_levels = {"trace", "debug", "info"
 constexpr std::array<std::string_view, 2> log_formats = {"json", "text"};
 constexpr std::array<std::string_view, 3> log_outputs = {"auto", "json", "text"};
 constexpr std::array<std::string_view, 2> propagations = {"w3c", "b3"};
+constexpr std::array<std::string_view, 3> underscore_actions = {"reject", "drop", "allow"};
 
 void check_string(Reader& r, std::string_view key, bool (*valid)(std::string_view),
                   const std::string& what, std::string hint) {
@@ -47,6 +48,12 @@ void decode_limits(Reader& r, LimitsSection& out) {
   r.duration("idle_timeout", out.idle_timeout, true);
   r.duration("connect_timeout", out.connect_timeout, true);
   r.duration("drain_timeout", out.drain_timeout, false);
+  r.integer("max_header_count", out.max_header_count, 1, 10'000);
+  r.size("max_uri_bytes", out.max_uri_bytes);
+  r.choice("headers_with_underscores", out.headers_with_underscores, underscore_actions);
+  r.integer("admin_connections", out.admin_connections, 1, 100'000);
+  if (const Node* v = r.get("max_uri_bytes"); v && out.max_uri_bytes < 256)
+    r.decoder().fail("limits.max_uri_bytes: must be at least 256B", *v);
   if (const Node* v = r.get("max_header_bytes"); v && out.max_header_bytes < 1024)
     r.decoder().fail("limits.max_header_bytes: must be at least 1KiB", *v);
 }
@@ -60,6 +67,7 @@ void decode_trace(Reader& r, TraceSection& out) {
   r.strings("redact_headers", out.redact_headers);
   r.integer("store_size", out.store_size, 0, 10'000'000);  // 0: keep no records
   r.string("otlp_endpoint", out.otlp_endpoint);
+  r.boolean("redact_defaults", out.redact_defaults);
   // OTLP/HTTP over plain HTTP: a local collector or agent (an OpenTelemetry Collector
   // sidecar) is the supported shape; TLS to a remote collector is that collector's job.
   check_string(r, "otlp_endpoint",
@@ -121,13 +129,14 @@ void decode_sections(Decoder& d, Reader& top, Config& config) {
   if (const Node* t = top.table("limits")) {
     Reader r(d, *t, "limits", "[limits]",
              {"max_header_bytes", "max_body_bytes", "header_timeout", "idle_timeout",
-              "connect_timeout", "drain_timeout"});
+              "connect_timeout", "drain_timeout", "max_header_count", "max_uri_bytes",
+              "headers_with_underscores", "admin_connections"});
     decode_limits(r, config.limits);
   }
   if (const Node* t = top.table("trace")) {
     Reader r(d, *t, "trace", "[trace]",
              {"request_id_header", "trust_incoming_request_id", "propagation", "redact_headers",
-              "store_size", "otlp_endpoint"});
+              "store_size", "otlp_endpoint", "redact_defaults"});
     decode_trace(r, config.trace);
   }
   if (const Node* t = top.table("acme")) {
@@ -161,7 +170,10 @@ Result<void> decode(const Node& document, Config& config, const Sources& sources
   decode_sections(d, top, config);
   // Routes refer to listeners and upstreams: decode those first, and stop on an error so
   // reference checks never run against half-read entries.
-  decode_entries(d, document, "listeners", {"name", "bind", "hosts", "tls"}, config.listeners,
+  decode_entries(d, document, "listeners",
+                 {"name", "bind", "hosts", "tls", "sanitize_path", "encoded_characters",
+                  "forwarded_headers", "max_connections"},
+                 config.listeners,
                  decode_listener);
   decode_entries(d, document, "upstreams",
                  {"name", "targets", "balance", "health", "tls", "max_idle", "down_for"},

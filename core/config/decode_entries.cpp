@@ -8,9 +8,32 @@ namespace {
 
 constexpr std::array<std::string_view, 2> tls_autos = {"local-ca", "acme"};
 constexpr std::array<std::string_view, 2> tls_versions = {"1.2", "1.3"};
+constexpr std::array<std::string_view, 2> client_auths = {"require", "optional"};
 constexpr std::array<std::string_view, 3> balances = {"round_robin", "least_conn", "first"};
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+void decode_encoded_characters(Reader& r, EncodedCharacters& out) {
+  r.boolean("slash", out.slash);
+  r.boolean("backslash", out.backslash);
+  r.boolean("null", out.null);
+  r.boolean("semicolon", out.semicolon);
+  r.boolean("percent", out.percent);
+  r.boolean("question_mark", out.question_mark);
+  r.boolean("hash", out.hash);
+}
+
+void decode_forwarded_headers(Reader& r, ForwardedHeaders& out) {
+  r.strings("trusted_ips", out.trusted_ips);
+  r.boolean("insecure", out.insecure);
+  const Node* ips = r.get("trusted_ips");
+  if (ips == nullptr || !ips->is(Kind::Array)) return;
+  for (size_t i = 0; i < out.trusted_ips.size() && i < ips->items.size(); ++i)
+    if (!valid_cidr(out.trusted_ips[i]))
+      return r.decoder().fail(r.path("trusted_ips") + "[" + std::to_string(i) +
+                                  "]: invalid address or CIDR " + quoted(out.trusted_ips[i]),
+                              ips->items[i], "e.g. \"10.0.0.0/8\", \"192.168.1.7\" or \"::1/128\"");
+}
 
 void decode_cert_pair(Reader& r, CertPair& out, const std::string& owner) {
   if (!r.require("cert", owner, "add cert = \"path/to/cert.pem\"")) return;
@@ -34,6 +57,15 @@ void decode_listener_tls(Reader& r, ListenerTls& out, const Listener& listener) 
   }
   r.choice("auto", out.automatic, tls_autos);
   r.choice("min_version", out.min_version, tls_versions);
+  r.string("client_ca", out.client_ca);
+  r.choice("client_auth", out.client_auth, client_auths);
+  if (!out.client_auth.empty() && out.client_ca.empty())
+    r.decoder().fail(owner + ": client_auth = \"" + out.client_auth + "\" needs client_ca",
+                     *r.get("client_auth"),
+                     "client_ca = \"ca.pem\": the CA that signs client certificates (bridge cert "
+                     "ca shows the local one)");
+  else if (out.client_auth.empty() && !out.client_ca.empty())
+    out.client_auth = "require";  // a CA given without a mode asks for certificates
   if (out.certs.empty() && out.automatic.empty())
     r.decoder().fail(owner + ": needs cert and key, certs, or auto", r.node(),
                      "e.g. tls = { auto = \"local-ca\" } or tls = { cert = \"certs/web.pem\", "
@@ -56,9 +88,21 @@ void decode_listener(Reader& r, Listener& out) {
   r.strings("hosts", out.hosts);
   if (const Node* tls = r.table("tls")) {
     Reader tr(r.decoder(), *tls, r.path("tls"), r.path("tls"),
-              {"cert", "key", "certs", "auto", "min_version"});
+              {"cert", "key", "certs", "auto", "min_version", "client_ca", "client_auth"});
     decode_listener_tls(tr, out.tls.emplace(), out);
   }
+  r.boolean("sanitize_path", out.sanitize_path);
+  if (const Node* encoded = r.table("encoded_characters")) {
+    Reader er(r.decoder(), *encoded, r.path("encoded_characters"), r.path("encoded_characters"),
+              {"slash", "backslash", "null", "semicolon", "percent", "question_mark", "hash"});
+    decode_encoded_characters(er, out.encoded_characters);
+  }
+  if (const Node* forwarded = r.table("forwarded_headers")) {
+    Reader fr(r.decoder(), *forwarded, r.path("forwarded_headers"), r.path("forwarded_headers"),
+              {"trusted_ips", "insecure"});
+    decode_forwarded_headers(fr, out.forwarded_headers);
+  }
+  r.integer("max_connections", out.max_connections, 0, 10'000'000);
 }
 
 void decode_upstream(Reader& r, Upstream& out) {

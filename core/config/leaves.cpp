@@ -105,21 +105,32 @@ void add_sections(Defaults& d) {
   d.add_duration("limits.idle_timeout", l.idle_timeout);
   d.add_duration("limits.connect_timeout", l.connect_timeout);
   d.add_duration("limits.drain_timeout", l.drain_timeout);
+  d.add_number("limits.max_header_count", static_cast<int64_t>(l.max_header_count));
+  d.add_size("limits.max_uri_bytes", l.max_uri_bytes);
+  d.add_string("limits.headers_with_underscores", l.headers_with_underscores);
+  d.add_number("limits.admin_connections", static_cast<int64_t>(l.admin_connections));
   const TraceSection t;
   d.add_string("trace.request_id_header", t.request_id_header);
   d.add_bool("trace.trust_incoming_request_id", t.trust_incoming_request_id);
   d.add_strings("trace.propagation", t.propagation);
   d.add_strings("trace.redact_headers", t.redact_headers);
   d.add_number("trace.store_size", static_cast<int64_t>(t.store_size));
+  d.add_bool("trace.redact_defaults", t.redact_defaults);
   const AcmeSection a;
   d.add_string("acme.directory", a.directory);
   d.add_number("acme.renew_days", a.renew_days);
 }
 
 void add_entries(Defaults& d, const Config& config) {
-  for (const Listener& listener : config.listeners)
-    if (listener.tls)
-      d.add_string("listeners." + listener.name + ".tls.min_version", ListenerTls{}.min_version);
+  for (const Listener& listener : config.listeners) {
+    const Listener fresh;
+    std::string p = "listeners." + listener.name;
+    if (listener.tls) d.add_string(p + ".tls.min_version", ListenerTls{}.min_version);
+    d.add_bool(p + ".sanitize_path", fresh.sanitize_path);
+    d.add_strings(p + ".forwarded_headers.trusted_ips", fresh.forwarded_headers.trusted_ips);
+    d.add_bool(p + ".forwarded_headers.insecure", fresh.forwarded_headers.insecure);
+    d.add_number(p + ".max_connections", static_cast<int64_t>(fresh.max_connections));
+  }
   for (const Upstream& u : config.upstreams) {
     const Upstream fresh;
     std::string p = "upstreams." + u.name;

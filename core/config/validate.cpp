@@ -135,6 +135,24 @@ bool valid_header_name(std::string_view name) {
   });
 }
 
+bool valid_cidr(std::string_view text) {
+  std::string address(text.substr(0, text.find('/')));
+  unsigned char bytes[16];
+  int max_bits = 0;
+  if (::inet_pton(AF_INET, address.c_str(), bytes) == 1) max_bits = 32;
+  else if (::inet_pton(AF_INET6, address.c_str(), bytes) == 1) max_bits = 128;
+  else return false;
+  if (text.find('/') == std::string_view::npos) return true;
+  std::string_view bits = text.substr(text.find('/') + 1);
+  if (bits.empty() || bits.size() > 3) return false;
+  int n = 0;
+  for (char c : bits) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + (c - '0');
+  }
+  return n <= max_bits;
+}
+
 bool is_loopback(std::string_view address) {
   if (address.starts_with("unix:")) return true;
   if (address.starts_with("[::1]")) return true;

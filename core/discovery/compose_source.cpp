@@ -1,12 +1,12 @@
 // compose://SERVICE:PORT: the compose files say what the service is; the Docker Engine says
 // where its containers are right now. /events keeps the answer fresh while bridge runs.
 #include "detail/compose.hpp"
+#include "common/spawn.hpp"
 #include "detail/docker.hpp"
 #include "detail/source.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -174,7 +174,7 @@ class ComposeSource final : public SourceBase {
   void start(asio::any_io_executor executor) override {
     executor_ = executor;
     asio::co_spawn(executor, watch(std::static_pointer_cast<ComposeSource>(shared_from_this())),
-                   asio::detached);
+                   bridge::log_failure("compose discovery"));
   }
 
  private:

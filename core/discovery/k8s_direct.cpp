@@ -1,12 +1,12 @@
 // k8s://NS/SVC:PORT?mode=direct: the service's ClusterIP from `kubectl get svc -o json`, for
 // laptops on the cluster network. Also the kubectl command lines and output parsing.
 #include "detail/child.hpp"
+#include "common/spawn.hpp"
 #include "detail/k8s.hpp"
 #include "detail/source.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
@@ -152,7 +152,7 @@ class K8sDirectSource final : public SourceBase {
   void start(asio::any_io_executor executor) override {
     executor_ = executor;
     asio::co_spawn(executor, run(std::static_pointer_cast<K8sDirectSource>(shared_from_this())),
-                   asio::detached);
+                   bridge::log_failure("k8s direct discovery"));
   }
 
  private:

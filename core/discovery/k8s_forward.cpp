@@ -3,12 +3,12 @@
 // the proxy reports a failed connection through it, it is restarted with exponential backoff
 // and the new port is published.
 #include "detail/child.hpp"
+#include "common/spawn.hpp"
 #include "detail/k8s.hpp"
 #include "detail/source.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -69,7 +69,7 @@ class K8sForwardSource final : public SourceBase {
     wake_.emplace(executor);
     asio::co_spawn(executor,
                    supervise(std::static_pointer_cast<K8sForwardSource>(shared_from_this())),
-                   asio::detached);
+                   bridge::log_failure("kubectl port-forward supervisor"));
   }
 
   void force_cleanup() override {
@@ -220,9 +220,9 @@ class K8sForwardSource final : public SourceBase {
     run_ = run;
     live_pid_.store(child->pid);
     restart_reason_.clear();
-    asio::co_spawn(executor_, read_stdout(self, run), asio::detached);
-    asio::co_spawn(executor_, read_stderr(self, run), asio::detached);
-    asio::co_spawn(executor_, watch_exit(self, run), asio::detached);
+    asio::co_spawn(executor_, read_stdout(self, run), bridge::log_failure("kubectl port-forward output"));
+    asio::co_spawn(executor_, read_stderr(self, run), bridge::log_failure("kubectl port-forward errors"));
+    asio::co_spawn(executor_, watch_exit(self, run), bridge::log_failure("kubectl port-forward exit"));
     publish_state(State::Pending, "waiting for kubectl port-forward (pid " +
                                       std::to_string(child->pid) + ") to print its local port");
     while (!run->exited && restart_reason_.empty() && !stopping_) {

@@ -1,4 +1,5 @@
 #include "proxy/detail/config_watch.hpp"
+#include "common/spawn.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/inotify.h>
@@ -14,14 +15,15 @@ namespace bridge::proxy {
 ConfigWatch::ConfigWatch(asio::io_context& context, std::function<void()> on_change,
                          std::chrono::milliseconds poll_interval)
     : context_(context), on_change_(std::move(on_change)), timer_(context), poll_timer_(context) {
-  if (poll_interval.count() > 0) asio::co_spawn(context_, poll_loop(poll_interval), asio::detached);
+  if (poll_interval.count() > 0) asio::co_spawn(context_, poll_loop(poll_interval),
+                                            log_failure("config poll"));
   fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd_ < 0) {
     spdlog::warn("config watch unavailable ({}); reload with SIGHUP", std::strerror(errno));
     return;
   }
   stream_ = std::make_unique<asio::posix::stream_descriptor>(context_, fd_);
-  asio::co_spawn(context_, read_loop(), asio::detached);
+  asio::co_spawn(context_, read_loop(), log_failure("config watch"));
 }
 
 ConfigWatch::~ConfigWatch() {
@@ -59,7 +61,7 @@ asio::awaitable<void> ConfigWatch::read_loop() {
     if (ec) co_return;
     if (!pending_) {
       pending_ = true;
-      asio::co_spawn(context_, debounce(), asio::detached);
+      asio::co_spawn(context_, debounce(), log_failure("config reload"));
     }
   }
 }

@@ -12,6 +12,24 @@ namespace {
 
 using namespace asio::experimental::awaitable_operators;
 
+// X-Forwarded-*: a trusted peer's (another proxy in front of bridge) are extended or kept;
+// an untrusted peer's are all removed, so an app never believes a forged client address.
+void set_forwarded_fields(const http::request_header<>& head, const Exchange& ex,
+                          std::string_view original_host, HeadEdit& edit) {
+  if (!ex.forwarded_trusted) {
+    for (std::string_view name : forwarded_fields) edit.remove(name);
+    edit.set("X-Forwarded-For", ex.client_ip);
+    edit.set("X-Forwarded-Proto", ex.scheme);
+    edit.set("X-Forwarded-Host", original_host);
+    return;
+  }
+  const std::string_view forwarded_for = head["X-Forwarded-For"];
+  if (forwarded_for.empty()) edit.set("X-Forwarded-For", ex.client_ip);
+  else edit.set_copy("X-Forwarded-For", {forwarded_for, ", ", ex.client_ip});
+  if (head["X-Forwarded-Proto"].empty()) edit.set("X-Forwarded-Proto", ex.scheme);
+  if (head["X-Forwarded-Host"].empty()) edit.set("X-Forwarded-Host", original_host);
+}
+
 // What goes upstream, as edits to the parsed head (see HeadEdit for why not in place).
 void edit_request_head(const http::request_header<>& head, Exchange& ex, HeadEdit& edit) {
   const config::Route& route = *ex.route->config;
@@ -41,11 +59,7 @@ void edit_request_head(const http::request_header<>& head, Exchange& ex, HeadEdi
     edit.add("Upgrade", upgrade);
     edit.add("Connection", "Upgrade");
   }
-  const std::string_view forwarded_for = head["X-Forwarded-For"];
-  if (forwarded_for.empty()) edit.set("X-Forwarded-For", ex.client_ip);
-  else edit.set_copy("X-Forwarded-For", {forwarded_for, ", ", ex.client_ip});
-  edit.set("X-Forwarded-Proto", ex.scheme);
-  edit.set("X-Forwarded-Host", original_host);
+  set_forwarded_fields(head, ex, original_host, edit);
   edit.set(tc.request_id_header, ex.record.request_id);
   edit.set_copy("traceparent", {ex.record.trace.traceparent()});
   if (!ex.record.trace.continued) edit.remove("tracestate");  // of a trace we replaced

@@ -41,7 +41,10 @@ bool is_hop_by_hop(http::field name) {
 void HeadEdit::drop_hop_by_hop(std::string_view connection, bool keep_upgrade) {
   drop_if([&](const auto& f) {
     const http::field known = f.name();
-    if (known == http::field::transfer_encoding || known == http::field::content_length) {
+    // Framing fields and Host stay even when a client lists them in Connection: dropping
+    // Host would send the request to the upstream's default site.
+    if (known == http::field::transfer_encoding || known == http::field::content_length ||
+        known == http::field::host) {
       return false;
     }
     if (keep_upgrade && (known == http::field::upgrade || known == http::field::connection)) {

@@ -1,4 +1,5 @@
 #include "proxy/detail/health.hpp"
+#include "common/spawn.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -121,7 +122,7 @@ asio::awaitable<void> run_health_checks(SnapshotGetter snapshot) {
                   }
                 }
               },
-              asio::detached);
+              log_failure("health check"));
         }
       }
     }

@@ -1,5 +1,6 @@
 #include "proxy/detail/request_head.hpp"
 
+#include "http/http.hpp"
 #include "proxy/rewrite.hpp"
 
 namespace bridge::proxy {
@@ -109,6 +110,14 @@ std::optional<std::string> vet_request_head(http::request_header<>& head, std::s
   }
   if (hosts > 1) return "multiple Host headers";
   if (hosts == 0 && head.version() >= 11) return "missing Host header (required in HTTP/1.1)";
+  // A Host with spaces or '/' would be forwarded and forge fields in the text access log.
+  if (std::string_view host = head[http::field::host]; !bridge::http::valid_host(host)) {
+    return "invalid Host header \"" + std::string(host.substr(0, 256)) +
+           "\" (expected a name, IPv4 or [IPv6] address, and an optional :port)";
+  }
+  if (!bridge::http::valid_utf8(head.target())) {
+    return "request target is not valid UTF-8 (percent-encode other bytes)";
+  }
   if (head.count(http::field::transfer_encoding) > 0) {
     if (head.version() < 11) return "Transfer-Encoding in an HTTP/1.0 request";
     std::string_view te = head[http::field::transfer_encoding];

@@ -1,5 +1,6 @@
 // Responses bridge writes itself: JSON errors and the builtin echo upstream.
 #include "proxy/detail/exchange.hpp"
+#include "proxy/detail/relay.hpp"
 #include "proxy/detail/worker.hpp"
 #include "proxy/rewrite.hpp"
 
@@ -42,7 +43,7 @@ asio::awaitable<Outcome> send_error(ClientStream& client, Exchange& ex) {
   res.set(http::field::server, "bridge");
   res.set(http::field::content_type, "application/json");
   res.set(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
-  res.body() = body.dump() + "\n";
+  res.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   bool keep = ex.client_keep_alive && !ex.worker.draining();
   res.keep_alive(keep);
   res.prepare_payload();
@@ -62,7 +63,7 @@ asio::awaitable<Outcome> answer_echo(ClientStream& client, Exchange& ex) {
   while (!ex.parser.is_done()) {
     ex.parser.get().body().data = buf;
     ex.parser.get().body().size = sizeof buf;
-    auto [ec, n] = co_await http::async_read(client, ex.client_buffer, ex.parser, nothrow);
+    error_code ec = co_await read_body_some(client, ex.client_buffer, ex.parser);
     if (ec == http::error::need_buffer) ec = {};
     if (ec == http::error::body_limit) {
       ex.error = {http::status::payload_too_large, "body_too_large",

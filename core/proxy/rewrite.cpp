@@ -51,23 +51,24 @@ bool strip_prefix(std::string_view target, std::string_view prefix, std::string&
   out.clear();
   std::string_view path, query;
   split_target(target, path, query);
-  std::string decoded;
-  percent_decode(path, decoded);
-  if (decoded.compare(0, prefix.size(), prefix) != 0) return false;
-  std::string_view rest = std::string_view(decoded).substr(prefix.size());
-  if (rest.empty() || rest.front() != '/') out.push_back('/');
-  // The remainder is re-encoded only where needed to stay a valid request target.
-  for (char c : rest) {
-    auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7f || c == '%' || c == '?' || c == '#') {
-      static constexpr char digits[] = "0123456789ABCDEF";
-      out.push_back('%');
-      out.push_back(digits[u >> 4]);
-      out.push_back(digits[u & 0xf]);
-    } else {
-      out.push_back(c);
+  // The prefix is compared with the decoded path (as rules see it), but what remains is cut
+  // from the path as received: an escape like %2F is never turned into a separator here.
+  size_t at = 0;
+  for (char wanted : prefix) {
+    if (at >= path.size()) return false;
+    char got = path[at];
+    size_t width = 1;
+    if (got == '%' && at + 2 < path.size() && hex_digit(path[at + 1]) >= 0 &&
+        hex_digit(path[at + 2]) >= 0) {
+      got = static_cast<char>(hex_digit(path[at + 1]) << 4 | hex_digit(path[at + 2]));
+      width = 3;
     }
+    if (got != wanted) return false;
+    at += width;
   }
+  std::string_view rest = path.substr(at);
+  if (rest.empty() || rest.front() != '/') out.push_back('/');
+  out.append(rest);
   if (target.find('?') != std::string_view::npos) {
     out.push_back('?');
     out.append(query);

@@ -1,5 +1,6 @@
 // The proxy server: workers, listeners, signals, reload and drain.
 #include "proxy/admin.hpp"
+#include "common/spawn.hpp"
 #include "proxy/detail/acme_listeners.hpp"
 #include "proxy/detail/config_watch.hpp"
 #include "proxy/detail/health.hpp"
@@ -206,8 +207,9 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
   warn_without_plain_listener(config);
   s.acme->commit();  // after the workers: the plain listeners must answer HTTP-01
   auto current = [&s] { return s.snapshot; };
-  asio::co_spawn(s.control, run_health_checks(current), asio::detached);
-  asio::co_spawn(s.control, log_discovery_changes(current), asio::detached);
+  asio::co_spawn(s.control, run_health_checks(current), log_failure("health checks"));
+  asio::co_spawn(s.control, log_discovery_changes(current),
+                 log_failure("discovery changes"));
   s.watch = std::make_unique<ConfigWatch>(
       s.control, [&s] { (void)s.reload("config file changed"); }, s.options.config_poll);
   s.watch->watch(config.files);
@@ -282,8 +284,7 @@ Result<void> Server::Impl::start_admin(const config::Config& config) {
   hooks.version = options.version;
   hooks.profile = config.profile;
   admin = std::make_unique<AdminServer>(control, std::move(hooks));
-  auto bound_address = admin->start(config.bridge.admin, config.bridge.admin_token,
-                                    config.bridge.admin_probes_only);
+  auto bound_address = admin->start(AdminOptions::from(config));
   if (!bound_address) return bound_address.error();
   admin_address = *bound_address;
   return {};
@@ -355,7 +356,7 @@ asio::awaitable<void> Server::Impl::drain() {
 
 int Server::run() {
   auto& s = *impl_;
-  asio::co_spawn(s.control, s.signal_loop(), asio::detached);
+  asio::co_spawn(s.control, s.signal_loop(), log_failure("signal handling"));
   s.control.run();
   s.acme.reset();     // cancels an issuance in flight and joins the ACME thread
   s.workers.clear();  // stops and joins every worker

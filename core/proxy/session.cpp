@@ -7,6 +7,9 @@
 #include "proxy/span_export.hpp"
 #include "proxy/rewrite.hpp"
 
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 namespace bridge::proxy {
@@ -43,8 +46,58 @@ void finish_record(Exchange& ex) {
 }
 
 std::string hint_for(const http::request_header<>& head, std::string_view scheme) {
-  return "bridge route test " + std::string(head.method_string()) + " " + std::string(scheme) +
-         "://" + std::string(head[http::field::host]) + std::string(head.target());
+  return printable("bridge route test " + std::string(head.method_string()) + " " +
+                   std::string(scheme) + "://" + std::string(head[http::field::host]) +
+                   std::string(head.target()));
+}
+
+ErrorReply reply_for(Refusal refusal) {
+  return {static_cast<http::status>(refusal.status), std::move(refusal.code),
+          std::move(refusal.message), std::move(refusal.hint)};
+}
+
+// Limits and policies of the front door, in the order nginx checks them: the target's length,
+// the number of fields, then what the fields say. May drop fields (underscores = "drop") and
+// normalizes the target in place; `decoded` gets the path rules see.
+std::optional<Refusal> pass_front_door(http::request_header<>& head,
+                                       const config::LimitsSection& limits,
+                                       const ListenerPolicy& policy, std::string& decoded) {
+  if (head.target().size() > limits.max_uri_bytes) {
+    return Refusal{414, "uri_too_long",
+                   "request target of " + std::to_string(head.target().size()) +
+                       " bytes exceeds limits.max_uri_bytes (" +
+                       std::to_string(limits.max_uri_bytes) + ")",
+                   "send long data in the body, or raise limits.max_uri_bytes"};
+  }
+  size_t count = 0;
+  bool underscores = false;
+  for (const auto& f : head) {
+    ++count;
+    if (f.name_string().find('_') == std::string_view::npos) continue;
+    underscores = true;
+    if (auto refused = refuse_underscore(f.name_string(), limits.headers_with_underscores))
+      return refused;
+  }
+  if (count > limits.max_header_count) {
+    return Refusal{431, "too_many_headers",
+                   "request has " + std::to_string(count) + " header fields, more than "
+                   "limits.max_header_count (" + std::to_string(limits.max_header_count) + ")",
+                   "send fewer headers, or raise limits.max_header_count"};
+  }
+  if (underscores && limits.headers_with_underscores == "drop") {
+    for (auto it = head.begin(); it != head.end();) {
+      it = it->name_string().find('_') == std::string_view::npos ? std::next(it) : head.erase(it);
+    }
+  }
+  if (head.target() == "*") {
+    decoded = "*";
+    return std::nullopt;
+  }
+  FrontDoorTarget normalized;
+  if (auto refused = normalize_target(head.target(), policy.path, normalized)) return refused;
+  if (normalized.target != head.target()) head.target(normalized.target);
+  decoded = std::move(normalized.decoded);
+  return std::nullopt;
 }
 
 // Feeds the complete head to the parser; returns a 400 reason or nullopt.
@@ -59,6 +112,18 @@ std::optional<std::string> parse_head(RequestParser& parser, beast::flat_buffer&
   auto reason = vet_request_head(parser.get().base(), raw);
   buffer.consume(used);
   return reason;
+}
+
+// The subject of a client certificate that passed verification (RFC 2253), else "".
+std::string verified_client_subject(SSL* ssl) {
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  if (cert == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return {};
+  std::unique_ptr<BIO, decltype(&BIO_free)> out{BIO_new(BIO_s_mem()), &BIO_free};
+  if (!out || X509_NAME_print_ex(out.get(), X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) < 0)
+    return {};
+  char* text = nullptr;
+  long size = BIO_get_mem_data(out.get(), &text);
+  return size > 0 ? std::string(text, static_cast<size_t>(size)) : std::string();
 }
 
 constexpr std::string_view acme_challenge_prefix = "/.well-known/acme-challenge/";
@@ -98,31 +163,38 @@ asio::awaitable<Outcome> answer_acme_challenge(ClientStream& client, Exchange& e
 
 // Routes the request, and picks the breakpoint that will hold it, if any. Breakpoint rules
 // see the request as it arrived: the view is only valid until forwarding rewrites the head,
-// so the choice is made here and the hold happens later. A plain function: its 2 KiB of
-// field views live on the thread's stack, not in every request's coroutine frame.
+// so the choice is made here and the hold happens later.
 const route::CompiledRoute* match_route(Exchange& ex, const http::request_header<>& head,
                                         std::string_view decoded_path, std::string_view query,
                                         const std::string& client_ip,
                                         const std::string& listener) {
-  route::HeaderField fields[64];
-  size_t field_count = 0;
-  for (const auto& f : head) {
-    if (field_count == std::size(fields)) break;
-    fields[field_count++] = {f.name_string(), f.value()};
-  }
+  // Every field counts (their number is bounded by limits.max_header_count); the vector is
+  // the thread's, so routing allocates nothing once it has grown.
+  thread_local std::vector<route::HeaderField> fields;
+  fields.clear();
+  for (const auto& f : head) fields.push_back({f.name_string(), f.value()});
   route::RequestView view{head.method_string(), head[http::field::host], decoded_path, query,
-                          std::span(fields, field_count), route::IpAddress::parse(client_ip)};
+                          fields, route::IpAddress::parse(client_ip)};
   const route::CompiledRoute* matched = ex.snapshot.table.match(view, listener);
   Breakpoints& breakpoints = ex.worker.runtime().breakpoints;
   if (matched != nullptr && breakpoints.any()) ex.breakpoint = breakpoints.match(view);
   return matched;
 }
 
+// Who is on the other end of a client connection; fixed for the connection's life.
+struct Peer {
+  std::string listener;
+  std::string client_ip;
+  std::string client_subject;  // the verified client certificate's subject (mTLS), else ""
+  const char* scheme = "http";
+};
+
 template <class ClientStream>
-asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
-                                       const std::string& listener, const std::string& client_ip,
+asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker, const Peer& peer,
                                        beast::flat_buffer& buffer, ConnectionScratch& scratch,
-                                       ConnectionSlot& slot, const char* scheme) {
+                                       ConnectionSlot& slot) {
+  const std::string& listener = peer.listener;
+  const std::string& client_ip = peer.client_ip;
   auto snapshot = worker.snapshot();  // held for the whole exchange: reloads swap safely
   const auto& limits = snapshot->config.limits;
   size_t head_bytes = 0;
@@ -145,8 +217,9 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
   ex.record.client = client_ip;
   ex.record.listener = listener;
   ex.record.config_hash = snapshot->hash;
-  ex.scheme = scheme;
-  ex.record.scheme = scheme;
+  ex.scheme = peer.scheme;
+  ex.record.scheme = peer.scheme;
+  ex.record.client_subject = peer.client_subject;
   ex.record.mark(trace::Phase::Received, 0);
   ex.recording = worker.runtime().recording();
   ex.client_ip = client_ip;
@@ -167,7 +240,7 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
   if (bad) {
     ex.record.request_id = trace::new_request_id();
     ex.client_keep_alive = false;  // the stream position is unknown: never reuse it
-    ex.error = {http::status::bad_request, "bad_request", *bad, ""};
+    ex.error = {http::status::bad_request, "bad_request", printable(*bad), ""};
     co_return co_await send_error(client, ex);
   }
   auto& head = parser.get().base();
@@ -175,27 +248,37 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
   ex.client_keep_alive = parser.get().keep_alive();
   ex.head_request = head.method() == http::verb::head;
   std::string decoded_path;
+  const ListenerPolicy& policy = snapshot->policy(listener);
+  ex.forwarded_trusted = policy.trusts(client_ip);
+  auto refused = pass_front_door(head, limits, policy, decoded_path);
   std::string_view path, query;
   split_target(head.target(), path, query);
-  ex.record.method = std::string(head.method_string());
-  ex.record.host = std::string(head[http::field::host]);
-  ex.record.path = std::string(path);
-  ex.record.query = std::string(query);
+  // Client bytes become JSON and log text: invalid UTF-8 is kept visible but escaped.
+  ex.record.method = printable(head.method_string());
+  ex.record.host = printable(head[http::field::host]);
+  ex.record.path = printable(path);
+  ex.record.query = printable(ex.snapshot.redaction.redact_query(query));
   if (ex.recording) capture_headers(ex.record.request_in, head, ex);
   assign_ids(ex, head);
+  slot.set_request_id(ex.record.request_id);
+  if (refused) {
+    ex.client_keep_alive = false;  // the body, if any, is unread
+    ex.error = reply_for(std::move(*refused));
+    co_return co_await send_error(client, ex);
+  }
   if (auto key_authorization = published_key_authorization(worker, head, path, ex.scheme)) {
     co_return co_await answer_acme_challenge(client, ex, std::move(*key_authorization));
   }
 
-  percent_decode(path, decoded_path);
   const route::CompiledRoute* matched =
       match_route(ex, head, decoded_path, query, client_ip, listener);
   if (matched == nullptr) {
     ex.client_keep_alive = ex.client_keep_alive && parser.is_done();
     ex.error = {http::status::not_found, "no_route",
-                "no route matched " + std::string(head.method_string()) + " " +
-                    std::string(head[http::field::host]) + std::string(head.target()) +
-                    " on listener " + listener,
+                printable("no route matched " + std::string(head.method_string()) + " " +
+                          std::string(head[http::field::host]) + ex.record.path +
+                          (ex.record.query.empty() ? "" : "?" + ex.record.query) +
+                          " on listener " + listener),
                 hint_for(head, ex.scheme)};
     co_return co_await send_error(client, ex);
   }
@@ -222,17 +305,26 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker,
 
 
 template <class ClientStream>
-asio::awaitable<void> serve_requests(ClientStream& client, Worker& worker,
-                                     const std::string& listener, const std::string& client_ip,
-                                     ConnectionSlot& slot, const char* scheme) {
+asio::awaitable<void> serve_requests(ClientStream& client, Worker& worker, const Peer& peer,
+                                     ConnectionSlot& slot) {
   beast::flat_buffer buffer;
   ConnectionScratch scratch;  // reused by every request on the connection
   for (;;) {
     slot.busy = false;
+    slot.request_id_size = 0;
     if (worker.draining()) break;
-    Outcome outcome = co_await serve_request(client, worker, listener, client_ip, buffer, scratch,
-                                             slot, scheme);
-    if (outcome == Outcome::Close) break;
+    try {
+      Outcome outcome = co_await serve_request(client, worker, peer, buffer, scratch, slot);
+      if (outcome == Outcome::Close) break;
+    } catch (const std::exception& e) {
+      // A bug, not bad input (that is answered): log it where it happened, drop this
+      // connection, and let the worker serve the others.
+      spdlog::error("worker {}, listener {}, client {}, request {}: unexpected failure (a bug, "
+                    "please report it): {}",
+                    worker.index(), peer.listener, peer.client_ip, slot.current_request_id(),
+                    e.what());
+      break;
+    }
   }
 }
 
@@ -243,31 +335,32 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, std::
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   auto remote = socket.remote_endpoint(ec);
-  std::string client_ip = ec ? "" : remote.address().to_string();
+  Peer peer{std::move(listener), ec ? "" : remote.address().to_string(), "", "http"};
   if (!tls) {
     DeadlineStream client(std::move(socket), worker.deadlines());
-    auto slot = worker.add_connection(&client.socket());
-    co_await serve_requests(client, worker, listener, client_ip, *slot, "http");
+    ConnectionLease lease(worker, &client.socket());
+    co_await serve_requests(client, worker, peer, lease.slot());
     client.socket().shutdown(tcp::socket::shutdown_send, ec);
     client.close();
-    worker.remove_connection(slot);
     co_return;
   }
   TlsClientStream client(DeadlineStream(std::move(socket), worker.deadlines()), *tls);
-  auto slot = worker.add_connection(&beast::get_lowest_layer(client).socket());
+  ConnectionLease lease(worker, &beast::get_lowest_layer(client).socket());
   auto& limits = worker.snapshot()->config.limits;
   beast::get_lowest_layer(client).expires_after(limits.header_timeout);
   auto [hec] = co_await client.async_handshake(ssl::stream_base::server, nothrow);
   if (!hec) {
-    co_await serve_requests(client, worker, listener, client_ip, *slot, "https");
+    peer.scheme = "https";
+    peer.client_subject = verified_client_subject(client.native_handle());
+    co_await serve_requests(client, worker, peer, lease.slot());
     // close_notify, bounded: a peer that vanished must not hold the connection open.
     beast::get_lowest_layer(client).expires_after(std::chrono::seconds(1));
     co_await client.async_shutdown(nothrow);
   } else {
-    spdlog::debug("TLS handshake on {} from {} failed: {}", listener, client_ip, hec.message());
+    spdlog::debug("TLS handshake on {} from {} failed: {}", peer.listener, peer.client_ip,
+                  hec.message());
   }
   beast::get_lowest_layer(client).close();
-  worker.remove_connection(slot);
 }
 
 }  // namespace bridge::proxy

@@ -112,14 +112,26 @@ bool Target::has_addresses() const {
   return !source->current()->endpoints.empty();
 }
 
+const ListenerPolicy& Snapshot::policy(std::string_view name) const {
+  for (const auto& listener : listeners) {
+    if (listener.name == name) return listener;
+  }
+  static const ListenerPolicy fallback = ListenerPolicy::from(config::Listener{});
+  return fallback;
+}
+
 Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config,
                                                        trace::Metrics* metrics,
                                                        discovery::Registry* registry) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->config = std::move(config);
   snapshot->hash = std::make_shared<const std::string>(snapshot->config.hash);
-  snapshot->redaction = trace::Redaction(snapshot->config.trace.redact_headers);
+  snapshot->redaction = trace::Redaction(snapshot->config.trace.redact_headers,
+                                         snapshot->config.trace.redact_defaults);
   const config::Config& cfg = snapshot->config;
+  for (const auto& listener : cfg.listeners) {
+    snapshot->listeners.push_back(ListenerPolicy::from(listener));
+  }
 
   auto add_upstream = [&](const config::Upstream& up) -> Result<const UpstreamSet*> {
     auto set = std::make_unique<UpstreamSet>();

@@ -4,6 +4,7 @@
 
 #include "config/config.hpp"
 #include "discovery/discovery.hpp"
+#include "proxy/front_door.hpp"
 #include "route/route.hpp"
 #include "trace/metrics.hpp"
 #include "trace/record.hpp"
@@ -65,6 +66,10 @@ struct Snapshot {
   route::Table table;
   std::vector<std::unique_ptr<UpstreamSet>> upstreams;  // named ones, then inline targets
   std::vector<RouteEntry> routes;                       // indexed by CompiledRoute::index
+  std::vector<ListenerPolicy> listeners;                // one per config listener
+
+  /// The policies of listener `name`; a default policy for a name not in the config.
+  const ListenerPolicy& policy(std::string_view name) const;
 };
 
 /// Compiles the routes and targets of `config`. Rule errors point into the config file

@@ -1,5 +1,7 @@
 #include "proxy/detail/worker.hpp"
 
+#include "common/spawn.hpp"
+
 #include "proxy/detail/session.hpp"
 
 #include <spdlog/spdlog.h>
@@ -110,7 +112,8 @@ Result<void> Worker::sync_listeners(
     auto opened = open_acceptor(context_, endpoint, true);
     if (!opened) return opened.error();
     Acceptor acceptor{name, endpoint, std::move(*opened)};
-    asio::co_spawn(context_, accept_loop(*acceptor.acceptor, name), asio::detached);
+    asio::co_spawn(context_, accept_loop(*acceptor.acceptor, name),
+                   log_failure("worker " + std::to_string(index_) + ", accepting on " + name));
     next[name] = std::move(acceptor);
   }
   for (auto& [name, old] : acceptors_) {
@@ -121,9 +124,41 @@ Result<void> Worker::sync_listeners(
   return {};
 }
 
+namespace {
+
+// Holds one of a listener's connections for listeners[].max_connections.
+struct CountedConnection {
+  std::shared_ptr<std::atomic<uint64_t>> count;
+  explicit CountedConnection(std::shared_ptr<std::atomic<uint64_t>> c) : count(std::move(c)) {
+    count->fetch_add(1, std::memory_order_relaxed);
+  }
+  CountedConnection(CountedConnection&& other) noexcept : count(std::move(other.count)) {}
+  ~CountedConnection() {
+    if (count) count->fetch_sub(1, std::memory_order_relaxed);
+  }
+};
+
+asio::awaitable<void> serve_counted(asio::awaitable<void> connection,
+                                    [[maybe_unused]] CountedConnection held) {
+  co_await std::move(connection);
+}
+
+}  // namespace
+
 asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, std::string listener_name) {
+  auto open = runtime_.listener_connections.get(listener_name);
+  asio::steady_timer wait(context_);
   // The acceptor object lives in acceptors_ until closed; keep serving until then.
   for (;;) {
+    // At the cap, new connections wait in the kernel's backlog (as nginx's worker_connections
+    // and Envoy's max_connections): polled, since a slot may free on another worker.
+    const uint64_t cap = snapshot()->policy(listener_name).max_connections;
+    if (cap > 0 && open->load(std::memory_order_relaxed) >= cap) {
+      wait.expires_after(std::chrono::milliseconds(5));
+      co_await wait.async_wait(nothrow);
+      if (!acceptor.is_open()) co_return;
+      continue;
+    }
     auto [ec, socket] = co_await acceptor.async_accept(nothrow);
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) {
@@ -136,16 +171,11 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, std::string l
     if (draining_) co_return;
     auto tls = tls_->find(listener_name);
     asio::co_spawn(context_,
-                   serve_connection(std::move(socket), *this, listener_name,
-                                    tls == tls_->end() ? nullptr : tls->second),
-                   [this](std::exception_ptr e) {
-                     if (!e) return;
-                     try {
-                       std::rethrow_exception(e);
-                     } catch (const std::exception& ex) {
-                       spdlog::error("worker {}: connection failed: {}", index_, ex.what());
-                     }
-                   });
+                   serve_counted(serve_connection(std::move(socket), *this, listener_name,
+                                                  tls == tls_->end() ? nullptr : tls->second),
+                                 CountedConnection(open)),
+                   log_failure("worker " + std::to_string(index_) + ", listener " +
+                               listener_name));
   }
 }
 

@@ -53,6 +53,8 @@ IpAddress unmap(const IpAddress& ip) {
   return v4;
 }
 
+}  // namespace detail
+
 std::optional<IpNetwork> IpNetwork::parse(std::string_view text) {
   size_t slash = text.find('/');
   auto ip = parse_plain(text.substr(0, slash));
@@ -70,7 +72,7 @@ std::optional<IpNetwork> IpNetwork::parse(std::string_view text) {
     }
     if (prefix > bits) return std::nullopt;
   }
-  IpNetwork network{unmap(*ip), prefix};
+  IpNetwork network{detail::unmap(*ip), prefix};
   if (ip->v6 && !network.address.v6) {
     // Go compares a v4-mapped network on its last 32 bits of mask.
     network.prefix = std::max(0, prefix - 96);
@@ -79,7 +81,7 @@ std::optional<IpNetwork> IpNetwork::parse(std::string_view text) {
 }
 
 bool IpNetwork::contains(const IpAddress& candidate) const {
-  IpAddress ip = unmap(candidate);
+  IpAddress ip = detail::unmap(candidate);
   if (ip.v6 != address.v6) return false;
   int full = prefix / 8;
   if (!std::equal(address.bytes.begin(), address.bytes.begin() + full, ip.bytes.begin())) {
@@ -91,5 +93,4 @@ bool IpNetwork::contains(const IpAddress& candidate) const {
   return (address.bytes[full] & mask) == (ip.bytes[full] & mask);
 }
 
-}  // namespace detail
 }  // namespace bridge::route

@@ -33,6 +33,16 @@ struct IpAddress {
   bool operator==(const IpAddress&) const = default;
 };
 
+/// An address or CIDR (ClientIP, trusted proxies); IPv4-mapped IPv6 is stored as IPv4 (as Go's
+/// net.IP does).
+struct IpNetwork {
+  IpAddress address;
+  int prefix = 0;  // bits compared: 32 or 128 for a single address
+  /// Parses what Go's net.ParseIP or net.ParseCIDR accept (no brackets, no zone).
+  static std::optional<IpNetwork> parse(std::string_view text);
+  bool contains(const IpAddress& ip) const;
+};
+
 struct HeaderField {
   std::string_view name;   // as sent; compared case-insensitively
   std::string_view value;

@@ -3,6 +3,9 @@
 #include "tls/detail/sni.hpp"
 #include "tls/tls.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 namespace bridge::tls {
 
 namespace ssl = boost::asio::ssl;
@@ -33,6 +36,36 @@ Result<std::vector<config::CertPair>> pairs_for(const config::Listener& listener
   return pairs;
 }
 
+// mTLS: every SNI context asks for (or requires) a client certificate that chains to
+// client_ca; OpenSSL keeps the verify mode of the context the handshake started on.
+Result<void> require_client_certificates(const config::ListenerTls& tls,
+                                         std::vector<std::shared_ptr<ssl::context>>& contexts) {
+  if (tls.client_auth.empty()) return {};
+  const std::string& ca = tls.client_ca;
+  for (auto& ctx : contexts) {
+    SSL_CTX* native = ctx->native_handle();
+    if (SSL_CTX_load_verify_locations(native, ca.c_str(), nullptr) != 1) {
+      ERR_clear_error();
+      return Error::config(ca + ": cannot read client_ca (a PEM file of CA certificates)",
+                           Origin{ca, 0, 0},
+                           "point tls.client_ca at the CA that signs client certificates, e.g. "
+                           "the local CA's ca.pem (bridge cert ca shows where it is)");
+    }
+    // The CA names go into the CertificateRequest, so clients pick the right certificate.
+    if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(ca.c_str())) {
+      SSL_CTX_set_client_CA_list(native, names);
+    }
+    ERR_clear_error();
+    int mode = SSL_VERIFY_PEER;
+    if (tls.client_auth == "require") mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    SSL_CTX_set_verify(native, mode, nullptr);
+    // Resumed sessions keep the verified identity; OpenSSL refuses them without an id context.
+    static constexpr unsigned char id_context[] = "bridge-mtls";
+    SSL_CTX_set_session_id_context(native, id_context, sizeof id_context - 1);
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::shared_ptr<ssl::context>> make_server_context(const config::Listener& listener,
@@ -48,6 +81,7 @@ Result<std::shared_ptr<ssl::context>> make_server_context(const config::Listener
     if (!ctx) return ctx.error();
     table->contexts.push_back(std::move(*ctx));
   }
+  if (auto r = require_client_certificates(*listener.tls, table->contexts); !r) return r.error();
   table->install();
   // The returned pointer owns the whole table: the other contexts live as long as the front one.
   ssl::context* front = table->contexts.front().get();

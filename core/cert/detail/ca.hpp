@@ -23,5 +23,8 @@ std::vector<std::string> permitted_of(const NAME_CONSTRAINTS* nc);
 Result<std::string> permitted_config(const std::string& entry);
 /// Normalises a --permit value the way permitted_of() prints it ("10.0.0.0/8", ".corp.example").
 Result<std::string> normalise_permit(const std::string& entry);
+/// Refuses a normalised --permit value that would make the constraint meaningless: a public
+/// suffix ("com", "co.uk", from libpsl's list) or a /0 range; `force` allows them.
+Result<void> check_permit_scope(const std::string& normal, bool force);
 
 }  // namespace bridge::cert::detail

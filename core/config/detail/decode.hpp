@@ -87,6 +87,7 @@ std::string check_address(std::string_view text);  // host:port, [v6]:port, unix
 std::string check_target(std::string_view text);   // http(s)://, compose://, k8s://, builtin://
 bool valid_header_name(std::string_view name);
 bool is_loopback(std::string_view address);
+bool valid_cidr(std::string_view text);  // an IPv4/IPv6 address, optionally "/bits"
 
 constexpr std::string_view address_hint = "write host:port, [v6]:port or unix:/path";
 constexpr std::string_view target_hint =

@@ -69,6 +69,7 @@ struct Exchange {
   bool expect_continue = false;
   bool head_request = false;
   std::string client_ip;
+  bool forwarded_trusted = true;  // the peer's X-Forwarded-* are kept (forwarded_headers)
   std::string scheme = "http";
   ErrorReply error{};  // the answer bridge gives itself when the exchange fails
   bool recording = false;  // keep headers in the record (the trace store is on)

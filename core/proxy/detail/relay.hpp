@@ -20,6 +20,45 @@ enum class RelayResult {
   BodyTooLarge
 };
 
+/// True when `pending` (bytes the parser could not use yet) holds a line feed without its
+/// carriage return. Beast skips bare LFs while it looks for CRLF, so a chunk line ended by LF
+/// alone ("0\n\n") would wait for bytes that never come; nginx answers 400 at once.
+inline bool has_bare_lf(beast::flat_buffer::const_buffers_type pending) {
+  std::string_view bytes(static_cast<const char*>(pending.data()), pending.size());
+  for (size_t at = bytes.find('\n'); at != std::string_view::npos; at = bytes.find('\n', at + 1)) {
+    if (at == 0 || bytes[at - 1] != '\r') return true;
+  }
+  return false;
+}
+
+/// One parsing step of a message body: feeds what `buffer` holds to `parser`, reading from
+/// `in` only when the parser needs more. Returns once the parser consumed something (body
+/// bytes may be in its buffer), or with an error (need_buffer: the body buffer is full).
+/// Beast's async_read_some does the same, but sizes its reads by the buffer's spare capacity
+/// (512 bytes for a small buffer) and cannot tell a bare-LF chunk line from a partial one.
+template <class In, bool isRequest>
+asio::awaitable<error_code> read_body_some(In& in, beast::flat_buffer& buffer,
+                                           http::parser<isRequest, http::buffer_body>& parser) {
+  static constexpr size_t read_size = 16 * 1024;
+  for (;;) {
+    error_code ec;
+    if (buffer.size() > 0) {
+      size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec != http::error::need_more) co_return ec;
+      if (parser.chunked() && has_bare_lf(buffer.data())) co_return http::error::bad_chunk;
+    }
+    auto [rec, n] = co_await in.async_read_some(buffer.prepare(read_size), nothrow);
+    buffer.commit(n);
+    if (rec == asio::error::eof || rec == ssl::error::stream_truncated) {
+      if (!parser.got_some()) co_return http::error::end_of_stream;
+      parser.put_eof(ec);  // ends a close-delimited body; anything else was cut short
+      co_return ec;
+    }
+    if (rec) co_return rec;
+  }
+}
+
 /// Writes the head of `parser`'s message (already read), changed by `edit`, to `out`, then
 /// relays the body through a fixed buffer. Chunked bodies (or bodies `edit` made chunked) are
 /// framed chunk by chunk (the parser decodes them). `wire` is the connection's scratch for the
@@ -54,7 +93,7 @@ asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();
     beast::get_lowest_layer(in).expires_after(read_timeout);
-    auto [ec, n] = co_await http::async_read_some(in, in_buffer, parser, nothrow);
+    error_code ec = co_await read_body_some(in, in_buffer, parser);
     if (ec == http::error::need_buffer) ec = {};
     if (ec == http::error::body_limit) co_return RelayResult::BodyTooLarge;
     if (ec == beast::error::timeout) co_return RelayResult::ReadTimeout;

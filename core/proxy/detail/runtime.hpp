@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -44,6 +45,22 @@ class AcmeChallenges {
   std::map<std::string, std::string, std::less<>> tokens_;
 };
 
+/// Open connections per listener across all workers, for listeners[].max_connections. Kept
+/// across reloads (a counter lives as long as bridge runs), looked up once per accept loop.
+class ListenerCounts {
+ public:
+  std::shared_ptr<std::atomic<uint64_t>> get(const std::string& listener) {
+    std::lock_guard lock(mutex_);
+    auto& count = counts_[listener];
+    if (!count) count = std::make_shared<std::atomic<uint64_t>>(0);
+    return count;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<std::atomic<uint64_t>>> counts_;
+};
+
 struct Runtime {
   Runtime(size_t store_size, size_t shards) : store(store_size, shards) {}
   trace::Store store;
@@ -53,6 +70,7 @@ struct Runtime {
   std::atomic<uint64_t> requests{0};
   std::atomic<bool> draining{false};
   AcmeChallenges acme_challenges;
+  ListenerCounts listener_connections;
   std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
   /// Records keep headers only when someone can read them (store on, or a live stream).
   bool recording() const { return store.enabled(); }

@@ -12,6 +12,8 @@
 #include "proxy/snapshot.hpp"
 
 #include <list>
+#include <algorithm>
+#include <array>
 #include <map>
 #include <memory>
 #include <thread>
@@ -22,6 +24,14 @@ namespace bridge::proxy {
 struct ConnectionSlot {
   tcp::socket* socket = nullptr;
   bool busy = false;
+  // The request being served, for the log line of a failure (no allocation per request).
+  std::array<char, 128> request_id{};
+  uint8_t request_id_size = 0;
+  void set_request_id(std::string_view id) {
+    request_id_size = static_cast<uint8_t>(std::min(id.size(), request_id.size()));
+    std::copy_n(id.data(), request_id_size, request_id.data());
+  }
+  std::string_view current_request_id() const { return {request_id.data(), request_id_size}; }
 };
 
 class Worker {
@@ -102,5 +112,21 @@ Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& context,
 
 /// "127.0.0.1:8080", "[::1]:8080", "localhost:8080" -> endpoint (no DNS beyond localhost).
 Result<tcp::endpoint> parse_bind(const std::string& bind);
+
+/// A connection's slot in its worker, given back however the connection ends (an exception
+/// included): a slot left behind would be counted by /metrics and waited for by drain.
+class ConnectionLease {
+ public:
+  ConnectionLease(Worker& worker, tcp::socket* socket)
+      : worker_(worker), slot_(worker.add_connection(socket)) {}
+  ~ConnectionLease() { worker_.remove_connection(slot_); }
+  ConnectionLease(const ConnectionLease&) = delete;
+  ConnectionLease& operator=(const ConnectionLease&) = delete;
+  ConnectionSlot& slot() { return *slot_; }
+
+ private:
+  Worker& worker_;
+  std::list<ConnectionSlot>::iterator slot_;
+};
 
 }  // namespace bridge::proxy

@@ -36,14 +36,7 @@ std::optional<MatcherKind> find_matcher(std::string_view spelling);
 /// Every canonical name, for "did you mean".
 const std::vector<std::string>& matcher_names();
 
-/// An address or CIDR from ClientIP; IPv4-mapped IPv6 is stored as IPv4 (as Go's net.IP does).
-struct IpNetwork {
-  IpAddress address;
-  int prefix = 0;  // bits compared: 32 or 128 for a single address
-  /// Parses what Go's net.ParseIP or net.ParseCIDR accept (no brackets, no zone).
-  static std::optional<IpNetwork> parse(std::string_view text);
-  bool contains(const IpAddress& ip) const;
-};
+using IpNetwork = route::IpNetwork;
 
 /// `ip` with an IPv4-mapped IPv6 address turned into IPv4.
 IpAddress unmap(const IpAddress& ip);

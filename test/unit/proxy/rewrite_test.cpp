@@ -23,8 +23,15 @@ TEST(StripPrefix, IsAStringPrefixLikeTraefik) {
   EXPECT_EQ(strip("/other", "/api"), "<no match>");
 }
 
-TEST(StripPrefix, MatchesOnTheDecodedPathAndReencodesTheRest) {
+TEST(StripPrefix, MatchesOnTheDecodedPathAndKeepsTheRestAsReceived) {
   EXPECT_EQ(strip("/%61pi/a%20b", "/api"), "/a%20b");
+  EXPECT_EQ(strip("/a%20b/c", "/a b"), "/c");
+}
+
+TEST(StripPrefix, NeverDecodesEscapesIntoSeparators) {
+  EXPECT_EQ(strip("/api/public/..%2F..%2Fadmin", "/api"), "/public/..%2F..%2Fadmin");
+  EXPECT_EQ(strip("/api%2Fadmin", "/api"), "/%2Fadmin");
+  EXPECT_EQ(strip("/ap%2Fi", "/api"), "<no match>");
 }
 
 TEST(PercentDecode, DecodesValidEscapesOnly) {
