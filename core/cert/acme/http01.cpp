@@ -1,9 +1,9 @@
 // HTTP-01 responder: a tiny Beast server for /.well-known/acme-challenge/TOKEN.
 #include "cert/acme/challenges.hpp"
+#include "common/spawn.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -53,7 +53,7 @@ asio::awaitable<void> accept_http01(std::shared_ptr<tcp::acceptor> acceptor,
     if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
     if (ec) continue;
     asio::co_spawn(acceptor->get_executor(), answer_http01(std::move(socket), tokens),
-                   asio::detached);
+                   bridge::log_failure("ACME http-01 answer"));
   }
 }
 
@@ -74,7 +74,7 @@ Result<std::unique_ptr<Http01Responder>> Http01Responder::start(asio::any_io_exe
   if (!acceptor) return acceptor.error();
   std::unique_ptr<Http01Responder> responder{new Http01Responder(std::move(*acceptor))};
   asio::co_spawn(executor, accept_http01(responder->acceptor_, responder->tokens_),
-                 asio::detached);
+                 bridge::log_failure("ACME http-01 listener"));
   return responder;
 }
 

@@ -1,10 +1,10 @@
 // TLS-ALPN-01 responder (RFC 8737): ALPN "acme-tls/1", a validation certificate per SNI name.
 #include "cert/acme/challenges.hpp"
 #include "cert/cert.hpp"
+#include "common/spawn.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -63,7 +63,7 @@ asio::awaitable<void> accept_tls_alpn(std::shared_ptr<tcp::acceptor> acceptor,
     if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
     if (ec) continue;
     asio::co_spawn(acceptor->get_executor(), answer_tls_alpn(std::move(socket), tls, certs),
-                   asio::detached);
+                   bridge::log_failure("ACME tls-alpn-01 answer"));
   }
 }
 
@@ -127,7 +127,8 @@ Result<std::unique_ptr<TlsAlpnResponder>> TlsAlpnResponder::start(asio::any_io_e
   // The servername callback runs before the certificate is chosen, in TLS 1.2 and 1.3 alike.
   SSL_CTX_set_tlsext_servername_callback(ctx, select_certificate);
   SSL_CTX_set_tlsext_servername_arg(ctx, r->certs_.get());
-  asio::co_spawn(executor, accept_tls_alpn(r->acceptor_, r->tls_, r->certs_), asio::detached);
+  asio::co_spawn(executor, accept_tls_alpn(r->acceptor_, r->tls_, r->certs_),
+                 bridge::log_failure("ACME tls-alpn-01 listener"));
   return r;
 }
 
