@@ -214,10 +214,12 @@ AdminClient::request(std::string method, std::string target, std::optional<nlohm
       req.insert(name, value);
     }
   }
-  if (body) {
+  // The admin API refuses a request that changes something without this Content-Type, body
+  // or not: a web page cannot send it cross-site without a CORS preflight.
+  if (body || method == "POST" || method == "PUT" || method == "DELETE")
     req.set(http::field::content_type, "application/json");
+  if (body)
     req.body() = body->dump();
-  }
   req.prepare_payload();
   stream.expires_after(timeout);
   if (auto [ec, n] = co_await http::async_write(stream, req, nothrow); ec) {

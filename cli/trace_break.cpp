@@ -64,8 +64,8 @@ void print_held(Session& s, const json& entry) {
                                        : req.value("headers", json::array());
   for (const auto& h : headers) {
     if (h.is_array() && h.size() == 2) {
-      print_line("    " + paint(h[0].get<std::string>() + ":", Colour::Dim, c) + " " +
-                 h[1].get<std::string>());
+      print_line("    " + paint(terminal_safe(h[0].get<std::string>()) + ":", Colour::Dim, c) +
+                 " " + terminal_safe(h[1].get<std::string>()));
     }
   }
 }

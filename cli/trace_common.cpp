@@ -37,7 +37,47 @@ std::string duration_text(double ms) {
 
 } // namespace
 
-std::string str_of(const nlohmann::json& j, const char* key) {
+std::string terminal_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto b = static_cast<unsigned char>(text[i]);
+    char buf[8];
+    if (b < 0x20 || b == 0x7f) {
+      std::snprintf(buf, sizeof buf, "\\x%02x", b);
+      out += buf;
+    } else if (b == 0xc2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      std::snprintf(buf, sizeof buf, "\\u00%02x", static_cast<unsigned char>(text[++i]));
+      out += buf;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+std::string terminal_safe_json(std::string_view json_text) {
+  // JSON escapes C0 already; C1 only occurs inside strings, where \u00HH means the same.
+  std::string out;
+  out.reserve(json_text.size());
+  for (size_t i = 0; i < json_text.size(); ++i) {
+    auto b = static_cast<unsigned char>(json_text[i]);
+    if (b == 0xc2 && i + 1 < json_text.size() &&
+        static_cast<unsigned char>(json_text[i + 1]) >= 0x80 &&
+        static_cast<unsigned char>(json_text[i + 1]) <= 0x9f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u00%02x", static_cast<unsigned char>(json_text[++i]));
+      out += buf;
+    } else {
+      out += json_text[i];
+    }
+  }
+  return out;
+}
+
+std::string raw_str_of(const nlohmann::json& j, const char* key) {
   if (!j.is_object())
     return "";
   auto it = j.find(key);
@@ -48,6 +88,10 @@ std::string str_of(const nlohmann::json& j, const char* key) {
   if (it->is_number())
     return it->dump();
   return "";
+}
+
+std::string str_of(const nlohmann::json& j, const char* key) {
+  return terminal_safe(raw_str_of(j, key));
 }
 
 double num_of(const nlohmann::json& j, const char* key) {

@@ -69,8 +69,17 @@ int run_route_test_live(const GlobalOptions& global, const std::string& admin,
 /// Validates a rule with the route library; prints the rule:col caret error when bad.
 bool rule_ok_or_print(const std::string& rule);
 
-/// Reads a string/number member, "" or 0 when missing or of another type.
+/// `text` with C0 and C1 control characters and DEL written as \xHH (C0, DEL) or \u00HH (C1),
+/// so a value that came from a client cannot move the cursor, recolour or retitle the
+/// terminal it is printed on. Every record string the human renderings print goes through it.
+std::string terminal_safe(std::string_view text);
+/// The same for JSON text: C1 characters (which JSON leaves raw) become \u00HH escapes.
+std::string terminal_safe_json(std::string_view json_text);
+
+/// Reads a string/number member, "" or 0 when missing or of another type. Strings are
+/// terminal_safe: use raw_str_of for values that are matched or sent back.
 std::string str_of(const nlohmann::json& j, const char* key);
+std::string raw_str_of(const nlohmann::json& j, const char* key);
 double num_of(const nlohmann::json& j, const char* key);
 
 } // namespace bridge::cli

@@ -125,7 +125,7 @@ int run_route_test_live(const GlobalOptions& global, const std::string& admin,
     return report_http_error(*resolved.endpoint, *record, "GET /v1/requests/" + id);
   }
   if (as_json) {
-    print_json(record->body);
+    print_line(terminal_safe_json(record->body.dump(2)));
     return exit_ok;
   }
   bool c = stdout_colour();

@@ -36,7 +36,8 @@ Pairs pairs_of(const json& list) {
     return out;
   for (const auto& h : list) {
     if (h.is_array() && h.size() == 2 && h[0].is_string() && h[1].is_string()) {
-      out.emplace_back(h[0].get<std::string>(), h[1].get<std::string>());
+      out.emplace_back(terminal_safe(h[0].get<std::string>()),
+                       terminal_safe(h[1].get<std::string>()));
     }
   }
   return out;
@@ -225,7 +226,7 @@ int run_trace_show(const GlobalOptions& global, const std::string& admin, const 
   if (answer->status != 200)
     return report_http_error(endpoint, *answer, "GET /v1/requests/" + id);
   if (as_json) {
-    print_json(answer->body);
+    print_line(terminal_safe_json(answer->body.dump(2)));
     return exit_ok;
   }
   print_record(answer->body, stdout_colour());

@@ -54,17 +54,17 @@ std::string query_of(const TailOptions& o, bool stored) {
 
 // The stored list has no rule filter: apply the rule here to what a summary carries.
 bool rule_matches(const route::Rule& rule, const json& s) {
-  std::string method = str_of(s, "method"), host = str_of(s, "host"), path = str_of(s, "path"),
-              query = str_of(s, "query");
+  std::string method = raw_str_of(s, "method"), host = raw_str_of(s, "host"),
+              path = raw_str_of(s, "path"), query = raw_str_of(s, "query");
   std::vector<route::HeaderField> headers{{"Host", host}};
   route::RequestView view{method, host,    path,
-                          query,  headers, route::IpAddress::parse(str_of(s, "client"))};
+                          query,  headers, route::IpAddress::parse(raw_str_of(s, "client"))};
   return rule.matches(view);
 }
 
 void print_summary(Tail& tail, const json& s, std::string_view raw) {
   if (tail.options.json) {
-    print_line(raw);
+    print_line(terminal_safe_json(raw));
   } else {
     print_line(summary_line(s, tail.colour));
   }

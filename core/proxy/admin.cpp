@@ -1,6 +1,9 @@
-// The admin API server: accept loop, auth, routing of paths to handlers, live streams.
+// The admin API server: accept loop with a connection cap, timeouts, the access checks
+// (detail/admin_guard.hpp), routing of paths to handlers, live streams.
 #include "proxy/admin.hpp"
 
+#include "common/spawn.hpp"
+#include "proxy/detail/admin_guard.hpp"
 #include "proxy/detail/admin_handlers.hpp"
 #include "proxy/detail/worker.hpp"
 
@@ -14,29 +17,48 @@ namespace bridge::proxy {
 using namespace asio::experimental::awaitable_operators;
 using unix_socket = asio::local::stream_protocol;
 
+template <class Protocol>
+using AdminStream = beast::basic_stream<Protocol, asio::any_io_executor, beast::unlimited_rate_policy>;
+
 struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
   asio::io_context& context;
   AdminHooks hooks;
-  std::string token;
-  bool probes_only = false;
+  AdminOptions options;
+  AdminAccess access;
   std::unique_ptr<tcp::acceptor> tcp_acceptor;
   std::unique_ptr<unix_socket::acceptor> unix_acceptor;
   std::string unix_path;
   asio::steady_timer lease_timer;
+  size_t connections = 0;       // open admin connections (control thread)
+  asio::steady_timer slot_freed;  // cancelled when a connection closes while at the cap
 
-  Impl(asio::io_context& c, AdminHooks h) : context(c), hooks(std::move(h)), lease_timer(c) {}
+  Impl(asio::io_context& c, AdminHooks h)
+      : context(c), hooks(std::move(h)), lease_timer(c), slot_freed(c) {}
 
   template <class Acceptor>
   asio::awaitable<void> accept_loop(Acceptor& acceptor);
-  template <class Socket>
-  asio::awaitable<void> serve(Socket socket);
+  template <class Protocol>
+  asio::awaitable<void> serve(AdminStream<Protocol> stream);
+  template <class Protocol>
+  asio::awaitable<void> serve_stream(AdminStream<Protocol>& stream, LineQueue& queue);
   asio::awaitable<void> expire_leases();
 };
 
 namespace {
 
-template <class Socket>
-asio::awaitable<bool> write_response(Socket& socket, const AdminReply& reply, bool keep) {
+// Gives back a connection's place under limits.admin_connections (taken by accept_loop when
+// it accepted) when serving it ends, however it ends.
+struct ConnectionSlotRelease {
+  size_t& count;
+  asio::steady_timer& slot_freed;
+  ~ConnectionSlotRelease() {
+    --count;
+    slot_freed.cancel();
+  }
+};
+
+template <class Stream>
+asio::awaitable<bool> write_response(Stream& stream, const AdminReply& reply, bool keep) {
   http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
   res.set(http::field::server, "bridge-admin");
   res.set(http::field::content_type, reply.content_type);
@@ -44,7 +66,7 @@ asio::awaitable<bool> write_response(Socket& socket, const AdminReply& reply, bo
   res.body() = reply.body;
   res.keep_alive(keep);
   res.prepare_payload();
-  auto [ec, n] = co_await http::async_write(socket, res, nothrow);
+  auto [ec, n] = co_await http::async_write(stream, res, nothrow);
   co_return !ec;
 }
 
@@ -77,66 +99,165 @@ asio::awaitable<void> pump_lines(Socket& socket, LineQueue& queue) {
   }
 }
 
+// Returns when the queue overflowed: the reader fell behind and the stream is dropped, even
+// in the middle of a write that its full socket buffer holds up.
+asio::awaitable<void> wait_for_overflow(LineQueue& queue) {
+  while (!queue.overflowed()) co_await queue.overflow.async_wait(nothrow);
+}
+
+std::string authority_of(const tcp::endpoint& endpoint) {
+  std::string host = endpoint.address().to_string();
+  if (endpoint.address().is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(endpoint.port());
+}
+
+template <class Protocol>
+std::string local_authority(AdminStream<Protocol>& stream) {
+  if constexpr (std::is_same_v<Protocol, tcp>) {
+    error_code ec;
+    auto local = stream.socket().local_endpoint(ec);
+    return ec ? std::string() : authority_of(local);
+  } else {
+    return {};
+  }
+}
+
+template <class Body>
+std::optional<std::string_view> field_of(const http::request<Body>& req, http::field name) {
+  auto it = req.find(name);
+  if (it == req.end()) return std::nullopt;
+  return std::string_view(it->value());
+}
+
+// A unix socket path may hold an old socket from a run that did not clean up; anything else
+// there (a regular file, a directory, a live socket) is not bridge's to remove.
+Result<void> clear_socket_path(asio::io_context& context, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code fec;
+  auto status = fs::symlink_status(path, fec);
+  if (fec || status.type() == fs::file_type::not_found) return {};
+  if (status.type() != fs::file_type::socket) {
+    return Error::runtime("admin API: " + path + " exists and is not a socket; bridge only "
+                                                 "replaces an old socket there",
+                          "remove it yourself or set bridge.admin to another path");
+  }
+  unix_socket::socket probe(context);
+  error_code ec;
+  probe.connect(unix_socket::endpoint(path), ec);
+  if (!ec) {
+    return Error::runtime("admin API: another process is listening on " + path,
+                          "stop it (another `bridge up`?) or set bridge.admin to another path");
+  }
+  fs::remove(path, fec);
+  return {};
+}
+
 }  // namespace
+
+AdminOptions AdminOptions::from(const config::Config& config) {
+  AdminOptions options;
+  options.address = config.bridge.admin;
+  options.token = config.bridge.admin_token;
+  options.probes_only = config.bridge.admin_probes_only;
+  options.header_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config.limits.header_timeout);
+  options.idle_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config.limits.idle_timeout);
+  options.max_header_bytes = config.limits.max_header_bytes;
+  options.max_connections = std::max<uint64_t>(1, config.limits.admin_connections);
+  return options;
+}
 
 template <class Acceptor>
 asio::awaitable<void> AdminServer::Impl::accept_loop(Acceptor& acceptor) {
   auto self = shared_from_this();
+  using Protocol = typename Acceptor::protocol_type;
   for (;;) {
+    // At the cap, new connections wait in the listen backlog until one closes.
+    while (connections >= options.max_connections && acceptor.is_open()) {
+      slot_freed.expires_at(asio::steady_timer::time_point::max());
+      co_await slot_freed.async_wait(nothrow);
+    }
     auto [ec, socket] = co_await acceptor.async_accept(nothrow);
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) continue;
-    asio::co_spawn(context, serve(std::move(socket)), asio::detached);
+    ++connections;  // counted here, before serve() first runs, so the cap holds exactly
+    asio::co_spawn(context, serve(AdminStream<Protocol>(std::move(socket))),
+                   log_failure("admin API connection"));
   }
 }
 
-template <class Socket>
-asio::awaitable<void> AdminServer::Impl::serve(Socket socket) {
+template <class Protocol>
+asio::awaitable<void> AdminServer::Impl::serve(AdminStream<Protocol> stream) {
   auto self = shared_from_this();
+  ConnectionSlotRelease release{connections, slot_freed};
+  const std::string local = local_authority(stream);
   beast::flat_buffer buffer;
   for (;;) {
+    // Idle until the next request starts, then the whole request within header_timeout, as
+    // on the proxy listeners.
+    if (buffer.size() == 0) {
+      stream.expires_after(options.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), nothrow);
+      if (ec) co_return;
+      buffer.commit(n);
+    }
+    stream.expires_after(options.header_timeout);
     http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<uint32_t>(std::min<size_t>(options.max_header_bytes, UINT32_MAX)));
     parser.body_limit(1 << 20);
-    auto [ec, n] = co_await http::async_read(socket, buffer, parser, nothrow);
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, nothrow);
     if (ec == http::error::end_of_stream || ec == asio::error::eof ||
-        ec == asio::error::connection_reset) {
+        ec == asio::error::connection_reset || ec == beast::error::timeout) {
       co_return;
     }
+    stream.expires_after(options.idle_timeout);  // for the answer
     if (ec) {
-      co_await write_response(socket, error_reply(400, "bad_request", ec.message()), false);
+      co_await write_response(stream, error_reply(400, "bad_request", ec.message()), false);
       co_return;
     }
     auto& req = parser.get();
     AdminRequest request{std::string(req.method_string()), std::string(req.target()),
                          req.body()};
-    std::string_view path = request.path();
-    bool probe = path == "/healthz" || path == "/readyz";
-    AdminReply reply;
-    if (probes_only && !probe) {
-      reply = error_reply(404, "not_found", "only /healthz and /readyz are served here "
-                                            "(bridge.admin_probes_only = true)");
-    } else if (!token.empty() && !probe && req[http::field::authorization] != "Bearer " + token) {
-      reply = error_reply(401, "unauthorized",
-                          "missing or wrong bearer token: send Authorization: Bearer "
-                          "<bridge.admin_token> (the CLI reads BRIDGE_ADMIN_TOKEN)");
-    } else {
-      reply = handle_admin_request(hooks, request);
-    }
+    AdminHead head;
+    head.method = req.method_string();
+    head.path = request.path();
+    head.host = field_of(req, http::field::host);
+    head.host_count = req.count(http::field::host);
+    head.origin = field_of(req, http::field::origin);
+    head.content_type = field_of(req, http::field::content_type);
+    head.authorization = req[http::field::authorization];
+    head.local_authority = local;
+    auto refused = check_admin_access(access, head);
+    AdminReply reply = refused ? std::move(*refused) : handle_admin_request(hooks, request);
     if (reply.stream) {
-      // A live stream: chunked ndjson until either side goes away.
-      std::string head =
-          "HTTP/1.1 200 OK\r\nServer: bridge-admin\r\nContent-Type: application/x-ndjson\r\n"
-          "Cache-Control: no-store\r\nTransfer-Encoding: chunked\r\n\r\n";
-      auto [wec, wn] = co_await asio::async_write(socket, asio::buffer(head), nothrow);
-      if (!wec) {
-        auto queue = reply.stream;
-        co_await (pump_lines(socket, *queue) || wait_for_close(socket));
-      }
+      co_await serve_stream(stream, *reply.stream);
       reply.stream->close();
       co_return;
     }
     bool keep = req.keep_alive();
-    if (!co_await write_response(socket, reply, keep) || !keep) co_return;
+    if (!co_await write_response(stream, reply, keep) || !keep) co_return;
+  }
+}
+
+template <class Protocol>
+asio::awaitable<void> AdminServer::Impl::serve_stream(AdminStream<Protocol>& stream,
+                                                      LineQueue& queue) {
+  // A live stream: chunked ndjson until either side goes away or the reader falls behind.
+  // No deadline: heartbeats keep it alive, and a reader that stops reading is dropped when
+  // its queue overflows (wait_for_overflow), not when a timer says so.
+  stream.expires_never();
+  auto& socket = stream.socket();
+  std::string head =
+      "HTTP/1.1 200 OK\r\nServer: bridge-admin\r\nContent-Type: application/x-ndjson\r\n"
+      "Cache-Control: no-store\r\nTransfer-Encoding: chunked\r\n\r\n";
+  auto [ec, n] = co_await asio::async_write(socket, asio::buffer(head), nothrow);
+  if (ec) co_return;
+  co_await (pump_lines(socket, queue) || wait_for_close(socket) || wait_for_overflow(queue));
+  if (queue.overflowed()) {
+    hooks.runtime->metrics.streams_dropped.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("admin API: dropped a live stream whose reader fell {} entries behind",
+                 LineQueue::max_items);
   }
 }
 
@@ -157,16 +278,18 @@ AdminServer::AdminServer(asio::io_context& context, AdminHooks hooks)
 
 AdminServer::~AdminServer() { stop(); }
 
-Result<std::string> AdminServer::start(const std::string& address, const std::string& token,
-                                       bool probes_only) {
+Result<std::string> AdminServer::start(const AdminOptions& options) {
   auto& s = *impl_;
-  s.token = token;
-  s.probes_only = probes_only;
+  s.options = options;
+  const std::string& address = options.address;
   error_code ec;
   std::string bound;
   if (address.rfind("unix:", 0) == 0) {
     s.unix_path = address.substr(5);
-    std::filesystem::remove(s.unix_path, ec);  // a stale socket from a previous run
+    if (auto cleared = clear_socket_path(s.context, s.unix_path); !cleared) {
+      s.unix_path.clear();  // not ours: stop() must not remove it either
+      return cleared.error();
+    }
     s.unix_acceptor = std::make_unique<unix_socket::acceptor>(s.context);
     unix_socket::endpoint endpoint(s.unix_path);
     s.unix_acceptor->open(endpoint.protocol(), ec);
@@ -177,7 +300,7 @@ Result<std::string> AdminServer::start(const std::string& address, const std::st
                             "set bridge.admin to another path, or \"off\"");
     }
     std::filesystem::permissions(s.unix_path, std::filesystem::perms::owner_all, ec);
-    asio::co_spawn(s.context, s.accept_loop(*s.unix_acceptor), asio::detached);
+    s.access = AdminAccess::unix_path();
     bound = address;
   } else {
     auto endpoint = parse_bind(address);
@@ -191,12 +314,17 @@ Result<std::string> AdminServer::start(const std::string& address, const std::st
     }
     s.tcp_acceptor = std::move(*acceptor);
     auto local = s.tcp_acceptor->local_endpoint(ec);
-    std::string host = local.address().to_string();
-    if (local.address().is_v6()) host = "[" + host + "]";
-    bound = host + ":" + std::to_string(local.port());
-    asio::co_spawn(s.context, s.accept_loop(*s.tcp_acceptor), asio::detached);
+    bound = authority_of(local);
+    s.access = AdminAccess::tcp(local.address().to_string(), local.port());
   }
-  asio::co_spawn(s.context, s.expire_leases(), asio::detached);
+  s.access.token = options.token;
+  s.access.probes_only = options.probes_only;
+  if (s.unix_acceptor) {
+    asio::co_spawn(s.context, s.accept_loop(*s.unix_acceptor), log_failure("admin API"));
+  } else {
+    asio::co_spawn(s.context, s.accept_loop(*s.tcp_acceptor), log_failure("admin API"));
+  }
+  asio::co_spawn(s.context, s.expire_leases(), log_failure("breakpoint leases"));
   return bound;
 }
 
@@ -206,9 +334,13 @@ void AdminServer::stop() {
   if (s.tcp_acceptor) s.tcp_acceptor->close(ec);
   if (s.unix_acceptor) {
     s.unix_acceptor->close(ec);
-    std::filesystem::remove(s.unix_path, ec);
+    std::error_code fec;
+    if (std::filesystem::is_socket(std::filesystem::symlink_status(s.unix_path, fec))) {
+      std::filesystem::remove(s.unix_path, fec);
+    }
   }
   s.lease_timer.cancel();
+  s.slot_freed.cancel();
 }
 
 }  // namespace bridge::proxy

@@ -29,14 +29,25 @@ struct AdminHooks {
   asio::any_io_executor executor;  // the control thread's (set by AdminServer)
 };
 
+/// Where the admin API listens and what it lets a connection do.
+struct AdminOptions {
+  std::string address = "127.0.0.1:9901";  // "127.0.0.1:9901", "[::1]:0", "unix:/path"
+  std::string token;                       // bridge.admin_token
+  bool probes_only = false;                // bridge.admin_probes_only
+  std::chrono::milliseconds header_timeout{10000};  // limits.header_timeout
+  std::chrono::milliseconds idle_timeout{60000};    // limits.idle_timeout
+  size_t max_header_bytes = 64 * 1024;              // limits.max_header_bytes
+  size_t max_connections = 64;                      // limits.admin_connections
+  static AdminOptions from(const config::Config& config);
+};
+
 class AdminServer {
  public:
   AdminServer(asio::io_context& context, AdminHooks hooks);
   ~AdminServer();
-  /// Binds `address` ("127.0.0.1:9901", "[::1]:0", "unix:/path"); returns the bound address
-  /// ("127.0.0.1:9901", "unix:/path").
-  Result<std::string> start(const std::string& address, const std::string& token,
-                            bool probes_only);
+  /// Binds `options.address`; returns the bound address ("127.0.0.1:9901", "unix:/path").
+  /// A unix socket path replaces only an old socket nobody listens on, never another file.
+  Result<std::string> start(const AdminOptions& options);
   void stop();
 
  private:

@@ -2,6 +2,7 @@
 #include "proxy/detail/admin_handlers.hpp"
 
 #include "config/config.hpp"
+#include "proxy/detail/admin_body.hpp"
 #include "proxy/record_json.hpp"
 #include "proxy/rewrite.hpp"
 
@@ -10,27 +11,6 @@
 namespace bridge::proxy {
 
 namespace {
-
-constexpr size_t stream_backlog_limit = 4u << 20;
-
-nlohmann::json parse_body(const AdminRequest& request) {
-  if (request.body.empty()) return nlohmann::json::object();
-  auto body = nlohmann::json::parse(request.body, nullptr, false);
-  return body.is_discarded() ? nlohmann::json() : body;
-}
-
-// A request view rebuilt from a stored record, for explain and for --rule stream filters.
-struct RecordView {
-  std::string decoded_path;
-  std::vector<route::HeaderField> fields;
-  route::RequestView view;
-  explicit RecordView(const trace::Record& r) {
-    percent_decode(r.path, decoded_path);
-    for (const auto& [name, value] : r.request_in) fields.push_back({name, value});
-    view = {r.method, r.host, decoded_path, r.query, std::span(fields),
-            route::IpAddress::parse(r.client)};
-  }
-};
 
 nlohmann::json explain_json(const Snapshot& snapshot, const trace::Record& r) {
   RecordView rv(r);
@@ -47,26 +27,6 @@ nlohmann::json explain_json(const Snapshot& snapshot, const trace::Record& r) {
   return {{"config_hash", hash},
           {"current", hash == snapshot.config.hash},
           {"routes", routes}};
-}
-
-bool parse_filter(const AdminRequest& request, trace::RecordFilter& filter, std::string& why) {
-  filter.route = request.param("route");
-  std::string status = request.param("status");
-  if (!status.empty() && !trace::parse_status_filter(status, filter)) {
-    why = "status must be a code like 404 or a class like 5xx, not \"" + status + "\"";
-    return false;
-  }
-  std::string since = request.param("since");
-  if (!since.empty()) {
-    auto d = config::parse_duration(since);
-    if (!d) {
-      why = "since: " + d.error().message;
-      return false;
-    }
-    filter.since = std::chrono::system_clock::now() -
-                   std::chrono::duration_cast<std::chrono::system_clock::duration>(*d);
-  }
-  return true;
 }
 
 AdminReply list_requests(AdminHooks& hooks, const AdminRequest& request) {
@@ -86,103 +46,13 @@ AdminReply list_requests(AdminHooks& hooks, const AdminRequest& request) {
   return json_reply(200, {{"requests", out}});
 }
 
-AdminReply stream_requests(AdminHooks& hooks, const AdminRequest& request,
-                           asio::any_io_executor executor) {
-  trace::RecordFilter filter;
-  std::string why;
-  if (!parse_filter(request, filter, why)) return error_reply(400, "bad_query", why);
-  std::shared_ptr<route::Rule> rule;
-  std::string rule_text = request.param("rule");
-  if (!rule_text.empty()) {
-    auto parsed = route::Rule::parse(rule_text);
-    if (!parsed) {
-      return error_reply(400, "bad_rule", "rule:" + std::to_string(parsed.error().where.column) +
-                                              ": " + parsed.error().message);
-    }
-    rule = std::make_shared<route::Rule>(std::move(*parsed));
-  }
-  auto queue = std::make_shared<LineQueue>(executor);
-  Runtime* runtime = hooks.runtime;
-  // Called on worker threads: filter and serialise there, then hand the line off.
-  uint64_t token = runtime->store.subscribe(
-      [queue, filter, rule, runtime](const trace::RecordPtr& r) {
-        if (!filter.matches(*r)) return;
-        if (rule && !rule->matches(RecordView(*r).view)) return;
-        if (!queue->push(summary_json(*r).dump(-1, ' ', false,
-                                               nlohmann::json::error_handler_t::replace))) {
-          runtime->metrics.records_dropped.fetch_add(1, std::memory_order_relaxed);
-        }
-      });
-  queue->on_close = [runtime, token] { runtime->store.unsubscribe(token); };
-  AdminReply reply;
-  reply.stream = queue;
-  return reply;
-}
-
-AdminReply breakpoint_events(AdminHooks& hooks, const std::string& id,
-                             asio::any_io_executor executor) {
-  auto queue = std::make_shared<LineQueue>(executor);
-  uint64_t token = 0;
-  Breakpoints& breakpoints = hooks.runtime->breakpoints;
-  bool attached = breakpoints.attach(id, token, [queue](const nlohmann::json& event) {
-    queue->push(event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  });
-  if (!attached) return error_reply(404, "not_found", "no breakpoint \"" + id + "\"");
-  queue->on_close = [&breakpoints, id, token] { breakpoints.detach(id, token); };
-  AdminReply reply;
-  reply.stream = queue;
-  return reply;
-}
-
 AdminReply decide_paused(AdminHooks& hooks, const std::string& id, const AdminRequest& request) {
-  nlohmann::json body = parse_body(request);
-  if (!body.is_object()) return error_reply(400, "bad_body", "the body must be a JSON object");
-  std::string action = body.value("action", "");
-  Decision decision;
-  bool release = true;
-  if (action == "continue") {
-    decision.action = Decision::Action::Continue;
-  } else if (action == "abort") {
-    decision.action = Decision::Action::Abort;
-    decision.status = body.value("status", 503);
-    if (decision.status < 100 || decision.status > 599) {
-      return error_reply(400, "bad_body", "status must be between 100 and 599");
-    }
-  } else if (action == "edit") {
-    release = false;
-  } else {
-    return error_reply(400, "bad_body",
-                       "action must be \"continue\", \"abort\" or \"edit\", not \"" + action + "\"");
-  }
-  if (body.contains("set_headers")) {
-    if (!body["set_headers"].is_object()) {
-      return error_reply(400, "bad_body", "set_headers must be an object of name: value");
-    }
-    for (const auto& [name, value] : body["set_headers"].items()) {
-      if (!value.is_string()) return error_reply(400, "bad_body", "header values are strings");
-      decision.set_headers.emplace_back(name, value.get<std::string>());
-    }
-  }
-  if (body.contains("remove_headers")) {
-    if (!body["remove_headers"].is_array()) {
-      return error_reply(400, "bad_body", "remove_headers must be an array of names");
-    }
-    for (const auto& name : body["remove_headers"]) {
-      if (!name.is_string()) return error_reply(400, "bad_body", "header names are strings");
-      decision.remove_headers.push_back(name.get<std::string>());
-    }
-  }
-  decision.target = body.value("target", "");
-  if (!decision.target.empty()) {
-    auto target = parse_target(decision.target);
-    if (!target || !(*target)->resolvable()) {
-      return error_reply(400, "bad_body", "target must be an http(s):// URL or builtin://echo");
-    }
-  }
-  if (!hooks.runtime->breakpoints.decide(id, std::move(decision), release)) {
+  auto edit = parse_paused_edit(request.body, hooks.snapshot()->config.limits.max_header_bytes);
+  if (!edit) return body_error_reply(edit.error());
+  if (!hooks.runtime->breakpoints.decide(id, std::move(edit->decision), edit->release)) {
     return error_reply(404, "not_found", "request \"" + id + "\" is not held (any more)");
   }
-  return json_reply(200, {{"paused_id", id}, {"action", action}});
+  return json_reply(200, {{"paused_id", id}, {"action", edit->action}});
 }
 
 AdminReply routes_reply(AdminHooks& hooks) {
@@ -244,33 +114,31 @@ std::string AdminRequest::param(std::string_view name) const {
   return {};
 }
 
-bool LineQueue::push(const std::string& line) {
-  if (closed_) return true;
-  {
-    std::lock_guard lock(mutex_);
-    if (pending_.size() > stream_backlog_limit) return false;
-    pending_ += line;
-    pending_ += '\n';
+RecordView::RecordView(const trace::Record& r) {
+  percent_decode(r.path, decoded_path);
+  for (const auto& [name, value] : r.request_in) fields.push_back({name, value});
+  view = {r.method, r.host, decoded_path, r.query, std::span(fields),
+          route::IpAddress::parse(r.client)};
+}
+
+bool parse_filter(const AdminRequest& request, trace::RecordFilter& filter, std::string& why) {
+  filter.route = request.param("route");
+  std::string status = request.param("status");
+  if (!status.empty() && !trace::parse_status_filter(status, filter)) {
+    why = "status must be a code like 404 or a class like 5xx, not \"" + status + "\"";
+    return false;
   }
-  asio::post(timer.get_executor(), [weak = weak_from_this()] {
-    if (auto queue = weak.lock()) queue->timer.cancel();
-  });
+  std::string since = request.param("since");
+  if (!since.empty()) {
+    auto d = config::parse_duration(since);
+    if (!d) {
+      why = "since: " + d.error().message;
+      return false;
+    }
+    filter.since = std::chrono::system_clock::now() -
+                   std::chrono::duration_cast<std::chrono::system_clock::duration>(*d);
+  }
   return true;
-}
-
-bool LineQueue::has_pending() {
-  std::lock_guard lock(mutex_);
-  return !pending_.empty();
-}
-
-std::string LineQueue::take() {
-  std::lock_guard lock(mutex_);
-  return std::exchange(pending_, {});
-}
-
-void LineQueue::close() {
-  if (closed_.exchange(true)) return;
-  if (on_close) on_close();
 }
 
 AdminReply json_reply(int status, const nlohmann::json& body) {
@@ -287,7 +155,6 @@ AdminReply error_reply(int status, const std::string& code, const std::string& m
 AdminReply handle_admin_request(AdminHooks& hooks, const AdminRequest& request) {
   std::string_view path = request.path();
   const std::string& method = request.method;
-  auto executor = hooks.executor;
   auto only = [&](std::string_view allowed) {
     return error_reply(405, "method_not_allowed",
                        method + " " + std::string(path) + " is not supported; use " +
@@ -337,7 +204,7 @@ AdminReply handle_admin_request(AdminHooks& hooks, const AdminRequest& request) 
     return json_reply(200, out);
   }
   if (path == "/v1/stream") {
-    return method == "GET" ? stream_requests(hooks, request, executor) : only("GET");
+    return method == "GET" ? stream_requests(hooks, request) : only("GET");
   }
   if (path == "/metrics") {
     if (method != "GET") return only("GET");
@@ -363,14 +230,15 @@ AdminReply handle_admin_request(AdminHooks& hooks, const AdminRequest& request) 
   if (path == "/v1/breakpoints") {
     if (method == "GET") return json_reply(200, {{"breakpoints", breakpoints.list()}});
     if (method != "POST") return only("GET or POST");
-    nlohmann::json body = parse_body(request);
-    if (!body.is_object() || !body.contains("rule") || !body["rule"].is_string()) {
-      return error_reply(400, "bad_body", "send {\"rule\": \"...\", \"phase\": \"request\", "
-                                          "\"hold\": \"60s\"}");
+    auto spec = parse_breakpoint_spec(request.body);
+    if (!spec) return body_error_reply(spec.error());
+    auto created = breakpoints.create(spec->rule, spec->phase, spec->hold);
+    if (!created) {
+      // Field types, phase and hold were checked above: what is left is the rule's syntax.
+      return json_reply(400, {{"error", "bad_breakpoint"},
+                              {"field", "rule"},
+                              {"message", created.error().message}});
     }
-    auto created = breakpoints.create(body["rule"].get<std::string>(),
-                                      body.value("phase", "request"), body.value("hold", ""));
-    if (!created) return error_reply(400, "bad_breakpoint", created.error().message);
     return json_reply(201, *created);
   }
   if (starts("/v1/breakpoints/")) {
@@ -379,7 +247,7 @@ AdminReply handle_admin_request(AdminHooks& hooks, const AdminRequest& request) 
     std::string id = rest.substr(0, slash);
     std::string action = slash == std::string::npos ? "" : rest.substr(slash + 1);
     if (action == "events") {
-      return method == "GET" ? breakpoint_events(hooks, id, executor) : only("GET");
+      return method == "GET" ? breakpoint_events(hooks, id) : only("GET");
     }
     if (action == "renew") {
       if (method != "POST") return only("POST");

@@ -1,6 +1,12 @@
 #include "proxy/breakpoints.hpp"
 
 #include "config/config.hpp"
+#include "trace/trace.hpp"
+
+#include <openssl/rand.h>
+
+#include <array>
+#include <stdexcept>
 
 namespace bridge::proxy {
 
@@ -10,6 +16,17 @@ int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+// Ids of breakpoints and held requests are capabilities: whoever knows one can continue a
+// held request elsewhere. 64 bits from the CSPRNG (not the request-id generator, whose
+// output clients see) make them unguessable.
+std::string random_id(std::string_view prefix) {
+  std::array<uint8_t, 8> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    throw std::runtime_error("OpenSSL RAND_bytes failed: no random breakpoint id");
+  }
+  return std::string(prefix) + trace::to_hex(bytes.data(), bytes.size());
 }
 
 const char* phase_text(BreakPhase phase) {
@@ -70,7 +87,7 @@ Result<nlohmann::json> Breakpoints::create(const std::string& rule, const std::s
     bp->hold = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
   }
   std::lock_guard lock(mutex_);
-  bp->id = "bp" + std::to_string(next_id_++);
+  bp->id = random_id("bp-");
   bp->lease_until_ms = steady_ms() + lease.count();
   breakpoints_.push_back(bp);
   count_ = breakpoints_.size();
@@ -138,7 +155,7 @@ size_t Breakpoints::paused_count() {
 
 void Breakpoints::hold(const std::shared_ptr<Paused>& paused) {
   std::lock_guard lock(mutex_);
-  paused->id = "p" + std::to_string(next_id_++);
+  paused->id = random_id("p-");
   paused_[paused->id] = paused;
   auto [first, last] = listeners_.equal_range(paused->breakpoint);
   if (first == last) return;

@@ -461,6 +461,23 @@ TEST_F(Otlp, SecretsAreRedactedEverywhereButOnTheWire) {
   EXPECT_FALSE(leaks(bridge_.output())) << bridge_.output();
 }
 
+TEST_F(Otlp, BuiltInRedactionCoversApiKeysAndQueryTokensWithDebugLogging) {
+  const std::string secret = "q-s3cr3t-77";
+  ASSERT_TRUE(start_otlp(otlp_.endpoint()));
+  Sent s = send("/api/private?api_key=" + secret + "&page=2",
+                {"-H", "X-Api-Key: " + secret, "-H", "X-Session-Token: " + secret});
+  ASSERT_EQ(s.status, 200);
+  EXPECT_EQ(backend_header(s.echo, "X-Api-Key"), secret) << s.echo.dump();
+  json span = span_for(s.request_id);
+  EXPECT_EQ(string_attribute(span, "url.query"), "api_key=<redacted>&page=2") << span.dump();
+  for (const auto& post : otlp_.posts())
+    EXPECT_EQ(post.body.find(secret), std::string::npos) << "OTLP export: " << post.body;
+  EXPECT_EQ(record(s.request_id).dump().find(secret), std::string::npos);
+  // Access log on stdout and debug logs: neither has it.
+  EXPECT_TRUE(bridge_.process().wait_for_stdout(s.request_id, 5s)) << bridge_.output();
+  EXPECT_EQ(bridge_.output().find(secret), std::string::npos) << bridge_.output();
+}
+
 // ---- 4: a collector that is down or failing -------------------------------------------------
 
 TEST_F(Otlp, DownCollectorDoesNotAffectTrafficAndIsWarnedAboutNotPerRequest) {
