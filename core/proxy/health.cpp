@@ -96,7 +96,9 @@ asio::awaitable<void> run_health_checks(SnapshotGetter snapshot) {
           // The snapshot keeps the Target alive while the probe runs.
           asio::co_spawn(
               executor,
-              [snap, t = target.get(), host, port, endpoint, health, states,
+              // host and port are structured bindings: clang 14 captures them only by
+              // init-capture (P1091R3 came with clang 16).
+              [snap, t = target.get(), host = host, port = port, endpoint, health, states,
                key, name = up->name]() -> asio::awaitable<void> {
                 bool ok = co_await probe(host, port, health.path,
                                          std::chrono::duration_cast<std::chrono::milliseconds>(
