@@ -37,6 +37,7 @@ nlohmann::json full_json(const trace::Record& r) {
   nlohmann::json out = summary_json(r);
   out["parent_span_id"] = r.parent_span_id();
   out["scheme"] = r.scheme;
+  if (!r.client_subject.empty()) out["client_subject"] = r.client_subject;  // mTLS
   nlohmann::json phases = nlohmann::json::array();
   for (size_t i = 0; i < r.phase_us.size(); ++i) {
     if (r.phase_us[i] < 0) continue;

@@ -33,10 +33,14 @@ asio::awaitable<HeadStatus> read_head(Stream& stream, beast::flat_buffer& buffer
         head_bytes = end + 4;
         co_return head_bytes > limit ? HeadStatus::TooLarge : HeadStatus::Ok;
       }
-      size_t lf = data.find("\n\n", from);  // bare LF endings: let the parser reject them
-      if (lf != std::string_view::npos) {
-        head_bytes = lf + 2;
-        co_return HeadStatus::Ok;
+      // A line ended by LF alone never completes a CRLF head: hand over what came, so that
+      // the client gets its 400 now instead of a timeout.
+      for (size_t lf = data.find('\n', from); lf != std::string_view::npos;
+           lf = data.find('\n', lf + 1)) {
+        if (lf == 0 || data[lf - 1] != '\r') {
+          head_bytes = data.size();
+          co_return HeadStatus::Ok;
+        }
       }
       scanned = data.size();
       if (data.size() > limit) co_return HeadStatus::TooLarge;
@@ -74,10 +78,16 @@ std::optional<std::string> vet_target(http::request_header<>& head) {
   if (head.method() == http::verb::connect) {
     return "CONNECT is not supported: bridge is a reverse proxy, not a forward proxy";
   }
-  if (!target.empty() && target.front() == '/') return std::nullopt;
+  if (!target.empty() && target.front() == '/') {
+    if (target.find('#') == std::string_view::npos) return std::nullopt;
+    return "fragment (#) in the request target (a client never sends one)";
+  }
   if (target == "*") {
     if (head.method() == http::verb::options) return std::nullopt;
     return "asterisk-form target is only valid with OPTIONS";
+  }
+  if (target.find('#') != std::string_view::npos) {
+    return "fragment (#) in the request target (a client never sends one)";
   }
   std::string_view rest;
   if (target.substr(0, 7) == "http://") rest = target.substr(7);

@@ -103,6 +103,12 @@ std::optional<Refusal> pass_front_door(http::request_header<>& head,
 // Feeds the complete head to the parser; returns a 400 reason or nullopt.
 std::optional<std::string> parse_head(RequestParser& parser, beast::flat_buffer& buffer,
                                       size_t head_bytes) {
+  std::string_view head(static_cast<const char*>(buffer.data().data()), head_bytes);
+  for (size_t lf = head.find('\n'); lf != std::string_view::npos; lf = head.find('\n', lf + 1)) {
+    if (lf == 0 || head[lf - 1] != '\r') {
+      return "bare LF line ending in the request head (CRLF required)";
+    }
+  }
   error_code ec;
   auto bytes = asio::buffer(buffer.data().data(), head_bytes);
   size_t used = parser.put(bytes, ec);

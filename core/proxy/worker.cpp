@@ -126,12 +126,20 @@ Result<void> Worker::sync_listeners(
 
 namespace {
 
-// Holds one of a listener's connections for listeners[].max_connections.
+// Takes one of a listener's connection slots unless `cap` (non-zero) are taken, across all
+// workers: a compare-and-swap, so two workers cannot both take the last slot.
+bool reserve_slot(std::atomic<uint64_t>& open, uint64_t cap) {
+  uint64_t n = open.load(std::memory_order_relaxed);
+  while (cap == 0 || n < cap) {
+    if (open.compare_exchange_weak(n, n + 1, std::memory_order_relaxed)) return true;
+  }
+  return false;
+}
+
+// Holds a slot taken by reserve_slot until the connection ends.
 struct CountedConnection {
   std::shared_ptr<std::atomic<uint64_t>> count;
-  explicit CountedConnection(std::shared_ptr<std::atomic<uint64_t>> c) : count(std::move(c)) {
-    count->fetch_add(1, std::memory_order_relaxed);
-  }
+  explicit CountedConnection(std::shared_ptr<std::atomic<uint64_t>> c) : count(std::move(c)) {}
   CountedConnection(CountedConnection&& other) noexcept : count(std::move(other.count)) {}
   ~CountedConnection() {
     if (count) count->fetch_sub(1, std::memory_order_relaxed);
@@ -168,12 +176,20 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, std::string l
       co_await pause.async_wait(nothrow);
       continue;
     }
+    // Every worker has an accept pending, so one may take a connection past the cap: it waits,
+    // unserved, until a slot frees (the client sees what the backlog would show it).
+    while (!reserve_slot(*open, snapshot()->policy(listener_name).max_connections)) {
+      if (draining_) co_return;
+      wait.expires_after(std::chrono::milliseconds(5));
+      co_await wait.async_wait(nothrow);
+    }
+    CountedConnection held(open);
     if (draining_) co_return;
     auto tls = tls_->find(listener_name);
     asio::co_spawn(context_,
                    serve_counted(serve_connection(std::move(socket), *this, listener_name,
                                                   tls == tls_->end() ? nullptr : tls->second),
-                                 CountedConnection(open)),
+                                 std::move(held)),
                    log_failure("worker " + std::to_string(index_) + ", listener " +
                                listener_name));
   }

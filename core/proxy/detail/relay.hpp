@@ -31,6 +31,19 @@ inline bool has_bare_lf(beast::flat_buffer::const_buffers_type pending) {
   return false;
 }
 
+/// True when the bytes of a chunked message's last parsing step (an optional CRLF ending the
+/// previous chunk, the last-chunk line, the trailer lines, CRLF) hold a folded trailer line.
+/// Trailers are not forwarded, but a fold is refused as in a head (RFC 9112 5.2).
+inline bool has_folded_trailer(std::string_view last_step) {
+  size_t at = last_step.starts_with("\r\n") ? 2 : 0;
+  size_t eol = last_step.find("\r\n", at);
+  if (eol == std::string_view::npos) return false;
+  std::string_view trailers = last_step.substr(eol + 2);
+  return trailers.starts_with(' ') || trailers.starts_with('\t') ||
+         trailers.find("\n ") != std::string_view::npos ||
+         trailers.find("\n\t") != std::string_view::npos;
+}
+
 /// One parsing step of a message body: feeds what `buffer` holds to `parser`, reading from
 /// `in` only when the parser needs more. Returns once the parser consumed something (body
 /// bytes may be in its buffer), or with an error (need_buffer: the body buffer is full).
@@ -44,6 +57,11 @@ asio::awaitable<error_code> read_body_some(In& in, beast::flat_buffer& buffer,
     error_code ec;
     if (buffer.size() > 0) {
       size_t used = parser.put(buffer.data(), ec);
+      const bool was_last = parser.is_done() && parser.chunked() && !ec;
+      if (was_last &&
+          has_folded_trailer({static_cast<const char*>(buffer.data().data()), used})) {
+        co_return http::error::bad_chunk;
+      }
       buffer.consume(used);
       if (ec != http::error::need_more) co_return ec;
       if (parser.chunked() && has_bare_lf(buffer.data())) co_return http::error::bad_chunk;
