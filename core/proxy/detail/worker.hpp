@@ -90,6 +90,8 @@ class Worker {
   BufferPool buffers_;
   std::vector<std::shared_ptr<trace::Record>> spare_records_;
   DeadlineWatch deadlines_;  // streams in suspended coroutines unlink from it as they go
+  std::list<ConnectionSlot> connections_;  // ConnectionLease gives slots back as frames go
+  std::atomic<size_t> live_{0};
   asio::io_context context_{1};
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::thread thread_;
@@ -98,8 +100,6 @@ class Worker {
   Runtime& runtime_;
   UpstreamPools pools_;
   std::map<std::string, Acceptor> acceptors_;
-  std::list<ConnectionSlot> connections_;
-  std::atomic<size_t> live_{0};
   bool draining_ = false;
 };
 
