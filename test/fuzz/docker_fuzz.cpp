@@ -2,8 +2,8 @@
 // /containers/json answer and /events lines, `kubectl get svc -o json`, and the lines
 // `kubectl port-forward` prints. A wrong shape is an error value, never an exception.
 //
-// Input: the whole input is decoded as a containers list and as a service; each line is
-// decoded as an event and read as a kubectl output line.
+// Input: read by its first byte as the program would send it: '[' a containers list,
+// '{' a service object and, line by line, an event stream; anything else port-forward output.
 #include "fuzz.hpp"
 
 #include "detail/docker.hpp"
@@ -53,18 +53,24 @@ void check_service(std::string_view text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text = bridge::fuzz::as_text(data, size);
-  check_containers(text);
-  check_service(text);
+  if (text.starts_with('[')) {
+    check_containers(text);
+    return 0;
+  }
+  if (text.starts_with('{')) check_service(text);
   while (!text.empty()) {
     size_t eol = text.find('\n');
     std::string_view line = text.substr(0, eol);
     text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
-    if (auto event = decode_event(line)) {
-      std::string target = events_target(event->project);
-      BRIDGE_FUZZ_CHECK(target.find_first_of(" \r\n") == std::string::npos);
+    if (line.starts_with('{')) {
+      if (auto event = decode_event(line)) {
+        std::string target = events_target(event->project);
+        BRIDGE_FUZZ_CHECK(target.find_first_of(" \r\n") == std::string::npos);
+      }
+    } else {
+      if (auto port = parse_forwarding_line(line)) BRIDGE_FUZZ_CHECK(*port != 0);
+      (void)is_tunnel_error_line(line);
     }
-    if (auto port = parse_forwarding_line(line)) BRIDGE_FUZZ_CHECK(*port != 0);
-    (void)is_tunnel_error_line(line);
   }
   return 0;
 }
