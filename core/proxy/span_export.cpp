@@ -1,4 +1,5 @@
 #include "proxy/span_export.hpp"
+#include "common/spawn.hpp"
 
 #include "proxy/detail/asio.hpp"
 
@@ -197,7 +198,7 @@ std::string SpanExporter::send(const std::vector<trace::RecordPtr>& batch) {
                       ? ""
                       : "the collector answered " + std::to_string(res.result_int());
       },
-      asio::detached);
+      log_failure("span export"));
   io.run_for(std::chrono::seconds(5));
   return failure;
 }
