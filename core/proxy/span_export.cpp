@@ -1,6 +1,6 @@
 #include "proxy/span_export.hpp"
-#include "common/spawn.hpp"
 
+#include "common/spawn.hpp"
 #include "proxy/detail/asio.hpp"
 
 #include <nlohmann/json.hpp>

@@ -1,7 +1,6 @@
 #include "proxy/detail/worker.hpp"
 
 #include "common/spawn.hpp"
-
 #include "proxy/detail/session.hpp"
 
 #include <spdlog/spdlog.h>
