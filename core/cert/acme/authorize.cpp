@@ -18,14 +18,14 @@ std::string challenge_type(const Options& options) {
   return options.challenge == Challenge::Http01 ? "http-01" : "tls-alpn-01";
 }
 
-std::string offered_types(const nlohmann::json& challenges) {
+std::string offered_types(const std::vector<ChallengeObject>& challenges) {
   std::string out;
-  for (const auto& c : challenges) out += (out.empty() ? "" : ", ") + c.value("type", std::string());
+  for (const auto& c : challenges) out += (out.empty() ? "" : ", ") + c.type;
   return out;
 }
 
-Result<void> serve_challenge(Flow& flow, const std::string& id, const nlohmann::json& challenge) {
-  std::string token = challenge.value("token", std::string());
+Result<void> serve_challenge(Flow& flow, const std::string& id, const ChallengeObject& challenge) {
+  const std::string& token = challenge.token;
   std::string key_auth = token + "." + flow.session.key().thumbprint();
   if (flow.http01_hooked()) {
     flow.options.http01_publish(token, key_auth);
@@ -42,15 +42,16 @@ Result<void> serve_challenge(Flow& flow, const std::string& id, const nlohmann::
 asio::awaitable<Result<void>> validate(Flow& flow, std::string authz_url) {
   auto authz = co_await flow.session.post(authz_url, std::nullopt);
   if (!authz) co_return authz.error();
-  std::string id = authz->json["identifier"].value("value", std::string("?"));
-  if (authz->json.value("status", std::string()) == "valid") {
+  AuthorizationObject object = decode_authorization(authz->json);
+  std::string id = object.identifier.empty() ? "?" : object.identifier;
+  if (object.status == "valid") {
     flow.say(id + ": already authorized");
     co_return Result<void>{};
   }
   const std::string type = challenge_type(flow.options);
-  const nlohmann::json& challenges = authz->json["challenges"];
+  const std::vector<ChallengeObject>& challenges = object.challenges;
   auto it = std::find_if(challenges.begin(), challenges.end(),
-                         [&](const nlohmann::json& c) { return c.value("type", "") == type; });
+                         [&](const ChallengeObject& c) { return c.type == type; });
   if (it == challenges.end()) {
     co_return Error::runtime(id + ": the server offers no " + type + " challenge (offers: " +
                                  offered_types(challenges) + ")",
@@ -63,27 +64,29 @@ asio::awaitable<Result<void>> validate(Flow& flow, std::string authz_url) {
   std::string where = flow.http01_hooked() ? "through the plain HTTP listeners" : "on port " + port;
   flow.say(id + ": answering " + type + " " + where);
   nlohmann::json empty = nlohmann::json::object();
-  std::string challenge_url = it->value("url", std::string());
+  std::string challenge_url = it->url;
   auto started = co_await flow.session.post(challenge_url, empty);
   if (!started) co_return Error::runtime(id + ": " + started.error().message);
   auto done = co_await poll_status(flow, authz_url, id + " authorization");
   if (!done) co_return Error::runtime(id + ": " + done.error().message, done.error().hint);
-  if (done->value("status", std::string()) == "valid") {
+  AuthorizationObject outcome = decode_authorization(*done);
+  if (outcome.status == "valid") {
     flow.say(id + ": valid");
     co_return Result<void>{};
   }
-  for (const auto& c : (*done)["challenges"]) {
-    if (c.value("type", "") == type && c.contains("error")) {
+  for (const auto& c : outcome.challenges) {
+    if (c.type == type && !c.error.is_null()) {
       std::string reach = flow.http01_hooked()
                               ? "a plain HTTP listener of bridge on port 80 (the port the ACME "
                                 "server dials)"
                               : "this machine on port " + port;
-      co_return Error::runtime(id + ": " + problem_text(c["error"]),
+      co_return Error::runtime(id + ": " + problem_text(c.error),
                                "the ACME server must reach " + reach + " for " + id +
                                    "; check DNS and firewalls");
     }
   }
-  co_return Error::runtime(id + ": authorization is " + done->value("status", std::string("?")));
+  co_return Error::runtime(id + ": authorization is " +
+                           (outcome.status.empty() ? "?" : outcome.status));
 }
 
 }  // namespace

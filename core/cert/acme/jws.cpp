@@ -62,8 +62,18 @@ Result<std::string> AccountKey::sign(const std::string& url, const std::string& 
   } else {
     header["kid"] = kid;
   }
-  std::string protected64 = base64url(header.dump());
-  std::string payload64 = payload ? base64url(payload->dump()) : "";
+  std::string protected64, payload64;
+  // The URL and kid come from the server's Location headers, the payload from the command
+  // line: bytes that are not UTF-8 make dump() throw.
+  try {
+    protected64 = base64url(header.dump());
+    payload64 = payload ? base64url(payload->dump()) : "";
+  } catch (const nlohmann::json::exception&) {
+    return Error::runtime("cannot sign the ACME request: its URL, account URL or payload is "
+                          "not UTF-8",
+                          "the ACME server sent a Location that is not UTF-8, or a name or "
+                          "--email is not");
+  }
   auto sig = es256(key_.get(), protected64 + "." + payload64);
   if (!sig) return sig.error();
   nlohmann::json jws = {

@@ -54,9 +54,8 @@ asio::awaitable<Result<Issued>> run_order(Flow& flow) {
   if (!order) co_return Error::runtime("new order: " + order.error().message, order.error().hint);
   std::string order_url = order->reply.location;
   flow.say("order " + order_url);
-  std::vector<std::string> authz_urls = order->json.value("authorizations",
-                                                          std::vector<std::string>{});
-  if (auto r = co_await validate_all(flow, authz_urls); !r) co_return r.error();
+  OrderObject placed = decode_order(order->json);
+  if (auto r = co_await validate_all(flow, placed.authorizations); !r) co_return r.error();
 
   auto key = generate_ec_key();
   if (!key) co_return key.error();
@@ -65,21 +64,21 @@ asio::awaitable<Result<Issued>> run_order(Flow& flow) {
   flow.say("finalizing with a new ECDSA P-256 key");
   nlohmann::json finalize = nlohmann::json::object();
   finalize["csr"] = base64url(*csr);
-  auto finalized = co_await flow.session.post(order->json.value("finalize", std::string()),
-                                              finalize);
+  auto finalized = co_await flow.session.post(placed.finalize, finalize);
   if (!finalized) co_return Error::runtime("finalize: " + finalized.error().message);
-  nlohmann::json state = finalized->json;
-  if (state.value("status", std::string()) != "valid") {
+  OrderObject state = decode_order(finalized->json);
+  if (state.status != "valid") {
     auto polled = co_await poll_status(flow, order_url, "the order");
     if (!polled) co_return polled.error();
-    state = *polled;
+    state = decode_order(*polled);
   }
-  if (state.value("status", std::string()) != "valid") {
-    std::string why = state.contains("error") ? problem_text(state["error"])
-                                              : "status " + state.value("status", std::string("?"));
+  if (state.status != "valid") {
+    std::string why = !state.error.is_null()
+                          ? problem_text(state.error)
+                          : "status " + (state.status.empty() ? "?" : state.status);
     co_return Error::runtime("the order failed: " + why);
   }
-  auto chain = co_await flow.session.post(state.value("certificate", std::string()), std::nullopt);
+  auto chain = co_await flow.session.post(state.certificate, std::nullopt);
   if (!chain) co_return Error::runtime("download: " + chain.error().message);
   flow.say("downloaded the certificate chain");
   co_return Issued{std::move(chain->reply.body), std::move(*key)};

@@ -19,12 +19,7 @@ namespace {
 // Pebble (and Boulder while validating) send no Retry-After; lego then sleeps 5 s per poll.
 // Starting at 25 ms and doubling keeps a fast server fast and a slow one unhammered.
 std::chrono::milliseconds next_delay(const Reply& reply, int attempt) {
-  if (!reply.retry_after.empty() &&
-      std::all_of(reply.retry_after.begin(), reply.retry_after.end(),
-                  [](unsigned char c) { return std::isdigit(c); }) &&
-      reply.retry_after.size() < 6) {
-    return std::chrono::seconds(std::stoi(reply.retry_after));
-  }
+  if (auto delay = retry_after(reply.retry_after)) return *delay;
   return std::min<std::chrono::milliseconds>(25ms * (1 << std::min(attempt, 6)), 1000ms);
 }
 
@@ -35,7 +30,7 @@ asio::awaitable<Result<nlohmann::json>> poll_status(Flow& flow, std::string url,
   for (int attempt = 0;; ++attempt) {
     auto r = co_await flow.session.post(url, std::nullopt);
     if (!r) co_return r.error();
-    std::string status = r->json.value("status", std::string());
+    std::string status = status_of(r->json);
     if (status != "pending" && status != "processing") co_return Result<nlohmann::json>(boost::system::in_place_value, r->json);
     auto delay = next_delay(r->reply, attempt);
     if (std::chrono::steady_clock::now() + delay > flow.deadline) {

@@ -10,27 +10,7 @@ namespace {
 constexpr int max_bad_nonce_retries = 10;
 constexpr const char* problem_prefix = "urn:ietf:params:acme:error:";
 
-nlohmann::json parse_json(const std::string& body) {
-  return nlohmann::json::parse(body, nullptr, false);  // discarded (not an exception) on error
-}
-
 }  // namespace
-
-std::string problem_text(const nlohmann::json& problem) {
-  if (!problem.is_object()) return "unknown error";
-  std::string type = problem.value("type", std::string("about:blank"));
-  std::string out = type + ": " + problem.value("detail", std::string("(no detail)"));
-  if (auto sub = problem.find("subproblems"); sub != problem.end() && sub->is_array()) {
-    for (const auto& p : *sub) {
-      std::string who;
-      if (p.contains("identifier") && p["identifier"].is_object()) {
-        who = p["identifier"].value("value", std::string()) + ": ";
-      }
-      out += "; " + who + problem_text(p);
-    }
-  }
-  return out;
-}
 
 asio::awaitable<Result<void>> Session::load_directory(std::string url) {
   // Named requests, not braced temporaries, as coroutine arguments: GCC 12 corrupts those.
@@ -38,21 +18,18 @@ asio::awaitable<Result<void>> Session::load_directory(std::string url) {
   get.url = url;
   auto reply = co_await fetch(tls_, std::move(get), timeout_);
   if (!reply) co_return reply.error();
-  auto json = parse_json(reply->body);
-  if (reply->status != 200 || !json.is_object() || !json.contains("newNonce") ||
-      !json.contains("newAccount") || !json.contains("newOrder")) {
+  auto directory = decode_directory(parse_json(reply->body));
+  if (reply->status != 200 || !directory) {
     co_return Error::runtime(url + " is not an ACME directory (HTTP " +
                                  std::to_string(reply->status) + ")",
                              "check --directory: staging, production or the directory URL");
   }
-  directory_.new_nonce = json["newNonce"].get<std::string>();
-  directory_.new_account = json["newAccount"].get<std::string>();
-  directory_.new_order = json["newOrder"].get<std::string>();
+  directory_ = std::move(*directory);
   co_return Result<void>{};
 }
 
 void Session::keep_nonce(const Reply& reply) {
-  if (!reply.replay_nonce.empty()) nonces_.push_back(reply.replay_nonce);
+  if (valid_nonce(reply.replay_nonce)) nonces_.push_back(reply.replay_nonce);
 }
 
 asio::awaitable<Result<std::string>> Session::next_nonce() {
@@ -66,8 +43,9 @@ asio::awaitable<Result<std::string>> Session::next_nonce() {
   head.url = directory_.new_nonce;
   auto reply = co_await fetch(tls_, std::move(head), timeout_);
   if (!reply) co_return reply.error();
-  if (reply->replay_nonce.empty()) {
-    co_return Error::runtime("the ACME server sent no Replay-Nonce from " + directory_.new_nonce);
+  if (!valid_nonce(reply->replay_nonce)) {
+    co_return Error::runtime("the ACME server sent no valid Replay-Nonce from " +
+                             directory_.new_nonce);
   }
   co_return reply->replay_nonce;
 }
@@ -92,7 +70,7 @@ asio::awaitable<Result<Response>> Session::post(std::string url,
       response.json = parse_json(response.reply.body);
     }
     if (response.reply.status < 400) co_return response;
-    std::string type = response.json.is_object() ? response.json.value("type", std::string()) : "";
+    std::string type = problem_type(response.json);
     // RFC 8555 6.5: a badNonce answer carries a fresh nonce; retry with it.
     if (type == std::string(problem_prefix) + "badNonce" && attempt < max_bad_nonce_retries) {
       ++bad_nonce_retries_;

@@ -1,6 +1,7 @@
 #pragma once
 /// One ACME conversation: directory, nonces, signed POSTs, problem documents (internal).
 
+#include "cert/acme/documents.hpp"
 #include "cert/acme/https.hpp"
 #include "cert/acme/jws.hpp"
 
@@ -9,12 +10,6 @@
 #include <optional>
 
 namespace bridge::cert::acme::detail {
-
-struct Directory {
-  std::string new_nonce;
-  std::string new_account;
-  std::string new_order;
-};
 
 struct Response {
   Reply reply;
@@ -50,8 +45,5 @@ class Session {
   std::vector<std::string> nonces_;
   int bad_nonce_retries_ = 0;
 };
-
-/// "TYPE: DETAIL" (plus subproblems) from an RFC 7807 problem document.
-std::string problem_text(const nlohmann::json& problem);
 
 }  // namespace bridge::cert::acme::detail
