@@ -99,11 +99,20 @@ asio::awaitable<void> follow(Tail& tail) {
   asio::steady_timer pause(ex);
   auto backoff = std::chrono::milliseconds(250);
   bool retrying = false;
+  bool reopening = false; // the last stream ended while bridge was still there
   std::string target = "/v1/stream" + query_of(tail.options, false);
   for (;;) {
+    auto opened_at = std::chrono::steady_clock::now();
     auto on_open = [&] {
+      if (reopening) {
+        // bridge closes a stream whose reader fell behind: say that lines are missing.
+        print_warning("the live stream ended and was reopened; requests in between are not "
+                      "shown (bridge drops a reader that falls 4096 records behind)");
+      }
       tail.connected_once = true;
       retrying = false;
+      reopening = false;
+      opened_at = std::chrono::steady_clock::now();
       backoff = std::chrono::milliseconds(250);
     };
     auto on_line = [&tail](const json& line, std::string_view raw) {
@@ -121,6 +130,13 @@ asio::awaitable<void> follow(Tail& tail) {
       tail.exit_status = report_failure(answer.error());
       co_return;
     }
+    // A stream that ran a while and ended (not a failed connect) is reopened at once.
+    if (!answer.error().unreachable && !retrying &&
+        std::chrono::steady_clock::now() - opened_at >= std::chrono::seconds(1)) {
+      reopening = true;
+      continue;
+    }
+    reopening = false;
     if (!retrying) {
       print_warning("bridge not reachable at " + tail.client.endpoint().address.display() +
                     ", retrying");

@@ -41,7 +41,9 @@ void print_banner(const std::vector<proxy::BoundListener>& listeners,
     out += "  admin   " + (admin.rfind("unix:", 0) == 0 ? admin : "http://" + admin) + "\n";
   }
   if (!config.trace.redact_defaults) {
-    out += "  " + paint("redaction: built-in list off (trace.redact_defaults = false)", Colour::Yellow, c) +
+    out += "  " +
+           paint("redaction: built-in list off (trace.redact_defaults = false)", Colour::Yellow,
+                 c) +
            "; only trace.redact_headers is hidden: Authorization, Cookie and *token* values are "
            "recorded, logged and exported as sent\n";
   }

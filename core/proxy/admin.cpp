@@ -7,8 +7,8 @@
 #include "proxy/detail/admin_handlers.hpp"
 #include "proxy/detail/worker.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include <filesystem>
 
@@ -18,7 +18,8 @@ using namespace asio::experimental::awaitable_operators;
 using unix_socket = asio::local::stream_protocol;
 
 template <class Protocol>
-using AdminStream = beast::basic_stream<Protocol, asio::any_io_executor, beast::unlimited_rate_policy>;
+using AdminStream =
+    beast::basic_stream<Protocol, asio::any_io_executor, beast::unlimited_rate_policy>;
 
 struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
   asio::io_context& context;
@@ -29,7 +30,7 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
   std::unique_ptr<unix_socket::acceptor> unix_acceptor;
   std::string unix_path;
   asio::steady_timer lease_timer;
-  size_t connections = 0;       // open admin connections (control thread)
+  size_t connections = 0;         // open admin connections (control thread)
   asio::steady_timer slot_freed;  // cancelled when a connection closes while at the cap
 
   Impl(asio::io_context& c, AdminHooks h)
@@ -85,9 +86,10 @@ asio::awaitable<void> wait_for_close(Socket& socket) {
 template <class Socket>
 asio::awaitable<void> pump_lines(Socket& socket, LineQueue& queue) {
   for (;;) {
-    // Wakes on a push (the timer is cancelled) or after 2 s for a heartbeat. The pending check
-    // and the wait run on this thread, as do the cancels pushes post, so none is lost.
-    if (!queue.has_pending()) {
+    // Wakes on a push (the timer is cancelled) or after 2 s for a heartbeat. The check that
+    // marks this writer as waiting and the wait run on this thread, as do the cancels pushes
+    // post, so none is lost.
+    if (!queue.ready_or_wait()) {
       queue.timer.expires_after(std::chrono::seconds(2));
       co_await queue.timer.async_wait(nothrow);
     }
@@ -137,8 +139,9 @@ Result<void> clear_socket_path(asio::io_context& context, const std::string& pat
   auto status = fs::symlink_status(path, fec);
   if (fec || status.type() == fs::file_type::not_found) return {};
   if (status.type() != fs::file_type::socket) {
-    return Error::runtime("admin API: " + path + " exists and is not a socket; bridge only "
-                                                 "replaces an old socket there",
+    return Error::runtime("admin API: " + path +
+                              " exists and is not a socket; bridge only "
+                              "replaces an old socket there",
                           "remove it yourself or set bridge.admin to another path");
   }
   unix_socket::socket probe(context);
@@ -204,7 +207,8 @@ asio::awaitable<void> AdminServer::Impl::serve(AdminStream<Protocol> stream) {
     }
     stream.expires_after(options.header_timeout);
     http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<uint32_t>(std::min<size_t>(options.max_header_bytes, UINT32_MAX)));
+    parser.header_limit(
+        static_cast<uint32_t>(std::min<size_t>(options.max_header_bytes, UINT32_MAX)));
     parser.body_limit(1 << 20);
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, nothrow);
     if (ec == http::error::end_of_stream || ec == asio::error::eof ||
@@ -217,8 +221,7 @@ asio::awaitable<void> AdminServer::Impl::serve(AdminStream<Protocol> stream) {
       co_return;
     }
     auto& req = parser.get();
-    AdminRequest request{std::string(req.method_string()), std::string(req.target()),
-                         req.body()};
+    AdminRequest request{std::string(req.method_string()), std::string(req.target()), req.body()};
     AdminHead head;
     head.method = req.method_string();
     head.path = request.path();

@@ -25,8 +25,10 @@ bool nesting_within(std::string_view text, size_t limit) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -89,8 +91,8 @@ BodyResult<std::string> optional_string(const json& object, const std::string& f
 // upstream connection (request smuggling).
 bool framing_field(std::string_view name) {
   static constexpr std::array<std::string_view, 8> fields = {
-      "content-length", "transfer-encoding", "connection", "keep-alive",
-      "upgrade",        "te",                "trailer",    "proxy-connection"};
+      "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te",
+      "trailer",        "proxy-connection"};
   std::string lower(name);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
@@ -105,8 +107,9 @@ std::optional<BodyError> check_name(const std::string& field, const std::string&
                                 "\" is not a header name (letters, digits and !#$%&'*+-.^_`|~)"};
   }
   if (framing_field(name)) {
-    return BodyError{field, field + ": " + name + " frames the message; bridge sets it from "
-                                                   "the body it relays"};
+    return BodyError{field, field + ": " + name +
+                                " frames the message; bridge sets it from "
+                                "the body it relays"};
   }
   return std::nullopt;
 }
@@ -118,8 +121,8 @@ BodyResult<void> read_set_headers(const json& object, size_t max_bytes, Decision
   for (const auto& [name, value] : it->items()) {
     if (auto bad = check_name("set_headers", name, max_bytes)) return *bad;
     if (!value.is_string()) {
-      return BodyError{"set_headers", "set_headers: the value of " + name + " must be a string, not " +
-                                          type_name(value)};
+      return BodyError{"set_headers", "set_headers: the value of " + name +
+                                          " must be a string, not " + type_name(value)};
     }
     const auto& text = value.get_ref<const std::string&>();
     if (!bridge::http::valid_field_value(text)) {
@@ -156,9 +159,12 @@ BodyResult<void> read_remove_headers(const json& object, size_t max_bytes, Decis
 bool valid_target(const std::string& url) {
   if (url == "builtin://echo") return true;
   std::string_view rest = url;
-  if (rest.starts_with("http://")) rest.remove_prefix(7);
-  else if (rest.starts_with("https://")) rest.remove_prefix(8);
-  else return false;
+  if (rest.starts_with("http://"))
+    rest.remove_prefix(7);
+  else if (rest.starts_with("https://"))
+    rest.remove_prefix(8);
+  else
+    return false;
   if (rest.ends_with('/')) rest.remove_suffix(1);
   if (rest.empty() || rest.find_first_of("/@?#") != std::string_view::npos) return false;
   if (!bridge::http::valid_host(rest)) return false;
@@ -170,8 +176,8 @@ BodyResult<void> read_status(const json& object, Decision& out) {
   auto it = object.find("status");
   if (it == object.end()) return {};
   if (!it->is_number_integer()) return wrong_type("status", "an integer like 503", *it);
-  int64_t status = it->is_number_unsigned() && it->get<uint64_t>() > 999 ? 1000
-                                                                          : it->get<int64_t>();
+  int64_t status =
+      it->is_number_unsigned() && it->get<uint64_t>() > 999 ? 1000 : it->get<int64_t>();
   // 1xx, 204 and 304 carry no body, and an abort answers with one.
   if (status < 200 || status > 599 || status == 204 || status == 304) {
     return BodyError{"status", "status must be between 200 and 599 (not 204 or 304), not " +
@@ -188,12 +194,14 @@ void throw_exception_from_error(const BodyError& e, const boost::source_location
 }
 
 AdminReply body_error_reply(const BodyError& error) {
-  return json_reply(400, {{"error", "bad_body"}, {"field", error.field}, {"message", error.message}});
+  return json_reply(400,
+                    {{"error", "bad_body"}, {"field", error.field}, {"message", error.message}});
 }
 
 BodyResult<BreakpointSpec> parse_breakpoint_spec(std::string_view body) {
   static constexpr std::array<std::string_view, 3> known = {"rule", "phase", "hold"};
-  auto object = parse_object(body, known, R"j({"rule": "...", "phase": "request", "hold": "60s"})j");
+  auto object =
+      parse_object(body, known, R"j({"rule": "...", "phase": "request", "hold": "60s"})j");
   if (!object) return object.error();
   BreakpointSpec spec;
   auto rule = object->find("rule");

@@ -111,16 +111,16 @@ std::optional<AdminReply> check_admin_access(const AdminAccess& access, const Ad
   if (!probe) {
     if (!head.host || head.host_count != 1) {
       return error_reply(403, "forbidden_host",
-                         head.host_count > 1 ? "more than one Host field"
-                                             : "a Host field is required; send Host: " +
-                                                   allowed_list(access));
+                         head.host_count > 1
+                             ? "more than one Host field"
+                             : "a Host field is required; send Host: " + allowed_list(access));
     }
     if (!host_ok(access, head, *head.host)) {
-      return error_reply(403, "forbidden_host",
-                         "Host \"" + std::string(*head.host) +
-                             "\" is not an address of this admin API; send Host: " +
-                             allowed_list(access) +
-                             " (other names are refused against DNS rebinding)");
+      return error_reply(
+          403, "forbidden_host",
+          "Host \"" + std::string(*head.host) +
+              "\" is not an address of this admin API; send Host: " + allowed_list(access) +
+              " (other names are refused against DNS rebinding)");
     }
   }
   if (head.origin) {
@@ -133,12 +133,13 @@ std::optional<AdminReply> check_admin_access(const AdminAccess& access, const Ad
     }
   }
   if (!access.token.empty() && !probe &&
-      !same_secret(head.authorization, "Bearer " + access.token))  {
+      !same_secret(head.authorization, "Bearer " + access.token)) {
     return error_reply(401, "unauthorized",
                        "missing or wrong bearer token: send Authorization: Bearer "
                        "<bridge.admin_token> (the CLI reads BRIDGE_ADMIN_TOKEN)");
   }
-  if (changes_state(head.method) && !(head.content_type && is_json_media_type(*head.content_type))) {
+  if (changes_state(head.method) &&
+      !(head.content_type && is_json_media_type(*head.content_type))) {
     std::string got = head.content_type ? "Content-Type \"" + std::string(*head.content_type) + "\""
                                         : "no Content-Type";
     return error_reply(415, "unsupported_media_type",

@@ -6,98 +6,89 @@
 
 #include "proxy/record_json.hpp"
 
-#include <array>
+#include <utility>
 
 namespace bridge::proxy {
 
 namespace {
 
-// Every stream shows the same summary of a record: serialized once, on the control thread,
-// for all of them. Slots are keyed by the record's address and checked through a weak_ptr,
-// so a freed record whose address is reused is never mistaken for the old one.
-const std::string& summary_line(const trace::RecordPtr& record) {
-  struct Slot {
-    std::weak_ptr<const trace::Record> record;
-    std::string line;
-  };
-  thread_local std::array<Slot, 1024> cache;
-  Slot& slot = cache[std::hash<const void*>{}(record.get()) % cache.size()];
-  if (slot.record.lock() != record) {
-    slot.record = record;
-    slot.line = summary_json(*record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    slot.line += '\n';
+// The store hands a record to every subscriber in turn on the worker that finished it, so the
+// last StreamRecord this thread made is the one to share while the record is the same.
+std::shared_ptr<StreamRecord> shared_stream_record(const trace::RecordPtr& record) {
+  thread_local std::weak_ptr<StreamRecord> last;
+  auto shared = last.lock();
+  if (!shared || shared->record != record) {
+    shared = std::make_shared<StreamRecord>(record);
+    last = shared;
   }
-  return slot.line;
+  return shared;
 }
 
 }  // namespace
 
-bool LineQueue::admit(size_t line_bytes) {
-  if (pending_.size() < max_items && line_bytes_ + line_bytes <= max_line_bytes) return true;
-  overflowed_ = true;
-  asio::post(overflow.get_executor(), [weak = weak_from_this()] {
-    if (auto queue = weak.lock()) queue->overflow.cancel();
-  });
-  return false;
-}
-
-void LineQueue::wake(bool was_empty) {
-  // Only the push that makes the queue non-empty wakes the writer: it takes everything queued.
-  if (!was_empty) return;
-  asio::post(timer.get_executor(), [weak = weak_from_this()] {
-    if (auto queue = weak.lock()) queue->timer.cancel();
-  });
+bool LineQueue::push_item(Item item, size_t line_bytes) {
+  if (closed_) return true;  // the stream is gone: nothing was dropped for a reader
+  if (overflowed_) return false;
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (pending_.size() >= max_items || line_bytes_ + line_bytes > max_line_bytes) {
+      overflowed_ = true;
+      asio::post(overflow.get_executor(), [weak = weak_from_this()] {
+        if (auto queue = weak.lock()) queue->overflow.cancel();
+      });
+      return false;
+    }
+    pending_.push_back(std::move(item));
+    line_bytes_ += line_bytes;
+    // Only a writer that waits for work is woken, once: a busy one takes everything queued
+    // when its write completes, so a burst costs the workers one post, not one per record.
+    wake = std::exchange(writer_waiting_, false);
+  }
+  if (wake) {
+    asio::post(timer.get_executor(), [weak = weak_from_this()] {
+      if (auto queue = weak.lock()) queue->timer.cancel();
+    });
+  }
+  return true;
 }
 
 bool LineQueue::push(std::string line) {
-  if (closed_) return true;  // the stream is gone: nothing was dropped for a reader
-  if (overflowed_) return false;
-  bool was_empty;
-  {
-    std::lock_guard lock(mutex_);
-    if (!admit(line.size() + 1)) return false;
-    was_empty = pending_.empty();
-    line_bytes_ += line.size() + 1;
-    line += '\n';
-    pending_.emplace_back(std::move(line));
-  }
-  wake(was_empty);
-  return true;
+  line += '\n';
+  size_t bytes = line.size();
+  return push_item(std::move(line), bytes);
 }
 
-bool LineQueue::push(trace::RecordPtr record) {
-  if (closed_) return true;  // the stream is gone: nothing was dropped for a reader
-  if (overflowed_) return false;
-  bool was_empty;
-  {
-    std::lock_guard lock(mutex_);
-    if (!admit(0)) return false;
-    was_empty = pending_.empty();
-    pending_.emplace_back(std::move(record));
-  }
-  wake(was_empty);
-  return true;
-}
+bool LineQueue::push(const std::shared_ptr<StreamRecord>& record) { return push_item(record, 0); }
 
-bool LineQueue::has_pending() {
+bool LineQueue::ready_or_wait() {
   std::lock_guard lock(mutex_);
-  return !pending_.empty();
+  writer_waiting_ = pending_.empty();
+  return !writer_waiting_;
 }
 
 std::string LineQueue::take() {
-  std::vector<std::variant<std::string, trace::RecordPtr>> items;
+  std::vector<Item> items;
   {
     std::lock_guard lock(mutex_);
     items.swap(pending_);
     line_bytes_ = 0;
+    writer_waiting_ = false;
   }
   std::string out;
   for (auto& item : items) {
     if (auto* line = std::get_if<std::string>(&item)) {
       out += *line;
-    } else if (render) {
-      out += render(std::get<trace::RecordPtr>(item));
+      continue;
     }
+    StreamRecord& r = *std::get<std::shared_ptr<StreamRecord>>(item);
+    if (keep && !keep(*r.record)) continue;
+    if (r.line.empty()) {
+      r.line =
+          summary_json(*r.record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      r.line += '\n';
+    }
+    out += r.line;
   }
   return out;
 }
@@ -116,26 +107,25 @@ AdminReply stream_requests(AdminHooks& hooks, const AdminRequest& request) {
   if (!rule_text.empty()) {
     auto parsed = route::Rule::parse(rule_text);
     if (!parsed) {
-      return error_reply(400, "bad_rule", "rule:" + std::to_string(parsed.error().where.column) +
-                                              ": " + parsed.error().message);
+      return error_reply(
+          400, "bad_rule",
+          "rule:" + std::to_string(parsed.error().where.column) + ": " + parsed.error().message);
     }
     rule = std::make_shared<route::Rule>(std::move(*parsed));
   }
   auto queue = std::make_shared<LineQueue>(hooks.executor);
-  queue->render = [rule](const trace::RecordPtr& r) -> std::string {
-    if (rule && !rule->matches(RecordView(*r).view)) return {};
-    return summary_line(r);
-  };
+  if (rule)
+    queue->keep = [rule](const trace::Record& r) { return rule->matches(RecordView(r).view); };
   Runtime* runtime = hooks.runtime;
   // Runs on worker threads, under the store's subscriber lock: a cheap filter and a hand-off.
-  uint64_t token = runtime->store.subscribe([weak = std::weak_ptr(queue), filter,
-                                            runtime](const trace::RecordPtr& r) {
-    if (!filter.matches(*r)) return;
-    auto queue = weak.lock();
-    if (queue && !queue->push(r)) {
-      runtime->metrics.records_dropped.fetch_add(1, std::memory_order_relaxed);
-    }
-  });
+  uint64_t token = runtime->store.subscribe(
+      [weak = std::weak_ptr(queue), filter, runtime](const trace::RecordPtr& r) {
+        if (!filter.matches(*r)) return;
+        auto queue = weak.lock();
+        if (queue && !queue->push(shared_stream_record(r))) {
+          runtime->metrics.records_dropped.fetch_add(1, std::memory_order_relaxed);
+        }
+      });
   queue->on_close = [runtime, token] { runtime->store.unsubscribe(token); };
   AdminReply reply;
   reply.stream = queue;
@@ -146,11 +136,12 @@ AdminReply breakpoint_events(AdminHooks& hooks, const std::string& id) {
   auto queue = std::make_shared<LineQueue>(hooks.executor);
   uint64_t token = 0;
   Breakpoints& breakpoints = hooks.runtime->breakpoints;
-  bool attached = breakpoints.attach(id, token, [weak = std::weak_ptr(queue)](const nlohmann::json& event) {
-    if (auto queue = weak.lock()) {
-      queue->push(event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    }
-  });
+  bool attached =
+      breakpoints.attach(id, token, [weak = std::weak_ptr(queue)](const nlohmann::json& event) {
+        if (auto queue = weak.lock()) {
+          queue->push(event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        }
+      });
   if (!attached) return error_reply(404, "not_found", "no breakpoint \"" + id + "\"");
   queue->on_close = [&breakpoints, id, token] { breakpoints.detach(id, token); };
   AdminReply reply;

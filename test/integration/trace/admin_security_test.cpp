@@ -43,7 +43,8 @@ protected:
   }
 
   Answer post_json(const std::string& path, const std::string& body) const {
-    return admin_call("POST", path, {"-H", "Content-Type: application/json", "--data-binary", body});
+    return admin_call("POST", path,
+                      {"-H", "Content-Type: application/json", "--data-binary", body});
   }
 
   std::unique_ptr<Process> client(const std::string& path, std::vector<std::string> extra = {}) {
@@ -177,8 +178,8 @@ TEST_F(AdminSecurity, BreakpointEditsAreValidatedLikeClientInput) {
   EXPECT_EQ(typed.body, json({{"error", "bad_body"},
                               {"field", "rule"},
                               {"message", "rule must be a string, not a number"}}));
-  EXPECT_EQ(post_json("/v1/breakpoints", R"j({"rule":"Path(`/x`)","hold":60})j").body.value("field", ""),
-            "hold");
+  Answer hold = post_json("/v1/breakpoints", R"j({"rule":"Path(`/x`)","hold":60})j");
+  EXPECT_EQ(hold.body.value("field", ""), "hold") << hold.body.dump();
 
   ASSERT_EQ(post_json("/v1/breakpoints", R"j({"rule":"PathPrefix(`/api/edit`)"})j").status, 201);
   auto held = client("/api/edit");
@@ -190,7 +191,8 @@ TEST_F(AdminSecurity, BreakpointEditsAreValidatedLikeClientInput) {
   };
   const Case cases[] = {
       {R"j({"action":"edit","set_headers":{"X-A":"1\r\nX-Smuggled: yes"}})j", "set_headers"},
-      {R"j({"action":"edit","set_headers":{"X-A":"x\r\n\r\nGET /admin HTTP/1.1"}})j", "set_headers"},
+      {R"j({"action":"edit","set_headers":{"X-A":"x\r\n\r\nGET /admin HTTP/1.1"}})j",
+       "set_headers"},
       {R"j({"action":"edit","set_headers":{"Bad Name":"1"}})j", "set_headers"},
       {R"j({"action":"edit","set_headers":{"Content-Length":"0"}})j", "set_headers"},
       {R"j({"action":"edit","remove_headers":["Transfer-Encoding"]})j", "remove_headers"},

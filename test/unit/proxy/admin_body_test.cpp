@@ -92,12 +92,14 @@ TEST(AdminBody, HeaderEditsAreValidatedLikeClientInput) {
     auto edit = parse_paused_edit(body, limit);
     EXPECT_FALSE(edit) << body;
   }
-  auto crlf = parse_paused_edit(R"j({"action": "edit", "set_headers": {"X-A": "1\r\nB: 2"}})j", limit);
+  auto crlf =
+      parse_paused_edit(R"j({"action": "edit", "set_headers": {"X-A": "1\r\nB: 2"}})j", limit);
   ASSERT_FALSE(crlf);
   EXPECT_EQ(crlf.error().field, "set_headers");
   EXPECT_NE(crlf.error().message.find("X-A"), std::string::npos) << crlf.error().message;
 
-  std::string big = R"j({"action": "edit", "set_headers": {"X-Big": ")j" + std::string(100, 'v') + "\"}}";
+  std::string big =
+      R"j({"action": "edit", "set_headers": {"X-Big": ")j" + std::string(100, 'v') + "\"}}";
   EXPECT_TRUE(parse_paused_edit(big, 200));
   EXPECT_FALSE(parse_paused_edit(big, 100));
 
@@ -112,8 +114,8 @@ TEST(AdminBody, HeaderEditsAreValidatedLikeClientInput) {
 }
 
 TEST(AdminBody, TargetMustBeAnHttpUrlOfAHost) {
-  for (const char* target : {"http://127.0.0.1:9001", "https://example.test", "http://[::1]:80/",
-                             "builtin://echo"}) {
+  for (const char* target :
+       {"http://127.0.0.1:9001", "https://example.test", "http://[::1]:80/", "builtin://echo"}) {
     std::string body = std::string(R"j({"action": "edit", "target": ")j") + target + "\"}";
     EXPECT_EQ(refused_field(body), "<ok>") << target;
   }

@@ -103,8 +103,8 @@ TEST(AdminGuard, ForeignOriginIsRefusedOwnOriginIsNot) {
 
 TEST(AdminGuard, ChangesNeedJsonContentTypeEvenWithoutABody) {
   auto access = AdminAccess::tcp("127.0.0.1", 9901);
-  for (const char* type : {"application/json", "application/json; charset=utf-8",
-                           "Application/JSON"}) {
+  for (const char* type :
+       {"application/json", "application/json; charset=utf-8", "Application/JSON"}) {
     EXPECT_EQ(verdict(access, post("/v1/reload", "127.0.0.1:9901", type)).first, 0) << type;
   }
   for (const char* type : {"", "text/plain", "application/x-www-form-urlencoded",

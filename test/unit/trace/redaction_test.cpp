@@ -15,9 +15,9 @@ TEST(Redaction, BuiltInNamesAreCoveredInAnyCase) {
         "x-upstream-secret-id", "X-API-KEY-2"}) {
     EXPECT_TRUE(redaction.covers(name)) << name;
   }
-  for (const char* name : {"Host", "Accept", "Content-Type", "X-Request-ID", "traceparent",
-                           "X-Api", "Tok", "X-Tokn", "Cookies-Count", "X-Auth", "Authorization2",
-                           "Secre", "passwd", "apikey"}) {
+  for (const char* name :
+       {"Host", "Accept", "Content-Type", "X-Request-ID", "traceparent", "X-Api", "Tok", "X-Tokn",
+        "Cookies-Count", "X-Auth", "Authorization2", "Secre", "passwd", "apikey"}) {
     EXPECT_FALSE(redaction.covers(name)) << name;
   }
 }
@@ -45,15 +45,16 @@ TEST(Redaction, QueryParametersWithSecretNamesAreReplaced) {
       {"a=1", "a=1"},
       {"token=abc", "token=<redacted>"},
       {"a=1&access_token=abc&b=2", "a=1&access_token=<redacted>&b=2"},
-      {"api_key=k&password=p&client_secret=s", "api_key=<redacted>&password=<redacted>&"
-                                               "client_secret=<redacted>"},
+      {"api_key=k&password=p&client_secret=s",
+       "api_key=<redacted>&password=<redacted>&"
+       "client_secret=<redacted>"},
       {"sig=xyz&signature=keep", "sig=<redacted>&signature=keep"},  // configured name, exact
       {"a%5Ftoken=x", "a%5Ftoken=<redacted>"},                      // names compared decoded
       {"Authorization=Bearer+x", "Authorization=<redacted>"},
-      {"token", "token"},          // no value to hide
+      {"token", "token"},  // no value to hide
       {"&&token=&", "&&token=<redacted>&"},
-      {"q=token", "q=token"},      // only names count
-      {"%zz=1&%", "%zz=1&%"},      // malformed escapes stay as they are
+      {"q=token", "q=token"},  // only names count
+      {"%zz=1&%", "%zz=1&%"},  // malformed escapes stay as they are
   };
   std::string out = "leftover";
   for (const auto& c : cases) {
