@@ -1,4 +1,6 @@
 #include "common/url.hpp"
+#include "net/asio.hpp"
+#include "common/text.hpp"
 #include "admin_client.hpp"
 
 #include <boost/asio.hpp>
@@ -21,7 +23,7 @@ using Stream =
 
 namespace {
 
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using net::nothrow;
 
 AdminFailure failure(std::string message, std::string hint = {}) {
   return AdminFailure{false, Error::runtime(std::move(message), std::move(hint))};
@@ -208,7 +210,7 @@ AdminClient::request(std::string method, std::string target, std::optional<nlohm
   Stream& stream = **connected;
   auto req = make_request(endpoint_, method, target);
   for (const auto& [name, value] : headers) {
-    if (beast::iequals(name, "host")) {
+    if (iequals(name, "host")) {
       req.set(http::field::host, value);
     } else {
       req.insert(name, value);

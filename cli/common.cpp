@@ -21,8 +21,8 @@ std::optional<config::Config> load_config_or_print(const GlobalOptions& options)
 }
 
 int not_available(const std::string& what) {
-  print_error(Error{ErrorCode::NotAvailable, "\"" + what + "\" is not available in this build",
-                    "see README.md for the commands this version ships", {}, {}, 1});
+  print_error(Error::not_available("\"" + what + "\" is not available in this build",
+                                   "see README.md for the commands this version ships"));
   return exit_not_available;
 }
 

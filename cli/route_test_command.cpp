@@ -71,11 +71,11 @@ struct Plan {
   std::vector<std::string> removed;
 
   void remove(std::string_view name, const TestRequest& req) {
-    std::erase_if(added, [&](const auto& kv) { return proxy::iequals(kv.first, name); });
+    std::erase_if(added, [&](const auto& kv) { return iequals(kv.first, name); });
     for (const auto& [k, v] : req.headers) {
       bool listed = std::any_of(removed.begin(), removed.end(),
-                                [&](const std::string& r) { return proxy::iequals(r, k); });
-      if (proxy::iequals(k, name) && !listed) removed.push_back(k);
+                                [&](const std::string& r) { return iequals(r, k); });
+      if (iequals(k, name) && !listed) removed.push_back(k);
     }
   }
   void set(std::string_view name, std::string value, const TestRequest& req) {
@@ -89,16 +89,16 @@ Plan plan_upstream(const TestRequest& req, const config::Route& r, const config:
   Plan plan{req.method, req.target, req.authority, {}, {}};
   std::string forwarded_for, forwarded_proto, forwarded_host, connection;
   for (const auto& [k, v] : req.headers) {
-    if (proxy::iequals(k, "host")) plan.host = v;
-    if (proxy::iequals(k, "x-forwarded-for") && forwarded_for.empty()) forwarded_for = v;
-    if (proxy::iequals(k, "x-forwarded-proto") && forwarded_proto.empty()) forwarded_proto = v;
-    if (proxy::iequals(k, "x-forwarded-host") && forwarded_host.empty()) forwarded_host = v;
-    if (proxy::iequals(k, "connection") && connection.empty()) connection = v;
+    if (iequals(k, "host")) plan.host = v;
+    if (iequals(k, "x-forwarded-for") && forwarded_for.empty()) forwarded_for = v;
+    if (iequals(k, "x-forwarded-proto") && forwarded_proto.empty()) forwarded_proto = v;
+    if (iequals(k, "x-forwarded-host") && forwarded_host.empty()) forwarded_host = v;
+    if (iequals(k, "connection") && connection.empty()) connection = v;
   }
   const std::string original_host = plan.host;
   for (const auto& [k, v] : req.headers) {
-    bool kept = proxy::iequals(k, "content-length") || proxy::iequals(k, "transfer-encoding") ||
-                proxy::iequals(k, "host");
+    bool kept = iequals(k, "content-length") || iequals(k, "transfer-encoding") ||
+                iequals(k, "host");
     if (!kept && (proxy::is_hop_by_hop(k) || proxy::connection_has_token(connection, k))) {
       plan.remove(k, req);
     }
@@ -285,7 +285,7 @@ int run_route_test(const GlobalOptions& global, const std::vector<std::string>& 
   std::string host = req.authority;
   for (const auto& [k, v] : req.headers) {
     fields.push_back({k, v});
-    if (proxy::iequals(k, "host")) host = v;
+    if (iequals(k, "host")) host = v;
   }
   fields.insert(fields.begin(), route::HeaderField{"Host", host});
   std::string_view path, query;

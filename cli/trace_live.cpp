@@ -27,12 +27,9 @@ Result<LiveRequest> parse_live(const std::vector<std::string>& positional,
   if (positional.size() == 2)
     req.method = positional.front();
   if (url.rfind("https://", 0) == 0) {
-    return Error{ErrorCode::NotAvailable,
-                 "--live sends plain HTTP; \"" + url + "\" is https",
-                 "send it with curl -k, then run `bridge trace show ID` with its X-Request-ID",
-                 {},
-                 {},
-                 1};
+    return Error::not_available(
+        "--live sends plain HTTP; \"" + url + "\" is https",
+        "send it with curl -k, then run `bridge trace show ID` with its X-Request-ID");
   }
   if (url.rfind("http://", 0) != 0) {
     return Error::usage("\"" + url + "\" is not an http:// URL",

@@ -1,4 +1,5 @@
 #include "config/config.hpp"
+#include "common/text.hpp"
 
 #include <cctype>
 #include <cmath>
@@ -40,15 +41,6 @@ Error invalid(std::string_view what, std::string_view text, const std::string& w
               std::string_view hint) {
   return Error::config("invalid " + std::string(what) + " \"" + std::string(text) + "\": " + why,
                        {}, std::string(hint));
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
 }
 
 }  // namespace

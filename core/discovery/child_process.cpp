@@ -1,6 +1,7 @@
 // Spawning kubectl: own process group (so a stand-in's socat helpers die with it), pipes for
 // its output, a pidfd for its exit.
 #include "detail/child.hpp"
+#include "net/asio.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -31,7 +32,7 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using net::nothrow;
 
 std::vector<std::string> merged_environment(const EnvMap& overrides) {
   std::vector<std::string> out;

@@ -1,6 +1,7 @@
 // compose://SERVICE:PORT: the compose files say what the service is; the Docker Engine says
 // where its containers are right now. /events keeps the answer fresh while bridge runs.
 #include "detail/compose.hpp"
+#include "net/asio.hpp"
 #include "common/spawn.hpp"
 #include "detail/docker.hpp"
 #include "detail/source.hpp"
@@ -21,7 +22,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using net::nothrow;
 
 Resolution failed(std::string error, std::string via = {}) {
   Resolution r;

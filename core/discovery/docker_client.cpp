@@ -1,6 +1,7 @@
 // The Docker Engine API over its unix socket: plain HTTP/1.1 with Beast, one request per
 // connection (the engine closes idle ones anyway), and the long-lived /events stream.
 #include "detail/docker.hpp"
+#include "net/asio.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -19,7 +20,7 @@ using unix_socket = asio::local::stream_protocol;
 
 namespace {
 
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using net::nothrow;
 constexpr uint64_t max_response_bytes = 32 * 1024 * 1024;
 
 http::request<http::empty_body> get_request(const std::string& target) {

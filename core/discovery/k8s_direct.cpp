@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <regex>
+#include <charconv>
 
 namespace bridge::discovery::detail {
 
@@ -44,11 +44,25 @@ std::vector<std::string> get_service_argv(const K8sUrl& url, const std::string& 
   return argv;
 }
 
+// "Forwarding from 127.0.0.1:PORT -> TARGET". Read by hand, not with std::regex: the line
+// comes from a child process, and std::regex recurses per character and is 100x slower.
 std::optional<uint16_t> parse_forwarding_line(std::string_view line) {
-  static const std::regex pattern(R"(^Forwarding from 127\.0\.0\.1:(\d{1,5}) -> \S+)");
-  std::match_results<std::string_view::const_iterator> m;
-  if (!std::regex_search(line.begin(), line.end(), m, pattern)) return std::nullopt;
-  unsigned long port = std::stoul(m[1].str());  // at most 5 digits: no out_of_range
+  constexpr std::string_view prefix = "Forwarding from 127.0.0.1:";
+  if (!line.starts_with(prefix)) return std::nullopt;
+  line.remove_prefix(prefix.size());
+  size_t digits = 0;
+  while (digits < line.size() && digits <= 5 && line[digits] >= '0' && line[digits] <= '9') {
+    ++digits;
+  }
+  if (digits == 0 || digits > 5) return std::nullopt;
+  unsigned port = 0;
+  std::from_chars(line.data(), line.data() + digits, port);
+  std::string_view rest = line.substr(digits);
+  constexpr std::string_view arrow = " -> ";
+  if (!rest.starts_with(arrow) || rest.size() == arrow.size() ||
+      std::string_view(" \t\r\n\f\v").find(rest[arrow.size()]) != std::string_view::npos) {
+    return std::nullopt;  // the regex this replaced asked for "\S+" after the arrow
+  }
   if (port == 0 || port > 65535) return std::nullopt;
   return static_cast<uint16_t>(port);
 }
@@ -120,7 +134,7 @@ asio::awaitable<Resolution> resolve_k8s_direct(K8sUrl url, Options options) {
                                      options.env, std::chrono::seconds(20));
   if (!output) {
     r.state = State::Failed;
-    r.error = output.error().message + "\nhint: install kubectl or set BRIDGE_KUBECTL";
+    r.error = output.error().message + std::string(kubectl_missing_hint);
     co_return r;
   }
   if (output->status != 0) {

@@ -3,6 +3,7 @@
 // the proxy reports a failed connection through it, it is restarted with exponential backoff
 // and the new port is published.
 #include "detail/child.hpp"
+#include "net/asio.hpp"
 #include "common/spawn.hpp"
 #include "detail/k8s.hpp"
 #include "detail/source.hpp"
@@ -28,7 +29,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using net::nothrow;
 constexpr auto first_backoff = 250ms;
 constexpr auto stable_after = 10s;   // a forward that lived this long resets the backoff
 constexpr auto start_timeout = 20s;  // no "Forwarding from" line by then: restart
@@ -213,7 +214,7 @@ class K8sForwardSource final : public SourceBase {
     if (!child) {
       last_stderr_.clear();
       publish_state(State::Failed, "cannot run kubectl: " + child.error().message +
-                                       "\nhint: install kubectl or set BRIDGE_KUBECTL");
+                                       std::string(kubectl_missing_hint));
       co_return false;
     }
     auto run = std::make_shared<Run>(executor_, *child);

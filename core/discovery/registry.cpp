@@ -35,6 +35,10 @@ void wait_finished(const std::vector<std::shared_ptr<SourceBase>>& sources,
     while (!s->finished() && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+    if (!s->finished()) {
+      spdlog::warn("discovery: {} did not stop within {} ms; stopping it by force",
+                   s->current()->description, bound.count());
+    }
   }
 }
 

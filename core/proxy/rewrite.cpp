@@ -1,7 +1,5 @@
 #include "proxy/rewrite.hpp"
 
-#include <boost/beast/core/string.hpp>
-
 #include <array>
 
 namespace bridge::proxy {
@@ -20,10 +18,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 }  // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-  return boost::beast::iequals(a, b);  // ASCII folding, no locale lookup per character
-}
 
 void percent_decode(std::string_view text, std::string& out) {
   out.reserve(out.size() + text.size());

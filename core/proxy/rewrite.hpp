@@ -2,6 +2,8 @@
 /// What bridge changes on the way upstream: pure functions shared by the proxy and by
 /// `bridge route test`, so the explanation and the real request never disagree.
 
+#include "common/text.hpp"
+
 #include <string>
 #include <string_view>
 
@@ -24,6 +26,6 @@ bool is_hop_by_hop(std::string_view name);
 /// True when `connection_header` (a comma list) names `token`, case-insensitively.
 bool connection_has_token(std::string_view connection_header, std::string_view token);
 
-bool iequals(std::string_view a, std::string_view b);
+using bridge::iequals;
 
 }  // namespace bridge::proxy

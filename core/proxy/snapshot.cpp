@@ -18,7 +18,6 @@ std::string read_file(const std::string& path) {
 // exact for single-line basic or literal strings, the way rules are written in practice.
 Error locate_rule_error(Error error, const config::Config& config, const config::Route& route) {
   const Origin& origin = config.origin("routes." + route.name + ".rule");
-  error.message = "route \"" + route.name + "\": " + error.message;
   if (!origin.has_position()) {
     error.where = origin;
     return error;
@@ -201,14 +200,10 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config,
 
   auto table = route::Table::build(std::move(specs));
   if (!table) {
-    // Table errors say `route "NAME": ...`; find the route to point into its file.
+    // The error's subject is the route whose rule failed: point into the file that set it.
     const Error& e = table.error();
     for (const auto& r : cfg.routes) {
-      if (e.message.find("route \"" + r.name + "\": ") == 0) {
-        Error inner = e;
-        inner.message = e.message.substr(r.name.size() + 10);
-        return locate_rule_error(std::move(inner), cfg, r);
-      }
+      if (r.name == e.subject) return locate_rule_error(e, cfg, r);
     }
     return e;
   }

@@ -20,6 +20,7 @@ Result<Table> Table::build(std::vector<RouteSpec> specs) {
     if (!rule) {
       Error error = rule.error();
       error.message = "route \"" + spec.name + "\": " + error.message;
+      error.subject = spec.name;
       return error;
     }
     // Traefik's default priority is len(rule): bytes of the rule text as written.

@@ -1,5 +1,6 @@
 // Account registration and authorizations: answer each challenge, wait for it, in parallel.
 #include "cert/acme/flow.hpp"
+#include "net/asio.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -10,7 +11,7 @@
 namespace bridge::cert::acme::detail {
 
 namespace asio = boost::asio;
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using net::nothrow;
 
 namespace {
 

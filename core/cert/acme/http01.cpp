@@ -1,5 +1,6 @@
 // HTTP-01 responder: a tiny Beast server for /.well-known/acme-challenge/TOKEN.
 #include "cert/acme/challenges.hpp"
+#include "net/asio.hpp"
 #include "common/spawn.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -14,7 +15,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::ip::tcp;
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using net::nothrow;
 
 namespace {
 

@@ -1,5 +1,6 @@
 // HTTPS requests to the ACME server with Beast: resolve, connect, handshake, write, read.
 #include "cert/acme/https.hpp"
+#include "net/asio.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -18,7 +19,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using net::nothrow;
 
 Result<Url> parse_https_url(const std::string& url) {
   const std::string scheme = "https://";

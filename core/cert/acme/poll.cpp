@@ -1,5 +1,6 @@
 // Waiting for the server: Retry-After when it says, a short backoff when it does not.
 #include "cert/acme/flow.hpp"
+#include "net/asio.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -12,7 +13,7 @@ namespace bridge::cert::acme::detail {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using net::nothrow;
 
 namespace {
 

@@ -1,5 +1,6 @@
 // TLS-ALPN-01 responder (RFC 8737): ALPN "acme-tls/1", a validation certificate per SNI name.
 #include "cert/acme/challenges.hpp"
+#include "net/asio.hpp"
 #include "cert/cert.hpp"
 #include "common/spawn.hpp"
 
@@ -17,7 +18,7 @@ namespace asio = boost::asio;
 namespace ssl = asio::ssl;
 using asio::ip::tcp;
 using namespace cert::detail;
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using net::nothrow;
 
 namespace {
 

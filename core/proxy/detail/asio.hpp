@@ -1,6 +1,8 @@
 #pragma once
 // Short names for the Asio/Beast types used across the proxy.
 
+#include "net/asio.hpp"
+
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl.hpp>
@@ -21,8 +23,7 @@ namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-/// Data-plane completion token: errors come back as values, never as exceptions.
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+using net::nothrow;
 
 using Clock = std::chrono::steady_clock;
 

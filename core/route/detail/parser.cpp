@@ -11,7 +11,7 @@ namespace {
 
 using Node = Rule::Node;
 
-// Deep enough for any hand-written rule, shallow enough that a fuzzer cannot blow the stack.
+// Deep enough for any hand-written rule, shallow enough that test/fuzz/rule_fuzz cannot blow the stack.
 constexpr int max_depth = 100;
 
 class Parser {

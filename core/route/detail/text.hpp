@@ -2,6 +2,7 @@
 /// Small string helpers shared by the rule parser, matcher and explainer (ASCII only).
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 #include <cstddef>
 #include <string>
@@ -10,15 +11,10 @@
 
 namespace bridge::route::detail {
 
-constexpr char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
-constexpr char ascii_upper(char c) {
-  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
-}
+using bridge::ascii_lower;
+using bridge::ascii_upper;
+using bridge::iequals;
 
-/// ASCII case-insensitive equality (what Go's strings.EqualFold does for ASCII).
-bool iequals(std::string_view a, std::string_view b);
 bool is_ascii(std::string_view text);
 std::string to_lower(std::string_view text);
 std::string to_upper(std::string_view text);

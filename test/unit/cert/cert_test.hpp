@@ -1,6 +1,8 @@
 #pragma once
 // A scratch directory per test that also serves as XDG_DATA_HOME, so nothing touches $HOME.
 
+#include "temp_dir.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -12,19 +14,13 @@ namespace bridge::cert::testing {
 
 class Scratch {
  public:
-  Scratch() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "bridge-cert-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-    ::setenv("XDG_DATA_HOME", (path_ + "/data").c_str(), 1);
-  }
-  ~Scratch() { std::filesystem::remove_all(path_); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
+  /// Points XDG_DATA_HOME (where the local CA lives) into the dir.
+  Scratch() { ::setenv("XDG_DATA_HOME", (dir_ / "data").c_str(), 1); }
+  std::string operator/(const std::string& name) const { return dir_ / name; }
+  const std::string& path() const { return dir_.path(); }
 
  private:
-  std::string path_;
+  bridge::test::TempDir dir_;
 };
 
 inline unsigned mode_of(const std::string& path) {

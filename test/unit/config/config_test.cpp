@@ -7,19 +7,8 @@
 namespace bridge::config::test {
 namespace fs = std::filesystem;
 
-TempConfigDir::TempConfigDir() {
-  std::string pattern = (fs::temp_directory_path() / "bridge-config-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempConfigDir::~TempConfigDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
 void TempConfigDir::write(std::string_view name, std::string_view text) const {
-  fs::path target = fs::path(path_) / name;
+  fs::path target = fs::path(dir_.path()) / name;
   fs::create_directories(target.parent_path());
   std::ofstream(target, std::ios::binary) << text;
 }
@@ -28,7 +17,7 @@ Result<Config> TempConfigDir::load(std::string profile, std::vector<std::string>
                                    std::map<std::string, std::string> environment) const {
   LoadOptions options;
   options.profile = std::move(profile);
-  options.config_dir = path_;
+  options.config_dir = dir_.path();
   options.overrides = std::move(overrides);
   options.environment_for_test = std::move(environment);
   return config::load(options);

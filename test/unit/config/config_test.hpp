@@ -2,6 +2,7 @@
 // Helpers for the config tests: a temp config dir per test and hermetic loads.
 
 #include "config/config.hpp"
+#include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,14 +16,9 @@ namespace bridge::config::test {
 /// A fresh directory under $TMPDIR, removed with everything in it at the end of the test.
 class TempConfigDir {
  public:
-  TempConfigDir();
-  ~TempConfigDir();
-  TempConfigDir(const TempConfigDir&) = delete;
-  TempConfigDir& operator=(const TempConfigDir&) = delete;
-
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return dir_.path(); }
   /// The path origins use for `file` in this dir.
-  std::string file(std::string_view name) const { return path_ + "/" + std::string(name); }
+  std::string file(std::string_view name) const { return dir_ / name; }
   void write(std::string_view name, std::string_view text) const;
 
   /// Loads `profile` from this dir with a fixed environment (none by default).
@@ -30,7 +26,7 @@ class TempConfigDir {
                       std::map<std::string, std::string> environment = {}) const;
 
  private:
-  std::string path_;
+  bridge::test::TempDir dir_;
 };
 
 /// A listener and an upstream, so a case only has to add what it tests.

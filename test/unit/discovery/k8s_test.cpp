@@ -40,6 +40,11 @@ TEST(KubectlOutput, ForwardingLines) {
   EXPECT_FALSE(parse_forwarding_line("Handling connection for 39207"));
   EXPECT_FALSE(parse_forwarding_line("Forwarding from 127.0.0.1:0 -> 8080"));
   EXPECT_FALSE(parse_forwarding_line("Forwarding from 127.0.0.1:99999 -> 8080"));
+  EXPECT_FALSE(parse_forwarding_line("Forwarding from 127.0.0.1:123456 -> 8080"));
+  EXPECT_FALSE(parse_forwarding_line("Forwarding from 127.0.0.1:8080 -> "));
+  EXPECT_FALSE(parse_forwarding_line("Forwarding from 127.0.0.1:8080 ->  x"));
+  EXPECT_FALSE(parse_forwarding_line("Forwarding from 127.0.0.1: 8080 -> x"));
+  EXPECT_FALSE(parse_forwarding_line(" Forwarding from 127.0.0.1:8080 -> x"));
 }
 
 TEST(KubectlOutput, TunnelErrorLines) {

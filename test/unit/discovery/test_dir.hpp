@@ -1,8 +1,8 @@
 #pragma once
 // A temp dir per test for compose files (files only; no sockets in unit tests).
 
-#include <cstdlib>
-#include <filesystem>
+#include "temp_dir.hpp"
+
 #include <fstream>
 #include <string>
 
@@ -10,27 +10,17 @@ namespace bridge::discovery::test {
 
 class ScratchDir {
  public:
-  ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "bridge-disc-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  std::string path() const { return path_.string(); }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+  std::string path() const { return dir_.path(); }
+  std::string operator/(const std::string& name) const { return dir_ / name; }
+  /// Writes `text` to NAME in this dir (parents created) and returns its path.
   std::string write(const std::string& name, const std::string& text) const {
-    auto p = path_ / name;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-    return p.string();
+    std::string path = dir_ / name;
+    bridge::test::write_file(path, text);
+    return path;
   }
 
  private:
-  std::filesystem::path path_;
+  bridge::test::TempDir dir_;
 };
 
 inline std::string read_data(const std::string& name) {

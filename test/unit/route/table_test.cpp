@@ -122,6 +122,7 @@ TEST(RouteTable, BuildErrorNamesTheRouteAndKeepsTheColumn) {
   auto table = Table::build({{"ok", "Path(`/`)", 0, {}}, {"api", "Host(`a`) && Hots(`b`)", 0, {}}});
   ASSERT_FALSE(table);
   EXPECT_EQ(table.error().message, "route \"api\": unknown matcher \"Hots\"");
+  EXPECT_EQ(table.error().subject, "api");  // how `up` finds the route's file and line
   EXPECT_EQ(table.error().hint, "did you mean \"Host\"?");
   EXPECT_EQ(table.error().where.column, 14);
   EXPECT_EQ(table.error().span, 4);
