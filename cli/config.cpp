@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "print.hpp"
 #include "proxy/snapshot.hpp"
+#include "tls/tls.hpp"
 
 #include <map>
 
@@ -59,6 +60,11 @@ int run_check(const GlobalOptions& global, const ConfigOptions& options) {
     print_error(snapshot.error());
     return exit_usage;
   }
+  // Every file `up` reads, not only the TOML: a check that passes means `up` starts.
+  if (auto files = tls::check_listener_files(*config); !files) {
+    print_error(files.error());
+    return exit_usage;
+  }
   if (options.json) {
     print_json({{"ok", true},
                 {"profile", config->profile},
@@ -70,10 +76,10 @@ int run_check(const GlobalOptions& global, const ConfigOptions& options) {
     return exit_ok;
   }
   print_line(paint("ok", Colour::Green, stdout_colour()) + ": profile " + config->profile + " (" +
-             std::to_string(config->files.size()) + " files, " +
-             std::to_string(config->listeners.size()) + " listeners, " +
-             std::to_string(config->routes.size()) + " routes, " +
-             std::to_string(config->upstreams.size()) + " upstreams)");
+             quantity(config->files.size(), "file") + ", " +
+             quantity(config->listeners.size(), "listener") + ", " +
+             quantity(config->routes.size(), "route") + ", " +
+             quantity(config->upstreams.size(), "upstream") + ")");
   return exit_ok;
 }
 

@@ -1,5 +1,6 @@
 // bridge: builds the command line, runs the selected subcommand, maps errors to exit statuses.
 #include "commands.hpp"
+#include "help_formatter.hpp"
 #include "print.hpp"
 
 #include <nlohmann/json.hpp>
@@ -55,7 +56,7 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e, int argc, 
     if (!first.empty()) {
       std::string suggestion = nearest(first.substr(0, first.find('=')), option_names(*active));
       print_error(Error::usage("unknown option \"" + first + "\" for \"" + active->get_name() + "\"",
-                               suggestion.empty() ? "see: " + active->get_name() + " --help"
+                               suggestion.empty() ? "see: " + command_path(*active) + " --help"
                                                   : "did you mean \"" + suggestion + "\"?"));
       return exit_usage;
     }
@@ -70,7 +71,16 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e, int argc, 
       return exit_usage;
     }
   }
-  std::string where = active == &app ? "bridge" : "bridge ... " + active->get_name();
+  std::string where = command_path(*active);
+  std::vector<std::string> commands;
+  for (const CLI::App* s : active->get_subcommands({})) commands.push_back(s->get_name());
+  if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && active->get_subcommands().empty() &&
+      !commands.empty()) {
+    // "A subcommand is required" names neither the command nor the choices.
+    print_error(Error::usage(where + " needs a command: " + fmt_list(commands),
+                             "see: " + where + " --help"));
+    return exit_usage;
+  }
   print_error(Error::usage(e.what(), "see: " + where + " --help"));
   return exit_usage;
 }
@@ -92,6 +102,7 @@ int main(int argc, char** argv) {
                "  bridge route test GET http://api.localhost:8080/api/users\n"
                "  bridge config show --origin\n",
                "bridge"};
+  app.formatter(std::make_shared<HelpFormatter>());  // before the subcommands: they copy it
   app.require_subcommand(1);
   app.fallthrough();
   app.set_help_all_flag("--help-all", "Print help for every command");

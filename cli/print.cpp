@@ -107,4 +107,8 @@ void print_line(std::string_view text) {
   std::fputc('\n', stdout);
 }
 
+std::string quantity(size_t n, std::string_view noun) {
+  return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
 }  // namespace bridge::cli

@@ -30,6 +30,8 @@ void print_table(const std::vector<std::vector<std::string>>& rows);
 
 void print_json(const nlohmann::json& value);
 void print_line(std::string_view text);
+/// "1 file", "3 files": `n` and the noun, plural unless n == 1.
+std::string quantity(size_t n, std::string_view noun);
 
 /// Visible width of a UTF-8 string without ANSI escapes.
 size_t display_width(std::string_view text);

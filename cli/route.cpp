@@ -161,6 +161,7 @@ void setup_route(CLI::App& app, const GlobalOptions& global, Action& action) {
       "test", "Match a request against the routes (no server needed); exit 0 when a route "
               "matched, 1 when none did");
   test->add_option("REQUEST", options->positional, "[METHOD] URL, e.g. POST http://localhost:8080/x")
+      ->type_name("[METHOD] URL")
       ->required()
       ->expected(1, 2);
   test->add_option("-H,--header", options->headers, "Request header 'Name: value' (repeatable)");

@@ -1,6 +1,7 @@
 // bridge trace: stored requests (--since), then the live stream, one line per request.
 #include "print.hpp"
 #include "route/route.hpp"
+#include "trace/store.hpp"
 #include "trace_common.hpp"
 
 #include <algorithm>
@@ -23,15 +24,10 @@ struct Tail {
   int exit_status = exit_ok;
 };
 
+// The admin API reads the filter with the same function: 404, 5xx or 5XX.
 bool valid_status_filter(const std::string& s) {
-  if (s.size() != 3)
-    return false;
-  if (s[0] < '1' || s[0] > '5')
-    return false;
-  if (s[1] == 'x' && s[2] == 'x')
-    return true;
-  return std::isdigit(static_cast<unsigned char>(s[1])) != 0 &&
-         std::isdigit(static_cast<unsigned char>(s[2])) != 0;
+  trace::RecordFilter filter;
+  return trace::parse_status_filter(s, filter);
 }
 
 std::string query_of(const TailOptions& o, bool stored) {

@@ -89,10 +89,10 @@ void decode_acme(Reader& r, AcmeSection& out) {
                "unknown directory",
                "use \"staging\" (Let's Encrypt staging, the default), \"production\" or an "
                "https:// ACME directory URL");
-  r.string("ca_bundle", out.ca_bundle);
+  r.file("ca_bundle", out.ca_bundle);
   r.integer("renew_days", out.renew_days, 1, 3650);
-  r.string("account_dir", out.account_dir);
-  r.string("cert_dir", out.cert_dir);
+  r.file("account_dir", out.account_dir);
+  r.file("cert_dir", out.cert_dir);
 }
 
 std::string name_of(const Node& entry) {

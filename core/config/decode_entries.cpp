@@ -38,8 +38,8 @@ void decode_forwarded_headers(Reader& r, ForwardedHeaders& out) {
 void decode_cert_pair(Reader& r, CertPair& out, const std::string& owner) {
   if (!r.require("cert", owner, "add cert = \"path/to/cert.pem\"")) return;
   if (!r.require("key", owner, "add key = \"path/to/key.pem\"")) return;
-  r.string("cert", out.cert);
-  r.string("key", out.key);
+  r.file("cert", out.cert);
+  r.file("key", out.key);
 }
 
 void decode_listener_tls(Reader& r, ListenerTls& out, const Listener& listener) {
@@ -57,7 +57,7 @@ void decode_listener_tls(Reader& r, ListenerTls& out, const Listener& listener) 
   }
   r.choice("auto", out.automatic, tls_autos);
   r.choice("min_version", out.min_version, tls_versions);
-  r.string("client_ca", out.client_ca);
+  r.file("client_ca", out.client_ca);
   r.choice("client_auth", out.client_auth, client_auths);
   if (!out.client_auth.empty() && out.client_ca.empty())
     r.decoder().fail(owner + ": client_auth = \"" + out.client_auth + "\" needs client_ca",

@@ -1,6 +1,7 @@
 #include "config/detail/decode.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 
 namespace bridge::config::detail {
@@ -38,6 +39,17 @@ bool Reader::expect(std::string_view key, const Node& value, Kind kind,
 
 void Reader::string(std::string_view key, std::string& out) {
   if (const Node* v = get(key); v && expect(key, *v, Kind::String, "a string")) out = v->text;
+}
+
+void Reader::file(std::string_view key, std::string& out) {
+  const Node* v = get(key);
+  if (v == nullptr || !expect(key, *v, Kind::String, "a string")) return;
+  out = v->text;
+  const std::string& source = v->origin.source;
+  bool from_file = v->origin.has_position() && !source.starts_with("<");
+  if (out.empty() || out.front() == '/' || !from_file) return;
+  std::filesystem::path dir = std::filesystem::path(source).parent_path();
+  if (!dir.empty()) out = (dir / out).lexically_normal().string();
 }
 
 void Reader::boolean(std::string_view key, bool& out) {

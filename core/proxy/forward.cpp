@@ -81,10 +81,11 @@ void edit_request_head(const http::request_header<>& head, Exchange& ex, HeadEdi
 
 // The response's Connection field (the upstream's was hop-by-hop and dropped): an HTTP/1.1
 // head says when the connection closes; one an HTTP/1.0 peer reads says when it stays open.
-void state_keep_alive(HeadEdit& edit, unsigned response_version, unsigned client_version,
-                      bool keep) {
-  if (!keep && response_version >= 11) edit.set("Connection", "close");
-  if (keep && (response_version < 11 || client_version < 11)) edit.set("Connection", "keep-alive");
+// The response goes out as HTTP/1.1 (edit_response_head): persistent unless it says close; an
+// HTTP/1.0 client needs keep-alive spelled out.
+void state_keep_alive(HeadEdit& edit, unsigned client_version, bool keep) {
+  if (!keep) edit.set("Connection", "close");
+  if (keep && client_version < 11) edit.set("Connection", "keep-alive");
 }
 
 // Balancing with passive health: targets marked down are skipped while any other is up.
@@ -265,7 +266,7 @@ asio::awaitable<StepResult> exchange_with(ClientStream& client, Exchange& ex,
     if (ex.parser.get().version() >= 11) edit.make_chunked();
     else keep = false;
   }
-  if (!switching) state_keep_alive(edit, head.version(), ex.parser.get().version(), keep);
+  if (!switching) state_keep_alive(edit, ex.parser.get().version(), keep);
   uint64_t out_bytes = 0;
   auto no_op = []() -> asio::awaitable<bool> { co_return true; };
   RelayResult relayed = co_await relay_message(upstream, conn.buffer, response, client, edit,

@@ -24,6 +24,7 @@ void edit_response_head(const http::response_header<>& head, Exchange& ex, HeadE
   }
   const bool switching = ex.upgrade && head.result() == http::status::switching_protocols;
   edit.drop_hop_by_hop(connection, switching);
+  edit.set_version(11);  // bridge answers in its own version, whatever the upstream spoke
   edit.set(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
   if (ex.route != nullptr) {
     for (const auto& name : ex.route->config->response_headers.remove) edit.remove(name);
@@ -51,7 +52,12 @@ asio::awaitable<Outcome> send_error(ClientStream& client, Exchange& ex) {
   ex.record.error = reply.code + ": " + reply.message;
   ex.record.bytes_out += res.body().size();
   if (ex.recording) capture_headers(ex.record.response_out, res.base(), ex);
-  auto [ec, n] = co_await http::async_write(client, res, nothrow);
+  // Our own head writer, as for relayed answers: Beast's would say "418 <unknown-status>".
+  HeadEdit& edit = ex.scratch.response;
+  edit.reset(res.base());
+  write_head(res.base(), edit, ex.scratch.wire);
+  std::array<asio::const_buffer, 2> pieces{asio::buffer(ex.scratch.wire), asio::buffer(res.body())};
+  auto [ec, n] = co_await asio::async_write(client, pieces, nothrow);
   co_return (ec || !keep) ? Outcome::Close : Outcome::KeepAlive;
 }
 

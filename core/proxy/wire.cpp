@@ -48,8 +48,11 @@ void write_head(const http::request_header<>& head, const HeadEdit& edit, std::s
 
 void write_head(const http::response_header<>& head, const HeadEdit& edit, std::string& out) {
   out.clear();
+  // The registered phrase, or none (RFC 9112 4: it may be empty) for a code Beast does not
+  // know, such as a 418 set at a breakpoint: never Beast's "<unknown-status>".
   std::string_view reason = head.reason();
   if (reason.empty()) reason = http::obsolete_reason(head.result());
+  if (reason == "<unknown-status>") reason = {};
   out.reserve(reason.size() + 16 + fields_size(head, edit));
   append_version(edit.version(head.version()), out);
   char code[8];

@@ -88,4 +88,24 @@ Result<std::shared_ptr<ssl::context>> make_server_context(const config::Listener
   return std::shared_ptr<ssl::context>(table, front);
 }
 
+Result<void> check_listener_files(const config::Config& config) {
+  for (const auto& listener : config.listeners) {
+    if (!listener.tls || !listener.tls->automatic.empty()) continue;
+    auto context = make_server_context(listener, {});
+    if (context) continue;
+    Error e = context.error();
+    e.message = "listener \"" + listener.name + "\": " + e.message;
+    // The message names the PEM file; point at the config line that names it.
+    std::string owner = "listeners." + listener.name;
+    e.where = {};
+    for (const char* key : {".tls.cert", ".tls.certs", ".tls.client_ca", ""}) {
+      if (e.where.has_position()) break;
+      e.where = config.origin(owner + key);
+    }
+    e.source_line.clear();
+    return e;
+  }
+  return {};
+}
+
 }  // namespace bridge::tls

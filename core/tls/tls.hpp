@@ -34,6 +34,12 @@ struct TlsOptions {
 Result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(
     const config::Listener& listener, const TlsOptions& options);
 
+/// What `bridge config check` reads beyond the TOML: each HTTPS listener's certificates, keys
+/// and client CA, loaded exactly as `bridge up` loads them, so a check that passes means the
+/// files will load. Listeners with tls.auto are skipped (bridge up makes their certificates).
+/// Errors say `listener "NAME": FILE: ...` and point at the listener's tls line.
+Result<void> check_listener_files(const config::Config& config);
+
 /// tls.auto = "local-ca": a leaf for `listener.hosts` (localhost when empty) from the local CA
 /// (created if missing), kept at AUTO_DIR/<listener name>.pem and re-issued when the names
 /// change, the CA changes, or it is within `renew_before` of expiry. Blocking; startup only.

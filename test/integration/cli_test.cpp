@@ -41,6 +41,34 @@ TEST(Cli, EverySubcommandHelpShowsAnExample) {
   }
 }
 
+TEST(Cli, CommandWithoutItsSubcommandNamesTheChoices) {
+  auto r = run_bridge({"route"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("bridge route needs a command: list, test"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("see: bridge route --help"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("..."), std::string::npos) << r.err;
+}
+
+TEST(Cli, UsageLineShowsTheArgumentsAsTyped) {
+  auto r = run_bridge({"route", "test", "--help"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("Usage: bridge route test [OPTIONS] [METHOD] URL\n"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("(1x)"), std::string::npos) << r.out;
+}
+
+TEST(Cli, SubcommandHelpListsTheGlobalOptions) {
+  for (std::vector<std::string> cmd : {std::vector<std::string>{"config", "check", "--help"},
+                                       std::vector<std::string>{"up", "--help"}}) {
+    auto r = run_bridge(cmd);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("Global options:"), std::string::npos) << r.out;
+    for (const char* flag : {"-p,--profile", "-c,--config-dir", "--set PATH=VALUE", "--log-level"}) {
+      EXPECT_NE(r.out.find(flag), std::string::npos) << cmd[0] << " --help lacks " << flag;
+    }
+  }
+}
+
 TEST(Cli, UnknownCommandSuggestsNearest) {
   auto r = run_bridge({"upp"});
   EXPECT_EQ(r.status, 2);

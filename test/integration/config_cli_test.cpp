@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <sstream>
 
 namespace bridge::test {
@@ -106,6 +107,40 @@ TEST_F(ConfigCli, ValidConfigChecksOk) {
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("ok"), std::string::npos) << r.out;
   EXPECT_EQ(r.err, "");
+}
+
+TEST_F(ConfigCli, CheckCountsInWords) {
+  write("base.toml", valid_base);  // no dev.toml: one file, one listener, one route
+  auto r = bridge({"config", "check"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("ok: profile dev (1 file, 1 listener, 1 route, 0 upstreams)"),
+            std::string::npos) << r.out;
+}
+
+TEST_F(ConfigCli, CertificatePathsResolveAgainstTheFileThatSetsThem) {
+  std::string base = valid_base;
+  base.insert(base.find("\n\n[[routes]]"),
+              "\ntls = { cert = \"../certs/web.pem\", key = \"../certs/web-key.pem\" }");
+  write("base.toml", base);
+  // `check` reads the files `up` reads: a missing certificate fails here, named as resolved.
+  auto missing = bridge({"config", "check"});
+  EXPECT_EQ(missing.status, 2) << missing.out;
+  EXPECT_NE(missing.err.find("listener \"web\": " + (tmp_ / "certs/web.pem") +
+                             ": cannot read the certificate"),
+            std::string::npos)
+      << missing.err;
+  EXPECT_NE(missing.err.find(file("base.toml")), std::string::npos) << missing.err;
+
+  std::string certs = tmp_ / "certs";
+  std::filesystem::create_directories(certs);
+  auto made = run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                   "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                   "-keyout", certs + "/web-key.pem", "-out", certs + "/web.pem"});
+  ASSERT_EQ(made.status, 0) << made.err;
+  // From another working directory: the paths still resolve next to the profiles.
+  auto ok = run({bridge_bin(), "config", "check", "--config-dir", dir()}, 10s, {}, certs);
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  EXPECT_NE(ok.out.find("ok: profile dev"), std::string::npos) << ok.out;
 }
 
 TEST_F(ConfigCli, MalformedTomlPointsAtTheBadCharacter) {

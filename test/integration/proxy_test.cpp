@@ -670,6 +670,22 @@ TEST_F(Proxy, CloseDelimitedResponseIsRechunkedForAnHttp11Client) {
   expect_next_request_served(client, "/after-close-delimited");
 }
 
+TEST_F(Proxy, AnHttp10UpstreamIsAnsweredInBridgesOwnVersion) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));
+  RawClient client(port_);
+  // Chunked framing exists only in HTTP/1.1: the status line must say 1.1 when it is used.
+  client.send("GET /http10-response HTTP/1.1\r\nHost: a\r\n\r\n");
+  auto r = client.read_response(5s);
+  ASSERT_TRUE(r.has_value()) << client.last_error();
+  EXPECT_EQ(r->version, "HTTP/1.1");
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->reason, "OK");
+  EXPECT_EQ(r->header("Transfer-Encoding").value_or(""), "chunked");
+  EXPECT_EQ(r->body, "an HTTP/1.0 answer\n");
+  expect_next_request_served(client, "/after-http10");
+}
+
 TEST_F(Proxy, CloseDelimitedResponseToAnHttp10ClientEndsWithTheConnection) {
   ASSERT_TRUE(start_backend());
   ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));

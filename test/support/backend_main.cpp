@@ -13,6 +13,7 @@
 //   /chunked-response      200 with Transfer-Encoding: chunked: "chunk-one,chunk-two,chunk-three"
 //   /close-delimited       200 with neither length nor chunking: "body until close\n", then
 //                          closes the connection (the body's end)
+//   /http10-response       the same as an HTTP/1.0 server sends it: "HTTP/1.0 200 OK", no length
 //   /ws                    WebSocket echo (text and binary)
 //   anything else          200 application/json describing the request:
 //     {"method","target","version","headers":[[name,value],...],"body_length",
@@ -153,6 +154,10 @@ bool serve_one(tcp::socket& sock, beast::flat_buffer& buffer, uint64_t conn_id, 
     write_raw(sock, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
                     "Transfer-Encoding: chunked\r\n\r\n");  // a HEAD answer has no body
     return keep_alive;
+  }
+  if (path == "/http10-response") {
+    write_raw(sock, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nan HTTP/1.0 answer\n");
+    return false;
   }
   if (path == "/close-delimited") {
     write_raw(sock, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"

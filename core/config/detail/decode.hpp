@@ -49,6 +49,10 @@ class Reader {
   bool expect(std::string_view key, const Node& value, Kind kind, std::string_view expected);
 
   void string(std::string_view key, std::string& out);
+  /// A file path. A relative one resolves against the directory of the config file that set
+  /// it (as compose does), so `-c proj/profiles` finds proj/profiles/certs/web.pem; one set by
+  /// --set, the environment or the embedded default stays relative to the working directory.
+  void file(std::string_view key, std::string& out);
   void boolean(std::string_view key, bool& out);
   void integer(std::string_view key, int64_t& out, int64_t min, int64_t max);
   void integer(std::string_view key, int& out, int64_t min, int64_t max);

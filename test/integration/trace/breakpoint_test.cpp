@@ -104,6 +104,18 @@ TEST_F(Breakpoint, ActionAbortAnswersWithTheStatus) {
   EXPECT_EQ(brk->wait_exit(5s).value_or(-1), 0);
 }
 
+TEST_F(Breakpoint, AbortWithAStatusBeastDoesNotNameHasAnEmptyReason) {
+  ASSERT_TRUE(start());
+  auto brk = start_break("Path(`/api/teapot`)", {"--action", "abort:418"});
+  auto r = get("/api/teapot");
+  // 418 is unassigned in RFC 9110: no phrase at all rather than "<unknown-status>".
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "HTTP/1.1 418 \r") << r.out;
+  auto fine = get("/api/fine");
+  EXPECT_EQ(fine.out.substr(0, fine.out.find('\n')), "HTTP/1.1 200 OK\r");
+  brk->signal(SIGINT);
+  EXPECT_EQ(brk->wait_exit(5s).value_or(-1), 0);
+}
+
 TEST_F(Breakpoint, ActionSetHeaderReachesTheUpstream) {
   ASSERT_TRUE(start());
   auto brk = start_break("PathPrefix(`/api/edit`)", {"--action", "set-header:X-Debug=from-break"});

@@ -121,6 +121,15 @@ TEST_F(TraceCli, JsonTailReceivesLiveRecords) {
   EXPECT_EQ(p->wait_exit(5s).value_or(-1), 0);
 }
 
+TEST_F(TraceCli, StatusClassIsAcceptedInAnyCase) {
+  ASSERT_TRUE(start());
+  auto p = tail({"--status", "2XX", "--json"});
+  ASSERT_TRUE(send_until_seen(*p, "/api/upper-class", "/api/upper-class"))
+      << p->stdout_text() << p->stderr_text();
+  p->signal(SIGINT);
+  EXPECT_EQ(p->wait_exit(5s).value_or(-1), 0);
+}
+
 TEST_F(TraceCli, TailFiltersAndPrintsAlignedLines) {
   ASSERT_TRUE(start());
   auto p = tail({"--route", "api", "--rule", "Method(`GET`)"});

@@ -178,7 +178,8 @@ tls = { certs = [{ cert = "c.pem", key = "c-key.pem" }] }
   ASSERT_TRUE(config) << config.error().message;
   ASSERT_TRUE(config->listeners[1].tls);
   ASSERT_EQ(config->listeners[1].tls->certs.size(), 1u);
-  EXPECT_EQ(config->listeners[1].tls->certs[0].cert, "c.pem");
+  // A relative path resolves against the directory of the file that set it.
+  EXPECT_EQ(config->listeners[1].tls->certs[0].cert, dir.file("c.pem"));
 }
 
 TEST_F(ConfigMerge, AValueMayChangeType) {
