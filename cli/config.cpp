@@ -17,10 +17,16 @@ struct ConfigOptions {
   std::string right;
 };
 
+// A value as its JSON type (a string, number, array...), not the TOML text that sets it.
+nlohmann::json typed_value(const config::Leaf& leaf) {
+  auto value = nlohmann::json::parse(config::leaf_json(leaf.value), nullptr, false);
+  return value.is_discarded() ? nlohmann::json(leaf.value) : value;
+}
+
 nlohmann::json leaves_json(const config::Config& config) {
   nlohmann::json values = nlohmann::json::object();
   for (const auto& leaf : config.leaves) {
-    values[leaf.path] = {{"value", leaf.value}, {"origin", leaf.origin.str()}};
+    values[leaf.path] = {{"value", typed_value(leaf)}, {"origin", leaf.origin.str()}};
   }
   return values;
 }
@@ -111,7 +117,7 @@ int run_diff(const GlobalOptions& global, const ConfigOptions& options) {
     for (auto& [path, pair] : changed) {
       auto side = [](const config::Leaf* l) -> nlohmann::json {
         if (l == nullptr) return nullptr;
-        return {{"value", l->value}, {"origin", l->origin.str()}};
+        return {{"value", typed_value(*l)}, {"origin", l->origin.str()}};
       };
       out.push_back({{"key", path}, {options.left, side(pair.first)},
                      {options.right, side(pair.second)}});

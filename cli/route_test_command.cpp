@@ -51,6 +51,7 @@ Result<TestRequest> parse_request(const std::vector<std::string>& positional,
 }
 
 // The listener a request to `port` arrives on: the one bound to that port, else the first.
+// The listener bound to `port`; else the first, with a warning that says so.
 std::string pick_listener(const config::Config& cfg, uint16_t port) {
   std::string suffix = ":" + std::to_string(port);
   for (const auto& l : cfg.listeners) {
@@ -59,7 +60,25 @@ std::string pick_listener(const config::Config& cfg, uint16_t port) {
       return l.name;
     }
   }
-  return cfg.listeners.empty() ? "" : cfg.listeners.front().name;
+  if (cfg.listeners.empty()) return "";
+  const auto& first = cfg.listeners.front();
+  print_warning("no listener is bound to port " + std::to_string(port) +
+                "; testing on listener \"" + first.name + "\" (" + first.bind +
+                "); pick another with --listener NAME");
+  return first.name;
+}
+
+// --listener must name a listener of the config; exit 2 with the nearest name otherwise.
+std::optional<Error> unknown_listener(const config::Config& cfg, const std::string& name) {
+  std::vector<std::string> names;
+  for (const auto& l : cfg.listeners) {
+    if (l.name == name) return std::nullopt;
+    names.push_back(l.name);
+  }
+  std::string nearest_name = nearest(name, names);
+  return Error::usage("unknown listener \"" + name + "\"",
+                      nearest_name.empty() ? "listeners: " + fmt_list(names)
+                                           : "did you mean \"" + nearest_name + "\"?");
 }
 
 // The request bridge would send upstream, in the order the proxy writes it (see
@@ -182,8 +201,9 @@ int print_route_test(const proxy::Snapshot& snap, const TestRequest& req,
                           {"matched", winner != nullptr}};
     if (!req.normalized_from.empty()) out["normalized_from"] = req.normalized_from;
     if (winner) {
-      nlohmann::json added = nlohmann::json::object();
-      for (const auto& [k, v] : plan->added) added[k] = v;
+      // [name, value] pairs in the order they are written: an object would lose it.
+      nlohmann::json added = nlohmann::json::array();
+      for (const auto& [k, v] : plan->added) added.push_back({k, v});
       out["winner"] = winner->route->name;
       out["upstream"] = upstream->name;
       out["upstream_request"] = {{"method", plan->method}, {"target", plan->target},
@@ -263,6 +283,12 @@ int run_route_test(const GlobalOptions& global, const std::vector<std::string>& 
   }
   const proxy::Snapshot& snap = **built;
   TestRequest& req = *parsed;
+  if (!listener_arg.empty()) {
+    if (auto unknown = unknown_listener(snap.config, listener_arg)) {
+      print_error(*unknown);
+      return exit_usage;
+    }
+  }
   std::string listener = listener_arg.empty() ? pick_listener(snap.config, req.port) : listener_arg;
   const std::string request_line = req.method + " " + req.scheme + "://" + req.authority + req.target;
   // The front door first, as the proxy does: what is routed is the normalized path.

@@ -152,6 +152,10 @@ struct Leaf {
   Origin origin;
 };
 
+/// A Leaf::value as JSON text: "staging" for "\"staging\"", ["a","b"] for an array, 8080 for
+/// 8080 (toml++'s JSON formatter); "" when `toml_value` is not a TOML value.
+std::string leaf_json(std::string_view toml_value);
+
 struct Config {
   int version = 1;
   std::string profile;

@@ -108,3 +108,24 @@ std::optional<Node> parse_value(std::string_view text) {
 }
 
 }  // namespace bridge::config::detail
+
+namespace bridge::config {
+
+std::string leaf_json(std::string_view toml_value) {
+  std::string document = "v = " + std::string(toml_value);
+  try {
+    toml::table table = toml::parse(document);
+    std::ostringstream out;
+    out << toml::json_formatter{table};
+    // {"v" : VALUE}: the formatter writes one object; cut its single member's value out.
+    std::string text = out.str();
+    size_t colon = text.find(':');
+    size_t close = text.rfind('}');
+    if (colon == std::string::npos || close == std::string::npos || close < colon) return {};
+    return text.substr(colon + 1, close - colon - 1);
+  } catch (const toml::parse_error&) {
+    return {};
+  }
+}
+
+}  // namespace bridge::config

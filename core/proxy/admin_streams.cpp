@@ -6,6 +6,7 @@
 
 #include "proxy/record_json.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace bridge::proxy {
@@ -22,6 +23,12 @@ std::shared_ptr<StreamRecord> shared_stream_record(const trace::RecordPtr& recor
     last = shared;
   }
   return shared;
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
 }
 
 }  // namespace
@@ -102,6 +109,18 @@ AdminReply stream_requests(AdminHooks& hooks, const AdminRequest& request) {
   trace::RecordFilter filter;
   std::string why;
   if (!parse_filter(request, filter, why)) return error_reply(400, "bad_query", why);
+  if (!filter.route.empty()) {
+    // A live stream for a route that does not exist would wait forever: say so at once.
+    std::vector<std::string> names;
+    for (const auto& r : hooks.snapshot()->config.routes) names.push_back(r.name);
+    if (std::find(names.begin(), names.end(), filter.route) == names.end()) {
+      std::string close = nearest(filter.route, names);
+      return error_reply(400, "unknown_route",
+                         "unknown route \"" + filter.route + "\"" +
+                             (close.empty() ? "; routes: " + join_names(names)
+                                            : "; did you mean \"" + close + "\"?"));
+    }
+  }
   std::shared_ptr<route::Rule> rule;
   std::string rule_text = request.param("rule");
   if (!rule_text.empty()) {

@@ -133,6 +133,7 @@ Result<Binds> Server::Impl::resolve_binds(const config::Config& config, bool pro
       if (!opened) {
         Error e = opened.error();
         e.message = "listener \"" + listener.name + "\": " + e.message;
+        e.where = config.origin("listeners." + listener.name + ".bind");
         return e;
       }
       error_code ec;
@@ -187,7 +188,11 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
     worker->set_snapshot(snapshot);
     worker->set_tls(s.tls);
     auto synced = worker->sync_listeners(*binds);  // not running yet: safe from this thread
-    if (!synced) return synced.error();
+    if (!synced) {
+      Error e = synced.error();
+      if (!e.subject.empty()) e.where = config.origin("listeners." + e.subject + ".bind");
+      return e;
+    }
     s.workers.push_back(std::move(worker));
   }
   std::vector<BoundListener> out;

@@ -109,7 +109,12 @@ Result<void> Worker::sync_listeners(
       continue;
     }
     auto opened = open_acceptor(context_, endpoint, true);
-    if (!opened) return opened.error();
+    if (!opened) {
+      Error e = opened.error();
+      e.message = "listener \"" + name + "\": " + e.message;
+      e.subject = name;  // the server points at the listener's bind line
+      return e;
+    }
     Acceptor acceptor{name, endpoint, std::move(*opened)};
     asio::co_spawn(context_, accept_loop(*acceptor.acceptor, name),
                    log_failure("worker " + std::to_string(index_) + ", accepting on " + name));

@@ -143,6 +143,27 @@ TEST_F(ConfigCli, CertificatePathsResolveAgainstTheFileThatSetsThem) {
   EXPECT_NE(ok.out.find("ok: profile dev"), std::string::npos) << ok.out;
 }
 
+TEST_F(ConfigCli, RouteTestRefusesAnUnknownListener) {
+  write("base.toml", valid_base);
+  auto r = bridge({"route", "test", "http://localhost:18080/", "--listener", "wbe"});
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.err.find("unknown listener \"wbe\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("did you mean \"web\"?"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(ConfigCli, RouteTestWarnsWhenNoListenerHasThePort) {
+  write("base.toml", valid_base);
+  auto r = bridge({"route", "test", "http://localhost:9999/"});
+  EXPECT_EQ(r.status, 0) << r.err;  // it still answers, on the first listener
+  EXPECT_NE(r.err.find("no listener is bound to port 9999; testing on listener \"web\" "
+                       "(127.0.0.1:18080)"),
+            std::string::npos)
+      << r.err;
+  auto bound = bridge({"route", "test", "http://localhost:18080/"});
+  EXPECT_EQ(bound.err, "");
+}
+
 TEST_F(ConfigCli, MalformedTomlPointsAtTheBadCharacter) {
   write("base.toml", valid_base);
   write("dev.toml", "[bridge]\nlog_level = \"info\"\nworkers = @\n");
@@ -268,13 +289,38 @@ TEST_F(ConfigCli, ShowJsonHasValuesWithOrigins) {
   EXPECT_EQ(doc.value("profile", ""), "dev");
   ASSERT_TRUE(doc.contains("values")) << r.out;
   const auto& workers = doc["values"]["bridge.workers"];
-  EXPECT_EQ(workers.value("value", ""), "2") << r.out;
+  EXPECT_EQ(workers["value"], 2) << r.out;  // a number, not the TOML text "2"
   EXPECT_EQ(workers.value("origin", ""), file("dev.toml") + ":2:11") << r.out;
+  EXPECT_EQ(doc["values"]["routes.all.rule"]["value"], "PathPrefix(`/`)") << r.out;
+  EXPECT_EQ(doc["values"]["bridge.admin"]["value"], "off") << r.out;
   for (const auto& [key, value] : doc["values"].items()) {
     EXPECT_TRUE(value.contains("origin")) << key;
   }
   ASSERT_TRUE(doc["files"].is_array()) << r.out;
   EXPECT_EQ(doc["files"], nlohmann::json::array({file("base.toml"), file("dev.toml")}));
+}
+
+TEST_F(ConfigCli, DiffJsonHasTypedValues) {
+  write("base.toml", valid_base);
+  write("dev.toml", "[bridge]\nworkers = 2\n");
+  write("staging.toml", "[bridge]\nworkers = 4\n[trace]\nredact_headers = [\"x-a\", \"x-b\"]\n");
+  auto r = bridge({"config", "diff", "dev", "staging", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  nlohmann::json doc = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(doc.is_array()) << r.out;
+  bool saw_workers = false, saw_redact = false;
+  for (const auto& row : doc) {
+    if (row["key"] == "bridge.workers") {
+      saw_workers = true;
+      EXPECT_EQ(row["dev"]["value"], 2) << r.out;
+      EXPECT_EQ(row["staging"]["value"], 4) << r.out;
+    }
+    if (row["key"] == "trace.redact_headers") {
+      saw_redact = true;
+      EXPECT_EQ(row["staging"]["value"], nlohmann::json::array({"x-a", "x-b"})) << r.out;
+    }
+  }
+  EXPECT_TRUE(saw_workers && saw_redact) << r.out;
 }
 
 TEST_F(ConfigCli, DiffListsDifferingKeysWithBothValuesAndOrigins) {

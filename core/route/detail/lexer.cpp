@@ -121,7 +121,8 @@ Result<Token> Lexer::lex_token() {
          (static_cast<unsigned char>(text_[start + length]) & 0xC0) == 0x80) {
     ++length;
   }
-  return error_at(start, length, "unexpected character " + quoted(text_.substr(start, length)));
+  return error_at(start, length, "unexpected character " + quoted(text_.substr(start, length)),
+                  bare_argument_hint(text_, start));
 }
 
 Result<Token> Lexer::lex_raw_string() {

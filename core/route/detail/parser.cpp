@@ -173,7 +173,8 @@ std::optional<Rule::Node> Parser::parse_call() {
       return fail(call.open, 1, "unbalanced parentheses: missing \")\"");
     if (current_.kind != TokenKind::String) {
       return fail(current_.offset, current_.length,
-                  "expected a string in backticks or double quotes, got " + describe(current_));
+                  "expected a string in backticks or double quotes, got " + describe(current_),
+                  bare_argument_hint(text_, current_.offset));
     }
     call.args.push_back(std::move(current_));
     if (!advance()) return std::nullopt;

@@ -1,6 +1,7 @@
 #include "route/detail/text.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace bridge::route::detail {
@@ -98,6 +99,29 @@ Error rule_error(std::string_view text, size_t offset, size_t length, std::strin
   error.source_line = line_of(text, line);
   error.span = std::max(1, code_points(text.substr(offset, length)));
   return error;
+}
+
+std::string bare_argument_hint(std::string_view rule, size_t offset) {
+  size_t before = rule.find_last_not_of(" \t", offset == 0 ? std::string_view::npos : offset - 1);
+  if (offset == 0 || before == std::string_view::npos ||
+      (rule[before] != '(' && rule[before] != ',')) {
+    return {};
+  }
+  size_t end = rule.find_first_of(",)", offset);
+  std::string_view word = rule.substr(offset, end == std::string_view::npos ? end : end - offset);
+  while (!word.empty() && (word.back() == ' ' || word.back() == '\t')) word.remove_suffix(1);
+  if (word.empty() || word.find_first_of("`\"'()\n") != std::string_view::npos) return {};
+  // The matcher's name: the identifier just before the "(" that opens this call.
+  size_t open = rule.rfind('(', offset);
+  if (open == std::string_view::npos) return {};
+  size_t name_end = open;
+  size_t name_start = name_end;
+  while (name_start > 0 && (std::isalnum(static_cast<unsigned char>(rule[name_start - 1])) ||
+                            rule[name_start - 1] == '_')) {
+    --name_start;
+  }
+  std::string matcher(rule.substr(name_start, name_end - name_start));
+  return "strings go in backticks or double quotes: " + matcher + "(`" + std::string(word) + "`)";
 }
 
 }  // namespace bridge::route::detail

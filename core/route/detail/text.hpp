@@ -19,6 +19,11 @@ bool is_ascii(std::string_view text);
 std::string to_lower(std::string_view text);
 std::string to_upper(std::string_view text);
 
+/// For an unquoted matcher argument at `offset` of `rule` (as in PathPrefix(/api)): the hint
+/// "strings go in backticks or double quotes: PathPrefix(`/api`)"; "" when `offset` is not at
+/// the start of an argument or the text there is not a bare word.
+std::string bare_argument_hint(std::string_view rule, size_t offset);
+
 /// `text` in double quotes with Go-style escapes, e.g. "a\"b" (for messages).
 std::string quoted(std::string_view text);
 /// A rule argument as it is written canonically: backticks, or double quotes when it holds a '`'.

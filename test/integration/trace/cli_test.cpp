@@ -121,6 +121,15 @@ TEST_F(TraceCli, JsonTailReceivesLiveRecords) {
   EXPECT_EQ(p->wait_exit(5s).value_or(-1), 0);
 }
 
+TEST_F(TraceCli, UnknownRouteIsAnErrorNotAnEndlessWait) {
+  ASSERT_TRUE(start());
+  auto p = tail({"--route", "apii"});
+  EXPECT_EQ(p->wait_exit(5s).value_or(-1), 2) << p->stderr_text();
+  EXPECT_NE(p->stderr_text().find("unknown route \"apii\"; did you mean \"api\"?"),
+            std::string::npos)
+      << p->stderr_text();
+}
+
 TEST_F(TraceCli, StatusClassIsAcceptedInAnyCase) {
   ASSERT_TRUE(start());
   auto p = tail({"--status", "2XX", "--json"});

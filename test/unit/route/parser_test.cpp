@@ -199,6 +199,12 @@ const ErrorCase error_cases[] = {
     {"Host(\"a\\qb\")", "invalid escape \"\\\\q\" in string",
      "in double quotes write \\\" and \\\\; backticks take text as it is", 1, 8, 2},
     {"Host(`a`) && #", "unexpected character \"#\"", "", 1, 14, 1},
+    {"PathPrefix(/api)", "unexpected character \"/\"",
+     "strings go in backticks or double quotes: PathPrefix(`/api`)", 1, 12, 1},
+    {"Host(example.com)", "expected a string in backticks or double quotes, got example",
+     "strings go in backticks or double quotes: Host(`example.com`)", 1, 6, 7},
+    {"Host(`a`, b)", "expected a string in backticks or double quotes, got b",
+     "strings go in backticks or double quotes: Host(`b`)", 1, 11, 1},
     {"Path(`/ü`) && Hots(`a`)", "unknown matcher \"Hots\"", "did you mean \"Host\"?", 1, 15, 4},
     {"Host(`a`)\n&& Path(`/`)", "unexpected line break before \"&&\"",
      "Traefik reads a line break after \")\", a name or a string as the end of the rule: break "
