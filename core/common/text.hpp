@@ -16,6 +16,7 @@ constexpr char ascii_upper(char c) {
 /// ASCII case-insensitive equality (Go's strings.EqualFold restricted to ASCII).
 constexpr bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
+  if (a == b) return true;  // the usual case (a lowercase host against a lowercase rule): memcmp
   for (size_t i = 0; i < a.size(); ++i) {
     if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   }
