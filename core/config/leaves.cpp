@@ -79,9 +79,16 @@ class Defaults {
     add(path, text + "]");
   }
 
+  /// A default that is computed from other values; `how` says from what.
+  void add_derived(const std::string& path, int64_t value, const std::string& how) {
+    add(path, std::to_string(value), "<default: " + how + ">");
+  }
+
  private:
-  void add(const std::string& path, std::string value) {
-    if (present_.insert(path).second) out_.push_back(Leaf{path, std::move(value), {"<default>"}});
+  void add(const std::string& path, std::string value, std::string origin = "<default>") {
+    if (present_.insert(path).second) {
+      out_.push_back(Leaf{path, std::move(value), {std::move(origin)}});
+    }
   }
 
   std::vector<Leaf>& out_;
@@ -148,7 +155,9 @@ void add_entries(Defaults& d, const Config& config) {
   }
   for (const Route& r : config.routes) {
     const Route fresh;
-    d.add_number("routes." + r.name + ".priority", fresh.priority);
+    // What the route table uses when priority is unset: Traefik's len(rule), in bytes.
+    d.add_derived("routes." + r.name + ".priority", static_cast<int64_t>(r.rule.size()),
+                  "length of the rule");
     d.add_duration("routes." + r.name + ".timeout", fresh.timeout);
   }
 }

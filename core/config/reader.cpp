@@ -143,6 +143,15 @@ void Reader::choice(std::string_view key, std::string& out,
 void Reader::strings(std::string_view key, std::vector<std::string>& out,
                      std::span<const std::string_view> allowed) {
   const Node* v = get(key);
+  if (v != nullptr && v->is(Kind::String)) {
+    // The usual slip on the command line: a bare value where TOML wants an array.
+    bool flag = v->origin.source == "--set";
+    std::string example = "[\"" + v->text + "\"]";
+    decoder_.fail(path(key) + ": expected an array of strings, got a string", *v,
+                  flag ? "write it as a TOML array: --set '" + path(key) + "=" + example + "'"
+                       : "write it as an array: " + std::string(key) + " = " + example);
+    return;
+  }
   if (!v || !expect(key, *v, Kind::Array, "an array of strings")) return;
   std::vector<std::string> values;
   for (size_t i = 0; i < v->items.size(); ++i) {

@@ -164,6 +164,18 @@ TEST_F(ConfigCli, RouteTestWarnsWhenNoListenerHasThePort) {
   EXPECT_EQ(bound.err, "");
 }
 
+TEST_F(ConfigCli, SetWithABareValueForAnArrayShowsTheSyntax) {
+  write("base.toml", valid_base);
+  auto r = bridge({"config", "check", "--set", "trace.redact_headers=x-secret"});
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.err.find("trace.redact_headers: expected an array of strings, got a string"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("write it as a TOML array: --set 'trace.redact_headers=[\"x-secret\"]'"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST_F(ConfigCli, MalformedTomlPointsAtTheBadCharacter) {
   write("base.toml", valid_base);
   write("dev.toml", "[bridge]\nlog_level = \"info\"\nworkers = @\n");
@@ -293,6 +305,9 @@ TEST_F(ConfigCli, ShowJsonHasValuesWithOrigins) {
   EXPECT_EQ(workers.value("origin", ""), file("dev.toml") + ":2:11") << r.out;
   EXPECT_EQ(doc["values"]["routes.all.rule"]["value"], "PathPrefix(`/`)") << r.out;
   EXPECT_EQ(doc["values"]["bridge.admin"]["value"], "off") << r.out;
+  // An unset priority shows what the route table uses: the rule's length (as `route list`).
+  EXPECT_EQ(doc["values"]["routes.all.priority"]["value"], 15) << r.out;
+  EXPECT_EQ(doc["values"]["routes.all.priority"]["origin"], "<default: length of the rule>");
   for (const auto& [key, value] : doc["values"].items()) {
     EXPECT_TRUE(value.contains("origin")) << key;
   }

@@ -90,7 +90,8 @@ class ExtractedConfigMap {
   std::vector<std::string> files_;
 };
 
-/// `bridge config show --json` values: path -> TOML text of the value.
+/// `bridge config show --json` values: path -> the string, or the JSON text of another type
+/// ("true", "8080").
 std::map<std::string, std::string> effective_config(const std::string& dir,
                                                     const std::string& profile,
                                                     std::map<std::string, std::string> env = {}) {
@@ -100,7 +101,10 @@ std::map<std::string, std::string> effective_config(const std::string& dir,
   std::map<std::string, std::string> out;
   auto parsed = nlohmann::json::parse(r.out, nullptr, false);
   if (parsed.is_discarded() || !parsed.contains("values")) return out;
-  for (const auto& [key, value] : parsed["values"].items()) out[key] = value.value("value", "");
+  for (const auto& [key, value] : parsed["values"].items()) {
+    const auto& v = value["value"];
+    out[key] = v.is_string() ? v.get<std::string>() : v.dump();
+  }
   return out;
 }
 
