@@ -57,6 +57,7 @@ nlohmann::json inspection_json(const cert::Inspection& in) {
                         {"chain", chain},
                         {"verify", {{"local_ca", verification_json(in.local_ca)},
                                     {"system", verification_json(in.system)}}}};
+  if (in.name.checked) out["verify"]["name"] = verification_json(in.name);
   if (!in.tls_version.empty()) out["tls"] = {{"version", in.tls_version}, {"alpn", in.alpn}};
   return out;
 }
@@ -114,7 +115,11 @@ int run_inspect(const InspectCommand& options) {
   print_line(paint("verification", Colour::Bold, c));
   print_line(cert_row("local CA", verdict(result->local_ca, c)));
   print_line(cert_row("system", verdict(result->system, c)));
+  if (result->name.checked) print_line(cert_row("name", verdict(result->name, c)));
   const auto& leaf = result->chain.front();
+  if (result->name.checked && !result->name.ok) {
+    print_warning(result->name.message + ": clients that connect with this name refuse it");
+  }
   if (leaf.days_left < 0) {
     print_warning("the certificate has expired");
   } else if (leaf.days_left < 30) {

@@ -55,6 +55,8 @@ void print_held(Session& s, const json& entry) {
   print_line("  " + paint(str_of(req, "method") + " " + host_path(req), Colour::Bold, c) +
              "  route " + (route.empty() ? "-" : route) + " → " + (target.empty() ? "-" : target) +
              "  " + paint(str_of(req, "id"), Colour::Dim, c));
+  if (std::string rewritten = rewritten_path(req); !rewritten.empty())
+    print_line("  path " + rewritten);
   const json& response = entry.value("response", json());
   bool response_phase = response.is_object();
   if (response_phase) {

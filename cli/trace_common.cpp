@@ -200,6 +200,14 @@ std::string host_path(const nlohmann::json& summary) {
   return out;
 }
 
+std::string rewritten_path(const nlohmann::json& summary) {
+  std::string path = str_of(summary, "path");
+  std::string upstream = str_of(summary, "upstream_path");
+  if (upstream.empty() || upstream == path)
+    return "";
+  return path + " → " + upstream + " upstream";
+}
+
 std::string summary_line(const nlohmann::json& s, bool colour) {
   auto status = static_cast<int>(num_of(s, "status"));
   std::string route = str_of(s, "route");

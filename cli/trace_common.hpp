@@ -37,6 +37,9 @@ std::string paint_status(int status, bool colour);
 std::string clock_time(const std::string& rfc3339);
 /// host + path (+ "?query").
 std::string host_path(const nlohmann::json& summary);
+/// "/api/users → /users upstream" when the route rewrote the path it forwards (strip_prefix);
+/// empty when it forwarded the path as received, or did not forward.
+std::string rewritten_path(const nlohmann::json& summary);
 
 /// The full `trace show` rendering of a record (GET /v1/requests/{id}).
 void print_record(const nlohmann::json& record, bool colour);

@@ -109,6 +109,8 @@ void print_overview(const json& r, bool c) {
                                            : route + " → upstream " + str_of(r, "upstream")});
   std::string target = str_of(r, "target");
   rows.push_back({"  target", target.empty() ? "-" : target});
+  if (std::string rewritten = rewritten_path(r); !rewritten.empty())
+    rows.push_back({"  path", rewritten});
   rows.push_back({"  bytes", "in " + str_of(r, "bytes_in") + ", out " + str_of(r, "bytes_out")});
   if (!str_of(r, "error").empty())
     rows.push_back({"  error", paint(str_of(r, "error"), Colour::Red, c)});

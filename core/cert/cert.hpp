@@ -150,10 +150,14 @@ struct Inspection {
   std::vector<CertInfo> chain;    // leaf first
   Verification local_ca;          // against the local CA
   Verification system;            // against the system store
+  Verification name;              // HOST:PORT only: the leaf covers the SNI name
   std::string tls_version;        // HOST:PORT only
   std::string alpn;               // HOST:PORT only
 };
 
+/// The serial number (hex) of the first certificate in a PEM file: what a reload logs when a
+/// listener's certificate changes.
+Result<std::string> first_serial(const std::string& path);
 /// Reads every certificate in a PEM file and verifies the first against the local CA in
 /// `ca_dir` (when it exists) and the system store, with the rest as intermediates.
 Result<Inspection> inspect_file(const std::string& path, const std::string& ca_dir);

@@ -127,4 +127,25 @@ Verification verify_chain(const std::vector<X509Ptr>& chain, X509_STORE* store) 
   return out;
 }
 
+Verification check_name(X509* leaf, const std::string& name) {
+  Verification out;
+  out.checked = true;
+  auto parsed = parse_name(name);
+  if (parsed && parsed->is_ip()) {
+    out.ok = X509_check_ip_asc(leaf, name.c_str(), 0) == 1;
+  } else {
+    out.ok = X509_check_host(leaf, name.data(), name.size(), 0, nullptr) == 1;
+  }
+  openssl_error();
+  if (out.ok) {
+    out.message = "ok";
+    return out;
+  }
+  std::string names;
+  for (const auto& san : sans_of(leaf)) names += (names.empty() ? "" : ", ") + san;
+  out.message = "the certificate does not cover " + name + " (it names " +
+                (names.empty() ? "nothing in subjectAltName" : names) + ")";
+  return out;
+}
+
 }  // namespace bridge::cert::detail

@@ -52,4 +52,12 @@ Result<Inspection> inspect_file(const std::string& path, const std::string& ca_d
   return inspect_chain(path, *certs, ca_dir);
 }
 
+Result<std::string> first_serial(const std::string& path) {
+  auto pem = read_text_file(path);
+  if (!pem) return pem.error();
+  auto certs = certs_from_pem(*pem, path);
+  if (!certs) return certs.error();
+  return describe(certs->front().get(), std::time(nullptr)).serial;
+}
+
 }  // namespace bridge::cert

@@ -1,4 +1,5 @@
 // bridge cert inspect HOST:PORT: the chain a TLS server sends for a given SNI name.
+#include "cert/detail/describe.hpp"
 #include "cert/detail/inspect.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -7,6 +8,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 namespace bridge::cert {
@@ -14,6 +16,34 @@ namespace bridge::cert {
 using namespace detail;
 namespace asio = boost::asio;
 namespace ssl = asio::ssl;
+
+namespace {
+
+// A plain HTTP server answers a ClientHello with an HTTP 400 (OpenSSL: "wrong version number")
+// or waits for a request that never comes: say which, not OpenSSL's or Asio's words alone.
+Error handshake_failure(const std::string& where, const boost::system::error_code& failure,
+                        std::chrono::milliseconds timeout) {
+  const bool not_tls = failure.category() == asio::error::get_ssl_category() &&
+                       (ERR_GET_REASON(failure.value()) == SSL_R_WRONG_VERSION_NUMBER ||
+                        ERR_GET_REASON(failure.value()) == SSL_R_PACKET_LENGTH_TOO_LONG ||
+                        ERR_GET_REASON(failure.value()) == SSL_R_HTTP_REQUEST);
+  if (not_tls) {
+    return Error::runtime(where + " is not TLS: it answered the TLS handshake with something "
+                                  "else (" + failure.message() + ")",
+                          "a plain HTTP port? inspect the TLS port, or try curl -v http://" +
+                              where + "/");
+  }
+  if (failure == asio::error::timed_out || failure == boost::beast::error::timeout) {
+    return Error::runtime(where + " did not answer the TLS handshake within " +
+                              std::to_string(timeout.count() / 1000) + " s",
+                          "is " + where + " serving TLS? a plain HTTP server waits for a "
+                          "request and never answers a handshake");
+  }
+  return Error::runtime("TLS handshake with " + where + " failed: " + failure.message(),
+                        "is " + where + " serving TLS?");
+}
+
+}  // namespace
 
 Result<Inspection> inspect_remote(const std::string& host, const std::string& port,
                                   const std::string& server_name, const std::string& ca_dir,
@@ -44,10 +74,10 @@ Result<Inspection> inspect_remote(const std::string& host, const std::string& po
   io.run_for(timeout + std::chrono::milliseconds(100));
   if (!io.stopped()) failure = asio::error::timed_out;
   std::string where = host + ":" + port;
+  if (failure && step == "TLS handshake") return handshake_failure(where, failure, timeout);
   if (failure) {
     return Error::runtime(step + " to " + where + " failed: " + failure.message(),
-                          step == "TLS handshake" ? "is " + where + " serving TLS?"
-                                                  : "is a server listening on " + where + "?");
+                          "is a server listening on " + where + "?");
   }
   STACK_OF(X509)* peer = SSL_get_peer_cert_chain(stream.native_handle());
   std::vector<X509Ptr> chain;
@@ -58,6 +88,7 @@ Result<Inspection> inspect_remote(const std::string& host, const std::string& po
   }
   if (chain.empty()) return Error::runtime(where + " sent no certificate");
   Inspection out = inspect_chain(where, chain, ca_dir);
+  out.name = check_name(chain.front().get(), sni);
   out.tls_version = SSL_get_version(stream.native_handle());
   const unsigned char* proto = nullptr;
   unsigned int len = 0;

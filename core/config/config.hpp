@@ -62,6 +62,7 @@ struct AcmeSection {
   std::string directory = "staging";  // "staging", "production" or an https:// directory URL
   std::string ca_bundle;              // PEM roots for the ACME server's HTTPS; empty = system
   int renew_days = 30;                // renew when fewer days than this are left
+  Duration check_interval = std::chrono::hours(12);  // how often renew_days is checked
   std::string account_dir;            // empty = $XDG_DATA_HOME/bridge/acme/accounts
   std::string cert_dir;               // empty = $XDG_DATA_HOME/bridge/acme/listeners
 };

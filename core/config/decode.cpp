@@ -91,6 +91,7 @@ void decode_acme(Reader& r, AcmeSection& out) {
                "https:// ACME directory URL");
   r.file("ca_bundle", out.ca_bundle);
   r.integer("renew_days", out.renew_days, 1, 3650);
+  r.duration("check_interval", out.check_interval, true);
   r.file("account_dir", out.account_dir);
   r.file("cert_dir", out.cert_dir);
 }
@@ -141,7 +142,7 @@ void decode_sections(Decoder& d, Reader& top, Config& config) {
   }
   if (const Node* t = top.table("acme")) {
     Reader r(d, *t, "acme", "[acme]",
-             {"email", "directory", "ca_bundle", "renew_days", "account_dir", "cert_dir"});
+             {"email", "directory", "ca_bundle", "renew_days", "check_interval", "account_dir", "cert_dir"});
     decode_acme(r, config.acme);
   }
 }

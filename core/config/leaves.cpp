@@ -126,6 +126,7 @@ void add_sections(Defaults& d) {
   const AcmeSection a;
   d.add_string("acme.directory", a.directory);
   d.add_number("acme.renew_days", a.renew_days);
+  d.add_duration("acme.check_interval", a.check_interval);
 }
 
 void add_entries(Defaults& d, const Config& config) {

@@ -27,7 +27,8 @@ nlohmann::json summary_json(const trace::Record& r) {
   return {{"id", r.request_id},       {"trace_id", r.trace_id()}, {"span_id", r.span_id()},
           {"time", iso_time(r.start)}, {"client", r.client},     {"listener", r.listener},
           {"method", r.method},        {"host", r.host},         {"path", r.path},
-          {"query", r.query},          {"route", r.route},       {"upstream", r.upstream},
+          {"query", r.query},          {"upstream_path", r.upstream_path},
+          {"route", r.route},          {"upstream", r.upstream},
           {"target", r.target},        {"status", r.status},     {"error", r.error},
           {"bytes_in", r.bytes_in},    {"bytes_out", r.bytes_out},
           {"duration_ms", total < 0 ? 0.0 : static_cast<double>(total) / 1000.0}};

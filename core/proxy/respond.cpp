@@ -1,5 +1,6 @@
 // Responses bridge writes itself: JSON errors and the builtin echo upstream.
 #include "proxy/detail/exchange.hpp"
+#include "proxy/detail/head_rules.hpp"
 #include "proxy/detail/relay.hpp"
 #include "proxy/detail/worker.hpp"
 #include "proxy/rewrite.hpp"
@@ -10,26 +11,6 @@ namespace bridge::proxy {
 
 int64_t micros_since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
-}
-
-void edit_response_head(const http::response_header<>& head, Exchange& ex, HeadEdit& edit) {
-  // Hop-by-hop fields go, except Upgrade and Connection on the 101 that switches a websocket.
-  edit.reset(head);
-  std::string_view connection;
-  for (const auto& f : head) {
-    if (f.name() == http::field::connection) {
-      connection = f.value();
-      break;
-    }
-  }
-  const bool switching = ex.upgrade && head.result() == http::status::switching_protocols;
-  edit.drop_hop_by_hop(connection, switching);
-  edit.set_version(11);  // bridge answers in its own version, whatever the upstream spoke
-  edit.set(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
-  if (ex.route != nullptr) {
-    for (const auto& name : ex.route->config->response_headers.remove) edit.remove(name);
-    for (const auto& [name, value] : ex.route->config->response_headers.set) edit.set(name, value);
-  }
 }
 
 template <class ClientStream>

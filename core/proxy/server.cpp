@@ -1,8 +1,9 @@
 // The proxy server: workers, listeners, signals, reload and drain.
 #include "proxy/admin.hpp"
 #include "common/spawn.hpp"
-#include "proxy/detail/acme_listeners.hpp"
+#include "tls/acme_listeners.hpp"
 #include "proxy/detail/config_watch.hpp"
+#include "proxy/detail/served_certificates.hpp"
 #include "proxy/detail/health.hpp"
 #include "proxy/detail/worker.hpp"
 #include "proxy/proxy.hpp"
@@ -38,13 +39,16 @@ struct Server::Impl {
   bool serving = false;
   int exit_status = 0;
   std::shared_ptr<const ListenerTlsMap> tls;
+  ServedCertificates served;  // the certificate files behind `tls`
   // Last: its thread posts to `control` and publishes into `runtime`, so it stops first.
-  std::unique_ptr<AcmeListeners> acme;
+  std::unique_ptr<tls::AcmeListeners> acme;
 
   Result<Binds> resolve_binds(const config::Config& config, bool probe);
   Result<std::shared_ptr<const ListenerTlsMap>> build_tls(const config::Config& config);
   void install_acme(const std::string& listener);
   Result<std::string> reload(const char* why);
+  Result<void> reload_certificates(const char* why);
+  void publish_tls(std::shared_ptr<const ListenerTlsMap> map);
   Result<void> start_admin(const config::Config& config);
   nlohmann::json status_json();
   asio::awaitable<void> signal_loop();
@@ -88,10 +92,39 @@ void Server::Impl::install_acme(const std::string& listener) {
   if (!context || !tls->contains(listener)) return;
   auto map = std::make_shared<ListenerTlsMap>(*tls);
   (*map)[listener] = context;
-  tls = map;
+  publish_tls(std::move(map));
+}
+
+// New connections get the contexts of `map`; those under way keep theirs. Control thread.
+void Server::Impl::publish_tls(std::shared_ptr<const ListenerTlsMap> map) {
+  tls = std::move(map);
   for (auto& worker : workers) {
     asio::post(worker->context(), [w = worker.get(), t = tls] { w->set_tls(t); });
   }
+}
+
+// The config is unchanged, but certificate files may have been rewritten in place (`bridge
+// cert issue --out`, cert-manager renewing a mounted Secret): serve them. A file that cannot be
+// served keeps the previous certificate.
+Result<void> Server::Impl::reload_certificates(const char* why) {
+  ServedCertificates now = ServedCertificates::of(snapshot->config);
+  if (now.digest == served.digest) return {};
+  auto new_tls = build_tls(snapshot->config);
+  if (!new_tls) {
+    runtime->metrics.reloads_failed.fetch_add(1);
+    const Error& e = new_tls.error();
+    spdlog::error("reload ({}) failed, still serving the previous certificates: {}{}{}", why,
+                  e.where.source.empty() ? "" : e.where.str() + ": ", e.message,
+                  e.hint.empty() ? "" : " (" + e.hint + ")");
+    return e;
+  }
+  acme->commit();
+  publish_tls(*new_tls);
+  runtime->metrics.reloads_ok.fetch_add(1);
+  spdlog::info("reloaded ({}): certificate files changed", why);
+  log_certificate_changes(snapshot->config, served, now);
+  served = std::move(now);
+  return {};
 }
 
 // HTTP-01 is answered by the plain HTTP listeners; without one no validation can succeed.
@@ -175,12 +208,13 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
     s.runtime->spans = s.spans.get();
   }
   s.access_log = AccessLog::create(config.bridge.access_log, config.bridge.access_log_format);
-  s.acme = std::make_unique<AcmeListeners>(s.runtime->acme_challenges, [&s](const std::string& n) {
+  s.acme = std::make_unique<tls::AcmeListeners>(s.runtime->acme_challenges, [&s](const std::string& n) {
     asio::post(s.control, [&s, n] { s.install_acme(n); });
   });
   auto tls = s.build_tls(config);
   if (!tls) return tls.error();
   s.tls = *tls;
+  s.served = ServedCertificates::of(config);
   auto binds = s.resolve_binds(config, true);
   if (!binds) return binds.error();
   for (int i = 0; i < count; ++i) {
@@ -216,8 +250,8 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
   asio::co_spawn(s.control, log_discovery_changes(current),
                  log_failure("discovery changes"));
   s.watch = std::make_unique<ConfigWatch>(
-      s.control, [&s] { (void)s.reload("config file changed"); }, s.options.config_poll);
-  s.watch->watch(config.files);
+      s.control, [&s] { (void)s.reload("watched file changed"); }, s.options.config_poll);
+  s.watch->watch(ServedCertificates::watched(config, s.served));
   return out;
 }
 
@@ -231,8 +265,12 @@ Result<std::string> Server::Impl::reload(const char* why) {
   };
   auto loaded = config::load(options.load);
   if (!loaded) return failed(loaded.error());
-  // Nothing changed (an editor's touch, a ConfigMap resync): keep everything as it is.
-  if (loaded->hash == snapshot->config.hash) return snapshot->config.hash;
+  // The config did not change (an editor's touch, a ConfigMap resync): keep everything as it
+  // is, except certificates whose files changed.
+  if (loaded->hash == snapshot->config.hash) {
+    if (auto certificates = reload_certificates(why); !certificates) return certificates.error();
+    return snapshot->config.hash;
+  }
   auto built = build_snapshot(std::move(*loaded), &runtime->metrics, discovery.get());
   if (!built) return failed(built.error());
   auto new_tls = build_tls((*built)->config);
@@ -245,6 +283,9 @@ Result<std::string> Server::Impl::reload(const char* why) {
   acme->commit();
   tls = *new_tls;
   snapshot = *built;
+  ServedCertificates now = ServedCertificates::of(snapshot->config);
+  log_certificate_changes(snapshot->config, served, now);
+  served = std::move(now);
   bound.clear();
   for (const auto& [name, endpoint] : *binds) bound[name] = endpoint;
   for (auto& worker : workers) {
@@ -255,7 +296,7 @@ Result<std::string> Server::Impl::reload(const char* why) {
       if (!synced) spdlog::error("reload: {}", synced.error().message);
     });
   }
-  watch->watch(snapshot->config.files);
+  watch->watch(ServedCertificates::watched(snapshot->config, served));
   discovery->prune();
   runtime->metrics.reloads_ok.fetch_add(1);
   spdlog::info("reloaded ({}): config {} ({} routes, {} listeners)", why,

@@ -30,7 +30,7 @@ struct TlsOptions {
 /// by SNI (a client without SNI, or with an unknown name, gets the first). With tls.auto =
 /// "local-ca" the leaf from ensure_local_ca_cert() is added first. tls.auto = "acme" is not
 /// handled here: `bridge up` obtains those certificates in the background and passes them in
-/// `tls.certs` (core/proxy/acme_listeners.cpp). Errors name the file ("a.pem: ...").
+/// `tls.certs` (core/tls/acme_listeners.cpp). Errors name the file ("a.pem: ...").
 Result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(
     const config::Listener& listener, const TlsOptions& options);
 

@@ -73,9 +73,8 @@ void Record::reset() {
   start = {};
   request_id.clear();
   trace = {};
-  for (std::string* s : {&client, &listener, &client_subject, &method, &host, &path, &query,
-                         &route, &upstream,
-                         &target, &error}) {
+  for (std::string* s : {&client, &listener, &client_subject, &method, &host, &path,
+                         &upstream_path, &query, &route, &upstream, &target, &error}) {
     s->clear();
   }
   scheme = "http";

@@ -59,7 +59,7 @@ auto strings(RecordT& r) {
   return std::array{&r.request_id, &r.client,   &r.listener, &r.client_subject,
                     &r.scheme,     &r.method,   &r.host,     &r.path,
                     &r.query,      &r.route,    &r.upstream, &r.target,
-                    &r.error};
+                    &r.error,      &r.upstream_path};
 }
 
 template <class RecordT>

@@ -246,8 +246,10 @@ asio::awaitable<void> serve(MemoryStream& client, std::span<char> chunk,
     uint64_t body_bytes = 0;
     MemoryStream upstream(client.get_executor(), {}, 0);
     RelayResult result = co_await bridge::proxy::relay_message(
-        client, buffer, parser, upstream, edit, wire, chunk, std::chrono::seconds(1),
-        std::chrono::seconds(1), body_bytes, []() -> asio::awaitable<bool> { co_return true; });
+        client, buffer, parser, upstream, edit,
+        bridge::proxy::RelayParams{wire, chunk, std::chrono::seconds(1), std::chrono::seconds(1),
+                                   body_bytes},
+        []() -> asio::awaitable<bool> { co_return true; });
     if (result != RelayResult::Done) co_return;  // 400, 413, or the client went away
     check_forwarded(upstream.output(), parser, body_bytes);
     if (!parser.keep_alive()) co_return;

@@ -244,6 +244,33 @@ TEST_F(Lifecycle, LogsAreJsonLinesOnStdoutWhenNotATerminal) {
   EXPECT_NE(bridge_.stdout_text().find("draining"), std::string::npos) << bridge_.output();
 }
 
+// Sidecars and tests start and stop bridge often: with nothing in flight, SIGTERM exits at once
+// (an idle keep-alive connection, a health-check timer, an OTLP exporter and a discovery
+// source pending included), not after a poll or retry interval runs out.
+TEST_F(Lifecycle, SigtermWithNothingInFlightExitsAtOnce) {
+  uint16_t closed = free_port();
+  bridge_.write_config(
+      base_toml() + "[trace]\notlp_endpoint = \"http://127.0.0.1:" + std::to_string(closed) +
+      "\"\n\n[[upstreams]]\nname = \"api\"\ntargets = [\"http://127.0.0.1:" +
+      std::to_string(closed) + "\", \"compose://nothing-here:80\"]\n"
+      "health = { path = \"/healthz\", interval = \"2s\" }\n\n" + routes_toml({"echo"}) +
+      "[[routes]]\nname = \"api\"\nrule = \"PathPrefix(`/api`)\"\nupstream = \"api\"\n");
+  ASSERT_TRUE(start());
+  EXPECT_EQ(get(url("/echo/x")).status, 200);
+  RawClient idle(port_);
+  ASSERT_TRUE(idle.send("GET /echo/keep HTTP/1.1\r\nHost: a\r\n\r\n"));
+  ASSERT_TRUE(idle.read_response(5s).has_value());
+  std::this_thread::sleep_for(300ms);  // timers armed: health check, config poll, discovery
+  auto signalled = Clock::now();
+  bridge_.process().signal(SIGTERM);
+  auto status = bridge_.process().wait_exit(10s);
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - signalled);
+  ASSERT_TRUE(status.has_value()) << bridge_.output();
+  EXPECT_EQ(*status, 0) << bridge_.output();
+  EXPECT_LT(took, 500ms) << "stopping took " << took.count() << " ms\n" << bridge_.output();
+  EXPECT_TRUE(idle.wait_closed(1s));
+}
+
 TEST_F(Lifecycle, TextLogsGoToStderrWhenAsked) {
   bridge_.write_config(base_toml() + routes_toml({"api"}));
   ASSERT_TRUE(start({"--log-format", "text"}));

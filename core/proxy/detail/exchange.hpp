@@ -112,9 +112,6 @@ asio::awaitable<Outcome> answer_echo(ClientStream& client, Exchange& ex);
 template <class ClientStream>
 asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex);
 
-/// Response header rules as edits to `head`: hop-by-hop removal, request id, route header ops.
-void edit_response_head(const http::response_header<>& head, Exchange& ex, HeadEdit& edit);
-
 int64_t micros_since(Clock::time_point start);
 
 }  // namespace bridge::proxy

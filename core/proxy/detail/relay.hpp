@@ -77,26 +77,34 @@ asio::awaitable<error_code> read_body_some(In& in, beast::flat_buffer& buffer,
   }
 }
 
+/// How relay_message works besides its two ends: scratch space that outlives the call, the
+/// deadlines of each read and write, and where the body bytes are counted.
+struct RelayParams {
+  std::string& wire;       // the connection's scratch for the head
+  std::span<char> chunk;   // the body buffer
+  std::chrono::milliseconds read_timeout;
+  std::chrono::milliseconds write_timeout;
+  uint64_t& body_bytes;    // grows by each body byte relayed
+};
+
 /// Writes the head of `parser`'s message (already read), changed by `edit`, to `out`, then
-/// relays the body through a fixed buffer. Chunked bodies (or bodies `edit` made chunked) are
-/// framed chunk by chunk (the parser decodes them). `wire` is the connection's scratch for the
-/// head, `chunk` the body buffer (both outlive the call). `before_body` runs once before the
-/// first body read (100-continue goes there).
+/// relays the body through `p.chunk`. Chunked bodies (or bodies `edit` made chunked) are
+/// framed chunk by chunk (the parser decodes them). `before_body` runs once before the first
+/// body read (100-continue goes there).
 template <class In, class Out, bool isRequest, class BeforeBody>
 asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer,
                                            http::parser<isRequest, http::buffer_body>& parser,
-                                           Out& out, const HeadEdit& edit, std::string& wire,
-                                           std::span<char> chunk,
-                                           std::chrono::milliseconds read_timeout,
-                                           std::chrono::milliseconds write_timeout,
-                                           uint64_t& body_bytes, BeforeBody before_body) {
+                                           Out& out, const HeadEdit& edit, RelayParams p,
+                                           BeforeBody before_body) {
+  std::string& wire = p.wire;
+  const std::span<char> chunk = p.chunk;
   write_head(parser.get().base(), edit, wire);
   const bool chunked = parser.get().chunked() || edit.chunked();
   bool head_sent = false;
   // With no body bytes at hand (a slow upload, a streamed response) the head goes out alone
   // so that the peer sees it at once; otherwise head and first bytes share one write.
   if (parser.is_done() || in_buffer.size() == 0) {
-    beast::get_lowest_layer(out).expires_after(write_timeout);
+    beast::get_lowest_layer(out).expires_after(p.write_timeout);
     auto [wec, wn] = co_await asio::async_write(out, asio::buffer(wire), nothrow);
     if (wec == beast::error::timeout) co_return RelayResult::WriteTimeout;
     if (wec) co_return RelayResult::WriteFailed;
@@ -110,7 +118,7 @@ asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer
     }
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();
-    beast::get_lowest_layer(in).expires_after(read_timeout);
+    beast::get_lowest_layer(in).expires_after(p.read_timeout);
     error_code ec = co_await read_body_some(in, in_buffer, parser);
     if (ec == http::error::need_buffer) ec = {};
     if (ec == http::error::body_limit) co_return RelayResult::BodyTooLarge;
@@ -118,7 +126,7 @@ asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer
     if (ec.category() == http::make_error_code(http::error::bad_chunk).category()) co_return RelayResult::BadInput;
     if (ec) co_return RelayResult::ReadFailed;
     const size_t got = chunk.size() - parser.get().body().size;
-    body_bytes += got;
+    p.body_bytes += got;
     std::array<asio::const_buffer, 5> pieces;
     size_t count = 0;
     if (!head_sent) pieces[count++] = asio::buffer(wire);
@@ -132,7 +140,7 @@ asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer
     }
     if (parser.is_done() && chunked) pieces[count++] = asio::buffer(last_chunk);
     if (count == 0) continue;
-    beast::get_lowest_layer(out).expires_after(write_timeout);
+    beast::get_lowest_layer(out).expires_after(p.write_timeout);
     auto [wec, wn] = co_await asio::async_write(
         out, std::span<const asio::const_buffer>(pieces.data(), count), nothrow);
     if (wec == beast::error::timeout) co_return RelayResult::WriteTimeout;

@@ -6,6 +6,7 @@
 #include "proxy/breakpoints.hpp"
 #include "trace/metrics.hpp"
 #include "trace/store.hpp"
+#include "tls/acme_challenges.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -19,31 +20,6 @@
 namespace bridge::proxy {
 
 class SpanExporter;
-
-/// HTTP-01 tokens published while bridge obtains a listener's certificate over ACME, answered
-/// by every plain HTTP listener. Written by the ACME thread, read by workers only for requests
-/// under /.well-known/acme-challenge/, so the lock is never on the common path.
-class AcmeChallenges {
- public:
-  void publish(const std::string& token, const std::string& key_authorization) {
-    std::lock_guard lock(mutex_);
-    tokens_[token] = key_authorization;
-  }
-  void withdraw(const std::string& token) {
-    std::lock_guard lock(mutex_);
-    tokens_.erase(token);
-  }
-  std::optional<std::string> find(std::string_view token) const {
-    std::lock_guard lock(mutex_);
-    auto it = tokens_.find(token);
-    if (it == tokens_.end()) return std::nullopt;
-    return it->second;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::map<std::string, std::string, std::less<>> tokens_;
-};
 
 /// Open connections per listener across all workers, for listeners[].max_connections. Kept
 /// across reloads (a counter lives as long as bridge runs), looked up once per accept loop.
@@ -69,7 +45,7 @@ struct Runtime {
   SpanExporter* spans = nullptr;  // null when trace.otlp_endpoint is empty
   std::atomic<uint64_t> requests{0};
   std::atomic<bool> draining{false};
-  AcmeChallenges acme_challenges;
+  tls::AcmeChallenges acme_challenges;
   ListenerCounts listener_connections;
   std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
   /// Records keep headers only when someone can read them (store on, or a live stream).

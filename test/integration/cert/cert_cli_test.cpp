@@ -171,6 +171,53 @@ TEST(CertCli, InspectHostPortShowsTheServedChainForTheSniName) {
   EXPECT_EQ(doc["source"], "127.0.0.1:" + std::to_string(port));
   EXPECT_EQ(doc["chain"][0]["sans"], nlohmann::json::array({"DNS:b.localhost"}));
   EXPECT_EQ(doc["verify"]["local_ca"]["ok"], true);
+  EXPECT_EQ(doc["verify"]["name"]["ok"], true);
+}
+
+TEST(CertCli, InspectHostPortChecksTheNameAsAClientWould) {
+  CertEnv env;
+  ASSERT_EQ(env.bridge({"cert", "issue", "a.localhost"}).status, 0);
+  uint16_t port = free_port();
+  Process server({"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port),
+                  "-cert", env / "a.localhost.pem", "-key", env / "a.localhost-key.pem", "-www",
+                  "-quiet"});
+  ASSERT_TRUE(wait_for_port(port, 5s));
+  const std::string where = "127.0.0.1:" + std::to_string(port);
+  auto j = env.bridge({"cert", "inspect", where, "--servername", "b.localhost", "--json"});
+  ASSERT_EQ(j.status, 0) << j.err;
+  auto doc = nlohmann::json::parse(j.out);
+  EXPECT_EQ(doc["verify"]["local_ca"]["ok"], true);  // the chain is fine; the name is not
+  EXPECT_EQ(doc["verify"]["name"]["ok"], false);
+  EXPECT_EQ(doc["verify"]["name"]["message"],
+            "the certificate does not cover b.localhost (it names DNS:a.localhost)");
+  // curl agrees: the same certificate fails for that name.
+  auto curl_says = curl({"-sS", "--cacert", env.ca_dir() + "/ca.pem", "--resolve",
+                         "b.localhost:" + std::to_string(port) + ":127.0.0.1",
+                         "https://b.localhost:" + std::to_string(port) + "/"});
+  EXPECT_NE(curl_says.status, 0);
+
+  auto text = env.bridge({"cert", "inspect", where, "--servername", "b.localhost"});
+  EXPECT_TRUE(contains(text.out, "failed: the certificate does not cover b.localhost")) << text.out;
+  EXPECT_TRUE(contains(text.err, "clients that connect with this name refuse it")) << text.err;
+  auto good = env.bridge({"cert", "inspect", where, "--servername", "a.localhost"});
+  EXPECT_FALSE(contains(good.out, "does not cover")) << good.out;
+}
+
+TEST(CertCli, InspectAPlainHttpPortSaysItIsNotTlsAtOnce) {
+  CertEnv env;
+  uint16_t port = free_port();
+  Process server({"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1",
+                  std::to_string(port)});
+  ASSERT_TRUE(wait_for_port(port, 5s));
+  const std::string where = "127.0.0.1:" + std::to_string(port);
+  auto started = std::chrono::steady_clock::now();
+  auto r = env.bridge({"cert", "inspect", where});
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "error: " + where + " is not TLS: it answered the TLS handshake "
+                              "with something else"))
+      << r.err;
+  EXPECT_TRUE(contains(r.err, "try curl -v http://" + where + "/")) << r.err;
 }
 
 TEST(CertCli, InspectNothingListeningSaysWhatToCheck) {

@@ -159,8 +159,8 @@ TEST_F(UpAcme, ObtainsOverHttp01ThroughThePlainListenerThenReusesIt) {
 TEST_F(UpAcme, RenewsWhenUnderRenewDays) {
   std::string root = pebble_->root_path();
   // Every certificate is "due" with renew_days this high; the check runs every 500 ms.
-  write_config("renew_days = 3650\n");
-  auto bridge = up({{"BRIDGE_ACME_CHECK_INTERVAL_FOR_TEST", "500ms"}});
+  write_config("renew_days = 3650\ncheck_interval = \"500ms\"\n");
+  auto bridge = up();
   ASSERT_TRUE(bridge->wait_for_stderr("acme: web-tls: renewing app.test (", 15s))
       << bridge->stderr_text() << pebble_->output();
   auto deadline = std::chrono::steady_clock::now() + 10s;

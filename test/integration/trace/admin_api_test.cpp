@@ -164,6 +164,30 @@ TEST_F(AdminApi, TraceShowPrintsTimelineRoutingAndHeaders) {
   EXPECT_EQ(parse_json(j.out).value("id", ""), id);
 }
 
+TEST_F(AdminApi, TraceShowNamesThePathAsForwardedWhenTheRouteRewroteIt) {
+  std::string error;
+  ASSERT_TRUE(backend_.start(&error)) << error;  // its URL goes into the routes below
+  ASSERT_TRUE(start("", "127.0.0.1:0",
+                    "[[routes]]\nname = \"api\"\nrule = \"PathPrefix(`/api`)\"\nupstream = \"" +
+                        backend_.url() + "\"\nstrip_prefix = \"/api\"\n\n"
+                        "[[routes]]\nname = \"other\"\nrule = \"PathPrefix(`/`)\"\n"
+                        "upstream = \"builtin://echo\"\n"));
+  std::string id = request_id("/api/users?page=2");
+  json r = record(id);
+  EXPECT_EQ(r.value("path", ""), "/api/users");
+  EXPECT_EQ(r.value("upstream_path", ""), "/users");
+  auto show = cli({"trace", "show", id, "--admin", admin()});
+  ASSERT_EQ(show.status, 0) << show.err;
+  EXPECT_NE(show.out.find("path    /api/users → /users upstream"), std::string::npos) << show.out;
+
+  // Forwarded as received: no extra line, and the record says the same path twice.
+  std::string same = request_id("/other/page");
+  EXPECT_EQ(record(same).value("upstream_path", ""), "/other/page");
+  auto plain = cli({"trace", "show", same, "--admin", admin()});
+  EXPECT_EQ(plain.out.find("upstream\n"), std::string::npos) << plain.out;
+  EXPECT_EQ(plain.out.find(" → /other/page upstream"), std::string::npos) << plain.out;
+}
+
 TEST_F(AdminApi, TraceShowUnknownIdSaysWhatTheStoreKeeps) {
   ASSERT_TRUE(start());
   auto r = cli({"trace", "show", "does-not-exist", "--admin", admin()});

@@ -93,6 +93,23 @@ TEST_F(Breakpoint, ActionContinueReleasesEachHeldRequest) {
   EXPECT_TRUE(admin_json("/v1/breakpoints")["breakpoints"].empty());
 }
 
+TEST_F(Breakpoint, HeldViewShowsThePathAsTheRouteForwardsIt) {
+  std::string error;
+  ASSERT_TRUE(backend_.start(&error)) << error;  // its URL goes into the routes below
+  ASSERT_TRUE(start("", "127.0.0.1:0",
+                    "[[routes]]\nname = \"api\"\nrule = \"PathPrefix(`/api`)\"\nupstream = \"" +
+                        backend_.url() + "\"\nstrip_prefix = \"/api\"\n"));
+  auto brk = start_break("PathPrefix(`/api/users`)", {"--action", "continue"});
+  auto held = client("/api/users/7");
+  ASSERT_TRUE(held->wait_exit(10s).has_value());
+  EXPECT_EQ(status_of(held->stdout_text()), 200) << held->stdout_text();
+  ASSERT_TRUE(brk->wait_for_stdout("continued", 5s)) << brk->stdout_text();
+  EXPECT_NE(brk->stdout_text().find("  path /api/users/7 → /users/7 upstream"), std::string::npos)
+      << brk->stdout_text();
+  brk->signal(SIGINT);
+  EXPECT_EQ(brk->wait_exit(5s).value_or(-1), 0);
+}
+
 TEST_F(Breakpoint, ActionAbortAnswersWithTheStatus) {
   ASSERT_TRUE(start());
   auto brk = start_break("Path(`/api/abort`)", {"--action", "abort:503"});

@@ -1,5 +1,5 @@
 // Where a listener's ACME certificate lives and whether the one there can be served.
-#include "proxy/detail/acme_files.hpp"
+#include "tls/detail/acme_files.hpp"
 
 #include "cert/acme.hpp"
 #include "cert/cert.hpp"
@@ -11,7 +11,7 @@
 
 #include <filesystem>
 
-namespace bridge::proxy {
+namespace bridge::tls::detail {
 
 namespace fs = std::filesystem;
 
@@ -56,6 +56,7 @@ std::string acme_entry_key(const config::Listener& listener, const config::AcmeS
                       {"directory", acme.directory},
                       {"ca_bundle", acme.ca_bundle},
                       {"renew_days", acme.renew_days},
+                      {"check_interval", acme.check_interval.count()},
                       {"account_dir", acme.account_dir},
                       {"cert_dir", acme.cert_dir}};
   for (const auto& c : listener.tls->certs) j["certs"].push_back({c.cert, c.key});
@@ -124,4 +125,4 @@ Result<void> write_acme_meta(const AcmeFiles& files, const std::string& director
   return cert::write_file_atomic(files.meta, meta.dump(2) + "\n", 0600);
 }
 
-}  // namespace bridge::proxy
+}  // namespace bridge::tls::detail

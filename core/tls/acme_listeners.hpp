@@ -2,15 +2,19 @@
 // Certificates of the listeners with tls.auto = "acme" in `bridge up`: the one kept in
 // [acme] cert_dir while it has more than renew_days left, otherwise a temporary self-signed one
 // while a background thread obtains the real one over ACME HTTP-01 (the tokens are answered by
-// every plain HTTP listener through Runtime::acme_challenges). The same thread renews.
+// every plain HTTP listener through AcmeChallenges). The same thread renews, checking every
+// [acme] check_interval. It sits beside tls.auto = "local-ca" (auto_cert.cpp): tls/ owns how a
+// listener gets its certificate; proxy/ only serves the contexts.
 
 #include "cert/acme.hpp"
 #include "config/config.hpp"
-#include "proxy/detail/acme_files.hpp"
-#include "proxy/detail/asio.hpp"
-#include "proxy/detail/runtime.hpp"
+#include "tls/acme_challenges.hpp"
+#include "tls/detail/acme_files.hpp"
+
+#include <boost/asio/ssl/context.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <ctime>
 #include <functional>
@@ -20,7 +24,9 @@
 #include <set>
 #include <thread>
 
-namespace bridge::proxy {
+namespace bridge::tls {
+
+namespace ssl = boost::asio::ssl;
 
 class AcmeListeners {
  public:
@@ -47,6 +53,8 @@ class AcmeListeners {
   std::shared_ptr<ssl::context> current(const std::string& listener) const;
 
  private:
+  using Clock = std::chrono::steady_clock;
+  using AcmeFiles = detail::AcmeFiles;
   struct Entry {
     std::string key;  // hosts, tls settings and [acme] the context was built for
     config::Listener listener;
@@ -71,7 +79,6 @@ class AcmeListeners {
 
   AcmeChallenges& challenges_;
   std::function<void(const std::string&)> installed_;
-  std::chrono::milliseconds check_interval_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::map<std::string, Entry> entries_;  // committed, by listener name
@@ -82,4 +89,4 @@ class AcmeListeners {
   std::thread thread_;
 };
 
-}  // namespace bridge::proxy
+}  // namespace bridge::tls

@@ -1,25 +1,25 @@
 // tls.auto = "acme" in `bridge up`: reuse, obtain and renew listener certificates off the
 // workers, on one background thread.
-#include "proxy/detail/acme_listeners.hpp"
+#include "tls/acme_listeners.hpp"
 
 #include "cert/acme.hpp"
 #include "cert/cert.hpp"
-#include "proxy/detail/acme_files.hpp"
+#include "tls/detail/acme_files.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 
-namespace bridge::proxy {
+namespace bridge::tls {
+
+using namespace detail;
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-constexpr auto default_check_interval = std::chrono::milliseconds(12h);
 constexpr auto first_retry = std::chrono::milliseconds(60s);
 constexpr auto last_retry = std::chrono::milliseconds(1h);
 
@@ -27,22 +27,11 @@ std::string seconds_text(std::chrono::milliseconds d) {
   return std::to_string(std::max<long>(1, static_cast<long>(d.count() / 1000))) + "s";
 }
 
-// Tests shorten the 12 h renewal check; nothing else should need to.
-std::chrono::milliseconds check_interval_from_env() {
-  const char* text = std::getenv("BRIDGE_ACME_CHECK_INTERVAL_FOR_TEST");
-  if (text == nullptr || *text == '\0') return default_check_interval;
-  auto parsed = config::parse_duration(text);
-  if (!parsed || parsed->count() <= 0) return default_check_interval;
-  return *parsed;
-}
-
 }  // namespace
 
 AcmeListeners::AcmeListeners(AcmeChallenges& challenges,
                              std::function<void(const std::string&)> installed)
-    : challenges_(challenges),
-      installed_(std::move(installed)),
-      check_interval_(check_interval_from_env()) {}
+    : challenges_(challenges), installed_(std::move(installed)) {}
 
 AcmeListeners::~AcmeListeners() {
   {
@@ -76,7 +65,7 @@ Result<std::shared_ptr<ssl::context>> AcmeListeners::context(const config::Liste
     spdlog::info("acme: {}: reusing the certificate for {} from {} (expires {}, {} days left)",
                  listener.name, hosts_text(listener.hosts), files->pair.cert,
                  day_of(found->not_after), days_until(found->not_after));
-    entry.due = Clock::now() + check_interval_;
+    entry.due = Clock::now() + entry.acme.check_interval;
   } else if (found) {  // served until the renewed one arrives
     spdlog::info("acme: {}: {} expires {} (renew_days = {}): renewing it", listener.name,
                  files->pair.cert, day_of(found->not_after), acme.renew_days);
@@ -146,7 +135,7 @@ std::optional<AcmeListeners::Entry> AcmeListeners::next_job(Clock::time_point no
   for (auto& [name, entry] : entries_) {
     if (entry.due <= now && entry.not_after != 0 &&
         days_until(entry.not_after) > entry.acme.renew_days) {
-      entry.due = now + check_interval_;  // checked: not due for renewal yet
+      entry.due = now + entry.acme.check_interval;  // checked: not due for renewal yet
     }
     if (entry.due <= now) return entry;
     wake_at = std::min(wake_at, entry.due);
@@ -220,7 +209,7 @@ void AcmeListeners::finish(const Entry& job, Result<Installed> result) {
     entry.context = result->context;
     entry.not_after = result->not_after;
     entry.failures = 0;
-    entry.due = Clock::now() + check_interval_;
+    entry.due = Clock::now() + entry.acme.check_interval;
     spdlog::info("acme: {}: certificate for {} installed, expires {}", name,
                  hosts_text(job.listener.hosts), day_of(result->not_after));
     installed_(name);
@@ -245,4 +234,4 @@ void AcmeListeners::finish(const Entry& job, Result<Installed> result) {
                 seconds_text(delay));
 }
 
-}  // namespace bridge::proxy
+}  // namespace bridge::tls

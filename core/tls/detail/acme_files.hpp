@@ -4,14 +4,16 @@
 // acme_listeners.cpp). Blocking file I/O; never on a worker.
 
 #include "config/config.hpp"
-#include "proxy/detail/asio.hpp"
+#include <boost/asio/ssl/context.hpp>
 
 #include <ctime>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace bridge::proxy {
+namespace bridge::tls::detail {
+
+namespace ssl = boost::asio::ssl;
 
 struct AcmeFiles {
   std::string dir;        // cert_dir
@@ -59,4 +61,4 @@ std::string day_of(std::time_t t);
 /// Whole days until `t`; negative once past.
 long days_until(std::time_t t);
 
-}  // namespace bridge::proxy
+}  // namespace bridge::tls::detail

@@ -1,0 +1,130 @@
+// Balancing and passive health: which target, and which endpoint of a dynamic target.
+#include "proxy/detail/balancer.hpp"
+
+#include <algorithm>
+
+namespace bridge::proxy {
+
+const Target* pick_target(const UpstreamSet& upstream, const Target* exclude) {
+  const auto& targets = upstream.targets;
+  const size_t n = targets.size();
+  const int64_t now = now_ms();
+  auto usable = [&](const Target& t) { return &t != exclude && t.has_addresses(); };
+  auto up = [&](const Target& t) { return usable(t) && t.down_until_ms.load() <= now; };
+  const std::string& balance = upstream.config.balance;
+  const Target* best = nullptr;
+  if (balance == "least_conn") {
+    for (const auto& t : targets) {
+      if (up(*t) && (best == nullptr || t->active.load() < best->active.load())) best = t.get();
+    }
+  } else {
+    // Round robin takes a new turn for each target it skips, so the share of a target that is
+    // down is spread over the others rather than all given to the one after it.
+    const bool first = balance == "first";
+    for (size_t i = 0; i < n && best == nullptr; ++i) {
+      const size_t at = first ? i : upstream.next.fetch_add(1, std::memory_order_relaxed);
+      const Target& t = *targets[at % n];
+      if (up(t)) best = &t;
+    }
+  }
+  if (best != nullptr) return best;
+  for (const auto& t : targets) {
+    if (usable(*t) && (best == nullptr || t->down_until_ms.load() < best->down_until_ms.load())) {
+      best = t.get();
+    }
+  }
+  return best;
+}
+
+std::string endpoint_key(const discovery::Endpoint& endpoint) {
+  return endpoint.host + ":" + std::to_string(endpoint.port);
+}
+
+std::string Chosen::describe() const {
+  if (parent == nullptr || !parent->dynamic()) return target ? target->url : "";
+  return parent->url + " -> " + endpoint_key(endpoint);
+}
+
+bool Chosen::down() const {
+  if (!parent->dynamic()) return parent->down_until_ms.load() > now_ms();
+  std::lock_guard lock(parent->endpoint_mutex);
+  auto it = parent->endpoint_down_until.find(endpoint_key(endpoint));
+  return it != parent->endpoint_down_until.end() && it->second > now_ms();
+}
+
+Chosen choose_endpoint(const Target* target, std::vector<std::unique_ptr<Target>>& keep) {
+  Chosen chosen{target, target, {}};
+  if (!target->dynamic()) return chosen;
+  chosen.target = nullptr;
+  if (!target->source) return chosen;
+  auto resolution = target->source->current();
+  const auto& endpoints = resolution->endpoints;
+  if (endpoints.empty()) return chosen;
+  const size_t n = endpoints.size();
+  const size_t start = target->endpoint_next.fetch_add(1, std::memory_order_relaxed);
+  const int64_t now = now_ms();
+  const discovery::Endpoint* best = &endpoints[start % n];
+  {
+    std::lock_guard lock(target->endpoint_mutex);
+    for (size_t i = 0; i < n; ++i) {
+      const auto& e = endpoints[(start + i) % n];
+      auto it = target->endpoint_down_until.find(endpoint_key(e));
+      if (it == target->endpoint_down_until.end() || it->second <= now) {
+        best = &e;
+        break;
+      }
+    }
+  }
+  auto concrete = std::make_unique<Target>();
+  concrete->scheme = Scheme::Http;
+  concrete->host = best->host;
+  concrete->port = best->port;
+  std::string host = best->host.find(':') != std::string::npos ? "[" + best->host + "]" : best->host;
+  concrete->url = "http://" + host + ":" + std::to_string(best->port);
+  concrete->key = concrete->url;
+  chosen.endpoint = *best;
+  chosen.target = concrete.get();
+  keep.push_back(std::move(concrete));
+  return chosen;
+}
+
+void mark_down(const Chosen& chosen, const UpstreamSet& upstream) {
+  const int64_t until = now_ms() + upstream.config.down_for.count();
+  if (!chosen.parent->dynamic()) {
+    chosen.parent->down_until_ms = until;
+    return;
+  }
+  {
+    std::lock_guard lock(chosen.parent->endpoint_mutex);
+    chosen.parent->endpoint_down_until[endpoint_key(chosen.endpoint)] = until;
+  }
+  if (chosen.parent->source) chosen.parent->source->report_failure(chosen.endpoint);
+}
+
+asio::awaitable<const Target*> wait_for_target(const UpstreamSet& upstream,
+                                               std::chrono::milliseconds limit) {
+  const Target* target = pick_target(upstream);
+  auto pending = [&] {
+    return std::any_of(upstream.targets.begin(), upstream.targets.end(), [](const auto& t) {
+      return t->dynamic() && t->source &&
+             t->source->current()->state == discovery::State::Pending;
+    });
+  };
+  if (target != nullptr || !pending()) co_return target;
+  const auto deadline = Clock::now() + limit;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (target == nullptr && Clock::now() < deadline && pending()) {
+    timer.expires_after(std::chrono::milliseconds(50));
+    co_await timer.async_wait(nothrow);
+    target = pick_target(upstream);
+  }
+  co_return target;
+}
+
+std::string tunnel_state(const discovery::Resolution& resolution) {
+  std::string text = "restarts " + std::to_string(resolution.restarts);
+  if (!resolution.last_stderr.empty()) text += ", kubectl said: " + resolution.last_stderr;
+  return text;
+}
+
+}  // namespace bridge::proxy

@@ -1,0 +1,106 @@
+// Header rules of a forwarded exchange: the request as it goes upstream, the response as it
+// goes back.
+#include "proxy/detail/head_rules.hpp"
+
+#include "proxy/front_door.hpp"
+#include "proxy/rewrite.hpp"
+
+namespace bridge::proxy {
+
+namespace {
+
+// X-Forwarded-*: a trusted peer's (another proxy in front of bridge) are extended or kept;
+// an untrusted peer's are all removed, so an app never believes a forged client address.
+void set_forwarded_fields(const http::request_header<>& head, const Exchange& ex,
+                          std::string_view original_host, HeadEdit& edit) {
+  if (!ex.forwarded_trusted) {
+    for (std::string_view name : forwarded_fields) edit.remove(name);
+    edit.set("X-Forwarded-For", ex.client_ip);
+    edit.set("X-Forwarded-Proto", ex.scheme);
+    edit.set("X-Forwarded-Host", original_host);
+    return;
+  }
+  const std::string_view forwarded_for = head["X-Forwarded-For"];
+  if (forwarded_for.empty()) edit.set("X-Forwarded-For", ex.client_ip);
+  else edit.set_copy("X-Forwarded-For", {forwarded_for, ", ", ex.client_ip});
+  if (head["X-Forwarded-Proto"].empty()) edit.set("X-Forwarded-Proto", ex.scheme);
+  if (head["X-Forwarded-Host"].empty()) edit.set("X-Forwarded-Host", original_host);
+}
+
+}  // namespace
+
+void edit_request_head(const http::request_header<>& head, Exchange& ex, HeadEdit& edit) {
+  const config::Route& route = *ex.route->config;
+  const config::TraceSection& tc = ex.snapshot.config.trace;
+  edit.reset(head);
+  // One pass for the fields read here, rather than a sorted-index lookup for each.
+  std::string_view original_host, connection, upgrade, expect;
+  for (const auto& f : head) {
+    std::string_view* wanted = nullptr;
+    switch (f.name()) {
+      case http::field::host: wanted = &original_host; break;
+      case http::field::connection: wanted = &connection; break;
+      case http::field::upgrade: wanted = &upgrade; break;
+      case http::field::expect: wanted = &expect; break;
+      default: break;
+    }
+    if (wanted != nullptr && wanted->data() == nullptr) *wanted = f.value();  // the first one
+  }
+  ex.upgrade = !upgrade.empty() && connection_has_token(connection, "upgrade");
+  if (iequals(expect, "100-continue")) {
+    // bridge answers 100-continue itself when it is ready to read the body (as nginx does).
+    ex.expect_continue = true;
+    edit.remove("Expect");
+  }
+  edit.drop_hop_by_hop(connection);
+  if (ex.upgrade) {
+    edit.add("Upgrade", upgrade);
+    edit.add("Connection", "Upgrade");
+  }
+  set_forwarded_fields(head, ex, original_host, edit);
+  edit.set(tc.request_id_header, ex.record.request_id);
+  edit.set_copy("traceparent", {ex.record.trace.traceparent()});
+  if (!ex.record.trace.continued) edit.remove("tracestate");  // of a trace we replaced
+  for (const auto& p : tc.propagation) {
+    if (p == "b3") edit.set_copy("b3", {ex.record.trace.b3()});
+  }
+  if (!route.strip_prefix.empty()) {
+    std::string stripped;
+    if (strip_prefix(head.target(), route.strip_prefix, stripped)) {
+      edit.set_target(stripped);
+      edit.set("X-Forwarded-Prefix", route.strip_prefix);
+    }
+  }
+  if (!route.host_rewrite.empty()) edit.set("Host", route.host_rewrite);
+  for (const auto& name : route.request_headers.remove) edit.remove(name);
+  for (const auto& [name, value] : route.request_headers.set) edit.set(name, value);
+  edit.set_version(11);
+}
+
+void edit_response_head(const http::response_header<>& head, Exchange& ex, HeadEdit& edit) {
+  edit.reset(head);
+  std::string_view connection;
+  for (const auto& f : head) {
+    if (f.name() == http::field::connection) {
+      connection = f.value();
+      break;
+    }
+  }
+  const bool switching = ex.upgrade && head.result() == http::status::switching_protocols;
+  edit.drop_hop_by_hop(connection, switching);
+  edit.set_version(11);  // bridge answers in its own version, whatever the upstream spoke
+  edit.set(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
+  if (ex.route != nullptr) {
+    for (const auto& name : ex.route->config->response_headers.remove) edit.remove(name);
+    for (const auto& [name, value] : ex.route->config->response_headers.set) edit.set(name, value);
+  }
+}
+
+// The response goes out as HTTP/1.1 (edit_response_head): persistent unless it says close; an
+// HTTP/1.0 client needs keep-alive spelled out.
+void state_keep_alive(HeadEdit& edit, unsigned client_version, bool keep) {
+  if (!keep) edit.set("Connection", "close");
+  if (keep && client_version < 11) edit.set("Connection", "keep-alive");
+}
+
+}  // namespace bridge::proxy
