@@ -17,6 +17,13 @@ def meson(build_dir: str, *args: str) -> str:
                           capture_output=True, text=True).stdout
 
 
+def listed_name(test: dict) -> str:
+    """The test as `meson test --list` prints it: PROJECT:SUITE[+SUITE...] / NAME."""
+    project = test["suite"][0].split(":", 1)[0]
+    suites = "+".join(suite.split(":", 1)[1] for suite in test["suite"])
+    return f"{project}:{suites} / {test['name']}"
+
+
 def main() -> int:
     build_dir, test_args = sys.argv[1], sys.argv[2:]
     # `meson test --list` applies the suite and name filters exactly as the run will.
@@ -25,8 +32,7 @@ def main() -> int:
     targets = {t["id"]: t for t in json.loads(meson(build_dir, "introspect", "--targets"))}
     depends = set()
     for test in json.loads(meson(build_dir, "introspect", "--tests")):
-        names = {f"{suite} / {test['name']}" for suite in test["suite"]}
-        if names & wanted:
+        if listed_name(test) in wanted:
             depends.update(test["depends"])
     for target_id in sorted(depends):
         for filename in targets[target_id]["filename"]:

@@ -26,6 +26,11 @@ class TestBackend {
   std::string url() const;
   pid_t pid() const { return process_ ? process_->pid() : -1; }
   bool running() { return process_ && process_->running(); }
+  /// Polls the backend's stdout until it contains `text` ("slow /slow?ms=N" once that request
+  /// arrived); false on timeout.
+  bool wait_for_output(const std::string& text, Millis timeout) {
+    return process_ && process_->wait_for_stdout(text, timeout);
+  }
 
  private:
   uint16_t port_ = 0;

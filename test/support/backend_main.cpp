@@ -4,7 +4,8 @@
 //   bridge_test_backend --port N     (0 = any free port; prints "listening PORT" on stdout)
 //
 // Paths (query strings are ignored except where said):
-//   /slow?ms=N             sleeps N ms (default 1000), then 200 "slow done\n"
+//   /slow?ms=N             prints "slow TARGET" on stdout (so a test knows the request is in
+//                          flight), sleeps N ms (default 1000), then 200 "slow done\n"
 //   /close-before-response reads the request, closes without answering
 //   /close-mid-body        200 with Content-Length 1 MiB, sends 64 KiB, closes the connection
 //   /exit-mid-body         same, then the whole process exits (a backend that dies)
@@ -125,6 +126,8 @@ bool serve_one(tcp::socket& sock, beast::flat_buffer& buffer, uint64_t conn_id, 
   bool keep_alive = req.keep_alive();
 
   if (path == "/slow") {
+    std::printf("slow %s\n", target.c_str());
+    std::fflush(stdout);
     std::this_thread::sleep_for(std::chrono::milliseconds(query_number(target, "ms", 1000)));
     http::response<http::string_body> res{http::status::ok, 11};
     res.set(http::field::content_type, "text/plain");

@@ -86,6 +86,20 @@ uint16_t BridgeUp::admin_port(Millis timeout) const {
   return 0;
 }
 
+bool BridgeUp::wait_for_log(const std::string& text, Millis timeout) const {
+  if (!process_) return false;
+  auto logged = [&] {
+    return stderr_text().find(text) != std::string::npos ||
+           stdout_text().find(text) != std::string::npos;
+  };
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!logged()) {
+    if (std::chrono::steady_clock::now() >= deadline || !process_->running()) return logged();
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
 std::string BridgeUp::output() const {
   return "--- bridge stderr ---\n" + stderr_text() + "--- bridge stdout ---\n" + stdout_text();
 }

@@ -45,6 +45,10 @@ class BridgeUp {
 
   Process& process() { return *process_; }
   pid_t pid() const { return process_ ? process_->pid() : -1; }
+  /// Polls both outputs (the banner on stderr, the log on stdout or stderr) until one contains
+  /// `text`; false on timeout or when bridge exits first without having printed it.
+  bool wait_for_log(const std::string& text, Millis timeout) const;
+
   std::string stderr_text() const { return process_ ? process_->stderr_text() : ""; }
   std::string stdout_text() const { return process_ ? process_->stdout_text() : ""; }
   /// Both outputs, for failure messages.

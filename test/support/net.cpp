@@ -61,6 +61,15 @@ bool wait_for_port(uint16_t port, std::chrono::milliseconds timeout) {
   }
 }
 
+bool wait_for_port_closed(uint16_t port, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (!port_open(port)) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 PortHolder::PortHolder() {
   fd_ = bound_socket(0, port_);
   if (::listen(fd_, 16) != 0) throw std::runtime_error("listen failed");

@@ -12,6 +12,10 @@ uint16_t free_port();
 /// Polls a TCP connect to 127.0.0.1:port until it succeeds; false on timeout.
 bool wait_for_port(uint16_t port, std::chrono::milliseconds timeout);
 
+/// Polls until a TCP connect to 127.0.0.1:port is refused (the listener closed); false on
+/// timeout.
+bool wait_for_port_closed(uint16_t port, std::chrono::milliseconds timeout);
+
 /// True when a TCP connect to 127.0.0.1:port succeeds right now.
 bool port_open(uint16_t port);
 

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -90,6 +91,12 @@ BlackHole::BlackHole(uint16_t port) {
     ::close(fd_);
     throw std::runtime_error("cannot hold port " + std::to_string(port));
   }
+}
+
+bool BlackHole::wait_for_connection(Millis timeout) const {
+  // A listening socket polls readable once a connection is queued; nothing accepts it.
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, static_cast<int>(timeout.count())) == 1 && (p.revents & POLLIN) != 0;
 }
 
 BlackHole::~BlackHole() {

@@ -45,6 +45,9 @@ class BlackHole {
   ~BlackHole();
   BlackHole(const BlackHole&) = delete;
   BlackHole& operator=(const BlackHole&) = delete;
+  /// Waits until a peer's connection sits in the accept queue (the peer now waits for an answer
+  /// that never comes); false after `timeout`.
+  bool wait_for_connection(Millis timeout) const;
 
  private:
   int fd_ = -1;

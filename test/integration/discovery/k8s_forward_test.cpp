@@ -8,6 +8,7 @@
 #include "net.hpp"
 
 #include <signal.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
 
 #include <cstdio>
 #include <fstream>
@@ -26,6 +27,31 @@ std::string fake_kubectl() {
 }
 
 bool alive(pid_t pid) { return pid > 0 && ::kill(pid, 0) == 0; }
+
+// What the in-process discovery code logs (spdlog's default logger) while it lives.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink_));
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  std::string text() const {
+    std::string out;
+    for (const auto& line : sink_->last_formatted()) out += line;
+    return out;
+  }
+  bool wait_for(const std::string& line_part, Millis timeout) const {
+    return wait_until([&] { return text().find(line_part) != std::string::npos; }, timeout);
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_ =
+      std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256);
+  std::shared_ptr<spdlog::logger> previous_;
+};
 
 std::string describe(const Resolution& r) {
   std::string out = "state=" + std::to_string(static_cast<int>(r.state)) + " via=" + r.via +
@@ -163,6 +189,7 @@ TEST_F(K8sForward, BackoffGrowsWhileKubectlKeepsFailingAndIsCapped) {
 }
 
 TEST_F(K8sForward, ReportedFailureRestartsASilentlyBrokenTunnelAtOnce) {
+  LogCapture log;  // declared first: outlives the registry's io thread
   Registry registry(options());
   auto source = registry.get("k8s://staging/orders:8080");
   auto& s = **source;
@@ -172,10 +199,18 @@ TEST_F(K8sForward, ReportedFailureRestartsASilentlyBrokenTunnelAtOnce) {
   ASSERT_TRUE(wait_until([&] { return http_get("127.0.0.1", first.endpoints[0].port).empty(); }, 3s));
   EXPECT_EQ(s.current()->endpoints, first.endpoints) << "nothing tells bridge but the proxy";
   s.report_failure(discovery::Endpoint{"127.0.0.1", 1, "stale"});  // not the current tunnel
-  std::this_thread::sleep_for(300ms);
   EXPECT_EQ(s.current()->restarts, 0);
   auto t0 = std::chrono::steady_clock::now();
   s.report_failure(first.endpoints[0]);
+  // Reports are handled in order on the source's io thread, and the restart logs the reason
+  // of the report that caused it: had the stale one restarted the tunnel, the line would name
+  // port 1 (and this report would then be ignored).
+  ASSERT_TRUE(log.wait_for("; restarting in", 5s)) << log.text() << describe(*s.current());
+  EXPECT_NE(log.text().find("a connection through the tunnel (127.0.0.1:" +
+                            std::to_string(first.endpoints[0].port) + ") failed"),
+            std::string::npos)
+      << log.text();
+  EXPECT_EQ(log.text().find("(127.0.0.1:1)"), std::string::npos) << log.text();
   ASSERT_TRUE(wait_resolved(s, 5s, first.endpoints[0].port)) << describe(*s.current());
   std::printf("[ measure  ] report_failure -> new tunnel published in %lld ms\n",
               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(

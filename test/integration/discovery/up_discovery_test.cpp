@@ -54,6 +54,18 @@ Reply get(uint16_t port, const std::string& path = "/") {
   return out;
 }
 
+// True once bridge has logged that it stopped using one of its endpoints: the latest
+// "PREFIX ADDRESSES (via)" line of the discovery watch lists a single address, or a health check
+// marked one down.
+bool one_endpoint_dropped(const std::string& log, const std::string& prefix) {
+  if (log.find(" is down (") != std::string::npos) return true;
+  auto at = log.rfind(prefix);
+  if (at == std::string::npos) return false;
+  std::string addresses = log.substr(at + prefix.size());
+  addresses = addresses.substr(0, addresses.find_first_of("(\"\n"));
+  return !addresses.empty() && addresses.find(',') == std::string::npos;
+}
+
 class UpDiscovery : public ::testing::Test {
  protected:
   void SetUp() override { port_ = free_port(); }
@@ -119,7 +131,10 @@ TEST_F(UpDiscovery, RoundRobinAcrossAScaledServiceAndAStoppedContainerIsSkipped)
   // Stop one container with docker directly (its port then refuses): traffic goes to the other.
   auto stopped = DockerEnvironment::engine()->docker({"stop", "-t", "0", "upscale_web_1"});
   ASSERT_EQ(stopped.status, 0) << stopped.err;
-  std::this_thread::sleep_for(1500ms);
+  ASSERT_TRUE(wait_until(
+      [&] { return one_endpoint_dropped(bridge_.output(), "upstream web: compose upscale/web:8080 -> "); },
+      10s))
+      << "bridge did not log that one of the two containers went away\n" << bridge_.output();
   std::set<std::string> after;
   for (int i = 0; i < 6; ++i) {
     auto r = get(port_);

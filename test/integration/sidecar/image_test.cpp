@@ -101,7 +101,8 @@ double now_utc() {
 }
 
 /// The backend: busybox httpd of a compose project (service `web`) serving ./www, with a CGI
-/// script that takes 2 s. One per test suite; bridge containers join its network.
+/// script that takes 2 s and notes in ./state that it started. One per test suite; bridge
+/// containers join its network.
 class Backend {
  public:
   Backend()
@@ -109,19 +110,26 @@ class Backend {
                  "services:\n  web:\n    image: " + std::string(busybox_image) +
                      "\n    command: [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", "
                      "\"-h\", \"/www\"]\n    volumes:\n      - ./www:/www:ro\n"
-                     "    stop_signal: SIGKILL\n") {
+                     "      - ./state:/state\n    stop_signal: SIGKILL\n") {
     std::string www = project_.path() + "/www";
     write_file(www + "/index.html", "hello from web\n");
+    write_file(state("slow-started"), "");
     write_file(www + "/cgi-bin/slow",
-               "#!/bin/sh\n/bin/busybox sleep 2\n"
+               "#!/bin/sh\necho started >> /state/slow-started\n/bin/busybox sleep 2\n"
                "printf 'Content-Type: text/plain\\r\\n\\r\\nslow done\\n'\n");
     ::chmod((www + "/cgi-bin/slow").c_str(), 0755);
     up_ = project_.compose({"up", "-d"});
   }
   const RunResult& up() const { return up_; }
   std::string network() const { return "sidecar_default"; }
+  /// How many /cgi-bin/slow requests have reached the script so far.
+  long slow_started() const {
+    std::string text = read_file(state("slow-started"));
+    return std::count(text.begin(), text.end(), '\n');
+  }
 
  private:
+  std::string state(const std::string& name) const { return project_.path() + "/state/" + name; }
   ComposeProject project_;
   RunResult up_;
 };
@@ -265,9 +273,12 @@ TEST_F(Sidecar, DockerStopLetsTheInFlightRequestFinishAndExitsZero) {
   ASSERT_EQ(wait_for_status(port, "/", 200).status, 200) << c.logs().out << c.logs().err;
 
   // The backend answers /cgi-bin/slow after 2 s; stop bridge while it waits.
+  long started = backend_->slow_started();
   Process slow({"curl", "-sS", "-m", "20", "-w", "\n%{http_code}",
                 "http://127.0.0.1:" + std::to_string(port) + "/cgi-bin/slow"});
-  std::this_thread::sleep_for(700ms);
+  ASSERT_TRUE(wait_until([&] { return backend_->slow_started() > started; }, 10s))
+      << "the request did not reach the backend's CGI script\n"
+      << slow.stderr_text() << c.logs().out << c.logs().err;
   auto stopping = SteadyClock::now();
   auto stop = docker({"stop", "-t", "30", c.name()}, 60s);
   long long stop_ms = ms_since(stopping);

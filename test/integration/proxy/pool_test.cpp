@@ -1,0 +1,116 @@
+// Upstream connections: keep-alive reuse, round robin past a refusing target, and upstreams that
+// refuse, close or die mid-response while bridge keeps serving.
+#include "proxy_fixture.hpp"
+
+namespace bridge::test {
+namespace {
+
+// ---- upstream pool ------------------------------------------------------------------------
+
+TEST_F(Proxy, KeepAliveReusesTheUpstreamConnection) {
+  ASSERT_TRUE(start_nginx());
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", nginx_.url())));
+  RawClient client(port_);
+  std::vector<std::string> connections;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(client.send("GET /conn HTTP/1.1\r\nHost: a\r\n\r\n"));
+    auto r = client.read_response(5s);
+    ASSERT_TRUE(r.has_value()) << "request " << i << ": " << client.last_error();
+    EXPECT_EQ(r->status, 200);
+    connections.push_back(r->body);
+  }
+  EXPECT_EQ(connections[0], connections[1]) << "second request used a new upstream connection";
+  EXPECT_EQ(connections[1], connections[2]) << "third request used a new upstream connection";
+  EXPECT_FALSE(client.peer_closed());
+}
+
+// ---- balancing and passive health ---------------------------------------------------------
+
+TEST_F(Proxy, RoundRobinSkipsARefusingTarget) {
+  ASSERT_TRUE(start_backend());
+  std::string dead = "http://127.0.0.1:" + std::to_string(free_port());
+  ASSERT_TRUE(start("[[upstreams]]\nname = \"pair\"\ntargets = [\"" + dead + "\", \"" +
+                    backend_.url() + "\"]\nbalance = \"round_robin\"\n\n" +
+                    route("all", "PathPrefix(`/`)", "pair")));
+  for (int i = 0; i < 10; ++i) {
+    auto r = http({url("/n" + std::to_string(i))});
+    EXPECT_EQ(r.response.status, 200) << "request " << i << ": " << r.response.body;
+  }
+}
+
+// ---- upstream failures --------------------------------------------------------------------
+
+TEST_F(Proxy, RefusingUpstreamIs502) {
+  uint16_t dead = free_port();
+  ASSERT_TRUE(start(route("dead", "PathPrefix(`/`)", "http://127.0.0.1:" + std::to_string(dead))));
+  auto r = http({url("/x")});
+  ASSERT_EQ(r.exit, 0) << r.err;
+  expect_error(r.response, 502, "upstream_unreachable");
+}
+
+std::string failure_routes(const std::string& backend) {
+  return route("backend", "PathPrefix(`/`)", backend) +
+         route("echo", "PathPrefix(`/echo`)", "builtin://echo");
+}
+
+TEST_F(Proxy, UpstreamClosingMidBodyGivesTheClientACleanClose) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(failure_routes(backend_.url())));
+  {
+    RawClient client(port_);
+    client.send("GET /close-mid-body HTTP/1.1\r\nHost: a\r\n\r\n");
+    auto head = client.read_head(5s);
+    ASSERT_TRUE(head.has_value()) << client.last_error();
+    EXPECT_EQ(head->status, 200);
+    auto t0 = Clock::now();
+    std::string body;
+    while (client.read_some(body, 1 << 20, 3s) > 0) {
+    }
+    EXPECT_TRUE(client.peer_closed()) << "client left hanging after the upstream closed";
+    EXPECT_LT(seconds_since(t0), 2.0);
+    EXPECT_LT(body.size(), 1048576u) << "a truncated body must not look complete";
+  }
+  auto next = http({url("/echo/after")});
+  EXPECT_EQ(next.response.status, 200) << "bridge stopped serving: " << bridge_.output();
+  auto again = http({url("/plain")});
+  EXPECT_EQ(again.response.status, 200) << "the backend route broke: " << again.response.body;
+}
+
+TEST_F(Proxy, UpstreamKilledMidBodyAndBridgeKeepsServing) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(failure_routes(backend_.url())));
+  {
+    RawClient client(port_);
+    client.send("GET /exit-mid-body HTTP/1.1\r\nHost: a\r\n\r\n");
+    auto head = client.read_head(5s);
+    ASSERT_TRUE(head.has_value()) << client.last_error();
+    EXPECT_EQ(head->status, 200);
+    std::string body;
+    while (client.read_some(body, 1 << 20, 3s) > 0) {
+    }
+    EXPECT_TRUE(client.peer_closed());
+    EXPECT_LT(body.size(), 1048576u);
+  }
+  // The backend exits right after cutting the body; give the kernel a moment to reap it.
+  auto gone = Clock::now() + 2s;
+  while (backend_.running() && Clock::now() < gone) std::this_thread::sleep_for(10ms);
+  EXPECT_FALSE(backend_.running());
+  auto next = http({url("/echo/after")});
+  EXPECT_EQ(next.response.status, 200) << bridge_.output();
+  auto dead = http({url("/plain")});
+  expect_error(dead.response, 502, "upstream_unreachable");
+}
+
+TEST_F(Proxy, UpstreamClosingBeforeAnswering502) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(failure_routes(backend_.url())));
+  auto r = http({url("/close-before-response")});
+  ASSERT_EQ(r.exit, 0) << r.err;
+  EXPECT_EQ(r.response.status, 502) << r.response.body;
+  EXPECT_EQ(r.response.header("Content-Type").value_or(""), "application/json");
+  EXPECT_TRUE(r.response.header("X-Request-ID").has_value());
+  EXPECT_EQ(http({url("/echo/after")}).response.status, 200);
+}
+
+}  // namespace
+}  // namespace bridge::test
