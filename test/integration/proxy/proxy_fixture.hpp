@@ -125,6 +125,23 @@ inline int line_number(const std::string& text, const std::string& prefix) {
   return 0;
 }
 
+// The last line of the JSON access log at `path` that contains `needle`, polled until it shows
+// (the log is written when the exchange ends); null after `timeout`.
+inline json access_log_entry(const std::string& path, const std::string& needle,
+                             Millis timeout = 3s) {
+  json entry;
+  auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline && entry.is_null()) {
+    std::istringstream in(read_file(path));
+    for (std::string l; std::getline(in, l);) {
+      if (l.find(needle) == std::string::npos) continue;
+      entry = parse_json(l);
+    }
+    if (entry.is_null()) std::this_thread::sleep_for(50ms);
+  }
+  return entry;
+}
+
 // ---- fixture -----------------------------------------------------------------------------
 
 inline std::string route(const std::string& name, const std::string& rule,

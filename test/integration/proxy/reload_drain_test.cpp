@@ -81,19 +81,22 @@ TEST_F(Proxy, ReplacingTheConfigFileByRenameReloads) {
 }
 
 TEST_F(Proxy, ReloadKeepsOpenConnectionsWorking) {
-  ASSERT_TRUE(start(route("old", "PathPrefix(`/`)", "builtin://echo")));
+  std::string log = bridge_.scratch("access.log");
+  ASSERT_TRUE(start(route("old", "PathPrefix(`/`)", "builtin://echo"), "", log));
   RawClient client(port_);
   client.send("GET /before HTTP/1.1\r\nHost: a\r\n\r\n");
   ASSERT_TRUE(client.read_response(3s).has_value());
-  bridge_.write_config(config(route("renamed", "PathPrefix(`/`)", "builtin://echo")));
+  bridge_.write_config(config(route("renamed", "PathPrefix(`/`)", "builtin://echo"), "", log));
   bridge_.process().signal(SIGHUP);
   // The SIGHUP or the file watch, whichever comes first, applies it (the other finds no change).
-  // The workers' swap is queued before this line is logged, so it runs before the next read.
   ASSERT_TRUE(logged("reloaded ("));
-  client.send("GET /after HTTP/1.1\r\nHost: a\r\n\r\n");
+  client.send("GET /after HTTP/1.1\r\nHost: a\r\nX-Request-ID: after-reload\r\n\r\n");
   auto r = client.read_response(3s);
   ASSERT_TRUE(r.has_value()) << "connection dropped by reload: " << client.last_error();
   EXPECT_EQ(r->status, 200);
+  // The connection opened under the old config is served by the new one.
+  json line = access_log_entry(log, "after-reload");
+  EXPECT_EQ(line.value("route", ""), "renamed") << line.dump() << "\n" << read_file(log);
 }
 
 // ---- shutdown -----------------------------------------------------------------------------
