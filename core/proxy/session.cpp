@@ -201,11 +201,18 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker, con
                                        ConnectionSlot& slot) {
   const std::string& listener = peer.listener;
   const std::string& client_ip = peer.client_ip;
-  auto snapshot = worker.snapshot();  // held for the whole exchange: reloads swap safely
-  const auto& limits = snapshot->config.limits;
   size_t head_bytes = 0;
-  HeadStatus status = co_await read_head(client, buffer, limits.max_header_bytes,
-                                         limits.idle_timeout, limits.header_timeout, head_bytes);
+  HeadStatus status;
+  {
+    const auto& waiting = worker.snapshot()->config.limits;  // bound the wait for a head
+    status = co_await read_head(client, buffer, waiting.max_header_bytes, waiting.idle_timeout,
+                                waiting.header_timeout, head_bytes);
+  }
+  // Taken once the head is here, not when the connection began waiting for it: a keep-alive
+  // connection idle across a reload sends its next request to the new routes. Held for the
+  // whole exchange, so a reload during it swaps safely.
+  auto snapshot = worker.snapshot();
+  const auto& limits = snapshot->config.limits;
   ParserSlot<RequestParser> parser_scope{scratch.request_parser};  // outlives the exchange
   RequestParser& parser = scratch.request_parser.emplace();
   parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes + 4));
