@@ -189,6 +189,17 @@ bool Breakpoints::decide(const std::string& paused_id, Decision decision, bool r
   return true;
 }
 
+bool Breakpoints::decide(const std::string& paused_id, const admin::PausedEdit& edit) {
+  Decision decision;
+  if (edit.action == "continue") decision.action = Decision::Action::Continue;
+  if (edit.action == "abort") decision.action = Decision::Action::Abort;
+  decision.status = edit.status;
+  decision.set_headers = edit.set_headers;
+  decision.remove_headers = edit.remove_headers;
+  decision.target = edit.target;
+  return decide(paused_id, std::move(decision), edit.release());
+}
+
 bool Breakpoints::attach(const std::string& id, uint64_t& token, Listener on_paused) {
   std::lock_guard lock(mutex_);
   for (auto& bp : breakpoints_) {

@@ -4,6 +4,7 @@
 /// breakpoint lives while its owner keeps a lease (an open events stream or renewals), so no
 /// client hangs on a breakpoint whose CLI went away.
 
+#include "admin/breakpoint_control.hpp"
 #include "common/error.hpp"
 #include "proxy/detail/asio.hpp"
 #include "route/route.hpp"
@@ -66,7 +67,8 @@ struct Paused {
   nlohmann::json to_json() const;
 };
 
-class Breakpoints {
+/// The registry; the admin API drives it through admin::BreakpointControl.
+class Breakpoints : public admin::BreakpointControl {
  public:
   static constexpr std::chrono::milliseconds lease{15000};
 
@@ -76,28 +78,29 @@ class Breakpoints {
   std::optional<BreakMatch> match(const route::RequestView& view);
 
   Result<nlohmann::json> create(const std::string& rule, const std::string& phase,
-                                const std::string& hold);
+                                const std::string& hold) override;
   /// Deletes `id` and releases its held requests; nullopt when unknown.
-  std::optional<size_t> remove(const std::string& id);
-  bool renew(const std::string& id);
-  nlohmann::json list();
-  nlohmann::json paused_list();
+  std::optional<size_t> remove(const std::string& id) override;
+  bool renew(const std::string& id) override;
+  nlohmann::json list() override;
+  nlohmann::json paused_list() override;
 
   /// Registers a held request and tells the breakpoint's event listeners.
   void hold(const std::shared_ptr<Paused>& paused);
   void unhold(const std::string& paused_id);
   /// Applies an admin decision; false when `paused_id` is no longer held.
   bool decide(const std::string& paused_id, Decision decision, bool release);
+  /// The admin API's edit, as a Decision.
+  bool decide(const std::string& paused_id, const admin::PausedEdit& edit) override;
 
   /// Events stream: `on_paused` runs (under the registry lock; hand off only) for each request
   /// held by `id`. Returns false when the breakpoint does not exist.
-  using Listener = std::function<void(const nlohmann::json&)>;
-  bool attach(const std::string& id, uint64_t& token, Listener on_paused);
+  bool attach(const std::string& id, uint64_t& token, Listener on_paused) override;
   /// Closing the last stream deletes the breakpoint (its owner went away).
-  void detach(const std::string& id, uint64_t token);
+  void detach(const std::string& id, uint64_t token) override;
   /// Drops breakpoints whose lease ran out. Called periodically.
-  void expire();
-  size_t paused_count();
+  void expire() override;
+  size_t paused_count() override;
 
  private:
   size_t release_locked(const std::string& breakpoint_id, const std::string& why);

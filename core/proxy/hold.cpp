@@ -1,7 +1,7 @@
 // Holding a request at a breakpoint, and the header capture the trace record needs.
+#include "admin/record_json.hpp"
 #include "proxy/detail/exchange.hpp"
 #include "proxy/detail/worker.hpp"
-#include "proxy/record_json.hpp"
 
 #include <iterator>
 
@@ -40,14 +40,14 @@ asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase ph
   paused->hold = hold;
   trace::Headers shown;
   capture_headers(shown, fields, ex);
-  paused->request = summary_json(ex.record);
+  paused->request = admin::summary_json(ex.record);
   if (phase == BreakPhase::Request) {
-    paused->request["headers"] = headers_json(shown);
+    paused->request["headers"] = admin::headers_json(shown);
   } else {
     trace::Headers sent;
     capture_headers(sent, ex.parser.get().base(), ex);
-    paused->request["headers"] = headers_json(sent);
-    paused->response = {{"status", response_status}, {"headers", headers_json(shown)}};
+    paused->request["headers"] = admin::headers_json(sent);
+    paused->response = {{"status", response_status}, {"headers", admin::headers_json(shown)}};
   }
   paused->timer.expires_after(hold);
   registry.hold(paused);

@@ -5,41 +5,12 @@
 namespace bridge::proxy {
 
 namespace {
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
 }  // namespace
-
-void percent_decode(std::string_view text, std::string& out) {
-  out.reserve(out.size() + text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      int hi = hex_digit(text[i + 1]);
-      int lo = hex_digit(text[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi << 4 | lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(text[i]);
-  }
-}
-
-void split_target(std::string_view target, std::string_view& path, std::string_view& query) {
-  auto q = target.find('?');
-  path = target.substr(0, q);
-  query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
-}
 
 bool strip_prefix(std::string_view target, std::string_view prefix, std::string& out) {
   out.clear();

@@ -3,17 +3,15 @@
 /// `bridge route test`, so the explanation and the real request never disagree.
 
 #include "common/text.hpp"
+#include "common/url.hpp"
 
 #include <string>
 #include <string_view>
 
 namespace bridge::proxy {
 
-/// Decodes %XX escapes (not '+'); an invalid escape is kept as is. Appends to `out`.
-void percent_decode(std::string_view text, std::string& out);
-
-/// Splits a request target "/a/b?x=1" into path and query (without '?').
-void split_target(std::string_view target, std::string_view& path, std::string_view& query);
+using bridge::percent_decode;  // common/url.hpp, shared with the admin API
+using bridge::split_target;
 
 /// Traefik's StripPrefix on a raw target: removes `prefix` from the path when the decoded
 /// path starts with it, keeps the query, and makes sure the result starts with '/'.

@@ -1,10 +1,11 @@
-// The proxy server: workers, listeners, signals, reload and drain.
-#include "proxy/admin.hpp"
+// The proxy server: workers, listeners, signals, reload and drain; it serves the admin API.
+#include "admin/admin.hpp"
 #include "common/spawn.hpp"
 #include "tls/acme_listeners.hpp"
 #include "proxy/detail/config_watch.hpp"
 #include "proxy/detail/served_certificates.hpp"
 #include "proxy/detail/health.hpp"
+#include "proxy/detail/route_states.hpp"
 #include "proxy/detail/worker.hpp"
 #include "proxy/proxy.hpp"
 #include "proxy/span_export.hpp"
@@ -34,7 +35,7 @@ struct Server::Impl {
   std::unique_ptr<discovery::Registry> discovery;
   std::unique_ptr<Runtime> runtime;
   std::unique_ptr<SpanExporter> spans;
-  std::unique_ptr<AdminServer> admin;
+  std::unique_ptr<admin::Server> admin;
   std::string admin_address;
   bool serving = false;
   int exit_status = 0;
@@ -307,30 +308,37 @@ Result<std::string> Server::Impl::reload(const char* why) {
 
 Result<void> Server::Impl::start_admin(const config::Config& config) {
   if (config.bridge.admin == "off") return {};
-  AdminHooks hooks;
-  hooks.runtime = runtime.get();
-  hooks.snapshot = [this] { return snapshot; };
-  hooks.status = [this] { return status_json(); };
-  hooks.reload = [this] { return reload("admin API"); };
-  hooks.not_ready_reason = [this]() -> std::string {
+  admin::Context context;
+  context.store = &runtime->store;
+  context.metrics = &runtime->metrics;
+  context.breakpoints = &runtime->breakpoints;
+  context.started = runtime->started;
+  context.requests = [this] { return runtime->requests.load(); };
+  context.served = [this] {
+    return admin::ServedConfig{snapshot, &snapshot->config, &snapshot->table};
+  };
+  context.routes = [this] { return route_states(*snapshot); };
+  context.status = [this] { return status_json(); };
+  context.reload = [this] { return reload("admin API"); };
+  context.not_ready_reason = [this]() -> std::string {
     if (runtime->draining) return "draining: shutting down";
     if (!serving) return "listeners not bound yet";
     return unresolved_targets(*snapshot);
   };
-  hooks.open_connections = [this] {
+  context.open_connections = [this] {
     uint64_t n = 0;
     for (const auto& w : workers) n += w->live_connections().load();
     return n;
   };
-  hooks.idle_upstream_connections = [this] {
+  context.idle_upstream_connections = [this] {
     uint64_t n = 0;
     for (const auto& w : workers) n += w->pools().idle_count();
     return n;
   };
-  hooks.version = options.version;
-  hooks.profile = config.profile;
-  admin = std::make_unique<AdminServer>(control, std::move(hooks));
-  auto bound_address = admin->start(AdminOptions::from(config));
+  context.version = options.version;
+  context.profile = config.profile;
+  admin = std::make_unique<admin::Server>(control, std::move(context));
+  auto bound_address = admin->start(admin::Options::from(config));
   if (!bound_address) return bound_address.error();
   admin_address = *bound_address;
   return {};

@@ -1,4 +1,4 @@
-// Admin API request bodies (core/proxy/admin_body.cpp) through the admin request handling
+// Admin API request bodies (core/admin/body.cpp) through the admin request handling
 // bridge runs: POST /v1/breakpoints and POST /v1/paused/{id} on a real breakpoint registry,
 // plus the access checks on Host, Origin and Content-Type values.
 //
@@ -7,10 +7,12 @@
 // separated by fuzz::part_separator.
 #include "fuzz.hpp"
 
+#include "admin/detail/body.hpp"
+#include "admin/detail/guard.hpp"
+#include "admin/detail/handlers.hpp"
 #include "http/http.hpp"
-#include "proxy/detail/admin_body.hpp"
-#include "proxy/detail/admin_guard.hpp"
-#include "proxy/detail/admin_handlers.hpp"
+#include "proxy/detail/runtime.hpp"
+#include "proxy/snapshot.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -20,20 +22,25 @@
 
 namespace {
 
-using namespace bridge::proxy;
+using namespace bridge::admin;
 
+// The admin API over the registry and store bridge runs (proxy's Runtime).
 struct Admin {
-  asio::io_context io;
-  Runtime runtime{16, 1};
-  std::shared_ptr<const Snapshot> snapshot;
-  AdminHooks hooks;
+  boost::asio::io_context io;
+  bridge::proxy::Runtime runtime{16, 1};
+  std::shared_ptr<const bridge::proxy::Snapshot> snapshot;
+  Context context;
   Admin() {
-    auto built = build_snapshot(bridge::config::Config{});
+    auto built = bridge::proxy::build_snapshot(bridge::config::Config{});
     BRIDGE_FUZZ_CHECK(built.has_value());
     snapshot = *built;
-    hooks.runtime = &runtime;
-    hooks.snapshot = [this] { return snapshot; };
-    hooks.executor = io.get_executor();
+    context.store = &runtime.store;
+    context.metrics = &runtime.metrics;
+    context.breakpoints = &runtime.breakpoints;
+    context.served = [this] {
+      return ServedConfig{snapshot, &snapshot->config, &snapshot->table};
+    };
+    context.executor = io.get_executor();
   }
 };
 
@@ -43,7 +50,7 @@ Admin& admin() {
 }
 
 // Every answer is JSON with a status the endpoint documents; a refusal names its field.
-nlohmann::json check_reply(const AdminReply& reply, std::initializer_list<int> statuses) {
+nlohmann::json check_reply(const Reply& reply, std::initializer_list<int> statuses) {
   BRIDGE_FUZZ_CHECK(std::find(statuses.begin(), statuses.end(), reply.status) != statuses.end());
   auto body = nlohmann::json::parse(reply.body, nullptr, false);
   BRIDGE_FUZZ_CHECK(body.is_object());
@@ -64,7 +71,7 @@ bool framing(std::string name) {
 
 void fuzz_breakpoint(std::string_view body) {
   auto& a = admin();
-  AdminReply reply = handle_admin_request(a.hooks, {"POST", "/v1/breakpoints", std::string(body)});
+  Reply reply = handle_request(a.context, {"POST", "/v1/breakpoints", std::string(body)});
   nlohmann::json answer = check_reply(reply, {201, 400});
   auto spec = parse_breakpoint_spec(body);
   if (reply.status == 201) {
@@ -80,11 +87,11 @@ void fuzz_paused_edit(std::string_view body) {
   auto& a = admin();
   // Nothing is held: a valid edit is a 404, anything else a 400 that names the field.
   check_reply(
-      handle_admin_request(a.hooks, {"POST", "/v1/paused/p-0123456789abcdef", std::string(body)}),
+      handle_request(a.context, {"POST", "/v1/paused/p-0123456789abcdef", std::string(body)}),
       {400, 404});
   auto edit = parse_paused_edit(body, 8 * 1024);
   if (!edit) return;
-  const Decision& d = edit->decision;
+  const PausedEdit& d = *edit;
   for (const auto& [name, value] : d.set_headers) {
     BRIDGE_FUZZ_CHECK(bridge::http::valid_field_name(name) && !framing(name));
     BRIDGE_FUZZ_CHECK(bridge::http::valid_field_value(value));
@@ -101,15 +108,15 @@ void fuzz_paused_edit(std::string_view body) {
 
 void fuzz_access(std::string_view data) {
   auto parts = bridge::fuzz::split_parts(data);
-  auto access = AdminAccess::tcp("127.0.0.1", 9901);
-  AdminHead head;
+  auto access = Access::tcp("127.0.0.1", 9901);
+  Head head;
   head.method = "POST";
   head.path = "/v1/reload";
   head.host = parts[0];
   head.host_count = 1;
   if (parts.size() > 1) head.origin = parts[1];
   if (parts.size() > 2) head.content_type = parts[2];
-  auto refused = check_admin_access(access, head);
+  auto refused = check_access(access, head);
   if (refused) {
     BRIDGE_FUZZ_CHECK(refused->status == 403 || refused->status == 415);
     BRIDGE_FUZZ_CHECK(nlohmann::json::parse(refused->body, nullptr, false).is_object());

@@ -3,6 +3,7 @@
 // and the connections it accepted. Everything here is touched only on the worker's thread,
 // except the atomics and `post`.
 
+#include "net/listen.hpp"
 #include "proxy/detail/access_log.hpp"
 #include "proxy/detail/asio.hpp"
 #include "proxy/detail/buffer_pool.hpp"
@@ -103,15 +104,8 @@ class Worker {
   bool draining_ = false;
 };
 
-/// Opens a listening socket, with SO_REUSEPORT when asked (one per worker shares the port);
-/// `listen = false` only binds (a probe for a taken port, or to learn the port 0 picks).
-Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& context,
-                                                     const tcp::endpoint& endpoint,
-                                                     bool reuse_port,
-                                                     bool listen = true);
-
-/// "127.0.0.1:8080", "[::1]:8080", "localhost:8080" -> endpoint (no DNS beyond localhost).
-Result<tcp::endpoint> parse_bind(const std::string& bind);
+using net::open_acceptor;  // net/listen.hpp, shared with the admin API
+using net::parse_bind;
 
 /// A connection's slot in its worker, given back however the connection ends (an exception
 /// included): a slot left behind would be counted by /metrics and waited for by drain.

@@ -2,14 +2,15 @@
 // to a bounded queue per stream; the control thread filters, serializes and writes. 50 idle
 // /v1/stream readers used to cut the proxy from 4.5k to 1.4k req/s, because every worker
 // serialized each record once per subscriber under the store's subscriber lock.
-#include "proxy/detail/admin_handlers.hpp"
+#include "admin/detail/handlers.hpp"
+#include "admin/record_json.hpp"
 
-#include "proxy/record_json.hpp"
+#include <boost/asio/post.hpp>
 
 #include <algorithm>
 #include <utility>
 
-namespace bridge::proxy {
+namespace bridge::admin {
 
 namespace {
 
@@ -105,14 +106,14 @@ void LineQueue::close() {
   if (on_close) on_close();
 }
 
-AdminReply stream_requests(AdminHooks& hooks, const AdminRequest& request) {
+Reply stream_requests(Context& context, const Request& request, const PathParams&) {
   trace::RecordFilter filter;
   std::string why;
   if (!parse_filter(request, filter, why)) return error_reply(400, "bad_query", why);
   if (!filter.route.empty()) {
     // A live stream for a route that does not exist would wait forever: say so at once.
     std::vector<std::string> names;
-    for (const auto& r : hooks.snapshot()->config.routes) names.push_back(r.name);
+    for (const auto& r : context.served().config->routes) names.push_back(r.name);
     if (std::find(names.begin(), names.end(), filter.route) == names.end()) {
       std::string close = nearest(filter.route, names);
       return error_reply(400, "unknown_route",
@@ -132,29 +133,31 @@ AdminReply stream_requests(AdminHooks& hooks, const AdminRequest& request) {
     }
     rule = std::make_shared<route::Rule>(std::move(*parsed));
   }
-  auto queue = std::make_shared<LineQueue>(hooks.executor);
+  auto queue = std::make_shared<LineQueue>(context.executor);
   if (rule)
     queue->keep = [rule](const trace::Record& r) { return rule->matches(RecordView(r).view); };
-  Runtime* runtime = hooks.runtime;
+  trace::Store* store = context.store;
+  trace::Metrics* metrics = context.metrics;
   // Runs on worker threads, under the store's subscriber lock: a cheap filter and a hand-off.
-  uint64_t token = runtime->store.subscribe(
-      [weak = std::weak_ptr(queue), filter, runtime](const trace::RecordPtr& r) {
+  uint64_t token = store->subscribe(
+      [weak = std::weak_ptr(queue), filter, metrics](const trace::RecordPtr& r) {
         if (!filter.matches(*r)) return;
         auto queue = weak.lock();
         if (queue && !queue->push(shared_stream_record(r))) {
-          runtime->metrics.records_dropped.fetch_add(1, std::memory_order_relaxed);
+          metrics->records_dropped.fetch_add(1, std::memory_order_relaxed);
         }
       });
-  queue->on_close = [runtime, token] { runtime->store.unsubscribe(token); };
-  AdminReply reply;
+  queue->on_close = [store, token] { store->unsubscribe(token); };
+  Reply reply;
   reply.stream = queue;
   return reply;
 }
 
-AdminReply breakpoint_events(AdminHooks& hooks, const std::string& id) {
-  auto queue = std::make_shared<LineQueue>(hooks.executor);
+Reply breakpoint_events(Context& context, const Request&, const PathParams& params) {
+  std::string id = params.get("id");
+  auto queue = std::make_shared<LineQueue>(context.executor);
   uint64_t token = 0;
-  Breakpoints& breakpoints = hooks.runtime->breakpoints;
+  BreakpointControl& breakpoints = *context.breakpoints;
   bool attached =
       breakpoints.attach(id, token, [weak = std::weak_ptr(queue)](const nlohmann::json& event) {
         if (auto queue = weak.lock()) {
@@ -163,9 +166,9 @@ AdminReply breakpoint_events(AdminHooks& hooks, const std::string& id) {
       });
   if (!attached) return error_reply(404, "not_found", "no breakpoint \"" + id + "\"");
   queue->on_close = [&breakpoints, id, token] { breakpoints.detach(id, token); };
-  AdminReply reply;
+  Reply reply;
   reply.stream = queue;
   return reply;
 }
 
-}  // namespace bridge::proxy
+}  // namespace bridge::admin

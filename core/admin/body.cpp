@@ -1,15 +1,14 @@
 // Admin API request bodies, read type-checked and validated (detail/admin_body.hpp).
-#include "proxy/detail/admin_body.hpp"
+#include "admin/detail/body.hpp"
 
 #include "config/config.hpp"
 #include "http/http.hpp"
-#include "proxy/snapshot.hpp"
 
 #include <algorithm>
 #include <array>
 #include <stdexcept>
 
-namespace bridge::proxy {
+namespace bridge::admin {
 
 namespace {
 
@@ -114,7 +113,7 @@ std::optional<BodyError> check_name(const std::string& field, const std::string&
   return std::nullopt;
 }
 
-BodyResult<void> read_set_headers(const json& object, size_t max_bytes, Decision& out) {
+BodyResult<void> read_set_headers(const json& object, size_t max_bytes, PausedEdit& out) {
   auto it = object.find("set_headers");
   if (it == object.end()) return {};
   if (!it->is_object()) return wrong_type("set_headers", "an object of name: value", *it);
@@ -139,7 +138,7 @@ BodyResult<void> read_set_headers(const json& object, size_t max_bytes, Decision
   return {};
 }
 
-BodyResult<void> read_remove_headers(const json& object, size_t max_bytes, Decision& out) {
+BodyResult<void> read_remove_headers(const json& object, size_t max_bytes, PausedEdit& out) {
   auto it = object.find("remove_headers");
   if (it == object.end()) return {};
   if (!it->is_array()) return wrong_type("remove_headers", "an array of names", *it);
@@ -155,7 +154,16 @@ BodyResult<void> read_remove_headers(const json& object, size_t max_bytes, Decis
   return {};
 }
 
-// http(s)://host[:port] with a valid host (RFC 3986) and nothing else, or builtin://echo.
+// The port of a target's authority: empty (the scheme's) or 1..65535.
+bool valid_target_port(std::string_view port) {
+  if (port.empty()) return true;
+  unsigned value = 0;
+  for (char c : port) value = value * 10 + static_cast<unsigned>(c - '0');  // digits: valid_host
+  return value >= 1 && value <= 65535;
+}
+
+// http(s)://host[:port] with a valid host (RFC 3986) and nothing else, or builtin://echo:
+// what the proxy can connect to as a target (proxy::parse_target accepts the same).
 bool valid_target(const std::string& url) {
   if (url == "builtin://echo") return true;
   std::string_view rest = url;
@@ -168,11 +176,20 @@ bool valid_target(const std::string& url) {
   if (rest.ends_with('/')) rest.remove_suffix(1);
   if (rest.empty() || rest.find_first_of("/@?#") != std::string_view::npos) return false;
   if (!bridge::http::valid_host(rest)) return false;
-  auto target = parse_target(url);
-  return target && (*target)->resolvable();
+  std::string_view host = rest, port;
+  if (rest.front() == '[') {
+    auto close = rest.find(']');
+    host = rest.substr(1, close - 1);
+    port = rest.substr(close + 1);
+    if (!port.empty()) port.remove_prefix(1);  // ':' (valid_host)
+  } else if (auto colon = rest.rfind(':'); colon != std::string_view::npos) {
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+  }
+  return !host.empty() && valid_target_port(port);
 }
 
-BodyResult<void> read_status(const json& object, Decision& out) {
+BodyResult<void> read_status(const json& object, PausedEdit& out) {
   auto it = object.find("status");
   if (it == object.end()) return {};
   if (!it->is_number_integer()) return wrong_type("status", "an integer like 503", *it);
@@ -193,7 +210,7 @@ void throw_exception_from_error(const BodyError& e, const boost::source_location
   throw std::invalid_argument(e.field + ": " + e.message);
 }
 
-AdminReply body_error_reply(const BodyError& error) {
+Reply body_error_reply(const BodyError& error) {
   return json_reply(400,
                     {{"error", "bad_body"}, {"field", error.field}, {"message", error.message}});
 }
@@ -234,20 +251,14 @@ BodyResult<PausedEdit> parse_paused_edit(std::string_view body, size_t max_heade
   auto action = optional_string(*object, "action");
   if (!action) return action.error();
   edit.action = std::move(*action);
-  if (edit.action == "continue") {
-    edit.decision.action = Decision::Action::Continue;
-  } else if (edit.action == "abort") {
-    edit.decision.action = Decision::Action::Abort;
-  } else if (edit.action == "edit") {
-    edit.release = false;
-  } else {
+  if (edit.action != "continue" && edit.action != "abort" && edit.action != "edit") {
     return BodyError{"action", "action must be \"continue\", \"abort\" or \"edit\""};
   }
-  if (auto status = read_status(*object, edit.decision); !status) return status.error();
-  if (auto set = read_set_headers(*object, max_header_bytes, edit.decision); !set) {
+  if (auto status = read_status(*object, edit); !status) return status.error();
+  if (auto set = read_set_headers(*object, max_header_bytes, edit); !set) {
     return set.error();
   }
-  if (auto removed = read_remove_headers(*object, max_header_bytes, edit.decision); !removed) {
+  if (auto removed = read_remove_headers(*object, max_header_bytes, edit); !removed) {
     return removed.error();
   }
   auto target = optional_string(*object, "target");
@@ -255,8 +266,8 @@ BodyResult<PausedEdit> parse_paused_edit(std::string_view body, size_t max_heade
   if (!target->empty() && !valid_target(*target)) {
     return BodyError{"target", "target must be an http(s)://host:port URL or builtin://echo"};
   }
-  edit.decision.target = std::move(*target);
+  edit.target = std::move(*target);
   return edit;
 }
 
-}  // namespace bridge::proxy
+}  // namespace bridge::admin

@@ -1,10 +1,10 @@
-#include "proxy/record_json.hpp"
+#include "admin/record_json.hpp"
 
 #include <fmt/format.h>
 
 #include <ctime>
 
-namespace bridge::proxy {
+namespace bridge::admin {
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
@@ -58,4 +58,4 @@ nlohmann::json full_json(const trace::Record& r) {
   return out;
 }
 
-}  // namespace bridge::proxy
+}  // namespace bridge::admin

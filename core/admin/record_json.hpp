@@ -1,5 +1,6 @@
 #pragma once
-/// Request records as the admin API shows them (docs/admin-api.md).
+/// Request records as the admin API shows them (README.md, "Request records"), and as a
+/// breakpoint shows the request it holds (proxy/hold.cpp).
 
 #include "trace/record.hpp"
 
@@ -7,7 +8,7 @@
 
 #include <string>
 
-namespace bridge::proxy {
+namespace bridge::admin {
 
 std::string iso_time(std::chrono::system_clock::time_point t);  // "2026-11-23T10:00:00.123456Z"
 nlohmann::json headers_json(const trace::Headers& headers);
@@ -16,4 +17,4 @@ nlohmann::json summary_json(const trace::Record& record);
 /// The summary plus phases and headers (explain is added by the admin API).
 nlohmann::json full_json(const trace::Record& record);
 
-}  // namespace bridge::proxy
+}  // namespace bridge::admin

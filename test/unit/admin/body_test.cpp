@@ -1,9 +1,9 @@
 // Admin API bodies: fields read type-checked, breakpoint edits validated like client input.
-#include "proxy/detail/admin_body.hpp"
+#include "admin/detail/body.hpp"
 
 #include <gtest/gtest.h>
 
-namespace bridge::proxy {
+namespace bridge::admin {
 namespace {
 
 constexpr size_t limit = 64 * 1024;
@@ -107,10 +107,10 @@ TEST(AdminBody, HeaderEditsAreValidatedLikeClientInput) {
       R"j({"action": "continue", "set_headers": {"X-Debug": "on\tand on"}, "remove_headers": ["X-Old"]})j",
       limit);
   ASSERT_TRUE(ok);
-  EXPECT_TRUE(ok->release);
-  ASSERT_EQ(ok->decision.set_headers.size(), 1u);
-  EXPECT_EQ(ok->decision.set_headers[0].second, "on\tand on");
-  EXPECT_EQ(ok->decision.remove_headers, std::vector<std::string>{"X-Old"});
+  EXPECT_TRUE(ok->release());
+  ASSERT_EQ(ok->set_headers.size(), 1u);
+  EXPECT_EQ(ok->set_headers[0].second, "on\tand on");
+  EXPECT_EQ(ok->remove_headers, std::vector<std::string>{"X-Old"});
 }
 
 TEST(AdminBody, TargetMustBeAnHttpUrlOfAHost) {
@@ -125,6 +125,31 @@ TEST(AdminBody, TargetMustBeAnHttpUrlOfAHost) {
     std::string body = std::string(R"j({"action": "edit", "target": ")j") + target + "\"}";
     EXPECT_EQ(refused_field(body), "target") << target;
   }
+}
+
+TEST(AdminBody, TargetPortAndHostAreWhatTheProxyConnectsTo) {
+  // proxy::parse_target's rules: a host is required, a port is 1..65535 or the scheme's.
+  for (const char* target : {"http://h:", "http://h:1", "https://h:65535", "http://[::1]",
+                             "http://[::1]:", "http://a%20b:80"}) {
+    std::string body = std::string(R"j({"action": "edit", "target": ")j") + target + "\"}";
+    EXPECT_EQ(refused_field(body), "<ok>") << target;
+  }
+  for (const char* target : {"http://h:0", "http://h:65536", "http://h:00000", "http://:80",
+                             "https://:", "http://[]:80", "http://[::1]x"}) {
+    std::string body = std::string(R"j({"action": "edit", "target": ")j") + target + "\"}";
+    EXPECT_EQ(refused_field(body), "target") << target;
+  }
+}
+
+TEST(AdminBody, EditKeepsTheRequestHeldAbortCarriesItsStatus) {
+  auto edit = parse_paused_edit(R"j({"action": "edit"})j", limit);
+  ASSERT_TRUE(edit);
+  EXPECT_FALSE(edit->release());
+  auto abort = parse_paused_edit(R"j({"action": "abort", "status": 418})j", limit);
+  ASSERT_TRUE(abort);
+  EXPECT_TRUE(abort->release());
+  EXPECT_EQ(abort->status, 418);
+  EXPECT_EQ(parse_paused_edit(R"j({"action": "abort"})j", limit)->status, 503);
 }
 
 TEST(AdminBody, DeepNestingIsRefusedBeforeParsing) {
@@ -148,4 +173,4 @@ TEST(AdminBody, ErrorReplyNamesTheField) {
 }
 
 }  // namespace
-}  // namespace bridge::proxy
+}  // namespace bridge::admin

@@ -1,25 +1,24 @@
 #pragma once
-// Admin API request handling, separate from the socket code in admin.cpp.
+// What a live stream of the admin API sends, produced on any thread and written by the
+// control thread (streams.cpp).
 
-#include "proxy/admin.hpp"
+#include "trace/record.hpp"
+#include "trace/store.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <variant>
 #include <vector>
 
-namespace bridge::proxy {
+namespace bridge::admin {
 
-struct AdminRequest {
-  std::string method;
-  std::string target;
-  std::string body;
-  std::string_view path() const;
-  /// Percent-decoded value of query parameter `name`, empty when absent.
-  std::string param(std::string_view name) const;
-};
+namespace asio = boost::asio;
 
 /// A record on its way to the live streams: one per record for all of them, its summary line
 /// serialized once, on the control thread, by the first stream that writes it.
@@ -29,7 +28,6 @@ struct StreamRecord {
   std::string line;  // control thread only; empty until serialized
 };
 
-/// What a live stream sends, produced on any thread and written by the control thread.
 /// Workers only append to a bounded queue, and wake the writer only when it waits for work;
 /// serializing and rule filters run on the control thread. A reader that falls behind until
 /// the queue is full is dropped: its connection closes, and no worker ever waits for it.
@@ -72,32 +70,4 @@ struct LineQueue : std::enable_shared_from_this<LineQueue> {
   std::atomic<bool> overflowed_{false};
 };
 
-struct AdminReply {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  std::shared_ptr<LineQueue> stream;  // set for ndjson streams
-};
-
-AdminReply json_reply(int status, const nlohmann::json& body);
-AdminReply error_reply(int status, const std::string& code, const std::string& message);
-
-AdminReply handle_admin_request(AdminHooks& hooks, const AdminRequest& request);
-
-/// GET /v1/stream: a stream of request summaries (admin_streams.cpp).
-AdminReply stream_requests(AdminHooks& hooks, const AdminRequest& request);
-/// GET /v1/breakpoints/{id}/events: the requests breakpoint `id` holds, as they are held.
-AdminReply breakpoint_events(AdminHooks& hooks, const std::string& id);
-
-/// A request view rebuilt from a stored record, for explain and for stream rule filters.
-struct RecordView {
-  std::string decoded_path;
-  std::vector<route::HeaderField> fields;
-  route::RequestView view;
-  explicit RecordView(const trace::Record& r);
-};
-
-/// ?route=, ?status= and ?since= of /v1/requests and /v1/stream; false with `why` when bad.
-bool parse_filter(const AdminRequest& request, trace::RecordFilter& filter, std::string& why);
-
-}  // namespace bridge::proxy
+}  // namespace bridge::admin

@@ -1,9 +1,9 @@
-// Host, Origin, token and Content-Type checks of the admin API (detail/admin_guard.hpp).
-#include "proxy/detail/admin_guard.hpp"
+// Host, Origin, token and Content-Type checks of the admin API (detail/guard.hpp).
+#include "admin/detail/guard.hpp"
 
 #include <algorithm>
 
-namespace bridge::proxy {
+namespace bridge::admin {
 
 namespace {
 
@@ -38,7 +38,7 @@ bool unix_host_ok(std::string_view host) {
   return name == "localhost" || name == "127.0.0.1" || name == "[::1]";
 }
 
-bool host_ok(const AdminAccess& access, const AdminHead& head, std::string_view host) {
+bool host_ok(const Access& access, const Head& head, std::string_view host) {
   std::string wanted = lower(host);
   if (access.unix_socket) return unix_host_ok(wanted);
   if (!head.local_authority.empty() && wanted == lower(head.local_authority)) return true;
@@ -46,7 +46,7 @@ bool host_ok(const AdminAccess& access, const AdminHead& head, std::string_view 
          access.authorities.end();
 }
 
-std::string allowed_list(const AdminAccess& access) {
+std::string allowed_list(const Access& access) {
   if (access.unix_socket) return "localhost";
   std::string out;
   for (size_t i = 0; i < access.authorities.size() && i < 4; ++i) {
@@ -74,8 +74,8 @@ bool is_json_media_type(std::string_view content_type) {
 
 }  // namespace
 
-AdminAccess AdminAccess::tcp(std::string_view host, uint16_t port) {
-  AdminAccess access;
+Access Access::tcp(std::string_view host, uint16_t port) {
+  Access access;
   std::string suffix = ":" + std::to_string(port);
   std::vector<std::string> names = {"127.0.0.1", "localhost", "[::1]"};
   if (!is_loopback_or_wildcard(host)) {
@@ -91,8 +91,8 @@ AdminAccess AdminAccess::tcp(std::string_view host, uint16_t port) {
   return access;
 }
 
-AdminAccess AdminAccess::unix_path() {
-  AdminAccess access;
+Access Access::unix_path() {
+  Access access;
   access.unix_socket = true;
   return access;
 }
@@ -101,7 +101,7 @@ bool is_probe(std::string_view method, std::string_view path) {
   return method == "GET" && (path == "/healthz" || path == "/readyz");
 }
 
-std::optional<AdminReply> check_admin_access(const AdminAccess& access, const AdminHead& head) {
+std::optional<Reply> check_access(const Access& access, const Head& head) {
   bool probe = is_probe(head.method, head.path);
   if (access.probes_only && !probe) {
     return error_reply(404, "not_found",
@@ -150,4 +150,4 @@ std::optional<AdminReply> check_admin_access(const AdminAccess& access, const Ad
   return std::nullopt;
 }
 
-}  // namespace bridge::proxy
+}  // namespace bridge::admin

@@ -4,15 +4,15 @@
 // field, never an exception or a smuggled header. Pure code (no sockets, no registry), fuzzed
 // directly (test/fuzz/admin_body_fuzz.cpp).
 
-#include "proxy/breakpoints.hpp"
-#include "proxy/detail/admin_handlers.hpp"
+#include "admin/breakpoint_control.hpp"
+#include "admin/detail/handlers.hpp"
 
 #include <boost/system/result.hpp>
 
 #include <string>
 #include <string_view>
 
-namespace bridge::proxy {
+namespace bridge::admin {
 
 /// What is wrong with a body: the field ("" for the body as a whole) and why.
 struct BodyError {
@@ -31,7 +31,7 @@ template <class T>
 using BodyResult = boost::system::result<T, BodyError>;
 
 /// 400 {"error": "bad_body", "field": ..., "message": ...}.
-AdminReply body_error_reply(const BodyError& error);
+Reply body_error_reply(const BodyError& error);
 
 /// POST /v1/breakpoints: {"rule": "...", "phase": "request"|"response", "hold": "60s"}.
 struct BreakpointSpec {
@@ -43,12 +43,7 @@ BodyResult<BreakpointSpec> parse_breakpoint_spec(std::string_view body);
 
 /// POST /v1/paused/{id}: {"action": "continue"|"abort"|"edit", "status": 503,
 /// "set_headers": {name: value}, "remove_headers": [name], "target": "http://host:port"}.
-struct PausedEdit {
-  std::string action;
-  Decision decision;
-  bool release = true;  // false for "edit": the request stays held
-};
 /// `max_header_bytes` (limits.max_header_bytes) bounds each set header's name and value.
 BodyResult<PausedEdit> parse_paused_edit(std::string_view body, size_t max_header_bytes);
 
-}  // namespace bridge::proxy
+}  // namespace bridge::admin

@@ -1,19 +1,29 @@
 // The admin API server: accept loop with a connection cap, timeouts, the access checks
-// (detail/admin_guard.hpp), routing of paths to handlers, live streams.
-#include "proxy/admin.hpp"
+// (detail/guard.hpp), the route table (detail/handlers.hpp), live streams.
+#include "admin/admin.hpp"
 
+#include "admin/detail/guard.hpp"
+#include "admin/detail/handlers.hpp"
 #include "common/spawn.hpp"
-#include "proxy/detail/admin_guard.hpp"
-#include "proxy/detail/admin_handlers.hpp"
-#include "proxy/detail/worker.hpp"
+#include "net/asio.hpp"
+#include "net/listen.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include <filesystem>
 
-namespace bridge::proxy {
+namespace bridge::admin {
 
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+using error_code = boost::system::error_code;
+using net::nothrow;
 using namespace asio::experimental::awaitable_operators;
 using unix_socket = asio::local::stream_protocol;
 
@@ -21,11 +31,11 @@ template <class Protocol>
 using AdminStream =
     beast::basic_stream<Protocol, asio::any_io_executor, beast::unlimited_rate_policy>;
 
-struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
-  asio::io_context& context;
-  AdminHooks hooks;
-  AdminOptions options;
-  AdminAccess access;
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  asio::io_context& io;
+  Context admin;
+  Options options;
+  Access access;
   std::unique_ptr<tcp::acceptor> tcp_acceptor;
   std::unique_ptr<unix_socket::acceptor> unix_acceptor;
   std::string unix_path;
@@ -33,8 +43,8 @@ struct AdminServer::Impl : std::enable_shared_from_this<AdminServer::Impl> {
   size_t connections = 0;         // open admin connections (control thread)
   asio::steady_timer slot_freed;  // cancelled when a connection closes while at the cap
 
-  Impl(asio::io_context& c, AdminHooks h)
-      : context(c), hooks(std::move(h)), lease_timer(c), slot_freed(c) {}
+  Impl(asio::io_context& c, Context a)
+      : io(c), admin(std::move(a)), lease_timer(c), slot_freed(c) {}
 
   template <class Acceptor>
   asio::awaitable<void> accept_loop(Acceptor& acceptor);
@@ -59,11 +69,12 @@ struct ConnectionSlotRelease {
 };
 
 template <class Stream>
-asio::awaitable<bool> write_response(Stream& stream, const AdminReply& reply, bool keep) {
+asio::awaitable<bool> write_response(Stream& stream, const Reply& reply, bool keep) {
   http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
   res.set(http::field::server, "bridge-admin");
   res.set(http::field::content_type, reply.content_type);
   res.set(http::field::cache_control, "no-store");
+  for (const auto& [name, value] : reply.headers) res.set(name, value);
   res.body() = reply.body;
   res.keep_alive(keep);
   res.prepare_payload();
@@ -157,8 +168,8 @@ Result<void> clear_socket_path(asio::io_context& context, const std::string& pat
 
 }  // namespace
 
-AdminOptions AdminOptions::from(const config::Config& config) {
-  AdminOptions options;
+Options Options::from(const config::Config& config) {
+  Options options;
   options.address = config.bridge.admin;
   options.token = config.bridge.admin_token;
   options.probes_only = config.bridge.admin_probes_only;
@@ -172,7 +183,7 @@ AdminOptions AdminOptions::from(const config::Config& config) {
 }
 
 template <class Acceptor>
-asio::awaitable<void> AdminServer::Impl::accept_loop(Acceptor& acceptor) {
+asio::awaitable<void> Server::Impl::accept_loop(Acceptor& acceptor) {
   auto self = shared_from_this();
   using Protocol = typename Acceptor::protocol_type;
   for (;;) {
@@ -185,13 +196,13 @@ asio::awaitable<void> AdminServer::Impl::accept_loop(Acceptor& acceptor) {
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) continue;
     ++connections;  // counted here, before serve() first runs, so the cap holds exactly
-    asio::co_spawn(context, serve(AdminStream<Protocol>(std::move(socket))),
+    asio::co_spawn(io, serve(AdminStream<Protocol>(std::move(socket))),
                    log_failure("admin API connection"));
   }
 }
 
 template <class Protocol>
-asio::awaitable<void> AdminServer::Impl::serve(AdminStream<Protocol> stream) {
+asio::awaitable<void> Server::Impl::serve(AdminStream<Protocol> stream) {
   auto self = shared_from_this();
   ConnectionSlotRelease release{connections, slot_freed};
   const std::string local = local_authority(stream);
@@ -221,8 +232,8 @@ asio::awaitable<void> AdminServer::Impl::serve(AdminStream<Protocol> stream) {
       co_return;
     }
     auto& req = parser.get();
-    AdminRequest request{std::string(req.method_string()), std::string(req.target()), req.body()};
-    AdminHead head;
+    Request request{std::string(req.method_string()), std::string(req.target()), req.body()};
+    Head head;
     head.method = req.method_string();
     head.path = request.path();
     head.host = field_of(req, http::field::host);
@@ -231,8 +242,8 @@ asio::awaitable<void> AdminServer::Impl::serve(AdminStream<Protocol> stream) {
     head.content_type = field_of(req, http::field::content_type);
     head.authorization = req[http::field::authorization];
     head.local_authority = local;
-    auto refused = check_admin_access(access, head);
-    AdminReply reply = refused ? std::move(*refused) : handle_admin_request(hooks, request);
+    auto refused = check_access(access, head);
+    Reply reply = refused ? std::move(*refused) : handle_request(admin, request);
     if (reply.stream) {
       co_await serve_stream(stream, *reply.stream);
       reply.stream->close();
@@ -244,7 +255,7 @@ asio::awaitable<void> AdminServer::Impl::serve(AdminStream<Protocol> stream) {
 }
 
 template <class Protocol>
-asio::awaitable<void> AdminServer::Impl::serve_stream(AdminStream<Protocol>& stream,
+asio::awaitable<void> Server::Impl::serve_stream(AdminStream<Protocol>& stream,
                                                       LineQueue& queue) {
   // A live stream: chunked ndjson until either side goes away or the reader falls behind.
   // No deadline: heartbeats keep it alive, and a reader that stops reading is dropped when
@@ -258,30 +269,30 @@ asio::awaitable<void> AdminServer::Impl::serve_stream(AdminStream<Protocol>& str
   if (ec) co_return;
   co_await (pump_lines(socket, queue) || wait_for_close(socket) || wait_for_overflow(queue));
   if (queue.overflowed()) {
-    hooks.runtime->metrics.streams_dropped.fetch_add(1, std::memory_order_relaxed);
+    admin.metrics->streams_dropped.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("admin API: dropped a live stream whose reader fell {} entries behind",
                  LineQueue::max_items);
   }
 }
 
-asio::awaitable<void> AdminServer::Impl::expire_leases() {
+asio::awaitable<void> Server::Impl::expire_leases() {
   auto self = shared_from_this();
   for (;;) {
     lease_timer.expires_after(std::chrono::seconds(1));
     auto [ec] = co_await lease_timer.async_wait(nothrow);
     if (ec) co_return;
-    hooks.runtime->breakpoints.expire();
+    admin.breakpoints->expire();
   }
 }
 
-AdminServer::AdminServer(asio::io_context& context, AdminHooks hooks)
-    : impl_(std::make_shared<Impl>(context, std::move(hooks))) {
-  impl_->hooks.executor = context.get_executor();
+Server::Server(asio::io_context& context, Context admin)
+    : impl_(std::make_shared<Impl>(context, std::move(admin))) {
+  impl_->admin.executor = context.get_executor();
 }
 
-AdminServer::~AdminServer() { stop(); }
+Server::~Server() { stop(); }
 
-Result<std::string> AdminServer::start(const AdminOptions& options) {
+Result<std::string> Server::start(const Options& options) {
   auto& s = *impl_;
   s.options = options;
   const std::string& address = options.address;
@@ -289,11 +300,11 @@ Result<std::string> AdminServer::start(const AdminOptions& options) {
   std::string bound;
   if (address.rfind("unix:", 0) == 0) {
     s.unix_path = address.substr(5);
-    if (auto cleared = clear_socket_path(s.context, s.unix_path); !cleared) {
+    if (auto cleared = clear_socket_path(s.io, s.unix_path); !cleared) {
       s.unix_path.clear();  // not ours: stop() must not remove it either
       return cleared.error();
     }
-    s.unix_acceptor = std::make_unique<unix_socket::acceptor>(s.context);
+    s.unix_acceptor = std::make_unique<unix_socket::acceptor>(s.io);
     unix_socket::endpoint endpoint(s.unix_path);
     s.unix_acceptor->open(endpoint.protocol(), ec);
     if (!ec) s.unix_acceptor->bind(endpoint, ec);
@@ -303,12 +314,12 @@ Result<std::string> AdminServer::start(const AdminOptions& options) {
                             "set bridge.admin to another path, or \"off\"");
     }
     std::filesystem::permissions(s.unix_path, std::filesystem::perms::owner_all, ec);
-    s.access = AdminAccess::unix_path();
+    s.access = Access::unix_path();
     bound = address;
   } else {
-    auto endpoint = parse_bind(address);
+    auto endpoint = net::parse_bind(address);
     if (!endpoint) return endpoint.error();
-    auto acceptor = open_acceptor(s.context, *endpoint, false);
+    auto acceptor = net::open_acceptor(s.io, *endpoint, false);
     if (!acceptor) {
       Error e = acceptor.error();
       e.message = "admin API: " + e.message;
@@ -318,20 +329,20 @@ Result<std::string> AdminServer::start(const AdminOptions& options) {
     s.tcp_acceptor = std::move(*acceptor);
     auto local = s.tcp_acceptor->local_endpoint(ec);
     bound = authority_of(local);
-    s.access = AdminAccess::tcp(local.address().to_string(), local.port());
+    s.access = Access::tcp(local.address().to_string(), local.port());
   }
   s.access.token = options.token;
   s.access.probes_only = options.probes_only;
   if (s.unix_acceptor) {
-    asio::co_spawn(s.context, s.accept_loop(*s.unix_acceptor), log_failure("admin API"));
+    asio::co_spawn(s.io, s.accept_loop(*s.unix_acceptor), log_failure("admin API"));
   } else {
-    asio::co_spawn(s.context, s.accept_loop(*s.tcp_acceptor), log_failure("admin API"));
+    asio::co_spawn(s.io, s.accept_loop(*s.tcp_acceptor), log_failure("admin API"));
   }
-  asio::co_spawn(s.context, s.expire_leases(), log_failure("breakpoint leases"));
+  asio::co_spawn(s.io, s.expire_leases(), log_failure("breakpoint leases"));
   return bound;
 }
 
-void AdminServer::stop() {
+void Server::stop() {
   auto& s = *impl_;
   error_code ec;
   if (s.tcp_acceptor) s.tcp_acceptor->close(ec);

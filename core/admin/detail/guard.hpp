@@ -5,16 +5,16 @@
 // changes something must say Content-Type: application/json, which a page cannot send to
 // another origin without a CORS preflight that bridge never grants. Pure code, unit-tested.
 
-#include "proxy/detail/admin_handlers.hpp"
+#include "admin/detail/handlers.hpp"
 
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace bridge::proxy {
+namespace bridge::admin {
 
-struct AdminAccess {
+struct Access {
   bool unix_socket = false;
   /// Host values (lowercase authority) this admin API answers to.
   std::vector<std::string> authorities;
@@ -24,14 +24,14 @@ struct AdminAccess {
   /// A TCP admin API bound at `host` (an IP literal, v6 without brackets) and `port`:
   /// localhost, 127.0.0.1 and [::1] with the port, plus the bound address when it is neither
   /// loopback nor the wildcard. Port 80 also allows the names without a port.
-  static AdminAccess tcp(std::string_view host, uint16_t port);
+  static Access tcp(std::string_view host, uint16_t port);
   /// A unix-socket admin API: no browser can reach it, and clients send "localhost" (bridge's
   /// CLI, `curl --unix-socket`), so the loopback names with or without a port are accepted.
-  static AdminAccess unix_path();
+  static Access unix_path();
 };
 
 /// The parts of an admin request the checks read; views into the parsed request.
-struct AdminHead {
+struct Head {
   std::string_view method;
   std::string_view path;
   std::optional<std::string_view> host;  // nullopt when absent
@@ -50,6 +50,6 @@ bool is_probe(std::string_view method, std::string_view path);
 
 /// nullopt when the request may be handled; otherwise the answer: 404 (probes only),
 /// 403 (Host, Origin), 401 (token) or 415 (Content-Type), each a JSON error that says why.
-std::optional<AdminReply> check_admin_access(const AdminAccess& access, const AdminHead& head);
+std::optional<Reply> check_access(const Access& access, const Head& head);
 
-}  // namespace bridge::proxy
+}  // namespace bridge::admin
