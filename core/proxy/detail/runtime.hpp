@@ -16,9 +16,11 @@
 #include <string>
 #include <string_view>
 
-namespace bridge::proxy {
-
+namespace bridge::otlp {
 class SpanExporter;
+}
+
+namespace bridge::proxy {
 
 /// HTTP-01 tokens published while bridge obtains a listener's certificate over ACME, answered
 /// by every plain HTTP listener. Written by the ACME thread, read by workers only for requests
@@ -66,7 +68,7 @@ struct Runtime {
   trace::Store store;
   trace::Metrics metrics;
   Breakpoints breakpoints;
-  SpanExporter* spans = nullptr;  // null when trace.otlp_endpoint is empty
+  otlp::SpanExporter* spans = nullptr;  // null when trace.otlp_endpoint is empty
   std::atomic<uint64_t> requests{0};
   std::atomic<bool> draining{false};
   AcmeChallenges acme_challenges;
