@@ -127,7 +127,8 @@ AdminResult<AdminResponse> answer_of(const AdminAddress& address, const std::str
     return failure_of(address, answer.error(), "sending " + method + " " + target,
                       "reading the answer to " + method + " " + target);
   }
-  AdminResponse out = to_response(static_cast<int>(answer->result_int()), std::move(answer->body()));
+  int status = static_cast<int>(answer->result_int());
+  AdminResponse out = to_response(status, std::move(answer->body()));
   for (const auto& field : *answer) {
     out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
@@ -241,17 +242,17 @@ asio::awaitable<AdminResult<AdminResponse>> AdminClient::stream(std::string targ
   auto req = make_request(endpoint_, "GET", target);
   req.set(http::field::accept, "application/x-ndjson");
   req.prepare_payload();
-  net::HttpStream http;
+  net::HttpStream lines;
   // Connect and send within 10 s; the head may take as long as a quiet stream.
-  auto opened = co_await http.open(peer_of(address), std::move(req),
-                                   std::max<std::chrono::milliseconds>(std::chrono::seconds(10), idle));
+  auto open_timeout = std::max<std::chrono::milliseconds>(std::chrono::seconds(10), idle);
+  auto opened = co_await lines.open(peer_of(address), std::move(req), open_timeout);
   if (!opened)
     co_return failure_of(address, opened.error(), "opening " + target, "opening " + target);
-  int status = static_cast<int>(http.head().result_int());
+  int status = static_cast<int>(lines.head().result_int());
   if (status != 200) {
     std::string text;
     for (;;) {
-      auto piece = co_await http.read_some(idle);
+      auto piece = co_await lines.read_some(idle);
       if (!piece || !*piece)
         break;
       text += **piece;
@@ -261,7 +262,7 @@ asio::awaitable<AdminResult<AdminResponse>> AdminClient::stream(std::string targ
   if (on_open)
     on_open();
   for (;;) {
-    auto line = co_await http.next_line(idle);
+    auto line = co_await lines.next_line(idle);
     if (!line) {
       const error_code& ec = line.error().ec;
       if (ec == http::error::end_of_stream || ec == asio::error::eof)

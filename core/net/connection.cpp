@@ -24,7 +24,8 @@ asio::awaitable<HttpResult<void>> handshake(Connection& c, const HttpPeer& peer,
   c.tls.emplace(std::move(*c.plain), *peer.tls);
   c.plain.reset();
   if (SSL_set_tlsext_host_name(c.tls->native_handle(), peer.host.c_str()) != 1) {
-    boost::system::error_code ec(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category());
+    boost::system::error_code ec(static_cast<int>(ERR_get_error()),
+                                 asio::error::get_ssl_category());
     co_return failed(HttpStep::Handshake, ec);
   }
   c.tls->set_verify_callback(asio::ssl::host_name_verification(peer.host));
@@ -64,7 +65,8 @@ asio::awaitable<HttpResult<void>> connect(Connection& c, const HttpPeer& peer, D
     }
     last = ec;
     c.plain->close();
-    if (ec == beast::error::timeout) break;  // the deadline holds for the next address too
+    // The deadline holds for the next address too, and a close() meant to stop us.
+    if (ec == beast::error::timeout || ec == asio::error::operation_aborted) break;
   }
   if (last) co_return failed(HttpStep::Connect, last);
   if (peer.tls != nullptr) co_return co_await handshake(c, peer, deadline);

@@ -26,7 +26,9 @@ HttpPeer HttpPeer::tls_over_tcp(std::string host, std::string port, asio::ssl::c
   return HttpPeer{std::move(host), std::move(port), {}, &context};
 }
 
-HttpPeer HttpPeer::unix_socket(std::string path) { return HttpPeer{{}, {}, std::move(path), nullptr}; }
+HttpPeer HttpPeer::unix_socket(std::string path) {
+  return HttpPeer{{}, {}, std::move(path), nullptr};
+}
 
 std::string HttpPeer::display() const {
   if (!unix_path.empty()) return unix_path;

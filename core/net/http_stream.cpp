@@ -12,6 +12,7 @@ namespace bridge::net {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+using Parser = http::response_parser<http::string_body>;
 
 struct HttpStream::State {
   detail::Connection connection;
@@ -20,15 +21,14 @@ struct HttpStream::State {
   // safe; no body limit, as a stream may run for days. The parser stays non-eager (as
   // async_read_header leaves it): an eager one would hold a read that has a chunk's data
   // until the next chunk header is complete too.
-  std::optional<http::response_parser<http::string_body>> parser;
+  std::optional<Parser> parser;
 };
 
 namespace {
 
 template <class Stream>
 asio::awaitable<HttpResult<void>> send_and_read_head(Stream& stream, HttpRequest& request,
-                                                     beast::flat_buffer& buffer,
-                                                     http::response_parser<http::string_body>& parser) {
+                                                     beast::flat_buffer& buffer, Parser& parser) {
   auto [wec, written] = co_await http::async_write(stream, request, nothrow);
   if (wec) co_return detail::failed(HttpStep::Write, wec);
   auto [rec, read] = co_await http::async_read_header(stream, buffer, parser, nothrow);
@@ -38,7 +38,7 @@ asio::awaitable<HttpResult<void>> send_and_read_head(Stream& stream, HttpRequest
 
 template <class Stream>
 asio::awaitable<boost::system::error_code> read_into(Stream& stream, beast::flat_buffer& buffer,
-                                                     http::response_parser<http::string_body>& parser) {
+                                                     Parser& parser) {
   auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, nothrow);
   co_return ec;
 }

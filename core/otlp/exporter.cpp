@@ -129,8 +129,8 @@ std::string SpanExporter::send(const std::vector<trace::RecordPtr>& batch) {
   options.timeout = send_timeout;
   auto res = net::http_exchange_sync(net::HttpPeer::tcp(host_, port_), std::move(req), options);
   if (!res) return why(res.error(), host_);
-  return res->result_int() / 100 == 2 ? ""
-                                      : "the collector answered " + std::to_string(res->result_int());
+  if (res->result_int() / 100 == 2) return "";
+  return "the collector answered " + std::to_string(res->result_int());
 }
 
 }  // namespace bridge::otlp
