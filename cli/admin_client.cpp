@@ -1,15 +1,14 @@
-#include "common/url.hpp"
-#include "net/asio.hpp"
-#include "common/text.hpp"
 #include "admin_client.hpp"
+#include "common/text.hpp"
+#include "common/url.hpp"
+#include "net/http_client.hpp"
 
-#include <boost/asio.hpp>
-#include <boost/asio/generic/stream_protocol.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <cctype>
+#include <boost/asio/error.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
 #include <cerrno>
-#include <memory>
 
 namespace bridge::cli {
 
@@ -17,13 +16,10 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using error_code = boost::system::error_code;
-using generic_stream = asio::generic::stream_protocol;
-using Stream =
-    beast::basic_stream<generic_stream, asio::any_io_executor, beast::unlimited_rate_policy>;
 
 namespace {
 
-using net::nothrow;
+constexpr uint64_t max_answer_bytes = 64 * 1024 * 1024;
 
 AdminFailure failure(std::string message, std::string hint = {}) {
   return AdminFailure{false, Error::runtime(std::move(message), std::move(hint))};
@@ -54,39 +50,30 @@ AdminFailure broken(const AdminAddress& address, const error_code& ec, std::stri
                  "check that bridge is still running (`bridge up` prints errors on stderr)");
 }
 
-// A pointer: basic_stream's variadic constructor would make result<Stream, E> ambiguous.
-asio::awaitable<AdminResult<std::unique_ptr<Stream>>> connect(const AdminAddress& address,
-                                                              std::chrono::milliseconds timeout) {
-  auto ex = co_await asio::this_coro::executor;
-  auto owned = std::make_unique<Stream>(ex);
-  Stream& stream = *owned;
-  stream.expires_after(timeout);
-  if (address.unix_socket) {
-    generic_stream::endpoint ep{asio::local::stream_protocol::endpoint(address.path)};
-    auto [ec] = co_await stream.async_connect(ep, nothrow);
-    if (ec)
-      co_return unreachable(address, ec);
-    co_return std::move(owned);
-  }
-  asio::ip::tcp::resolver resolver(ex);
-  auto [rec, results] = co_await resolver.async_resolve(address.host, address.port, nothrow);
-  if (rec)
-    co_return unreachable(address, rec);
-  error_code last = asio::error::host_not_found;
-  for (const auto& entry : results) {
-    generic_stream::endpoint ep{entry.endpoint()};
-    auto [ec] = co_await stream.async_connect(ep, nothrow);
-    if (!ec)
-      co_return std::move(owned);
-    last = ec;
-    stream.close();
-  }
-  co_return unreachable(address, last);
+net::HttpPeer peer_of(const AdminAddress& address) {
+  return address.unix_socket ? net::HttpPeer::unix_socket(address.path)
+                             : net::HttpPeer::tcp(address.host, address.port);
 }
 
-http::request<http::string_body>
-make_request(const AdminEndpoint& endpoint, const std::string& method, const std::string& target) {
-  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+// A failed connect means nothing listens there; a later failure means bridge broke off.
+AdminFailure failure_of(const AdminAddress& address, const net::HttpFailure& failed,
+                        std::string_view doing_write, std::string_view doing_read) {
+  switch (failed.step) {
+    case net::HttpStep::Resolve:
+    case net::HttpStep::Connect:
+    case net::HttpStep::Handshake:
+      return unreachable(address, failed.ec);
+    case net::HttpStep::Write:
+      return broken(address, failed.ec, doing_write);
+    case net::HttpStep::Read:
+      break;
+  }
+  return broken(address, failed.ec, doing_read);
+}
+
+net::HttpRequest make_request(const AdminEndpoint& endpoint, const std::string& method,
+                              const std::string& target) {
+  net::HttpRequest req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, endpoint.address.authority());
   req.set(http::field::user_agent, "bridge-cli");
   if (!endpoint.token.empty())
@@ -104,23 +91,60 @@ AdminResponse to_response(int status, std::string text) {
   return out;
 }
 
-// Splits `pending` into complete lines, hands each to `on_line`; false when it asked to stop.
-bool drain_lines(std::string& pending, const LineHandler& on_line) {
-  size_t start = 0;
-  for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
-    std::string_view raw(pending.data() + start, nl - start);
-    if (!raw.empty() && raw.back() == '\r')
-      raw.remove_suffix(1);
-    if (raw.empty())
-      continue;
-    auto line = nlohmann::json::parse(raw, nullptr, false);
-    if (line.is_discarded())
-      continue; // a torn or foreign line is not worth dying for
-    if (!on_line(line, raw))
-      return false;
+// One request of the admin API: the endpoint's token, the caller's headers, a JSON body.
+net::HttpRequest json_request(const AdminEndpoint& endpoint, const std::string& method,
+                              const std::string& target, const std::optional<nlohmann::json>& body,
+                              const std::vector<std::pair<std::string, std::string>>& headers) {
+  auto req = make_request(endpoint, method, target);
+  for (const auto& [name, value] : headers) {
+    if (iequals(name, "host")) {
+      req.set(http::field::host, value);
+    } else {
+      req.insert(name, value);
+    }
   }
-  pending.erase(0, start);
-  return true;
+  // The admin API refuses a request that changes something without this Content-Type, body
+  // or not: a web page cannot send it cross-site without a CORS preflight.
+  if (body || method == "POST" || method == "PUT" || method == "DELETE")
+    req.set(http::field::content_type, "application/json");
+  if (body)
+    req.body() = body->dump();
+  req.prepare_payload();
+  return req;
+}
+
+net::ExchangeOptions exchange_options(std::chrono::milliseconds timeout) {
+  net::ExchangeOptions options;
+  options.timeout = timeout;
+  options.body_limit = max_answer_bytes;
+  return options;
+}
+
+AdminResult<AdminResponse> answer_of(const AdminAddress& address, const std::string& method,
+                                     const std::string& target,
+                                     net::HttpResult<net::HttpResponse> answer) {
+  if (!answer) {
+    return failure_of(address, answer.error(), "sending " + method + " " + target,
+                      "reading the answer to " + method + " " + target);
+  }
+  int status = static_cast<int>(answer->result_int());
+  AdminResponse out = to_response(status, std::move(answer->body()));
+  for (const auto& field : *answer) {
+    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  return out;
+}
+
+// Hands one ndjson line to `on_line`; false when it asked to stop.
+bool handle_line(std::string_view raw, const LineHandler& on_line) {
+  if (!raw.empty() && raw.back() == '\r')
+    raw.remove_suffix(1);
+  if (raw.empty())
+    return true;
+  auto line = nlohmann::json::parse(raw, nullptr, false);
+  if (line.is_discarded())
+    return true; // a torn or foreign line is not worth dying for
+  return on_line(line, raw);
 }
 
 } // namespace
@@ -204,43 +228,10 @@ AdminClient::request(std::string method, std::string target, std::optional<nlohm
                      std::chrono::milliseconds timeout,
                      std::vector<std::pair<std::string, std::string>> headers) {
   const AdminAddress& address = endpoint_.address;
-  auto connected = co_await connect(address, timeout);
-  if (!connected)
-    co_return connected.error();
-  Stream& stream = **connected;
-  auto req = make_request(endpoint_, method, target);
-  for (const auto& [name, value] : headers) {
-    if (iequals(name, "host")) {
-      req.set(http::field::host, value);
-    } else {
-      req.insert(name, value);
-    }
-  }
-  // The admin API refuses a request that changes something without this Content-Type, body
-  // or not: a web page cannot send it cross-site without a CORS preflight.
-  if (body || method == "POST" || method == "PUT" || method == "DELETE")
-    req.set(http::field::content_type, "application/json");
-  if (body)
-    req.body() = body->dump();
-  req.prepare_payload();
-  stream.expires_after(timeout);
-  if (auto [ec, n] = co_await http::async_write(stream, req, nothrow); ec) {
-    co_return broken(address, ec, "sending " + method + " " + target);
-  }
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(64 * 1024 * 1024);
-  if (auto [ec, n] = co_await http::async_read(stream, buffer, parser, nothrow); ec) {
-    co_return broken(address, ec, "reading the answer to " + method + " " + target);
-  }
-  auto res = parser.release();
-  error_code ignored;
-  stream.socket().shutdown(generic_stream::socket::shutdown_both, ignored);
-  AdminResponse out = to_response(static_cast<int>(res.result_int()), std::move(res.body()));
-  for (const auto& field : res) {
-    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  }
-  co_return out;
+  auto answer = co_await net::http_exchange(
+      peer_of(address), json_request(endpoint_, method, target, body, headers),
+      exchange_options(timeout));
+  co_return answer_of(address, method, target, std::move(answer));
 }
 
 asio::awaitable<AdminResult<AdminResponse>> AdminClient::stream(std::string target,
@@ -248,51 +239,41 @@ asio::awaitable<AdminResult<AdminResponse>> AdminClient::stream(std::string targ
                                                                 std::function<void()> on_open,
                                                                 std::chrono::milliseconds idle) {
   const AdminAddress& address = endpoint_.address;
-  auto connected = co_await connect(address, std::chrono::seconds(10));
-  if (!connected)
-    co_return connected.error();
-  Stream& stream = **connected;
   auto req = make_request(endpoint_, "GET", target);
   req.set(http::field::accept, "application/x-ndjson");
   req.prepare_payload();
-  stream.expires_after(std::chrono::seconds(10));
-  if (auto [ec, n] = co_await http::async_write(stream, req, nothrow); ec) {
-    co_return broken(address, ec, "opening " + target);
-  }
-  beast::flat_buffer buffer;
-  http::response_parser<http::buffer_body> parser;
-  parser.body_limit(boost::none);
-  stream.expires_after(idle);
-  if (auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, nothrow); ec) {
-    co_return broken(address, ec, "opening " + target);
-  }
-  int status = static_cast<int>(parser.get().result_int());
-  std::string pending;
-  char chunk[16 * 1024];
-  if (status == 200 && on_open)
-    on_open();
-  while (!parser.is_done()) {
-    parser.get().body().data = chunk;
-    parser.get().body().size = sizeof chunk;
-    stream.expires_after(idle);
-    auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, nothrow);
-    if (ec == http::error::need_buffer)
-      ec = {};
-    pending.append(chunk, sizeof chunk - parser.get().body().size);
-    if (status != 200) {
-      if (ec)
+  net::HttpStream lines;
+  // Connect and send within 10 s; the head may take as long as a quiet stream.
+  auto open_timeout = std::max<std::chrono::milliseconds>(std::chrono::seconds(10), idle);
+  auto opened = co_await lines.open(peer_of(address), std::move(req), open_timeout);
+  if (!opened)
+    co_return failure_of(address, opened.error(), "opening " + target, "opening " + target);
+  int status = static_cast<int>(lines.head().result_int());
+  if (status != 200) {
+    std::string text;
+    for (;;) {
+      auto piece = co_await lines.read_some(idle);
+      if (!piece || !*piece)
         break;
-      continue;
+      text += **piece;
     }
-    if (!drain_lines(pending, on_line))
-      co_return AdminResponse{200, nullptr, {}, {}};
-    if (ec == http::error::end_of_stream || ec == asio::error::eof)
-      break;
-    if (ec)
-      co_return broken(address, ec, "reading " + target);
+    co_return to_response(status, std::move(text));
   }
-  if (status != 200)
-    co_return to_response(status, std::move(pending));
+  if (on_open)
+    on_open();
+  for (;;) {
+    auto line = co_await lines.next_line(idle);
+    if (!line) {
+      const error_code& ec = line.error().ec;
+      if (ec == http::error::end_of_stream || ec == asio::error::eof)
+        break;
+      co_return broken(address, ec, "reading " + target);
+    }
+    if (!*line)
+      break;
+    if (!handle_line(**line, on_line))
+      co_return AdminResponse{200, nullptr, {}, {}};
+  }
   co_return failure("the bridge admin API at " + address.display() + " ended the stream " + target,
                     "bridge probably stopped or restarted");
 }
@@ -301,20 +282,10 @@ AdminResult<AdminResponse>
 admin_request_sync(const AdminEndpoint& endpoint, std::string method, std::string target,
                    std::optional<nlohmann::json> body,
                    std::vector<std::pair<std::string, std::string>> headers) {
-  asio::io_context io;
-  AdminClient client(io.get_executor(), endpoint);
-  std::optional<AdminResult<AdminResponse>> out;
-  asio::co_spawn(io,
-                 client.request(std::move(method), std::move(target), std::move(body),
-                                std::chrono::seconds(10), std::move(headers)),
-                 [&out](std::exception_ptr e, AdminResult<AdminResponse> r) {
-                   if (e)
-                     std::rethrow_exception(e);
-                   out = std::move(r);
-                 });
-  io.run();
-  return std::move(*out);
+  auto answer = net::http_exchange_sync(peer_of(endpoint.address),
+                                        json_request(endpoint, method, target, body, headers),
+                                        exchange_options(std::chrono::seconds(10)));
+  return answer_of(endpoint.address, method, target, std::move(answer));
 }
-
 
 } // namespace bridge::cli

@@ -221,7 +221,7 @@ class ComposeSource final : public SourceBase {
         backoff = std::min(backoff * 2, options_.max_backoff);
         continue;
       }
-      DockerEventStream stream(executor_);
+      DockerEventStream stream;
       events_ = &stream;
       auto opened = co_await stream.open(outcome.socket_path, events_target(outcome.project),
                                          options_.engine_timeout);

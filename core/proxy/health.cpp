@@ -1,5 +1,6 @@
 #include "proxy/detail/health.hpp"
 #include "common/spawn.hpp"
+#include "net/http_client.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -19,34 +20,25 @@ struct ProbeState {
   Clock::time_point next{};
 };
 
-asio::awaitable<bool> probe(std::string host, uint16_t port, std::string path,
-                            std::chrono::milliseconds timeout) {
-  auto executor = co_await asio::this_coro::executor;
-  beast::tcp_stream stream(executor);
-  stream.expires_after(timeout);
-  error_code ec;
-  auto address = asio::ip::make_address(host, ec);
-  if (ec) {
-    tcp::resolver resolver(executor);
-    auto [rec, results] = co_await resolver.async_resolve(host, std::to_string(port), nothrow);
-    if (rec || results.empty()) co_return false;
-    address = results.begin()->endpoint().address();
-  }
-  auto [cec] = co_await stream.async_connect(tcp::endpoint(address, port), nothrow);
-  if (cec) co_return false;
-  http::request<http::empty_body> req{http::verb::get, path, 11};
+// Plain function: GCC 12 mishandles braced temporaries in coroutine frames.
+net::HttpRequest probe_request(const std::string& host, uint16_t port, const std::string& path) {
+  net::HttpRequest req{http::verb::get, path, 11};
   req.set(http::field::host, host + ":" + std::to_string(port));
   req.set(http::field::user_agent, "bridge-health-check");
   req.set(http::field::connection, "close");
-  auto [wec, wn] = co_await http::async_write(stream, req, nothrow);
-  if (wec) co_return false;
-  beast::flat_buffer buffer;
-  http::response_parser<http::empty_body> parser;
-  parser.skip(true);
-  auto [rec, rn] = co_await http::async_read_header(stream, buffer, parser, nothrow);
-  stream.socket().close(ec);
-  if (rec) co_return false;
-  int status = parser.get().result_int();
+  return req;
+}
+
+// Healthy: a 2xx or 3xx status line within `timeout`; the body is not read.
+asio::awaitable<bool> probe(std::string host, uint16_t port, std::string path,
+                            std::chrono::milliseconds timeout) {
+  net::ExchangeOptions options;
+  options.timeout = timeout;
+  options.skip_body = true;
+  auto res = co_await net::http_exchange(net::HttpPeer::tcp(host, std::to_string(port)),
+                                         probe_request(host, port, path), options);
+  if (!res) co_return false;
+  int status = res->result_int();
   co_return status >= 200 && status < 400;
 }
 

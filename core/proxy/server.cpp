@@ -8,7 +8,7 @@
 #include "proxy/detail/route_states.hpp"
 #include "proxy/detail/worker.hpp"
 #include "proxy/proxy.hpp"
-#include "proxy/span_export.hpp"
+#include "otlp/otlp.hpp"
 #include "tls/tls.hpp"
 
 #include <spdlog/spdlog.h>
@@ -34,7 +34,7 @@ struct Server::Impl {
   std::map<std::string, tcp::endpoint> bound;  // listener name -> endpoint actually bound
   std::unique_ptr<discovery::Registry> discovery;
   std::unique_ptr<Runtime> runtime;
-  std::unique_ptr<SpanExporter> spans;
+  std::unique_ptr<otlp::SpanExporter> spans;
   std::unique_ptr<admin::Server> admin;
   std::string admin_address;
   bool serving = false;
@@ -204,8 +204,8 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
   const config::Config& config = snapshot->config;
   s.snapshot = snapshot;
   if (!config.trace.otlp_endpoint.empty()) {
-    s.spans = std::make_unique<SpanExporter>(config.trace.otlp_endpoint, s.options.version,
-                                             s.runtime->metrics);
+    s.spans = std::make_unique<otlp::SpanExporter>(config.trace.otlp_endpoint, s.options.version,
+                                                   s.runtime->metrics);
     s.runtime->spans = s.spans.get();
   }
   s.access_log = AccessLog::create(config.bridge.access_log, config.bridge.access_log_format);

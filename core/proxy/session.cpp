@@ -1,10 +1,10 @@
 // A client connection: read a request head, vet it, route it, then answer or forward it.
 #include "proxy/detail/session.hpp"
 
+#include "otlp/otlp.hpp"
 #include "proxy/detail/exchange.hpp"
 #include "proxy/detail/request_head.hpp"
 #include "proxy/detail/worker.hpp"
-#include "proxy/span_export.hpp"
 #include "proxy/rewrite.hpp"
 
 #include <openssl/bio.h>
@@ -39,7 +39,7 @@ void finish_record(Exchange& ex) {
   }
   ex.worker.access_log().write(ex.record);
   if (runtime.spans != nullptr) {
-    export_span(runtime, std::make_shared<const trace::Record>(ex.record));
+    runtime.spans->push(std::make_shared<const trace::Record>(ex.record));
   }
   runtime.store.add(static_cast<size_t>(ex.worker.index()), ex.record);
   ex.worker.recycle(std::move(ex.record_ptr));  // the store keeps a copy, not this record

@@ -1,25 +1,18 @@
-// HTTPS requests to the ACME server with Beast: resolve, connect, handshake, write, read.
+// HTTPS requests to the ACME server over the shared HTTP client, with ACME's messages.
 #include "cert/acme/https.hpp"
-#include "net/asio.hpp"
+#include "net/http_client.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
 
 #include <filesystem>
 
 namespace bridge::cert::acme::detail {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
+namespace http = boost::beast::http;
 namespace ssl = asio::ssl;
-using net::nothrow;
 
 Result<Url> parse_https_url(const std::string& url) {
   const std::string scheme = "https://";
@@ -65,20 +58,31 @@ Result<void> setup_client_context(ssl::context& tls, const std::string& ca_bundl
 
 namespace {
 
-Error network_error(const std::string& step, const Url& url, const boost::system::error_code& ec) {
+std::string doing(net::HttpStep step) {
+  switch (step) {
+    case net::HttpStep::Resolve: return "resolving";
+    case net::HttpStep::Connect: return "connecting to";
+    case net::HttpStep::Handshake: return "TLS handshake with";
+    case net::HttpStep::Write: return "sending to";
+    case net::HttpStep::Read: break;
+  }
+  return "reading from";
+}
+
+Error network_error(const Url& url, const net::HttpFailure& failure) {
+  const auto& ec = failure.ec;
   std::string where = url.host + ":" + url.port;
   std::string hint = "is the ACME server at " + where + " reachable?";
-  if (ec.category() == asio::error::get_ssl_category() ||
-      ec == ssl::error::stream_truncated) {
+  if (ec.category() == asio::error::get_ssl_category() || ec == ssl::error::stream_truncated) {
     hint = "the ACME server's certificate did not verify; trust its root with --ca-bundle "
            "(bridge cert acme) or [acme] ca_bundle (bridge up)";
   }
-  return Error::runtime(step + " " + where + " failed: " + ec.message(), hint);
+  return Error::runtime(doing(failure.step) + " " + where + " failed: " + ec.message(), hint);
 }
 
 // Plain functions, not coroutine code: GCC 12 mishandles braced temporaries in coroutine frames.
-http::request<http::string_body> make_request(Request& request, const Url& url) {
-  http::request<http::string_body> req;
+net::HttpRequest make_request(Request& request, const Url& url) {
+  net::HttpRequest req;
   req.method(http::string_to_verb(request.method));
   req.target(url.target);
   req.version(11);
@@ -93,7 +97,7 @@ http::request<http::string_body> make_request(Request& request, const Url& url) 
   return req;
 }
 
-Reply to_reply(http::response<http::string_body>& res) {
+Reply to_reply(net::HttpResponse& res) {
   Reply reply;
   reply.status = res.result_int();
   reply.body = std::move(res.body());
@@ -110,34 +114,13 @@ asio::awaitable<Result<Reply>> fetch(ssl::context& tls, Request request,
                                      std::chrono::seconds timeout) {
   auto url = parse_https_url(request.url);
   if (!url) co_return url.error();
-  auto executor = co_await asio::this_coro::executor;
-  asio::ip::tcp::resolver resolver{executor};
-  auto [rec, endpoints] = co_await resolver.async_resolve(url->host, url->port, nothrow);
-  if (rec) co_return network_error("resolving", *url, rec);
-  beast::ssl_stream<beast::tcp_stream> stream{executor, tls};
-  if (SSL_set_tlsext_host_name(stream.native_handle(), url->host.c_str()) != 1) {
-    co_return Error::runtime("cannot set SNI for " + url->host);
-  }
-  stream.set_verify_callback(ssl::host_name_verification(url->host));
-  beast::get_lowest_layer(stream).expires_after(timeout);
-  auto [cec, ep] = co_await beast::get_lowest_layer(stream).async_connect(endpoints, nothrow);
-  if (cec) co_return network_error("connecting to", *url, cec);
-  auto [hec] = co_await stream.async_handshake(ssl::stream_base::client, nothrow);
-  if (hec) co_return network_error("TLS handshake with", *url, hec);
-
-  auto req = make_request(request, *url);
-  auto [wec, wn] = co_await http::async_write(stream, req, nothrow);
-  if (wec) co_return network_error("sending to", *url, wec);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(4 * 1024 * 1024);
-  if (req.method() == http::verb::head) parser.skip(true);  // Content-Length but no body
-  auto [hrec, rn] = co_await http::async_read(stream, buffer, parser, nothrow);
-  if (hrec) co_return network_error("reading from", *url, hrec);
-  Reply reply = to_reply(parser.get());
-  // No TLS close_notify round trip: the connection is dropped, which ACME servers accept and
-  // which saves waiting on a peer that may never answer it.
-  co_return reply;
+  net::ExchangeOptions options;
+  options.timeout = timeout;
+  options.body_limit = 4 * 1024 * 1024;
+  auto res = co_await net::http_exchange(net::HttpPeer::tls_over_tcp(url->host, url->port, tls),
+                                         make_request(request, *url), options);
+  if (!res) co_return network_error(*url, res.error());
+  co_return to_reply(*res);
 }
 
 }  // namespace bridge::cert::acme::detail

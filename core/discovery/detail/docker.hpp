@@ -1,18 +1,14 @@
 #pragma once
-/// The Docker Engine API over its unix socket: decoding (pure) and an Asio client (plain
-/// HTTP/1.1 with Beast) for `/containers/json` and the `/events` stream.
+/// The Docker Engine API over its unix socket: decoding (pure) and requests over the shared
+/// HTTP client (net/http_client.hpp) for `/containers/json` and the `/events` stream.
 
 #include "common/url.hpp"
 #include "common/error.hpp"
 #include "detail/compose.hpp"
 #include "discovery/discovery.hpp"
+#include "net/http_client.hpp"
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/local/stream_protocol.hpp>
-#include <boost/beast/core/basic_stream.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -80,19 +76,17 @@ boost::asio::awaitable<Result<std::string>> docker_get(std::string socket_path,
 /// A long-lived `/events` response read line by line.
 class DockerEventStream {
  public:
-  explicit DockerEventStream(boost::asio::any_io_executor executor);
   /// Connects, sends the request and reads the response head within `timeout`.
   boost::asio::awaitable<Result<void>> open(std::string socket_path, std::string target,
                                             std::chrono::milliseconds timeout);
   /// The next line of the body; an error when the stream ends or breaks.
   boost::asio::awaitable<Result<std::string>> next_line();
   /// Ends a pending next_line() (call on the stream's executor).
-  void close();
+  void close() { stream_.close(); }
 
  private:
-  boost::beast::basic_stream<boost::asio::local::stream_protocol> stream_;
-  boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
+  net::HttpStream stream_;
+  bool open_ = false;
 };
 
 }  // namespace bridge::discovery::detail

@@ -17,9 +17,11 @@
 #include <string>
 #include <string_view>
 
-namespace bridge::proxy {
-
+namespace bridge::otlp {
 class SpanExporter;
+}
+
+namespace bridge::proxy {
 
 /// Open connections per listener across all workers, for listeners[].max_connections. Kept
 /// across reloads (a counter lives as long as bridge runs), looked up once per accept loop.
@@ -42,7 +44,7 @@ struct Runtime {
   trace::Store store;
   trace::Metrics metrics;
   Breakpoints breakpoints;
-  SpanExporter* spans = nullptr;  // null when trace.otlp_endpoint is empty
+  otlp::SpanExporter* spans = nullptr;  // null when trace.otlp_endpoint is empty
   std::atomic<uint64_t> requests{0};
   std::atomic<bool> draining{false};
   tls::AcmeChallenges acme_challenges;

@@ -1,9 +1,9 @@
 #pragma once
 /// OTLP/HTTP JSON span export (trace.otlp_endpoint): one SERVER span per request, queued by
 /// the workers without blocking (a full queue drops and counts), sent in batches by a
-/// background thread.
+/// background thread over the shared HTTP client (net/http_client.hpp).
 
-#include "proxy/detail/runtime.hpp"
+#include "trace/metrics.hpp"
 #include "trace/store.hpp"
 
 #include <chrono>
@@ -12,14 +12,16 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
-namespace bridge::proxy {
+namespace bridge::otlp {
 
 class SpanExporter {
  public:
   /// `endpoint`: "http://127.0.0.1:4318" (the path /v1/traces is added unless it is there).
   SpanExporter(std::string endpoint, std::string version, trace::Metrics& metrics);
   ~SpanExporter();  // sends what is queued (bounded wait), then stops
+  /// Any thread; never blocks on the network.
   void push(trace::RecordPtr record);
 
  private:
@@ -41,7 +43,4 @@ class SpanExporter {
   std::thread thread_;
 };
 
-/// Queues the record's span when export is on.
-void export_span(Runtime& runtime, const trace::RecordPtr& record);
-
-}  // namespace bridge::proxy
+}  // namespace bridge::otlp
