@@ -256,7 +256,9 @@ asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex) {
   edit_request_head(request_head, ex, edit);
   std::string_view forwarded_path, forwarded_query;
   split_target(edit.target(request_head.target()), forwarded_path, forwarded_query);
-  ex.record.upstream_path = printable(forwarded_path);
+  // Usually the path as received (already printable): reuse its buffer, build nothing.
+  if (forwarded_path == ex.record.path) ex.record.upstream_path.assign(ex.record.path);
+  else ex.record.upstream_path = printable(forwarded_path);
   const UpstreamSet& upstream = *ex.route->upstream;
   auto& pools = ex.worker.pools();
   const Target* picked =
