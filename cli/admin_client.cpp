@@ -26,14 +26,10 @@ AdminFailure failure(std::string message, std::string hint = {}) {
 }
 
 std::string reason_of(const error_code& ec) {
-  if (ec == asio::error::connection_refused)
-    return "connection refused";
-  if (ec == asio::error::not_found || ec == asio::error::host_not_found)
-    return "no such host";
-  if (ec == beast::error::timeout)
-    return "timed out";
-  if (ec.value() == ENOENT)
-    return "no such socket";
+  if (ec == asio::error::connection_refused) return "connection refused";
+  if (ec == asio::error::not_found || ec == asio::error::host_not_found) return "no such host";
+  if (ec == beast::error::timeout) return "timed out";
+  if (ec.value() == ENOENT) return "no such socket";
   return ec.message();
 }
 
@@ -59,14 +55,14 @@ net::HttpPeer peer_of(const AdminAddress& address) {
 AdminFailure failure_of(const AdminAddress& address, const net::HttpFailure& failed,
                         std::string_view doing_write, std::string_view doing_read) {
   switch (failed.step) {
-    case net::HttpStep::Resolve:
-    case net::HttpStep::Connect:
-    case net::HttpStep::Handshake:
-      return unreachable(address, failed.ec);
-    case net::HttpStep::Write:
-      return broken(address, failed.ec, doing_write);
-    case net::HttpStep::Read:
-      break;
+  case net::HttpStep::Resolve:
+  case net::HttpStep::Connect:
+  case net::HttpStep::Handshake:
+    return unreachable(address, failed.ec);
+  case net::HttpStep::Write:
+    return broken(address, failed.ec, doing_write);
+  case net::HttpStep::Read:
+    break;
   }
   return broken(address, failed.ec, doing_read);
 }
@@ -76,8 +72,7 @@ net::HttpRequest make_request(const AdminEndpoint& endpoint, const std::string& 
   net::HttpRequest req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, endpoint.address.authority());
   req.set(http::field::user_agent, "bridge-cli");
-  if (!endpoint.token.empty())
-    req.set(http::field::authorization, "Bearer " + endpoint.token);
+  if (!endpoint.token.empty()) req.set(http::field::authorization, "Bearer " + endpoint.token);
   return req;
 }
 
@@ -86,8 +81,7 @@ AdminResponse to_response(int status, std::string text) {
   out.status = status;
   out.text = std::move(text);
   out.body = nlohmann::json::parse(out.text, nullptr, false);
-  if (out.body.is_discarded())
-    out.body = nullptr;
+  if (out.body.is_discarded()) out.body = nullptr;
   return out;
 }
 
@@ -107,8 +101,7 @@ net::HttpRequest json_request(const AdminEndpoint& endpoint, const std::string& 
   // or not: a web page cannot send it cross-site without a CORS preflight.
   if (body || method == "POST" || method == "PUT" || method == "DELETE")
     req.set(http::field::content_type, "application/json");
-  if (body)
-    req.body() = body->dump();
+  if (body) req.body() = body->dump();
   req.prepare_payload();
   return req;
 }
@@ -137,27 +130,22 @@ AdminResult<AdminResponse> answer_of(const AdminAddress& address, const std::str
 
 // Hands one ndjson line to `on_line`; false when it asked to stop.
 bool handle_line(std::string_view raw, const LineHandler& on_line) {
-  if (!raw.empty() && raw.back() == '\r')
-    raw.remove_suffix(1);
-  if (raw.empty())
-    return true;
+  if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+  if (raw.empty()) return true;
   auto line = nlohmann::json::parse(raw, nullptr, false);
-  if (line.is_discarded())
-    return true; // a torn or foreign line is not worth dying for
+  if (line.is_discarded()) return true;  // a torn or foreign line is not worth dying for
   return on_line(line, raw);
 }
 
-} // namespace
+}  // namespace
 
 std::string AdminAddress::display() const {
-  if (unix_socket)
-    return "unix:" + path;
+  if (unix_socket) return "unix:" + path;
   return "http://" + authority();
 }
 
 std::string AdminAddress::authority() const {
-  if (unix_socket)
-    return "localhost";
+  if (unix_socket) return "localhost";
   bool v6 = host.find(':') != std::string::npos;
   return (v6 ? "[" + host + "]" : host) + ":" + port;
 }
@@ -175,20 +163,16 @@ Result<AdminAddress> parse_admin_address(std::string_view text, std::string_view
   if (text.rfind("unix:", 0) == 0) {
     out.unix_socket = true;
     out.path = std::string(text.substr(5));
-    if (out.path.rfind("//", 0) == 0)
-      out.path.erase(0, 2); // unix:///path
-    if (out.path.empty())
-      return Error::usage(where + ": \"unix:\" needs a socket path");
+    if (out.path.rfind("//", 0) == 0) out.path.erase(0, 2);  // unix:///path
+    if (out.path.empty()) return Error::usage(where + ": \"unix:\" needs a socket path");
     return out;
   }
   std::string_view rest = text;
-  if (rest.rfind("http://", 0) == 0)
-    rest.remove_prefix(7);
+  if (rest.rfind("http://", 0) == 0) rest.remove_prefix(7);
   if (rest.rfind("https://", 0) == 0) {
     return Error::usage(where + ": the admin API speaks plain HTTP", "write http://HOST:PORT");
   }
-  if (auto slash = rest.find('/'); slash != std::string_view::npos)
-    rest = rest.substr(0, slash);
+  if (auto slash = rest.find('/'); slash != std::string_view::npos) rest = rest.substr(0, slash);
   std::string hint = "write it as http://127.0.0.1:9901 or unix:/path/to/socket";
   std::string_view host, port;
   if (rest.rfind('[', 0) == 0) {
@@ -228,9 +212,9 @@ AdminClient::request(std::string method, std::string target, std::optional<nlohm
                      std::chrono::milliseconds timeout,
                      std::vector<std::pair<std::string, std::string>> headers) {
   const AdminAddress& address = endpoint_.address;
-  auto answer = co_await net::http_exchange(
-      peer_of(address), json_request(endpoint_, method, target, body, headers),
-      exchange_options(timeout));
+  auto answer = co_await net::http_exchange(peer_of(address),
+                                            json_request(endpoint_, method, target, body, headers),
+                                            exchange_options(timeout));
   co_return answer_of(address, method, target, std::move(answer));
 }
 
@@ -253,26 +237,21 @@ asio::awaitable<AdminResult<AdminResponse>> AdminClient::stream(std::string targ
     std::string text;
     for (;;) {
       auto piece = co_await lines.read_some(idle);
-      if (!piece || !*piece)
-        break;
+      if (!piece || !*piece) break;
       text += **piece;
     }
     co_return to_response(status, std::move(text));
   }
-  if (on_open)
-    on_open();
+  if (on_open) on_open();
   for (;;) {
     auto line = co_await lines.next_line(idle);
     if (!line) {
       const error_code& ec = line.error().ec;
-      if (ec == http::error::end_of_stream || ec == asio::error::eof)
-        break;
+      if (ec == http::error::end_of_stream || ec == asio::error::eof) break;
       co_return broken(address, ec, "reading " + target);
     }
-    if (!*line)
-      break;
-    if (!handle_line(**line, on_line))
-      co_return AdminResponse{200, nullptr, {}, {}};
+    if (!*line) break;
+    if (!handle_line(**line, on_line)) co_return AdminResponse{200, nullptr, {}, {}};
   }
   co_return failure("the bridge admin API at " + address.display() + " ended the stream " + target,
                     "bridge probably stopped or restarted");
@@ -288,4 +267,4 @@ admin_request_sync(const AdminEndpoint& endpoint, std::string method, std::strin
   return answer_of(endpoint.address, method, target, std::move(answer));
 }
 
-} // namespace bridge::cli
+}  // namespace bridge::cli

@@ -2,8 +2,8 @@
 /// A small HTTP/1.1 client for bridge's admin API (TCP or unix socket): JSON requests and
 /// ndjson streams. One connection per call; coroutines on the caller's io_context.
 
-#include "common/url.hpp"
 #include "common/error.hpp"
+#include "common/url.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -21,9 +21,9 @@ namespace bridge::cli {
 /// Where the admin API listens: "http://HOST:PORT" or "unix:/path".
 struct AdminAddress {
   bool unix_socket = false;
-  std::string host; // TCP: name or literal, without brackets
+  std::string host;  // TCP: name or literal, without brackets
   std::string port;
-  std::string path; // unix socket path
+  std::string path;  // unix socket path
   /// "http://127.0.0.1:9901" or "unix:/run/bridge.sock", for messages.
   std::string display() const;
   /// The Host header value.
@@ -36,31 +36,32 @@ Result<AdminAddress> parse_admin_address(std::string_view text, std::string_view
 
 struct AdminEndpoint {
   AdminAddress address;
-  std::string token; // sent as "Authorization: Bearer TOKEN" when not empty
+  std::string token;  // sent as "Authorization: Bearer TOKEN" when not empty
 };
 
 struct AdminResponse {
   int status = 0;
-  nlohmann::json body;                                      // null when the body was not JSON
-  std::string text;                                         // the raw body
-  std::vector<std::pair<std::string, std::string>> headers; // as received
+  nlohmann::json body;                                       // null when the body was not JSON
+  std::string text;                                          // the raw body
+  std::vector<std::pair<std::string, std::string>> headers;  // as received
   /// The admin API's error message ({"message"}), else the raw body.
   std::string message() const;
 };
 
 /// Why a call failed before an HTTP answer came back.
 struct AdminFailure {
-  bool unreachable = false; // the connect failed (nothing listens, no such socket)
+  bool unreachable = false;  // the connect failed (nothing listens, no such socket)
   Error error;
 };
 
-template <class T> using AdminResult = boost::system::result<T, AdminFailure>;
+template <class T>
+using AdminResult = boost::system::result<T, AdminFailure>;
 
 /// Called with each ndjson line of a stream (heartbeats included); return false to stop.
 using LineHandler = std::function<bool(const nlohmann::json& line, std::string_view raw)>;
 
 class AdminClient {
-public:
+ public:
   AdminClient(boost::asio::any_io_executor executor, AdminEndpoint endpoint);
 
   /// `method` is GET, POST or DELETE; `body` is sent as JSON when present; `headers` are
@@ -80,7 +81,7 @@ public:
 
   const AdminEndpoint& endpoint() const { return endpoint_; }
 
-private:
+ private:
   boost::asio::any_io_executor executor_;
   AdminEndpoint endpoint_;
 };
@@ -91,5 +92,4 @@ admin_request_sync(const AdminEndpoint& endpoint, std::string method, std::strin
                    std::optional<nlohmann::json> body = {},
                    std::vector<std::pair<std::string, std::string>> headers = {});
 
-
-} // namespace bridge::cli
+}  // namespace bridge::cli

@@ -38,7 +38,8 @@ cert::acme::Progress progress_printer(bool quiet) {
   auto start = std::chrono::steady_clock::now();
   return [c, start](const std::string& step) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - start).count();
+                  std::chrono::steady_clock::now() - start)
+                  .count();
     print_line(paint("-> ", Colour::Cyan, c) + step + " " +
                paint("(" + std::to_string(ms) + " ms)", Colour::Dim, c));
     std::fflush(stdout);  // progress must show up as it happens, also when piped
@@ -46,9 +47,9 @@ cert::acme::Progress progress_printer(bool quiet) {
 }
 
 nlohmann::json obtained_json(const cert::acme::Obtained& o) {
-  return {{"cert", o.cert_path}, {"key", o.key_path}, {"names", o.names},
-          {"not_after", cert::rfc3339(o.not_after)}, {"account", o.account_url},
-          {"account_created", o.account_created}};
+  return {{"cert", o.cert_path},      {"key", o.key_path},
+          {"names", o.names},         {"not_after", cert::rfc3339(o.not_after)},
+          {"account", o.account_url}, {"account_created", o.account_created}};
 }
 
 void print_obtained(const cert::acme::Obtained& o) {
@@ -101,7 +102,9 @@ int run_renew(const RenewCommand& options) {
         print_line(names + ": " + std::to_string(*left) + " days left, " +
                    paint("not due", Colour::Dim, c));
       }
-      out.push_back({{"names", r.options.names}, {"cert", cert_path}, {"renewed", false},
+      out.push_back({{"names", r.options.names},
+                     {"cert", cert_path},
+                     {"renewed", false},
                      {"days_left", *left}});
       continue;
     }
@@ -110,7 +113,9 @@ int run_renew(const RenewCommand& options) {
     if (!obtained) {
       ++failures;
       print_error(obtained.error());
-      out.push_back({{"names", r.options.names}, {"cert", cert_path}, {"renewed", false},
+      out.push_back({{"names", r.options.names},
+                     {"cert", cert_path},
+                     {"renewed", false},
                      {"error", obtained.error().message}});
       continue;
     }
@@ -167,9 +172,8 @@ void setup_cert_acme(CLI::App& cert, Action& action) {
       ->check(CLI::Range(0, 3650));
   renew->add_flag("--json", renew_options->json, "Print as JSON");
   renew->footer("Example:\n  bridge cert renew --days 30");
-  renew->callback([&action, renew_options] {
-    action = [renew_options] { return run_renew(*renew_options); };
-  });
+  renew->callback(
+      [&action, renew_options] { action = [renew_options] { return run_renew(*renew_options); }; });
 }
 
 }  // namespace bridge::cli

@@ -46,17 +46,25 @@ nlohmann::json verification_json(const cert::Verification& v) {
 nlohmann::json inspection_json(const cert::Inspection& in) {
   nlohmann::json chain = nlohmann::json::array();
   for (const auto& c : in.chain) {
-    chain.push_back({{"subject", c.subject}, {"issuer", c.issuer}, {"serial", c.serial},
-                     {"sans", c.sans}, {"ext_key_usage", c.key_usage},
+    chain.push_back({{"subject", c.subject},
+                     {"issuer", c.issuer},
+                     {"serial", c.serial},
+                     {"sans", c.sans},
+                     {"ext_key_usage", c.key_usage},
                      {"not_before", cert::rfc3339(c.not_before)},
-                     {"not_after", cert::rfc3339(c.not_after)}, {"days_left", c.days_left},
-                     {"key", c.key_type}, {"sha256", c.fingerprint_sha256}, {"ca", c.is_ca},
-                     {"self_signed", c.self_signed}, {"permitted", c.permitted}});
+                     {"not_after", cert::rfc3339(c.not_after)},
+                     {"days_left", c.days_left},
+                     {"key", c.key_type},
+                     {"sha256", c.fingerprint_sha256},
+                     {"ca", c.is_ca},
+                     {"self_signed", c.self_signed},
+                     {"permitted", c.permitted}});
   }
-  nlohmann::json out = {{"source", in.source},
-                        {"chain", chain},
-                        {"verify", {{"local_ca", verification_json(in.local_ca)},
-                                    {"system", verification_json(in.system)}}}};
+  nlohmann::json out = {
+      {"source", in.source},
+      {"chain", chain},
+      {"verify",
+       {{"local_ca", verification_json(in.local_ca)}, {"system", verification_json(in.system)}}}};
   if (in.name.checked) out["verify"]["name"] = verification_json(in.name);
   if (!in.tls_version.empty()) out["tls"] = {{"version", in.tls_version}, {"alpn", in.alpn}};
   return out;
@@ -72,7 +80,8 @@ void print_cert(const cert::CertInfo& c, size_t index, size_t total, bool colour
   std::string role = index == 0 ? "leaf" : (c.self_signed ? "root" : "intermediate");
   if (total == 1 && c.self_signed) role = c.is_ca ? "CA" : "self-signed";
   print_line(paint("certificate " + std::to_string(index + 1) + " of " + std::to_string(total) +
-                       " (" + role + ")", Colour::Bold, colour));
+                       " (" + role + ")",
+                   Colour::Bold, colour));
   print_line(cert_row("subject", c.subject.empty() ? "(empty)" : c.subject));
   if (!c.sans.empty()) print_line(cert_row("names", fmt_list(c.sans)));
   print_line(cert_row("issuer", c.issuer));

@@ -56,7 +56,8 @@ int run_ca(const CaCommand& options) {
   print_line(cert_row("cert", ca->cert_path));
   print_line(cert_row("key", ca->key_path + " (0600)"));
   print_line(paint("next: bridge cert issue app.localhost; bridge cert trust (so browsers and "
-                   "curl accept its certificates)", Colour::Dim, c));
+                   "curl accept its certificates)",
+                   Colour::Dim, c));
   return exit_ok;
 }
 
@@ -102,9 +103,11 @@ void add_leaf_options(CLI::App* sub, const std::shared_ptr<LeafCommand>& options
       ->required();
   sub->add_option("--out", options->out, "Directory for NAME.pem and NAME-key.pem")
       ->capture_default_str();
-  sub->add_option("--days", options->days, "Validity in days")->capture_default_str()
+  sub->add_option("--days", options->days, "Validity in days")
+      ->capture_default_str()
       ->check(CLI::Range(1, 3650));
-  sub->add_option("--key", options->key, "Key type")->check(CLI::IsMember({"ec", "rsa"}))
+  sub->add_option("--key", options->key, "Key type")
+      ->check(CLI::IsMember({"ec", "rsa"}))
       ->capture_default_str();
   sub->add_flag("--client", options->client, "Also usable as a TLS client certificate");
   sub->add_flag("--json", options->json, "Print the result as JSON");
@@ -114,7 +117,8 @@ void add_leaf_options(CLI::App* sub, const std::shared_ptr<LeafCommand>& options
 
 void setup_cert_ca(CLI::App& cert, Action& action) {
   auto options = std::make_shared<CaCommand>();
-  CLI::App* sub = cert.add_subcommand("ca", "Create (once) and show the local, name-constrained CA");
+  CLI::App* sub =
+      cert.add_subcommand("ca", "Create (once) and show the local, name-constrained CA");
   sub->add_option("--permit", options->permit,
                   "Also permit this DNS suffix or IP range (only when the CA is created); "
                   "repeatable");
@@ -137,9 +141,7 @@ void setup_cert_issue(CLI::App& cert, Action& action) {
   issue->footer("Examples:\n  bridge cert issue app.localhost '*.app.localhost' 127.0.0.1 ::1\n"
                 "  bridge cert issue api.test --out certs --days 30 --key rsa\n"
                 "  bridge cert issue client.localhost --client");
-  issue->callback([&action, options] {
-    action = [options] { return run_leaf(*options, false); };
-  });
+  issue->callback([&action, options] { action = [options] { return run_leaf(*options, false); }; });
 
   auto self = std::make_shared<LeafCommand>();
   CLI::App* ss = cert.add_subcommand("self-signed", "Make a standalone self-signed certificate");

@@ -40,8 +40,8 @@ int not_available(const std::string& what);
 std::string fmt_list(const std::vector<std::string>& names);
 
 /// `-H 'Name: value'` arguments as (name, value) pairs; a usage error for one without a colon.
-Result<std::vector<std::pair<std::string, std::string>>> parse_header_args(
-    const std::vector<std::string>& args);
+Result<std::vector<std::pair<std::string, std::string>>>
+parse_header_args(const std::vector<std::string>& args);
 
 void setup_up(CLI::App& app, const GlobalOptions& global, Action& action);
 void setup_route(CLI::App& app, const GlobalOptions& global, Action& action);

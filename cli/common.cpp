@@ -26,8 +26,8 @@ int not_available(const std::string& what) {
   return exit_not_available;
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> parse_header_args(
-    const std::vector<std::string>& args) {
+Result<std::vector<std::pair<std::string, std::string>>>
+parse_header_args(const std::vector<std::string>& args) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& h : args) {
     auto sep = h.find(':');

@@ -42,8 +42,8 @@ int run_show(const GlobalOptions& global, const ConfigOptions& options) {
     return exit_ok;
   }
   bool c = stdout_colour();
-  print_line(paint("# profile " + config->profile + " from " + fmt_list(config->files),
-                   Colour::Dim, c));
+  print_line(
+      paint("# profile " + config->profile + " from " + fmt_list(config->files), Colour::Dim, c));
   if (!options.origin) {
     for (const auto& leaf : config->leaves) {
       print_line(paint(leaf.path, Colour::Cyan, c) + " = " + leaf.value);
@@ -119,8 +119,8 @@ int run_diff(const GlobalOptions& global, const ConfigOptions& options) {
         if (l == nullptr) return nullptr;
         return {{"value", typed_value(*l)}, {"origin", l->origin.str()}};
       };
-      out.push_back({{"key", path}, {options.left, side(pair.first)},
-                     {options.right, side(pair.second)}});
+      out.push_back(
+          {{"key", path}, {options.left, side(pair.first)}, {options.right, side(pair.second)}});
     }
     print_json(out);
     return exit_ok;
@@ -133,8 +133,7 @@ int run_diff(const GlobalOptions& global, const ConfigOptions& options) {
   std::vector<std::vector<std::string>> rows{
       {"KEY", options.left, "ORIGIN", options.right, "ORIGIN"}};
   for (auto& [path, pair] : changed) {
-    rows.push_back({path,
-                    pair.first ? paint(pair.first->value, Colour::Red, c) : "(unset)",
+    rows.push_back({path, pair.first ? paint(pair.first->value, Colour::Red, c) : "(unset)",
                     pair.first ? pair.first->origin.str() : "",
                     pair.second ? paint(pair.second->value, Colour::Green, c) : "(unset)",
                     pair.second ? pair.second->origin.str() : ""});
@@ -162,7 +161,8 @@ void setup_config(CLI::App& app, const GlobalOptions& global, Action& action) {
     action = [&global, options] { return run_show(global, *options); };
   });
 
-  CLI::App* check = cmd->add_subcommand("check", "Validate a profile (exit 0 when valid, 2 if not)");
+  CLI::App* check =
+      cmd->add_subcommand("check", "Validate a profile (exit 0 when valid, 2 if not)");
   check->add_flag("--json", options->json, "Print as JSON");
   check->footer("Example:\n  bridge config check --profile prod && echo ready");
   check->callback([&action, &global, options] {

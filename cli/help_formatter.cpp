@@ -17,8 +17,7 @@ std::string HelpFormatter::make_subcommands(const CLI::App* app, CLI::AppFormatM
   while (root->get_parent() != nullptr) root = root->get_parent();
   if (root != app && mode == CLI::AppFormatMode::Normal) {
     auto globals = root->get_options([root](const CLI::Option* opt) {
-      return opt->nonpositional() && opt != root->get_help_ptr() &&
-             opt != root->get_help_all_ptr();
+      return opt->nonpositional() && opt != root->get_help_ptr() && opt != root->get_help_all_ptr();
     });
     if (!globals.empty()) out = make_group("Global options", false, globals) + "\n";
   }

@@ -35,8 +35,8 @@ class JsonLineSink final : public spdlog::sinks::base_sink<std::mutex> {
   void sink_it_(const spdlog::details::log_msg& msg) override {
     auto level = spdlog::level::to_string_view(msg.level);
     nlohmann::ordered_json line = {{"time", utc_timestamp(msg.time)},
-                           {"level", std::string(level.data(), level.size())},
-                           {"msg", std::string(msg.payload.data(), msg.payload.size())}};
+                                   {"level", std::string(level.data(), level.size())},
+                                   {"msg", std::string(msg.payload.data(), msg.payload.size())}};
     std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     text += '\n';
     std::fwrite(text.data(), 1, text.size(), stdout);  // one call: lines never interleave

@@ -35,8 +35,14 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e, int argc, 
     bool is_option = arg.size() > 1 && arg[0] == '-';
     if (!is_option && active->get_subcommands({}).size() > 0) {
       CLI::App* sub = nullptr;
-      try { sub = active->get_subcommand(arg); } catch (const CLI::OptionNotFound&) {}
-      if (sub != nullptr) { active = sub; continue; }
+      try {
+        sub = active->get_subcommand(arg);
+      } catch (const CLI::OptionNotFound&) {
+      }
+      if (sub != nullptr) {
+        active = sub;
+        continue;
+      }
       if (unknown.empty() && active->get_subcommands({}).size() > 0) unknown = arg;
     }
   }
@@ -55,9 +61,10 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e, int argc, 
     }
     if (!first.empty()) {
       std::string suggestion = nearest(first.substr(0, first.find('=')), option_names(*active));
-      print_error(Error::usage("unknown option \"" + first + "\" for \"" + active->get_name() + "\"",
-                               suggestion.empty() ? "see: " + command_path(*active) + " --help"
-                                                  : "did you mean \"" + suggestion + "\"?"));
+      print_error(
+          Error::usage("unknown option \"" + first + "\" for \"" + active->get_name() + "\"",
+                       suggestion.empty() ? "see: " + command_path(*active) + " --help"
+                                          : "did you mean \"" + suggestion + "\"?"));
       return exit_usage;
     }
     if (!unknown.empty()) {
@@ -66,8 +73,8 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e, int argc, 
       std::string suggestion = nearest(unknown, names);
       std::string hint = suggestion.empty() ? "valid commands: " + fmt_list(names)
                                             : "did you mean \"" + suggestion + "\"?";
-      print_error(Error::usage("unknown command \"" + unknown + "\" for \"" +
-                               active->get_name() + "\"", hint));
+      print_error(Error::usage(
+          "unknown command \"" + unknown + "\" for \"" + active->get_name() + "\"", hint));
       return exit_usage;
     }
   }

@@ -14,15 +14,24 @@ bool colour_for(int fd) { return isatty(fd) == 1 && std::getenv("NO_COLOR") == n
 
 const char* ansi(Colour c) {
   switch (c) {
-    case Colour::Red: return "\x1b[31m";
-    case Colour::Green: return "\x1b[32m";
-    case Colour::Yellow: return "\x1b[33m";
-    case Colour::Blue: return "\x1b[34m";
-    case Colour::Magenta: return "\x1b[35m";
-    case Colour::Cyan: return "\x1b[36m";
-    case Colour::Dim: return "\x1b[2m";
-    case Colour::Bold: return "\x1b[1m";
-    case Colour::None: break;
+  case Colour::Red:
+    return "\x1b[31m";
+  case Colour::Green:
+    return "\x1b[32m";
+  case Colour::Yellow:
+    return "\x1b[33m";
+  case Colour::Blue:
+    return "\x1b[34m";
+  case Colour::Magenta:
+    return "\x1b[35m";
+  case Colour::Cyan:
+    return "\x1b[36m";
+  case Colour::Dim:
+    return "\x1b[2m";
+  case Colour::Bold:
+    return "\x1b[1m";
+  case Colour::None:
+    break;
   }
   return "";
 }
@@ -73,8 +82,8 @@ void print_error(const Error& error) {
 }
 
 void print_warning(std::string_view message) {
-  std::string out = paint("warning", Colour::Yellow, stderr_colour()) + ": " +
-                    std::string(message) + "\n";
+  std::string out =
+      paint("warning", Colour::Yellow, stderr_colour()) + ": " + std::string(message) + "\n";
   std::fputs(out.c_str(), stderr);
 }
 

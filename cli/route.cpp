@@ -98,8 +98,8 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
         if (const discovery::Resolution* r = resolution_of(*t)) {
           nlohmann::json endpoints = nlohmann::json::array();
           for (const auto& e : r->endpoints) {
-            endpoints.push_back({{"address", e.host + ":" + std::to_string(e.port)},
-                                 {"name", e.name}});
+            endpoints.push_back(
+                {{"address", e.host + ":" + std::to_string(e.port)}, {"name", e.name}});
           }
           target["endpoints"] = endpoints;
           target["via"] = r->via;
@@ -160,7 +160,8 @@ void setup_route(CLI::App& app, const GlobalOptions& global, Action& action) {
   CLI::App* test = cmd->add_subcommand(
       "test", "Match a request against the routes (no server needed); exit 0 when a route "
               "matched, 1 when none did");
-  test->add_option("REQUEST", options->positional, "[METHOD] URL, e.g. POST http://localhost:8080/x")
+  test->add_option("REQUEST", options->positional,
+                   "[METHOD] URL, e.g. POST http://localhost:8080/x")
       ->type_name("[METHOD] URL")
       ->required()
       ->expected(1, 2);

@@ -116,8 +116,8 @@ Plan plan_upstream(const TestRequest& req, const config::Route& r, const config:
   }
   const std::string original_host = plan.host;
   for (const auto& [k, v] : req.headers) {
-    bool kept = iequals(k, "content-length") || iequals(k, "transfer-encoding") ||
-                iequals(k, "host");
+    bool kept =
+        iequals(k, "content-length") || iequals(k, "transfer-encoding") || iequals(k, "host");
     if (!kept && (proxy::is_hop_by_hop(k) || proxy::connection_has_token(connection, k))) {
       plan.remove(k, req);
     }
@@ -148,7 +148,6 @@ Plan plan_upstream(const TestRequest& req, const config::Route& r, const config:
   return plan;
 }
 
-
 std::string target_url(const proxy::UpstreamSet& set, const std::string& path) {
   std::string out;
   for (const auto& t : set.targets) {
@@ -162,9 +161,14 @@ std::string target_url(const proxy::UpstreamSet& set, const std::string& path) {
 int print_refusal(const std::string& request_line, const std::string& listener,
                   const proxy::Refusal& refused, bool json) {
   if (json) {
-    print_json({{"request", request_line}, {"listener", listener}, {"matched", false},
-                {"refused", {{"status", refused.status}, {"error", refused.code},
-                             {"message", refused.message}, {"hint", refused.hint}}}});
+    print_json({{"request", request_line},
+                {"listener", listener},
+                {"matched", false},
+                {"refused",
+                 {{"status", refused.status},
+                  {"error", refused.code},
+                  {"message", refused.message},
+                  {"hint", refused.hint}}}});
     return exit_failure;
   }
   bool c = stdout_colour();
@@ -178,8 +182,8 @@ int print_refusal(const std::string& request_line, const std::string& listener,
 }
 
 int print_route_test(const proxy::Snapshot& snap, const TestRequest& req,
-                     const std::string& request_line,
-                     const std::string& listener, const std::string& client_ip,
+                     const std::string& request_line, const std::string& listener,
+                     const std::string& client_ip,
                      const std::vector<route::RouteDecision>& decisions,
                      const route::RouteDecision* winner, const std::optional<Plan>& plan,
                      bool json) {
@@ -188,17 +192,18 @@ int print_route_test(const proxy::Snapshot& snap, const TestRequest& req,
   if (json) {
     nlohmann::json routes = nlohmann::json::array();
     for (const auto& d : decisions) {
-      routes.push_back({{"name", d.route->name}, {"rule", d.route->rule.text()},
-                        {"priority", d.route->priority}, {"matched", d.explanation.matched},
+      routes.push_back({{"name", d.route->name},
+                        {"rule", d.route->rule.text()},
+                        {"priority", d.route->priority},
+                        {"matched", d.explanation.matched},
                         {"expression", d.explanation.expression},
-                        {"observed", d.explanation.observed}, {"note", d.explanation.note}});
+                        {"observed", d.explanation.observed},
+                        {"note", d.explanation.note}});
     }
-    nlohmann::json out = {{"request", request_line},
-                          {"listener", listener},
-                          {"client_ip", client_ip},
-                          {"path", req.target.substr(0, req.target.find('?'))},
-                          {"routes", routes},
-                          {"matched", winner != nullptr}};
+    nlohmann::json out = {
+        {"request", request_line}, {"listener", listener},
+        {"client_ip", client_ip},  {"path", req.target.substr(0, req.target.find('?'))},
+        {"routes", routes},        {"matched", winner != nullptr}};
     if (!req.normalized_from.empty()) out["normalized_from"] = req.normalized_from;
     if (winner) {
       // [name, value] pairs in the order they are written: an object would lose it.
@@ -206,8 +211,10 @@ int print_route_test(const proxy::Snapshot& snap, const TestRequest& req,
       for (const auto& [k, v] : plan->added) added.push_back({k, v});
       out["winner"] = winner->route->name;
       out["upstream"] = upstream->name;
-      out["upstream_request"] = {{"method", plan->method}, {"target", plan->target},
-                                 {"host", plan->host}, {"headers_added", added},
+      out["upstream_request"] = {{"method", plan->method},
+                                 {"target", plan->target},
+                                 {"host", plan->host},
+                                 {"headers_added", added},
                                  {"headers_removed", plan->removed}};
       out["target"] = target_url(*upstream, plan->target);
     }
@@ -225,23 +232,29 @@ int print_route_test(const proxy::Snapshot& snap, const TestRequest& req,
     bool is_winner = winner && d.route == winner->route;
     std::string mark = e.matched ? paint("✓", Colour::Green, c) : paint("✗", Colour::Red, c);
     std::string name = d.route->name + std::string(name_width - d.route->name.size(), ' ');
-    std::string line = "  " + mark + " " + (is_winner ? paint(name, Colour::Bold, c) : name) +
-                       "  " + d.route->rule.text() +
-                       paint("  (priority " + std::to_string(d.route->priority) + ")", Colour::Dim, c);
-    if (e.matched && winner && !is_winner) line += paint("  shadowed by " + winner->route->name, Colour::Dim, c);
+    std::string line =
+        "  " + mark + " " + (is_winner ? paint(name, Colour::Bold, c) : name) + "  " +
+        d.route->rule.text() +
+        paint("  (priority " + std::to_string(d.route->priority) + ")", Colour::Dim, c);
+    if (e.matched && winner && !is_winner)
+      line += paint("  shadowed by " + winner->route->name, Colour::Dim, c);
     print_line(line);
-    std::string why = e.expression.empty() ? e.observed : e.expression + " " +
-                      (e.matched ? "matched: " : "failed: ") + e.observed;
+    std::string why =
+        e.expression.empty()
+            ? e.observed
+            : e.expression + " " + (e.matched ? "matched: " : "failed: ") + e.observed;
     print_line("    " + std::string(name_width, ' ') + paint(why, Colour::Dim, c));
-    if (!e.note.empty()) print_line("    " + std::string(name_width, ' ') + paint("note: " + e.note, Colour::Yellow, c));
+    if (!e.note.empty())
+      print_line("    " + std::string(name_width, ' ') +
+                 paint("note: " + e.note, Colour::Yellow, c));
   }
   print_line("");
   if (!winner) {
     std::string hint = "no route matched";
     for (const auto& d : decisions) {
       if (d.route->serves(listener)) {
-        hint += "; closest by priority: " + d.route->name + " (" + d.explanation.expression +
-                " " + d.explanation.observed + ")";
+        hint += "; closest by priority: " + d.route->name + " (" + d.explanation.expression + " " +
+                d.explanation.observed + ")";
         break;
       }
     }
@@ -290,7 +303,8 @@ int run_route_test(const GlobalOptions& global, const std::vector<std::string>& 
     }
   }
   std::string listener = listener_arg.empty() ? pick_listener(snap.config, req.port) : listener_arg;
-  const std::string request_line = req.method + " " + req.scheme + "://" + req.authority + req.target;
+  const std::string request_line =
+      req.method + " " + req.scheme + "://" + req.authority + req.target;
   // The front door first, as the proxy does: what is routed is the normalized path.
   const proxy::ListenerPolicy& policy = snap.policy(listener);
   proxy::FrontDoorTarget normalized;
@@ -321,7 +335,10 @@ int run_route_test(const GlobalOptions& global, const std::vector<std::string>& 
   auto decisions = snap.table.explain_all(view, listener);
   const route::RouteDecision* winner = nullptr;
   for (const auto& d : decisions) {
-    if (d.explanation.matched) { winner = &d; break; }
+    if (d.explanation.matched) {
+      winner = &d;
+      break;
+    }
   }
   std::optional<Plan> plan;
   if (winner) {

@@ -54,7 +54,7 @@ void setup_break(CLI::App& cmd, const GlobalOptions& global, Action& action) {
   });
 }
 
-} // namespace
+}  // namespace
 
 void setup_trace(CLI::App& app, const GlobalOptions& global, Action& action) {
   auto options = std::make_shared<TailOptions>();
@@ -81,4 +81,4 @@ void setup_trace(CLI::App& app, const GlobalOptions& global, Action& action) {
   setup_break(*cmd, global, action);
 }
 
-} // namespace bridge::cli
+}  // namespace bridge::cli

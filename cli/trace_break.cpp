@@ -22,12 +22,12 @@ struct Session {
   asio::io_context& io;
   AdminClient client;
   BreakOptions options;
-  std::optional<PausedAction> action; // --action; empty = ask on stdin
-  std::string id;                     // the breakpoint's id
-  std::deque<json> held;              // interactive: held requests, the front one is asked about
-  std::deque<std::string> lines;      // interactive: stdin lines not yet handled
+  std::optional<PausedAction> action;  // --action; empty = ask on stdin
+  std::string id;                      // the breakpoint's id
+  std::deque<json> held;               // interactive: held requests, the front one is asked about
+  std::deque<std::string> lines;       // interactive: stdin lines not yet handled
   bool stdin_closed = false;
-  asio::steady_timer wake; // cancelled when a line arrives
+  asio::steady_timer wake;  // cancelled when a line arrives
   bool dropping = false;
   int exit_status = exit_ok;
   bool colour = false;
@@ -99,8 +99,7 @@ void print_help(Session& s) {
 }
 
 asio::awaitable<void> drop(Session& s, std::string why) {
-  if (s.dropping)
-    co_return;
+  if (s.dropping) co_return;
   s.dropping = true;
   auto answer = co_await s.client.request("DELETE", "/v1/breakpoints/" + url_encode(s.id));
   if (answer && answer->status == 200) {
@@ -153,12 +152,9 @@ asio::awaitable<void> handle_line(Session& s, std::string line) {
     print_line(command.error().message + " (" + command.error().hint + ")");
     co_return print_prompt(s);
   }
-  if (command->kind == CommandKind::Help)
-    co_return print_help(s);
-  if (command->kind == CommandKind::None)
-    co_return print_prompt(s);
-  if (command->kind == CommandKind::Drop)
-    co_return co_await drop(s, "d");
+  if (command->kind == CommandKind::Help) co_return print_help(s);
+  if (command->kind == CommandKind::None) co_return print_prompt(s);
+  if (command->kind == CommandKind::Drop) co_return co_await drop(s, "d");
   if (s.held.empty()) {
     print_line("nothing is held right now");
     co_return print_prompt(s);
@@ -168,8 +164,7 @@ asio::awaitable<void> handle_line(Session& s, std::string line) {
   bool released = sent == Sent::Gone || (sent == Sent::Done && command->action.releases);
   if (released) {
     s.held.pop_front();
-    if (!s.held.empty())
-      print_held(s, s.held.front());
+    if (!s.held.empty()) print_held(s, s.held.front());
   }
   print_prompt(s);
 }
@@ -180,8 +175,7 @@ asio::awaitable<void> read_commands(Session& s) {
       s.wake.expires_at(asio::steady_timer::time_point::max());
       co_await s.wake.async_wait(asio::as_tuple(asio::use_awaitable));
     }
-    if (s.lines.empty())
-      co_return co_await drop(s, "end of input");
+    if (s.lines.empty()) co_return co_await drop(s, "end of input");
     std::string line = std::move(s.lines.front());
     s.lines.pop_front();
     co_await handle_line(s, std::move(line));
@@ -192,13 +186,11 @@ asio::awaitable<void> watch_events(Session& s) {
   auto on_open = [&s] {
     print_line("breakpoint " + s.id + " set on " + s.options.rule + " (" + s.options.phase +
                " phase; held requests continue by themselves after " + s.options.hold + ")");
-    if (!s.action)
-      print_prompt(s);
+    if (!s.action) print_prompt(s);
     flush();
   };
   auto on_line = [&s](const json& line, std::string_view) {
-    if (!line.is_object() || line.contains("heartbeat") || !line.contains("paused_id"))
-      return true;
+    if (!line.is_object() || line.contains("heartbeat") || !line.contains("paused_id")) return true;
     if (s.action) {
       asio::co_spawn(s.io, answer_automatically(s, line), asio::detached);
       return true;
@@ -216,8 +208,7 @@ asio::awaitable<void> watch_events(Session& s) {
   };
   auto answer =
       co_await s.client.stream("/v1/breakpoints/" + url_encode(s.id) + "/events", on_line, on_open);
-  if (s.dropping)
-    co_return;
+  if (s.dropping) co_return;
   if (answer) {
     s.exit_status =
         report_http_error(s.client.endpoint(), *answer, "GET /v1/breakpoints/" + s.id + "/events");
@@ -251,11 +242,10 @@ void start_stdin_reader(std::shared_ptr<asio::io_context> io, Session& s) {
   }).detach();
 }
 
-} // namespace
+}  // namespace
 
 int run_trace_break(const GlobalOptions& global, const BreakOptions& options) {
-  if (!rule_ok_or_print(options.rule))
-    return exit_usage;
+  if (!rule_ok_or_print(options.rule)) return exit_usage;
   auto hold = config::parse_duration(options.hold);
   if (!hold) {
     print_error(Error::usage("--hold: " + hold.error().message, "write it like 30s, 5m or 1h"));
@@ -271,13 +261,11 @@ int run_trace_break(const GlobalOptions& global, const BreakOptions& options) {
     action = *parsed;
   }
   auto resolved = resolve_admin(global, options.admin);
-  if (!resolved.endpoint)
-    return resolved.exit_status;
+  if (!resolved.endpoint) return resolved.exit_status;
   json body = {
       {"rule", options.rule}, {"phase", options.phase}, {"hold", config::format_duration(*hold)}};
   auto created = admin_request_sync(*resolved.endpoint, "POST", "/v1/breakpoints", body);
-  if (!created)
-    return report_failure(created.error());
+  if (!created) return report_failure(created.error());
   if (created->status != 201 && created->status != 200) {
     return report_http_error(*resolved.endpoint, *created, "setting the breakpoint");
   }
@@ -297,8 +285,7 @@ int run_trace_break(const GlobalOptions& global, const BreakOptions& options) {
             stdout_colour()};
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   signals.async_wait([&s](const boost::system::error_code& ec, int) {
-    if (!ec)
-      asio::co_spawn(s.io, drop(s, "interrupted"), asio::detached);
+    if (!ec) asio::co_spawn(s.io, drop(s, "interrupted"), asio::detached);
   });
   asio::co_spawn(io, watch_events(s), asio::detached);
   if (!action) {
@@ -309,4 +296,4 @@ int run_trace_break(const GlobalOptions& global, const BreakOptions& options) {
   return s.exit_status;
 }
 
-} // namespace bridge::cli
+}  // namespace bridge::cli

@@ -11,16 +11,16 @@
 namespace bridge::cli {
 
 struct PausedAction {
-  nlohmann::json body;  // {"action":"continue"|"abort"|"edit", ...}
-  std::string done;     // "continued", "aborted with 503", ... for the confirmation line
-  bool releases = true; // false for an edit: the request stays held
+  nlohmann::json body;   // {"action":"continue"|"abort"|"edit", ...}
+  std::string done;      // "continued", "aborted with 503", ... for the confirmation line
+  bool releases = true;  // false for an edit: the request stays held
 };
 
 enum class CommandKind { None, Help, Drop, Answer };
 
 struct BreakCommand {
   CommandKind kind = CommandKind::None;
-  PausedAction action; // for Answer
+  PausedAction action;  // for Answer
 };
 
 /// "c", "a [STATUS]", "s K=V", "r K", "t URL", "d", "?" (empty line = None).
@@ -30,4 +30,4 @@ Result<BreakCommand> parse_command(std::string_view line);
 /// with a continue, so every held request is released.
 Result<PausedAction> parse_action_flag(std::string_view flag);
 
-} // namespace bridge::cli
+}  // namespace bridge::cli

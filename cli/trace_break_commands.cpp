@@ -9,8 +9,7 @@ namespace {
 using json = nlohmann::json;
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
     s.remove_suffix(1);
   return s;
@@ -39,44 +38,37 @@ Result<std::pair<std::string, std::string>> split_header(std::string_view kv) {
   return std::pair{std::string(trim(kv.substr(0, eq))), std::string(kv.substr(eq + 1))};
 }
 
-} // namespace
+}  // namespace
 
 Result<BreakCommand> parse_command(std::string_view line) {
   line = trim(line);
-  if (line.empty())
-    return BreakCommand{};
+  if (line.empty()) return BreakCommand{};
   auto space = line.find_first_of(" \t");
   std::string_view verb = line.substr(0, space);
   std::string_view arg = space == std::string_view::npos ? "" : trim(line.substr(space));
   auto need_arg = [&](const char* what) -> Result<BreakCommand> {
     return Error::usage("\"" + std::string(verb) + "\" needs " + what, "? lists the commands");
   };
-  if (verb == "?" || verb == "h" || verb == "help")
-    return BreakCommand{CommandKind::Help, {}};
-  if (verb == "d" || verb == "drop" || verb == "q")
-    return BreakCommand{CommandKind::Drop, {}};
+  if (verb == "?" || verb == "h" || verb == "help") return BreakCommand{CommandKind::Help, {}};
+  if (verb == "d" || verb == "drop" || verb == "q") return BreakCommand{CommandKind::Drop, {}};
   if (verb == "c" || verb == "continue") {
     return BreakCommand{CommandKind::Answer, {{{"action", "continue"}}, "continued", true}};
   }
   if (verb == "a" || verb == "abort") {
     auto status = arg.empty() ? Result<int>(503) : parse_status(arg);
-    if (!status)
-      return status.error();
+    if (!status) return status.error();
     return BreakCommand{CommandKind::Answer, abort_with(*status)};
   }
   if (verb == "s" || verb == "set") {
-    if (arg.empty())
-      return need_arg("NAME=VALUE");
+    if (arg.empty()) return need_arg("NAME=VALUE");
     auto kv = split_header(arg);
-    if (!kv)
-      return kv.error();
+    if (!kv) return kv.error();
     json body = {{"action", "edit"}, {"set_headers", json::object({{kv->first, kv->second}})}};
     return BreakCommand{CommandKind::Answer,
                         {body, "set " + kv->first + ": " + kv->second + " (still held)", false}};
   }
   if (verb == "r" || verb == "remove") {
-    if (arg.empty())
-      return need_arg("a header NAME");
+    if (arg.empty()) return need_arg("a header NAME");
     json body = {{"action", "edit"}, {"remove_headers", json::array({std::string(arg)})}};
     return BreakCommand{CommandKind::Answer,
                         {body, "removed " + std::string(arg) + " (still held)", false}};
@@ -120,4 +112,4 @@ Result<PausedAction> parse_action_flag(std::string_view flag) {
                       "use continue, abort, abort:STATUS, set-header:K=V or remove-header:K");
 }
 
-} // namespace bridge::cli
+}  // namespace bridge::cli

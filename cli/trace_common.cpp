@@ -14,11 +14,9 @@ namespace {
 // Pads or cuts `text` to exactly `width` columns ("…" marks a cut).
 std::string fit(const std::string& text, size_t width) {
   size_t w = display_width(text);
-  if (w <= width)
-    return text + std::string(width - w, ' ');
-  size_t cut = width - 1; // ASCII is the common case; back off UTF-8 continuation bytes
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-    --cut;
+  if (w <= width) return text + std::string(width - w, ' ');
+  size_t cut = width - 1;  // ASCII is the common case; back off UTF-8 continuation bytes
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
   std::string out = text.substr(0, cut) + "…";
   return out + std::string(width - display_width(out), ' ');
 }
@@ -35,7 +33,7 @@ std::string duration_text(double ms) {
   return buf;
 }
 
-} // namespace
+}  // namespace
 
 std::string terminal_safe(std::string_view text) {
   std::string out;
@@ -78,15 +76,11 @@ std::string terminal_safe_json(std::string_view json_text) {
 }
 
 std::string raw_str_of(const nlohmann::json& j, const char* key) {
-  if (!j.is_object())
-    return "";
+  if (!j.is_object()) return "";
   auto it = j.find(key);
-  if (it == j.end())
-    return "";
-  if (it->is_string())
-    return it->get<std::string>();
-  if (it->is_number())
-    return it->dump();
+  if (it == j.end()) return "";
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number()) return it->dump();
   return "";
 }
 
@@ -95,8 +89,7 @@ std::string str_of(const nlohmann::json& j, const char* key) {
 }
 
 double num_of(const nlohmann::json& j, const char* key) {
-  if (!j.is_object())
-    return 0;
+  if (!j.is_object()) return 0;
   auto it = j.find(key);
   return it != j.end() && it->is_number() ? it->get<double>() : 0;
 }
@@ -107,8 +100,7 @@ EndpointOrExit resolve_admin(const GlobalOptions& global, const std::string& adm
   std::optional<config::Config> config;
   if (admin_flag.empty() || !have_env_token) {
     config = load_config_or_print(global);
-    if (!config)
-      return {std::nullopt, exit_usage, 0, {}};
+    if (!config) return {std::nullopt, exit_usage, 0, {}};
   }
   std::string text = admin_flag;
   if (text.empty()) {
@@ -155,8 +147,7 @@ int report_http_error(const AdminEndpoint& endpoint, const AdminResponse& respon
 }
 
 std::string paint_status(int status, bool colour) {
-  if (status <= 0)
-    return paint("---", Colour::Red, colour);
+  if (status <= 0) return paint("---", Colour::Red, colour);
   Colour c = status >= 500   ? Colour::Red
              : status >= 400 ? Colour::Yellow
              : status >= 300 ? Colour::Cyan
@@ -195,16 +186,14 @@ std::string clock_time(const std::string& rfc3339) {
 std::string host_path(const nlohmann::json& summary) {
   std::string out = str_of(summary, "host") + str_of(summary, "path");
   std::string query = str_of(summary, "query");
-  if (!query.empty())
-    out += "?" + query;
+  if (!query.empty()) out += "?" + query;
   return out;
 }
 
 std::string rewritten_path(const nlohmann::json& summary) {
   std::string path = str_of(summary, "path");
   std::string upstream = str_of(summary, "upstream_path");
-  if (upstream.empty() || upstream == path)
-    return "";
+  if (upstream.empty() || upstream == path) return "";
   return path + " → " + upstream + " upstream";
 }
 
@@ -220,9 +209,8 @@ std::string summary_line(const nlohmann::json& s, bool colour) {
   line += std::string(duration.size() < 8 ? 8 - duration.size() : 0, ' ') + duration + "  " +
           paint(str_of(s, "id"), Colour::Dim, colour);
   std::string error = str_of(s, "error");
-  if (!error.empty())
-    line += "  " + paint(error, Colour::Red, colour);
+  if (!error.empty()) line += "  " + paint(error, Colour::Red, colour);
   return line;
 }
 
-} // namespace bridge::cli
+}  // namespace bridge::cli

@@ -18,7 +18,7 @@ namespace bridge::cli {
 struct EndpointOrExit {
   std::optional<AdminEndpoint> endpoint;
   int exit_status = exit_ok;
-  uint64_t store_size = 10000; // trace.store_size of the profile (for messages)
+  uint64_t store_size = 10000;  // trace.store_size of the profile (for messages)
   std::string request_id_header = "X-Request-ID";
 };
 EndpointOrExit resolve_admin(const GlobalOptions& global, const std::string& admin_flag);
@@ -58,7 +58,7 @@ struct BreakOptions {
   std::string rule;
   std::string phase = "request";
   std::string hold = "60s";
-  std::string action; // empty = interactive
+  std::string action;  // empty = interactive
 };
 
 int run_trace_tail(const GlobalOptions& global, const TailOptions& options);
@@ -85,4 +85,4 @@ std::string str_of(const nlohmann::json& j, const char* key);
 std::string raw_str_of(const nlohmann::json& j, const char* key);
 double num_of(const nlohmann::json& j, const char* key);
 
-} // namespace bridge::cli
+}  // namespace bridge::cli

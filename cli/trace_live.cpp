@@ -16,7 +16,7 @@ struct LiveRequest {
   std::string method = "GET";
   std::string authority;
   std::string target;
-  AdminAddress address; // where to connect
+  AdminAddress address;  // where to connect
   Headers headers;
 };
 
@@ -24,8 +24,7 @@ Result<LiveRequest> parse_live(const std::vector<std::string>& positional,
                                const std::vector<std::string>& header_args) {
   LiveRequest req;
   std::string url = positional.back();
-  if (positional.size() == 2)
-    req.method = positional.front();
+  if (positional.size() == 2) req.method = positional.front();
   if (url.rfind("https://", 0) == 0) {
     return Error::not_available(
         "--live sends plain HTTP; \"" + url + "\" is https",
@@ -39,16 +38,13 @@ Result<LiveRequest> parse_live(const std::vector<std::string>& positional,
   auto slash = rest.find_first_of("/?");
   req.authority = rest.substr(0, slash);
   req.target = slash == std::string::npos ? "/" : rest.substr(slash);
-  if (req.target.front() == '?')
-    req.target = "/" + req.target;
+  if (req.target.front() == '?') req.target = "/" + req.target;
   std::string hostport = req.authority;
   bool has_port = hostport.rfind(':') != std::string::npos &&
                   hostport.find(']', hostport.rfind(':')) == std::string::npos;
-  if (!has_port)
-    hostport += ":80";
+  if (!has_port) hostport += ":80";
   auto address = parse_admin_address(hostport, "URL");
-  if (!address)
-    return address.error();
+  if (!address) return address.error();
   req.address = *address;
   // Like curl and browsers: *.localhost is loopback without asking DNS.
   std::string host = req.address.host;
@@ -64,8 +60,7 @@ Result<LiveRequest> parse_live(const std::vector<std::string>& positional,
 
 std::string header_value(const Headers& headers, const std::string& name) {
   for (const auto& [k, v] : headers) {
-    if (boost::beast::iequals(k, name))
-      return v;
+    if (boost::beast::iequals(k, name)) return v;
   }
   return "";
 }
@@ -75,13 +70,12 @@ std::string header_value(const Headers& headers, const std::string& name) {
 AdminResult<AdminResponse> fetch_record(const AdminEndpoint& endpoint, const std::string& id) {
   for (int attempt = 0;; ++attempt) {
     auto answer = admin_request_sync(endpoint, "GET", "/v1/requests/" + url_encode(id));
-    if (!answer || answer->status != 404 || attempt == 40)
-      return answer;
+    if (!answer || answer->status != 404 || attempt == 40) return answer;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 
-} // namespace
+}  // namespace
 
 int run_route_test_live(const GlobalOptions& global, const std::string& admin,
                         const std::vector<std::string>& positional,
@@ -92,8 +86,7 @@ int run_route_test_live(const GlobalOptions& global, const std::string& admin,
     return parsed.error().exit_status();
   }
   auto resolved = resolve_admin(global, admin);
-  if (!resolved.endpoint)
-    return resolved.exit_status;
+  if (!resolved.endpoint) return resolved.exit_status;
   const LiveRequest& req = *parsed;
   auto sent = admin_request_sync(AdminEndpoint{req.address, ""}, req.method, req.target,
                                  std::nullopt, req.headers);
@@ -116,8 +109,7 @@ int run_route_test_live(const GlobalOptions& global, const std::string& admin,
     return exit_failure;
   }
   auto record = fetch_record(*resolved.endpoint, id);
-  if (!record)
-    return report_failure(record.error());
+  if (!record) return report_failure(record.error());
   if (record->status != 200) {
     return report_http_error(*resolved.endpoint, *record, "GET /v1/requests/" + id);
   }
@@ -134,4 +126,4 @@ int run_route_test_live(const GlobalOptions& global, const std::string& admin,
   return exit_ok;
 }
 
-} // namespace bridge::cli
+}  // namespace bridge::cli

@@ -17,8 +17,7 @@ std::string ms_text(double ms) {
 }
 
 bool iequal(const std::string& a, const std::string& b) {
-  if (a.size() != b.size())
-    return false;
+  if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
     if (std::tolower(static_cast<unsigned char>(a[i])) !=
         std::tolower(static_cast<unsigned char>(b[i]))) {
@@ -32,8 +31,7 @@ using Pairs = std::vector<std::pair<std::string, std::string>>;
 
 Pairs pairs_of(const json& list) {
   Pairs out;
-  if (!list.is_array())
-    return out;
+  if (!list.is_array()) return out;
   for (const auto& h : list) {
     if (h.is_array() && h.size() == 2 && h[0].is_string() && h[1].is_string()) {
       out.emplace_back(terminal_safe(h[0].get<std::string>()),
@@ -48,8 +46,7 @@ std::string cell(const std::pair<std::string, std::string>& h, bool cut) {
   std::string text = h.first + ": " + h.second;
   if (cut && display_width(text) > 64) {
     size_t at = 63;
-    while (at > 0 && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80)
-      --at;
+    while (at > 0 && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) --at;
     text = text.substr(0, at) + "…";
   }
   return text;
@@ -60,8 +57,7 @@ void print_headers(const char* title, const json& headers, const char* in_label,
                    const char* out_label, bool c) {
   Pairs in = pairs_of(headers.is_object() ? headers.value("in", json()) : json());
   Pairs out = pairs_of(headers.is_object() ? headers.value("out", json()) : json());
-  if (in.empty() && out.empty())
-    return;
+  if (in.empty() && out.empty()) return;
   print_line("");
   print_line(paint(title, Colour::Bold, c));
   std::vector<std::vector<std::string>> rows{{"  " + std::string(in_label), "", out_label}};
@@ -84,8 +80,7 @@ void print_headers(const char* title, const json& headers, const char* in_label,
         {"  " + cell(h, c), same ? " " : paint("~", Colour::Yellow, c), cell(out[match], c)});
   }
   for (size_t i = 0; i < out.size(); ++i) {
-    if (!used[i])
-      rows.push_back({"  ", paint("+", Colour::Green, c), cell(out[i], c)});
+    if (!used[i]) rows.push_back({"  ", paint("+", Colour::Green, c), cell(out[i], c)});
   }
   print_table(rows);
 }
@@ -97,8 +92,7 @@ void print_overview(const json& r, bool c) {
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"  id", str_of(r, "id")});
   std::string trace = str_of(r, "trace_id") + "  span " + str_of(r, "span_id");
-  if (!str_of(r, "parent_span_id").empty())
-    trace += "  parent " + str_of(r, "parent_span_id");
+  if (!str_of(r, "parent_span_id").empty()) trace += "  parent " + str_of(r, "parent_span_id");
   rows.push_back({"  trace", trace});
   rows.push_back({"  time", str_of(r, "time") + "  (" + clock_time(str_of(r, "time")) + " local)"});
   std::string scheme = str_of(r, "scheme");
@@ -118,8 +112,7 @@ void print_overview(const json& r, bool c) {
 }
 
 void print_timeline(const json& phases, bool c) {
-  if (!phases.is_array() || phases.empty())
-    return;
+  if (!phases.is_array() || phases.empty()) return;
   print_line("");
   print_line(paint("timeline", Colour::Bold, c));
   std::vector<std::vector<std::string>> rows;
@@ -128,8 +121,7 @@ void print_timeline(const json& phases, bool c) {
   for (const auto& p : phases) {
     double at = num_of(p, "at_ms");
     std::vector<std::string> row{"  " + str_of(p, "name"), ms_text(at)};
-    if (!first)
-      row.push_back(paint("+" + ms_text(at - previous), Colour::Dim, c));
+    if (!first) row.push_back(paint("+" + ms_text(at - previous), Colour::Dim, c));
     rows.push_back(std::move(row));
     previous = at;
     first = false;
@@ -139,8 +131,7 @@ void print_timeline(const json& phases, bool c) {
 
 void print_explain(const json& r, bool c) {
   const json& explain = r.is_object() ? r.value("explain", json()) : json();
-  if (!explain.is_object())
-    return;
+  if (!explain.is_object()) return;
   std::string hash = str_of(explain, "config_hash").substr(0, 12);
   bool current = explain.value("current", true);
   print_line("");
@@ -151,21 +142,18 @@ void print_explain(const json& r, bool c) {
   std::string winner;
   const json& routes = explain.value("routes", json::array());
   size_t width = 0;
-  for (const auto& route : routes)
-    width = std::max(width, str_of(route, "name").size());
+  for (const auto& route : routes) width = std::max(width, str_of(route, "name").size());
   for (const auto& route : routes) {
     bool matched = route.value("matched", false);
     std::string name = str_of(route, "name");
     bool is_winner = matched && winner.empty();
-    if (is_winner)
-      winner = name;
+    if (is_winner) winner = name;
     std::string padded = name + std::string(width - name.size(), ' ');
     std::string line = "  " +
                        (matched ? paint("✓", Colour::Green, c) : paint("✗", Colour::Red, c)) + " " +
                        (is_winner ? paint(padded, Colour::Bold, c) : padded) +
                        paint("  (priority " + str_of(route, "priority") + ")", Colour::Dim, c);
-    if (matched && !is_winner)
-      line += paint("  shadowed by " + winner, Colour::Dim, c);
+    if (matched && !is_winner) line += paint("  shadowed by " + winner, Colour::Dim, c);
     print_line(line);
     std::string expression = str_of(route, "expression");
     std::string why = expression.empty() ? str_of(route, "observed")
@@ -183,15 +171,14 @@ void print_explain(const json& r, bool c) {
 
 void print_breakpoint(const json& r, bool c) {
   const json& bp = r.is_object() ? r.value("breakpoint", json()) : json();
-  if (!bp.is_object())
-    return;
+  if (!bp.is_object()) return;
   print_line("");
   print_line(paint("breakpoint", Colour::Bold, c) + "  " + str_of(bp, "id") + " (" +
              str_of(bp, "phase") + " phase): held " + ms_text(num_of(bp, "held_ms")) + ", then " +
              str_of(bp, "action"));
 }
 
-} // namespace
+}  // namespace
 
 void print_record(const json& record, bool c) {
   print_overview(record, c);
@@ -207,12 +194,10 @@ void print_record(const json& record, bool c) {
 int run_trace_show(const GlobalOptions& global, const std::string& admin, const std::string& id,
                    bool as_json) {
   auto resolved = resolve_admin(global, admin);
-  if (!resolved.endpoint)
-    return resolved.exit_status;
+  if (!resolved.endpoint) return resolved.exit_status;
   const AdminEndpoint& endpoint = *resolved.endpoint;
   auto answer = admin_request_sync(endpoint, "GET", "/v1/requests/" + url_encode(id));
-  if (!answer)
-    return report_failure(answer.error());
+  if (!answer) return report_failure(answer.error());
   if (answer->status == 404) {
     // The running bridge knows its store size; the profile's is the fallback.
     std::string message = answer->message();
@@ -225,8 +210,7 @@ int run_trace_show(const GlobalOptions& global, const std::string& admin, const 
                                "body; `bridge trace --since 5m` lists recent ones"));
     return exit_failure;
   }
-  if (answer->status != 200)
-    return report_http_error(endpoint, *answer, "GET /v1/requests/" + id);
+  if (answer->status != 200) return report_http_error(endpoint, *answer, "GET /v1/requests/" + id);
   if (as_json) {
     print_line(terminal_safe_json(answer->body.dump(2)));
     return exit_ok;
@@ -235,4 +219,4 @@ int run_trace_show(const GlobalOptions& global, const std::string& admin, const 
   return exit_ok;
 }
 
-} // namespace bridge::cli
+}  // namespace bridge::cli

@@ -18,7 +18,7 @@ using json = nlohmann::json;
 struct Tail {
   const TailOptions& options;
   AdminClient client;
-  std::optional<route::Rule> rule; // for the stored records; the stream filters on the server
+  std::optional<route::Rule> rule;  // for the stored records; the stream filters on the server
   bool colour = false;
   bool connected_once = false;
   int exit_status = exit_ok;
@@ -33,8 +33,7 @@ bool valid_status_filter(const std::string& s) {
 std::string query_of(const TailOptions& o, bool stored) {
   std::string q;
   auto add = [&q](const char* key, const std::string& value) {
-    if (value.empty())
-      return;
+    if (value.empty()) return;
     q += (q.empty() ? "?" : "&") + std::string(key) + "=" + url_encode(value);
   };
   add("route", o.route);
@@ -64,7 +63,7 @@ void print_summary(Tail& tail, const json& s, std::string_view raw) {
   } else {
     print_line(summary_line(s, tail.colour));
   }
-  std::fflush(stdout); // a pipe (| grep, | jq) should see each request as it completes
+  std::fflush(stdout);  // a pipe (| grep, | jq) should see each request as it completes
 }
 
 asio::awaitable<bool> print_stored(Tail& tail) {
@@ -80,22 +79,20 @@ asio::awaitable<bool> print_stored(Tail& tail) {
   tail.connected_once = true;
   const json& list =
       answer->body.is_object() ? answer->body.value("requests", json::array()) : json::array();
-  for (auto it = list.rbegin(); it != list.rend(); ++it) { // newest first -> print oldest first
-    if (tail.rule && !rule_matches(*tail.rule, *it))
-      continue;
+  for (auto it = list.rbegin(); it != list.rend(); ++it) {  // newest first -> print oldest first
+    if (tail.rule && !rule_matches(*tail.rule, *it)) continue;
     print_summary(tail, *it, it->dump());
   }
   co_return true;
 }
 
 asio::awaitable<void> follow(Tail& tail) {
-  if (!tail.options.since.empty() && !co_await print_stored(tail))
-    co_return;
+  if (!tail.options.since.empty() && !co_await print_stored(tail)) co_return;
   auto ex = co_await asio::this_coro::executor;
   asio::steady_timer pause(ex);
   auto backoff = std::chrono::milliseconds(250);
   bool retrying = false;
-  bool reopening = false; // the last stream ended while bridge was still there
+  bool reopening = false;  // the last stream ended while bridge was still there
   std::string target = "/v1/stream" + query_of(tail.options, false);
   for (;;) {
     auto opened_at = std::chrono::steady_clock::now();
@@ -112,13 +109,12 @@ asio::awaitable<void> follow(Tail& tail) {
       backoff = std::chrono::milliseconds(250);
     };
     auto on_line = [&tail](const json& line, std::string_view raw) {
-      if (line.is_object() && line.contains("heartbeat"))
-        return true;
+      if (line.is_object() && line.contains("heartbeat")) return true;
       print_summary(tail, line, raw);
       return true;
     };
     auto answer = co_await tail.client.stream(target, on_line, on_open);
-    if (answer) { // an HTTP error instead of a stream: a bad filter, a token, an old bridge
+    if (answer) {  // an HTTP error instead of a stream: a bad filter, a token, an old bridge
       tail.exit_status = report_http_error(tail.client.endpoint(), *answer, "GET /v1/stream");
       co_return;
     }
@@ -144,12 +140,11 @@ asio::awaitable<void> follow(Tail& tail) {
   }
 }
 
-} // namespace
+}  // namespace
 
 bool rule_ok_or_print(const std::string& rule) {
   auto parsed = route::Rule::parse(rule);
-  if (parsed)
-    return true;
+  if (parsed) return true;
   print_error(parsed.error());
   return false;
 }
@@ -177,24 +172,21 @@ int run_trace_tail(const GlobalOptions& global, const TailOptions& options) {
     }
   }
   auto resolved = resolve_admin(global, options.admin);
-  if (!resolved.endpoint)
-    return resolved.exit_status;
+  if (!resolved.endpoint) return resolved.exit_status;
 
   asio::io_context io;
   Tail tail{options, AdminClient(io.get_executor(), *resolved.endpoint), std::move(rule),
             stdout_colour() && !options.json};
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&io](const boost::system::error_code& ec, int) {
-    if (!ec)
-      io.stop();
+    if (!ec) io.stop();
   });
   asio::co_spawn(io, follow(tail), [&](std::exception_ptr e) {
     signals.cancel();
-    if (e)
-      std::rethrow_exception(e);
+    if (e) std::rethrow_exception(e);
   });
   io.run();
   return tail.exit_status;
 }
 
-} // namespace bridge::cli
+}  // namespace bridge::cli

@@ -28,24 +28,26 @@ void print_banner(const std::vector<proxy::BoundListener>& listeners,
                     paint(config.profile, Colour::Cyan, c) + " · " + std::to_string(workers) +
                     " worker(s) · config " + fmt_list(config.files) + "\n";
   for (const auto& l : listeners) {
-    out += "  listening " + paint(std::string(l.tls ? "https://" : "http://") + l.address,
-                                  Colour::Green, c) + "  (" + l.name + ")\n";
+    out += "  listening " +
+           paint(std::string(l.tls ? "https://" : "http://") + l.address, Colour::Green, c) +
+           "  (" + l.name + ")\n";
   }
   for (const auto& r : snapshot.table.routes()) {
     const auto& entry = snapshot.routes[r.index];
     std::string targets;
     for (const auto& t : entry.upstream->targets) targets += (targets.empty() ? "" : ", ") + t->url;
-    out += "  route " + r.name + "  " + paint(r.rule.text(), Colour::Dim, c) + " -> " + targets + "\n";
+    out +=
+        "  route " + r.name + "  " + paint(r.rule.text(), Colour::Dim, c) + " -> " + targets + "\n";
   }
   if (!admin.empty()) {
     out += "  admin   " + (admin.rfind("unix:", 0) == 0 ? admin : "http://" + admin) + "\n";
   }
   if (!config.trace.redact_defaults) {
-    out += "  " +
-           paint("redaction: built-in list off (trace.redact_defaults = false)", Colour::Yellow,
-                 c) +
-           "; only trace.redact_headers is hidden: Authorization, Cookie and *token* values are "
-           "recorded, logged and exported as sent\n";
+    out +=
+        "  " +
+        paint("redaction: built-in list off (trace.redact_defaults = false)", Colour::Yellow, c) +
+        "; only trace.redact_headers is hidden: Authorization, Cookie and *token* values are "
+        "recorded, logged and exported as sent\n";
   }
   std::fputs(out.c_str(), stderr);
 }
@@ -65,7 +67,8 @@ int run_up(const GlobalOptions& global, const UpOptions& options) {
     drain_delay = std::chrono::duration_cast<std::chrono::milliseconds>(*parsed);
   }
   GlobalOptions effective = global;
-  if (options.workers >= 0) effective.sets.push_back("bridge.workers=" + std::to_string(options.workers));
+  if (options.workers >= 0)
+    effective.sets.push_back("bridge.workers=" + std::to_string(options.workers));
   auto config = load_config_or_print(effective);
   if (!config) return exit_usage;
   setup_logging(global.log_level.empty() ? config->bridge.log_level : global.log_level,
@@ -98,7 +101,8 @@ void setup_up(CLI::App& app, const GlobalOptions& global, Action& action) {
   CLI::App* cmd = app.add_subcommand(
       "up", "Run the localhost proxy for a profile. SIGHUP or editing a config file reloads; "
             "SIGINT/SIGTERM drain in-flight requests and exit 0.");
-  cmd->add_option("--workers", options->workers, "Worker threads (default: bridge.workers, 0 = one per core)");
+  cmd->add_option("--workers", options->workers,
+                  "Worker threads (default: bridge.workers, 0 = one per core)");
   cmd->add_option("--drain-delay", options->drain_delay,
                   "On SIGTERM keep serving this long while /readyz says 503, then drain "
                   "(e.g. 5s in a Kubernetes pod, so the Service stops sending first)")

@@ -73,9 +73,9 @@ struct Context {
 
 /// Where the admin API listens and what it lets a connection do.
 struct Options {
-  std::string address = "127.0.0.1:9901";  // "127.0.0.1:9901", "[::1]:0", "unix:/path"
-  std::string token;                       // bridge.admin_token
-  bool probes_only = false;                // bridge.admin_probes_only
+  std::string address = "127.0.0.1:9901";           // "127.0.0.1:9901", "[::1]:0", "unix:/path"
+  std::string token;                                // bridge.admin_token
+  bool probes_only = false;                         // bridge.admin_probes_only
   std::chrono::milliseconds header_timeout{10000};  // limits.header_timeout
   std::chrono::milliseconds idle_timeout{60000};    // limits.idle_timeout
   size_t max_header_bytes = 64 * 1024;              // limits.max_header_bytes

@@ -23,9 +23,9 @@ Reply create_breakpoint(Context& context, const Request& request, const PathPara
   auto created = context.breakpoints->create(spec->rule, spec->phase, spec->hold);
   if (!created) {
     // Field types, phase and hold were checked above: what is left is the rule's syntax.
-    return json_reply(400, {{"error", "bad_breakpoint"},
-                            {"field", "rule"},
-                            {"message", created.error().message}});
+    return json_reply(
+        400,
+        {{"error", "bad_breakpoint"}, {"field", "rule"}, {"message", created.error().message}});
   }
   return json_reply(201, *created);
 }

@@ -22,9 +22,7 @@ nlohmann::json explain_json(const ServedConfig& served, const trace::Record& r) 
                       {"note", d.explanation.note}});
   }
   const std::string hash = r.config_hash ? *r.config_hash : "";
-  return {{"config_hash", hash},
-          {"current", hash == served.config->hash},
-          {"routes", routes}};
+  return {{"config_hash", hash}, {"current", hash == served.config->hash}, {"routes", routes}};
 }
 
 }  // namespace
@@ -32,8 +30,9 @@ nlohmann::json explain_json(const ServedConfig& served, const trace::Record& r) 
 RecordView::RecordView(const trace::Record& r) {
   percent_decode(r.path, decoded_path);
   for (const auto& [name, value] : r.request_in) fields.push_back({name, value});
-  view = {r.method, r.host, decoded_path, r.query, std::span(fields),
-          route::IpAddress::parse(r.client)};
+  view = {r.method,          r.host,
+          decoded_path,      r.query,
+          std::span(fields), route::IpAddress::parse(r.client)};
 }
 
 bool parse_filter(const Request& request, trace::RecordFilter& filter, std::string& why) {

@@ -75,9 +75,9 @@ Reply handle_request(Context& context, const Request& request) {
   }
   std::string use = allowed;
   if (auto last = use.rfind(", "); last != std::string::npos) use.replace(last, 2, " or ");
-  Reply reply = error_reply(405, "method_not_allowed",
-                            request.method + " " + std::string(path) +
-                                " is not supported; use " + use);
+  Reply reply =
+      error_reply(405, "method_not_allowed",
+                  request.method + " " + std::string(path) + " is not supported; use " + use);
   reply.headers.emplace_back("Allow", allowed);
   return reply;
 }

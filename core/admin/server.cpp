@@ -8,12 +8,12 @@
 #include "net/asio.hpp"
 #include "net/listen.hpp"
 
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <filesystem>
 
@@ -255,8 +255,7 @@ asio::awaitable<void> Server::Impl::serve(AdminStream<Protocol> stream) {
 }
 
 template <class Protocol>
-asio::awaitable<void> Server::Impl::serve_stream(AdminStream<Protocol>& stream,
-                                                      LineQueue& queue) {
+asio::awaitable<void> Server::Impl::serve_stream(AdminStream<Protocol>& stream, LineQueue& queue) {
   // A live stream: chunked ndjson until either side goes away or the reader falls behind.
   // No deadline: heartbeats keep it alive, and a reader that stops reading is dropped when
   // its queue overflows (wait_for_overflow), not when a timer says so.
@@ -357,4 +356,4 @@ void Server::stop() {
   s.slot_freed.cancel();
 }
 
-}  // namespace bridge::proxy
+}  // namespace bridge::admin

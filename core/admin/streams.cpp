@@ -127,9 +127,9 @@ Reply stream_requests(Context& context, const Request& request, const PathParams
   if (!rule_text.empty()) {
     auto parsed = route::Rule::parse(rule_text);
     if (!parsed) {
-      return error_reply(
-          400, "bad_rule",
-          "rule:" + std::to_string(parsed.error().where.column) + ": " + parsed.error().message);
+      return error_reply(400, "bad_rule",
+                         "rule:" + std::to_string(parsed.error().where.column) + ": " +
+                             parsed.error().message);
     }
     rule = std::make_shared<route::Rule>(std::move(*parsed));
   }
@@ -139,8 +139,8 @@ Reply stream_requests(Context& context, const Request& request, const PathParams
   trace::Store* store = context.store;
   trace::Metrics* metrics = context.metrics;
   // Runs on worker threads, under the store's subscriber lock: a cheap filter and a hand-off.
-  uint64_t token = store->subscribe(
-      [weak = std::weak_ptr(queue), filter, metrics](const trace::RecordPtr& r) {
+  uint64_t token =
+      store->subscribe([weak = std::weak_ptr(queue), filter, metrics](const trace::RecordPtr& r) {
         if (!filter.matches(*r)) return;
         auto queue = weak.lock();
         if (queue && !queue->push(shared_stream_record(r))) {

@@ -15,8 +15,7 @@
 
 namespace bridge::cert::acme {
 
-constexpr const char* staging_directory =
-    "https://acme-staging-v02.api.letsencrypt.org/directory";
+constexpr const char* staging_directory = "https://acme-staging-v02.api.letsencrypt.org/directory";
 constexpr const char* production_directory = "https://acme-v02.api.letsencrypt.org/directory";
 
 enum class Challenge { Http01, TlsAlpn01 };
@@ -26,15 +25,15 @@ struct Options {
   std::string email;
   std::string directory = staging_directory;  // "staging", "production" or a URL
   Challenge challenge = Challenge::Http01;
-  std::string listen_address = "0.0.0.0";     // where the challenge server binds
-  uint16_t http_port = 80;                    // HTTP-01
-  uint16_t tls_port = 443;                    // TLS-ALPN-01
+  std::string listen_address = "0.0.0.0";  // where the challenge server binds
+  uint16_t http_port = 80;                 // HTTP-01
+  uint16_t tls_port = 443;                 // TLS-ALPN-01
   std::string out_dir = ".";
-  std::string stem;         // file stem; empty = mkcert-style from names
-  std::string account_dir;  // empty = data_dir()/acme/accounts
-  std::string ca_bundle;    // PEM roots for the ACME server's HTTPS; empty = system store
+  std::string stem;                  // file stem; empty = mkcert-style from names
+  std::string account_dir;           // empty = data_dir()/acme/accounts
+  std::string ca_bundle;             // PEM roots for the ACME server's HTTPS; empty = system store
   std::chrono::seconds timeout{90};  // the whole issuance, validation polling included
-  bool record = true;       // remember the request for `bridge cert renew`
+  bool record = true;                // remember the request for `bridge cert renew`
   /// HTTP-01 served by someone else (the listeners of `bridge up`): when set, obtain() opens no
   /// challenge port and hands each token and its key authorization here instead; every token
   /// published is handed to `http01_withdraw` (when set) before obtain() returns. Both are

@@ -45,10 +45,11 @@ Result<X509Ptr> make_ca_cert(EVP_PKEY* key, const std::vector<std::string>& perm
   X509_set_pubkey(cert.get(), key);
   auto nc = constraints_config(permitted);
   if (!nc) return nc.error();
-  for (auto [nid, value] : {std::pair{NID_basic_constraints, std::string("critical,CA:TRUE,pathlen:0")},
-                            std::pair{NID_key_usage, std::string("critical,keyCertSign,cRLSign")},
-                            std::pair{NID_subject_key_identifier, std::string("hash")},
-                            std::pair{NID_name_constraints, *nc}}) {
+  for (auto [nid, value] :
+       {std::pair{NID_basic_constraints, std::string("critical,CA:TRUE,pathlen:0")},
+        std::pair{NID_key_usage, std::string("critical,keyCertSign,cRLSign")},
+        std::pair{NID_subject_key_identifier, std::string("hash")},
+        std::pair{NID_name_constraints, *nc}}) {
     if (auto r = add_ext(cert.get(), nullptr, nid, value); !r) return r.error();
   }
   if (X509_sign(cert.get(), key, EVP_sha256()) == 0) return ossl_failure("cannot sign the CA");
@@ -86,9 +87,9 @@ Result<CaInfo> create_ca(const std::string& dir, const std::vector<std::string>&
 }  // namespace
 
 const std::vector<std::string>& default_permitted() {
-  static const std::vector<std::string> names = {
-      "localhost", ".localhost", ".test", ".local", ".internal", ".home.arpa",
-      "127.0.0.0/8", "::1/128"};
+  static const std::vector<std::string> names = {"localhost",   ".localhost", ".test",
+                                                 ".local",      ".internal",  ".home.arpa",
+                                                 "127.0.0.0/8", "::1/128"};
   return names;
 }
 

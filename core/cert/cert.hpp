@@ -58,7 +58,7 @@ const std::vector<std::string>& default_permitted();
 struct CaOptions {
   std::string dir;                  // empty = default_ca_dir()
   std::vector<std::string> permit;  // extra names: "corp.example", ".corp.example", "10.0.0.0/8"
-  bool force = false;  // allow a public suffix or a /0 range in `permit`
+  bool force = false;               // allow a public suffix or a /0 range in `permit`
 };
 
 struct CaInfo {
@@ -89,9 +89,9 @@ struct LeafOptions {
   std::string out_dir = ".";
   int days = 90;
   KeyType key = KeyType::Ec;
-  bool client = false;   // adds clientAuth and a "-client" file suffix
-  std::string ca_dir;    // empty = default_ca_dir(); issue() only
-  std::string stem;      // file stem; empty = file_stem(names)
+  bool client = false;  // adds clientAuth and a "-client" file suffix
+  std::string ca_dir;   // empty = default_ca_dir(); issue() only
+  std::string stem;     // file stem; empty = file_stem(names)
 };
 
 struct Issued {
@@ -124,9 +124,9 @@ Result<EnsuredLeaf> ensure_leaf(const std::vector<std::string>& names, const std
 // Inspect
 
 struct Verification {
-  bool checked = false;   // false: nothing to verify against (e.g. no local CA)
+  bool checked = false;  // false: nothing to verify against (e.g. no local CA)
   bool ok = false;
-  std::string message;    // "ok" or OpenSSL's reason
+  std::string message;  // "ok" or OpenSSL's reason
 };
 
 struct CertInfo {
@@ -146,13 +146,13 @@ struct CertInfo {
 };
 
 struct Inspection {
-  std::string source;             // file path or host:port
-  std::vector<CertInfo> chain;    // leaf first
-  Verification local_ca;          // against the local CA
-  Verification system;            // against the system store
-  Verification name;              // HOST:PORT only: the leaf covers the SNI name
-  std::string tls_version;        // HOST:PORT only
-  std::string alpn;               // HOST:PORT only
+  std::string source;           // file path or host:port
+  std::vector<CertInfo> chain;  // leaf first
+  Verification local_ca;        // against the local CA
+  Verification system;          // against the system store
+  Verification name;            // HOST:PORT only: the leaf covers the SNI name
+  std::string tls_version;      // HOST:PORT only
+  std::string alpn;             // HOST:PORT only
 };
 
 /// The serial number (hex) of the first certificate in a PEM file: what a reload logs when a

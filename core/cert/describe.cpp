@@ -1,6 +1,6 @@
 // What a certificate says: names, issuer, validity, key, fingerprint; and chain verification.
-#include "cert/detail/ca.hpp"
 #include "cert/detail/describe.hpp"
+#include "cert/detail/ca.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -56,8 +56,8 @@ std::vector<std::string> ext_key_usage(X509* cert) {
 
 std::vector<std::string> sans_of(X509* cert) {
   std::vector<std::string> out;
-  GeneralNamesPtr names{static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr))};
+  GeneralNamesPtr names{
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr))};
   if (!names) return out;
   for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
     const GENERAL_NAME* n = sk_GENERAL_NAME_value(names.get(), i);
@@ -98,9 +98,8 @@ CertInfo describe(X509* cert, std::time_t now) {
   info.fingerprint_sha256 = hex_colon(std::vector<unsigned char>(md, md + len));
   info.is_ca = X509_check_ca(cert) > 0;
   // Not X509_check_issued: it also demands keyCertSign, which a self-signed leaf lacks.
-  info.self_signed =
-      X509_NAME_cmp(X509_get_subject_name(cert), X509_get_issuer_name(cert)) == 0 &&
-      X509_verify(cert, X509_get0_pubkey(cert)) == 1;
+  info.self_signed = X509_NAME_cmp(X509_get_subject_name(cert), X509_get_issuer_name(cert)) == 0 &&
+                     X509_verify(cert, X509_get0_pubkey(cert)) == 1;
   openssl_error();
   NameConstraintsPtr nc{static_cast<NAME_CONSTRAINTS*>(
       X509_get_ext_d2i(cert, NID_name_constraints, nullptr, nullptr))};

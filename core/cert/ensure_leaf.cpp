@@ -23,8 +23,8 @@ bool still_good(const std::string& cert_path, const std::string& key_path,
   if (!certs) return false;
   X509* leaf = certs->front().get();
   if (X509_check_issued(ca.cert.get(), leaf) != X509_V_OK) return false;
-  std::time_t renew_at = std::time(nullptr) +
-                         std::chrono::duration_cast<std::chrono::seconds>(renew_before).count();
+  std::time_t renew_at =
+      std::time(nullptr) + std::chrono::duration_cast<std::chrono::seconds>(renew_before).count();
   if (to_time_t(X509_get0_notAfter(leaf)) <= renew_at) return false;
   std::vector<std::string> want;
   for (const auto& n : names) want.push_back((n.is_ip() ? "IP:" : "DNS:") + n.text);

@@ -1,8 +1,8 @@
 // bridge cert inspect FILE: every certificate in a PEM file, verified against the local CA and
 // the system store.
+#include "cert/detail/inspect.hpp"
 #include "cert/detail/ca.hpp"
 #include "cert/detail/describe.hpp"
-#include "cert/detail/inspect.hpp"
 
 #include <filesystem>
 
@@ -26,7 +26,8 @@ Inspection inspect_chain(const std::string& source, const std::vector<X509Ptr>& 
   auto ca = ca_dir.empty() ? Result<CaInfo>(Error::runtime("no CA")) : load_ca(ca_dir);
   if (ca) {
     auto pem = read_text_file(ca->cert_path);
-    auto certs = pem ? certs_from_pem(*pem, ca->cert_path) : Result<std::vector<X509Ptr>>(pem.error());
+    auto certs =
+        pem ? certs_from_pem(*pem, ca->cert_path) : Result<std::vector<X509Ptr>>(pem.error());
     if (certs) {
       StorePtr store{X509_STORE_new()};
       X509_STORE_add_cert(store.get(), certs->front().get());

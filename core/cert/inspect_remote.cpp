@@ -28,16 +28,19 @@ Error handshake_failure(const std::string& where, const boost::system::error_cod
                         ERR_GET_REASON(failure.value()) == SSL_R_PACKET_LENGTH_TOO_LONG ||
                         ERR_GET_REASON(failure.value()) == SSL_R_HTTP_REQUEST);
   if (not_tls) {
-    return Error::runtime(where + " is not TLS: it answered the TLS handshake with something "
-                                  "else (" + failure.message() + ")",
+    return Error::runtime(where +
+                              " is not TLS: it answered the TLS handshake with something "
+                              "else (" +
+                              failure.message() + ")",
                           "a plain HTTP port? inspect the TLS port, or try curl -v http://" +
                               where + "/");
   }
   if (failure == asio::error::timed_out || failure == boost::beast::error::timeout) {
     return Error::runtime(where + " did not answer the TLS handshake within " +
                               std::to_string(timeout.count() / 1000) + " s",
-                          "is " + where + " serving TLS? a plain HTTP server waits for a "
-                          "request and never answers a handshake");
+                          "is " + where +
+                              " serving TLS? a plain HTTP server waits for a "
+                              "request and never answers a handshake");
   }
   return Error::runtime("TLS handshake with " + where + " failed: " + failure.message(),
                         "is " + where + " serving TLS?");
@@ -62,11 +65,17 @@ Result<Inspection> inspect_remote(const std::string& host, const std::string& po
   std::string step = "resolve";
   asio::ip::tcp::resolver resolver{io};
   resolver.async_resolve(host, port, [&](auto ec, auto results) {
-    if (ec) { failure = ec; return; }
+    if (ec) {
+      failure = ec;
+      return;
+    }
     step = "connect";
     boost::beast::get_lowest_layer(stream).expires_after(timeout);
     boost::beast::get_lowest_layer(stream).async_connect(results, [&](auto ec2, auto) {
-      if (ec2) { failure = ec2; return; }
+      if (ec2) {
+        failure = ec2;
+        return;
+      }
       step = "TLS handshake";
       stream.async_handshake(ssl::stream_base::client, [&](auto ec3) { failure = ec3; });
     });

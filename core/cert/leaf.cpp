@@ -32,18 +32,15 @@ Result<X509Ptr> make_leaf(EVP_PKEY* key, const std::vector<Name>& names, const L
   add("O", "bridge development certificate");
   add("OU", who);
   if (issuer == nullptr) add("CN", names.front().text.substr(0, 64));
-  X509_set_issuer_name(cert.get(),
-                       issuer != nullptr ? X509_get_subject_name(issuer) : name);
+  X509_set_issuer_name(cert.get(), issuer != nullptr ? X509_get_subject_name(issuer) : name);
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60 * 60);
   X509_time_adj_ex(X509_getm_notAfter(cert.get()), opts.days, 0, nullptr);
   X509_set_pubkey(cert.get(), key);
   std::string usage = opts.key == KeyType::Rsa ? "critical,digitalSignature,keyEncipherment"
                                                : "critical,digitalSignature";
   std::vector<std::pair<int, std::string>> exts = {
-      {NID_basic_constraints, "critical,CA:FALSE"},
-      {NID_key_usage, usage},
-      {NID_ext_key_usage, eku_value(opts.client)},
-      {NID_subject_key_identifier, "hash"},
+      {NID_basic_constraints, "critical,CA:FALSE"}, {NID_key_usage, usage},
+      {NID_ext_key_usage, eku_value(opts.client)},  {NID_subject_key_identifier, "hash"},
       {NID_subject_alt_name, san_value(names)},
   };
   if (issuer != nullptr) exts.emplace_back(NID_authority_key_identifier, "keyid:always");
@@ -88,8 +85,8 @@ Result<void> check_days(int days) {
 
 Result<Issued> write_leaf(X509* cert, EVP_PKEY* key, std::vector<Name> names,
                           const LeafOptions& opts) {
-  std::string stem = opts.stem.empty() ? file_stem(names) + (opts.client ? "-client" : "")
-                                       : opts.stem;
+  std::string stem =
+      opts.stem.empty() ? file_stem(names) + (opts.client ? "-client" : "") : opts.stem;
   std::string dir = opts.out_dir.empty() ? "." : opts.out_dir;
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {

@@ -86,8 +86,9 @@ Result<void> check_permit_scope(const std::string& normal, bool force) {
   if (force) return {};
   if (auto ip = parse_ip_subtree(normal)) {
     if (ip->prefix > 0) return {};
-    return Error::usage("--permit " + normal + " covers every address: the name constraint "
-                        "would protect nothing",
+    return Error::usage("--permit " + normal +
+                            " covers every address: the name constraint "
+                            "would protect nothing",
                         "permit the range you use (e.g. 10.0.0.0/8), or pass --force");
   }
   std::string name = normal.starts_with('.') ? normal.substr(1) : normal;
@@ -98,8 +99,9 @@ Result<void> check_permit_scope(const std::string& normal, bool force) {
       psl_is_public_suffix2(rules, name.c_str(), PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) == 0) {
     return {};
   }
-  return Error::usage("--permit " + normal + ": \"" + name + "\" is a public suffix, so the CA "
-                      "could sign for every site under it",
+  return Error::usage("--permit " + normal + ": \"" + name +
+                          "\" is a public suffix, so the CA "
+                          "could sign for every site under it",
                       "permit a name you control under it (e.g. dev.example." + name +
                           "), or pass --force");
 }
@@ -126,7 +128,8 @@ std::vector<std::string> permitted_of(const NAME_CONSTRAINTS* nc) {
       int family = s->length == 8 ? AF_INET : AF_INET6;
       size_t half = static_cast<size_t>(s->length) / 2;
       int prefix = 0;
-      for (size_t k = 0; k < half; ++k) prefix += static_cast<int>(std::bitset<8>(s->data[half + k]).count());
+      for (size_t k = 0; k < half; ++k)
+        prefix += static_cast<int>(std::bitset<8>(s->data[half + k]).count());
       out.push_back(ip_text(family, s->data) + "/" + std::to_string(prefix));
     }
   }

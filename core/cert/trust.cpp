@@ -38,8 +38,8 @@ void system_store(const std::string& ca, bool uninstall, std::vector<TrustStep>&
   const std::string fedora = "/etc/pki/ca-trust/source/anchors/bridge-local-ca.pem";
   if (std::string tool = find_program("update-ca-certificates"); !tool.empty()) {
     if (uninstall) {
-      steps.push_back({"remove the CA from the system store (Debian/Ubuntu)",
-                       as_root({"rm", "-f", debian})});
+      steps.push_back(
+          {"remove the CA from the system store (Debian/Ubuntu)", as_root({"rm", "-f", debian})});
       steps.push_back({"rebuild the system bundle", as_root({tool, "--fresh"})});
     } else {
       steps.push_back({"add the CA to the system store (Debian/Ubuntu)",
@@ -53,12 +53,11 @@ void system_store(const std::string& ca, bool uninstall, std::vector<TrustStep>&
                                           as_root({"install", "-D", "-m", "0644", ca, fedora})});
     steps.push_back({"rebuild the system bundle", as_root({tool, "extract"})});
   } else if (std::string tool = find_program("security"); !tool.empty()) {
-    steps.push_back(uninstall
-                        ? TrustStep{"remove the CA from the macOS system keychain",
-                                    as_root({tool, "remove-trusted-cert", "-d", ca})}
-                        : TrustStep{"add the CA to the macOS system keychain",
-                                    as_root({tool, "add-trusted-cert", "-d", "-k",
-                                             "/Library/Keychains/System.keychain", ca})});
+    steps.push_back(uninstall ? TrustStep{"remove the CA from the macOS system keychain",
+                                          as_root({tool, "remove-trusted-cert", "-d", ca})}
+                              : TrustStep{"add the CA to the macOS system keychain",
+                                          as_root({tool, "add-trusted-cert", "-d", "-k",
+                                                   "/Library/Keychains/System.keychain", ca})});
   }
 }
 
@@ -67,7 +66,8 @@ std::vector<std::string> nss_databases() {
   const char* home = std::getenv("HOME");
   if (home == nullptr) return dbs;
   std::error_code ec;
-  if (fs::exists(fs::path(home) / ".pki/nssdb/cert9.db", ec)) dbs.push_back(std::string(home) + "/.pki/nssdb");
+  if (fs::exists(fs::path(home) / ".pki/nssdb/cert9.db", ec))
+    dbs.push_back(std::string(home) + "/.pki/nssdb");
   for (const char* profiles : {".mozilla/firefox", "snap/firefox/common/.mozilla/firefox"}) {
     fs::path dir = fs::path(home) / profiles;
     if (!fs::is_directory(dir, ec)) continue;
@@ -98,7 +98,8 @@ Result<std::vector<TrustStep>> plan_trust(const std::string& ca_cert, bool unins
   std::string nick = nss_nickname(ca->fingerprint_sha256);
   for (const auto& db : certutil.empty() ? std::vector<std::string>{} : nss_databases()) {
     steps.push_back(uninstall ? TrustStep{"remove the CA from the NSS database " + db,
-                                          {certutil, "-D", "-d", "sql:" + db, "-n", nick}, true}
+                                          {certutil, "-D", "-d", "sql:" + db, "-n", nick},
+                                          true}
                               : TrustStep{"add the CA to the NSS database " + db,
                                           {certutil, "-A", "-d", "sql:" + db, "-t", "C,,", "-n",
                                            nick, "-i", ca_cert}});

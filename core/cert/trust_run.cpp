@@ -28,7 +28,8 @@ std::string command_text(const std::vector<std::string>& argv) {
 
 Result<void> run_trust_step(const TrustStep& step) {
   int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) return Error::runtime(std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(pipefd, O_CLOEXEC) != 0)
+    return Error::runtime(std::string("pipe: ") + std::strerror(errno));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -54,7 +55,8 @@ Result<void> run_trust_step(const TrustStep& step) {
   }
   ::close(pipefd[0]);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
   while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
   return Error::runtime("\"" + command_text(step.argv) + "\" failed" +

@@ -5,8 +5,8 @@
 
 #include <string>
 #include <string_view>
-#include <vector>
 #include <utility>
+#include <vector>
 
 namespace bridge {
 
@@ -36,8 +36,8 @@ struct Error {
   std::string subject;      // the named item it is about (a route), for callers that locate it
 
   static Error config(std::string message, Origin where = {}, std::string hint = {}) {
-    return Error{ErrorCode::Config, std::move(message), std::move(hint), std::move(where), {}, 1,
-                 {}};
+    return Error{
+        ErrorCode::Config, std::move(message), std::move(hint), std::move(where), {}, 1, {}};
   }
   static Error runtime(std::string message, std::string hint = {}) {
     return Error{ErrorCode::Runtime, std::move(message), std::move(hint), {}, {}, 1, {}};

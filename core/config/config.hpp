@@ -26,11 +26,11 @@ struct BridgeSection {
   std::string admin = "127.0.0.1:9901";  // host:port, "unix:/path" or "off"
   std::string admin_token;
   bool admin_probes_only = false;
-  std::string log_level = "info";         // trace|debug|info|warn|error|off
-  std::string log_format = "auto";        // auto (text on a terminal, else JSON on stdout)|json|text
-  std::string access_log = "stdout";      // stdout|stderr|off|path
-  std::string access_log_format = "json"; // json|text
-  int workers = 0;                        // 0 = one per core
+  std::string log_level = "info";     // trace|debug|info|warn|error|off
+  std::string log_format = "auto";    // auto (text on a terminal, else JSON on stdout)|json|text
+  std::string access_log = "stdout";  // stdout|stderr|off|path
+  std::string access_log_format = "json";  // json|text
+  int workers = 0;                         // 0 = one per core
 };
 
 struct LimitsSection {
@@ -40,10 +40,10 @@ struct LimitsSection {
   Duration idle_timeout = std::chrono::seconds(60);
   Duration connect_timeout = std::chrono::seconds(5);
   Duration drain_timeout = std::chrono::seconds(10);
-  uint64_t max_header_count = 100;     // fields in a request head; more is a 431
-  uint64_t max_uri_bytes = 8 * 1024;   // request target length; longer is a 414
+  uint64_t max_header_count = 100;                  // fields in a request head; more is a 431
+  uint64_t max_uri_bytes = 8 * 1024;                // request target length; longer is a 414
   std::string headers_with_underscores = "reject";  // reject (400) | drop | allow
-  uint64_t admin_connections = 64;     // open admin API connections at once
+  uint64_t admin_connections = 64;                  // open admin API connections at once
 };
 
 struct TraceSection {
@@ -52,7 +52,7 @@ struct TraceSection {
   std::vector<std::string> propagation = {"w3c"};  // w3c, b3
   std::vector<std::string> redact_headers = {"authorization", "cookie", "set-cookie"};
   uint64_t store_size = 10000;
-  std::string otlp_endpoint;  // empty = off
+  std::string otlp_endpoint;    // empty = off
   bool redact_defaults = true;  // the built-in list (Authorization, Cookie, *token*, ...)
 };
 
@@ -63,8 +63,8 @@ struct AcmeSection {
   std::string ca_bundle;              // PEM roots for the ACME server's HTTPS; empty = system
   int renew_days = 30;                // renew when fewer days than this are left
   Duration check_interval = std::chrono::hours(12);  // how often renew_days is checked
-  std::string account_dir;            // empty = $XDG_DATA_HOME/bridge/acme/accounts
-  std::string cert_dir;               // empty = $XDG_DATA_HOME/bridge/acme/listeners
+  std::string account_dir;                           // empty = $XDG_DATA_HOME/bridge/acme/accounts
+  std::string cert_dir;                              // empty = $XDG_DATA_HOME/bridge/acme/listeners
 };
 
 struct CertPair {
@@ -94,13 +94,13 @@ struct EncodedCharacters {
 /// Whose X-Forwarded-* and Forwarded headers are believed (Traefik's forwardedHeaders).
 struct ForwardedHeaders {
   std::vector<std::string> trusted_ips = {"127.0.0.0/8", "::1/128"};  // CIDRs or addresses
-  bool insecure = false;  // trust every peer
+  bool insecure = false;                                              // trust every peer
 };
 
 struct Listener {
   std::string name;
-  std::string bind;                 // "127.0.0.1:8080", "[::1]:8080", "unix:/path"
-  std::vector<std::string> hosts;   // names served, used by tls.auto
+  std::string bind;                // "127.0.0.1:8080", "[::1]:8080", "unix:/path"
+  std::vector<std::string> hosts;  // names served, used by tls.auto
   std::optional<ListenerTls> tls;
   bool sanitize_path = true;  // normalize paths before routing (Traefik's sanitizePath)
   EncodedCharacters encoded_characters;
@@ -124,11 +124,11 @@ struct UpstreamTls {
 
 struct Upstream {
   std::string name;
-  std::vector<std::string> targets;  // http://, https://, compose://, k8s://, builtin://echo
+  std::vector<std::string> targets;     // http://, https://, compose://, k8s://, builtin://echo
   std::string balance = "round_robin";  // round_robin | least_conn | first
   std::optional<HealthCheck> health;
   UpstreamTls tls;
-  int max_idle = 32;  // idle keep-alive connections kept per target
+  int max_idle = 32;                             // idle keep-alive connections kept per target
   Duration down_for = std::chrono::seconds(10);  // passive health backoff
 };
 
@@ -136,8 +136,8 @@ struct Route {
   std::string name;
   std::vector<std::string> listeners;  // empty = all listeners
   std::string rule;
-  int64_t priority = 0;                // 0 = length of the rule
-  std::string upstream;                // an upstream name, or an inline target URL
+  int64_t priority = 0;  // 0 = length of the rule
+  std::string upstream;  // an upstream name, or an inline target URL
   std::string strip_prefix;
   std::string host_rewrite;
   HeaderOps request_headers;
@@ -181,9 +181,9 @@ struct Config {
 
 /// How to find and layer the configuration.
 struct LoadOptions {
-  std::string profile = "dev";            // "" = $BRIDGE_PROFILE (with use_environment), else dev
-  std::string config_dir;                 // --config-dir; empty = search
-  std::vector<std::string> overrides;     // --set path=value, in order
+  std::string profile = "dev";         // "" = $BRIDGE_PROFILE (with use_environment), else dev
+  std::string config_dir;              // --config-dir; empty = search
+  std::vector<std::string> overrides;  // --set path=value, in order
   /// BRIDGE_CONFIG_DIR, BRIDGE_PROFILE, BRIDGE_SET_* overrides, ${VAR} interpolation. When
   /// false every ${VAR} counts as unset, so ${VAR:-default} gives its default.
   bool use_environment = true;

@@ -28,8 +28,9 @@ void decode_bridge(Reader& r, BridgeSection& out) {
   r.string("access_log", out.access_log);
   r.choice("access_log_format", out.access_log_format, log_formats);
   r.integer("workers", out.workers, 0, 1024);
-  check_string(r, "access_log", [](std::string_view s) { return !s.empty(); }, "invalid value",
-               "stdout, stderr, off or a file path");
+  check_string(
+      r, "access_log", [](std::string_view s) { return !s.empty(); }, "invalid value",
+      "stdout, stderr, off or a file path");
   const Node* admin = r.get("admin");
   if (!admin || !admin->is(Kind::String) || out.admin == "off") return;
   if (auto why = check_address(out.admin); !why.empty())
@@ -70,25 +71,27 @@ void decode_trace(Reader& r, TraceSection& out) {
   r.boolean("redact_defaults", out.redact_defaults);
   // OTLP/HTTP over plain HTTP: a local collector or agent (an OpenTelemetry Collector
   // sidecar) is the supported shape; TLS to a remote collector is that collector's job.
-  check_string(r, "otlp_endpoint",
-               [](std::string_view s) { return s.empty() || s.starts_with("http://"); },
-               "invalid URL (only http:// collectors are supported)",
-               "e.g. \"http://127.0.0.1:4318\" (bridge posts to /v1/traces); for a TLS "
-               "collector run an OpenTelemetry Collector next to bridge");
+  check_string(
+      r, "otlp_endpoint", [](std::string_view s) { return s.empty() || s.starts_with("http://"); },
+      "invalid URL (only http:// collectors are supported)",
+      "e.g. \"http://127.0.0.1:4318\" (bridge posts to /v1/traces); for a TLS "
+      "collector run an OpenTelemetry Collector next to bridge");
 }
 
 void decode_acme(Reader& r, AcmeSection& out) {
   r.string("email", out.email);
-  check_string(r, "email", [](std::string_view s) { return s.find('@') != std::string_view::npos; },
-               "invalid address", "the ACME account's contact, e.g. \"you@example.com\"");
+  check_string(
+      r, "email", [](std::string_view s) { return s.find('@') != std::string_view::npos; },
+      "invalid address", "the ACME account's contact, e.g. \"you@example.com\"");
   r.string("directory", out.directory);
-  check_string(r, "directory",
-               [](std::string_view s) {
-                 return s == "staging" || s == "production" || s.starts_with("https://");
-               },
-               "unknown directory",
-               "use \"staging\" (Let's Encrypt staging, the default), \"production\" or an "
-               "https:// ACME directory URL");
+  check_string(
+      r, "directory",
+      [](std::string_view s) {
+        return s == "staging" || s == "production" || s.starts_with("https://");
+      },
+      "unknown directory",
+      "use \"staging\" (Let's Encrypt staging, the default), \"production\" or an "
+      "https:// ACME directory URL");
   r.file("ca_bundle", out.ca_bundle);
   r.integer("renew_days", out.renew_days, 1, 3650);
   r.duration("check_interval", out.check_interval, true);
@@ -123,8 +126,8 @@ void decode_sections(Decoder& d, Reader& top, Config& config) {
            "this bridge reads version = 1");
   if (const Node* t = top.table("bridge")) {
     Reader r(d, *t, "bridge", "[bridge]",
-             {"admin", "admin_token", "admin_probes_only", "log_level", "log_format",
-              "access_log", "access_log_format", "workers"});
+             {"admin", "admin_token", "admin_probes_only", "log_level", "log_format", "access_log",
+              "access_log_format", "workers"});
     decode_bridge(r, config.bridge);
   }
   if (const Node* t = top.table("limits")) {
@@ -142,7 +145,8 @@ void decode_sections(Decoder& d, Reader& top, Config& config) {
   }
   if (const Node* t = top.table("acme")) {
     Reader r(d, *t, "acme", "[acme]",
-             {"email", "directory", "ca_bundle", "renew_days", "check_interval", "account_dir", "cert_dir"});
+             {"email", "directory", "ca_bundle", "renew_days", "check_interval", "account_dir",
+              "cert_dir"});
     decode_acme(r, config.acme);
   }
 }
@@ -174,8 +178,7 @@ Result<void> decode(const Node& document, Config& config, const Sources& sources
   decode_entries(d, document, "listeners",
                  {"name", "bind", "hosts", "tls", "sanitize_path", "encoded_characters",
                   "forwarded_headers", "max_connections"},
-                 config.listeners,
-                 decode_listener);
+                 config.listeners, decode_listener);
   decode_entries(d, document, "upstreams",
                  {"name", "targets", "balance", "health", "tls", "max_idle", "down_for"},
                  config.upstreams, decode_upstream);

@@ -83,8 +83,8 @@ void decode_listener(Reader& r, Listener& out) {
   r.string("bind", out.bind);
   if (const Node* bind = r.get("bind"); bind->is(Kind::String))
     if (auto why = check_address(out.bind); !why.empty())
-      r.decoder().fail(r.path("bind") + ": invalid address " + quoted(out.bind) + ": " + why,
-                       *bind, std::string(address_hint));
+      r.decoder().fail(r.path("bind") + ": invalid address " + quoted(out.bind) + ": " + why, *bind,
+                       std::string(address_hint));
   r.strings("hosts", out.hosts);
   if (const Node* tls = r.table("tls")) {
     Reader tr(r.decoder(), *tls, r.path("tls"), r.path("tls"),

@@ -8,8 +8,6 @@
 #include <sstream>
 #include <unistd.h>  // environ
 
-
-
 namespace bridge::config::detail {
 namespace fs = std::filesystem;
 
@@ -101,8 +99,8 @@ bool counts(const std::string& dir, const std::string& profile) {
 Result<ConfigSource> explicit_dir(const std::string& dir, std::string_view how) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
-    return Error::config("config dir \"" + dir + "\" (" + std::string(how) + ") does not exist",
-                         {}, "create it, or leave it unset to search ./.bridge and ./profiles");
+    return Error::config("config dir \"" + dir + "\" (" + std::string(how) + ") does not exist", {},
+                         "create it, or leave it unset to search ./.bridge and ./profiles");
   return ConfigSource::directory(dir);
 }
 

@@ -31,7 +31,8 @@ class Loader {
       for (const Entry& e : document->entries)
         if (e.key == "extends")
           return sources_.error("\"extends\" only works in a <profile>.toml file", e.key_origin,
-                                e.key_span, file + " is layered without it; move it to the profile");
+                                e.key_span,
+                                file + " is layered without it; move it to the profile");
     return Loaded{path, std::move(*text), std::move(*document)};
   }
 
@@ -123,9 +124,9 @@ Result<void> check_named_entries(const Node& document, const Sources& sources) {
     if (!is_named_array(e.key)) continue;
     const Node& array = e.value;
     std::string context = "[[" + e.key + "]]";
-    bool tables = array.is(Kind::Array) &&
-                  std::all_of(array.items.begin(), array.items.end(),
-                              [](const Node& n) { return n.is(Kind::Table); });
+    bool tables =
+        array.is(Kind::Array) && std::all_of(array.items.begin(), array.items.end(),
+                                             [](const Node& n) { return n.is(Kind::Table); });
     if (!tables)
       return sources.error_at(e.key + ": expected an array of tables (" + context + "), got " +
                                   std::string(kind_name(array.kind)),
@@ -138,7 +139,8 @@ Result<void> check_named_entries(const Node& document, const Sources& sources) {
         return sources.error_at(context + " entry has no \"name\"", item,
                                 "add name = \"...\"; entries merge across profiles by name");
       if (!name->is(Kind::String))
-        return sources.error_at(e.key + "[" + std::to_string(i) + "].name: expected a string, got " +
+        return sources.error_at(e.key + "[" + std::to_string(i) +
+                                    "].name: expected a string, got " +
                                     std::string(kind_name(name->kind)),
                                 *name);
       if (!valid_name(name->text))

@@ -21,13 +21,20 @@ Node* Node::find(std::string_view key) {
 
 std::string_view kind_name(Kind kind) {
   switch (kind) {
-    case Kind::Table: return "a table";
-    case Kind::Array: return "an array";
-    case Kind::String: return "a string";
-    case Kind::Integer: return "an integer";
-    case Kind::Float: return "a float";
-    case Kind::Boolean: return "a boolean";
-    case Kind::DateTime: return "a date/time";
+  case Kind::Table:
+    return "a table";
+  case Kind::Array:
+    return "an array";
+  case Kind::String:
+    return "a string";
+  case Kind::Integer:
+    return "an integer";
+  case Kind::Float:
+    return "a float";
+  case Kind::Boolean:
+    return "a boolean";
+  case Kind::DateTime:
+    return "a date/time";
   }
   return "a value";
 }
@@ -38,19 +45,29 @@ std::string quote(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    default:
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+        out += buf;
+      } else {
+        out += c;
+      }
     }
   }
   return out + "\"";
@@ -80,25 +97,29 @@ std::string render_key(std::string_view key) {
 
 std::string render(const Node& node) {
   switch (node.kind) {
-    case Kind::String: return quote(node.text);
-    case Kind::Integer: return std::to_string(node.integer);
-    case Kind::Float: return render_float(node.number);
-    case Kind::Boolean: return node.boolean ? "true" : "false";
-    case Kind::DateTime: return node.text;
-    case Kind::Array: {
-      std::string out = "[";
-      for (size_t i = 0; i < node.items.size(); ++i)
-        out += (i ? ", " : "") + render(node.items[i]);
-      return out + "]";
-    }
-    case Kind::Table: {
-      if (node.entries.empty()) return "{}";
-      std::string out = "{ ";
-      for (size_t i = 0; i < node.entries.size(); ++i)
-        out += (i ? ", " : "") + render_key(node.entries[i].key) + " = " +
-               render(node.entries[i].value);
-      return out + " }";
-    }
+  case Kind::String:
+    return quote(node.text);
+  case Kind::Integer:
+    return std::to_string(node.integer);
+  case Kind::Float:
+    return render_float(node.number);
+  case Kind::Boolean:
+    return node.boolean ? "true" : "false";
+  case Kind::DateTime:
+    return node.text;
+  case Kind::Array: {
+    std::string out = "[";
+    for (size_t i = 0; i < node.items.size(); ++i) out += (i ? ", " : "") + render(node.items[i]);
+    return out + "]";
+  }
+  case Kind::Table: {
+    if (node.entries.empty()) return "{}";
+    std::string out = "{ ";
+    for (size_t i = 0; i < node.entries.size(); ++i)
+      out +=
+          (i ? ", " : "") + render_key(node.entries[i].key) + " = " + render(node.entries[i].value);
+    return out + " }";
+  }
   }
   return {};
 }
@@ -123,8 +144,7 @@ const std::string* Sources::text(std::string_view name) const {
   return it == texts_.end() ? nullptr : &it->second;
 }
 
-Error Sources::error(std::string message, const Origin& where, int span,
-                     std::string hint) const {
+Error Sources::error(std::string message, const Origin& where, int span, std::string hint) const {
   Error e = Error::config(std::move(message), where, std::move(hint));
   if (where.has_position())
     if (const std::string* text = this->text(where.source))

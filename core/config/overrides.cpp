@@ -4,7 +4,7 @@
 namespace bridge::config::detail {
 namespace {
 
-constexpr std::string_view env_prefix = "BRIDGE_SET_";  // BRIDGE_SET_anything=path=value
+constexpr std::string_view env_prefix = "BRIDGE_SET_";    // BRIDGE_SET_anything=path=value
 constexpr std::string_view env_path_prefix = "BRIDGE__";  // BRIDGE__LIMITS__CONNECT_TIMEOUT=2s
 
 std::string lower(std::string text) {
@@ -46,11 +46,10 @@ std::string env_path(std::string_view name, const Node& tree) {
   std::string path;
   for (size_t i = 0; i < segments.size(); ++i) {
     bool is_name = i == 1 && is_named_array(lower(segments[0]));
-    std::string segment = is_name ? entry_name(tree, lower(segments[0]), segments[i])
-                                  : lower(segments[i]);
-    path += (i == 0 ? "" : ".") + (segment.find('.') == std::string::npos
-                                       ? segment
-                                       : "\"" + segment + "\"");
+    std::string segment =
+        is_name ? entry_name(tree, lower(segments[0]), segments[i]) : lower(segments[i]);
+    path += (i == 0 ? "" : ".") +
+            (segment.find('.') == std::string::npos ? segment : "\"" + segment + "\"");
   }
   return path;
 }
@@ -136,9 +135,9 @@ Result<Node> override_document(const Override& override_, const Sources& sources
   Node document = table_at(origin);
   if (is_named_array(path[0])) {
     if (path.size() < 3)
-      return sources.error(flag + " \"" + override_.text + "\": name a field of the entry", origin,
-                           1, "e.g. --set " + path[0] + "." + (path.size() > 1 ? path[1] : "NAME") +
-                                  ".enabled=false");
+      return sources.error(
+          flag + " \"" + override_.text + "\": name a field of the entry", origin, 1,
+          "e.g. --set " + path[0] + "." + (path.size() > 1 ? path[1] : "NAME") + ".enabled=false");
     Node entry = nest(path, 2, std::move(value), origin);
     Node name;
     name.kind = Kind::String;

@@ -28,8 +28,7 @@ std::string Reader::path(std::string_view key) const {
   return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
 }
 
-bool Reader::expect(std::string_view key, const Node& value, Kind kind,
-                    std::string_view expected) {
+bool Reader::expect(std::string_view key, const Node& value, Kind kind, std::string_view expected) {
   if (value.is(kind)) return true;
   decoder_.fail(path(key) + ": expected " + std::string(expected) + ", got " +
                     std::string(kind_name(value.kind)),
@@ -53,8 +52,7 @@ void Reader::file(std::string_view key, std::string& out) {
 }
 
 void Reader::boolean(std::string_view key, bool& out) {
-  if (const Node* v = get(key); v && expect(key, *v, Kind::Boolean, "a boolean"))
-    out = v->boolean;
+  if (const Node* v = get(key); v && expect(key, *v, Kind::Boolean, "a boolean")) out = v->boolean;
 }
 
 void Reader::integer(std::string_view key, int64_t& out, int64_t min, int64_t max) {
@@ -111,8 +109,8 @@ void Reader::size(std::string_view key, uint64_t& out) {
     return;
   }
   auto parsed = parse_size(v->text);
-  if (!parsed) return decoder_.fail(path(key) + ": " + parsed.error().message, *v,
-                                    parsed.error().hint);
+  if (!parsed)
+    return decoder_.fail(path(key) + ": " + parsed.error().message, *v, parsed.error().hint);
   out = *parsed;
 }
 

@@ -15,35 +15,37 @@ class Converter {
     Node out;
     place(out.origin, out.span, in.source());
     switch (in.type()) {
-      case toml::node_type::table: convert_table(*in.as_table(), out); break;
-      case toml::node_type::array:
-        out.kind = Kind::Array;
-        for (const auto& item : *in.as_array()) out.items.push_back(convert(item));
-        break;
-      case toml::node_type::string:
-        out.kind = Kind::String;
-        out.text = in.as_string()->get();
-        break;
-      case toml::node_type::integer:
-        out.kind = Kind::Integer;
-        out.integer = in.as_integer()->get();
-        break;
-      case toml::node_type::floating_point:
-        out.kind = Kind::Float;
-        out.number = in.as_floating_point()->get();
-        break;
-      case toml::node_type::boolean:
-        out.kind = Kind::Boolean;
-        out.boolean = in.as_boolean()->get();
-        break;
-      default: {
-        std::ostringstream rendered;
-        if (auto* d = in.as_date()) rendered << *d;
-        if (auto* t = in.as_time()) rendered << *t;
-        if (auto* dt = in.as_date_time()) rendered << *dt;
-        out.kind = Kind::DateTime;
-        out.text = rendered.str();
-      }
+    case toml::node_type::table:
+      convert_table(*in.as_table(), out);
+      break;
+    case toml::node_type::array:
+      out.kind = Kind::Array;
+      for (const auto& item : *in.as_array()) out.items.push_back(convert(item));
+      break;
+    case toml::node_type::string:
+      out.kind = Kind::String;
+      out.text = in.as_string()->get();
+      break;
+    case toml::node_type::integer:
+      out.kind = Kind::Integer;
+      out.integer = in.as_integer()->get();
+      break;
+    case toml::node_type::floating_point:
+      out.kind = Kind::Float;
+      out.number = in.as_floating_point()->get();
+      break;
+    case toml::node_type::boolean:
+      out.kind = Kind::Boolean;
+      out.boolean = in.as_boolean()->get();
+      break;
+    default: {
+      std::ostringstream rendered;
+      if (auto* d = in.as_date()) rendered << *d;
+      if (auto* t = in.as_time()) rendered << *t;
+      if (auto* dt = in.as_date_time()) rendered << *dt;
+      out.kind = Kind::DateTime;
+      out.text = rendered.str();
+    }
     }
     return out;
   }
@@ -65,8 +67,8 @@ class Converter {
 
   void place(Origin& origin, int& span, const toml::source_region& region) const {
     if (source_.empty() || region.begin.line == 0) return;
-    origin = Origin{source_, static_cast<int>(region.begin.line),
-                    static_cast<int>(region.begin.column)};
+    origin =
+        Origin{source_, static_cast<int>(region.begin.line), static_cast<int>(region.begin.column)};
     if (region.end.line == region.begin.line && region.end.column > region.begin.column) {
       span = static_cast<int>(region.end.column - region.begin.column);
     } else {  // a multi-line value: underline the rest of its first line

@@ -1,5 +1,5 @@
-#include "config/config.hpp"
 #include "common/text.hpp"
+#include "config/config.hpp"
 
 #include <cctype>
 #include <cmath>
@@ -54,8 +54,11 @@ Result<Duration> parse_duration(std::string_view text) {
     auto n = read_number(rest);
     if (!n) return invalid("duration", text, "expected a number", duration_hint);
     if (n->unit.empty()) return invalid("duration", text, "missing unit", duration_hint);
-    double scale = n->unit == "ms" ? 1 : n->unit == "s" ? 1e3 : n->unit == "m" ? 6e4
-                 : n->unit == "h"  ? 3.6e6 : 0;
+    double scale = n->unit == "ms"  ? 1
+                   : n->unit == "s" ? 1e3
+                   : n->unit == "m" ? 6e4
+                   : n->unit == "h" ? 3.6e6
+                                    : 0;
     if (scale == 0)
       return invalid("duration", text, "unknown unit \"" + std::string(n->unit) + "\"",
                      duration_hint);
@@ -70,10 +73,16 @@ Result<uint64_t> parse_size(std::string_view text) {
   auto n = read_number(rest);
   if (!n || !rest.empty())
     return invalid("size", text, "expected a number and an optional unit", size_hint);
-  static constexpr std::pair<std::string_view, double> units[] = {
-      {"", 1},           {"B", 1},          {"KB", 1e3},        {"MB", 1e6},
-      {"GB", 1e9},       {"TB", 1e12},      {"KiB", 1024.0},    {"MiB", 1048576.0},
-      {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}};
+  static constexpr std::pair<std::string_view, double> units[] = {{"", 1},
+                                                                  {"B", 1},
+                                                                  {"KB", 1e3},
+                                                                  {"MB", 1e6},
+                                                                  {"GB", 1e9},
+                                                                  {"TB", 1e12},
+                                                                  {"KiB", 1024.0},
+                                                                  {"MiB", 1048576.0},
+                                                                  {"GiB", 1073741824.0},
+                                                                  {"TiB", 1099511627776.0}};
   double scale = 0;
   for (const auto& [unit, factor] : units)
     if (iequals(unit, n->unit)) scale = factor;
@@ -99,7 +108,8 @@ std::string format_size(uint64_t bytes) {
   constexpr std::pair<uint64_t, std::string_view> units[] = {
       {1ull << 40, "TiB"}, {1ull << 30, "GiB"}, {1ull << 20, "MiB"}, {1ull << 10, "KiB"}};
   for (const auto& [factor, unit] : units)
-    if (bytes != 0 && bytes % factor == 0) return std::to_string(bytes / factor) + std::string(unit);
+    if (bytes != 0 && bytes % factor == 0)
+      return std::to_string(bytes / factor) + std::string(unit);
   return std::to_string(bytes);
 }
 

@@ -1,8 +1,8 @@
 #include "config/detail/decode.hpp"
 #include "config/detail/layer.hpp"
 
-#include <arpa/inet.h>
 #include <algorithm>
+#include <arpa/inet.h>
 #include <cctype>
 
 namespace bridge::config::detail {
@@ -15,8 +15,9 @@ bool valid_host_char(char c) {
 // Listen addresses may use port 0 (the kernel picks one; bridge prints it).
 std::string check_port(std::string_view port, bool allow_zero = false) {
   if (port.empty()) return "missing port";
-  if (port.size() > 5 || !std::all_of(port.begin(), port.end(),
-                                      [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+  if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      }))
     return "port \"" + std::string(port) + "\" is not a number";
   int n = std::stoi(std::string(port));
   if ((n == 0 && !allow_zero) || n > 65535) return "port must be 1-65535";
@@ -117,7 +118,8 @@ std::string check_target(std::string_view text) {
       query = rest.substr(q + 1);
       rest = rest.substr(0, q);
     }
-    if (rest.find('/') != std::string_view::npos) return "expected compose://SERVICE:PORT[?project=P]";
+    if (rest.find('/') != std::string_view::npos)
+      return "expected compose://SERVICE:PORT[?project=P]";
     if (!query.empty() && !query.starts_with("project="))
       return "unknown parameter in \"" + std::string(query) + "\" (project)";
     return check_host_port(rest, true);
@@ -139,9 +141,12 @@ bool valid_cidr(std::string_view text) {
   std::string address(text.substr(0, text.find('/')));
   unsigned char bytes[16];
   int max_bits = 0;
-  if (::inet_pton(AF_INET, address.c_str(), bytes) == 1) max_bits = 32;
-  else if (::inet_pton(AF_INET6, address.c_str(), bytes) == 1) max_bits = 128;
-  else return false;
+  if (::inet_pton(AF_INET, address.c_str(), bytes) == 1)
+    max_bits = 32;
+  else if (::inet_pton(AF_INET6, address.c_str(), bytes) == 1)
+    max_bits = 128;
+  else
+    return false;
   if (text.find('/') == std::string_view::npos) return true;
   std::string_view bits = text.substr(text.find('/') + 1);
   if (bits.empty() || bits.size() > 3) return false;

@@ -88,7 +88,8 @@ Result<std::string> find_program(const std::string& program, const EnvMap& env) 
 
 Result<Child> spawn_child(const std::vector<std::string>& argv, const EnvMap& env) {
   int out[2], err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return Error::runtime(std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(out, O_CLOEXEC) != 0)
+    return Error::runtime(std::string("pipe: ") + std::strerror(errno));
   if (::pipe2(err, O_CLOEXEC) != 0) {
     ::close(out[0]);
     ::close(out[1]);
@@ -107,8 +108,8 @@ Result<Child> spawn_child(const std::vector<std::string>& argv, const EnvMap& en
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
   std::vector<std::string> args = argv;
   std::vector<std::string> envs = merged_environment(env);
   auto c_args = c_strings(args);
@@ -167,14 +168,14 @@ asio::awaitable<Result<CommandOutput>> run_command(std::vector<std::string> argv
       exit_fd(ex, child->pidfd);
   asio::steady_timer timer(ex, timeout);
   CommandOutput result;
-  auto done = co_await ((read_all(out, result.out) && read_all(err, result.err) &&
-                         wait_readable(exit_fd)) ||
-                        expire(timer));
+  auto done = co_await (
+      (read_all(out, result.out) && read_all(err, result.err) && wait_readable(exit_fd)) ||
+      expire(timer));
   if (done.index() == 1) {
     kill_group(child->pid, SIGKILL);
     ::waitpid(child->pid, nullptr, 0);
-    co_return Error::runtime(argv[0] + " did not finish within " +
-                             std::to_string(timeout.count()) + " ms");
+    co_return Error::runtime(argv[0] + " did not finish within " + std::to_string(timeout.count()) +
+                             " ms");
   }
   int raw = 0;
   ::waitpid(child->pid, &raw, 0);

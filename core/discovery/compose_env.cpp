@@ -59,23 +59,23 @@ Result<std::string> expand_braced(std::string_view body, const EnvLookup& env,
   std::string_view arg = rest.substr(1);
   bool unset = !value.has_value() || (colon && value->empty());
   switch (op) {
-    case '-':
-      if (!unset) return *value;
-      return interpolate(arg, env, where);
-    case '+':
-      if (unset) return std::string();
-      return interpolate(arg, env, where);
-    case '?': {
-      if (!unset) return *value;
-      auto message = interpolate(arg, env, where);
-      std::string detail = message ? *message : std::string(arg);
-      return interp_error("required variable " + name + " is missing a value" +
-                              (detail.empty() ? "" : ": " + detail),
-                          where, "set " + name + " in the environment or in .env");
-    }
-    default:
-      return interp_error("invalid interpolation \"${" + std::string(body) + "}\"", where,
-                          "the operators are :- - :? ? :+ +");
+  case '-':
+    if (!unset) return *value;
+    return interpolate(arg, env, where);
+  case '+':
+    if (unset) return std::string();
+    return interpolate(arg, env, where);
+  case '?': {
+    if (!unset) return *value;
+    auto message = interpolate(arg, env, where);
+    std::string detail = message ? *message : std::string(arg);
+    return interp_error("required variable " + name + " is missing a value" +
+                            (detail.empty() ? "" : ": " + detail),
+                        where, "set " + name + " in the environment or in .env");
+  }
+  default:
+    return interp_error("invalid interpolation \"${" + std::string(body) + "}\"", where,
+                        "the operators are :- - :? ? :+ +");
   }
 }
 
@@ -109,8 +109,8 @@ Result<EnvMap> read_dotenv(const std::string& path) {
     std::string value = trim(text.substr(eq + 1));
     if (!value.empty() && (value[0] == '"' || value[0] == '\'')) {
       auto close = value.find(value[0], 1);
-      std::string inner = value.substr(1, close == std::string::npos ? std::string::npos
-                                                                      : close - 1);
+      std::string inner =
+          value.substr(1, close == std::string::npos ? std::string::npos : close - 1);
       if (value[0] == '"') {
         std::string unescaped;
         for (size_t i = 0; i < inner.size(); ++i) {
@@ -165,8 +165,8 @@ Result<std::string> interpolate(std::string_view text, const EnvLookup& env, con
       out += env(std::string(text.substr(i + 1, end - i - 1))).value_or("");
       i = end - 1;
     } else {
-      return interp_error("invalid interpolation at \"" + std::string(text.substr(i)) + "\"",
-                          where, "write $$ for a literal $");
+      return interp_error("invalid interpolation at \"" + std::string(text.substr(i)) + "\"", where,
+                          "write $$ for a literal $");
     }
   }
   return out;

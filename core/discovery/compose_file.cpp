@@ -65,10 +65,14 @@ Result<PortMapping> parse_long_port(const FileContext& ctx, const YAML::Node& no
     std::string key = kv.first.Scalar();
     auto value = ctx.scalar(kv.second, "ports." + key);
     if (!value) return value.error();
-    if (key == "target") target = *value;
-    else if (key == "published") published = *value;
-    else if (key == "host_ip") m.host_ip = *value;
-    else if (key == "protocol") m.protocol = *value;
+    if (key == "target")
+      target = *value;
+    else if (key == "published")
+      published = *value;
+    else if (key == "host_ip")
+      m.host_ip = *value;
+    else if (key == "protocol")
+      m.protocol = *value;
   }
   if (target.empty()) {
     return ctx.error("a long-syntax ports entry needs target: (the container port)", node,
@@ -206,12 +210,10 @@ void merge_service(RawService& base, const RawService& over) {
 }
 
 Result<ComposeService> resolve_extends(const std::map<std::string, RawService>& services,
-                                       const std::string& name, const EnvLookup& env,
-                                       int depth);
+                                       const std::string& name, const EnvLookup& env, int depth);
 
 Result<ComposeService> resolve_extends(const std::map<std::string, RawService>& services,
-                                       const std::string& name, const EnvLookup& env,
-                                       int depth) {
+                                       const std::string& name, const EnvLookup& env, int depth) {
   const RawService& raw = services.at(name);
   if (!raw.extends) return raw.service;
   const Extends& ext = *raw.extends;
@@ -219,17 +221,16 @@ Result<ComposeService> resolve_extends(const std::map<std::string, RawService>& 
   Result<ComposeService> base = Error{};
   if (ext.file.empty()) {
     if (services.count(ext.service) == 0) {
-      return Error::config("service \"" + name + "\" extends unknown service \"" +
-                               ext.service + "\"",
-                           ext.where);
+      return Error::config(
+          "service \"" + name + "\" extends unknown service \"" + ext.service + "\"", ext.where);
     }
     base = resolve_extends(services, ext.service, env, depth + 1);
   } else {
     auto other = parse_file(ext.file, env);
     if (!other) return other.error();
     if (other->services.count(ext.service) == 0) {
-      return Error::config("service \"" + name + "\" extends \"" + ext.service +
-                               "\", which " + ext.file + " does not define",
+      return Error::config("service \"" + name + "\" extends \"" + ext.service + "\", which " +
+                               ext.file + " does not define",
                            ext.where);
     }
     base = resolve_extends(other->services, ext.service, env, depth + 1);
@@ -267,8 +268,10 @@ Result<ComposeProject> load_compose_project(const ComposeFiles& files, const Env
     }
     for (auto& [name, svc] : file->services) {
       auto it = merged.find(name);
-      if (it == merged.end()) merged.emplace(name, std::move(svc));
-      else merge_service(it->second, svc);
+      if (it == merged.end())
+        merged.emplace(name, std::move(svc));
+      else
+        merge_service(it->second, svc);
     }
   }
   for (const auto& [name, raw] : merged) {

@@ -42,8 +42,8 @@ Result<ComposeFiles> find_compose_files(const std::string& working_dir, const En
       if (!item.empty()) {
         fs::path file = absolute_from(cwd, item);
         if (!is_file(file)) {
-          return Error::config("COMPOSE_FILE names " + file.string() + ", which does not exist",
-                               {}, "fix COMPOSE_FILE or unset it to search for compose.yaml");
+          return Error::config("COMPOSE_FILE names " + file.string() + ", which does not exist", {},
+                               "fix COMPOSE_FILE or unset it to search for compose.yaml");
         }
         out.files.push_back(file.string());
       }
@@ -77,7 +77,8 @@ Result<ComposeFiles> find_compose_files(const std::string& working_dir, const En
   for (const auto& dir : searched) where += "\n  " + dir;
   return Error::config(
       "no compose file found (compose.yaml, compose.yml, docker-compose.yml, "
-      "docker-compose.yaml) in " + searched.front() + " or its parents; looked in:" + where,
+      "docker-compose.yaml) in " +
+          searched.front() + " or its parents; looked in:" + where,
       {},
       "run bridge from the compose project's directory, set COMPOSE_FILE, or name a running "
       "project with compose://SERVICE:PORT?project=NAME");

@@ -24,8 +24,8 @@ bool parse_range(std::string_view text, uint16_t& start, uint16_t& end) {
     end = start;
     return true;
   }
-  return parse_number(text.substr(0, dash), start) &&
-         parse_number(text.substr(dash + 1), end) && start > 0 && end >= start;
+  return parse_number(text.substr(0, dash), start) && parse_number(text.substr(dash + 1), end) &&
+         start > 0 && end >= start;
 }
 
 std::string range_text(uint16_t start, uint16_t end) {
@@ -106,21 +106,21 @@ std::string unpublished_hint(const ComposeProject* project, const std::string& s
   std::string p = std::to_string(port);
   return "add \"127.0.0.1::" + p + "\" (any free host port) or \"127.0.0.1:" + p + ":" + p +
          "\" under services." + service + ".ports in " + default_file(project) +
-         ", e.g.\n  services:\n    " + service + ":\n      ports:\n        - \"127.0.0.1::" +
-         p + "\"\nthen run `docker compose up -d " + service + "`";
+         ", e.g.\n  services:\n    " + service + ":\n      ports:\n        - \"127.0.0.1::" + p +
+         "\"\nthen run `docker compose up -d " + service + "`";
 }
 
 Error unknown_service_error(const ComposeProject& project, const std::string& service) {
   auto names = project.service_names();
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-  std::string hint = names.empty() ? "the file defines no services"
-                                   : "services in this project: " + list;
+  std::string hint =
+      names.empty() ? "the file defines no services" : "services in this project: " + list;
   if (auto near = nearest(service, names); !near.empty()) {
     hint = "did you mean \"" + near + "\"? " + hint;
   }
-  return Error::config("unknown compose service \"" + service + "\" in " +
-                           default_file(&project) + " (project " + project.name + ")",
+  return Error::config("unknown compose service \"" + service + "\" in " + default_file(&project) +
+                           " (project " + project.name + ")",
                        {}, hint);
 }
 
@@ -143,26 +143,26 @@ Result<Endpoint> static_endpoint(const ComposeProject& project, const ComposeSer
       continue;
     }
     bool same_length = m.host_end - m.host_start == m.container_end - m.container_start;
-    uint16_t host_port =
-        same_length ? static_cast<uint16_t>(m.host_start + (port - m.container_start))
-                    : m.host_start;
+    uint16_t host_port = same_length
+                             ? static_cast<uint16_t>(m.host_start + (port - m.container_start))
+                             : m.host_start;
     return Endpoint{host, host_port, project.name + "/" + service.name + " (" + m.spec + ")"};
   }
-  std::string what = "container port " + std::to_string(port) + " of compose service \"" +
-                     service.name + "\"";
+  std::string what =
+      "container port " + std::to_string(port) + " of compose service \"" + service.name + "\"";
   if (ephemeral) {
     Error e = Error::runtime(what + " is published on an ephemeral host port (\"" +
                                  ephemeral->spec + "\"); only the docker engine knows which",
                              "start the service (`docker compose up -d " + service.name +
                                  "`) with the docker engine reachable, or publish a fixed port "
-                                 "like \"127.0.0.1:" + std::to_string(port) + ":" +
-                                 std::to_string(port) + "\"");
+                                 "like \"127.0.0.1:" +
+                                 std::to_string(port) + ":" + std::to_string(port) + "\"");
     e.where = ephemeral->where;
     return e;
   }
   if (elsewhere) {
-    Error e = Error::runtime(what + " is published only on " + elsewhere->host_ip +
-                                 " (\"" + elsewhere->spec + "\"), which is not loopback",
+    Error e = Error::runtime(what + " is published only on " + elsewhere->host_ip + " (\"" +
+                                 elsewhere->spec + "\"), which is not loopback",
                              "bridge connects to loopback only: publish it as \"127.0.0.1:" +
                                  range_text(elsewhere->host_start, elsewhere->host_end) + ":" +
                                  std::to_string(port) + "\"");

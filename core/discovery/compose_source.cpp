@@ -1,10 +1,10 @@
 // compose://SERVICE:PORT: the compose files say what the service is; the Docker Engine says
 // where its containers are right now. /events keeps the answer fresh while bridge runs.
-#include "detail/compose.hpp"
-#include "net/asio.hpp"
 #include "common/spawn.hpp"
+#include "detail/compose.hpp"
 #include "detail/docker.hpp"
 #include "detail/source.hpp"
+#include "net/asio.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -33,9 +33,8 @@ Resolution failed(std::string error, std::string via = {}) {
 }
 
 // Which other projects run a service of this name (for "did you mean ?project=").
-asio::awaitable<std::vector<std::string>> projects_with_service(std::string socket,
-                                                               std::string service,
-                                                               std::chrono::milliseconds timeout) {
+asio::awaitable<std::vector<std::string>>
+projects_with_service(std::string socket, std::string service, std::chrono::milliseconds timeout) {
   std::set<std::string> names;
   auto body = co_await docker_get(socket, containers_target("", service), timeout);
   if (body) {
@@ -133,8 +132,8 @@ asio::awaitable<ComposeOutcome> resolve_compose(ComposeUrl url, Options options,
   std::string engine_error;
   if (socket) {
     out.socket_path = *socket;
-    auto body = co_await docker_get(*socket, containers_target(name, url.service),
-                                    options.engine_timeout);
+    auto body =
+        co_await docker_get(*socket, containers_target(name, url.service), options.engine_timeout);
     if (body) {
       auto containers = decode_containers(*body);
       if (containers) {
@@ -198,8 +197,8 @@ class ComposeSource final : public SourceBase {
       std::string where;
       for (const auto& e : r.endpoints) where += " " + e.host + ":" + std::to_string(e.port);
       spdlog::debug("discovery: {} ->{} ({}){}", url_.text,
-                   r.endpoints.empty() ? std::string(" no endpoints") : where, r.via,
-                   r.error.empty() ? std::string() : ": " + r.error);
+                    r.endpoints.empty() ? std::string(" no endpoints") : where, r.via,
+                    r.error.empty() ? std::string() : ": " + r.error);
     }
     publish(r);
   }
@@ -244,8 +243,10 @@ class ComposeSource final : public SourceBase {
         auto event = decode_event(*line);
         if (!event || event->service != url_.compose.service) continue;
         spdlog::debug("discovery: {}: container {} {}", url_.text, event->name, event->action);
-        if (event->action == "start" || event->action == "unpause") dead_.erase(event->id);
-        else dead_.insert(event->id);
+        if (event->action == "start" || event->action == "unpause")
+          dead_.erase(event->id);
+        else
+          dead_.insert(event->id);
         publish_outcome(co_await resolve_compose(url_.compose, options_, dead_));
       }
       events_ = nullptr;

@@ -41,7 +41,7 @@ struct Resolution {
   // resolution from the one it already saw (e.g. a request waiting for a tunnel to come back).
   uint64_t generation = 0;
   bool ever_resolved = false;  // some publish had endpoints: /readyz waits for the first one
-  std::string description;  // "compose demo/orders", "k8s staging/api (context kind)"
+  std::string description;     // "compose demo/orders", "k8s staging/api (context kind)"
 };
 
 /// A live compose:// or k8s:// target.
@@ -57,11 +57,11 @@ class Source {
 };
 
 struct Options {
-  std::string working_dir;  // where the compose file search starts (bridge's cwd)
+  std::string working_dir;                 // where the compose file search starts (bridge's cwd)
   std::map<std::string, std::string> env;  // overrides of the process environment (tests);
                                            // an empty value unsets the variable
   // Added by discovery (defaults are what `bridge up` wants; tests shorten them).
-  std::chrono::milliseconds engine_timeout{2000};  // one Docker Engine API call
+  std::chrono::milliseconds engine_timeout{2000};    // one Docker Engine API call
   std::chrono::milliseconds resync_interval{15000};  // re-list even when events are quiet
   std::chrono::milliseconds max_backoff{10000};      // kubectl restarts, engine reconnects
 };

@@ -2,9 +2,9 @@
 // connection (the engine closes idle ones anyway), and the long-lived /events stream.
 #include "detail/docker.hpp"
 
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
-#include <boost/beast/core/error.hpp>
 #include <nlohmann/json.hpp>
 
 namespace bridge::discovery::detail {
@@ -26,7 +26,7 @@ net::HttpRequest get_request(const std::string& target) {
 // `what` names the step for the messages: "connect", "write", then `reading`.
 Error engine_error(const std::string& socket_path, const net::HttpFailure& failure,
                    const std::string& reading) {
-  std::string what = failure.step == net::HttpStep::Write ? "write"
+  std::string what = failure.step == net::HttpStep::Write  ? "write"
                      : failure.step == net::HttpStep::Read ? reading
                                                            : "connect";
   std::string why = failure.timed_out() ? "no answer in time" : failure.ec.message();
@@ -60,9 +60,9 @@ asio::awaitable<Result<std::string>> docker_get(std::string socket_path, std::st
 }
 
 asio::awaitable<Result<void>> DockerEventStream::open(std::string socket_path, std::string target,
-                                                     std::chrono::milliseconds timeout) {
-  auto opened = co_await stream_.open(net::HttpPeer::unix_socket(socket_path),
-                                      get_request(target), timeout);
+                                                      std::chrono::milliseconds timeout) {
+  auto opened =
+      co_await stream_.open(net::HttpPeer::unix_socket(socket_path), get_request(target), timeout);
   if (!opened) co_return engine_error(socket_path, opened.error(), "events");
   if (stream_.head().result() != http::status::ok) {
     co_return Error::runtime("docker engine answered " +

@@ -39,8 +39,8 @@ Result<std::vector<Container>> decode_containers(std::string_view text) {
     if (!c.is_object()) continue;
     Container item;
     item.id = string_at(c, "Id");
-    if (auto names = c.find("Names"); names != c.end() && names->is_array() && !names->empty() &&
-                                      names->front().is_string()) {
+    if (auto names = c.find("Names");
+        names != c.end() && names->is_array() && !names->empty() && names->front().is_string()) {
       item.name = names->front().get<std::string>();
       if (!item.name.empty() && item.name[0] == '/') item.name.erase(0, 1);
     }
@@ -111,8 +111,8 @@ std::string events_target(const std::string& project) {
   return "/events?filters=" + url_encode(filters.dump());
 }
 
-std::vector<Endpoint> container_endpoints(const std::vector<Container>& containers,
-                                          uint16_t port, std::vector<std::string>* unpublished) {
+std::vector<Endpoint> container_endpoints(const std::vector<Container>& containers, uint16_t port,
+                                          std::vector<std::string>* unpublished) {
   std::vector<Endpoint> out;
   for (const auto& c : containers) {
     if (c.state != "running" && !c.state.empty()) continue;

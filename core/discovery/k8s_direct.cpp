@@ -1,7 +1,7 @@
 // k8s://NS/SVC:PORT?mode=direct: the service's ClusterIP from `kubectl get svc -o json`, for
 // laptops on the cluster network. Also the kubectl command lines and output parsing.
-#include "detail/child.hpp"
 #include "common/spawn.hpp"
+#include "detail/child.hpp"
 #include "detail/k8s.hpp"
 #include "detail/source.hpp"
 
@@ -25,8 +25,8 @@ std::string kubectl_program(const EnvMap& env) {
 }
 
 std::vector<std::string> port_forward_argv(const K8sUrl& url, const std::string& kubectl) {
-  std::vector<std::string> argv{kubectl, "port-forward", "svc/" + url.service, ":" + url.port,
-                                "-n", url.namespace_};
+  std::vector<std::string> argv{kubectl,        "port-forward", "svc/" + url.service,
+                                ":" + url.port, "-n",           url.namespace_};
   if (!url.context.empty()) {
     argv.push_back("--context");
     argv.push_back(url.context);
@@ -35,8 +35,8 @@ std::vector<std::string> port_forward_argv(const K8sUrl& url, const std::string&
 }
 
 std::vector<std::string> get_service_argv(const K8sUrl& url, const std::string& kubectl) {
-  std::vector<std::string> argv{kubectl, "get", "svc", url.service, "-n", url.namespace_,
-                                "-o",    "json"};
+  std::vector<std::string> argv{kubectl, "get",          "svc", url.service,
+                                "-n",    url.namespace_, "-o",  "json"};
   if (!url.context.empty()) {
     argv.push_back("--context");
     argv.push_back(url.context);
@@ -89,8 +89,7 @@ std::string text_at(const json& object, const char* key, const char* fallback) {
 Result<Endpoint> decode_service_json(std::string_view text, const K8sUrl& url) {
   std::string what = "service " + url.namespace_ + "/" + url.service;
   json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("spec") ||
-      !doc["spec"].is_object()) {
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("spec") || !doc["spec"].is_object()) {
     return Error::runtime("kubectl get svc: unexpected output for " + what);
   }
   const json& spec = doc["spec"];
@@ -178,8 +177,8 @@ class K8sDirectSource final : public SourceBase {
     while (!self->stopping_) {
       auto r = co_await resolve_k8s_direct(self->url_.k8s, self->options_);
       if (r.state == State::Failed) spdlog::warn("discovery: {}: {}", self->url_.text, r.error);
-      auto wait = r.state == State::Resolved ? self->options_.resync_interval
-                                             : self->options_.max_backoff;
+      auto wait =
+          r.state == State::Resolved ? self->options_.resync_interval : self->options_.max_backoff;
       self->publish(std::move(r));
       asio::steady_timer timer(self->executor_, wait);
       self->timer_ = &timer;

@@ -2,11 +2,11 @@
 // picked; when it exits, or keeps running with a dead tunnel ("lost connection to pod"), or
 // the proxy reports a failed connection through it, it is restarted with exponential backoff
 // and the new port is published.
-#include "detail/child.hpp"
-#include "net/asio.hpp"
 #include "common/spawn.hpp"
+#include "detail/child.hpp"
 #include "detail/k8s.hpp"
 #include "detail/source.hpp"
+#include "net/asio.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -42,7 +42,7 @@ struct Run {
   Child child;
   asio::posix::stream_descriptor out, err, exit;
   bool exited = false;
-  bool signalled = false;  // bridge sent SIGTERM: what follows is shutdown noise
+  bool signalled = false;    // bridge sent SIGTERM: what follows is shutdown noise
   bool stderr_done = false;  // its stderr reached end of file (every line read)
   int status = -1;
   uint16_t port = 0;
@@ -88,8 +88,8 @@ class K8sForwardSource final : public SourceBase {
 
   void on_failure(const Endpoint& endpoint) override {
     if (!run_ || run_->exited || run_->port != endpoint.port || !restart_reason_.empty()) return;
-    restart_reason_ = "a connection through the tunnel (127.0.0.1:" +
-                      std::to_string(endpoint.port) + ") failed";
+    restart_reason_ =
+        "a connection through the tunnel (127.0.0.1:" + std::to_string(endpoint.port) + ") failed";
     wake();
   }
 
@@ -109,9 +109,9 @@ class K8sForwardSource final : public SourceBase {
     if (run_ && !run_->exited) {
       r.pid = run_->child.pid;
       if (run_->port != 0 && state == State::Resolved) {
-        r.endpoints.push_back(Endpoint{"127.0.0.1", run_->port,
-                                       "kubectl port-forward pid " +
-                                           std::to_string(run_->child.pid)});
+        r.endpoints.push_back(
+            Endpoint{"127.0.0.1", run_->port,
+                     "kubectl port-forward pid " + std::to_string(run_->child.pid)});
       }
     }
     publish(std::move(r));
@@ -121,8 +121,8 @@ class K8sForwardSource final : public SourceBase {
                                            std::shared_ptr<Run> run) {
     std::string buffer;
     for (;;) {
-      auto [ec, n] = co_await asio::async_read_until(run->out, asio::dynamic_buffer(buffer),
-                                                     '\n', nothrow);
+      auto [ec, n] =
+          co_await asio::async_read_until(run->out, asio::dynamic_buffer(buffer), '\n', nothrow);
       if (ec) co_return;
       std::string line = trim_line(buffer.substr(0, n));
       buffer.erase(0, n);
@@ -130,7 +130,7 @@ class K8sForwardSource final : public SourceBase {
       if (!port || run->port != 0 || self->run_ != run || self->stopping_) continue;
       run->port = *port;
       spdlog::debug("discovery: {} -> 127.0.0.1:{} (kubectl port-forward pid {}, restarts {})",
-                   self->url_.text, *port, run->child.pid, self->restarts_);
+                    self->url_.text, *port, run->child.pid, self->restarts_);
       self->publish_state(State::Resolved, {});
       self->wake();
     }
@@ -140,8 +140,8 @@ class K8sForwardSource final : public SourceBase {
                                            std::shared_ptr<Run> run) {
     std::string buffer;
     for (;;) {
-      auto [ec, n] = co_await asio::async_read_until(run->err, asio::dynamic_buffer(buffer),
-                                                     '\n', nothrow);
+      auto [ec, n] =
+          co_await asio::async_read_until(run->err, asio::dynamic_buffer(buffer), '\n', nothrow);
       if (ec) {
         run->stderr_done = true;
         self->wake();
@@ -221,17 +221,20 @@ class K8sForwardSource final : public SourceBase {
     run_ = run;
     live_pid_.store(child->pid);
     restart_reason_.clear();
-    asio::co_spawn(executor_, read_stdout(self, run), bridge::log_failure("kubectl port-forward output"));
-    asio::co_spawn(executor_, read_stderr(self, run), bridge::log_failure("kubectl port-forward errors"));
-    asio::co_spawn(executor_, watch_exit(self, run), bridge::log_failure("kubectl port-forward exit"));
+    asio::co_spawn(executor_, read_stdout(self, run),
+                   bridge::log_failure("kubectl port-forward output"));
+    asio::co_spawn(executor_, read_stderr(self, run),
+                   bridge::log_failure("kubectl port-forward errors"));
+    asio::co_spawn(executor_, watch_exit(self, run),
+                   bridge::log_failure("kubectl port-forward exit"));
     publish_state(State::Pending, "waiting for kubectl port-forward (pid " +
                                       std::to_string(child->pid) + ") to print its local port");
     while (!run->exited && restart_reason_.empty() && !stopping_) {
       auto deadline = run->port == 0 ? run->started + start_timeout : Clock::time_point::max();
       co_await wait_until(deadline);
       if (run->port == 0 && !run->exited && Clock::now() >= run->started + start_timeout) {
-        restart_reason_ = "kubectl printed no \"Forwarding from\" line within " +
-                          millis_text(start_timeout);
+        restart_reason_ =
+            "kubectl printed no \"Forwarding from\" line within " + millis_text(start_timeout);
       }
     }
     co_await stop_run(run);

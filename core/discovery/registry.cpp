@@ -159,8 +159,7 @@ Resolution resolve_once(const std::string& url, const Options& options) {
         }(parsed->compose, options),
         asio::use_future);
   } else {
-    result = asio::co_spawn(io, detail::resolve_k8s_direct(parsed->k8s, options),
-                            asio::use_future);
+    result = asio::co_spawn(io, detail::resolve_k8s_direct(parsed->k8s, options), asio::use_future);
   }
   io.run();
   Resolution r = result.get();

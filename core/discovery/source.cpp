@@ -37,8 +37,7 @@ void SourceBase::request_stop() {
 
 void SourceBase::publish(Resolution resolution) {
   resolution.generation = ++generation_;
-  resolution.ever_resolved =
-      state_.load()->ever_resolved || resolution.state == State::Resolved;
+  resolution.ever_resolved = state_.load()->ever_resolved || resolution.state == State::Resolved;
   resolution.updated = std::chrono::system_clock::now();
   if (resolution.description.empty()) resolution.description = describe(url_);
   state_.store(std::make_shared<const Resolution>(std::move(resolution)));

@@ -39,9 +39,8 @@ bool parse_port(std::string_view text, uint16_t& port) {
   return true;
 }
 
-Result<std::map<std::string, std::string>> parse_query(const std::string& url,
-                                                       std::string_view query,
-                                                       std::string_view example) {
+Result<std::map<std::string, std::string>>
+parse_query(const std::string& url, std::string_view query, std::string_view example) {
   std::map<std::string, std::string> out;
   while (!query.empty()) {
     auto amp = query.find('&');
@@ -50,8 +49,7 @@ Result<std::map<std::string, std::string>> parse_query(const std::string& url,
     if (pair.empty()) continue;
     auto eq = pair.find('=');
     if (eq == std::string_view::npos || eq == 0) {
-      return url_error(url, "query parameter \"" + std::string(pair) + "\" needs a value",
-                       example);
+      return url_error(url, "query parameter \"" + std::string(pair) + "\" needs a value", example);
     }
     out[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
   }
@@ -96,8 +94,7 @@ Result<TargetUrl> parse_compose(const std::string& url, std::string_view rest,
   return out;
 }
 
-Result<TargetUrl> parse_k8s(const std::string& url, std::string_view rest,
-                            std::string_view query) {
+Result<TargetUrl> parse_k8s(const std::string& url, std::string_view rest, std::string_view query) {
   TargetUrl out;
   out.kind = TargetUrl::Kind::K8s;
   out.text = url;

@@ -15,8 +15,8 @@ int hex_value(char c) {
 }
 
 bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '.' || c == '_' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
 }
 
 struct Structural {
@@ -69,9 +69,12 @@ std::string resolve_escapes(std::string_view raw, const PathPolicy& policy, std:
       }
       is_structural = true;
     }
-    if (!policy.sanitize) out.append(raw.substr(i, 3));
-    else if (!is_structural && unreserved(byte)) out.push_back(static_cast<char>(byte));
-    else append_escape(out, byte);
+    if (!policy.sanitize)
+      out.append(raw.substr(i, 3));
+    else if (!is_structural && unreserved(byte))
+      out.push_back(static_cast<char>(byte));
+    else
+      append_escape(out, byte);
     i += 2;
   }
   return out;
@@ -127,8 +130,10 @@ NormalizedPath normalize_path(std::string_view raw, const PathPolicy& policy) {
   std::string resolved = resolve_escapes(raw, policy, result.refused);
   if (!result.refused.empty()) return result;
   // Only origin-form paths are normalized; "*" (OPTIONS) and the like are kept.
-  if (policy.sanitize && resolved.starts_with('/')) result.path = remove_dot_segments(resolved);
-  else result.path = std::move(resolved);
+  if (policy.sanitize && resolved.starts_with('/'))
+    result.path = remove_dot_segments(resolved);
+  else
+    result.path = std::move(resolved);
   result.decoded.reserve(result.path.size());
   for (size_t i = 0; i < result.path.size(); ++i) {
     if (result.path[i] == '%') {  // every escape left was checked above

@@ -15,8 +15,8 @@ bool hex(unsigned char c) {
 
 // unreserved / pct-encoded / sub-delims (RFC 3986 3.2.2); '%' is checked as an escape.
 bool reg_name_char(unsigned char c) {
-  return alnum(c) || std::string_view("-._~!$&'()*+,;=").find(static_cast<char>(c)) !=
-                         std::string_view::npos;
+  return alnum(c) ||
+         std::string_view("-._~!$&'()*+,;=").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
 bool valid_reg_name(std::string_view name) {
@@ -91,7 +91,10 @@ size_t utf8_sequence(std::string_view s, size_t i) {
   auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = b(i);
   if (c < 0x80) return 1;
-  size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+  size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+             : c >= 0xe0 && c <= 0xef ? 3
+             : c >= 0xf0 && c <= 0xf4 ? 4
+                                      : 0;
   if (n == 0 || i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k)
     if ((b(i + k) & 0xc0) != 0x80) return 0;

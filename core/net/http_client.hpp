@@ -95,12 +95,12 @@ class HttpStream {
 
   /// The next piece of the body (never empty); nullopt once the body is complete. `idle`
   /// bounds each wait for bytes; zero waits for ever.
-  boost::asio::awaitable<HttpResult<std::optional<std::string>>> read_some(
-      std::chrono::milliseconds idle = {});
+  boost::asio::awaitable<HttpResult<std::optional<std::string>>>
+  read_some(std::chrono::milliseconds idle = {});
   /// The next line of the body without its '\n'; nullopt once the body is complete (a last
   /// piece without '\n' is not a line).
-  boost::asio::awaitable<HttpResult<std::optional<std::string>>> next_line(
-      std::chrono::milliseconds idle = {});
+  boost::asio::awaitable<HttpResult<std::optional<std::string>>>
+  next_line(std::chrono::milliseconds idle = {});
 
   /// Ends the connection; a pending read completes with operation_aborted.
   void close();

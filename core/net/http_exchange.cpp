@@ -41,11 +41,16 @@ bool HttpFailure::timed_out() const { return ec == beast::error::timeout; }
 std::string HttpFailure::message() const {
   std::string why = timed_out() ? "no answer in time" : ec.message();
   switch (step) {
-    case HttpStep::Resolve: return "resolve: " + why;
-    case HttpStep::Connect: return "connect: " + why;
-    case HttpStep::Handshake: return "TLS handshake: " + why;
-    case HttpStep::Write: return "write: " + why;
-    case HttpStep::Read: break;
+  case HttpStep::Resolve:
+    return "resolve: " + why;
+  case HttpStep::Connect:
+    return "connect: " + why;
+  case HttpStep::Handshake:
+    return "TLS handshake: " + why;
+  case HttpStep::Write:
+    return "write: " + why;
+  case HttpStep::Read:
+    break;
   }
   return "read: " + why;
 }

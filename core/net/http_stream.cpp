@@ -78,8 +78,8 @@ asio::awaitable<HttpResult<void>> HttpStream::open(HttpPeer peer, HttpRequest re
 
 const HttpHead& HttpStream::head() const { return state_->parser->get().base(); }
 
-asio::awaitable<HttpResult<std::optional<std::string>>> HttpStream::read_some(
-    std::chrono::milliseconds idle) {
+asio::awaitable<HttpResult<std::optional<std::string>>>
+HttpStream::read_some(std::chrono::milliseconds idle) {
   State& s = *state_;
   std::string& body = s.parser->get().body();
   // A read may parse only a chunk header: wait on until body bytes or the end arrive.
@@ -90,8 +90,8 @@ asio::awaitable<HttpResult<std::optional<std::string>>> HttpStream::read_some(
   co_return std::exchange(body, {});
 }
 
-asio::awaitable<HttpResult<std::optional<std::string>>> HttpStream::next_line(
-    std::chrono::milliseconds idle) {
+asio::awaitable<HttpResult<std::optional<std::string>>>
+HttpStream::next_line(std::chrono::milliseconds idle) {
   State& s = *state_;
   for (;;) {
     std::string& body = s.parser->get().body();

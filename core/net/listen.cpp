@@ -23,7 +23,8 @@ Result<tcp::endpoint> parse_bind(const std::string& bind) {
     port = bind.substr(close + 2);
   } else {
     auto colon = bind.rfind(':');
-    if (colon == std::string::npos) return Error::config("listen address \"" + bind + "\" has no port");
+    if (colon == std::string::npos)
+      return Error::config("listen address \"" + bind + "\" has no port");
     host = bind.substr(0, colon);
     port = bind.substr(colon + 1);
   }
@@ -41,8 +42,8 @@ Result<tcp::endpoint> parse_bind(const std::string& bind) {
 }
 
 Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& context,
-                                                     const tcp::endpoint& endpoint,
-                                                     bool reuse_port, bool listen) {
+                                                     const tcp::endpoint& endpoint, bool reuse_port,
+                                                     bool listen) {
   auto acceptor = std::make_unique<tcp::acceptor>(context);
   error_code ec;
   auto fail = [&](const char* what) {

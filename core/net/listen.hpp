@@ -16,8 +16,8 @@ Result<boost::asio::ip::tcp::endpoint> parse_bind(const std::string& bind);
 
 /// Opens a listening socket, with SO_REUSEPORT when asked (one per worker shares the port);
 /// `listen = false` only binds (a probe for a taken port, or to learn the port 0 picks).
-Result<std::unique_ptr<boost::asio::ip::tcp::acceptor>> open_acceptor(
-    boost::asio::io_context& context, const boost::asio::ip::tcp::endpoint& endpoint,
-    bool reuse_port, bool listen = true);
+Result<std::unique_ptr<boost::asio::ip::tcp::acceptor>>
+open_acceptor(boost::asio::io_context& context, const boost::asio::ip::tcp::endpoint& endpoint,
+              bool reuse_port, bool listen = true);
 
 }  // namespace bridge::net

@@ -23,15 +23,15 @@ constexpr auto send_timeout = std::chrono::seconds(5);
 std::string why(const net::HttpFailure& failure, const std::string& host) {
   if (failure.timed_out()) return "timed out after 5 s";
   switch (failure.step) {
-    case net::HttpStep::Resolve:
-      return "cannot resolve " + host + ": " + failure.ec.message();
-    case net::HttpStep::Connect:
-    case net::HttpStep::Handshake:
-      return "connect: " + failure.ec.message();
-    case net::HttpStep::Write:
-      return "sending: " + failure.ec.message();
-    case net::HttpStep::Read:
-      break;
+  case net::HttpStep::Resolve:
+    return "cannot resolve " + host + ": " + failure.ec.message();
+  case net::HttpStep::Connect:
+  case net::HttpStep::Handshake:
+    return "connect: " + failure.ec.message();
+  case net::HttpStep::Write:
+    return "sending: " + failure.ec.message();
+  case net::HttpStep::Read:
+    break;
   }
   return "reading the answer: " + failure.ec.message();
 }

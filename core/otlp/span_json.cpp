@@ -32,10 +32,9 @@ nlohmann::json span_json(const trace::Record& r) {
   }
   nlohmann::json attributes = nlohmann::json::array(
       {attr("http.request.method", r.method), attr("url.path", r.path),
-       attr("url.scheme", r.scheme), attr("server.address", host),
-       attr("client.address", r.client), attr("network.protocol.version", "1.1"),
-       attr_int("http.response.status_code", r.status), attr("bridge.request_id", r.request_id),
-       attr("bridge.listener", r.listener)});
+       attr("url.scheme", r.scheme), attr("server.address", host), attr("client.address", r.client),
+       attr("network.protocol.version", "1.1"), attr_int("http.response.status_code", r.status),
+       attr("bridge.request_id", r.request_id), attr("bridge.listener", r.listener)});
   if (!r.query.empty()) attributes.push_back(attr("url.query", r.query));
   if (!port.empty()) attributes.push_back(attr_int("server.port", std::stoll(port)));
   if (!r.route.empty()) attributes.push_back(attr("http.route", r.route));

@@ -63,25 +63,33 @@ AccessLog::~AccessLog() {
 void AccessLog::write(const RequestRecord& r) {
   if (!logger_) return;
   if (json_) {
-    nlohmann::json line = {
-        {"time", iso_time_ms(r.start)}, {"request_id", r.request_id}, {"trace_id", r.trace_id()},
-        {"client", r.client},        {"listener", r.listener},     {"method", r.method},
-        {"host", r.host},            {"path", r.path},             {"query", r.query},
-        {"route", r.route},          {"upstream", r.target},       {"status", r.status},
-        {"bytes_in", r.bytes_in},    {"bytes_out", r.bytes_out},
-        {"connect_ms", connect_ms(r)},
-        {"first_byte_ms", ms(r.at(trace::Phase::FirstByte))},
-        {"total_ms", ms(r.total_us())}};
+    nlohmann::json line = {{"time", iso_time_ms(r.start)},
+                           {"request_id", r.request_id},
+                           {"trace_id", r.trace_id()},
+                           {"client", r.client},
+                           {"listener", r.listener},
+                           {"method", r.method},
+                           {"host", r.host},
+                           {"path", r.path},
+                           {"query", r.query},
+                           {"route", r.route},
+                           {"upstream", r.target},
+                           {"status", r.status},
+                           {"bytes_in", r.bytes_in},
+                           {"bytes_out", r.bytes_out},
+                           {"connect_ms", connect_ms(r)},
+                           {"first_byte_ms", ms(r.at(trace::Phase::FirstByte))},
+                           {"total_ms", ms(r.total_us())}};
     if (!r.error.empty()) line["error"] = r.error;
     logger_->info(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return;
   }
-  logger_->info("{} {} {} {} {} {}{}{}{} route={} upstream={} status={} in={} out={} total={:.2f}ms{}",
-                iso_time_ms(r.start), r.request_id, r.trace_id(), r.client, r.method, r.host, r.path,
-                r.query.empty() ? "" : "?", r.query,
-                r.route.empty() ? "-" : r.route, r.target.empty() ? "-" : r.target, r.status,
-                r.bytes_in, r.bytes_out, ms(r.total_us()),
-                r.error.empty() ? "" : " error=" + r.error);
+  logger_->info(
+      "{} {} {} {} {} {}{}{}{} route={} upstream={} status={} in={} out={} total={:.2f}ms{}",
+      iso_time_ms(r.start), r.request_id, r.trace_id(), r.client, r.method, r.host, r.path,
+      r.query.empty() ? "" : "?", r.query, r.route.empty() ? "-" : r.route,
+      r.target.empty() ? "-" : r.target, r.status, r.bytes_in, r.bytes_out, ms(r.total_us()),
+      r.error.empty() ? "" : " error=" + r.error);
 }
 
 }  // namespace bridge::proxy

@@ -79,7 +79,8 @@ Chosen choose_endpoint(const Target* target, std::vector<std::unique_ptr<Target>
   concrete->scheme = Scheme::Http;
   concrete->host = best->host;
   concrete->port = best->port;
-  std::string host = best->host.find(':') != std::string::npos ? "[" + best->host + "]" : best->host;
+  std::string host =
+      best->host.find(':') != std::string::npos ? "[" + best->host + "]" : best->host;
   concrete->url = "http://" + host + ":" + std::to_string(best->port);
   concrete->key = concrete->url;
   chosen.endpoint = *best;
@@ -106,8 +107,7 @@ asio::awaitable<const Target*> wait_for_target(const UpstreamSet& upstream,
   const Target* target = pick_target(upstream);
   auto pending = [&] {
     return std::any_of(upstream.targets.begin(), upstream.targets.end(), [](const auto& t) {
-      return t->dynamic() && t->source &&
-             t->source->current()->state == discovery::State::Pending;
+      return t->dynamic() && t->source && t->source->current()->state == discovery::State::Pending;
     });
   };
   if (target != nullptr || !pending()) co_return target;

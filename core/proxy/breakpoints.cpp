@@ -36,21 +36,21 @@ const char* phase_text(BreakPhase phase) {
 }  // namespace
 
 nlohmann::json Breakpoint::to_json(size_t paused) const {
-  return {{"id", id},
-          {"rule", rule.text()},
-          {"phase", phase_text(phase)},
-          {"hold_ms", hold.count()},
-          {"lease_ms", lease_until_ms == 0 ? 0 : std::max<int64_t>(0, lease_until_ms - steady_ms())},
-          {"streams", streams},
-          {"paused", paused}};
+  return {
+      {"id", id},
+      {"rule", rule.text()},
+      {"phase", phase_text(phase)},
+      {"hold_ms", hold.count()},
+      {"lease_ms", lease_until_ms == 0 ? 0 : std::max<int64_t>(0, lease_until_ms - steady_ms())},
+      {"streams", streams},
+      {"paused", paused}};
 }
 
 nlohmann::json Paused::to_json() const {
-  double held = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since)
-                    .count();
-  nlohmann::json out = {{"paused_id", id},     {"breakpoint", breakpoint},
-                        {"phase", phase_text(phase)}, {"held_ms", held},
-                        {"hold_ms", hold.count()},    {"request", request}};
+  double held =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
+  nlohmann::json out = {{"paused_id", id}, {"breakpoint", breakpoint}, {"phase", phase_text(phase)},
+                        {"held_ms", held}, {"hold_ms", hold.count()},  {"request", request}};
   if (phase == BreakPhase::Response) out["response"] = response;
   return out;
 }
@@ -77,7 +77,8 @@ Result<nlohmann::json> Breakpoints::create(const std::string& rule, const std::s
   }
   auto bp = std::make_shared<Breakpoint>();
   bp->rule = std::move(*parsed);
-  if (phase == "response") bp->phase = BreakPhase::Response;
+  if (phase == "response")
+    bp->phase = BreakPhase::Response;
   else if (!phase.empty() && phase != "request") {
     return Error::usage("phase must be \"request\" or \"response\", not \"" + phase + "\"");
   }

@@ -58,8 +58,8 @@ struct Paused {
   BreakPhase phase;
   std::chrono::milliseconds hold;
   std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
-  nlohmann::json request;   // summary + headers as they will be sent (redacted)
-  nlohmann::json response;  // response phase: status + headers
+  nlohmann::json request;    // summary + headers as they will be sent (redacted)
+  nlohmann::json response;   // response phase: status + headers
   asio::steady_timer timer;  // on the worker's executor; cancelled to wake the coroutine
   std::mutex mutex;
   Decision decision;  // guarded by mutex

@@ -15,8 +15,8 @@ namespace bridge::proxy {
 ConfigWatch::ConfigWatch(asio::io_context& context, std::function<void()> on_change,
                          std::chrono::milliseconds poll_interval)
     : context_(context), on_change_(std::move(on_change)), timer_(context), poll_timer_(context) {
-  if (poll_interval.count() > 0) asio::co_spawn(context_, poll_loop(poll_interval),
-                                            log_failure("config poll"));
+  if (poll_interval.count() > 0)
+    asio::co_spawn(context_, poll_loop(poll_interval), log_failure("config poll"));
   fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd_ < 0) {
     spdlog::warn("config watch unavailable ({}); reload with SIGHUP", std::strerror(errno));

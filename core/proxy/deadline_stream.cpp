@@ -8,11 +8,8 @@ DeadlineStream::DeadlineStream(tcp::socket socket, DeadlineWatch& watch)
 }
 
 DeadlineStream::DeadlineStream(DeadlineStream&& other) noexcept
-    : DeadlineHook(),
-      socket_(std::move(other.socket_)),
-      watch_(other.watch_),
-      deadline_(other.deadline_),
-      timed_out_(other.timed_out_) {
+    : DeadlineHook(), socket_(std::move(other.socket_)), watch_(other.watch_),
+      deadline_(other.deadline_), timed_out_(other.timed_out_) {
   other.unlink();
   watch_->watch(*this);
 }

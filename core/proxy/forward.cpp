@@ -19,10 +19,11 @@ std::string sni_for(const Target& target, const Exchange& ex) {
   const auto& tls = ex.route->upstream->config.tls;
   if (!tls.sni.empty()) return tls.sni;
   const std::string& rewrite = ex.route->config->host_rewrite;
-  if (!rewrite.empty()) return rewrite.substr(0, rewrite.rfind(':') == std::string::npos ||
-                                                     rewrite.find(']') != std::string::npos
-                                                 ? rewrite.size()
-                                                 : rewrite.rfind(':'));
+  if (!rewrite.empty())
+    return rewrite.substr(0, rewrite.rfind(':') == std::string::npos ||
+                                     rewrite.find(']') != std::string::npos
+                                 ? rewrite.size()
+                                 : rewrite.rfind(':'));
   return target.host;
 }
 
@@ -51,11 +52,9 @@ StepResult failed(ErrorReply error) {
 // exchange ends. `body_started` says whether the client may have sent body bytes (after which
 // a retry on another connection is impossible).
 template <class ClientStream, class UpstreamStream>
-asio::awaitable<std::optional<StepResult>> send_request(ClientStream& client, Exchange& ex,
-                                                        UpstreamStream& upstream,
-                                                        UpstreamConnection& conn,
-                                                        std::span<char> chunk,
-                                                        bool& body_started) {
+asio::awaitable<std::optional<StepResult>>
+send_request(ClientStream& client, Exchange& ex, UpstreamStream& upstream, UpstreamConnection& conn,
+             std::span<char> chunk, bool& body_started) {
   auto send_continue = [&]() -> asio::awaitable<bool> {
     body_started = true;
     if (!ex.expect_continue) co_return true;
@@ -69,23 +68,23 @@ asio::awaitable<std::optional<StepResult>> send_request(ClientStream& client, Ex
                   ex.route->config->timeout, ex.record.bytes_in},
       send_continue);
   switch (sent) {
-    case RelayResult::Done:
-      ex.mark(trace::Phase::RequestSent);
-      co_return std::nullopt;
-    case RelayResult::BodyTooLarge:
-      ex.client_keep_alive = false;
-      co_return failed({http::status::payload_too_large, "body_too_large",
-                        "request body exceeds the configured limit", "raise max_body_bytes"});
-    case RelayResult::BadInput:
-      ex.client_keep_alive = false;
-      co_return failed({http::status::bad_request, "bad_request",
-                        "malformed request body (invalid chunked encoding)", ""});
-    case RelayResult::ReadFailed:
-    case RelayResult::ReadTimeout:
-      co_return StepResult{};  // the client went away mid-body: nothing to answer
-    case RelayResult::WriteFailed:
-    case RelayResult::WriteTimeout:
-      break;
+  case RelayResult::Done:
+    ex.mark(trace::Phase::RequestSent);
+    co_return std::nullopt;
+  case RelayResult::BodyTooLarge:
+    ex.client_keep_alive = false;
+    co_return failed({http::status::payload_too_large, "body_too_large",
+                      "request body exceeds the configured limit", "raise max_body_bytes"});
+  case RelayResult::BadInput:
+    ex.client_keep_alive = false;
+    co_return failed({http::status::bad_request, "bad_request",
+                      "malformed request body (invalid chunked encoding)", ""});
+  case RelayResult::ReadFailed:
+  case RelayResult::ReadTimeout:
+    co_return StepResult{};  // the client went away mid-body: nothing to answer
+  case RelayResult::WriteFailed:
+  case RelayResult::WriteTimeout:
+    break;
   }
   StepResult result = failed({http::status::bad_gateway, "upstream_error",
                               "upstream closed the connection while receiving the request", ""});
@@ -96,10 +95,9 @@ asio::awaitable<std::optional<StepResult>> send_request(ClientStream& client, Ex
 // Step 2: the upstream's final response head into ex.scratch.response_parser (interim 1xx
 // answers are skipped). nullopt once read.
 template <class UpstreamStream>
-asio::awaitable<std::optional<StepResult>> read_response_head(Exchange& ex,
-                                                              UpstreamStream& upstream,
-                                                              UpstreamConnection& conn,
-                                                              bool body_started) {
+asio::awaitable<std::optional<StepResult>>
+read_response_head(Exchange& ex, UpstreamStream& upstream, UpstreamConnection& conn,
+                   bool body_started) {
   const auto route_timeout = ex.route->config->timeout;
   std::optional<ResponseParser>& parsed = ex.scratch.response_parser;
   for (;;) {
@@ -115,10 +113,10 @@ asio::awaitable<std::optional<StepResult>> read_response_head(Exchange& ex,
         co_return retry;
       }
       if (ec == beast::error::timeout) {
-        co_return failed({http::status::gateway_timeout, "upstream_timeout",
-                          "upstream did not answer within " +
-                              std::to_string(route_timeout.count()) + " ms",
-                          "raise the route's timeout or check the upstream"});
+        co_return failed(
+            {http::status::gateway_timeout, "upstream_timeout",
+             "upstream did not answer within " + std::to_string(route_timeout.count()) + " ms",
+             "raise the route's timeout or check the upstream"});
       }
       co_return failed({http::status::bad_gateway, "upstream_error",
                         "upstream failed before responding: " + ec.message(), ""});
@@ -147,8 +145,8 @@ asio::awaitable<StepResult> relay_response(ClientStream& client, Exchange& ex,
   edit_response_head(head.base(), ex, edit);
   if (ex.breakpoint) {
     edit.apply(head.base());  // the breakpoint shows and edits real fields
-    auto action = co_await hold_at_breakpoint(ex, BreakPhase::Response, head.base(),
-                                              head.result_int());
+    auto action =
+        co_await hold_at_breakpoint(ex, BreakPhase::Response, head.base(), head.result_int());
     if (action == Decision::Action::Abort) {
       // The upstream body is unread: that connection is done.
       co_return failed(std::move(ex.error));
@@ -156,12 +154,14 @@ asio::awaitable<StepResult> relay_response(ClientStream& client, Exchange& ex,
   }
   if (ex.recording) capture_headers(ex.record.response_out, head.base(), edit, ex);
   bool keep = ex.client_keep_alive && !ex.worker.draining();
-  const bool has_body = !ex.head_request && head.result_int() != 204 &&
-                        head.result_int() != 304 && !switching;
+  const bool has_body =
+      !ex.head_request && head.result_int() != 204 && head.result_int() != 304 && !switching;
   if (has_body && !response.chunked() && !response.content_length()) {
     // Close-delimited upstream body: re-frame as chunked so the client can keep the connection.
-    if (ex.parser.get().version() >= 11) edit.make_chunked();
-    else keep = false;
+    if (ex.parser.get().version() >= 11)
+      edit.make_chunked();
+    else
+      keep = false;
   }
   if (!switching) state_keep_alive(edit, ex.parser.get().version(), keep);
   uint64_t out_bytes = 0;
@@ -214,8 +214,10 @@ ErrorReply no_target_error(const UpstreamSet& upstream) {
       continue;
     }
     auto res = t->source->current();
-    if (!res->error.empty()) detail += ": " + res->error;
-    else detail += res->state == discovery::State::Pending ? ": not resolved yet" : ": no address";
+    if (!res->error.empty())
+      detail += ": " + res->error;
+    else
+      detail += res->state == discovery::State::Pending ? ": not resolved yet" : ": no address";
     if (t->scheme == Scheme::K8s) {
       hint = "the kubectl port-forward is not up (" + tunnel_state(*res) +
              "); see `bridge route list`";
@@ -257,8 +259,10 @@ asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex) {
   std::string_view forwarded_path, forwarded_query;
   split_target(edit.target(request_head.target()), forwarded_path, forwarded_query);
   // Usually the path as received (already printable): reuse its buffer, build nothing.
-  if (forwarded_path == ex.record.path) ex.record.upstream_path.assign(ex.record.path);
-  else ex.record.upstream_path = printable(forwarded_path);
+  if (forwarded_path == ex.record.path)
+    ex.record.upstream_path.assign(ex.record.path);
+  else
+    ex.record.upstream_path = printable(forwarded_path);
   const UpstreamSet& upstream = *ex.route->upstream;
   auto& pools = ex.worker.pools();
   const Target* picked =
@@ -294,8 +298,8 @@ asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex) {
     if (connection) ex.mark(trace::Phase::Reused);
     if (!connection) {
       std::string sni = sni_for(*target, ex);
-      connected = co_await pools.connect(*target, upstream, sni,
-                                         ex.snapshot.config.limits.connect_timeout);
+      connected =
+          co_await pools.connect(*target, upstream, sni, ex.snapshot.config.limits.connect_timeout);
       if (!connected.connection) {
         if (upstream.series != nullptr) {
           upstream.series->connect_errors.fetch_add(1, std::memory_order_relaxed);

@@ -7,8 +7,8 @@ ListenerPolicy ListenerPolicy::from(const config::Listener& listener) {
   policy.name = listener.name;
   policy.path.sanitize = listener.sanitize_path;
   const config::EncodedCharacters& e = listener.encoded_characters;
-  policy.path.allowed = {e.slash, e.backslash, e.null, e.semicolon, e.percent, e.question_mark,
-                         e.hash};
+  policy.path.allowed = {e.slash,   e.backslash,     e.null, e.semicolon,
+                         e.percent, e.question_mark, e.hash};
   for (const auto& ip : listener.forwarded_headers.trusted_ips) {
     if (auto network = route::IpNetwork::parse(ip)) policy.trusted.push_back(*network);
   }

@@ -57,7 +57,7 @@ std::string printable(std::string_view text);
 
 /// Headers a proxy sets from what it saw: removed when they come from an untrusted peer.
 inline constexpr std::string_view forwarded_fields[] = {
-    "X-Forwarded-For",  "X-Forwarded-Host",   "X-Forwarded-Proto", "X-Forwarded-Port",
-    "X-Forwarded-Prefix", "X-Forwarded-Server", "X-Real-Ip",        "Forwarded"};
+    "X-Forwarded-For",    "X-Forwarded-Host",   "X-Forwarded-Proto", "X-Forwarded-Port",
+    "X-Forwarded-Prefix", "X-Forwarded-Server", "X-Real-Ip",         "Forwarded"};
 
 }  // namespace bridge::proxy

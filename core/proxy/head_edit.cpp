@@ -22,18 +22,18 @@ namespace {
 // Every connection-specific field has a Beast field code: a switch, not nine string compares.
 bool is_hop_by_hop(http::field name) {
   switch (name) {
-    case http::field::connection:
-    case http::field::keep_alive:
-    case http::field::proxy_connection:
-    case http::field::proxy_authenticate:
-    case http::field::proxy_authorization:
-    case http::field::te:
-    case http::field::trailer:
-    case http::field::transfer_encoding:
-    case http::field::upgrade:
-      return true;
-    default:
-      return false;
+  case http::field::connection:
+  case http::field::keep_alive:
+  case http::field::proxy_connection:
+  case http::field::proxy_authenticate:
+  case http::field::proxy_authorization:
+  case http::field::te:
+  case http::field::trailer:
+  case http::field::transfer_encoding:
+  case http::field::upgrade:
+    return true;
+  default:
+    return false;
   }
 }
 }  // namespace
@@ -77,8 +77,10 @@ void HeadEdit::apply_fields(http::fields& fields) {
   for (const auto& a : added_) added.emplace_back(a.name, value_of(a));
   size_t i = 0;
   for (auto it = fields.begin(); it != fields.end(); ++i) {
-    if (i < dropped_.size() && dropped_[i] != 0) it = fields.erase(it);
-    else ++it;
+    if (i < dropped_.size() && dropped_[i] != 0)
+      it = fields.erase(it);
+    else
+      ++it;
   }
   for (const auto& [name, value] : added) fields.insert(name, value);
 }

@@ -21,8 +21,10 @@ void set_forwarded_fields(const http::request_header<>& head, const Exchange& ex
     return;
   }
   const std::string_view forwarded_for = head["X-Forwarded-For"];
-  if (forwarded_for.empty()) edit.set("X-Forwarded-For", ex.client_ip);
-  else edit.set_copy("X-Forwarded-For", {forwarded_for, ", ", ex.client_ip});
+  if (forwarded_for.empty())
+    edit.set("X-Forwarded-For", ex.client_ip);
+  else
+    edit.set_copy("X-Forwarded-For", {forwarded_for, ", ", ex.client_ip});
   if (head["X-Forwarded-Proto"].empty()) edit.set("X-Forwarded-Proto", ex.scheme);
   if (head["X-Forwarded-Host"].empty()) edit.set("X-Forwarded-Host", original_host);
 }
@@ -38,11 +40,20 @@ void edit_request_head(const http::request_header<>& head, Exchange& ex, HeadEdi
   for (const auto& f : head) {
     std::string_view* wanted = nullptr;
     switch (f.name()) {
-      case http::field::host: wanted = &original_host; break;
-      case http::field::connection: wanted = &connection; break;
-      case http::field::upgrade: wanted = &upgrade; break;
-      case http::field::expect: wanted = &expect; break;
-      default: break;
+    case http::field::host:
+      wanted = &original_host;
+      break;
+    case http::field::connection:
+      wanted = &connection;
+      break;
+    case http::field::upgrade:
+      wanted = &upgrade;
+      break;
+    case http::field::expect:
+      wanted = &expect;
+      break;
+    default:
+      break;
     }
     if (wanted != nullptr && wanted->data() == nullptr) *wanted = f.value();  // the first one
   }

@@ -90,11 +90,11 @@ asio::awaitable<void> run_health_checks(SnapshotGetter snapshot) {
               executor,
               // host and port are structured bindings: clang 14 captures them only by
               // init-capture (P1091R3 came with clang 16).
-              [snap, t = target.get(), host = host, port = port, endpoint, health, states,
-               key, name = up->name]() -> asio::awaitable<void> {
-                bool ok = co_await probe(host, port, health.path,
-                                         std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             health.timeout));
+              [snap, t = target.get(), host = host, port = port, endpoint, health, states, key,
+               name = up->name]() -> asio::awaitable<void> {
+                bool ok = co_await probe(
+                    host, port, health.path,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(health.timeout));
                 ProbeState& s = (*states)[key];
                 s.in_flight = false;
                 if (ok) {
@@ -111,8 +111,8 @@ asio::awaitable<void> run_health_checks(SnapshotGetter snapshot) {
                     s.down = true;
                     apply(*t, endpoint, true);
                     spdlog::warn("health: {} {}{} is down ({} failed checks of GET {})", name,
-                                 t->url, endpoint.empty() ? "" : " (" + endpoint + ")",
-                                 s.failures, health.path);
+                                 t->url, endpoint.empty() ? "" : " (" + endpoint + ")", s.failures,
+                                 health.path);
                   }
                 }
               },
@@ -140,8 +140,8 @@ asio::awaitable<void> log_discovery_changes(SnapshotGetter snapshot) {
         std::string via = res->via;
         if (res->pid != 0)
           via += " pid " + std::to_string(res->pid) + ", restarts " + std::to_string(res->restarts);
-        std::string line = res->endpoints.empty() ? "no address: " + res->error
-                                                  : addresses + " (" + via + ")";
+        std::string line =
+            res->endpoints.empty() ? "no address: " + res->error : addresses + " (" + via + ")";
         std::string& seen = last[target->url];
         if (seen == line) continue;
         seen = line;

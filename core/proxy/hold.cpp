@@ -72,9 +72,8 @@ asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase ph
   int64_t held = std::chrono::duration_cast<std::chrono::microseconds>(
                      std::chrono::steady_clock::now() - paused->since)
                      .count();
-  ex.record.breakpoints.push_back({breakpoint_id, phase == BreakPhase::Request ? "request"
-                                                                                : "response",
-                                   decision.why, held});
+  ex.record.breakpoints.push_back(
+      {breakpoint_id, phase == BreakPhase::Request ? "request" : "response", decision.why, held});
   ex.breakpoint.reset();  // one hold per request
   if (decision.action == Decision::Action::Abort) {
     ex.error = {static_cast<http::status>(decision.status), "aborted_at_breakpoint",

@@ -13,8 +13,8 @@ asio::awaitable<HeadStatus> read_head(Stream& stream, beast::flat_buffer& buffer
   bool started = false;
   size_t scanned = 0;
   for (;;) {
-    auto data = std::string_view(static_cast<const char*>(buffer.data().data()),
-                                 buffer.data().size());
+    auto data =
+        std::string_view(static_cast<const char*>(buffer.data().data()), buffer.data().size());
     // Skip empty lines that some clients send between pipelined requests.
     size_t skip = 0;
     while (skip < data.size() && (data[skip] == '\r' || data[skip] == '\n')) ++skip;
@@ -52,8 +52,8 @@ asio::awaitable<HeadStatus> read_head(Stream& stream, beast::flat_buffer& buffer
       beast::get_lowest_layer(stream).expires_after(idle_timeout);
     }
     size_t want = std::min<size_t>(16384, limit + 4 - std::min(limit, data.size()));
-    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(std::max<size_t>(want, 512)),
-                                                   nothrow);
+    auto [ec, n] =
+        co_await stream.async_read_some(buffer.prepare(std::max<size_t>(want, 512)), nothrow);
     buffer.commit(n);
     if (n > 0 && !started) {
       started = true;
@@ -65,11 +65,11 @@ asio::awaitable<HeadStatus> read_head(Stream& stream, beast::flat_buffer& buffer
 }
 
 template asio::awaitable<HeadStatus> read_head(DeadlineStream&, beast::flat_buffer&, size_t,
-                                               std::chrono::milliseconds,
-                                               std::chrono::milliseconds, size_t&);
+                                               std::chrono::milliseconds, std::chrono::milliseconds,
+                                               size_t&);
 template asio::awaitable<HeadStatus> read_head(TlsClientStream&, beast::flat_buffer&, size_t,
-                                               std::chrono::milliseconds,
-                                               std::chrono::milliseconds, size_t&);
+                                               std::chrono::milliseconds, std::chrono::milliseconds,
+                                               size_t&);
 
 namespace {
 
@@ -90,9 +90,12 @@ std::optional<std::string> vet_target(http::request_header<>& head) {
     return "fragment (#) in the request target (a client never sends one)";
   }
   std::string_view rest;
-  if (target.substr(0, 7) == "http://") rest = target.substr(7);
-  else if (target.substr(0, 8) == "https://") rest = target.substr(8);
-  else return "invalid request target \"" + std::string(target.substr(0, 64)) + "\"";
+  if (target.substr(0, 7) == "http://")
+    rest = target.substr(7);
+  else if (target.substr(0, 8) == "https://")
+    rest = target.substr(8);
+  else
+    return "invalid request target \"" + std::string(target.substr(0, 64)) + "\"";
   auto slash = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, slash);
   if (authority.find('@') != std::string_view::npos) return "userinfo in the request target";

@@ -54,8 +54,8 @@ asio::awaitable<Outcome> answer_echo(ClientStream& client, Exchange& ex) {
     if (ec == http::error::need_buffer) ec = {};
     if (ec == http::error::body_limit) {
       ex.error = {http::status::payload_too_large, "body_too_large",
-                                                 "request body exceeds the configured limit",
-                                                 "raise max_body_bytes for this route"};
+                  "request body exceeds the configured limit",
+                  "raise max_body_bytes for this route"};
       co_return co_await send_error(client, ex);
     }
     if (ec.category() == http::make_error_code(http::error::bad_chunk).category()) {

@@ -42,9 +42,15 @@ bool strip_prefix(std::string_view target, std::string_view prefix, std::string&
 }
 
 bool is_hop_by_hop(std::string_view name) {
-  static constexpr std::array<std::string_view, 9> names = {
-      "connection", "keep-alive", "proxy-connection", "proxy-authenticate",
-      "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"};
+  static constexpr std::array<std::string_view, 9> names = {"connection",
+                                                            "keep-alive",
+                                                            "proxy-connection",
+                                                            "proxy-authenticate",
+                                                            "proxy-authorization",
+                                                            "te",
+                                                            "trailer",
+                                                            "transfer-encoding",
+                                                            "upgrade"};
   for (auto n : names) {
     if (iequals(n, name)) return true;
   }

@@ -57,8 +57,8 @@ void log_certificate_changes(const config::Config& config, const ServedCertifica
     auto was = before.serials.find(listener.name);
     if (now == after.serials.end() || was == before.serials.end()) continue;
     if (now->second == was->second) continue;
-    spdlog::info("tls: {}: serving a new certificate from {} (serial {} -> {})",
-                 listener.name, listener.tls->certs.front().cert, was->second, now->second);
+    spdlog::info("tls: {}: serving a new certificate from {} (serial {} -> {})", listener.name,
+                 listener.tls->certs.front().cert, was->second, now->second);
   }
 }
 

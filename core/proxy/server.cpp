@@ -1,14 +1,14 @@
 // The proxy server: workers, listeners, signals, reload and drain; it serves the admin API.
 #include "admin/admin.hpp"
 #include "common/spawn.hpp"
-#include "tls/acme_listeners.hpp"
+#include "otlp/otlp.hpp"
 #include "proxy/detail/config_watch.hpp"
-#include "proxy/detail/served_certificates.hpp"
 #include "proxy/detail/health.hpp"
 #include "proxy/detail/route_states.hpp"
+#include "proxy/detail/served_certificates.hpp"
 #include "proxy/detail/worker.hpp"
 #include "proxy/proxy.hpp"
-#include "otlp/otlp.hpp"
+#include "tls/acme_listeners.hpp"
 #include "tls/tls.hpp"
 
 #include <spdlog/spdlog.h>
@@ -59,8 +59,8 @@ struct Server::Impl {
 // Server contexts for the HTTPS listeners, built before anything binds so that a bad
 // certificate stops startup (or a reload) with the file named. Listeners with tls.auto = "acme"
 // get theirs from `acme`, which keeps them across reloads; commit it once the config is in use.
-Result<std::shared_ptr<const ListenerTlsMap>> Server::Impl::build_tls(
-    const config::Config& config) {
+Result<std::shared_ptr<const ListenerTlsMap>>
+Server::Impl::build_tls(const config::Config& config) {
   acme->discard();
   auto map = std::make_shared<ListenerTlsMap>();
   for (const auto& listener : config.listeners) {
@@ -78,8 +78,8 @@ Result<std::shared_ptr<const ListenerTlsMap>> Server::Impl::build_tls(
                            "the PEM roots that sign the ACME server's HTTPS certificate; leave "
                            "it out for Let's Encrypt");
     }
-    auto context = by_acme ? acme->context(listener, config.acme)
-                           : tls::make_server_context(listener, {});
+    auto context =
+        by_acme ? acme->context(listener, config.acme) : tls::make_server_context(listener, {});
     if (!context) return fail(context.error());
     (*map)[listener.name] = *context;
   }
@@ -155,8 +155,9 @@ Result<Binds> Server::Impl::resolve_binds(const config::Config& config, bool pro
       return e;
     }
     auto known = bound.find(listener.name);
-    if (known != bound.end() && (endpoint->port() == 0 ? known->second.address() == endpoint->address()
-                                                        : known->second == *endpoint)) {
+    if (known != bound.end() &&
+        (endpoint->port() == 0 ? known->second.address() == endpoint->address()
+                               : known->second == *endpoint)) {
       binds.emplace_back(listener.name, known->second);
       continue;
     }
@@ -192,8 +193,8 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
   int count = snapshot->config.bridge.workers > 0
                   ? snapshot->config.bridge.workers
                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  s.runtime = std::make_unique<Runtime>(snapshot->config.trace.store_size,
-                                        static_cast<size_t>(count));
+  s.runtime =
+      std::make_unique<Runtime>(snapshot->config.trace.store_size, static_cast<size_t>(count));
   // Rebuilt with metrics so every route and upstream has its series from the first request.
   std::error_code cwd_error;
   s.discovery = std::make_unique<discovery::Registry>(
@@ -209,9 +210,10 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
     s.runtime->spans = s.spans.get();
   }
   s.access_log = AccessLog::create(config.bridge.access_log, config.bridge.access_log_format);
-  s.acme = std::make_unique<tls::AcmeListeners>(s.runtime->acme_challenges, [&s](const std::string& n) {
-    asio::post(s.control, [&s, n] { s.install_acme(n); });
-  });
+  s.acme =
+      std::make_unique<tls::AcmeListeners>(s.runtime->acme_challenges, [&s](const std::string& n) {
+        asio::post(s.control, [&s, n] { s.install_acme(n); });
+      });
   auto tls = s.build_tls(config);
   if (!tls) return tls.error();
   s.tls = *tls;
@@ -248,8 +250,7 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
   s.acme->commit();  // after the workers: the plain listeners must answer HTTP-01
   auto current = [&s] { return s.snapshot; };
   asio::co_spawn(s.control, run_health_checks(current), log_failure("health checks"));
-  asio::co_spawn(s.control, log_discovery_changes(current),
-                 log_failure("discovery changes"));
+  asio::co_spawn(s.control, log_discovery_changes(current), log_failure("discovery changes"));
   s.watch = std::make_unique<ConfigWatch>(
       s.control, [&s] { (void)s.reload("watched file changed"); }, s.options.config_poll);
   s.watch->watch(ServedCertificates::watched(config, s.served));
@@ -355,8 +356,8 @@ nlohmann::json Server::Impl::status_json() {
       address = (it->second.address().is_v6() ? "[" + host + "]" : host) + ":" +
                 std::to_string(it->second.port());
     }
-    listeners.push_back({{"name", l.name}, {"bind", l.bind}, {"address", address},
-                         {"tls", l.tls.has_value()}});
+    listeners.push_back(
+        {{"name", l.name}, {"bind", l.bind}, {"address", address}, {"tls", l.tls.has_value()}});
   }
   return {{"config_hash", config.hash},
           {"config_files", config.files},
@@ -415,7 +416,7 @@ int Server::run() {
   s.acme.reset();     // cancels an issuance in flight and joins the ACME thread
   s.workers.clear();  // stops and joins every worker
   if (s.admin) s.admin->stop();
-  s.spans.reset();    // flushes queued spans
+  s.spans.reset();      // flushes queued spans
   s.discovery.reset();  // stops watchers and kubectl children
   spdlog::info("stopped");
   return s.exit_status;

@@ -80,8 +80,10 @@ std::optional<Refusal> pass_front_door(http::request_header<>& head,
   }
   if (count > limits.max_header_count) {
     return Refusal{431, "too_many_headers",
-                   "request has " + std::to_string(count) + " header fields, more than "
-                   "limits.max_header_count (" + std::to_string(limits.max_header_count) + ")",
+                   "request has " + std::to_string(count) +
+                       " header fields, more than "
+                       "limits.max_header_count (" +
+                       std::to_string(limits.max_header_count) + ")",
                    "send fewer headers, or raise limits.max_header_count"};
   }
   if (underscores && limits.headers_with_underscores == "drop") {
@@ -172,15 +174,18 @@ asio::awaitable<Outcome> answer_acme_challenge(ClientStream& client, Exchange& e
 // so the choice is made here and the hold happens later.
 const route::CompiledRoute* match_route(Exchange& ex, const http::request_header<>& head,
                                         std::string_view decoded_path, std::string_view query,
-                                        const std::string& client_ip,
-                                        const std::string& listener) {
+                                        const std::string& client_ip, const std::string& listener) {
   // Every field counts (their number is bounded by limits.max_header_count); the vector is
   // the thread's, so routing allocates nothing once it has grown.
   thread_local std::vector<route::HeaderField> fields;
   fields.clear();
   for (const auto& f : head) fields.push_back({f.name_string(), f.value()});
-  route::RequestView view{head.method_string(), head[http::field::host], decoded_path, query,
-                          fields, route::IpAddress::parse(client_ip)};
+  route::RequestView view{head.method_string(),
+                          head[http::field::host],
+                          decoded_path,
+                          query,
+                          fields,
+                          route::IpAddress::parse(client_ip)};
   const route::CompiledRoute* matched = ex.snapshot.table.match(view, listener);
   Breakpoints& breakpoints = ex.worker.runtime().breakpoints;
   if (matched != nullptr && breakpoints.any()) ex.breakpoint = breakpoints.match(view);
@@ -242,11 +247,10 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker, con
   if (status == HeadStatus::TooLarge) {
     ex.record.request_id = trace::new_request_id();
     ex.client_keep_alive = false;
-    ex.error = {http::status::request_header_fields_too_large,
-                                               "headers_too_large",
-                                               "request header block exceeds " +
-                                                   std::to_string(limits.max_header_bytes) + " bytes",
-                                               "send fewer or smaller headers (cookies?)"};
+    ex.error = {http::status::request_header_fields_too_large, "headers_too_large",
+                "request header block exceeds " + std::to_string(limits.max_header_bytes) +
+                    " bytes",
+                "send fewer or smaller headers (cookies?)"};
     co_return co_await send_error(client, ex);
   }
   auto bad = parse_head(parser, buffer, head_bytes);
@@ -290,8 +294,8 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker, con
     ex.error = {http::status::not_found, "no_route",
                 printable("no route matched " + std::string(head.method_string()) + " " +
                           std::string(head[http::field::host]) + ex.record.path +
-                          (ex.record.query.empty() ? "" : "?" + ex.record.query) +
-                          " on listener " + listener),
+                          (ex.record.query.empty() ? "" : "?" + ex.record.query) + " on listener " +
+                          listener),
                 hint_for(head, ex.scheme)};
     co_return co_await send_error(client, ex);
   }
@@ -305,17 +309,14 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker, con
     if (parser.content_length() && *parser.content_length() > max_body) {
       ex.client_keep_alive = false;
       ex.error = {http::status::payload_too_large, "body_too_large",
-                                                 "request body of " +
-                                                     std::to_string(*parser.content_length()) +
-                                                     " bytes exceeds the limit of " +
-                                                     std::to_string(max_body),
-                                                 "raise max_body_bytes for this route"};
+                  "request body of " + std::to_string(*parser.content_length()) +
+                      " bytes exceeds the limit of " + std::to_string(max_body),
+                  "raise max_body_bytes for this route"};
       co_return co_await send_error(client, ex);
     }
   }
   co_return co_await forward(client, ex);
 }
-
 
 template <class ClientStream>
 asio::awaitable<void> serve_requests(ClientStream& client, Worker& worker, const Peer& peer,

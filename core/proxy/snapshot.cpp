@@ -53,18 +53,24 @@ Result<std::unique_ptr<Target>> parse_target(const std::string& url) {
     return true;
   };
   if (take("builtin://")) {
-    if (rest != "echo") return Error::config("unknown builtin target \"" + url + "\"", {},
-                                             "the only builtin is builtin://echo");
+    if (rest != "echo")
+      return Error::config("unknown builtin target \"" + url + "\"", {},
+                           "the only builtin is builtin://echo");
     target->scheme = Scheme::Echo;
     target->key = url;
     return target;
   }
-  if (take("compose://")) target->scheme = Scheme::Compose;
-  else if (take("k8s://")) target->scheme = Scheme::K8s;
-  else if (take("https://")) target->scheme = Scheme::Https;
-  else if (take("http://")) target->scheme = Scheme::Http;
-  else return Error::config("unsupported target \"" + url + "\"", {},
-                            "use http://, https://, compose://, k8s:// or builtin://echo");
+  if (take("compose://"))
+    target->scheme = Scheme::Compose;
+  else if (take("k8s://"))
+    target->scheme = Scheme::K8s;
+  else if (take("https://"))
+    target->scheme = Scheme::Https;
+  else if (take("http://"))
+    target->scheme = Scheme::Http;
+  else
+    return Error::config("unsupported target \"" + url + "\"", {},
+                         "use http://, https://, compose://, k8s:// or builtin://echo");
   if (target->scheme == Scheme::Compose || target->scheme == Scheme::K8s) {
     target->key = url;
     return target;
@@ -72,8 +78,8 @@ Result<std::unique_ptr<Target>> parse_target(const std::string& url) {
   auto slash = rest.find('/');
   if (slash != std::string_view::npos) {
     if (rest.substr(slash) != "/") {
-      return Error::config("target \"" + url + "\" has a path; targets are scheme://host:port",
-                           {}, "use strip_prefix or a route rule for paths");
+      return Error::config("target \"" + url + "\" has a path; targets are scheme://host:port", {},
+                           "use strip_prefix or a route rule for paths");
     }
     rest = rest.substr(0, slash);
   }
@@ -119,9 +125,8 @@ const ListenerPolicy& Snapshot::policy(std::string_view name) const {
   return fallback;
 }
 
-Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config,
-                                                       trace::Metrics* metrics,
-                                                       discovery::Registry* registry) {
+Result<std::shared_ptr<const Snapshot>>
+build_snapshot(config::Config config, trace::Metrics* metrics, discovery::Registry* registry) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->config = std::move(config);
   snapshot->hash = std::make_shared<const std::string>(snapshot->config.hash);

@@ -11,8 +11,8 @@
 
 #include <atomic>
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -22,19 +22,20 @@ enum class Scheme { Http, Https, Echo, Compose, K8s };
 
 /// One address an upstream forwards to. Health state is shared by all workers.
 struct Target {
-  std::string url;   // as configured
+  std::string url;  // as configured
   Scheme scheme = Scheme::Http;
   std::string host;  // for http(s): host name or IP literal (no brackets)
   uint16_t port = 0;
-  std::string key;   // identifies the connection pool: scheme://host:port + tls settings
+  std::string key;  // identifies the connection pool: scheme://host:port + tls settings
   /// Passive health: steady-clock ms until which the target is skipped (0 = up).
   mutable std::atomic<int64_t> down_until_ms{0};
   mutable std::atomic<int> active{0};  // in-flight requests, for least_conn
   /// compose:// and k8s://: the live addresses (null until a server attaches discovery).
   std::shared_ptr<discovery::Source> source;
   bool dynamic() const { return scheme == Scheme::Compose || scheme == Scheme::K8s; }
-  bool resolvable() const { return scheme == Scheme::Http || scheme == Scheme::Https ||
-                                   scheme == Scheme::Echo; }
+  bool resolvable() const {
+    return scheme == Scheme::Http || scheme == Scheme::Https || scheme == Scheme::Echo;
+  }
   /// Usable now: a static target, or a dynamic one whose source has addresses.
   bool has_addresses() const;
 

@@ -80,8 +80,8 @@ asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,
     endpoints.emplace_back(literal, target.port);
   } else {
     tcp::resolver resolver(context_);
-    auto [rec, results] = co_await resolver.async_resolve(target.host, std::to_string(target.port),
-                                                          nothrow);
+    auto [rec, results] =
+        co_await resolver.async_resolve(target.host, std::to_string(target.port), nothrow);
     if (rec) {
       result.failure = ConnectFailure::Resolve;
       result.message = "cannot resolve " + target.host + ": " + rec.message();
@@ -93,9 +93,10 @@ asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,
   stream.expires_after(timeout);
   auto [cec, endpoint] = co_await stream.async_connect(endpoints, nothrow);
   if (cec) {
-    result.failure = cec == beast::error::timeout ? ConnectFailure::Timeout : ConnectFailure::Refused;
-    result.message = "connect " + target.host + ":" + std::to_string(target.port) + ": " +
-                     cec.message();
+    result.failure =
+        cec == beast::error::timeout ? ConnectFailure::Timeout : ConnectFailure::Refused;
+    result.message =
+        "connect " + target.host + ":" + std::to_string(target.port) + ": " + cec.message();
     co_return result;
   }
   stream.socket().set_option(tcp::no_delay(true), ec);

@@ -25,8 +25,10 @@ void append_fields(const http::fields& fields, const HeadEdit& edit, std::string
 }
 
 void append_version(unsigned version, std::string& out) {
-  const char text[] = {'H', 'T', 'T', 'P', '/', static_cast<char>('0' + version / 10 % 10), '.',
-                       static_cast<char>('0' + version % 10)};
+  const char text[] = {'H', 'T',
+                       'T', 'P',
+                       '/', static_cast<char>('0' + version / 10 % 10),
+                       '.', static_cast<char>('0' + version % 10)};
   out.append(text, sizeof text);
 }
 

@@ -8,11 +8,8 @@
 namespace bridge::proxy {
 
 Worker::Worker(int index, std::shared_ptr<AccessLog> access_log, Runtime& runtime)
-    : index_(index),
-      access_log_(std::move(access_log)),
-      work_(asio::make_work_guard(context_)),
-      runtime_(runtime),
-      pools_(context_, deadlines_) {
+    : index_(index), access_log_(std::move(access_log)), work_(asio::make_work_guard(context_)),
+      runtime_(runtime), pools_(context_, deadlines_) {
   deadlines_.start(context_);
 }
 
@@ -41,8 +38,8 @@ void Worker::join() {
   if (thread_.joinable()) thread_.join();
 }
 
-Result<void> Worker::sync_listeners(
-    const std::vector<std::pair<std::string, tcp::endpoint>>& binds) {
+Result<void>
+Worker::sync_listeners(const std::vector<std::pair<std::string, tcp::endpoint>>& binds) {
   std::map<std::string, Acceptor> next;
   for (const auto& [name, endpoint] : binds) {
     auto it = acceptors_.find(name);
@@ -137,8 +134,7 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, std::string l
                    serve_counted(serve_connection(std::move(socket), *this, listener_name,
                                                   tls == tls_->end() ? nullptr : tls->second),
                                  std::move(held)),
-                   log_failure("worker " + std::to_string(index_) + ", listener " +
-                               listener_name));
+                   log_failure("worker " + std::to_string(index_) + ", listener " + listener_name));
   }
 }
 

@@ -66,24 +66,27 @@ std::vector<std::string> query_values(const RequestView& request, std::string_vi
 std::string describe(const Node& node, detail::MatchContext& context) {
   const RequestView& request = context.request();
   switch (node.matcher) {
-    case MatcherKind::Host:
-    case MatcherKind::HostRegexp: return describe_host(context);
-    case MatcherKind::Path:
-    case MatcherKind::PathPrefix:
-    case MatcherKind::PathRegexp: return "path was " + quoted(request.path);
-    case MatcherKind::Method: return "method was " + quoted(request.method);
-    case MatcherKind::Header:
-    case MatcherKind::HeaderRegexp:
-      if (detail::is_host_header(node.args[0])) {
-        return "header " + quoted(node.args[0]) + " is not visible to header matchers";
-      }
-      return values_seen("header " + quoted(node.args[0]), header_values(request, node.args[0]));
-    case MatcherKind::Query:
-    case MatcherKind::QueryRegexp:
-      return values_seen("query " + quoted(node.args[0]), query_values(request, node.args[0]));
-    case MatcherKind::ClientIP:
-      return request.client_ip ? "client IP was " + request.client_ip->str()
-                               : "client IP was unknown";
+  case MatcherKind::Host:
+  case MatcherKind::HostRegexp:
+    return describe_host(context);
+  case MatcherKind::Path:
+  case MatcherKind::PathPrefix:
+  case MatcherKind::PathRegexp:
+    return "path was " + quoted(request.path);
+  case MatcherKind::Method:
+    return "method was " + quoted(request.method);
+  case MatcherKind::Header:
+  case MatcherKind::HeaderRegexp:
+    if (detail::is_host_header(node.args[0])) {
+      return "header " + quoted(node.args[0]) + " is not visible to header matchers";
+    }
+    return values_seen("header " + quoted(node.args[0]), header_values(request, node.args[0]));
+  case MatcherKind::Query:
+  case MatcherKind::QueryRegexp:
+    return values_seen("query " + quoted(node.args[0]), query_values(request, node.args[0]));
+  case MatcherKind::ClientIP:
+    return request.client_ip ? "client IP was " + request.client_ip->str()
+                             : "client IP was unknown";
   }
   return {};
 }
@@ -106,43 +109,45 @@ std::string note_for(const Node& node, bool matched, detail::MatchContext& conte
                      const std::string& text) {
   const RequestView& request = context.request();
   switch (node.matcher) {
-    case MatcherKind::PathPrefix: {
-      std::string_view prefix = node.args[0];
-      if (matched && request.path.size() > prefix.size() && prefix.back() != '/' &&
-          request.path[prefix.size()] != '/') {
-        return text + " also matches " + quoted(request.path) +
-               ": it is a string prefix, not a path segment";
-      }
-      return {};
+  case MatcherKind::PathPrefix: {
+    std::string_view prefix = node.args[0];
+    if (matched && request.path.size() > prefix.size() && prefix.back() != '/' &&
+        request.path[prefix.size()] != '/') {
+      return text + " also matches " + quoted(request.path) +
+             ": it is a string prefix, not a path segment";
     }
-    case MatcherKind::Host: return matched ? std::string() : host_note(node, context.host(), text);
-    case MatcherKind::HostRegexp:
-      if (matched && !RE2::PartialMatch(context.lower_host(), *node.regex)) {
-        return text + " matches the empty string, so Traefik matches it for every host";
-      }
-      return {};
-    case MatcherKind::Method:
-      if (!matched && detail::iequals(request.method, node.value)) {
-        return "methods are case-sensitive: " + quoted(request.method) + " is not " +
-               quoted(node.value);
-      }
-      return {};
-    case MatcherKind::Header:
-    case MatcherKind::HeaderRegexp:
-      if (detail::is_host_header(node.args[0])) {
-        return "Traefik never matches " + std::string(detail::matcher_name(node.matcher)) +
-               "(`Host`, ...): Go moves the Host header out of the header map; use Host()";
-      }
-      return {};
-    case MatcherKind::Query:
-      if (node.args.size() == 1 && node.args[0].find('=') != std::string::npos) {
-        size_t eq = node.args[0].find('=');
-        return text + " looks for a key named " + quoted(node.args[0]) + ": write Query(" +
-               detail::format_argument(node.args[0].substr(0, eq)) + ", " +
-               detail::format_argument(node.args[0].substr(eq + 1)) + ")";
-      }
-      return {};
-    default: return {};
+    return {};
+  }
+  case MatcherKind::Host:
+    return matched ? std::string() : host_note(node, context.host(), text);
+  case MatcherKind::HostRegexp:
+    if (matched && !RE2::PartialMatch(context.lower_host(), *node.regex)) {
+      return text + " matches the empty string, so Traefik matches it for every host";
+    }
+    return {};
+  case MatcherKind::Method:
+    if (!matched && detail::iequals(request.method, node.value)) {
+      return "methods are case-sensitive: " + quoted(request.method) + " is not " +
+             quoted(node.value);
+    }
+    return {};
+  case MatcherKind::Header:
+  case MatcherKind::HeaderRegexp:
+    if (detail::is_host_header(node.args[0])) {
+      return "Traefik never matches " + std::string(detail::matcher_name(node.matcher)) +
+             "(`Host`, ...): Go moves the Host header out of the header map; use Host()";
+    }
+    return {};
+  case MatcherKind::Query:
+    if (node.args.size() == 1 && node.args[0].find('=') != std::string::npos) {
+      size_t eq = node.args[0].find('=');
+      return text + " looks for a key named " + quoted(node.args[0]) + ": write Query(" +
+             detail::format_argument(node.args[0].substr(0, eq)) + ", " +
+             detail::format_argument(node.args[0].substr(eq + 1)) + ")";
+    }
+    return {};
+  default:
+    return {};
   }
 }
 

@@ -2,8 +2,8 @@
 #include "route/detail/query.hpp"
 #include "route/detail/text.hpp"
 
-#include <cstring>
 #include <algorithm>
+#include <cstring>
 
 namespace bridge::route::detail {
 
@@ -146,33 +146,42 @@ bool is_host_header(std::string_view name) { return iequals(name, "host"); }
 bool evaluate_matcher(const Rule::Node& node, MatchContext& context) {
   const RequestView& request = context.request();
   switch (node.matcher) {
-    case MatcherKind::Host: return host_equals(context.host(), node.value);
-    case MatcherKind::HostRegexp:
-      return RE2::PartialMatch(context.lower_host(), *node.regex) || node.regex_matches_empty;
-    case MatcherKind::Path: return request.path == node.args[0];
-    case MatcherKind::PathPrefix: return request.path.starts_with(node.args[0]);
-    case MatcherKind::PathRegexp: return RE2::PartialMatch(request.path, *node.regex);
-    case MatcherKind::Method: return request.method == node.value;
-    case MatcherKind::Header:
-    case MatcherKind::HeaderRegexp: return match_header(node, request);
-    case MatcherKind::Query:
-    case MatcherKind::QueryRegexp: return match_query(node, request);
-    case MatcherKind::ClientIP:
-      return request.client_ip && node.network.contains(*request.client_ip);
+  case MatcherKind::Host:
+    return host_equals(context.host(), node.value);
+  case MatcherKind::HostRegexp:
+    return RE2::PartialMatch(context.lower_host(), *node.regex) || node.regex_matches_empty;
+  case MatcherKind::Path:
+    return request.path == node.args[0];
+  case MatcherKind::PathPrefix:
+    return request.path.starts_with(node.args[0]);
+  case MatcherKind::PathRegexp:
+    return RE2::PartialMatch(request.path, *node.regex);
+  case MatcherKind::Method:
+    return request.method == node.value;
+  case MatcherKind::Header:
+  case MatcherKind::HeaderRegexp:
+    return match_header(node, request);
+  case MatcherKind::Query:
+  case MatcherKind::QueryRegexp:
+    return match_query(node, request);
+  case MatcherKind::ClientIP:
+    return request.client_ip && node.network.contains(*request.client_ip);
   }
   return false;
 }
 
 bool evaluate(const Rule::Node& node, MatchContext& context) {
   switch (node.kind) {
-    case Rule::Node::Kind::Matcher: return evaluate_matcher(node, context);
-    case Rule::Node::Kind::Not: return !evaluate(node.children.front(), context);
-    case Rule::Node::Kind::And:
-      return std::all_of(node.children.begin(), node.children.end(),
-                         [&](const Rule::Node& child) { return evaluate(child, context); });
-    case Rule::Node::Kind::Or:
-      return std::any_of(node.children.begin(), node.children.end(),
-                         [&](const Rule::Node& child) { return evaluate(child, context); });
+  case Rule::Node::Kind::Matcher:
+    return evaluate_matcher(node, context);
+  case Rule::Node::Kind::Not:
+    return !evaluate(node.children.front(), context);
+  case Rule::Node::Kind::And:
+    return std::all_of(node.children.begin(), node.children.end(),
+                       [&](const Rule::Node& child) { return evaluate(child, context); });
+  case Rule::Node::Kind::Or:
+    return std::any_of(node.children.begin(), node.children.end(),
+                       [&](const Rule::Node& child) { return evaluate(child, context); });
   }
   return false;
 }

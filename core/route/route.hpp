@@ -44,16 +44,16 @@ struct IpNetwork {
 };
 
 struct HeaderField {
-  std::string_view name;   // as sent; compared case-insensitively
+  std::string_view name;  // as sent; compared case-insensitively
   std::string_view value;
 };
 
 /// What the matcher looks at. Views into the request; nothing is copied.
 struct RequestView {
-  std::string_view method;        // as sent
-  std::string_view host;          // Host header (or URL authority) as sent, may include :port
-  std::string_view path;          // percent-decoded path
-  std::string_view raw_query;     // after '?', not decoded
+  std::string_view method;     // as sent
+  std::string_view host;       // Host header (or URL authority) as sent, may include :port
+  std::string_view path;       // percent-decoded path
+  std::string_view raw_query;  // after '?', not decoded
   std::span<const HeaderField> headers;
   std::optional<IpAddress> client_ip;
 };
@@ -88,8 +88,8 @@ Explanation explain(const Rule& rule, const RequestView& request);
 struct RouteSpec {
   std::string name;
   std::string rule;
-  int64_t priority = 0;                 // 0 = rule length
-  std::vector<std::string> listeners;   // empty = all
+  int64_t priority = 0;                // 0 = rule length
+  std::vector<std::string> listeners;  // empty = all
 };
 
 struct CompiledRoute {
@@ -97,7 +97,7 @@ struct CompiledRoute {
   Rule rule;
   int64_t priority = 0;  // effective
   std::vector<std::string> listeners;
-  size_t index = 0;      // position in the config
+  size_t index = 0;  // position in the config
   bool serves(std::string_view listener) const;
 };
 

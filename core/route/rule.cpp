@@ -9,9 +9,12 @@ namespace detail {
 
 Precedence precedence_of(const Rule::Node& node) {
   switch (node.kind) {
-    case Rule::Node::Kind::Or: return Precedence::Or;
-    case Rule::Node::Kind::And: return Precedence::And;
-    default: return Precedence::Atom;
+  case Rule::Node::Kind::Or:
+    return Precedence::Or;
+  case Rule::Node::Kind::And:
+    return Precedence::And;
+  default:
+    return Precedence::Atom;
   }
 }
 

@@ -31,8 +31,9 @@ Result<AcmeFiles> acme_files_for(const config::Listener& listener,
   if (!names) return names.error();
   for (const auto& n : *names) {
     if (n.kind == cert::NameKind::Wildcard) {
-      return Error::config("\"" + n.text + "\" is a wildcard: ACME issues wildcards only over "
-                           "DNS-01, which bridge does not serve",
+      return Error::config("\"" + n.text +
+                               "\" is a wildcard: ACME issues wildcards only over "
+                               "DNS-01, which bridge does not serve",
                            {}, "list each name in hosts");
     }
   }
@@ -95,8 +96,8 @@ Result<std::shared_ptr<ssl::context>> temporary_context(const config::Listener& 
 }
 
 std::optional<StoredCertificate> stored_certificate(const config::Listener& listener,
-                                                    const AcmeFiles& files,
-                                                    const std::string& url, std::string& why) {
+                                                    const AcmeFiles& files, const std::string& url,
+                                                    std::string& why) {
   std::error_code ec;
   if (!fs::exists(files.pair.cert, ec) || !fs::exists(files.pair.key, ec)) return std::nullopt;
   auto meta_text = cert::read_text_file(files.meta);

@@ -161,15 +161,13 @@ Result<AcmeListeners::Installed> AcmeListeners::obtain(const Entry& job) {
     spdlog::info("acme: {}: renewing {} ({} days left) from {}", listener.name,
                  hosts_text(listener.hosts), days_until(job.not_after), *url);
   } else {
-    spdlog::info("acme: {}: obtaining {} from {}", listener.name, hosts_text(listener.hosts),
-                 *url);
+    spdlog::info("acme: {}: obtaining {} from {}", listener.name, hosts_text(listener.hosts), *url);
   }
   if (auto made = cert::make_private_dir(files->dir); !made) return made.error();
   std::string name = listener.name;
-  auto got = cert::acme::obtain(order_options(job, *files, *url),
-                                [&name](const std::string& step) {
-                                  spdlog::debug("acme: {}: {}", name, step);
-                                });
+  auto got = cert::acme::obtain(order_options(job, *files, *url), [&name](const std::string& step) {
+    spdlog::debug("acme: {}: {}", name, step);
+  });
   if (!got) return got.error();
   if (auto r = write_acme_meta(*files, *url, listener.hosts); !r) return r.error();
   auto context = context_with(listener, files->pair);
@@ -220,10 +218,10 @@ void AcmeListeners::finish(const Entry& job, Result<Installed> result) {
       last_retry, first_retry * (1 << std::min(entry.failures, 6)));
   ++entry.failures;
   entry.due = Clock::now() + delay;
-  std::string serving = entry.not_after != 0
-                            ? "still serving the current certificate (expires " +
-                                  day_of(entry.not_after) + ")"
-                            : "serving a temporary self-signed certificate meanwhile";
+  std::string serving =
+      entry.not_after != 0
+          ? "still serving the current certificate (expires " + day_of(entry.not_after) + ")"
+          : "serving a temporary self-signed certificate meanwhile";
   std::string hint = !e.hint.empty()
                          ? e.hint
                          : "check [acme] directory, email and ca_bundle, and that the ACME "

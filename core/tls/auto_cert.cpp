@@ -13,7 +13,8 @@ namespace {
 std::string safe_stem(const std::string& name) {
   std::string out = name.empty() ? "listener" : name;
   for (char& c : out) {
-    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-' && c != '_' && c != '.') c = '_';
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-' && c != '_' && c != '.')
+      c = '_';
   }
   return out;
 }
@@ -51,8 +52,8 @@ Result<config::CertPair> ensure_local_ca_cert(const config::Listener& listener,
   if (!pair) return pair.error();
   std::string dir = std::filesystem::path(pair->cert).parent_path().string();
   std::string stem = std::filesystem::path(pair->cert).stem().string();
-  auto leaf = cert::ensure_leaf(hosts_of(listener), options.ca_dir, dir, stem,
-                                options.renew_before);
+  auto leaf =
+      cert::ensure_leaf(hosts_of(listener), options.ca_dir, dir, stem, options.renew_before);
   if (!leaf) {
     Error e = leaf.error();
     e.message = "listener \"" + listener.name + "\" (tls.auto = \"local-ca\"): " + e.message;

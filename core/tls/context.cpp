@@ -21,17 +21,20 @@ Result<std::vector<config::CertPair>> pairs_for(const config::Listener& listener
     if (!pair) return pair.error();
     pairs.push_back(*pair);
   } else if (tls.automatic == "acme") {
-    return Error::config("listener \"" + listener.name + "\": tls.auto = \"acme\" "
+    return Error::config("listener \"" + listener.name +
+                         "\": tls.auto = \"acme\" "
                          "certificates are obtained by `bridge up` and passed in tls.certs");
   } else if (!tls.automatic.empty()) {
-    return Error::config("listener \"" + listener.name + "\": tls.auto must be \"local-ca\" or "
-                         "\"acme\" (got \"" + tls.automatic + "\")");
+    return Error::config("listener \"" + listener.name +
+                         "\": tls.auto must be \"local-ca\" or "
+                         "\"acme\" (got \"" +
+                         tls.automatic + "\")");
   }
   pairs.insert(pairs.end(), tls.certs.begin(), tls.certs.end());
   if (pairs.empty()) {
-    return Error::config("listener \"" + listener.name + "\" has tls but no certificate",
-                         {}, "set tls = { cert = \"a.pem\", key = \"a-key.pem\" } or "
-                             "tls.auto = \"local-ca\"");
+    return Error::config("listener \"" + listener.name + "\" has tls but no certificate", {},
+                         "set tls = { cert = \"a.pem\", key = \"a-key.pem\" } or "
+                         "tls.auto = \"local-ca\"");
   }
   return pairs;
 }

@@ -36,7 +36,8 @@ Result<void> harden(ssl::context& ctx, const std::string& min_version) {
   if (min_version == "1.3") {
     floor = TLS1_3_VERSION;
   } else if (!min_version.empty() && min_version != "1.2") {
-    return Error::config("tls.min_version must be \"1.2\" or \"1.3\" (got \"" + min_version + "\")");
+    return Error::config("tls.min_version must be \"1.2\" or \"1.3\" (got \"" + min_version +
+                         "\")");
   }
   SSL_CTX* native = ctx.native_handle();
   SSL_CTX_set_min_proto_version(native, floor);

@@ -23,7 +23,8 @@ Result<std::shared_ptr<ssl::context>> load_pair(const config::CertPair& pair,
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   if (auto r = harden(*ctx, min_version); !r) return r.error();
   auto cert_pem = cert::read_text_file(pair.cert);
-  if (!cert_pem) return file_error(pair.cert, "cannot read the certificate", cert_pem.error().message);
+  if (!cert_pem)
+    return file_error(pair.cert, "cannot read the certificate", cert_pem.error().message);
   auto key_pem = cert::read_text_file(pair.key);
   if (!key_pem) return file_error(pair.key, "cannot read the key", key_pem.error().message);
   boost::system::error_code ec;

@@ -31,8 +31,8 @@ struct TlsOptions {
 /// "local-ca" the leaf from ensure_local_ca_cert() is added first. tls.auto = "acme" is not
 /// handled here: `bridge up` obtains those certificates in the background and passes them in
 /// `tls.certs` (core/tls/acme_listeners.cpp). Errors name the file ("a.pem: ...").
-Result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(
-    const config::Listener& listener, const TlsOptions& options);
+Result<std::shared_ptr<boost::asio::ssl::context>>
+make_server_context(const config::Listener& listener, const TlsOptions& options);
 
 /// What `bridge config check` reads beyond the TOML: each HTTPS listener's certificates, keys
 /// and client CA, loaded exactly as `bridge up` loads them, so a check that passes means the

@@ -10,10 +10,14 @@ namespace {
 std::string label(std::string_view value) {
   std::string out;
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -71,7 +75,8 @@ std::string Metrics::render(const std::string& version, const std::string& profi
     uint64_t cumulative = 0;
     for (size_t i = 0; i < s->buckets.size(); ++i) {
       cumulative += s->buckets[i].load(std::memory_order_relaxed);
-      std::string le = i < duration_buckets.size() ? fmt::format("{}", duration_buckets[i]) : "+Inf";
+      std::string le =
+          i < duration_buckets.size() ? fmt::format("{}", duration_buckets[i]) : "+Inf";
       add(fmt::format("bridge_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
                       label(name), le, cumulative));
     }
@@ -98,7 +103,8 @@ std::string Metrics::render(const std::string& version, const std::string& profi
         gauges.idle_upstream_connections ? gauges.idle_upstream_connections() : 0);
   gauge("bridge_records_stored", "Request records held in the trace store.",
         gauges.records_stored ? gauges.records_stored() : 0);
-  add("# HELP bridge_reloads_total Config reloads, by result.\n# TYPE bridge_reloads_total counter\n");
+  add("# HELP bridge_reloads_total Config reloads, by result.\n# TYPE bridge_reloads_total "
+      "counter\n");
   add(fmt::format("bridge_reloads_total{{result=\"ok\"}} {}\n", reloads_ok.load()));
   add(fmt::format("bridge_reloads_total{{result=\"failed\"}} {}\n", reloads_failed.load()));
   counter("bridge_records_dropped_total", "Records a slow live stream could not take.",

@@ -7,16 +7,26 @@ namespace bridge::trace {
 
 std::string_view phase_name(Phase phase) {
   switch (phase) {
-    case Phase::Received: return "received";
-    case Phase::HeadParsed: return "head_parsed";
-    case Phase::RouteMatched: return "route_matched";
-    case Phase::UpstreamResolved: return "upstream_resolved";
-    case Phase::Connected: return "connected";
-    case Phase::Reused: return "reused";
-    case Phase::RequestSent: return "request_sent";
-    case Phase::FirstByte: return "first_byte";
-    case Phase::Done: return "done";
-    case Phase::Count: break;
+  case Phase::Received:
+    return "received";
+  case Phase::HeadParsed:
+    return "head_parsed";
+  case Phase::RouteMatched:
+    return "route_matched";
+  case Phase::UpstreamResolved:
+    return "upstream_resolved";
+  case Phase::Connected:
+    return "connected";
+  case Phase::Reused:
+    return "reused";
+  case Phase::RequestSent:
+    return "request_sent";
+  case Phase::FirstByte:
+    return "first_byte";
+  case Phase::Done:
+    return "done";
+  case Phase::Count:
+    break;
   }
   return "?";
 }
@@ -73,8 +83,8 @@ void Record::reset() {
   start = {};
   request_id.clear();
   trace = {};
-  for (std::string* s : {&client, &listener, &client_subject, &method, &host, &path,
-                         &upstream_path, &query, &route, &upstream, &target, &error}) {
+  for (std::string* s : {&client, &listener, &client_subject, &method, &host, &path, &upstream_path,
+                         &query, &route, &upstream, &target, &error}) {
     s->clear();
   }
   scheme = "http";
@@ -125,28 +135,33 @@ bool is_secret_name(std::string_view name) {
   for (size_t i = 0; i + 5 <= name.size(); ++i) {
     std::string_view rest = name.substr(i);
     switch (ascii_lower(name[i])) {
-      case 't':
-        if (starts_with_word(rest, "token")) return true;
-        break;
-      case 's':
-        if (starts_with_word(rest, "secret")) return true;
-        break;
-      case 'p':
-        if (starts_with_word(rest, "password")) return true;
-        break;
-      case 'a':
-        if (starts_with_word(rest, "api-key")) return true;
-        break;
-      default:
-        break;
+    case 't':
+      if (starts_with_word(rest, "token")) return true;
+      break;
+    case 's':
+      if (starts_with_word(rest, "secret")) return true;
+      break;
+    case 'p':
+      if (starts_with_word(rest, "password")) return true;
+      break;
+    case 'a':
+      if (starts_with_word(rest, "api-key")) return true;
+      break;
+    default:
+      break;
     }
   }
   switch (name.size()) {
-    case 6: return equals_lower(name, "cookie");
-    case 10: return equals_lower(name, "set-cookie");
-    case 13: return equals_lower(name, "authorization");
-    case 19: return equals_lower(name, "proxy-authorization");
-    default: return false;
+  case 6:
+    return equals_lower(name, "cookie");
+  case 10:
+    return equals_lower(name, "set-cookie");
+  case 13:
+    return equals_lower(name, "authorization");
+  case 19:
+    return equals_lower(name, "proxy-authorization");
+  default:
+    return false;
   }
 }
 

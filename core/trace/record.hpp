@@ -113,7 +113,7 @@ struct Record {
   std::string scheme = "http";
   std::string method;
   std::string host;
-  std::string path;   // as sent (normalized), without the query
+  std::string path;           // as sent (normalized), without the query
   std::string upstream_path;  // as forwarded upstream (after strip_prefix); empty if not forwarded
   std::string query;
   std::string route;

@@ -56,10 +56,9 @@ class Reader {
 // Every string field, in encoding order (request_id first: find() reads it alone).
 template <class RecordT>
 auto strings(RecordT& r) {
-  return std::array{&r.request_id, &r.client,   &r.listener, &r.client_subject,
-                    &r.scheme,     &r.method,   &r.host,     &r.path,
-                    &r.query,      &r.route,    &r.upstream, &r.target,
-                    &r.error,      &r.upstream_path};
+  return std::array{&r.request_id, &r.client, &r.listener, &r.client_subject, &r.scheme,
+                    &r.method,     &r.host,   &r.path,     &r.query,          &r.route,
+                    &r.upstream,   &r.target, &r.error,    &r.upstream_path};
 }
 
 template <class RecordT>

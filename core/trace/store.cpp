@@ -134,9 +134,8 @@ std::vector<RecordPtr> Store::query(const RecordFilter& filter, size_t limit) co
       if (auto r = shard->rebuild(slot); r && filter.matches(*r)) out.push_back(std::move(r));
     });
   }
-  std::sort(out.begin(), out.end(), [](const RecordPtr& a, const RecordPtr& b) {
-    return a->start > b->start;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const RecordPtr& a, const RecordPtr& b) { return a->start > b->start; });
   if (out.size() > limit) out.resize(limit);
   return out;
 }

@@ -30,14 +30,14 @@ struct TraceContext {
   std::array<uint8_t, 16> trace_id{};
   std::array<uint8_t, 8> span_id{};
   std::array<uint8_t, 8> parent_span_id{};  // zero when this trace started here
-  uint8_t flags = 1;                         // sampled
-  bool continued = false;                    // true when a valid incoming traceparent was kept
+  uint8_t flags = 1;                        // sampled
+  bool continued = false;                   // true when a valid incoming traceparent was kept
 
   std::string traceparent() const;  // "00-<trace>-<span>-<flags>"
   std::string trace_id_hex() const;
   std::string span_id_hex() const;
   std::string parent_span_id_hex() const;
-  std::string b3() const;           // "<trace>-<span>-<1|0>[-<parent>]"
+  std::string b3() const;  // "<trace>-<span>-<1|0>[-<parent>]"
 };
 
 /// Parses a traceparent header (version 00 and future versions per W3C rules).

@@ -30,9 +30,12 @@ Headers parse_headers(std::string_view text) {
     size_t colon = line.find(": ");
     if (colon == std::string_view::npos) continue;
     std::string_view name = line.substr(0, colon), value = line.substr(colon + 2);
-    if (name == "Replay-Nonce") h.replay_nonce = value;
-    else if (name == "Location") h.location = value;
-    else if (name == "Retry-After") h.retry_after = value;
+    if (name == "Replay-Nonce")
+      h.replay_nonce = value;
+    else if (name == "Location")
+      h.location = value;
+    else if (name == "Retry-After")
+      h.retry_after = value;
   }
   return h;
 }

@@ -37,9 +37,7 @@ struct Admin {
     context.store = &runtime.store;
     context.metrics = &runtime.metrics;
     context.breakpoints = &runtime.breakpoints;
-    context.served = [this] {
-      return ServedConfig{snapshot, &snapshot->config, &snapshot->table};
-    };
+    context.served = [this] { return ServedConfig{snapshot, &snapshot->config, &snapshot->table}; };
     context.executor = io.get_executor();
   }
 };
@@ -137,9 +135,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   std::string_view rest = bridge::fuzz::as_text(data + 1, size - 1);
   switch (data[0] % 3) {
-    case 0: fuzz_breakpoint(rest); break;
-    case 1: fuzz_paused_edit(rest); break;
-    default: fuzz_access(rest); break;
+  case 0:
+    fuzz_breakpoint(rest);
+    break;
+  case 1:
+    fuzz_paused_edit(rest);
+    break;
+  default:
+    fuzz_access(rest);
+    break;
   }
   return 0;
 }

@@ -61,8 +61,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   found.files.push_back(dir / files[0]);
   if (parts.size() > 1) found.files.push_back(dir / files[1]);
   // Overrides of the process environment; an empty value unsets a variable.
-  EnvMap env{{"COMPOSE_PROJECT_NAME", ""}, {"TAG", "1.2"}, {"PORT", "8080"},
-             {"HOST_IP", "127.0.0.1"}, {"EMPTY", ""}};
+  EnvMap env{{"COMPOSE_PROJECT_NAME", ""},
+             {"TAG", "1.2"},
+             {"PORT", "8080"},
+             {"HOST_IP", "127.0.0.1"},
+             {"EMPTY", ""}};
   auto project = load_compose_project(found, env);
   if (!project) {
     BRIDGE_FUZZ_CHECK(!project.error().message.empty());

@@ -21,7 +21,8 @@ using bridge::fuzz::split_parts;
 constexpr const char* files[] = {"base.toml", "dev.toml", "dev.local.toml", "shared.toml"};
 
 bool valid_origin_source(const std::string& source, const std::string& dir) {
-  if (source.empty() || source == "--set" || source.starts_with("<default") || source.starts_with("env:"))
+  if (source.empty() || source == "--set" || source.starts_with("<default") ||
+      source.starts_with("env:"))
     return true;
   for (const char* file : files) {
     if (source == dir + "/" + file) return true;

@@ -12,7 +12,7 @@
 
 /// An invariant of the code under test. A violation aborts with the condition and its place,
 /// which libFuzzer reports as a crash (input saved) and the replay test as a failure.
-#define BRIDGE_FUZZ_CHECK(cond) \
+#define BRIDGE_FUZZ_CHECK(cond)                                                                    \
   ((cond) ? static_cast<void>(0) : ::bridge::fuzz::violated(#cond, __FILE__, __LINE__))
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);

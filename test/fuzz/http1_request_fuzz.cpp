@@ -63,8 +63,8 @@ class MemoryStream {
           if (input_.empty()) {
             ec = asio::error::eof;
           } else {
-            n = asio::buffer_copy(b, asio::buffer(input_.data(), std::min(input_.size(),
-                                                                          next_piece())));
+            n = asio::buffer_copy(
+                b, asio::buffer(input_.data(), std::min(input_.size(), next_piece())));
             input_.remove_prefix(n);
           }
           complete(std::move(handler), ec, n);
@@ -77,8 +77,7 @@ class MemoryStream {
     return asio::async_initiate<Token, void(error_code, size_t)>(
         [this](auto handler, const ConstBuffers& b) {
           size_t n = 0;
-          for (auto it = asio::buffer_sequence_begin(b); it != asio::buffer_sequence_end(b);
-               ++it) {
+          for (auto it = asio::buffer_sequence_begin(b); it != asio::buffer_sequence_end(b); ++it) {
             asio::const_buffer piece = *it;
             output_.append(static_cast<const char*>(piece.data()), piece.size());
             n += piece.size();
@@ -117,8 +116,8 @@ asio::awaitable<HeadStatus> read_head(MemoryStream& stream, beast::flat_buffer& 
                                       size_t limit, size_t& head_bytes) {
   size_t scanned = 0;
   for (;;) {
-    auto data = std::string_view(static_cast<const char*>(buffer.data().data()),
-                                 buffer.data().size());
+    auto data =
+        std::string_view(static_cast<const char*>(buffer.data().data()), buffer.data().size());
     size_t skip = 0;
     while (skip < data.size() && (data[skip] == '\r' || data[skip] == '\n')) ++skip;
     if (skip > 0 && skip == data.size()) {
@@ -166,8 +165,9 @@ void check_forwarded(const std::string& wire, const RequestParser& parsed, uint6
     offset += used;
     if (used == 0 && !ec) ec = bhttp::error::partial_message;
   }
-  if (ec) std::fprintf(stderr, "forwarded message does not parse (%s):\n%s\n",
-                       ec.message().c_str(), wire.c_str());
+  if (ec)
+    std::fprintf(stderr, "forwarded message does not parse (%s):\n%s\n", ec.message().c_str(),
+                 wire.c_str());
   BRIDGE_FUZZ_CHECK(!ec);
   BRIDGE_FUZZ_CHECK(offset == wire.size());
   const auto& head = parsed.get().base();
@@ -192,7 +192,8 @@ void edit_head(const bhttp::request_header<>& head, bridge::proxy::HeadEdit& edi
   edit.reset(head);
   std::string_view connection, expect;
   for (const auto& f : head) {
-    if (f.name() == bhttp::field::connection && connection.data() == nullptr) connection = f.value();
+    if (f.name() == bhttp::field::connection && connection.data() == nullptr)
+      connection = f.value();
     if (f.name() == bhttp::field::expect && expect.data() == nullptr) expect = f.value();
   }
   if (bridge::proxy::iequals(expect, "100-continue")) edit.remove("Expect");

@@ -14,8 +14,8 @@ namespace {
 using bridge::http::PathPolicy;
 
 bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '.' || c == '_' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
 }
 
 int hex_value(char c) {
@@ -32,8 +32,11 @@ bool upper_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F')
 bool reference_utf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-                            : (c & 0xf8) == 0xf0 ? 4 : 0;
+    size_t n = c < 0x80             ? 1
+               : (c & 0xe0) == 0xc0 ? 2
+               : (c & 0xf0) == 0xe0 ? 3
+               : (c & 0xf8) == 0xf0 ? 4
+                                    : 0;
     if (n == 0 || i + n > s.size()) return false;
     uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
     for (size_t k = 1; k < n; ++k) {
@@ -123,9 +126,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   PathPolicy policy;
   uint8_t bits = data[0];
   policy.sanitize = (bits & 1) != 0;
-  bool* allowed[] = {&policy.allowed.slash,     &policy.allowed.backslash,
-                     &policy.allowed.null,      &policy.allowed.semicolon,
-                     &policy.allowed.percent,   &policy.allowed.question_mark,
+  bool* allowed[] = {&policy.allowed.slash,   &policy.allowed.backslash,
+                     &policy.allowed.null,    &policy.allowed.semicolon,
+                     &policy.allowed.percent, &policy.allowed.question_mark,
                      &policy.allowed.hash};
   for (size_t i = 0; i < std::size(allowed); ++i) *allowed[i] = (bits >> (i + 1) & 1) != 0;
   std::string_view raw = bridge::fuzz::as_text(data + 1, size - 1);

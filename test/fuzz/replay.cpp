@@ -42,8 +42,9 @@ void replay(const fs::path& dir) {
     std::fprintf(stderr, "replay %s (%zu bytes)\n", file.filename().c_str(), input.size());
     EXPECT_EQ(LLVMFuzzerTestOneInput(input.data(), input.size()), 0) << file;
   }
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - started).count();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started)
+                .count();
   std::printf("%zu inputs of %s replayed in %lld ms\n", files.size(), BRIDGE_FUZZ_HARNESS,
               static_cast<long long>(ms));
 }
@@ -57,8 +58,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   fs::path dir = argv[1];
-  ::testing::RegisterTest("FuzzReplay", BRIDGE_FUZZ_HARNESS, nullptr, nullptr, __FILE__,
-                          __LINE__, [dir]() -> ::testing::Test* {
+  ::testing::RegisterTest("FuzzReplay", BRIDGE_FUZZ_HARNESS, nullptr, nullptr, __FILE__, __LINE__,
+                          [dir]() -> ::testing::Test* {
                             struct Replay : ::testing::Test {
                               explicit Replay(fs::path d) : dir(std::move(d)) {}
                               void TestBody() override { replay(dir); }

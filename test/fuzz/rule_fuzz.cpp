@@ -30,12 +30,21 @@ struct Request {
 
 std::vector<Request> fixed_requests() {
   std::vector<Request> out;
-  out.push_back({"GET", "api.localhost", "/api/v1/users/42", "page=2&debug&q=a+b%20c",
+  out.push_back({"GET",
+                 "api.localhost",
+                 "/api/v1/users/42",
+                 "page=2&debug&q=a+b%20c",
                  {{"X-Env", "staging"}, {"User-Agent", "curl/8.0"}, {"X-Role", "admin"}},
-                 "127.0.0.1", {}});
+                 "127.0.0.1",
+                 {}});
   out.push_back({"POST", "[::1]:8443", "/", "", {{"Content-Type", "application/json"}}, "::1", {}});
-  out.push_back({"get", "API.Localhost.:8080", "/apix/..", "a=1;b=2&a=%zz",
-                 {{"x-env", ""}, {"X-Env", "prod"}}, "::ffff:10.1.2.3", {}});
+  out.push_back({"get",
+                 "API.Localhost.:8080",
+                 "/apix/..",
+                 "a=1;b=2&a=%zz",
+                 {{"x-env", ""}, {"X-Env", "prod"}},
+                 "::ffff:10.1.2.3",
+                 {}});
   out.push_back({"OPTIONS", "", "*", "", {}, "", {}});
   out.push_back({"DELETE", "xn--bcher-kva.test", "/users/{id}", "debug=", {}, "fd00::7", {}});
   return out;
@@ -118,10 +127,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   BRIDGE_FUZZ_CHECK(canonical.has_value());
   BRIDGE_FUZZ_CHECK(canonical->canonical() == canonical_text);
 
-  auto table = Table::build({{"fuzzed", text, 0, {}},
-                             {"api", "Host(`api.localhost`) && PathPrefix(`/api`)", 0, {"web"}},
-                             {"same-priority", "PathPrefix(`/`)", static_cast<int64_t>(text.size()), {}},
-                             {"catch-all", "PathPrefix(`/`)", 1, {"web"}}});
+  auto table =
+      Table::build({{"fuzzed", text, 0, {}},
+                    {"api", "Host(`api.localhost`) && PathPrefix(`/api`)", 0, {"web"}},
+                    {"same-priority", "PathPrefix(`/`)", static_cast<int64_t>(text.size()), {}},
+                    {"catch-all", "PathPrefix(`/`)", 1, {"web"}}});
   BRIDGE_FUZZ_CHECK(table.has_value());
 
   std::vector<Request> requests = fixed_requests();

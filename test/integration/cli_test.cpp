@@ -63,7 +63,8 @@ TEST(Cli, SubcommandHelpListsTheGlobalOptions) {
     auto r = run_bridge(cmd);
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.out.find("Global options:"), std::string::npos) << r.out;
-    for (const char* flag : {"-p,--profile", "-c,--config-dir", "--set PATH=VALUE", "--log-level"}) {
+    for (const char* flag :
+         {"-p,--profile", "-c,--config-dir", "--set PATH=VALUE", "--log-level"}) {
       EXPECT_NE(r.out.find(flag), std::string::npos) << cmd[0] << " --help lacks " << flag;
     }
   }

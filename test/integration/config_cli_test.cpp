@@ -12,20 +12,19 @@ namespace bridge::test {
 namespace {
 
 // A complete, valid config that the error cases below break one line at a time.
-constexpr const char* valid_base =
-    "version = 1\n"
-    "[bridge]\n"
-    "admin = \"off\"\n"
-    "access_log = \"off\"\n"
-    "\n"
-    "[[listeners]]\n"
-    "name = \"web\"\n"
-    "bind = \"127.0.0.1:18080\"\n"
-    "\n"
-    "[[routes]]\n"
-    "name = \"all\"\n"
-    "rule = \"PathPrefix(`/`)\"\n"
-    "upstream = \"builtin://echo\"\n";
+constexpr const char* valid_base = "version = 1\n"
+                                   "[bridge]\n"
+                                   "admin = \"off\"\n"
+                                   "access_log = \"off\"\n"
+                                   "\n"
+                                   "[[listeners]]\n"
+                                   "name = \"web\"\n"
+                                   "bind = \"127.0.0.1:18080\"\n"
+                                   "\n"
+                                   "[[routes]]\n"
+                                   "name = \"all\"\n"
+                                   "rule = \"PathPrefix(`/`)\"\n"
+                                   "upstream = \"builtin://echo\"\n";
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -90,9 +89,11 @@ class ConfigCli : public ::testing::Test {
       auto r = bridge({"config", cmd});
       EXPECT_EQ(r.status, 2) << "config " << cmd << "\n" << r.err;
       EXPECT_NE(r.err.find(where), std::string::npos)
-          << "config " << cmd << ": no \"" << where << "\" in:\n" << r.err;
+          << "config " << cmd << ": no \"" << where << "\" in:\n"
+          << r.err;
       EXPECT_NE(r.err.find(message), std::string::npos)
-          << "config " << cmd << ": no \"" << message << "\" in:\n" << r.err;
+          << "config " << cmd << ": no \"" << message << "\" in:\n"
+          << r.err;
       EXPECT_EQ(r.out, "") << "config " << cmd << " printed a config despite the error";
     }
   }
@@ -114,7 +115,8 @@ TEST_F(ConfigCli, CheckCountsInWords) {
   auto r = bridge({"config", "check"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("ok: profile dev (1 file, 1 listener, 1 route, 0 upstreams)"),
-            std::string::npos) << r.out;
+            std::string::npos)
+      << r.out;
 }
 
 TEST_F(ConfigCli, CertificatePathsResolveAgainstTheFileThatSetsThem) {
@@ -206,11 +208,10 @@ TEST_F(ConfigCli, WrongTypeNamesTheExpectedType) {
 
 TEST_F(ConfigCli, UnknownKeySuggestsTheNearestKey) {
   write("base.toml", valid_base);
-  write("dev.toml",
-        "[[routes]]\n"
-        "    name = \"all\"\n"
-        "    rule = \"PathPrefix(`/`)\"\n"
-        "    upstrem = \"builtin://echo\"\n");
+  write("dev.toml", "[[routes]]\n"
+                    "    name = \"all\"\n"
+                    "    rule = \"PathPrefix(`/`)\"\n"
+                    "    upstrem = \"builtin://echo\"\n");
   expect_config_error(file("dev.toml") + ":4:5", "unknown key \"upstrem\" in [[routes]]");
   auto r = bridge({"config", "check"});
   // The layout DESIGN.md shows: message, arrow with the position, the line, the caret + hint.
@@ -287,8 +288,7 @@ TEST_F(ConfigCli, ShowWithoutOriginPrintsKeyEqualsValue) {
   auto r = bridge({"config", "show"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("\nbridge.workers = 2\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\nroutes.all.upstream = \"builtin://echo\"\n"), std::string::npos)
-      << r.out;
+  EXPECT_NE(r.out.find("\nroutes.all.upstream = \"builtin://echo\"\n"), std::string::npos) << r.out;
 }
 
 TEST_F(ConfigCli, ShowJsonHasValuesWithOrigins) {
@@ -367,8 +367,8 @@ TEST_F(ConfigCli, DiffOfIdenticalProfilesSaysSo) {
 class ShippedProfiles : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(ShippedProfiles, Check) {
-  auto r = run_bridge({"config", "check", "--config-dir", source_dir() + "/profiles",
-                       "--profile", GetParam()});
+  auto r = run_bridge(
+      {"config", "check", "--config-dir", source_dir() + "/profiles", "--profile", GetParam()});
   EXPECT_EQ(r.status, 0) << r.err << r.out;
   EXPECT_NE(r.out.find("ok"), std::string::npos) << r.out;
 }

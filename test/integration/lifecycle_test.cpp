@@ -61,8 +61,8 @@ class Lifecycle : public ::testing::Test {
 
   std::string base_toml(const std::string& extra = "") const {
     return "version = 1\n[bridge]\nadmin = \"127.0.0.1:0\"\naccess_log = \"off\"\nworkers = 2\n" +
-           extra + "\n[[listeners]]\nname = \"web\"\nbind = \"127.0.0.1:" +
-           std::to_string(port_) + "\"\n";
+           extra + "\n[[listeners]]\nname = \"web\"\nbind = \"127.0.0.1:" + std::to_string(port_) +
+           "\"\n";
   }
   std::string url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
@@ -101,7 +101,8 @@ class ConfigMapDir {
     fs::create_directory_symlink(version, dir_ + "/..data_tmp");
     fs::rename(dir_ + "/..data_tmp", dir_ + "/..data");
     for (const auto& [name, text] : files) {
-      if (!fs::is_symlink(dir_ + "/" + name)) fs::create_symlink("..data/" + name, dir_ + "/" + name);
+      if (!fs::is_symlink(dir_ + "/" + name))
+        fs::create_symlink("..data/" + name, dir_ + "/" + name);
     }
     if (!previous_.empty()) fs::remove_all(dir_ + "/" + previous_);
     previous_ = version;
@@ -127,15 +128,16 @@ TEST_F(Lifecycle, ConfigMapSymlinkSwapReloadsWithinTwoSecondsAndChangesTheHash) 
   configmap.publish({{"base.toml", base_toml()}, {"dev.toml", routes_toml({"old", "new"})}});
   auto t0 = Clock::now();
   ASSERT_TRUE(wait_until([&] { return get(url("/new")).status == 200; }, 2s)) << bridge_.output();
-  std::printf("[ measure  ] ConfigMap swap -> new route served in %lld ms\n",
-              static_cast<long long>(
-                  std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0)
-                      .count()));
+  std::printf(
+      "[ measure  ] ConfigMap swap -> new route served in %lld ms\n",
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count()));
   json after = status();
   EXPECT_NE(after["config_hash"], before["config_hash"]);
   // Logged with the hash's first 12 characters on every reload.
-  EXPECT_NE(bridge_.output().find("config " + after["config_hash"].get<std::string>().substr(0, 12)),
-            std::string::npos)
+  EXPECT_NE(
+      bridge_.output().find("config " + after["config_hash"].get<std::string>().substr(0, 12)),
+      std::string::npos)
       << bridge_.output();
 }
 
@@ -200,9 +202,9 @@ TEST_F(Lifecycle, EnvironmentOverridesAnyKeyWithItsOrigin) {
                        "upstream = \"http://127.0.0.1:1\"\n");
   ::setenv("BRIDGE__ROUTES__orders_api__UPSTREAM", "builtin://echo", 1);
   ::setenv("BRIDGE__LIMITS__CONNECT_TIMEOUT", "2s", 1);
-  auto shown = run({bridge_bin(), "config", "show", "--origin", "--json", "--config-dir",
-                    bridge_.config_dir()},
-                   10s, {{"NO_COLOR", "1"}});
+  auto shown = run(
+      {bridge_bin(), "config", "show", "--origin", "--json", "--config-dir", bridge_.config_dir()},
+      10s, {{"NO_COLOR", "1"}});
   ASSERT_TRUE(start());
   auto served = get(url("/orders"));
   ::unsetenv("BRIDGE__ROUTES__orders_api__UPSTREAM");
@@ -226,7 +228,8 @@ TEST_F(Lifecycle, MalformedEnvironmentOverrideIsAConfigError) {
 TEST_F(Lifecycle, LogsAreJsonLinesOnStdoutWhenNotATerminal) {
   bridge_.write_config(base_toml() + routes_toml({"api"}));
   ASSERT_TRUE(start());
-  bridge_.process().signal(SIGHUP);  // something to log: an unchanged reload is quiet, SIGTERM is not
+  bridge_.process().signal(
+      SIGHUP);  // something to log: an unchanged reload is quiet, SIGTERM is not
   bridge_.process().signal(SIGTERM);
   ASSERT_TRUE(bridge_.process().wait_exit(10s).has_value());
   std::istringstream lines(bridge_.stdout_text());
@@ -234,8 +237,7 @@ TEST_F(Lifecycle, LogsAreJsonLinesOnStdoutWhenNotATerminal) {
   for (std::string line; std::getline(lines, line);) {
     auto entry = json::parse(line, nullptr, false);
     ASSERT_TRUE(entry.is_object()) << "not a JSON line: " << line;
-    EXPECT_TRUE(entry.contains("time") && entry.contains("level") && entry.contains("msg"))
-        << line;
+    EXPECT_TRUE(entry.contains("time") && entry.contains("level") && entry.contains("msg")) << line;
     // UTC with a Z: right in a scratch image without zoneinfo.
     EXPECT_EQ(entry["time"].get<std::string>().back(), 'Z') << line;
     ++parsed;
@@ -252,8 +254,10 @@ TEST_F(Lifecycle, SigtermWithNothingInFlightExitsAtOnce) {
   bridge_.write_config(
       base_toml() + "[trace]\notlp_endpoint = \"http://127.0.0.1:" + std::to_string(closed) +
       "\"\n\n[[upstreams]]\nname = \"api\"\ntargets = [\"http://127.0.0.1:" +
-      std::to_string(closed) + "\", \"compose://nothing-here:80\"]\n"
-      "health = { path = \"/healthz\", interval = \"2s\" }\n\n" + routes_toml({"echo"}) +
+      std::to_string(closed) +
+      "\", \"compose://nothing-here:80\"]\n"
+      "health = { path = \"/healthz\", interval = \"2s\" }\n\n" +
+      routes_toml({"echo"}) +
       "[[routes]]\nname = \"api\"\nrule = \"PathPrefix(`/api`)\"\nupstream = \"api\"\n");
   ASSERT_TRUE(start());
   EXPECT_EQ(get(url("/echo/x")).status, 200);
@@ -276,8 +280,7 @@ TEST_F(Lifecycle, TextLogsGoToStderrWhenAsked) {
   ASSERT_TRUE(start({"--log-format", "text"}));
   bridge_.process().signal(SIGTERM);
   ASSERT_TRUE(bridge_.process().wait_exit(10s).has_value());
-  EXPECT_NE(bridge_.stderr_text().find("SIGTERM: draining"), std::string::npos)
-      << bridge_.output();
+  EXPECT_NE(bridge_.stderr_text().find("SIGTERM: draining"), std::string::npos) << bridge_.output();
   EXPECT_EQ(bridge_.stdout_text(), "");
 }
 

@@ -47,7 +47,9 @@ namespace {
 
 std::atomic<uint64_t> next_connection_id{1};
 
-std::string path_of(std::string_view target) { return std::string(target.substr(0, target.find('?'))); }
+std::string path_of(std::string_view target) {
+  return std::string(target.substr(0, target.find('?')));
+}
 
 long query_number(std::string_view target, std::string_view key, long fallback) {
   auto q = target.find('?');
@@ -217,7 +219,8 @@ void serve_connection(tcp::socket sock) {
 int main(int argc, char** argv) {
   unsigned short port = 0;
   for (int i = 1; i + 1 < argc; ++i) {
-    if (std::string(argv[i]) == "--port") port = static_cast<unsigned short>(std::atoi(argv[i + 1]));
+    if (std::string(argv[i]) == "--port")
+      port = static_cast<unsigned short>(std::atoi(argv[i + 1]));
   }
   try {
     asio::io_context io;

@@ -17,8 +17,8 @@ namespace {
 bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) == 0; }
 
 std::string find_in_path(const std::string& name) {
-  for (const char* dir : {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin",
-                          "/bin"}) {
+  for (const char* dir :
+       {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}) {
     std::string p = std::string(dir) + "/" + name;
     if (executable(p)) return p;
   }
@@ -62,8 +62,8 @@ bool Dockerd::start(std::string* why) {
   // Short paths: unix socket paths (ours and containerd's under exec-root) have a 108-byte limit.
   process_ = std::make_unique<Process>(std::vector<std::string>{
       find_in_path("dockerd"), "--iptables=false", "--ip6tables=false", "--bridge=none",
-      "--storage-driver=vfs", "--host", docker_host(), "--data-root", dir_ / "data",
-      "--exec-root", dir_ / "x", "--pidfile", dir_ / "d.pid", "--shutdown-timeout", "1"});
+      "--storage-driver=vfs", "--host", docker_host(), "--data-root", dir_ / "data", "--exec-root",
+      dir_ / "x", "--pidfile", dir_ / "d.pid", "--shutdown-timeout", "1"});
   auto deadline = std::chrono::steady_clock::now() + 60s;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!process_->running()) {
@@ -91,8 +91,8 @@ bool Dockerd::import_image(std::string* why) {
     fs::create_symlink("busybox", root + "/bin/" + applet);
   }
   write_file(root + "/www/index.html", "busybox\n");
-  std::string command = "tar -C " + root + " -c . | " + find_in_path("docker") +
-                        " import - " + busybox_image;
+  std::string command =
+      "tar -C " + root + " -c . | " + find_in_path("docker") + " import - " + busybox_image;
   auto r = run({"/bin/sh", "-c", command}, 60s, env());
   if (r.status != 0) {
     if (why) *why = "docker import failed: " + r.err;

@@ -17,24 +17,42 @@ std::string config_text(const std::string& prefix, uint16_t port) {
   return "daemon off;\n"
          "master_process off;\n"
          "worker_processes 1;\n"
-         "error_log " + p + "/error.log warn;\n"
-         "pid " + p + "/nginx.pid;\n"
+         "error_log " +
+         p +
+         "/error.log warn;\n"
+         "pid " +
+         p +
+         "/nginx.pid;\n"
          "events { worker_connections 512; }\n"
          "http {\n"
          "  access_log off;\n"
-         "  client_body_temp_path " + p + "/tmp/body;\n"
-         "  proxy_temp_path " + p + "/tmp/proxy;\n"
-         "  fastcgi_temp_path " + p + "/tmp/fastcgi;\n"
-         "  uwsgi_temp_path " + p + "/tmp/uwsgi;\n"
-         "  scgi_temp_path " + p + "/tmp/scgi;\n"
+         "  client_body_temp_path " +
+         p +
+         "/tmp/body;\n"
+         "  proxy_temp_path " +
+         p +
+         "/tmp/proxy;\n"
+         "  fastcgi_temp_path " +
+         p +
+         "/tmp/fastcgi;\n"
+         "  uwsgi_temp_path " +
+         p +
+         "/tmp/uwsgi;\n"
+         "  scgi_temp_path " +
+         p +
+         "/tmp/scgi;\n"
          "  sendfile on;\n"
          "  keepalive_timeout 60s;\n"
          "  keepalive_requests 100000;\n"
          "  default_type application/octet-stream;\n"
          "  server {\n"
-         "    listen 127.0.0.1:" + std::to_string(port) + ";\n"
+         "    listen 127.0.0.1:" +
+         std::to_string(port) +
+         ";\n"
          "    server_name localhost;\n"
-         "    root " + p + "/www;\n"
+         "    root " +
+         p +
+         "/www;\n"
          "    location = /conn { default_type text/plain; return 200 \"$connection\"; }\n"
          "    location = /headers {\n"
          "      default_type text/plain;\n"

@@ -36,16 +36,17 @@ Pebble::Pebble() {
        "openssl CSR");
   write_file(d + "/ext.cnf", "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
   must(run({"openssl", "x509", "-req", "-in", d + "/req.csr", "-CA", d + "/ca.pem", "-CAkey",
-            d + "/ca-key.pem", "-CAcreateserial", "-days", "2", "-extfile", d + "/ext.cnf",
-            "-out", d + "/cert.pem"}),
+            d + "/ca-key.pem", "-CAcreateserial", "-days", "2", "-extfile", d + "/ext.cnf", "-out",
+            d + "/cert.pem"}),
        "openssl cert");
-  write_file(d + "/pebble.json",
-             "{\"pebble\": {\"listenAddress\": \"127.0.0.1:" + std::to_string(acme_port_) +
-                 "\", \"managementListenAddress\": \"127.0.0.1:" +
-                 std::to_string(management_port_) + "\", \"certificate\": \"" + d +
-                 "/cert.pem\", \"privateKey\": \"" + d + "/key.pem\", \"httpPort\": " +
-                 std::to_string(http_port_) + ", \"tlsPort\": " + std::to_string(tls_port_) +
-                 ", \"ocspResponderURL\": \"\", \"externalAccountBindingRequired\": false}}\n");
+  write_file(
+      d + "/pebble.json",
+      "{\"pebble\": {\"listenAddress\": \"127.0.0.1:" + std::to_string(acme_port_) +
+          "\", \"managementListenAddress\": \"127.0.0.1:" + std::to_string(management_port_) +
+          "\", \"certificate\": \"" + d + "/cert.pem\", \"privateKey\": \"" + d +
+          "/key.pem\", \"httpPort\": " + std::to_string(http_port_) +
+          ", \"tlsPort\": " + std::to_string(tls_port_) +
+          ", \"ocspResponderURL\": \"\", \"externalAccountBindingRequired\": false}}\n");
   std::string dns = "127.0.0.1:" + std::to_string(dns_port_);
   dns_ = std::make_unique<Process>(std::vector<std::string>{
       "pebble-challtestsrv", "-dns01", dns, "-http01", "", "-https01", "", "-tlsalpn01", "",

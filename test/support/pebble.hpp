@@ -19,7 +19,7 @@ class Pebble {
   Pebble();
   ~Pebble();
 
-  std::string directory() const;  // https://127.0.0.1:PORT/dir
+  std::string directory() const;                             // https://127.0.0.1:PORT/dir
   std::string ca_bundle() const { return dir_ / "ca.pem"; }  // signs Pebble's listener cert
   uint16_t http_port() const { return http_port_; }          // where Pebble's VA sends HTTP-01
   uint16_t tls_port() const { return tls_port_; }            // and TLS-ALPN-01

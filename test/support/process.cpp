@@ -146,8 +146,8 @@ std::string Process::command_line() const {
   return out;
 }
 
-RunResult run(std::vector<std::string> argv, Millis timeout,
-              std::map<std::string, std::string> env, std::string cwd) {
+RunResult run(std::vector<std::string> argv, Millis timeout, std::map<std::string, std::string> env,
+              std::string cwd) {
   Process p(std::move(argv), std::move(env), std::move(cwd));
   RunResult result;
   auto status = p.wait_exit(timeout);

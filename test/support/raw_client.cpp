@@ -34,7 +34,7 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
 size_t HttpResponse::header_count(std::string_view name) const {
   std::string want = lower(name);
   return static_cast<size_t>(std::count_if(headers.begin(), headers.end(),
-                                            [&](const auto& h) { return lower(h.first) == want; }));
+                                           [&](const auto& h) { return lower(h.first) == want; }));
 }
 
 RawClient::RawClient(uint16_t port, std::chrono::milliseconds connect_timeout) {

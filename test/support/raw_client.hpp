@@ -28,8 +28,8 @@ struct HttpResponse {
 class RawClient {
  public:
   /// Connects to 127.0.0.1:port; throws when it cannot.
-  explicit RawClient(uint16_t port, std::chrono::milliseconds connect_timeout =
-                                        std::chrono::milliseconds(2000));
+  explicit RawClient(uint16_t port,
+                     std::chrono::milliseconds connect_timeout = std::chrono::milliseconds(2000));
   ~RawClient();
   RawClient(const RawClient&) = delete;
   RawClient& operator=(const RawClient&) = delete;

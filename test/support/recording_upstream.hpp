@@ -18,7 +18,7 @@ namespace bridge::test {
 struct RecordedRequest {
   uint64_t connection = 0;  // 1, 2, ... in accept order
   std::string method;
-  std::string target;  // exactly as received
+  std::string target;                                        // exactly as received
   std::vector<std::pair<std::string, std::string>> headers;  // in received order, names as sent
   std::string body;                                          // de-chunked
   bool chunked = false;

@@ -16,7 +16,7 @@ int count(const std::string& haystack, const std::string& needle) {
   }
   return n;
 }
-} // namespace
+}  // namespace
 
 bool tmux_available() { return std::filesystem::exists("/usr/bin/tmux"); }
 
@@ -26,8 +26,7 @@ Tmux::Tmux(const std::string& shell_command) : socket_(dir_ / "tmux.sock") {
   auto r = run({"/usr/bin/tmux", "-S", socket_, "-f", conf, "new-session", "-d", "-s", session,
                 "-x", "200", "-y", "50", shell_command},
                10s, {{"TERM", "xterm-256color"}, {"TMUX", ""}});
-  if (r.status != 0)
-    throw std::runtime_error("tmux new-session failed: " + r.err);
+  if (r.status != 0) throw std::runtime_error("tmux new-session failed: " + r.err);
 }
 
 Tmux::~Tmux() { tmux({"kill-server"}); }
@@ -39,8 +38,7 @@ RunResult Tmux::tmux(std::vector<std::string> args) const {
 
 void Tmux::send(const std::string& text, bool enter) {
   tmux({"send-keys", "-t", session, "-l", text});
-  if (enter)
-    key("Enter");
+  if (enter) key("Enter");
 }
 
 void Tmux::key(const std::string& name) { tmux({"send-keys", "-t", session, name}); }
@@ -52,8 +50,7 @@ std::string Tmux::screen() const {
 bool Tmux::wait_for(const std::string& text, Millis timeout, int times) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (count(screen(), text) >= times)
-      return true;
+    if (count(screen(), text) >= times) return true;
     std::this_thread::sleep_for(50ms);
   }
   return false;
@@ -68,12 +65,10 @@ std::optional<int> Tmux::wait_exit(Millis timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto r = tmux({"display-message", "-p", "-t", session, "#{pane_dead} #{pane_dead_status}"});
-    if (r.out.rfind("1 ", 0) == 0)
-      return std::atoi(r.out.c_str() + 2);
-    if (std::chrono::steady_clock::now() >= deadline)
-      return std::nullopt;
+    if (r.out.rfind("1 ", 0) == 0) return std::atoi(r.out.c_str() + 2);
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
     std::this_thread::sleep_for(50ms);
   }
 }
 
-} // namespace bridge::test
+}  // namespace bridge::test

@@ -15,7 +15,7 @@ namespace bridge::test {
 bool tmux_available();
 
 class Tmux {
-public:
+ public:
   /// Starts `shell_command` (run by sh -c; prefix it with `exec` so the pane's pid is the
   /// command's) in a 200x50 terminal. Throws when tmux cannot start.
   explicit Tmux(const std::string& shell_command);
@@ -37,10 +37,10 @@ public:
   /// The command's exit status once it exited; nullopt while it runs (waits up to `timeout`).
   std::optional<int> wait_exit(Millis timeout) const;
 
-private:
+ private:
   RunResult tmux(std::vector<std::string> args) const;
   TempDir dir_;
   std::string socket_;
 };
 
-} // namespace bridge::test
+}  // namespace bridge::test

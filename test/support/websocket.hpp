@@ -10,9 +10,9 @@
 namespace bridge::test {
 
 struct WebSocketResult {
-  std::string error;                                          // empty on success
+  std::string error;                                           // empty on success
   std::vector<std::pair<std::string, std::string>> handshake;  // the 101 response's headers
-  std::vector<std::string> echoes;                            // one per message sent
+  std::vector<std::string> echoes;                             // one per message sent
 };
 
 /// Connects to ws://127.0.0.1:port`target` with Host `host`, sends each message (text, or binary

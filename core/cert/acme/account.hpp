@@ -7,9 +7,9 @@
 namespace bridge::cert::acme::detail {
 
 struct AccountFiles {
-  std::string dir;       // ACCOUNT_DIR/<server host:port>/<email>
-  std::string key_path;  // dir/account-key.pem (0600)
-  std::string info_path; // dir/account.json: {"url": kid}
+  std::string dir;        // ACCOUNT_DIR/<server host:port>/<email>
+  std::string key_path;   // dir/account-key.pem (0600)
+  std::string info_path;  // dir/account.json: {"url": kid}
 };
 
 /// The account directory for this directory URL and email.

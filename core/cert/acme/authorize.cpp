@@ -54,8 +54,8 @@ asio::awaitable<Result<void>> validate(Flow& flow, std::string authz_url) {
   auto it = std::find_if(challenges.begin(), challenges.end(),
                          [&](const ChallengeObject& c) { return c.type == type; });
   if (it == challenges.end()) {
-    co_return Error::runtime(id + ": the server offers no " + type + " challenge (offers: " +
-                                 offered_types(challenges) + ")",
+    co_return Error::runtime(id + ": the server offers no " + type +
+                                 " challenge (offers: " + offered_types(challenges) + ")",
                              "pick another --challenge");
   }
   if (auto r = serve_challenge(flow, id, *it); !r) co_return r.error();
@@ -81,9 +81,9 @@ asio::awaitable<Result<void>> validate(Flow& flow, std::string authz_url) {
                               ? "a plain HTTP listener of bridge on port 80 (the port the ACME "
                                 "server dials)"
                               : "this machine on port " + port;
-      co_return Error::runtime(id + ": " + problem_text(c.error),
-                               "the ACME server must reach " + reach + " for " + id +
-                                   "; check DNS and firewalls");
+      co_return Error::runtime(id + ": " + problem_text(c.error), "the ACME server must reach " +
+                                                                      reach + " for " + id +
+                                                                      "; check DNS and firewalls");
     }
   }
   co_return Error::runtime(id + ": authorization is " +
@@ -112,12 +112,11 @@ asio::awaitable<Result<void>> validate_all(Flow& flow, std::vector<std::string> 
   size_t remaining = authz_urls.size();
   std::optional<Error> first_error;
   for (auto& url : authz_urls) {
-    asio::co_spawn(executor, validate(flow, url),
-                   [&](std::exception_ptr e, Result<void> r) {
-                     if (e && !first_error) first_error = Error::runtime("internal error in ACME");
-                     if (!r && !first_error) first_error = r.error();
-                     if (--remaining == 0) all_done.cancel();
-                   });
+    asio::co_spawn(executor, validate(flow, url), [&](std::exception_ptr e, Result<void> r) {
+      if (e && !first_error) first_error = Error::runtime("internal error in ACME");
+      if (!r && !first_error) first_error = r.error();
+      if (--remaining == 0) all_done.cancel();
+    });
   }
   if (remaining > 0) co_await all_done.async_wait(nothrow);
   if (first_error) co_return *first_error;

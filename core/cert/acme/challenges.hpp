@@ -46,8 +46,7 @@ class TlsAlpnResponder {
   };
   using Certs = std::map<std::string, Entry>;
   static Result<std::unique_ptr<TlsAlpnResponder>> start(boost::asio::any_io_executor executor,
-                                                         const std::string& address,
-                                                         uint16_t port);
+                                                         const std::string& address, uint16_t port);
   /// Makes and installs the validation certificate for `name`.
   Result<void> add(const std::string& name, const std::string& key_authorization);
   ~TlsAlpnResponder();

@@ -34,8 +34,10 @@ int nesting(std::string_view text, int limit) {
   for (size_t i = 0; i < text.size() && deepest <= limit; ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -101,8 +103,8 @@ std::string problem_text(const json& problem) {
   if (!problem.is_object()) return "unknown error";
   std::string type = text_at(problem, "type");
   std::string detail = text_at(problem, "detail");
-  std::string out = (type.empty() ? "about:blank" : type) + ": " +
-                    (detail.empty() ? "(no detail)" : detail);
+  std::string out =
+      (type.empty() ? "about:blank" : type) + ": " + (detail.empty() ? "(no detail)" : detail);
   if (const auto* sub = member(problem, "subproblems"); sub && sub->is_array()) {
     for (const auto& p : *sub) {
       std::string who;
@@ -128,8 +130,8 @@ std::optional<std::chrono::seconds> retry_after(std::string_view value) {
 
 bool valid_nonce(std::string_view nonce) {
   return !nonce.empty() && std::all_of(nonce.begin(), nonce.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
   });
 }
 

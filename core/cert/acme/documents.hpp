@@ -33,7 +33,7 @@ struct Directory {
 Result<Directory> decode_directory(const nlohmann::json& doc);
 
 struct ChallengeObject {
-  std::string type;   // "http-01", "tls-alpn-01", ...
+  std::string type;  // "http-01", "tls-alpn-01", ...
   std::string url;
   std::string token;
   nlohmann::json error;  // a problem document, null when none

@@ -11,7 +11,7 @@ struct Flow {
   Session& session;
   const Options& options;
   const Progress& progress;
-  Http01Responder* http = nullptr;      // set for http-01
+  Http01Responder* http = nullptr;       // set for http-01
   TlsAlpnResponder* tls_alpn = nullptr;  // set for tls-alpn-01
   std::chrono::steady_clock::time_point deadline;
   std::vector<std::string> published;  // tokens handed to options.http01_publish

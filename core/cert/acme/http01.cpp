@@ -1,7 +1,7 @@
 // HTTP-01 responder: a tiny Beast server for /.well-known/acme-challenge/TOKEN.
 #include "cert/acme/challenges.hpp"
-#include "net/asio.hpp"
 #include "common/spawn.hpp"
+#include "net/asio.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -68,9 +68,8 @@ Http01Responder::~Http01Responder() {
   acceptor_->close(ec);
 }
 
-Result<std::unique_ptr<Http01Responder>> Http01Responder::start(asio::any_io_executor executor,
-                                                                const std::string& address,
-                                                                uint16_t port) {
+Result<std::unique_ptr<Http01Responder>>
+Http01Responder::start(asio::any_io_executor executor, const std::string& address, uint16_t port) {
   auto acceptor = listen_on(executor, address, port, "HTTP-01");
   if (!acceptor) return acceptor.error();
   std::unique_ptr<Http01Responder> responder{new Http01Responder(std::move(*acceptor))};

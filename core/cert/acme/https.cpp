@@ -60,11 +60,16 @@ namespace {
 
 std::string doing(net::HttpStep step) {
   switch (step) {
-    case net::HttpStep::Resolve: return "resolving";
-    case net::HttpStep::Connect: return "connecting to";
-    case net::HttpStep::Handshake: return "TLS handshake with";
-    case net::HttpStep::Write: return "sending to";
-    case net::HttpStep::Read: break;
+  case net::HttpStep::Resolve:
+    return "resolving";
+  case net::HttpStep::Connect:
+    return "connecting to";
+  case net::HttpStep::Handshake:
+    return "TLS handshake with";
+  case net::HttpStep::Write:
+    return "sending to";
+  case net::HttpStep::Read:
+    break;
   }
   return "reading from";
 }

@@ -32,8 +32,8 @@ Result<std::string> es256(EVP_PKEY* key, std::string_view data) {
   MdCtxPtr ctx{EVP_MD_CTX_new()};
   size_t len = 0;
   if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len,
-                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
+      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()),
+                     data.size()) != 1) {
     return ossl_failure("cannot sign the ACME request");
   }
   std::vector<unsigned char> der(len);

@@ -31,8 +31,9 @@ Result<void> check_names(const std::vector<std::string>& names) {
   if (!parsed) return parsed.error();
   for (const auto& n : *parsed) {
     if (n.kind == NameKind::Wildcard) {
-      return Error::usage("\"" + n.text + "\" is a wildcard: ACME issues wildcards only over "
-                          "DNS-01, which bridge does not serve",
+      return Error::usage("\"" + n.text +
+                              "\" is a wildcard: ACME issues wildcards only over "
+                              "DNS-01, which bridge does not serve",
                           "list the names you need, or use bridge cert issue for local names");
     }
   }
@@ -74,13 +75,13 @@ Result<Responders> start_responders(asio::io_context& io, const Options& options
   Responders r;
   if (options.challenge == Challenge::Http01 && options.http01_publish) return r;  // not ours
   if (options.challenge == Challenge::Http01) {
-    auto http = Http01Responder::start(io.get_executor(), options.listen_address,
-                                       options.http_port);
+    auto http =
+        Http01Responder::start(io.get_executor(), options.listen_address, options.http_port);
     if (!http) return http.error();
     r.http = std::move(*http);
   } else {
-    auto alpn = TlsAlpnResponder::start(io.get_executor(), options.listen_address,
-                                        options.tls_port);
+    auto alpn =
+        TlsAlpnResponder::start(io.get_executor(), options.listen_address, options.tls_port);
     if (!alpn) return alpn.error();
     r.tls_alpn = std::move(*alpn);
   }
@@ -126,16 +127,19 @@ Result<Obtained> obtain(const Options& options, const Progress& progress) {
   auto responders = start_responders(io, options);  // fail fast when the port is taken
   if (!responders) return responders.error();
   Session session{tls, account, std::chrono::seconds(30)};
-  Flow flow{session, options, progress, responders->http.get(), responders->tls_alpn.get(),
-            std::chrono::steady_clock::now() + options.timeout, {}};
+  Flow flow{session,
+            options,
+            progress,
+            responders->http.get(),
+            responders->tls_alpn.get(),
+            std::chrono::steady_clock::now() + options.timeout,
+            {}};
   bool created = false;
   std::optional<Result<Issued>> issued;
-  asio::co_spawn(io, run_all(flow, *url, created),
-                 [&](std::exception_ptr e, Result<Issued> r) {
-                   issued = e ? Result<Issued>(Error::runtime("internal error in the ACME client"))
-                              : std::move(r);
-                   io.stop();
-                 });
+  asio::co_spawn(io, run_all(flow, *url, created), [&](std::exception_ptr e, Result<Issued> r) {
+    issued = e ? Result<Issued>(Error::runtime("internal error in the ACME client")) : std::move(r);
+    io.stop();
+  });
   run_until_done(io, issued, options);
   if (options.http01_withdraw) {
     for (const auto& token : flow.published) options.http01_withdraw(token);

@@ -38,7 +38,8 @@ namespace {
 
 nlohmann::json identifiers(const std::vector<Name>& names) {
   nlohmann::json ids = nlohmann::json::array();
-  for (const auto& n : names) ids.push_back({{"type", n.is_ip() ? "ip" : "dns"}, {"value", n.text}});
+  for (const auto& n : names)
+    ids.push_back({{"type", n.is_ip() ? "ip" : "dns"}, {"value", n.text}});
   return ids;
 }
 

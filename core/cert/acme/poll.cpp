@@ -32,7 +32,8 @@ asio::awaitable<Result<nlohmann::json>> poll_status(Flow& flow, std::string url,
     auto r = co_await flow.session.post(url, std::nullopt);
     if (!r) co_return r.error();
     std::string status = status_of(r->json);
-    if (status != "pending" && status != "processing") co_return Result<nlohmann::json>(boost::system::in_place_value, r->json);
+    if (status != "pending" && status != "processing")
+      co_return Result<nlohmann::json>(boost::system::in_place_value, r->json);
     auto delay = next_delay(r->reply, attempt);
     if (std::chrono::steady_clock::now() + delay > flow.deadline) {
       co_return Error::runtime(what + " is still " + status + " after " +

@@ -1,8 +1,8 @@
 // TLS-ALPN-01 responder (RFC 8737): ALPN "acme-tls/1", a validation certificate per SNI name.
 #include "cert/acme/challenges.hpp"
-#include "net/asio.hpp"
 #include "cert/cert.hpp"
 #include "common/spawn.hpp"
+#include "net/asio.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -92,8 +92,7 @@ Result<TlsAlpnResponder::Entry> make_alpn_certificate(const std::string& name,
   auto digest = sha256(key_authorization);
   std::vector<unsigned char> der = {0x04, static_cast<unsigned char>(digest.size())};
   der.insert(der.end(), digest.begin(), digest.end());
-  std::unique_ptr<ASN1_OBJECT, Deleter<ASN1_OBJECT_free>> oid{
-      OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1)};
+  std::unique_ptr<ASN1_OBJECT, Deleter<ASN1_OBJECT_free>> oid{OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1)};
   std::unique_ptr<ASN1_OCTET_STRING, Deleter<ASN1_OCTET_STRING_free>> value{
       ASN1_OCTET_STRING_new()};
   ASN1_OCTET_STRING_set(value.get(), der.data(), static_cast<int>(der.size()));
@@ -116,9 +115,8 @@ TlsAlpnResponder::~TlsAlpnResponder() {
   acceptor_->close(ec);
 }
 
-Result<std::unique_ptr<TlsAlpnResponder>> TlsAlpnResponder::start(asio::any_io_executor executor,
-                                                                  const std::string& address,
-                                                                  uint16_t port) {
+Result<std::unique_ptr<TlsAlpnResponder>>
+TlsAlpnResponder::start(asio::any_io_executor executor, const std::string& address, uint16_t port) {
   auto acceptor = listen_on(executor, address, port, "TLS-ALPN-01");
   if (!acceptor) return acceptor.error();
   std::unique_ptr<TlsAlpnResponder> r{new TlsAlpnResponder(std::move(*acceptor))};

@@ -10,9 +10,9 @@
 namespace bridge::config::detail {
 
 struct Layers {
-  Node tree;                        // merged, `extends` and `enabled` already applied
-  std::vector<std::string> files;   // in layering order
-  std::vector<std::string> texts;   // their contents, for the config hash
+  Node tree;                       // merged, `extends` and `enabled` already applied
+  std::vector<std::string> files;  // in layering order
+  std::vector<std::string> texts;  // their contents, for the config hash
 };
 
 /// base.toml -> the extends chain -> <profile>.toml -> <profile>.local.toml, merged.

@@ -18,7 +18,7 @@ struct Entry;
 
 struct Node {
   Kind kind = Kind::Table;
-  std::string text;         // String: the value; DateTime: its TOML rendering
+  std::string text;  // String: the value; DateTime: its TOML rendering
   int64_t integer = 0;
   double number = 0;
   bool boolean = false;
@@ -60,8 +60,7 @@ class Sources {
   void add(std::string name, std::string text) { texts_[std::move(name)] = std::move(text); }
   const std::string* text(std::string_view name) const;
   /// A config error at `where`, with its source line filled in when `where` is in a file.
-  Error error(std::string message, const Origin& where, int span = 1,
-              std::string hint = {}) const;
+  Error error(std::string message, const Origin& where, int span = 1, std::string hint = {}) const;
   Error error_at(std::string message, const Node& node, std::string hint = {}) const {
     return error(std::move(message), node.origin, node.span, std::move(hint));
   }
@@ -79,9 +78,8 @@ std::string join(const std::vector<std::string>& words, std::string_view separat
 }  // namespace bridge::config::detail
 
 /// Returns the error of a failed Result from the enclosing function.
-#define BRIDGE_TRY(expr)                     \
-  do {                                       \
-    auto&& bridge_try_result_ = (expr);      \
-    if (!bridge_try_result_)                 \
-      return bridge_try_result_.error();     \
+#define BRIDGE_TRY(expr)                                                                           \
+  do {                                                                                             \
+    auto&& bridge_try_result_ = (expr);                                                            \
+    if (!bridge_try_result_) return bridge_try_result_.error();                                    \
   } while (false)

@@ -45,8 +45,7 @@ struct CommandOutput {
 };
 
 /// Runs a command to completion on the current executor; killed after `timeout`.
-boost::asio::awaitable<Result<CommandOutput>> run_command(std::vector<std::string> argv,
-                                                          EnvMap env,
+boost::asio::awaitable<Result<CommandOutput>> run_command(std::vector<std::string> argv, EnvMap env,
                                                           std::chrono::milliseconds timeout);
 
 }  // namespace bridge::discovery::detail

@@ -46,7 +46,7 @@ Result<ComposeFiles> find_compose_files(const std::string& working_dir, const En
 
 /// One `ports:` entry; ranges are kept as ranges.
 struct PortMapping {
-  std::string host_ip;  // "" = every interface
+  std::string host_ip;      // "" = every interface
   uint16_t host_start = 0;  // 0 = ephemeral (the engine picks)
   uint16_t host_end = 0;
   uint16_t container_start = 0;
@@ -72,7 +72,7 @@ struct ComposeService {
 };
 
 struct ComposeProject {
-  std::string name;  // project name
+  std::string name;       // project name
   std::string name_from;  // "COMPOSE_PROJECT_NAME", "name: in FILE", "directory NAME"
   ComposeFiles files;
   std::map<std::string, ComposeService> services;
@@ -88,8 +88,7 @@ std::string normalize_project_name(std::string_view name);
 Result<ComposeProject> load_compose_project(const ComposeFiles& files, const EnvMap& env);
 
 /// Find + load in one step.
-Result<ComposeProject> load_compose_project_from(const std::string& working_dir,
-                                                 const EnvMap& env);
+Result<ComposeProject> load_compose_project_from(const std::string& working_dir, const EnvMap& env);
 
 /// The loopback address that reaches a port published on `host_ip`: 127.0.0.1 for "" and
 /// 0.0.0.0, ::1 for ::, the address itself when it is loopback; "" when it is not.

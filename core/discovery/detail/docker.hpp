@@ -2,8 +2,8 @@
 /// The Docker Engine API over its unix socket: decoding (pure) and requests over the shared
 /// HTTP client (net/http_client.hpp) for `/containers/json` and the `/events` stream.
 
-#include "common/url.hpp"
 #include "common/error.hpp"
+#include "common/url.hpp"
 #include "detail/compose.hpp"
 #include "discovery/discovery.hpp"
 #include "net/http_client.hpp"
@@ -28,8 +28,8 @@ struct ContainerPort {
 
 struct Container {
   std::string id;
-  std::string name;  // without the leading '/'
-  std::string state;  // "running", "exited", ...
+  std::string name;     // without the leading '/'
+  std::string state;    // "running", "exited", ...
   std::string project;  // com.docker.compose.project
   std::string service;  // com.docker.compose.service
   int number = 0;       // com.docker.compose.container-number
@@ -55,7 +55,6 @@ std::optional<DockerEvent> decode_event(std::string_view line);
 /// DOCKER_HOST names something else (tcp://, ssh://).
 Result<std::string> docker_socket_path(const EnvMap& env);
 
-
 /// `/containers/json?filters=...` for the running containers of a compose project and service
 /// (either may be empty to leave that label out).
 std::string containers_target(const std::string& project, const std::string& service);
@@ -65,12 +64,11 @@ std::string events_target(const std::string& project);
 /// The endpoints that reach container port `port`/tcp of `containers` from this host (loopback
 /// only; a port published on 0.0.0.0 is reached via 127.0.0.1; one endpoint per container).
 /// Containers that run but do not publish the port are added to `unpublished`.
-std::vector<Endpoint> container_endpoints(const std::vector<Container>& containers,
-                                          uint16_t port, std::vector<std::string>* unpublished);
+std::vector<Endpoint> container_endpoints(const std::vector<Container>& containers, uint16_t port,
+                                          std::vector<std::string>* unpublished);
 
 /// One GET to the engine; the body of a 200 response, else an error with the engine's message.
-boost::asio::awaitable<Result<std::string>> docker_get(std::string socket_path,
-                                                       std::string target,
+boost::asio::awaitable<Result<std::string>> docker_get(std::string socket_path, std::string target,
                                                        std::chrono::milliseconds timeout);
 
 /// A long-lived `/events` response read line by line.

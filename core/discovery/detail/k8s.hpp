@@ -17,7 +17,8 @@ namespace bridge::discovery::detail {
 /// $BRIDGE_KUBECTL, else "kubectl" (searched in PATH).
 std::string kubectl_program(const EnvMap& env);
 /// What to do when kubectl cannot be run: appended to the error on its own line.
-inline constexpr std::string_view kubectl_missing_hint = "\nhint: install kubectl or set BRIDGE_KUBECTL";
+inline constexpr std::string_view kubectl_missing_hint =
+    "\nhint: install kubectl or set BRIDGE_KUBECTL";
 
 /// kubectl port-forward svc/SERVICE :PORT -n NAMESPACE [--context C]
 std::vector<std::string> port_forward_argv(const K8sUrl& url, const std::string& kubectl);

@@ -8,7 +8,9 @@
 #include <memory>
 #include <string>
 
-namespace spdlog { class logger; }
+namespace spdlog {
+class logger;
+}
 
 namespace bridge::proxy {
 

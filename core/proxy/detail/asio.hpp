@@ -31,8 +31,8 @@ using Clock = std::chrono::steady_clock;
 using ListenerTlsMap = std::map<std::string, std::shared_ptr<ssl::context>>;
 
 inline int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             Clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace bridge::proxy

@@ -153,8 +153,8 @@ template <template <typename, typename> class Associator, typename Handler,
           typename DefaultCandidate>
 struct associator<Associator, bridge::proxy::DeadlineCompletion<Handler>, DefaultCandidate>
     : Associator<Handler, DefaultCandidate> {
-  static typename Associator<Handler, DefaultCandidate>::type get(
-      const bridge::proxy::DeadlineCompletion<Handler>& h) noexcept {
+  static typename Associator<Handler, DefaultCandidate>::type
+  get(const bridge::proxy::DeadlineCompletion<Handler>& h) noexcept {
     return Associator<Handler, DefaultCandidate>::get(h.handler);
   }
   static auto get(const bridge::proxy::DeadlineCompletion<Handler>& h,

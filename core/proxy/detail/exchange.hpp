@@ -2,8 +2,8 @@
 // One request/response exchange between a client and an upstream, and the helpers the
 // session and the forwarder share.
 
-#include "proxy/detail/access_log.hpp"
 #include "proxy/breakpoints.hpp"
+#include "proxy/detail/access_log.hpp"
 #include "proxy/detail/asio.hpp"
 #include "proxy/detail/deadline_stream.hpp"
 #include "proxy/detail/head_edit.hpp"
@@ -53,8 +53,8 @@ struct ParserSlot {
 struct Exchange {
   Exchange(Worker& w, const Snapshot& s, RequestParser& p, beast::flat_buffer& b,
            ConnectionScratch& c, std::shared_ptr<RequestRecord> r)
-      : worker(w), snapshot(s), parser(p), client_buffer(b), scratch(c),
-        record_ptr(std::move(r)), record(*record_ptr), started(Clock::now()) {}
+      : worker(w), snapshot(s), parser(p), client_buffer(b), scratch(c), record_ptr(std::move(r)),
+        record(*record_ptr), started(Clock::now()) {}
   Worker& worker;
   const Snapshot& snapshot;
   RequestParser& parser;
@@ -65,17 +65,17 @@ struct Exchange {
   Clock::time_point started;
   const RouteEntry* route = nullptr;
   bool client_keep_alive = true;
-  bool upgrade = false;       // Upgrade: websocket requested
+  bool upgrade = false;  // Upgrade: websocket requested
   bool expect_continue = false;
   bool head_request = false;
   std::string client_ip;
   bool forwarded_trusted = true;  // the peer's X-Forwarded-* are kept (forwarded_headers)
   std::string scheme = "http";
-  ErrorReply error{};  // the answer bridge gives itself when the exchange fails
+  ErrorReply error{};      // the answer bridge gives itself when the exchange fails
   bool recording = false;  // keep headers in the record (the trace store is on)
   // Breakpoint chosen at routing time (the request view is only valid then); held later.
   std::optional<BreakMatch> breakpoint;
-  std::unique_ptr<Target> override_target;  // a breakpoint changed the target
+  std::unique_ptr<Target> override_target;                // a breakpoint changed the target
   std::vector<std::unique_ptr<Target>> endpoint_targets;  // compose/k8s endpoints tried
 
   int64_t elapsed_us() const;
@@ -96,7 +96,6 @@ asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase ph
 
 /// How a forwarded exchange ended, from the client connection's point of view.
 enum class Outcome { KeepAlive, Close };
-
 
 /// Writes `ex.error` to the client with the request id header. (The reply travels in the
 /// Exchange rather than as an argument: GCC 12 destroys brace-initialised coroutine

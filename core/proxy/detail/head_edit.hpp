@@ -84,8 +84,8 @@ class HeadEdit {
  private:
   struct Added {
     std::string_view name;
-    std::string_view value;     // when borrowed
-    size_t owned_at = npos;     // else the value's offset in owned_
+    std::string_view value;  // when borrowed
+    size_t owned_at = npos;  // else the value's offset in owned_
     size_t owned_size = 0;
   };
   static constexpr size_t npos = static_cast<size_t>(-1);

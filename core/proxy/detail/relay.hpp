@@ -58,8 +58,7 @@ asio::awaitable<error_code> read_body_some(In& in, beast::flat_buffer& buffer,
     if (buffer.size() > 0) {
       size_t used = parser.put(buffer.data(), ec);
       const bool was_last = parser.is_done() && parser.chunked() && !ec;
-      if (was_last &&
-          has_folded_trailer({static_cast<const char*>(buffer.data().data()), used})) {
+      if (was_last && has_folded_trailer({static_cast<const char*>(buffer.data().data()), used})) {
         co_return http::error::bad_chunk;
       }
       buffer.consume(used);
@@ -80,11 +79,11 @@ asio::awaitable<error_code> read_body_some(In& in, beast::flat_buffer& buffer,
 /// How relay_message works besides its two ends: scratch space that outlives the call, the
 /// deadlines of each read and write, and where the body bytes are counted.
 struct RelayParams {
-  std::string& wire;       // the connection's scratch for the head
-  std::span<char> chunk;   // the body buffer
+  std::string& wire;      // the connection's scratch for the head
+  std::span<char> chunk;  // the body buffer
   std::chrono::milliseconds read_timeout;
   std::chrono::milliseconds write_timeout;
-  uint64_t& body_bytes;    // grows by each body byte relayed
+  uint64_t& body_bytes;  // grows by each body byte relayed
 };
 
 /// Writes the head of `parser`'s message (already read), changed by `edit`, to `out`, then
@@ -123,7 +122,8 @@ asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer
     if (ec == http::error::need_buffer) ec = {};
     if (ec == http::error::body_limit) co_return RelayResult::BodyTooLarge;
     if (ec == beast::error::timeout) co_return RelayResult::ReadTimeout;
-    if (ec.category() == http::make_error_code(http::error::bad_chunk).category()) co_return RelayResult::BadInput;
+    if (ec.category() == http::make_error_code(http::error::bad_chunk).category())
+      co_return RelayResult::BadInput;
     if (ec) co_return RelayResult::ReadFailed;
     const size_t got = chunk.size() - parser.get().body().size;
     p.body_bytes += got;

@@ -4,9 +4,9 @@
 // construction.
 
 #include "proxy/breakpoints.hpp"
+#include "tls/acme_challenges.hpp"
 #include "trace/metrics.hpp"
 #include "trace/store.hpp"
-#include "tls/acme_challenges.hpp"
 
 #include <atomic>
 #include <chrono>

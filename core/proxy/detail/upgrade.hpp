@@ -33,9 +33,9 @@ asio::awaitable<void> pump(From& from, beast::flat_buffer& pending, To& to,
 
 /// Both directions at once; returns when either one ends.
 template <class Client, class Upstream>
-asio::awaitable<void> splice(Client& client, beast::flat_buffer& client_pending,
-                             Upstream& upstream, beast::flat_buffer& upstream_pending,
-                             std::chrono::milliseconds idle, BufferPool& buffers) {
+asio::awaitable<void> splice(Client& client, beast::flat_buffer& client_pending, Upstream& upstream,
+                             beast::flat_buffer& upstream_pending, std::chrono::milliseconds idle,
+                             BufferPool& buffers) {
   using namespace asio::experimental::awaitable_operators;
   co_await (pump(client, client_pending, upstream, idle, buffers.take()) ||
             pump(upstream, upstream_pending, client, idle, buffers.take()));

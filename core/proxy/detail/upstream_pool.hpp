@@ -54,8 +54,7 @@ class UpstreamPools {
 
   /// Opens a new connection (TCP connect, then TLS handshake with SNI and verification).
   asio::awaitable<ConnectResult> connect(const Target& target, const UpstreamSet& upstream,
-                                         std::string sni_host,
-                                         std::chrono::milliseconds timeout);
+                                         std::string sni_host, std::chrono::milliseconds timeout);
 
  private:
   ssl::context* tls_context(const UpstreamSet& upstream, std::string& error);

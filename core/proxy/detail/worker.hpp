@@ -12,9 +12,9 @@
 #include "proxy/detail/upstream_pool.hpp"
 #include "proxy/snapshot.hpp"
 
-#include <list>
 #include <algorithm>
 #include <array>
+#include <list>
 #include <map>
 #include <memory>
 #include <thread>

@@ -38,23 +38,23 @@ std::optional<Error> check_arity(std::string_view text, MatcherKind kind, const 
   std::string message;
   std::string hint;
   switch (kind) {
-    case MatcherKind::Header:
-    case MatcherKind::HeaderRegexp:
-      if (got == 2) return std::nullopt;
-      message = name + " takes exactly 2 arguments, got " + std::to_string(got);
-      hint = "write " + name + "(`X-Name`, `value`)";
-      break;
-    case MatcherKind::Query:
-    case MatcherKind::QueryRegexp:
-      if (got == 1 || got == 2) return std::nullopt;
-      message = name + " takes 1 or 2 arguments, got " + std::to_string(got);
-      hint = "write " + name + "(`key`, `value`)";
-      break;
-    default:
-      if (got == 1) return std::nullopt;
-      message = name + " takes exactly 1 argument, got " + std::to_string(got);
-      if (got > 1) hint = v2_form_hint(kind, call);
-      break;
+  case MatcherKind::Header:
+  case MatcherKind::HeaderRegexp:
+    if (got == 2) return std::nullopt;
+    message = name + " takes exactly 2 arguments, got " + std::to_string(got);
+    hint = "write " + name + "(`X-Name`, `value`)";
+    break;
+  case MatcherKind::Query:
+  case MatcherKind::QueryRegexp:
+    if (got == 1 || got == 2) return std::nullopt;
+    message = name + " takes 1 or 2 arguments, got " + std::to_string(got);
+    hint = "write " + name + "(`key`, `value`)";
+    break;
+  default:
+    if (got == 1) return std::nullopt;
+    message = name + " takes exactly 1 argument, got " + std::to_string(got);
+    if (got > 1) hint = v2_form_hint(kind, call);
+    break;
   }
   return rule_error(text, call.name.offset, call.end - call.name.offset, message, hint);
 }
@@ -83,38 +83,44 @@ std::optional<Error> prepare(std::string_view text, MatcherKind kind, const Call
                              Node& node) {
   const Token& first = call.args[0];
   switch (kind) {
-    case MatcherKind::Host:
-      node.value = to_lower(first.value);
-      return check_host(text, first, kind);
-    case MatcherKind::HostRegexp:
-      if (auto error = check_host(text, first, kind)) return error;
-      if (auto error = compile_regex(text, first, node)) return error;
-      node.regex_matches_empty = RE2::PartialMatch("", *node.regex);
+  case MatcherKind::Host:
+    node.value = to_lower(first.value);
+    return check_host(text, first, kind);
+  case MatcherKind::HostRegexp:
+    if (auto error = check_host(text, first, kind)) return error;
+    if (auto error = compile_regex(text, first, node)) return error;
+    node.regex_matches_empty = RE2::PartialMatch("", *node.regex);
+    return std::nullopt;
+  case MatcherKind::Path:
+  case MatcherKind::PathPrefix:
+    if (first.value.front() == '/') return std::nullopt;
+    return at_token(text, first, std::string(matcher_name(kind)) + " must start with \"/\"",
+                    "write " + std::string(matcher_name(kind)) + "(" +
+                        format_argument("/" + first.value) + ")");
+  case MatcherKind::PathRegexp:
+    return compile_regex(text, first, node);
+  case MatcherKind::Method:
+    node.value = to_upper(first.value);
+    return std::nullopt;
+  case MatcherKind::Header:
+    node.value = call.args[1].value;
+    return std::nullopt;
+  case MatcherKind::HeaderRegexp:
+    return compile_regex(text, call.args[1], node);
+  case MatcherKind::Query:
+  case MatcherKind::QueryRegexp:
+    // One argument: the key must be present with an empty value (Traefik compares with "").
+    if (call.args.size() == 1) return std::nullopt;
+    if (kind == MatcherKind::Query) node.value = call.args[1].value;
+    return kind == MatcherKind::QueryRegexp ? compile_regex(text, call.args[1], node)
+                                            : std::nullopt;
+  case MatcherKind::ClientIP:
+    if (auto network = IpNetwork::parse(first.value)) {
+      node.network = *network;
       return std::nullopt;
-    case MatcherKind::Path:
-    case MatcherKind::PathPrefix:
-      if (first.value.front() == '/') return std::nullopt;
-      return at_token(text, first, std::string(matcher_name(kind)) + " must start with \"/\"",
-                      "write " + std::string(matcher_name(kind)) + "(" +
-                          format_argument("/" + first.value) + ")");
-    case MatcherKind::PathRegexp: return compile_regex(text, first, node);
-    case MatcherKind::Method: node.value = to_upper(first.value); return std::nullopt;
-    case MatcherKind::Header: node.value = call.args[1].value; return std::nullopt;
-    case MatcherKind::HeaderRegexp: return compile_regex(text, call.args[1], node);
-    case MatcherKind::Query:
-    case MatcherKind::QueryRegexp:
-      // One argument: the key must be present with an empty value (Traefik compares with "").
-      if (call.args.size() == 1) return std::nullopt;
-      if (kind == MatcherKind::Query) node.value = call.args[1].value;
-      return kind == MatcherKind::QueryRegexp ? compile_regex(text, call.args[1], node)
-                                              : std::nullopt;
-    case MatcherKind::ClientIP:
-      if (auto network = IpNetwork::parse(first.value)) {
-        node.network = *network;
-        return std::nullopt;
-      }
-      return at_token(text, first, "invalid IP or CIDR " + quoted(first.value),
-                      "write an address (10.0.0.1, ::1) or a CIDR (10.0.0.0/8, fd00::/8)");
+    }
+    return at_token(text, first, "invalid IP or CIDR " + quoted(first.value),
+                    "write an address (10.0.0.1, ::1) or a CIDR (10.0.0.0/8, fd00::/8)");
   }
   return std::nullopt;
 }

@@ -43,15 +43,24 @@ bool ends_line(TokenKind kind) {
 
 std::string describe(const Token& token) {
   switch (token.kind) {
-    case TokenKind::End: return "end of rule";
-    case TokenKind::Ident: return token.value;
-    case TokenKind::String: return "a string";
-    case TokenKind::LParen: return "\"(\"";
-    case TokenKind::RParen: return "\")\"";
-    case TokenKind::Comma: return "\",\"";
-    case TokenKind::And: return "\"&&\"";
-    case TokenKind::Or: return "\"||\"";
-    case TokenKind::Not: return "\"!\"";
+  case TokenKind::End:
+    return "end of rule";
+  case TokenKind::Ident:
+    return token.value;
+  case TokenKind::String:
+    return "a string";
+  case TokenKind::LParen:
+    return "\"(\"";
+  case TokenKind::RParen:
+    return "\")\"";
+  case TokenKind::Comma:
+    return "\",\"";
+  case TokenKind::And:
+    return "\"&&\"";
+  case TokenKind::Or:
+    return "\"||\"";
+  case TokenKind::Not:
+    return "\"!\"";
   }
   return {};
 }
@@ -98,18 +107,27 @@ Result<Token> Lexer::lex_token() {
                     "did you mean \"" + op + "\"?");
   };
   switch (c) {
-    case '(': return single(TokenKind::LParen);
-    case ')': return single(TokenKind::RParen);
-    case ',': return single(TokenKind::Comma);
-    case '!': return single(TokenKind::Not);
-    case '&': return twice(TokenKind::And, '&');
-    case '|': return twice(TokenKind::Or, '|');
-    case '`': return lex_raw_string();
-    case '"': return lex_quoted_string();
-    case '\'':
-      return error_at(start, 1, "unexpected \"'\"",
-                      "strings go in backticks or double quotes: Host(`example.test`)");
-    default: break;
+  case '(':
+    return single(TokenKind::LParen);
+  case ')':
+    return single(TokenKind::RParen);
+  case ',':
+    return single(TokenKind::Comma);
+  case '!':
+    return single(TokenKind::Not);
+  case '&':
+    return twice(TokenKind::And, '&');
+  case '|':
+    return twice(TokenKind::Or, '|');
+  case '`':
+    return lex_raw_string();
+  case '"':
+    return lex_quoted_string();
+  case '\'':
+    return error_at(start, 1, "unexpected \"'\"",
+                    "strings go in backticks or double quotes: Host(`example.test`)");
+  default:
+    break;
   }
   if (is_ident_start(c)) {
     while (pos_ < text_.size() && is_ident_char(text_[pos_])) ++pos_;
@@ -167,16 +185,35 @@ bool Lexer::lex_escape(std::string& out) {
   if (pos_ >= text_.size()) return false;
   char c = text_[pos_++];
   switch (c) {
-    case 'a': out += '\a'; return true;
-    case 'b': out += '\b'; return true;
-    case 'f': out += '\f'; return true;
-    case 'n': out += '\n'; return true;
-    case 'r': out += '\r'; return true;
-    case 't': out += '\t'; return true;
-    case 'v': out += '\v'; return true;
-    case '\\': out += '\\'; return true;
-    case '"': out += '"'; return true;
-    default: break;
+  case 'a':
+    out += '\a';
+    return true;
+  case 'b':
+    out += '\b';
+    return true;
+  case 'f':
+    out += '\f';
+    return true;
+  case 'n':
+    out += '\n';
+    return true;
+  case 'r':
+    out += '\r';
+    return true;
+  case 't':
+    out += '\t';
+    return true;
+  case 'v':
+    out += '\v';
+    return true;
+  case '\\':
+    out += '\\';
+    return true;
+  case '"':
+    out += '"';
+    return true;
+  default:
+    break;
   }
   int digits = c == 'x' ? 2 : c == 'u' ? 4 : c == 'U' ? 8 : (c >= '0' && c <= '7') ? 3 : 0;
   if (digits == 0) return false;

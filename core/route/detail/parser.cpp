@@ -11,7 +11,8 @@ namespace {
 
 using Node = Rule::Node;
 
-// Deep enough for any hand-written rule, shallow enough that test/fuzz/rule_fuzz cannot blow the stack.
+// Deep enough for any hand-written rule, shallow enough that test/fuzz/rule_fuzz cannot blow the
+// stack.
 constexpr int max_depth = 100;
 
 class Parser {
@@ -107,18 +108,21 @@ class Parser {
 
   std::optional<Node> parse_primary(int depth) {
     switch (current_.kind) {
-      case TokenKind::LParen: return parse_group(depth);
-      case TokenKind::Ident: return parse_call();
-      case TokenKind::RParen: return fail(current_.offset, current_.length, "unexpected \")\"");
-      case TokenKind::End:
-        return fail(current_.offset, 0, "expected a matcher at the end of the rule",
-                    "an operator needs a matcher on both sides");
-      case TokenKind::String:
-        return fail(current_.offset, current_.length, "expected a matcher, got a string",
-                    "arguments go inside a matcher: Host(`example.test`)");
-      default:
-        return fail(current_.offset, current_.length,
-                    "expected a matcher, got " + describe(current_));
+    case TokenKind::LParen:
+      return parse_group(depth);
+    case TokenKind::Ident:
+      return parse_call();
+    case TokenKind::RParen:
+      return fail(current_.offset, current_.length, "unexpected \")\"");
+    case TokenKind::End:
+      return fail(current_.offset, 0, "expected a matcher at the end of the rule",
+                  "an operator needs a matcher on both sides");
+    case TokenKind::String:
+      return fail(current_.offset, current_.length, "expected a matcher, got a string",
+                  "arguments go inside a matcher: Host(`example.test`)");
+    default:
+      return fail(current_.offset, current_.length,
+                  "expected a matcher, got " + describe(current_));
     }
   }
 

@@ -23,8 +23,7 @@ struct AcmeFiles {
 
 /// The files for `listener.hosts`, with the stem `bridge cert acme` would use ("app.test",
 /// "app.test+1"). A config error for wildcards (they need DNS-01).
-Result<AcmeFiles> acme_files_for(const config::Listener& listener,
-                                 const config::AcmeSection& acme);
+Result<AcmeFiles> acme_files_for(const config::Listener& listener, const config::AcmeSection& acme);
 
 /// Everything a listener's ACME context depends on; equal keys can share the context.
 std::string acme_entry_key(const config::Listener& listener, const config::AcmeSection& acme);

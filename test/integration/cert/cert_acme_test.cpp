@@ -30,12 +30,14 @@ class CertAcme : public ::testing::Test {
                                      const std::string& challenge = "http-01") {
     std::vector<std::string> args{"cert", "acme"};
     args.insert(args.end(), names.begin(), names.end());
-    std::vector<std::string> rest{"--email", "dev@example.test", "--directory",
-                                  pebble_->directory(), "--ca-bundle", pebble_->ca_bundle(),
-                                  "--listen", "127.0.0.1", "--challenge", challenge,
+    std::vector<std::string> rest{"--email",     "dev@example.test",
+                                  "--directory", pebble_->directory(),
+                                  "--ca-bundle", pebble_->ca_bundle(),
+                                  "--listen",    "127.0.0.1",
+                                  "--challenge", challenge,
                                   "--http-port", std::to_string(pebble_->http_port()),
-                                  "--tls-port", std::to_string(pebble_->tls_port()),
-                                  "--out", env_.path()};
+                                  "--tls-port",  std::to_string(pebble_->tls_port()),
+                                  "--out",       env_.path()};
     args.insert(args.end(), rest.begin(), rest.end());
     return args;
   }
@@ -116,7 +118,8 @@ TEST_F(CertAcme, UnvalidatableChallengeGivesTheProblemAndWritesNoFiles) {
   }
   auto r = env_.bridge(args);
   EXPECT_EQ(r.status, 1) << r.out;
-  EXPECT_TRUE(contains(r.err, "error: " + n + ": urn:ietf:params:acme:error:connection: ")) << r.err;
+  EXPECT_TRUE(contains(r.err, "error: " + n + ": urn:ietf:params:acme:error:connection: "))
+      << r.err;
   EXPECT_TRUE(contains(r.err, "= hint: the ACME server must reach this machine on port ")) << r.err;
   EXPECT_FALSE(std::filesystem::exists(env_ / (n + ".pem")));
   EXPECT_FALSE(std::filesystem::exists(env_ / (n + "-key.pem")));
@@ -133,8 +136,8 @@ TEST_F(CertAcme, KilledIssuanceLeavesNoPartialFiles) {
   }
   args.insert(args.begin(), bridge_bin());
   Process bridge(args, {{"XDG_DATA_HOME", env_.data()}, {"NO_COLOR", "1"}}, env_.path());
-  ASSERT_TRUE(bridge.wait_for_stdout(": answering http-01", 20s)) << bridge.stdout_text()
-                                                                   << bridge.stderr_text();
+  ASSERT_TRUE(bridge.wait_for_stdout(": answering http-01", 20s))
+      << bridge.stdout_text() << bridge.stderr_text();
   bridge.signal(SIGKILL);
   bridge.wait_exit(5s);
   for (const auto& e : std::filesystem::directory_iterator(env_.path())) {
@@ -143,8 +146,8 @@ TEST_F(CertAcme, KilledIssuanceLeavesNoPartialFiles) {
 }
 
 TEST_F(CertAcme, UnknownDirectoryNameIsAUsageError) {
-  auto r = env_.bridge({"cert", "acme", "a.example.test", "--email", "x@example.test",
-                        "--directory", "prod"});
+  auto r = env_.bridge(
+      {"cert", "acme", "a.example.test", "--email", "x@example.test", "--directory", "prod"});
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "error: unknown --directory \"prod\"\n  = hint: use staging (default), "
                    "production or an https:// directory URL\n");

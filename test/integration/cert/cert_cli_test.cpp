@@ -73,7 +73,8 @@ TEST(CertCli, NameOutsideTheConstraintsIsAClearErrorAndWritesNothing) {
   EXPECT_EQ(r.err,
             "error: \"example.com\" is outside the local CA's name constraints (permitted: "
             "localhost, .localhost, .test, .local, .internal, .home.arpa, 127.0.0.0/8, ::1/128)\n"
-            "  = hint: recreate the CA with: rm -r " + env.ca_dir() +
+            "  = hint: recreate the CA with: rm -r " +
+                env.ca_dir() +
                 " && bridge cert ca --permit example.com; or use: bridge cert self-signed "
                 "example.com\n");
   EXPECT_FALSE(std::filesystem::exists(env / "example.com.pem"));
@@ -85,13 +86,14 @@ TEST(CertCli, LeafForcedOutsideTheConstraintsFailsOpensslVerify) {
   CertEnv env;
   ASSERT_EQ(env.bridge({"cert", "ca"}).status, 0);
   std::string ca = env.ca_dir();
-  ASSERT_EQ(run({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                 "-nodes", "-subj", "/CN=example.com", "-keyout", env / "k.pem", "-out",
-                 env / "r.csr"}).status, 0);
+  ASSERT_EQ(run({"openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                 "-subj", "/CN=example.com", "-keyout", env / "k.pem", "-out", env / "r.csr"})
+                .status,
+            0);
   write_file(env / "ext.cnf", "subjectAltName=DNS:example.com\n");
   auto signed_ = run({"openssl", "x509", "-req", "-in", env / "r.csr", "-CA", ca + "/ca.pem",
-                      "-CAkey", ca + "/ca-key.pem", "-CAcreateserial", "-days", "5",
-                      "-extfile", env / "ext.cnf", "-out", env / "evil.pem"});
+                      "-CAkey", ca + "/ca-key.pem", "-CAcreateserial", "-days", "5", "-extfile",
+                      env / "ext.cnf", "-out", env / "evil.pem"});
   ASSERT_EQ(signed_.status, 0) << signed_.err;
   auto verify = run({"openssl", "verify", "-CAfile", ca + "/ca.pem", env / "evil.pem"});
   EXPECT_NE(verify.status, 0);
@@ -104,8 +106,8 @@ TEST(CertCli, PermitAddsANameConstraint) {
   ASSERT_EQ(env.bridge({"cert", "ca", "--permit", "dev.corp.example"}).status, 0);
   auto r = env.bridge({"cert", "issue", "api.dev.corp.example"});
   ASSERT_EQ(r.status, 0) << r.err;
-  auto verify = run({"openssl", "verify", "-CAfile", env.ca_dir() + "/ca.pem",
-                     env / "api.dev.corp.example.pem"});
+  auto verify = run(
+      {"openssl", "verify", "-CAfile", env.ca_dir() + "/ca.pem", env / "api.dev.corp.example.pem"});
   EXPECT_EQ(verify.status, 0) << verify.out;
 }
 
@@ -114,8 +116,8 @@ TEST(CertCli, SelfSignedNeedsNoCa) {
   auto r = env.bridge({"cert", "self-signed", "example.com", "--out", env.path()});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_FALSE(std::filesystem::exists(env.ca_dir()));
-  auto verify = run({"openssl", "verify", "-CAfile", env / "example.com.pem",
-                     env / "example.com.pem"});
+  auto verify =
+      run({"openssl", "verify", "-CAfile", env / "example.com.pem", env / "example.com.pem"});
   EXPECT_EQ(verify.status, 0) << verify.out << verify.err;
 }
 
@@ -159,10 +161,10 @@ TEST(CertCli, InspectHostPortShowsTheServedChainForTheSniName) {
   ASSERT_EQ(env.bridge({"cert", "issue", "a.localhost"}).status, 0);
   ASSERT_EQ(env.bridge({"cert", "issue", "b.localhost"}).status, 0);
   uint16_t port = free_port();
-  Process server({"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port),
-                  "-cert", env / "a.localhost.pem", "-key", env / "a.localhost-key.pem",
-                  "-cert2", env / "b.localhost.pem", "-key2", env / "b.localhost-key.pem",
-                  "-servername", "b.localhost", "-www", "-quiet"});
+  Process server({"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
+                  env / "a.localhost.pem", "-key", env / "a.localhost-key.pem", "-cert2",
+                  env / "b.localhost.pem", "-key2", env / "b.localhost-key.pem", "-servername",
+                  "b.localhost", "-www", "-quiet"});
   ASSERT_TRUE(wait_for_port(port, 5s));
   auto r = env.bridge({"cert", "inspect", "127.0.0.1:" + std::to_string(port), "--servername",
                        "b.localhost", "--json"});
@@ -178,9 +180,8 @@ TEST(CertCli, InspectHostPortChecksTheNameAsAClientWould) {
   CertEnv env;
   ASSERT_EQ(env.bridge({"cert", "issue", "a.localhost"}).status, 0);
   uint16_t port = free_port();
-  Process server({"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port),
-                  "-cert", env / "a.localhost.pem", "-key", env / "a.localhost-key.pem", "-www",
-                  "-quiet"});
+  Process server({"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
+                  env / "a.localhost.pem", "-key", env / "a.localhost-key.pem", "-www", "-quiet"});
   ASSERT_TRUE(wait_for_port(port, 5s));
   const std::string where = "127.0.0.1:" + std::to_string(port);
   auto j = env.bridge({"cert", "inspect", where, "--servername", "b.localhost", "--json"});
@@ -206,16 +207,17 @@ TEST(CertCli, InspectHostPortChecksTheNameAsAClientWould) {
 TEST(CertCli, InspectAPlainHttpPortSaysItIsNotTlsAtOnce) {
   CertEnv env;
   uint16_t port = free_port();
-  Process server({"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1",
-                  std::to_string(port)});
+  Process server(
+      {"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", std::to_string(port)});
   ASSERT_TRUE(wait_for_port(port, 5s));
   const std::string where = "127.0.0.1:" + std::to_string(port);
   auto started = std::chrono::steady_clock::now();
   auto r = env.bridge({"cert", "inspect", where});
   EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
   EXPECT_EQ(r.status, 1);
-  EXPECT_TRUE(contains(r.err, "error: " + where + " is not TLS: it answered the TLS handshake "
-                              "with something else"))
+  EXPECT_TRUE(contains(r.err, "error: " + where +
+                                  " is not TLS: it answered the TLS handshake "
+                                  "with something else"))
       << r.err;
   EXPECT_TRUE(contains(r.err, "try curl -v http://" + where + "/")) << r.err;
 }

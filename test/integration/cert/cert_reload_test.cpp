@@ -100,8 +100,8 @@ TEST_F(CertReload, SighupWithUnchangedFilesKeepsServingQuietly) {
   ASSERT_TRUE(start_tls());
   const std::string first = file_serial();
   bridge_.process().signal(SIGHUP);
-  auto r = curl({"-s", "-X", "POST", "-H", "Content-Type: application/json",
-                 admin_url("/v1/reload")}, 5s);
+  auto r = curl(
+      {"-s", "-X", "POST", "-H", "Content-Type: application/json", admin_url("/v1/reload")}, 5s);
   EXPECT_TRUE(contains(r.out, "\"reloaded\":true")) << r.out;
   EXPECT_EQ(served_serial(), first);
   EXPECT_FALSE(contains(bridge_.output(), "certificate files changed")) << bridge_.output();
@@ -111,8 +111,8 @@ TEST_F(CertReload, ABadNewKeyKeepsThePreviousCertificate) {
   ASSERT_TRUE(start_tls());
   const std::string first = file_serial();
   std::ofstream(key(), std::ios::trunc) << "-----BEGIN PRIVATE KEY-----\nhalf-written\n";
-  auto r = curl({"-s", "-X", "POST", "-H", "Content-Type: application/json",
-                 admin_url("/v1/reload")}, 5s);
+  auto r = curl(
+      {"-s", "-X", "POST", "-H", "Content-Type: application/json", admin_url("/v1/reload")}, 5s);
   json body = json::parse(r.out, nullptr, false);
   ASSERT_TRUE(body.is_object()) << r.out;
   EXPECT_TRUE(contains(body.value("message", ""), "app.localhost-key.pem")) << r.out;
@@ -124,8 +124,8 @@ TEST_F(CertReload, ABadNewKeyKeepsThePreviousCertificate) {
   // Fixed by writing a good pair: the admin API reload serves it.
   issue();
   const std::string second = file_serial();
-  auto fixed = curl({"-s", "-X", "POST", "-H", "Content-Type: application/json",
-                     admin_url("/v1/reload")}, 5s);
+  auto fixed = curl(
+      {"-s", "-X", "POST", "-H", "Content-Type: application/json", admin_url("/v1/reload")}, 5s);
   EXPECT_TRUE(contains(fixed.out, "\"reloaded\":true")) << fixed.out;
   EXPECT_EQ(wait_served(second, 5s), second) << bridge_.output();
 }

@@ -30,8 +30,7 @@ class CertTrust : public ::testing::Test {
 TEST_F(CertTrust, DryRunPrintsTheCommandsAndChangesNothing) {
   auto r = env_.bridge({"cert", "trust", "--dry-run"});
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_TRUE(contains(r.out, "$ install -D -m 0644 " + env_.ca_dir() + "/ca.pem " +
-                                  debian_anchor))
+  EXPECT_TRUE(contains(r.out, "$ install -D -m 0644 " + env_.ca_dir() + "/ca.pem " + debian_anchor))
       << r.out;
   EXPECT_TRUE(contains(r.out, "$ /usr/sbin/update-ca-certificates\n")) << r.out;
   EXPECT_TRUE(contains(r.out, "dry run: nothing was changed")) << r.out;
@@ -54,7 +53,8 @@ TEST_F(CertTrust, CurlTrustsALocalLeafAfterTrustAndNotAfterUninstall) {
   auto trust = env_.bridge({"cert", "trust"}, 60s);
   installed_ = true;
   ASSERT_EQ(trust.status, 0) << trust.out << trust.err;
-  EXPECT_TRUE(contains(trust.out, "-> add the CA to the system store (Debian/Ubuntu)")) << trust.out;
+  EXPECT_TRUE(contains(trust.out, "-> add the CA to the system store (Debian/Ubuntu)"))
+      << trust.out;
   EXPECT_TRUE(contains(trust.out, "the local CA is now trusted")) << trust.out;
   EXPECT_TRUE(std::filesystem::exists(debian_anchor));
   auto after = curl({"-o", "/dev/null", "-w", "%{http_code}", "--resolve", resolve, url});

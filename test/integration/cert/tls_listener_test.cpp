@@ -21,13 +21,17 @@ using asio::ip::tcp;
 class TinyHttps {
  public:
   explicit TinyHttps(std::shared_ptr<asio::ssl::context> tls)
-      : tls_(std::move(tls)), acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+      : tls_(std::move(tls)),
+        acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
     thread_ = std::thread([this] { serve(); });
   }
   ~TinyHttps() {
     stop_ = true;
     boost::system::error_code ec;
-    { tcp::socket poke(io_); poke.connect(acceptor_.local_endpoint(), ec); }
+    {
+      tcp::socket poke(io_);
+      poke.connect(acceptor_.local_endpoint(), ec);
+    }
     thread_.join();
   }
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
@@ -73,10 +77,13 @@ class TlsListener : public ::testing::Test {
     return l;
   }
   RunResult get(uint16_t port, const std::string& host, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--cacert", env_.ca_dir() + "/ca.pem", "--resolve",
-                                     host + ":" + std::to_string(port) + ":127.0.0.1", "-w",
-                                     "%{http_version}", "https://" + host + ":" +
-                                                            std::to_string(port) + "/"};
+    std::vector<std::string> args = {"--cacert",
+                                     env_.ca_dir() + "/ca.pem",
+                                     "--resolve",
+                                     host + ":" + std::to_string(port) + ":127.0.0.1",
+                                     "-w",
+                                     "%{http_version}",
+                                     "https://" + host + ":" + std::to_string(port) + "/"};
     args.insert(args.begin(), extra.begin(), extra.end());
     return curl(args);
   }
@@ -100,11 +107,13 @@ TEST_F(TlsListener, Tls11IsRefused) {
   ASSERT_TRUE(ctx);
   TinyHttps server(*ctx);
   auto old = run({"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(server.port()),
-                  "-tls1_1", "-servername", "a.localhost"}, 10s);
+                  "-tls1_1", "-servername", "a.localhost"},
+                 10s);
   EXPECT_NE(old.status, 0);
-  auto modern = run({"openssl", "s_client", "-connect",
-                     "127.0.0.1:" + std::to_string(server.port()), "-tls1_2", "-alpn",
-                     "h2,http/1.1", "-servername", "b.localhost", "-brief"}, 10s);
+  auto modern =
+      run({"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(server.port()),
+           "-tls1_2", "-alpn", "h2,http/1.1", "-servername", "b.localhost", "-brief"},
+          10s);
   EXPECT_TRUE(contains(modern.err + modern.out, "Protocol version: TLSv1.2")) << modern.err;
 }
 

@@ -50,12 +50,14 @@ class UpAcme : public ::testing::Test {
 
   // `bridge up` with text logs on stderr; returns once the HTTPS listener accepts.
   std::unique_ptr<Process> up(std::map<std::string, std::string> env = {}) {
-    env.insert({{"NO_COLOR", "1"}, {"BRIDGE_CONFIG_DIR", ""}, {"BRIDGE_PROFILE", ""},
+    env.insert({{"NO_COLOR", "1"},
+                {"BRIDGE_CONFIG_DIR", ""},
+                {"BRIDGE_PROFILE", ""},
                 {"XDG_DATA_HOME", dir_ / "data"}});
-    auto p = std::make_unique<Process>(
-        std::vector<std::string>{bridge_bin(), "up", "--config-dir", dir_ / "config",
-                                 "--log-format", "text"},
-        env, dir_.path());
+    auto p =
+        std::make_unique<Process>(std::vector<std::string>{bridge_bin(), "up", "--config-dir",
+                                                           dir_ / "config", "--log-format", "text"},
+                                  env, dir_.path());
     EXPECT_TRUE(wait_for_port(tls_port_, 5s)) << p->stderr_text();
     return p;
   }
@@ -70,8 +72,9 @@ class UpAcme : public ::testing::Test {
     auto t0 = std::chrono::steady_clock::now();
     p.signal(SIGTERM);
     auto status = p.wait_exit(5s);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - t0).count();
+    auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
     EXPECT_LT(ms, 3000) << "SIGTERM took " << ms << " ms";
     return status.value_or(-1);
   }
@@ -89,8 +92,8 @@ TEST_F(UpAcme, ObtainsOverHttp01ThroughThePlainListenerThenReusesIt) {
   write_config("");
   auto t0 = std::chrono::steady_clock::now();
   auto bridge = up();
-  ASSERT_TRUE(bridge->wait_for_stderr(
-      "acme: web-tls: obtaining app.test from " + pebble_->directory(), 5s))
+  ASSERT_TRUE(
+      bridge->wait_for_stderr("acme: web-tls: obtaining app.test from " + pebble_->directory(), 5s))
       << bridge->stderr_text();
   RunResult got;
   auto deadline = t0 + 15s;
@@ -99,20 +102,22 @@ TEST_F(UpAcme, ObtainsOverHttp01ThroughThePlainListenerThenReusesIt) {
     if (got.status == 0) break;
     std::this_thread::sleep_for(50ms);
   }
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - t0).count();
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   ASSERT_EQ(got.status, 0) << got.err << bridge->stderr_text() << pebble_->output();
   std::cout << "[ timing ] first HTTPS answer with Pebble's certificate " << ms
             << " ms after spawning bridge up\n";
   EXPECT_TRUE(contains(got.out, "\"path\": \"/hello\"")) << got.out;
   std::string access;
   EXPECT_TRUE(bridge->wait_for_stderr("acme: web-tls: certificate for app.test installed, "
-                                      "expires ", 2s))
+                                      "expires ",
+                                      2s))
       << bridge->stderr_text();
 
   CertEnv env;
-  auto inspect = env.bridge({"cert", "inspect", "127.0.0.1:" + port_text(), "--servername",
-                             "app.test", "--json"});
+  auto inspect = env.bridge(
+      {"cert", "inspect", "127.0.0.1:" + port_text(), "--servername", "app.test", "--json"});
   ASSERT_EQ(inspect.status, 0) << inspect.err;
   auto j = nlohmann::json::parse(inspect.out);
   EXPECT_TRUE(contains(j["chain"][0]["issuer"].get<std::string>(), "Pebble")) << inspect.out;
@@ -184,8 +189,7 @@ TEST_F(UpAcme, RenewsWhenUnderRenewDays) {
 TEST_F(UpAcme, MissingEmailIsAConfigErrorAtTheListener) {
   write_config("", {}, false);
   auto r = run({bridge_bin(), "up", "--config-dir", dir_ / "config"}, 10s,
-               {{"NO_COLOR", "1"}, {"BRIDGE_CONFIG_DIR", ""}, {"BRIDGE_PROFILE", ""}},
-               dir_.path());
+               {{"NO_COLOR", "1"}, {"BRIDGE_CONFIG_DIR", ""}, {"BRIDGE_PROFILE", ""}}, dir_.path());
   EXPECT_EQ(r.status, 2) << r.out << r.err;
   EXPECT_TRUE(contains(r.err, "error: listener \"web-tls\": tls.auto = \"acme\" needs [acme] "
                               "email"))
@@ -193,8 +197,8 @@ TEST_F(UpAcme, MissingEmailIsAConfigErrorAtTheListener) {
   std::string toml = read_file(dir_ / "config/dev.toml");
   std::string before = toml.substr(0, toml.find("tls = { auto = \"acme\""));
   auto line = std::count(before.begin(), before.end(), '\n') + 1;  // column 16: the value
-  EXPECT_TRUE(contains(r.err, "--> " + (dir_ / "config/dev.toml") + ":" + std::to_string(line) +
-                                  ":16"))
+  EXPECT_TRUE(
+      contains(r.err, "--> " + (dir_ / "config/dev.toml") + ":" + std::to_string(line) + ":16"))
       << r.err;
   EXPECT_TRUE(contains(r.err, "^^^^^^ add [acme] with email = \"you@example.com\"")) << r.err;
 }

@@ -20,7 +20,8 @@ using discovery::State;
 std::string describe(const Resolution& r) {
   std::string out = "state=" + std::to_string(static_cast<int>(r.state)) + " via=" + r.via +
                     " error=" + r.error + " endpoints=";
-  for (const auto& e : r.endpoints) out += e.host + ":" + std::to_string(e.port) + "(" + e.name + ") ";
+  for (const auto& e : r.endpoints)
+    out += e.host + ":" + std::to_string(e.port) + "(" + e.name + ") ";
   return out;
 }
 
@@ -33,7 +34,8 @@ uint16_t port_of(const std::string& text) {
 TEST(ComposeEngine, EphemeralPortComesFromTheEngine) {
   REQUIRE_DOCKER();
   // The project name comes from the directory, normalised the same way by compose and bridge.
-  ComposeProject project("Shop.App1", "services:\n" + httpd_service("web", "      - \"127.0.0.1::8080\"\n"));
+  ComposeProject project("Shop.App1",
+                         "services:\n" + httpd_service("web", "      - \"127.0.0.1::8080\"\n"));
   auto up = project.compose({"up", "-d"});
   ASSERT_EQ(up.status, 0) << up.err;
   auto published = project.compose({"port", "web", "8080"});
@@ -59,7 +61,8 @@ TEST(ComposeEngine, EphemeralPortComesFromTheEngine) {
   // Unknown service: the services are listed, with a did-you-mean.
   auto unknown = discovery::resolve_once("compose://wbe:8080", project.options());
   EXPECT_EQ(unknown.state, State::Failed);
-  EXPECT_NE(unknown.error.find("unknown compose service \"wbe\""), std::string::npos) << unknown.error;
+  EXPECT_NE(unknown.error.find("unknown compose service \"wbe\""), std::string::npos)
+      << unknown.error;
   EXPECT_NE(unknown.error.find("did you mean \"web\"?"), std::string::npos) << unknown.error;
 
   // No compose file where bridge runs: ?project= finds the running project in the engine.
@@ -80,7 +83,8 @@ TEST(ComposeEngine, EphemeralPortComesFromTheEngine) {
 
 TEST(ComposeEngine, ScaledServiceHasOneEndpointPerContainer) {
   REQUIRE_DOCKER();
-  ComposeProject project("scaled", "services:\n" + httpd_service("web", "      - \"127.0.0.1::8080\"\n"));
+  ComposeProject project("scaled",
+                         "services:\n" + httpd_service("web", "      - \"127.0.0.1::8080\"\n"));
   write_file(project.path() + "/.env", "COMPOSE_PROJECT_NAME=scaledenv\n");
   auto up = project.compose({"up", "-d", "--scale", "web=2"});
   ASSERT_EQ(up.status, 0) << up.err;
@@ -100,7 +104,8 @@ TEST(ComposeEngine, ScaledServiceHasOneEndpointPerContainer) {
 
 TEST(ComposeEngine, RegistryFollowsRecreatedStoppedAndStartedContainers) {
   REQUIRE_DOCKER();
-  ComposeProject project("follow", "services:\n" + httpd_service("web", "      - \"127.0.0.1::8080\"\n"));
+  ComposeProject project("follow",
+                         "services:\n" + httpd_service("web", "      - \"127.0.0.1::8080\"\n"));
   ASSERT_EQ(project.compose({"up", "-d"}).status, 0);
   Registry registry(project.options());
   auto source = registry.get("compose://web:8080");
@@ -124,8 +129,9 @@ TEST(ComposeEngine, RegistryFollowsRecreatedStoppedAndStartedContainers) {
       },
       10s))
       << describe(*s.current());
-  auto followed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::steady_clock::now() - done).count();
+  auto followed_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - done)
+          .count();
   std::printf("[ measure  ] recreated container followed %lld ms after docker-compose returned\n",
               static_cast<long long>(followed_ms));
   RecordProperty("recreate_followed_ms", std::to_string(followed_ms));
@@ -230,7 +236,8 @@ void expect_same_mapping(const std::string& dir, const std::map<std::string, std
     std::string url = "compose://" + key.first + ":" + std::to_string(key.second);
     auto r = discovery::resolve_once(url, options);
     std::string loopback = pub.ip.empty() || pub.ip == "0.0.0.0" ? "127.0.0.1"
-                           : pub.ip == "::" ? "::1" : pub.ip;
+                           : pub.ip == "::"                      ? "::1"
+                                                                 : pub.ip;
     SCOPED_TRACE(url + "\n" + config.out + "\n" + describe(r));
     if (pub.port == 0) {
       EXPECT_EQ(r.state, State::Failed);
@@ -300,7 +307,8 @@ TEST(ComposeConfigReference, InterpolationFromEnvAndDotEnv) {
 TEST(ComposeConfigReference, OverrideAndExtends) {
   if (!have_docker_compose()) GTEST_SKIP() << "skipped: docker-compose is not installed";
   TempDir dir;
-  write_file(dir / "common.yml", "services:\n  base:\n    image: x\n    ports: [\"127.0.0.1:7001:7001\"]\n");
+  write_file(dir / "common.yml",
+             "services:\n  base:\n    image: x\n    ports: [\"127.0.0.1:7001:7001\"]\n");
   write_file(dir / "docker-compose.yml",
              "services:\n  api:\n    extends: {file: common.yml, service: base}\n"
              "    ports: [\"7002:7002\"]\n  web:\n    image: x\n    ports: [\"8080:80\"]\n");

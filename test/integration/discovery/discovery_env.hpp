@@ -44,11 +44,11 @@ class DockerEnvironment : public ::testing::Environment {
   static inline std::string skip_reason_;
 };
 
-#define REQUIRE_DOCKER()                                                               \
-  do {                                                                                 \
-    if (::bridge::test::DockerEnvironment::engine() == nullptr)                        \
-      GTEST_SKIP() << "skipped: no docker engine: "                                    \
-                   << ::bridge::test::DockerEnvironment::skip_reason();                \
+#define REQUIRE_DOCKER()                                                                           \
+  do {                                                                                             \
+    if (::bridge::test::DockerEnvironment::engine() == nullptr)                                    \
+      GTEST_SKIP() << "skipped: no docker engine: "                                                \
+                   << ::bridge::test::DockerEnvironment::skip_reason();                            \
   } while (0)
 
 /// Polls `done` every 20 ms until it is true or `timeout` passes.
@@ -65,8 +65,10 @@ inline bool wait_until(const std::function<bool()>& done, Millis timeout) {
 /// (the container's short id), so a test can tell containers apart.
 inline std::string httpd_service(const std::string& name, const std::string& ports_yaml) {
   return "  " + name + ":\n    image: " + std::string(busybox_image) +
-         "\n    command: [\"/bin/sh\", \"-c\", \"/bin/busybox hostname > /www/index.html && exec /bin/busybox httpd -f -p "
-         "8080 -h /www\"]\n    stop_signal: SIGKILL\n    ports:\n" + ports_yaml;
+         "\n    command: [\"/bin/sh\", \"-c\", \"/bin/busybox hostname > /www/index.html && exec "
+         "/bin/busybox httpd -f -p "
+         "8080 -h /www\"]\n    stop_signal: SIGKILL\n    ports:\n" +
+         ports_yaml;
 }
 
 /// A compose project in its own temp dir: `dir/NAME/compose.yaml`, taken down at the end.

@@ -112,7 +112,8 @@ TEST_F(K8sForward, StartsKubectlAndRoutesThroughItsPort) {
   std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
   for (auto& c : args) c = c == '\0' ? ' ' : c;
   EXPECT_NE(args.find("port-forward svc/orders :8080 -n staging --context kind-dev"),
-            std::string::npos) << args;
+            std::string::npos)
+      << args;
   auto through = curl({"-o", "/dev/null", "-w", "%{http_code}",
                        "http://127.0.0.1:" + std::to_string(r->endpoints[0].port) + "/"});
   EXPECT_EQ(through.out, "200") << through.err;
@@ -135,8 +136,9 @@ TEST_F(K8sForward, RestartsWhenKubectlExitsAndSwitchesPort) {
       << describe(gap);
   EXPECT_NE(gap.error.find("restarting in"), std::string::npos);
   ASSERT_TRUE(wait_resolved(s, 10s, first.endpoints[0].port)) << describe(*s.current());
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - t0).count();
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   std::printf("[ measure  ] kubectl exit -> new tunnel published in %lld ms\n",
               static_cast<long long>(ms));
   auto after = s.current();
@@ -170,19 +172,20 @@ TEST_F(K8sForward, BackoffGrowsWhileKubectlKeepsFailingAndIsCapped) {
     std::this_thread::sleep_for(10ms);
   }
   EXPECT_NE(s.current()->last_stderr.find("unable to forward port because pod is not running"),
-            std::string::npos) << describe(*s.current());
+            std::string::npos)
+      << describe(*s.current());
   ASSERT_GE(seen.size(), 5u) << describe(*s.current());
   std::vector<long long> gaps;
   for (size_t i = 2; i < seen.size(); ++i) {
-    gaps.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(seen[i].second -
-                                                                          seen[i - 1].second)
-                       .count());
+    gaps.push_back(
+        std::chrono::duration_cast<std::chrono::milliseconds>(seen[i].second - seen[i - 1].second)
+            .count());
   }
   std::string text;
   for (auto g : gaps) text += std::to_string(g) + "ms ";
   std::printf("[ measure  ] restart intervals while kubectl fails: %s\n", text.c_str());
   ASSERT_GE(gaps.size(), 3u) << text;
-  EXPECT_GT(gaps[1], gaps[0]) << text;  // grows
+  EXPECT_GT(gaps[1], gaps[0]) << text;             // grows
   for (auto g : gaps) EXPECT_LT(g, 1600) << text;  // capped at max_backoff (1 s) plus a start
   std::remove((control_ / "fail-start").c_str());
   ASSERT_TRUE(wait_resolved(s, 5s)) << describe(*s.current());
@@ -196,7 +199,8 @@ TEST_F(K8sForward, ReportedFailureRestartsASilentlyBrokenTunnelAtOnce) {
   ASSERT_TRUE(wait_resolved(s, 10s));
   auto first = *s.current();
   touch("break");  // kubectl keeps running, connections through it die
-  ASSERT_TRUE(wait_until([&] { return http_get("127.0.0.1", first.endpoints[0].port).empty(); }, 3s));
+  ASSERT_TRUE(
+      wait_until([&] { return http_get("127.0.0.1", first.endpoints[0].port).empty(); }, 3s));
   EXPECT_EQ(s.current()->endpoints, first.endpoints) << "nothing tells bridge but the proxy";
   s.report_failure(discovery::Endpoint{"127.0.0.1", 1, "stale"});  // not the current tunnel
   EXPECT_EQ(s.current()->restarts, 0);
@@ -214,7 +218,8 @@ TEST_F(K8sForward, ReportedFailureRestartsASilentlyBrokenTunnelAtOnce) {
   ASSERT_TRUE(wait_resolved(s, 5s, first.endpoints[0].port)) << describe(*s.current());
   std::printf("[ measure  ] report_failure -> new tunnel published in %lld ms\n",
               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         std::chrono::steady_clock::now() - t0).count()));
+                                         std::chrono::steady_clock::now() - t0)
+                                         .count()));
   EXPECT_EQ(s.current()->restarts, 1);
   EXPECT_FALSE(http_get("127.0.0.1", s.current()->endpoints[0].port).empty());
 }

@@ -24,8 +24,8 @@ namespace {
 
 std::string config(uint16_t port, const std::string& upstreams, const std::string& routes) {
   return "version = 1\n[bridge]\nadmin = \"off\"\naccess_log = \"off\"\nworkers = 2\n\n"
-         "[[listeners]]\nname = \"web\"\nbind = \"127.0.0.1:" + std::to_string(port) + "\"\n\n" +
-         upstreams + "\n" + routes;
+         "[[listeners]]\nname = \"web\"\nbind = \"127.0.0.1:" +
+         std::to_string(port) + "\"\n\n" + upstreams + "\n" + routes;
 }
 
 std::string upstream(const std::string& name, const std::string& target,
@@ -44,7 +44,8 @@ struct Reply {
 };
 
 Reply get(uint16_t port, const std::string& path = "/") {
-  auto r = curl({"-m", "5", "-w", "\n%{http_code}", "http://127.0.0.1:" + std::to_string(port) + path}, 8s);
+  auto r = curl(
+      {"-m", "5", "-w", "\n%{http_code}", "http://127.0.0.1:" + std::to_string(port) + path}, 8s);
   Reply out;
   auto nl = r.out.rfind('\n');
   if (nl == std::string::npos) return out;
@@ -79,7 +80,8 @@ class UpDiscovery : public ::testing::Test {
 TEST_F(UpDiscovery, ComposeUpstreamFollowsARecreatedContainer) {
   REQUIRE_DOCKER();
   use_engine();
-  ComposeProject project("upfollow", "services:\n" + httpd_service("web", "      - \"127.0.0.1::8080\"\n"));
+  ComposeProject project("upfollow",
+                         "services:\n" + httpd_service("web", "      - \"127.0.0.1::8080\"\n"));
   ASSERT_EQ(project.compose({"up", "-d"}).status, 0);
   bridge_.write_config(config(port_, upstream("web", "compose://web:8080?project=upfollow"),
                               route("all", "PathPrefix(`/`)", "web")));
@@ -88,8 +90,9 @@ TEST_F(UpDiscovery, ComposeUpstreamFollowsARecreatedContainer) {
   auto first = get(port_).body;
   // `bridge up` says where the upstream resolved.
   EXPECT_TRUE(wait_until(
-      [&] { return bridge_.output().find("upstream web: compose upfollow/web:8080 -> 127.0.0.1:") !=
-                   std::string::npos;
+      [&] {
+        return bridge_.output().find("upstream web: compose upfollow/web:8080 -> 127.0.0.1:") !=
+               std::string::npos;
       },
       5s))
       << bridge_.output();
@@ -106,19 +109,21 @@ TEST_F(UpDiscovery, ComposeUpstreamFollowsARecreatedContainer) {
   std::printf("[ measure  ] bridge up served the recreated container %lld ms after "
               "docker-compose returned\n",
               static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         std::chrono::steady_clock::now() - t0).count()));
+                                         std::chrono::steady_clock::now() - t0)
+                                         .count()));
 }
 
 TEST_F(UpDiscovery, RoundRobinAcrossAScaledServiceAndAStoppedContainerIsSkipped) {
   REQUIRE_DOCKER();
   use_engine();
-  ComposeProject project("upscale", "services:\n" + httpd_service("web", "      - \"127.0.0.1::8080\"\n"));
+  ComposeProject project("upscale",
+                         "services:\n" + httpd_service("web", "      - \"127.0.0.1::8080\"\n"));
   ASSERT_EQ(project.compose({"up", "-d", "--scale", "web=2"}).status, 0);
-  bridge_.write_config(config(
-      port_,
-      upstream("web", "compose://web:8080?project=upscale",
-               "balance = \"round_robin\"\nhealth = { path = \"/\", interval = \"500ms\", timeout = \"500ms\" }\n"),
-      route("all", "PathPrefix(`/`)", "web")));
+  bridge_.write_config(config(port_,
+                              upstream("web", "compose://web:8080?project=upscale",
+                                       "balance = \"round_robin\"\nhealth = { path = \"/\", "
+                                       "interval = \"500ms\", timeout = \"500ms\" }\n"),
+                              route("all", "PathPrefix(`/`)", "web")));
   ASSERT_TRUE(bridge_.start(port_, {}, 10s)) << bridge_.output();
   ASSERT_TRUE(wait_until([&] { return get(port_).status == 200; }, 10s)) << bridge_.output();
   std::vector<std::string> seen;
@@ -132,9 +137,12 @@ TEST_F(UpDiscovery, RoundRobinAcrossAScaledServiceAndAStoppedContainerIsSkipped)
   auto stopped = DockerEnvironment::engine()->docker({"stop", "-t", "0", "upscale_web_1"});
   ASSERT_EQ(stopped.status, 0) << stopped.err;
   ASSERT_TRUE(wait_until(
-      [&] { return one_endpoint_dropped(bridge_.output(), "upstream web: compose upscale/web:8080 -> "); },
+      [&] {
+        return one_endpoint_dropped(bridge_.output(), "upstream web: compose upscale/web:8080 -> ");
+      },
       10s))
-      << "bridge did not log that one of the two containers went away\n" << bridge_.output();
+      << "bridge did not log that one of the two containers went away\n"
+      << bridge_.output();
   std::set<std::string> after;
   for (int i = 0; i < 6; ++i) {
     auto r = get(port_);
@@ -165,7 +173,8 @@ TEST_F(UpDiscovery, K8sTunnelGapGets502WithAHintThenRecovers) {
   write_file(control / "fail-start", "");
   write_file(control / "exit", "");
   Reply gap;
-  ASSERT_TRUE(wait_until([&] { return (gap = get(port_)).status == 502; }, 10s)) << bridge_.output();
+  ASSERT_TRUE(wait_until([&] { return (gap = get(port_)).status == 502; }, 10s))
+      << bridge_.output();
   auto body = nlohmann::json::parse(gap.body, nullptr, false);
   ASSERT_TRUE(body.is_object()) << gap.body;
   EXPECT_TRUE(body.contains("request_id"));
@@ -183,11 +192,10 @@ TEST_F(UpDiscovery, AnUnresolvableTargetWarnsWithoutStoppingOtherRoutes) {
   std::string error;
   ASSERT_TRUE(backend.start(&error)) << error;
   ::setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock", 1);
-  bridge_.write_config(config(port_,
-                              upstream("ghost", "compose://ghost:8080?project=nothere") +
-                                  upstream("real", backend.url()),
-                              route("ghost", "PathPrefix(`/ghost`)", "ghost") +
-                                  route("real", "PathPrefix(`/`)", "real")));
+  bridge_.write_config(config(
+      port_,
+      upstream("ghost", "compose://ghost:8080?project=nothere") + upstream("real", backend.url()),
+      route("ghost", "PathPrefix(`/ghost`)", "ghost") + route("real", "PathPrefix(`/`)", "real")));
   ASSERT_TRUE(bridge_.start(port_, {}, 10s)) << bridge_.output();
   EXPECT_EQ(get(port_, "/ok").status, 200) << bridge_.output();
   auto ghost = get(port_, "/ghost");

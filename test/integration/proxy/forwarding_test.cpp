@@ -22,10 +22,9 @@ TEST_F(Proxy, ConfigErrorExitsTwoAndStartsNothing) {
   EXPECT_EQ(*status, 2) << bridge_.output();
   EXPECT_NE(bridge_.stderr_text().find("unknown key \"upstrem\""), std::string::npos)
       << bridge_.output();
-  std::string where = bridge_.config_dir() + "/dev.toml:" +
-                      std::to_string(line_number(read_file(bridge_.config_dir() + "/dev.toml"),
-                                                 "upstrem")) +
-                      ":1";
+  std::string where =
+      bridge_.config_dir() + "/dev.toml:" +
+      std::to_string(line_number(read_file(bridge_.config_dir() + "/dev.toml"), "upstrem")) + ":1";
   EXPECT_NE(bridge_.stderr_text().find(where), std::string::npos) << where << "\n"
                                                                   << bridge_.output();
   EXPECT_FALSE(port_open(port_));

@@ -29,11 +29,13 @@ std::vector<Shape> smuggling_shapes() {
   const std::string h = "Host: a\r\n";
   return {
       {"ContentLengthAndTransferEncoding",
-       "POST / HTTP/1.1\r\n" + h + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
-       "0\r\n\r\n"},
+       "POST / HTTP/1.1\r\n" + h +
+           "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+           "0\r\n\r\n"},
       {"TransferEncodingAndContentLength",
-       "POST / HTTP/1.1\r\n" + h + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
-       "0\r\n\r\n"},
+       "POST / HTTP/1.1\r\n" + h +
+           "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"
+           "0\r\n\r\n"},
       {"DifferingDuplicateContentLength",
        "POST / HTTP/1.1\r\n" + h + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!"},
       {"DifferingContentLengthList",

@@ -28,7 +28,7 @@ TEST_F(Proxy, KeepsRequestIdOf128Characters) {
 TEST_F(Proxy, ReplacesInvalidRequestId) {
   ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", "builtin://echo")));
   for (const std::string& bad : {std::string("has/slash"), std::string(129, 'a'),
-                                std::string("quote\"d"), std::string("sp ace")}) {
+                                 std::string("quote\"d"), std::string("sp ace")}) {
     auto r = http({"-H", "X-Request-ID: " + bad, url("/")});
     ASSERT_EQ(r.response.status, 200) << r.err;
     std::string id = r.response.header("X-Request-ID").value_or("");
@@ -113,8 +113,8 @@ TEST_F(Proxy, ReplacesInvalidTraceparent) {
 
 TEST_F(Proxy, ForwardsTracestate) {
   ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", "builtin://echo")));
-  auto r = http({"-H", "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-                 "-H", "tracestate: congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", url("/")});
+  auto r = http({"-H", "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "-H",
+                 "tracestate: congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", url("/")});
   ASSERT_EQ(r.response.status, 200) << r.err;
   EXPECT_EQ(echo_header(parse_json(r.response.body), "tracestate"),
             "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
@@ -124,7 +124,8 @@ TEST_F(Proxy, ForwardsTracestate) {
 
 TEST_F(Proxy, StripPrefix) {
   ASSERT_TRUE(start_backend());
-  ASSERT_TRUE(start(route("api", "PathPrefix(`/api`)", backend_.url(), "strip_prefix = \"/api\"\n")));
+  ASSERT_TRUE(
+      start(route("api", "PathPrefix(`/api`)", backend_.url(), "strip_prefix = \"/api\"\n")));
   auto r = http({url("/api/users?x=1")});
   ASSERT_EQ(r.response.status, 200) << r.err << r.response.body;
   EXPECT_EQ(parse_json(r.response.body).value("target", ""), "/users?x=1");
@@ -134,8 +135,8 @@ TEST_F(Proxy, StripPrefix) {
 
 TEST_F(Proxy, HostRewrite) {
   ASSERT_TRUE(start_backend());
-  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url(),
-                          "host_rewrite = \"internal.example\"\n")));
+  ASSERT_TRUE(start(
+      route("all", "PathPrefix(`/`)", backend_.url(), "host_rewrite = \"internal.example\"\n")));
   auto r = http({url("/h")});
   ASSERT_EQ(r.response.status, 200) << r.err;
   json echo = parse_json(r.response.body);
@@ -181,15 +182,21 @@ TEST_F(Proxy, ResponseHeadersSetAndRemove) {
 // match it: target, Host, every added header once with its value, every removed one absent.
 TEST_F(Proxy, RouteTestPlanIsWhatTheUpstreamReceives) {
   ASSERT_TRUE(start_backend());
-  ASSERT_TRUE(start(route("api", "PathPrefix(`/api`)", backend_.url(),
-                          "strip_prefix = \"/api\"\nhost_rewrite = \"api.internal\"\n"
-                          "request_headers = { set = { \"X-Forwarded-Prefix\" = \"/custom\", "
-                          "\"X-Env\" = \"dev\" }, remove = [\"X-Forwarded-Host\", \"Cookie\"] }\n")));
+  ASSERT_TRUE(
+      start(route("api", "PathPrefix(`/api`)", backend_.url(),
+                  "strip_prefix = \"/api\"\nhost_rewrite = \"api.internal\"\n"
+                  "request_headers = { set = { \"X-Forwarded-Prefix\" = \"/custom\", "
+                  "\"X-Env\" = \"dev\" }, remove = [\"X-Forwarded-Host\", \"Cookie\"] }\n")));
   const std::vector<std::string> headers = {"Connection: keep-alive, X-Hop", "X-Hop: 1",
                                             "X-Forwarded-For: 10.1.2.3", "Cookie: a=b",
                                             "X-Kept: yes"};
-  std::vector<std::string> args = {"route", "test", "GET", url("/api/users?x=1"), "--json",
-                                   "--config-dir", bridge_.config_dir()};
+  std::vector<std::string> args = {"route",
+                                   "test",
+                                   "GET",
+                                   url("/api/users?x=1"),
+                                   "--json",
+                                   "--config-dir",
+                                   bridge_.config_dir()};
   for (const auto& h : headers) {
     args.push_back("-H");
     args.push_back(h);
@@ -200,7 +207,7 @@ TEST_F(Proxy, RouteTestPlanIsWhatTheUpstreamReceives) {
   EXPECT_EQ(plan.value("target", ""), "/users?x=1");
   EXPECT_EQ(plan.value("host", ""), "api.internal");
   ASSERT_TRUE(plan["headers_added"].is_array()) << plan.dump();  // [name, value], in order
-  EXPECT_EQ(plan["headers_added"].size(), 6u) << plan.dump();   // no name twice
+  EXPECT_EQ(plan["headers_added"].size(), 6u) << plan.dump();    // no name twice
   auto added_names = [&plan] {
     std::vector<std::string> names;
     for (const auto& pair : plan["headers_added"]) names.push_back(pair[0].get<std::string>());
@@ -233,8 +240,7 @@ TEST_F(Proxy, RouteTestPlanIsWhatTheUpstreamReceives) {
     }
     EXPECT_TRUE(backend_values(echo, name.get<std::string>()).empty()) << name << " was sent";
   }
-  EXPECT_EQ(plan["headers_removed"],
-            json({"Connection", "X-Hop", "X-Forwarded-For", "Cookie"}));
+  EXPECT_EQ(plan["headers_removed"], json({"Connection", "X-Hop", "X-Forwarded-For", "Cookie"}));
   EXPECT_EQ(backend_value(echo, "X-Kept"), "yes");
 }
 
@@ -254,8 +260,8 @@ TEST_F(Proxy, HopByHopRequestHeadersAreNotForwarded) {
   auto r = client.read_response(5s);
   ASSERT_TRUE(r.has_value()) << client.last_error();
   json echo = parse_json(r->body);
-  for (const char* name : {"X-Custom-Hop", "Keep-Alive", "TE", "Trailer", "Proxy-Authorization",
-                           "Proxy-Connection"}) {
+  for (const char* name :
+       {"X-Custom-Hop", "Keep-Alive", "TE", "Trailer", "Proxy-Authorization", "Proxy-Connection"}) {
     EXPECT_TRUE(backend_values(echo, name).empty()) << name << " was forwarded";
   }
   for (const auto& c : backend_values(echo, "Connection")) {

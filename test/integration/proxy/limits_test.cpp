@@ -20,8 +20,8 @@ TEST_F(Proxy, SlowUpstreamIs504AfterTheRouteTimeout) {
 }
 
 TEST_F(Proxy, SlowlorisIsClosedAfterTheHeaderTimeout) {
-  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", "builtin://echo"),
-                    "header_timeout = \"500ms\""));
+  ASSERT_TRUE(
+      start(route("all", "PathPrefix(`/`)", "builtin://echo"), "header_timeout = \"500ms\""));
   RawClient client(port_);
   auto t0 = Clock::now();
   client.send("GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ");
@@ -70,7 +70,8 @@ TEST_F(Proxy, HeaderBlockJustUnder64KiBIsServed) {
 }
 
 TEST_F(Proxy, BodyOverTheRouteLimitIs413) {
-  ASSERT_TRUE(start(route("small", "PathPrefix(`/`)", "builtin://echo", "max_body_bytes = 1024\n")));
+  ASSERT_TRUE(
+      start(route("small", "PathPrefix(`/`)", "builtin://echo", "max_body_bytes = 1024\n")));
   auto ok = http({"--data-binary", std::string(1024, 'a'), url("/")});
   EXPECT_EQ(ok.response.status, 200) << ok.response.body;
   auto r = http({"--data-binary", std::string(2048, 'a'), url("/")});
@@ -79,17 +80,20 @@ TEST_F(Proxy, BodyOverTheRouteLimitIs413) {
 }
 
 TEST_F(Proxy, BodyOverTheGlobalLimitIs413) {
-  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", "builtin://echo"), "max_body_bytes = \"1KiB\"\n"));
+  ASSERT_TRUE(
+      start(route("all", "PathPrefix(`/`)", "builtin://echo"), "max_body_bytes = \"1KiB\"\n"));
   auto r = http({"--data-binary", std::string(2048, 'a'), url("/")});
   ASSERT_EQ(r.exit, 0) << r.err;
   expect_error(r.response, 413, "body_too_large");
 }
 
 TEST_F(Proxy, ChunkedBodyOverTheLimitIs413) {
-  ASSERT_TRUE(start(route("small", "PathPrefix(`/`)", "builtin://echo", "max_body_bytes = 1024\n")));
+  ASSERT_TRUE(
+      start(route("small", "PathPrefix(`/`)", "builtin://echo", "max_body_bytes = 1024\n")));
   RawClient client(port_);
   client.send("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-              "800\r\n" + std::string(2048, 'a') + "\r\n0\r\n\r\n");
+              "800\r\n" +
+              std::string(2048, 'a') + "\r\n0\r\n\r\n");
   auto r = client.read_response(5s);
   ASSERT_TRUE(r.has_value()) << client.last_error();
   expect_error(*r, 413, "body_too_large");
@@ -143,8 +147,7 @@ TEST_F(Proxy, LargeDownloadStreamsWithBoundedMemory) {
   RecordProperty("rss_stalled_kib", std::to_string(stalled));
   RecordProperty("rss_peak_kib", std::to_string(peak));
 #if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "RSS bounds are not meaningful under AddressSanitizer (peak " << peak
-               << " KiB)";
+  GTEST_SKIP() << "RSS bounds are not meaningful under AddressSanitizer (peak " << peak << " KiB)";
 #endif
   // Speed is measured by scripts/bench, not asserted here; only record it.
   RecordProperty("download_seconds", std::to_string(took));

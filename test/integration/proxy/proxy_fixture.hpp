@@ -146,8 +146,8 @@ inline json access_log_entry(const std::string& path, const std::string& needle,
 
 inline std::string route(const std::string& name, const std::string& rule,
                          const std::string& upstream, const std::string& extra = "") {
-  return "[[routes]]\nname = \"" + name + "\"\nrule = \"" + rule + "\"\nupstream = \"" +
-         upstream + "\"\n" + extra + "\n";
+  return "[[routes]]\nname = \"" + name + "\"\nrule = \"" + rule + "\"\nupstream = \"" + upstream +
+         "\"\n" + extra + "\n";
 }
 
 class Proxy : public ::testing::Test {
@@ -206,9 +206,9 @@ class Proxy : public ::testing::Test {
   // Waits for `text` in bridge's output (its log): the event a test would otherwise sleep for.
   ::testing::AssertionResult logged(const std::string& text, Millis timeout = 5s) {
     if (bridge_.wait_for_log(text, timeout)) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "bridge did not log \"" << text << "\" within "
-                                         << timeout.count() << " ms\n"
-                                         << bridge_.output();
+    return ::testing::AssertionFailure()
+           << "bridge did not log \"" << text << "\" within " << timeout.count() << " ms\n"
+           << bridge_.output();
   }
 
   // Asserts the JSON error body and headers every bridge-made error carries.

@@ -2,8 +2,8 @@
 // file change (a broken config keeps the old one serving), SIGTERM drains and exits 0.
 #include "proxy_fixture.hpp"
 
-#include <signal.h>
 #include <memory>
+#include <signal.h>
 
 namespace bridge::test {
 namespace {
@@ -51,8 +51,8 @@ TEST_F(Proxy, SighupWithABrokenConfigKeepsServingThenAFixedOneApplies) {
   std::string broken = config("[[routes]]\nname = \"new\"\nrule = \"PathPrefix(`/new`)\"\n"
                               "upstrem = \"builtin://echo\"\n");
   bridge_.write_config(broken);
-  std::string where = bridge_.config_dir() + "/dev.toml:" +
-                      std::to_string(line_number(broken, "upstrem")) + ":1";
+  std::string where =
+      bridge_.config_dir() + "/dev.toml:" + std::to_string(line_number(broken, "upstrem")) + ":1";
   bridge_.process().signal(SIGHUP);
   EXPECT_TRUE(bridge_.process().wait_for_stdout(where, 3s)) << bridge_.output();  // JSON log
   EXPECT_TRUE(bridge_.process().running());

@@ -40,8 +40,9 @@ class ClientCert : public Front {
 
   // GET https://localhost:PORT/mtls with curl, optionally presenting `cert`/`key`.
   Answer get_tls(const std::string& cert = "", const std::string& key = "") {
-    std::vector<std::string> args = {"-i", "--http1.1", "--cacert", ca(), "--resolve",
-                                     "localhost:" + std::to_string(port_) + ":127.0.0.1"};
+    std::vector<std::string> args = {
+        "-i", "--http1.1", "--cacert",
+        ca(), "--resolve", "localhost:" + std::to_string(port_) + ":127.0.0.1"};
     if (!cert.empty()) args.insert(args.end(), {"--cert", cert, "--key", key});
     args.push_back("https://localhost:" + std::to_string(port_) + "/mtls");
     auto r = curl(args, 10s);
@@ -82,14 +83,14 @@ TEST_F(ClientCert, RequireRefusesAClientWithoutACertificate) {
   ASSERT_TRUE(start_tls("require"));
   auto a = get_tls();
   EXPECT_TRUE(a.curl_exit != 0 || a.status != 200) << "served without a client certificate\n"
-                                                    << a.text;
+                                                   << a.text;
 }
 
 TEST_F(ClientCert, RequireRefusesACertificateFromAnotherCa) {
   ASSERT_TRUE(start_tls("require"));
   auto a = get_tls(other_ / "me.localhost-client.pem", other_ / "me.localhost-client-key.pem");
   EXPECT_TRUE(a.curl_exit != 0 || a.status != 200) << "served a foreign client certificate\n"
-                                                    << a.text;
+                                                   << a.text;
 }
 
 TEST_F(ClientCert, RequireServesACertificateFromTheCaAndRecordsItsSubject) {
@@ -120,14 +121,15 @@ TEST_F(ClientCert, RequireServesACertificateFromTheCaAndRecordsItsSubject) {
 TEST_F(ClientCert, AutoLocalCaListenerRequiresAClientCertificate) {
   ::setenv("XDG_DATA_HOME", env_.data().c_str(), 1);
   FrontConfig c(route("all", "PathPrefix(`/`)", "builtin://echo"));
-  c.listener = "tls = { auto = \"local-ca\", client_ca = \"" + ca() +
-               "\", client_auth = \"require\" }";
+  c.listener =
+      "tls = { auto = \"local-ca\", client_ca = \"" + ca() + "\", client_auth = \"require\" }";
   bool started = static_cast<bool>(start(c));
   ::unsetenv("XDG_DATA_HOME");
   ASSERT_TRUE(started) << bridge_.output();
   auto without = get_tls();
   EXPECT_TRUE(without.curl_exit != 0 || without.status != 200)
-      << "served without a client certificate\n" << without.text;
+      << "served without a client certificate\n"
+      << without.text;
   auto with = get_with_client_cert();
   EXPECT_EQ(with.curl_exit, 0) << with.text;
   EXPECT_EQ(with.status, 200) << with.text;
@@ -147,7 +149,7 @@ TEST_F(ClientCert, OptionalStillRefusesACertificateFromAnotherCa) {
   ASSERT_TRUE(start_tls("optional"));
   auto a = get_tls(other_ / "me.localhost-client.pem", other_ / "me.localhost-client-key.pem");
   EXPECT_TRUE(a.curl_exit != 0 || a.status != 200) << "served a foreign client certificate\n"
-                                                    << a.text;
+                                                   << a.text;
 }
 
 }  // namespace

@@ -56,7 +56,8 @@ class FramingProbe : public ::testing::Test {
     bridge_->write_config("version = 1\n[bridge]\nadmin = \"off\"\naccess_log = \"off\"\n"
                           "workers = 2\n[limits]\nmax_body_bytes = \"1MiB\"\n"
                           "header_timeout = \"2s\"\n\n[[listeners]]\nname = \"web\"\n"
-                          "bind = \"127.0.0.1:" + std::to_string(port_) + "\"\n\n" +
+                          "bind = \"127.0.0.1:" +
+                          std::to_string(port_) + "\"\n\n" +
                           route("all", "PathPrefix(`/`)", upstream_->url()));
     started_ = bridge_->start(port_);
   }
@@ -106,8 +107,8 @@ class FramingProbe : public ::testing::Test {
                          r.error.find("end of stream") != std::string::npos;
         if (refused && truncated) continue;  // bridge refused mid-body and dropped the upstream
         ADD_FAILURE() << "the upstream could not parse what bridge sent (" << r.error
-                      << ") for case " << (i < cases.size() ? cases[i].name : "?")
-                      << " target " << printable(r.target);
+                      << ") for case " << (i < cases.size() ? cases[i].name : "?") << " target "
+                      << printable(r.target);
       }
     }
     double took = seconds_since(t0);
@@ -159,8 +160,10 @@ class FramingProbe : public ::testing::Test {
                            printable(r->body, 160) + "; upstream saw " +
                            std::to_string(seen.size()) + " request(s)";
     if (c.bodies.empty()) return {"expected a 4xx, got " + observed};
-    if (r->status != 200 || r->body != "upstream probe\n") return {"not a 4xx nor the upstream's "
-                                                                  "answer: " + observed};
+    if (r->status != 200 || r->body != "upstream probe\n")
+      return {"not a 4xx nor the upstream's "
+              "answer: " +
+              observed};
     if (seen.size() != 1) return {"forwarded, but " + observed};
     const RecordedRequest& got = seen.front();
     if (!got.error.empty()) return {"forwarded unparsable bytes: " + got.error};
@@ -210,8 +213,8 @@ TEST_F(FramingProbe, TransferEncodingMutationsClTeAndTeCl) {
   const std::string cl_te_body = "0\r\n\r\n" + smuggled;
   // TE.CL: read as chunked the body is one chunk holding a request; by Content-Length it is
   // the chunk-size line only and that request follows.
-  const std::string te_cl_body = hex(static_cast<unsigned>(smuggled.size())) + "\r\n" +
-                                 smuggled + "\r\n0\r\n\r\n";
+  const std::string te_cl_body =
+      hex(static_cast<unsigned>(smuggled.size())) + "\r\n" + smuggled + "\r\n0\r\n\r\n";
   const std::string te_cl_length = std::to_string(te_cl_body.find('\n') + 1);
   std::vector<Case> cases;
   for (unsigned char b : probe_bytes()) {
@@ -220,10 +223,10 @@ TEST_F(FramingProbe, TransferEncodingMutationsClTeAndTeCl) {
                        head + "Content-Length: " + std::to_string(cl_te_body.size()) + "\r\n" +
                            line + "\r\n\r\n" + cl_te_body,
                        {cl_te_body}});
-      cases.push_back({"TE.CL " + byte_name(b) + " " + where,
-                       head + line + "\r\nContent-Length: " + te_cl_length + "\r\n\r\n" +
-                           te_cl_body,
-                       {te_cl_body.substr(0, te_cl_body.find('\n') + 1)}});
+      cases.push_back(
+          {"TE.CL " + byte_name(b) + " " + where,
+           head + line + "\r\nContent-Length: " + te_cl_length + "\r\n\r\n" + te_cl_body,
+           {te_cl_body.substr(0, te_cl_body.find('\n') + 1)}});
     }
   }
   probe(cases);
@@ -280,10 +283,14 @@ TEST_F(FramingProbe, HeaderFields) {
       {"space before colon, other field", post("X-A : b\r\nContent-Length: 5\r\n", "hello"), {}},
       {"no space after colon", post("Content-Length:5\r\n", "hello"), {"hello"}},
       {"trailing space in value", post("Content-Length: 5 \r\n", "hello"), {"hello"}},
-      {"two differing Content-Length", post("Content-Length: 5\r\nContent-Length: 6\r\n", "hello!"), {}},
+      {"two differing Content-Length",
+       post("Content-Length: 5\r\nContent-Length: 6\r\n", "hello!"),
+       {}},
       {"Content-Length list 5, 6", post("Content-Length: 5, 6\r\n", "hello!"), {}},
       {"Content-Length list 5, 5", post("Content-Length: 5, 5\r\n", "hello"), {"hello"}},
-      {"two equal Content-Length", post("Content-Length: 5\r\nContent-Length: 5\r\n", "hello"), {"hello"}},
+      {"two equal Content-Length",
+       post("Content-Length: 5\r\nContent-Length: 5\r\n", "hello"),
+       {"hello"}},
       {"Content-Length +5", post("Content-Length: +5\r\n", "hello"), {}},
       {"Content-Length -1", post("Content-Length: -1\r\n", "hello"), {}},
       {"Content-Length 0x5", post("Content-Length: 0x5\r\n", "hello"), {}},
@@ -298,7 +305,9 @@ TEST_F(FramingProbe, HeaderFields) {
       {"line without colon", post("NoColon\r\nContent-Length: 5\r\n", "hello"), {}},
       {"space in name", post("X A: b\r\nContent-Length: 5\r\n", "hello"), {}},
       {"bare CR in value", post("X-A: a\rb\r\nContent-Length: 5\r\n", "hello"), {}},
-      {"NUL in value", post(std::string("X-A: a\0b\r\n", 10) + "Content-Length: 5\r\n", "hello"), {}},
+      {"NUL in value",
+       post(std::string("X-A: a\0b\r\n", 10) + "Content-Length: 5\r\n", "hello"),
+       {}},
       {"bare LF in value", post("X-A: a\nb\r\nContent-Length: 5\r\n", "hello"), {}},
       {"LF-only field lines", post("Content-Length: 5\n", "hello"), {"hello"}},
       {"two Host fields", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\nX-Case: {case}\r\n\r\n", {}},
@@ -307,19 +316,26 @@ TEST_F(FramingProbe, HeaderFields) {
       {"Host with slash", "GET / HTTP/1.1\r\nHost: a/b\r\nX-Case: {case}\r\n\r\n", {}},
       {"Host with userinfo", "GET / HTTP/1.1\r\nHost: u@a\r\nX-Case: {case}\r\n\r\n", {}},
       {"Transfer-Encoding twice",
-       post("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", "5\r\nhello\r\n0\r\n\r\n"),
+       post("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+            "5\r\nhello\r\n0\r\n\r\n"),
        {"hello"}},
       {"Transfer-Encoding chunked, chunked",
-       post("Transfer-Encoding: chunked, chunked\r\n", "5\r\nhello\r\n0\r\n\r\n"), {}},
+       post("Transfer-Encoding: chunked, chunked\r\n", "5\r\nhello\r\n0\r\n\r\n"),
+       {}},
       {"Transfer-Encoding identity", post("Transfer-Encoding: identity\r\n", "hello"), {}},
       {"Transfer-Encoding gzip only", post("Transfer-Encoding: gzip\r\n", "hello"), {}},
       {"Transfer-Encoding chunked, gzip",
-       post("Transfer-Encoding: chunked, gzip\r\n", "5\r\nhello\r\n0\r\n\r\n"), {}},
+       post("Transfer-Encoding: chunked, gzip\r\n", "5\r\nhello\r\n0\r\n\r\n"),
+       {}},
       {"Transfer-Encoding gzip, chunked",
-       post("Transfer-Encoding: gzip, chunked\r\n", "5\r\nhello\r\n0\r\n\r\n"), {"hello"}},
-      {"Transfer-Encoding CHUNKED", post("Transfer-Encoding: CHUNKED\r\n", "5\r\nhello\r\n0\r\n\r\n"),
+       post("Transfer-Encoding: gzip, chunked\r\n", "5\r\nhello\r\n0\r\n\r\n"),
        {"hello"}},
-      {"Transfer-Encoding empty", post("Transfer-Encoding: \r\nContent-Length: 5\r\n", "hello"), {}},
+      {"Transfer-Encoding CHUNKED",
+       post("Transfer-Encoding: CHUNKED\r\n", "5\r\nhello\r\n0\r\n\r\n"),
+       {"hello"}},
+      {"Transfer-Encoding empty",
+       post("Transfer-Encoding: \r\nContent-Length: 5\r\n", "hello"),
+       {}},
       {"Transfer-Encoding in HTTP/1.0",
        "POST /probe HTTP/1.0\r\nHost: a\r\nX-Case: {case}\r\nTransfer-Encoding: chunked\r\n\r\n"
        "5\r\nhello\r\n0\r\n\r\n",
@@ -327,7 +343,8 @@ TEST_F(FramingProbe, HeaderFields) {
       {"Transfer-Encoding list over two fields",
        post("Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n", "5\r\nhello\r\n0\r\n\r\n"),
        {"hello"}},
-      {"Transfer_Encoding underscore", post("Transfer_Encoding: chunked\r\nContent-Length: 5\r\n", "hello"),
+      {"Transfer_Encoding underscore",
+       post("Transfer_Encoding: chunked\r\nContent-Length: 5\r\n", "hello"),
        {}},
       {"Content_Length underscore", post("Content_Length: 5\r\n", "hello"), {}},
   };
@@ -380,8 +397,11 @@ TEST_F(FramingProbe, ChunkedBodies) {
       {"trailer without colon", chunked("5\r\nhello\r\n0\r\nNoColon\r\n\r\n"), {}},
       // RFC 9112 5.2: reject obs-fold or replace it with spaces; either way one clean request.
       {"trailer obs-fold", chunked("5\r\nhello\r\n0\r\nX-T: a\r\n b\r\n\r\n"), {"hello"}},
-      {"trailer Content-Length", chunked("5\r\nhello\r\n0\r\nContent-Length: 99\r\n\r\n"), {"hello"}},
-      {"trailer Transfer-Encoding", chunked("5\r\nhello\r\n0\r\nTransfer-Encoding: chunked\r\n\r\n"),
+      {"trailer Content-Length",
+       chunked("5\r\nhello\r\n0\r\nContent-Length: 99\r\n\r\n"),
+       {"hello"}},
+      {"trailer Transfer-Encoding",
+       chunked("5\r\nhello\r\n0\r\nTransfer-Encoding: chunked\r\n\r\n"),
        {"hello"}},
   };
   probe(cases);

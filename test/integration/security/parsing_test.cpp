@@ -135,9 +135,9 @@ TEST_P(BadHost, Is400AndNothingIsForwarded) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Front, BadHost,
-                         ::testing::Values("app.localhost/admin route=admin",
-                                           "app.localhost admin", "app.localhost/admin",
-                                           "a b:8080", "app.localhost:80a", "[::1"));
+                         ::testing::Values("app.localhost/admin route=admin", "app.localhost admin",
+                                           "app.localhost/admin", "a b:8080", "app.localhost:80a",
+                                           "[::1"));
 
 class GoodHost : public Front, public ::testing::WithParamInterface<const char*> {};
 

@@ -13,7 +13,8 @@ class Paths : public Front {
   std::string routes(const std::string& api_extra = "") const {
     return route("admin", "PathPrefix(`/admin`)", admin_.url()) +
            route("public", "PathPrefix(`/public`)", other_.url()) +
-           route("api", "PathPrefix(`/api`)", other_.url(), "strip_prefix = \"/api\"\n" + api_extra) +
+           route("api", "PathPrefix(`/api`)", other_.url(),
+                 "strip_prefix = \"/api\"\n" + api_extra) +
            route("all", "PathPrefix(`/`)", other_.url());
   }
 
@@ -43,7 +44,8 @@ TEST_P(DotSegments, AreRoutedAndForwardedAsAdmin) {
 INSTANTIATE_TEST_SUITE_P(Front, DotSegments,
                          ::testing::Values("/public/../admin", "/public/%2e%2e/admin",
                                            "/public/%2E%2E/admin", "//admin", "/./admin",
-                                           "/public/./../admin", "/%61dmin", "///public/..//admin"));
+                                           "/public/./../admin", "/%61dmin",
+                                           "///public/..//admin"));
 
 TEST_F(Paths, QueryStringIsKeptUnchanged) {
   ASSERT_TRUE(start(routes()));
@@ -82,8 +84,7 @@ INSTANTIATE_TEST_SUITE_P(Front, EncodedCharacter,
                          ::testing::Values(Encoded{"%2F", "slash"}, Encoded{"%5C", "backslash"},
                                            Encoded{"%00", "null"}, Encoded{"%3B", "semicolon"},
                                            Encoded{"%25", "percent"},
-                                           Encoded{"%3F", "question_mark"},
-                                           Encoded{"%23", "hash"}),
+                                           Encoded{"%3F", "question_mark"}, Encoded{"%23", "hash"}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(Paths, AllowedSlashIsForwardedStillEncodedOthersStillRefused) {

@@ -15,8 +15,7 @@ TEST_F(Front, HeaderWithUnderscoreIs400ByDefault) {
   RecordingUpstream upstream;
   ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", upstream.url())));
   json body = expect_error(get("/", "X_User: x\r\n"), 400, "bad_request");
-  EXPECT_NE(lower(body.value("message", "")).find("underscore"), std::string::npos)
-      << body.dump();
+  EXPECT_NE(lower(body.value("message", "")).find("underscore"), std::string::npos) << body.dump();
   EXPECT_EQ(upstream.count(), 0u);
 }
 
@@ -61,8 +60,7 @@ TEST_F(Front, LoopbackPeerIsTrustedByDefaultAndItsForwardedForIsAppended) {
   ASSERT_EQ(r->status, 200);
   auto got = upstream.last();
   ASSERT_TRUE(got.has_value());
-  EXPECT_EQ(got->headers_named("X-Forwarded-For"),
-            std::vector<std::string>{"1.2.3.4, 127.0.0.1"});
+  EXPECT_EQ(got->headers_named("X-Forwarded-For"), std::vector<std::string>{"1.2.3.4, 127.0.0.1"});
 }
 
 TEST_F(Front, UntrustedPeerForwardedHeadersAreReplacedByBridges) {
@@ -76,8 +74,7 @@ TEST_F(Front, UntrustedPeerForwardedHeadersAreReplacedByBridges) {
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->headers_named("X-Forwarded-For"), std::vector<std::string>{"127.0.0.1"});
   EXPECT_EQ(got->headers_named("X-Forwarded-Proto"), std::vector<std::string>{"http"});
-  EXPECT_EQ(got->headers_named("X-Forwarded-Host"),
-            std::vector<std::string>{"app.localhost:8080"});
+  EXPECT_EQ(got->headers_named("X-Forwarded-Host"), std::vector<std::string>{"app.localhost:8080"});
   // Bridge may set some of these itself; what the untrusted client sent must not arrive.
   for (const auto& [name, value] :
        std::vector<std::pair<std::string, std::string>>{{"X-Forwarded-Port", "6666"},
@@ -100,12 +97,12 @@ TEST_F(Front, InsecureForwardedHeadersTrustEveryone) {
   ASSERT_EQ(r->status, 200) << printable(r->body);
   auto got = upstream.last();
   ASSERT_TRUE(got.has_value());
-  EXPECT_EQ(got->headers_named("X-Forwarded-For"),
-            std::vector<std::string>{"1.2.3.4, 127.0.0.1"});
+  EXPECT_EQ(got->headers_named("X-Forwarded-For"), std::vector<std::string>{"1.2.3.4, 127.0.0.1"});
   EXPECT_EQ(got->header("X-Real-Ip").value_or("<absent>"), "9.9.9.9");
 }
 
-// ---- limits.max_header_count and max_uri_bytes ---------------------------------------------------
+// ---- limits.max_header_count and max_uri_bytes
+// ---------------------------------------------------
 
 // Host plus `count - 1` more fields.
 std::string fields(size_t count) {
@@ -147,12 +144,14 @@ TEST_F(Front, TargetOf8KiBPassesAndLongerIs414) {
 
 TEST_F(Front, MaxUriBytesIsConfigurable) {
   RecordingUpstream upstream;
-  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", upstream.url()), "", "max_uri_bytes = \"1KiB\""));
+  ASSERT_TRUE(
+      start(route("all", "PathPrefix(`/`)", upstream.url()), "", "max_uri_bytes = \"1KiB\""));
   EXPECT_EQ(status_of(get(target_of(1024))), 200);
   expect_error(get(target_of(1025)), 414, "uri_too_long");
 }
 
-// ---- listeners[].max_connections ------------------------------------------------------------------
+// ---- listeners[].max_connections
+// ------------------------------------------------------------------
 
 // The third connection is accepted by the kernel (backlog) but not served while two are open;
 // closing one lets it through.
@@ -194,8 +193,7 @@ TEST_P(PublicSuffix, IsRefusedWithoutForce) {
   auto r = env.bridge({"cert", "ca", "--permit", GetParam()});
   EXPECT_NE(r.status, 0) << r.out << r.err;
   EXPECT_TRUE(contains(r.err + r.out, GetParam())) << r.out << r.err;
-  EXPECT_FALSE(std::filesystem::exists(env.ca_dir() + "/ca.pem"))
-      << "a CA was created anyway";
+  EXPECT_FALSE(std::filesystem::exists(env.ca_dir() + "/ca.pem")) << "a CA was created anyway";
 }
 
 TEST_P(PublicSuffix, IsAcceptedWithForce) {

@@ -20,9 +20,9 @@ constexpr long min_requests = 20'000;
 class ReloadUnderLoad : public Front {
  protected:
   std::string generation(int gen) const {
-    FrontConfig c(route("all", "PathPrefix(`/`)", backend_.url(),
-                        "response_headers = { set = { \"X-Gen\" = \"" + std::to_string(gen) +
-                            "\" } }\n"));
+    FrontConfig c(
+        route("all", "PathPrefix(`/`)", backend_.url(),
+              "response_headers = { set = { \"X-Gen\" = \"" + std::to_string(gen) + "\" } }\n"));
     c.admin = true;
     return config(c);
   }
@@ -128,8 +128,7 @@ TEST_F(ReloadUnderLoad, TwentyRewritesAndNoFailedRequest) {
   for (int gen = 1; gen <= rewrites && problem.empty(); ++gen) {
     // Spread the rewrites over the load: wait for this share of the requests first.
     long share = min_requests * (gen - 1) / rewrites;
-    while (tally.sent < share && Clock::now() < deadline)
-      std::this_thread::sleep_for(5ms);
+    while (tally.sent < share && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
     if (gen == invalid_rewrite) {
       bridge_.write_config(generation(gen) + "\n[[routes]]\nname = \"broken\"\n"
                                              "rule = \"PathPrefix(`/b`)\"\nupstrem = \"x\"\n",

@@ -26,10 +26,14 @@ inline std::string printable(std::string_view bytes, size_t max = 300) {
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   for (unsigned char c : bytes.substr(0, max)) {
-    if (c == '\r') out += "\\r";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\\') out += "\\\\";
-    else if (c >= 0x20 && c < 0x7f) out.push_back(static_cast<char>(c));
+    if (c == '\r')
+      out += "\\r";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\\')
+      out += "\\\\";
+    else if (c >= 0x20 && c < 0x7f)
+      out.push_back(static_cast<char>(c));
     else {
       out += "\\x";
       out.push_back(hex[c >> 4]);
@@ -55,8 +59,8 @@ inline int status_of(const std::optional<HttpResponse>& r) { return r ? r->statu
 
 inline std::string route(const std::string& name, const std::string& rule,
                          const std::string& upstream, const std::string& extra = "") {
-  return "[[routes]]\nname = \"" + name + "\"\nrule = \"" + rule + "\"\nupstream = \"" +
-         upstream + "\"\n" + extra + "\n";
+  return "[[routes]]\nname = \"" + name + "\"\nrule = \"" + rule + "\"\nupstream = \"" + upstream +
+         "\"\n" + extra + "\n";
 }
 
 struct FrontConfig {

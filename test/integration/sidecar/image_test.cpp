@@ -235,10 +235,9 @@ TEST_F(Sidecar, RoutesToAComposeServiceByNameWithRequestIdsAndUtcTimestamps) {
   // docker run includes creating the container (a copy of the image with the vfs driver);
   // State.StartedAt is when bridge was exec'd.
   double process_started = parse_utc(c.inspect("{{.State.StartedAt}}"));
-  std::printf(
-      "[ measure  ] startup: docker run to first 200 through bridge %lld ms; "
-      "process start to first 200 %.0f ms\n",
-      startup_ms, (first_200 - process_started) * 1000);
+  std::printf("[ measure  ] startup: docker run to first 200 through bridge %lld ms; "
+              "process start to first 200 %.0f ms\n",
+              startup_ms, (first_200 - process_started) * 1000);
 
   EXPECT_EQ(reply.body, "hello from web");
   std::string id = reply.headers["x-request-id"];

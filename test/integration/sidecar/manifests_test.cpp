@@ -5,9 +5,9 @@
 // cluster context: even a client-side dry run asks the API server for its resource types.
 #include "sidecar_env.hpp"
 
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 

@@ -75,10 +75,9 @@ class ImageEnvironment : public ::testing::Environment {
     std::istringstream lines(r.out);
     for (std::string line; std::getline(lines, line);)
       std::printf("[ image    ] %s\n", line.c_str());
-    std::printf(
-        "[ measure  ] image size %.1f MB (%lld bytes, uncompressed; the binary under "
-        "test, not scripts/image's release build)\n",
-        static_cast<double>(size_bytes_) / 1e6, size_bytes_);
+    std::printf("[ measure  ] image size %.1f MB (%lld bytes, uncompressed; the binary under "
+                "test, not scripts/image's release build)\n",
+                static_cast<double>(size_bytes_) / 1e6, size_bytes_);
     std::printf("[ measure  ] scripts/image --binary: %lld ms\n", took);
   }
   static const std::string& image() { return image_; }
@@ -91,11 +90,11 @@ class ImageEnvironment : public ::testing::Environment {
   static inline long long size_bytes_ = 0;
 };
 
-#define REQUIRE_IMAGE()                                    \
-  do {                                                     \
-    REQUIRE_DOCKER();                                      \
-    if (::bridge::test::ImageEnvironment::image().empty()) \
-      FAIL() << ::bridge::test::ImageEnvironment::error(); \
+#define REQUIRE_IMAGE()                                                                            \
+  do {                                                                                             \
+    REQUIRE_DOCKER();                                                                              \
+    if (::bridge::test::ImageEnvironment::image().empty())                                         \
+      FAIL() << ::bridge::test::ImageEnvironment::error();                                         \
   } while (0)
 
 /// A container of the private engine, removed (docker rm -f) at destruction.

@@ -44,7 +44,7 @@ TEST_F(AdminApi, RecordHasPhasesRouteExplainAndTarget) {
   const json& routes = r["explain"]["routes"];
   ASSERT_TRUE(routes.is_array()) << r.dump();
   ASSERT_EQ(routes.size(), 2u) << routes.dump();
-  EXPECT_EQ(routes[0].value("name", ""), "api"); // longer rule, higher priority
+  EXPECT_EQ(routes[0].value("name", ""), "api");  // longer rule, higher priority
   EXPECT_TRUE(routes[0].value("matched", false));
   EXPECT_NE(routes[0].value("observed", "").find("/api/users"), std::string::npos) << routes.dump();
   EXPECT_TRUE(r["explain"].value("current", false));
@@ -75,15 +75,13 @@ TEST_F(AdminApi, ListFiltersByRouteAndStatus) {
   record(other);
   json all = admin_json("/v1/requests");
   std::set<std::string> ids;
-  for (const auto& s : all["requests"])
-    ids.insert(s.value("id", ""));
+  for (const auto& s : all["requests"]) ids.insert(s.value("id", ""));
   EXPECT_TRUE(ids.count(api) && ids.count(other)) << all.dump();
   ASSERT_FALSE(all["requests"].empty());
   EXPECT_EQ(all["requests"][0].value("id", ""), other) << "newest first: " << all.dump();
 
   json only_api = admin_json("/v1/requests?route=api");
-  for (const auto& s : only_api["requests"])
-    EXPECT_EQ(s.value("route", ""), "api");
+  for (const auto& s : only_api["requests"]) EXPECT_EQ(s.value("route", ""), "api");
   EXPECT_FALSE(only_api["requests"].empty());
   json errors = admin_json("/v1/requests?status=5xx");
   EXPECT_TRUE(errors["requests"].empty()) << errors.dump();
@@ -105,8 +103,7 @@ TEST_F(AdminApi, AuthorizationNeverStoredShownOrLogged) {
   EXPECT_EQ(record_text.find("sup3r-s3cret"), std::string::npos) << record_text;
   bool redacted = false;
   for (const auto& h : r["request_headers"]["in"]) {
-    if (h[0] == "Authorization")
-      redacted = h[1] == "<redacted>";
+    if (h[0] == "Authorization") redacted = h[1] == "<redacted>";
   }
   EXPECT_TRUE(redacted) << r["request_headers"].dump();
   EXPECT_EQ(admin_json("/v1/requests").dump().find("sup3r-s3cret"), std::string::npos);
@@ -123,8 +120,7 @@ TEST_F(AdminApi, AuthorizationNeverStoredShownOrLogged) {
   std::string log;
   for (auto deadline = Clock::now() + 5s; Clock::now() < deadline;) {
     log = read_text(access_log());
-    if (log.find(id) != std::string::npos)
-      break;
+    if (log.find(id) != std::string::npos) break;
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_NE(log.find(id), std::string::npos) << "access log: " << log;
@@ -169,7 +165,8 @@ TEST_F(AdminApi, TraceShowNamesThePathAsForwardedWhenTheRouteRewroteIt) {
   ASSERT_TRUE(backend_.start(&error)) << error;  // its URL goes into the routes below
   ASSERT_TRUE(start("", "127.0.0.1:0",
                     "[[routes]]\nname = \"api\"\nrule = \"PathPrefix(`/api`)\"\nupstream = \"" +
-                        backend_.url() + "\"\nstrip_prefix = \"/api\"\n\n"
+                        backend_.url() +
+                        "\"\nstrip_prefix = \"/api\"\n\n"
                         "[[routes]]\nname = \"other\"\nrule = \"PathPrefix(`/`)\"\n"
                         "upstream = \"builtin://echo\"\n"));
   std::string id = request_id("/api/users?page=2");
@@ -253,5 +250,5 @@ TEST_F(AdminApi, TokenIsRequiredWhenSet) {
   EXPECT_EQ(with_env.status, 0) << with_env.err;
 }
 
-} // namespace
-} // namespace bridge::test
+}  // namespace
+}  // namespace bridge::test

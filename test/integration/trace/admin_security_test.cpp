@@ -18,12 +18,12 @@ namespace {
 
 struct Answer {
   int status = 0;
-  std::string head; // status line and header fields
+  std::string head;  // status line and header fields
   json body;
 };
 
 class AdminSecurity : public TraceFixture {
-protected:
+ protected:
   // curl -i against the admin API; EXTRA before the URL.
   Answer admin_call(const std::string& method, const std::string& path,
                     std::vector<std::string> extra = {}) const {
@@ -57,8 +57,7 @@ protected:
   json wait_paused() {
     for (auto deadline = Clock::now() + 10s; Clock::now() < deadline;) {
       json paused = admin_json("/v1/paused");
-      if (!paused["paused"].empty())
-        return paused["paused"][0];
+      if (!paused["paused"].empty()) return paused["paused"][0];
       std::this_thread::sleep_for(50ms);
     }
     ADD_FAILURE() << "nothing was held";
@@ -106,10 +105,10 @@ TEST_F(AdminSecurity, ForeignOriginIsRefusedAndPreflightsGetNoGrant) {
   EXPECT_EQ(admin_call("GET", "/v1/requests", {"-H", "Origin: null"}).status, 403);
   EXPECT_EQ(admin_call("GET", "/v1/status", {"-H", "Origin: " + admin()}).status, 200);
 
-  Answer preflight = admin_call("OPTIONS", "/v1/breakpoints",
-                                {"-H", "Origin: http://evil.example", "-H",
-                                 "Access-Control-Request-Method: POST", "-H",
-                                 "Access-Control-Request-Headers: content-type"});
+  Answer preflight =
+      admin_call("OPTIONS", "/v1/breakpoints",
+                 {"-H", "Origin: http://evil.example", "-H", "Access-Control-Request-Method: POST",
+                  "-H", "Access-Control-Request-Headers: content-type"});
   EXPECT_EQ(preflight.status, 403) << preflight.head;
   Answer options = admin_call("OPTIONS", "/v1/breakpoints");
   EXPECT_EQ(options.status, 405) << options.head;
@@ -239,8 +238,8 @@ TEST_F(AdminSecurity, IdleAndSlowConnectionsAreClosedByTheProxyTimeouts) {
 
 TEST_F(AdminSecurity, ConnectionsBeyondTheCapWaitForAFreeSlot) {
   ASSERT_TRUE(start("\n[limits]\nadmin_connections = 2\n"));
-  std::string get = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(admin_port_) +
-                    "\r\n\r\n";
+  std::string get =
+      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(admin_port_) + "\r\n\r\n";
   // Two keep-alive connections, each answered once: both are being served now.
   auto first = std::make_unique<RawClient>(admin_port_);
   RawClient second(admin_port_);
@@ -253,7 +252,7 @@ TEST_F(AdminSecurity, ConnectionsBeyondTheCapWaitForAFreeSlot) {
   RawClient third(admin_port_);
   ASSERT_TRUE(third.send(get));
   EXPECT_FALSE(third.read_response(700ms).has_value()) << "a third connection was served";
-  first.reset(); // a slot frees: the waiting connection is accepted and answered
+  first.reset();  // a slot frees: the waiting connection is accepted and answered
   auto r = third.read_response(5s);
   ASSERT_TRUE(r.has_value()) << third.last_error();
   EXPECT_EQ(r->status, 200);
@@ -262,8 +261,8 @@ TEST_F(AdminSecurity, ConnectionsBeyondTheCapWaitForAFreeSlot) {
 TEST_F(AdminSecurity, StreamReaderThatStopsReadingIsDroppedAndTrafficFlows) {
   ASSERT_TRUE(start());
   RawClient stalled(admin_port_);
-  ASSERT_TRUE(stalled.send("GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1:" +
-                           std::to_string(admin_port_) + "\r\n\r\n"));
+  ASSERT_TRUE(stalled.send(
+      "GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(admin_port_) + "\r\n\r\n"));
   auto head = stalled.read_head(5s);
   ASSERT_TRUE(head.has_value()) << stalled.last_error();
   ASSERT_EQ(head->status, 200);
@@ -291,10 +290,10 @@ TEST_F(AdminSecurity, StreamReaderThatStopsReadingIsDroppedAndTrafficFlows) {
                 bridge_.stderr_text().find("dropped a live stream") != std::string::npos;
   EXPECT_TRUE(logged) << bridge_.output();
   // A reader that keeps up still gets its records.
-  auto tail = std::make_unique<Process>(
-      std::vector<std::string>{bridge_bin(), "trace", "--json", "--admin", admin(),
-                               "--config-dir", bridge_.config_dir()},
-      cli_env(), bridge_.scratch(""));
+  auto tail = std::make_unique<Process>(std::vector<std::string>{bridge_bin(), "trace", "--json",
+                                                                 "--admin", admin(), "--config-dir",
+                                                                 bridge_.config_dir()},
+                                        cli_env(), bridge_.scratch(""));
   bool seen = false;
   for (auto until = Clock::now() + 10s; !seen && Clock::now() < until;) {
     std::string id = request_id("/other/after-drop");
@@ -329,8 +328,7 @@ TEST_F(AdminSecurity, BuiltInRedactionCoversApiKeysTokensAndQueryParameters) {
   std::string log;
   for (auto until = Clock::now() + 5s; Clock::now() < until;) {
     log = read_text(access_log());
-    if (log.find(id) != std::string::npos)
-      break;
+    if (log.find(id) != std::string::npos) break;
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_NE(log.find("access_token=<redacted>"), std::string::npos) << log;
@@ -352,8 +350,7 @@ TEST_F(AdminSecurity, NoRouteErrorKeepsQuerySecretsOutOfRecordAndLog) {
   std::string log;
   for (auto until = Clock::now() + 5s; Clock::now() < until;) {
     log = read_text(access_log());
-    if (log.find(id) != std::string::npos)
-      break;
+    if (log.find(id) != std::string::npos) break;
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_NE(log.find(id), std::string::npos) << log;
@@ -377,7 +374,8 @@ TEST_F(AdminSecurity, RedactDefaultsOffIsSaidInTheBanner) {
 TEST_F(AdminSecurity, ControlCharactersAreEscapedWhenTheCliPrints) {
   ASSERT_TRUE(start());
   // U+009B is CSI for terminals that read C1 controls: "\x9b" "31m" would turn them red.
-  std::string id = request_id("/api/term", {"-H", "X-Term: a\xc2\x9b" "31mred"});
+  std::string id = request_id("/api/term", {"-H", "X-Term: a\xc2\x9b"
+                                                  "31mred"});
   record(id);
   auto show = cli({"trace", "show", id, "--admin", admin()});
   ASSERT_EQ(show.status, 0) << show.err;
@@ -391,7 +389,8 @@ TEST_F(AdminSecurity, ControlCharactersAreEscapedWhenTheCliPrints) {
   json parsed = parse_json(show_json.out);
   bool same = false;
   for (const auto& h : parsed["request_headers"]["in"])
-    same = same || h[1] == "a\xc2\x9b" "31mred";
+    same = same || h[1] == "a\xc2\x9b"
+                           "31mred";
   EXPECT_TRUE(same) << show_json.out;
 }
 
@@ -434,8 +433,7 @@ TEST_F(AdminSecurity, UnixSocketReplacesAStaleSocketAndTheCliWorksThere) {
   for (auto until = Clock::now() + 5s; !shown && Clock::now() < until;) {
     auto show = cli({"trace", "show", id, "--admin", "unix:" + path});
     shown = show.status == 0 && show.out.find("/api/unix") != std::string::npos;
-    if (!shown)
-      std::this_thread::sleep_for(50ms);
+    if (!shown) std::this_thread::sleep_for(50ms);
   }
   EXPECT_TRUE(shown);
   auto brk = std::make_unique<Process>(
@@ -453,10 +451,10 @@ TEST_F(AdminSecurity, UnixSocketReplacesAStaleSocketAndTheCliWorksThere) {
   auto ok = curl({"-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", path,
                   "http://localhost/v1/status"});
   EXPECT_EQ(ok.out, "200");
-  auto foreign = curl({"-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", path,
-                       "-H", "Host: evil.example", "http://localhost/v1/status"});
+  auto foreign = curl({"-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", path, "-H",
+                       "Host: evil.example", "http://localhost/v1/status"});
   EXPECT_EQ(foreign.out, "403");
 }
 
-} // namespace
-} // namespace bridge::test
+}  // namespace
+}  // namespace bridge::test

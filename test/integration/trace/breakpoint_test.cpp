@@ -8,7 +8,7 @@ namespace bridge::test {
 namespace {
 
 class Breakpoint : public TraceFixture {
-protected:
+ protected:
   std::vector<std::string> break_args(const std::string& rule, std::vector<std::string> extra) {
     std::vector<std::string> args{bridge_bin(), "trace", "break",        rule,
                                   "--admin",    admin(), "--config-dir", bridge_.config_dir()};
@@ -28,8 +28,7 @@ protected:
   std::unique_ptr<Tmux> start_break_in_tmux(const std::string& rule,
                                             std::vector<std::string> extra) {
     std::string command = "exec env NO_COLOR=1";
-    for (const auto& a : break_args(rule, std::move(extra)))
-      command += " '" + a + "'";
+    for (const auto& a : break_args(rule, std::move(extra))) command += " '" + a + "'";
     auto t = std::make_unique<Tmux>(command);
     EXPECT_TRUE(t->wait_for("waiting for a matching request", 10s)) << t->screen();
     return t;
@@ -45,8 +44,7 @@ protected:
   json wait_paused() {
     for (auto deadline = Clock::now() + 10s; Clock::now() < deadline;) {
       json paused = admin_json("/v1/paused");
-      if (!paused["paused"].empty())
-        return paused["paused"][0];
+      if (!paused["paused"].empty()) return paused["paused"][0];
       std::this_thread::sleep_for(50ms);
     }
     ADD_FAILURE() << "nothing was held";
@@ -156,8 +154,7 @@ TEST_F(Breakpoint, ResponsePhaseHoldsTheAnswer) {
 }
 
 TEST_F(Breakpoint, HeldRequestContinuesByItselfAfterHold) {
-  if (!tmux_available())
-    GTEST_SKIP() << "no tmux";
+  if (!tmux_available()) GTEST_SKIP() << "no tmux";
   ASSERT_TRUE(start());
   auto term = start_break_in_tmux("PathPrefix(`/api/slowpoke`)", {"--hold", "1s"});
   auto held = client("/api/slowpoke");
@@ -172,8 +169,7 @@ TEST_F(Breakpoint, HeldRequestContinuesByItselfAfterHold) {
 }
 
 TEST_F(Breakpoint, KillingTheCliReleasesItsHeldRequests) {
-  if (!tmux_available())
-    GTEST_SKIP() << "no tmux";
+  if (!tmux_available()) GTEST_SKIP() << "no tmux";
   ASSERT_TRUE(start());
   auto term = start_break_in_tmux("PathPrefix(`/api/orphan`)", {"--hold", "60s"});
   auto held = client("/api/orphan");
@@ -184,16 +180,14 @@ TEST_F(Breakpoint, KillingTheCliReleasesItsHeldRequests) {
   ASSERT_TRUE(held->wait_exit(15s).has_value()) << "the request stayed held after the CLI died";
   EXPECT_EQ(status_of(held->stdout_text()), 200) << held->stdout_text();
   for (auto deadline = Clock::now() + 5s; Clock::now() < deadline;) {
-    if (admin_json("/v1/breakpoints")["breakpoints"].empty())
-      break;
+    if (admin_json("/v1/breakpoints")["breakpoints"].empty()) break;
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_TRUE(admin_json("/v1/breakpoints")["breakpoints"].empty());
 }
 
 TEST_F(Breakpoint, InteractiveSessionInATerminal) {
-  if (!tmux_available())
-    GTEST_SKIP() << "no tmux";
+  if (!tmux_available()) GTEST_SKIP() << "no tmux";
   ASSERT_TRUE(start());
   auto term = start_break_in_tmux("PathPrefix(`/api/tty`)", {});
   EXPECT_NE(term->screen().find("breakpoint bp"), std::string::npos) << term->screen();
@@ -235,8 +229,7 @@ TEST_F(Breakpoint, InteractiveSessionInATerminal) {
 }
 
 TEST_F(Breakpoint, CtrlCInTheTerminalRemovesTheBreakpoint) {
-  if (!tmux_available())
-    GTEST_SKIP() << "no tmux";
+  if (!tmux_available()) GTEST_SKIP() << "no tmux";
   ASSERT_TRUE(start());
   auto term = start_break_in_tmux("PathPrefix(`/api/ctrlc`)", {});
   auto held = client("/api/ctrlc");
@@ -250,5 +243,5 @@ TEST_F(Breakpoint, CtrlCInTheTerminalRemovesTheBreakpoint) {
   EXPECT_NE(term->screen().find("1 held request(s) continue"), std::string::npos) << term->screen();
 }
 
-} // namespace
-} // namespace bridge::test
+}  // namespace
+}  // namespace bridge::test

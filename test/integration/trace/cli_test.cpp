@@ -9,7 +9,7 @@ namespace bridge::test {
 namespace {
 
 class TraceCli : public TraceFixture {
-protected:
+ protected:
   // `bridge trace ARGS...` running in the background.
   std::unique_ptr<Process> tail(std::vector<std::string> args) {
     args.insert(args.begin(), {bridge_bin(), "trace"});
@@ -21,10 +21,8 @@ protected:
   bool send_until_seen(Process& p, const std::string& path, const std::string& expect) {
     for (auto deadline = Clock::now() + 10s; Clock::now() < deadline;) {
       get(path);
-      if (p.wait_for_stdout(expect, 300ms))
-        return true;
-      if (!p.running())
-        return false;
+      if (p.wait_for_stdout(expect, 300ms)) return true;
+      if (!p.running()) return false;
     }
     return false;
   }
@@ -143,7 +141,7 @@ TEST_F(TraceCli, TailFiltersAndPrintsAlignedLines) {
   ASSERT_TRUE(start());
   auto p = tail({"--route", "api", "--rule", "Method(`GET`)"});
   ASSERT_TRUE(send_until_seen(*p, "/api/tail-text", "/api/tail-text")) << p->stderr_text();
-  get("/not-api"); // route "other": filtered out by the server
+  get("/not-api");  // route "other": filtered out by the server
   ASSERT_TRUE(send_until_seen(*p, "/api/tail-after", "/api/tail-after"));
   std::string out = p->stdout_text();
   EXPECT_EQ(out.find("/not-api"), std::string::npos) << out;
@@ -151,9 +149,8 @@ TEST_F(TraceCli, TailFiltersAndPrintsAlignedLines) {
   std::string line;
   std::getline(lines, line);
   // HH:MM:SS.mmm  200  GET     127.0.0.1:PORT/api/...  api  http://...  1.23ms  id
-  std::regex shape(
-      R"(^\d\d:\d\d:\d\d\.\d{3}  200  GET     127\.0\.0\.1:\d+/api/\S+\s+api\s+)"
-      R"(http://127\.0\.0\.1:\d+\s+[\d.]+m?s  [0-9a-f]{32}$)");
+  std::regex shape(R"(^\d\d:\d\d:\d\d\.\d{3}  200  GET     127\.0\.0\.1:\d+/api/\S+\s+api\s+)"
+                   R"(http://127\.0\.0\.1:\d+\s+[\d.]+m?s  [0-9a-f]{32}$)");
   EXPECT_TRUE(std::regex_match(line, shape)) << "line: \"" << line << "\"";
   p->signal(SIGTERM);
   EXPECT_EQ(p->wait_exit(5s).value_or(-1), 0);
@@ -225,5 +222,5 @@ TEST_F(TraceCli, RouteTestLivePrintsTheRecord) {
   EXPECT_NE(none.err.find("nothing answers"), std::string::npos) << none.err;
 }
 
-} // namespace
-} // namespace bridge::test
+}  // namespace
+}  // namespace bridge::test

@@ -7,16 +7,14 @@ namespace bridge::test {
 namespace {
 
 class Metrics : public TraceFixture {
-protected:
+ protected:
   // Prometheus' HTTP API: the first result of an instant query, or null.
   json query(uint16_t port, const std::string& promql) {
     auto r = curl({"-s", "-G", "--data-urlencode", "query=" + promql,
                    "http://127.0.0.1:" + std::to_string(port) + "/api/v1/query"});
-    if (r.status != 0)
-      return nullptr;
+    if (r.status != 0) return nullptr;
     json j = json::parse(r.out, nullptr, false);
-    if (j.is_discarded() || j.value("status", "") != "success")
-      return nullptr;
+    if (j.is_discarded() || j.value("status", "") != "success") return nullptr;
     const json& result = j["data"]["result"];
     return result.empty() ? json(nullptr) : result[0];
   }
@@ -26,8 +24,7 @@ protected:
     json last;
     for (auto deadline = Clock::now() + 60s; Clock::now() < deadline;) {
       last = query(port, promql);
-      if (last.is_object() && std::stod(last["value"][1].get<std::string>()) >= min)
-        return last;
+      if (last.is_object() && std::stod(last["value"][1].get<std::string>()) >= min) return last;
       std::this_thread::sleep_for(250ms);
     }
     ADD_FAILURE() << "no " << promql << " >= " << min << " in time; last: " << last.dump();
@@ -36,8 +33,7 @@ protected:
 };
 
 TEST_F(Metrics, ExpositionPassesPromtool) {
-  if (!std::filesystem::exists("/usr/bin/promtool"))
-    GTEST_SKIP() << "no promtool (prometheus)";
+  if (!std::filesystem::exists("/usr/bin/promtool")) GTEST_SKIP() << "no promtool (prometheus)";
   ASSERT_TRUE(start());
   get("/api/m1");
   get("/other/m2");
@@ -55,11 +51,9 @@ TEST_F(Metrics, ExpositionPassesPromtool) {
 }
 
 TEST_F(Metrics, PrometheusScrapesIt) {
-  if (!std::filesystem::exists("/usr/bin/prometheus"))
-    GTEST_SKIP() << "no prometheus";
+  if (!std::filesystem::exists("/usr/bin/prometheus")) GTEST_SKIP() << "no prometheus";
   ASSERT_TRUE(start());
-  for (int i = 0; i < 3; ++i)
-    get("/api/scraped");
+  for (int i = 0; i < 3; ++i) get("/api/scraped");
   uint16_t prom_port = free_port();
   std::string dir = bridge_.scratch("prometheus");
   std::filesystem::create_directories(dir + "/data");
@@ -82,5 +76,5 @@ TEST_F(Metrics, PrometheusScrapesIt) {
   prometheus.wait_exit(10s);
 }
 
-} // namespace
-} // namespace bridge::test
+}  // namespace
+}  // namespace bridge::test

@@ -25,7 +25,7 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 /// A test OTLP/HTTP collector on 127.0.0.1:0: records every POST (path, Content-Type, body) and
 /// answers `answer` with `{}`. Runs its own io_context on one thread.
 class OtlpReceiver {
-public:
+ public:
   struct Post {
     std::string path;
     std::string content_type;
@@ -53,12 +53,11 @@ public:
     return posts_;
   }
 
-private:
+ private:
   static asio::awaitable<void> accept_loop(OtlpReceiver* self) {
     for (;;) {
       auto [ec, socket] = co_await self->acceptor_.async_accept(nothrow);
-      if (ec)
-        co_return;
+      if (ec) co_return;
       asio::co_spawn(self->io_, serve(std::move(socket), self), asio::detached);
     }
   }
@@ -68,8 +67,7 @@ private:
     for (;;) {
       http::request<http::string_body> req;
       auto [ec, n] = co_await http::async_read(socket, buffer, req, nothrow);
-      if (ec)
-        co_return;
+      if (ec) co_return;
       if (req.method() == http::verb::post) {
         std::lock_guard lock(self->mutex_);
         self->posts_.push_back(
@@ -81,8 +79,7 @@ private:
       res.body() = "{}";
       res.prepare_payload();
       auto [wec, wn] = co_await http::async_write(socket, res, nothrow);
-      if (wec || !req.keep_alive())
-        co_return;
+      if (wec || !req.keep_alive()) co_return;
     }
   }
 
@@ -104,8 +101,7 @@ bool is_hex(const std::string& s, size_t size) {
 }
 
 bool is_digits(const json& v) {
-  if (!v.is_string())
-    return false;
+  if (!v.is_string()) return false;
   const auto& s = v.get_ref<const std::string&>();
   return !s.empty() && s.size() <= 20 &&
          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -115,11 +111,9 @@ bool is_digits(const json& v) {
 json attribute(const json& span_or_resource, const std::string& key) {
   const json& list =
       span_or_resource.contains("attributes") ? span_or_resource["attributes"] : json::array();
-  if (!list.is_array())
-    return nullptr;
+  if (!list.is_array()) return nullptr;
   for (const auto& kv : list) {
-    if (kv.is_object() && kv.value("key", "") == key && kv.contains("value"))
-      return kv["value"];
+    if (kv.is_object() && kv.value("key", "") == key && kv.contains("value")) return kv["value"];
   }
   return nullptr;
 }
@@ -133,13 +127,10 @@ std::string string_attribute(const json& span, const std::string& key) {
 /// is accepted too).
 std::optional<int64_t> int_attribute(const json& span, const std::string& key) {
   json v = attribute(span, key);
-  if (!v.is_object() || !v.contains("intValue"))
-    return std::nullopt;
+  if (!v.is_object() || !v.contains("intValue")) return std::nullopt;
   const json& i = v["intValue"];
-  if (i.is_number_integer())
-    return i.get<int64_t>();
-  if (is_digits(i))
-    return std::stoll(i.get<std::string>());
+  if (i.is_number_integer()) return i.get<int64_t>();
+  if (is_digits(i)) return std::stoll(i.get<std::string>());
   return std::nullopt;
 }
 
@@ -147,16 +138,12 @@ std::optional<int64_t> int_attribute(const json& span, const std::string& key) {
 std::vector<json> spans_in(const std::string& body) {
   std::vector<json> out;
   json doc = json::parse(body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc["resourceSpans"].is_array())
-    return out;
+  if (doc.is_discarded() || !doc.is_object() || !doc["resourceSpans"].is_array()) return out;
   for (const auto& rs : doc["resourceSpans"]) {
-    if (!rs.is_object() || !rs.contains("scopeSpans") || !rs["scopeSpans"].is_array())
-      continue;
+    if (!rs.is_object() || !rs.contains("scopeSpans") || !rs["scopeSpans"].is_array()) continue;
     for (const auto& ss : rs["scopeSpans"]) {
-      if (!ss.is_object() || !ss.contains("spans") || !ss["spans"].is_array())
-        continue;
-      for (const auto& span : ss["spans"])
-        out.push_back(span);
+      if (!ss.is_object() || !ss.contains("spans") || !ss["spans"].is_array()) continue;
+      for (const auto& span : ss["spans"]) out.push_back(span);
     }
   }
   return out;
@@ -239,17 +226,16 @@ struct TraceParent {
 TraceParent split_traceparent(const std::string& value) {
   static const std::regex shape("^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$");
   std::smatch m;
-  if (!std::regex_match(value, m, shape))
-    return {};
+  if (!std::regex_match(value, m, shape)) return {};
   return {m[1], m[2]};
 }
 
 class Otlp : public TraceFixture {
-protected:
+ protected:
   struct Sent {
     std::string request_id;
     int status = 0;
-    json echo; // what the test backend received
+    json echo;  // what the test backend received
   };
 
   /// bridge up with trace.otlp_endpoint = `endpoint`, the access log on stdout, debug logging,
@@ -282,11 +268,9 @@ protected:
     s.request_id = header_in(r.out, "X-Request-ID");
     std::smatch m;
     static const std::regex status_line("^HTTP/1\\.1 ([0-9]{3})");
-    if (std::regex_search(r.out, m, status_line))
-      s.status = std::stoi(m[1]);
+    if (std::regex_search(r.out, m, status_line)) s.status = std::stoi(m[1]);
     auto body = r.out.find("\r\n\r\n");
-    if (body != std::string::npos)
-      s.echo = json::parse(r.out.substr(body + 4), nullptr, false);
+    if (body != std::string::npos) s.echo = json::parse(r.out.substr(body + 4), nullptr, false);
     EXPECT_FALSE(s.request_id.empty()) << r.out << r.err;
     return s;
   }
@@ -296,12 +280,10 @@ protected:
     for (auto deadline = Clock::now() + timeout;;) {
       for (const auto& post : otlp_.posts()) {
         for (auto& span : spans_in(post.body)) {
-          if (string_attribute(span, "bridge.request_id") == id)
-            return span;
+          if (string_attribute(span, "bridge.request_id") == id) return span;
         }
       }
-      if (Clock::now() > deadline)
-        break;
+      if (Clock::now() > deadline) break;
       std::this_thread::sleep_for(20ms);
     }
     ADD_FAILURE() << "no span for request " << id << " in " << otlp_.posts().size()
@@ -313,8 +295,7 @@ protected:
   /// A counter from /metrics (-1 when absent).
   long metric(const std::string& name) {
     std::vector<std::string> args{"-s", admin() + "/metrics"};
-    for (const auto& a : auth())
-      args.push_back(a);
+    for (const auto& a : auth()) args.push_back(a);
     auto r = curl(args);
     std::smatch m;
     std::regex line("(^|\n)" + name + " ([0-9]+)");
@@ -324,8 +305,7 @@ protected:
   /// Polls a counter until it reaches `min`; false after `timeout`.
   bool wait_metric(const std::string& name, long min, Millis timeout = 5s) {
     for (auto deadline = Clock::now() + timeout; Clock::now() < deadline;) {
-      if (metric(name) >= min)
-        return true;
+      if (metric(name) >= min) return true;
       std::this_thread::sleep_for(50ms);
     }
     return false;
@@ -337,13 +317,11 @@ protected:
     std::vector<std::string> out;
     std::istringstream in(bridge_.stdout_text() + "\n" + bridge_.stderr_text());
     for (std::string line; std::getline(in, line);) {
-      if (line.find("OTLP") == std::string::npos)
-        continue;
+      if (line.find("OTLP") == std::string::npos) continue;
       json j = json::parse(line, nullptr, false);
       if (j.is_object() && j.contains("msg")) {
         std::string level = j.value("level", "");
-        if (level == "warning" || level == "warn")
-          out.push_back(j.value("msg", ""));
+        if (level == "warning" || level == "warn") out.push_back(j.value("msg", ""));
       } else if (line.find(" warn") != std::string::npos) {
         out.push_back(line);
       }
@@ -397,20 +375,18 @@ TEST_F(Otlp, SpanContinuesIncomingTraceAndMatchesForwardedTraceparent) {
   // Every export, not only the one holding these spans, is a well-formed OTLP/HTTP JSON POST.
   auto posts = otlp_.posts();
   ASSERT_FALSE(posts.empty());
-  for (const auto& post : posts)
-    expect_valid_export(post);
+  for (const auto& post : posts) expect_valid_export(post);
 }
 
 TEST_F(Otlp, ErrorStatusIsOnTheSpan) {
   ASSERT_TRUE(start_otlp(otlp_.endpoint()));
-  Sent miss = send("/nowhere"); // no route: bridge answers 404 itself
+  Sent miss = send("/nowhere");  // no route: bridge answers 404 itself
   EXPECT_EQ(miss.status, 404);
   json span = span_for(miss.request_id);
   expect_valid_span(span);
   EXPECT_EQ(int_attribute(span, "http.response.status_code"), 404) << span.dump();
   EXPECT_EQ(string_attribute(span, "http.request.method"), "GET") << span.dump();
-  for (const auto& post : otlp_.posts())
-    expect_valid_export(post);
+  for (const auto& post : otlp_.posts()) expect_valid_export(post);
 }
 
 // ---- 3: redaction ---------------------------------------------------------------------------
@@ -440,8 +416,7 @@ TEST_F(Otlp, SecretsAreRedactedEverywhereButOnTheWire) {
   EXPECT_FALSE(leaks(one.dump())) << one.dump();
   bool shown_redacted = false;
   for (const auto& h : one["request_headers"]["in"]) {
-    if (h[0] == "Authorization")
-      shown_redacted = h[1] == "<redacted>";
+    if (h[0] == "Authorization") shown_redacted = h[1] == "<redacted>";
   }
   EXPECT_TRUE(shown_redacted) << one["request_headers"].dump();
   json list = admin_json("/v1/requests");
@@ -481,7 +456,7 @@ TEST_F(Otlp, BuiltInRedactionCoversApiKeysAndQueryTokensWithDebugLogging) {
 // ---- 4: a collector that is down or failing -------------------------------------------------
 
 TEST_F(Otlp, DownCollectorDoesNotAffectTrafficAndIsWarnedAboutNotPerRequest) {
-  uint16_t closed = free_port(); // bound and closed again: connections are refused
+  uint16_t closed = free_port();  // bound and closed again: connections are refused
   ASSERT_TRUE(start_otlp("http://127.0.0.1:" + std::to_string(closed)));
   constexpr int requests = 20;
   for (int i = 0; i < requests; ++i) {
@@ -518,14 +493,12 @@ TEST_F(Otlp, FailingCollectorDoesNotAffectTrafficAndIsWarnedAboutNotPerRequest) 
                          "/v1/traces failed: the collector answered 500";
   auto warnings = otlp_warnings();
   ASSERT_GE(warnings.size(), 1u) << bridge_.output();
-  for (const auto& line : warnings)
-    EXPECT_NE(line.find(expected), std::string::npos) << line;
+  for (const auto& line : warnings) EXPECT_NE(line.find(expected), std::string::npos) << line;
   EXPECT_LT(warnings.size(), static_cast<size_t>(requests / 2)) << "warned per request\n"
                                                                 << bridge_.output();
   EXPECT_FALSE(failing.posts().empty());
-  for (const auto& post : failing.posts())
-    expect_valid_export(post);
+  for (const auto& post : failing.posts()) expect_valid_export(post);
 }
 
-} // namespace
-} // namespace bridge::test
+}  // namespace
+}  // namespace bridge::test

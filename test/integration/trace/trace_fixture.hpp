@@ -33,8 +33,7 @@ inline std::string read_text(const std::string& path) {
 
 // The test backend reports headers as [[name, value], ...].
 inline std::string backend_header(const json& echo, const std::string& name) {
-  if (!echo.contains("headers") || !echo["headers"].is_array())
-    return "<no headers>";
+  if (!echo.contains("headers") || !echo["headers"].is_array()) return "<no headers>";
   for (const auto& h : echo["headers"]) {
     std::string n = h[0].get<std::string>();
     if (n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
@@ -50,19 +49,14 @@ inline std::string backend_header(const json& echo, const std::string& name) {
 inline std::string header_in(const std::string& curl_i, const std::string& name) {
   std::istringstream in(curl_i);
   std::string lower_name = name;
-  for (auto& c : lower_name)
-    c = static_cast<char>(std::tolower(c));
+  for (auto& c : lower_name) c = static_cast<char>(std::tolower(c));
   for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r')
-      line.pop_back();
-    if (line.empty())
-      break;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) break;
     auto colon = line.find(':');
-    if (colon == std::string::npos)
-      continue;
+    if (colon == std::string::npos) continue;
     std::string n = line.substr(0, colon);
-    for (auto& c : n)
-      c = static_cast<char>(std::tolower(c));
+    for (auto& c : n) c = static_cast<char>(std::tolower(c));
     if (n == lower_name) {
       std::string v = line.substr(colon + 1);
       v.erase(0, v.find_first_not_of(' '));
@@ -81,7 +75,7 @@ inline const std::map<std::string, std::string>& cli_env() {
 }
 
 class TraceFixture : public ::testing::Test {
-protected:
+ protected:
   std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
   std::string url(const std::string& path) const { return "http://" + host() + path; }
   std::string admin() const { return "http://127.0.0.1:" + std::to_string(admin_port_); }
@@ -94,8 +88,7 @@ protected:
     std::string c = "version = 1\n[bridge]\nadmin = \"" + admin_addr + "\"\naccess_log = \"" +
                     access_log() + "\"\nworkers = 2\n" + bridge_extra + "\n";
     c += "[[listeners]]\nname = \"web\"\nbind = \"" + host() + "\"\n\n";
-    if (!routes.empty())
-      return c + routes;
+    if (!routes.empty()) return c + routes;
     c += "[[routes]]\nname = \"api\"\nrule = \"PathPrefix(`/api`)\"\nupstream = \"" +
          backend_.url() + "\"\n\n";
     c +=
@@ -128,8 +121,7 @@ protected:
                 std::map<std::string, std::string> env = {}) const {
     args.insert(args.begin(), bridge_bin());
     args.insert(args.end(), {"--config-dir", bridge_.config_dir()});
-    for (const auto& [k, v] : cli_env())
-      env.emplace(k, v);
+    for (const auto& [k, v] : cli_env()) env.emplace(k, v);
     return run(std::move(args), timeout, env, bridge_.scratch(""));
   }
 
@@ -143,15 +135,13 @@ protected:
 
   /// GET on the admin API, parsed.
   std::vector<std::string> auth() const {
-    if (token_.empty())
-      return {};
+    if (token_.empty()) return {};
     return {"-H", "Authorization: Bearer " + token_};
   }
 
   json admin_json(const std::string& path, int expect_status = 200) const {
     std::vector<std::string> args{"-s", "-w", "\n%{http_code}", admin() + path};
-    for (const auto& a : auth())
-      args.push_back(a);
+    for (const auto& a : auth()) args.push_back(a);
     auto r = curl(args);
     auto nl = r.out.rfind('\n');
     int status = nl == std::string::npos ? 0 : std::atoi(r.out.c_str() + nl + 1);
@@ -172,8 +162,7 @@ protected:
     auto deadline = Clock::now() + 5s;
     for (;;) {
       std::vector<std::string> args{"-s", "-w", "\n%{http_code}", admin() + "/v1/requests/" + id};
-      for (const auto& a : auth())
-        args.push_back(a);
+      for (const auto& a : auth()) args.push_back(a);
       auto r = curl(args);
       auto nl = r.out.rfind('\n');
       if (nl != std::string::npos && r.out.substr(nl + 1) == "200") {
@@ -189,9 +178,9 @@ protected:
 
   uint16_t port_ = free_port();
   uint16_t admin_port_ = 0;
-  std::string token_; // sent by admin_json() and record() when set
+  std::string token_;  // sent by admin_json() and record() when set
   TestBackend backend_;
   BridgeUp bridge_;
 };
 
-} // namespace bridge::test
+}  // namespace bridge::test

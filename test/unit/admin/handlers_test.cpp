@@ -11,7 +11,8 @@ TEST_F(AdminHandlers, ReadyzSaysWhyItIsNotReady) {
   Reply reply = call("GET", "/readyz");
   EXPECT_EQ(reply.status, 503);
   EXPECT_EQ(reply.content_type, "application/json");
-  EXPECT_EQ(reply.body, R"({"reason":"draining: shutting down","status":"not ready"})" "\n");
+  EXPECT_EQ(reply.body, R"({"reason":"draining: shutting down","status":"not ready"})"
+                        "\n");
 }
 
 TEST_F(AdminHandlers, StatusAddsCountsToTheServersFields) {
@@ -43,8 +44,7 @@ TEST_F(AdminHandlers, RoutesShowEachTargetsState) {
                     "refused a connection; retried in 900 ms"},
                    {"compose://orders:80", "", "pending", ""}};
   context.routes = [route] { return std::vector<RouteState>{route}; };
-  EXPECT_EQ(json_of(call("GET", "/v1/routes")),
-            nlohmann::json::parse(R"j({"routes": [{
+  EXPECT_EQ(json_of(call("GET", "/v1/routes")), nlohmann::json::parse(R"j({"routes": [{
               "name": "api", "priority": 42, "rule": "PathPrefix(`/api`)", "listeners": [],
               "upstream": "orders", "balance": "round_robin",
               "targets": [
@@ -99,8 +99,7 @@ TEST_F(AdminHandlers, BadQueryParametersAre400) {
   }
   Reply since = call("GET", "/v1/requests?since=soon");
   EXPECT_EQ(since.status, 400);
-  EXPECT_TRUE(json_of(since)["message"].get<std::string>().starts_with("since: "))
-      << since.body;
+  EXPECT_TRUE(json_of(since)["message"].get<std::string>().starts_with("since: ")) << since.body;
 }
 
 TEST_F(AdminHandlers, ARequestIsShownWithWhyEachRouteMatched) {
@@ -140,7 +139,8 @@ TEST_F(AdminHandlers, MetricsArePrometheusText) {
 }
 
 TEST_F(AdminHandlers, ReloadReportsTheNewHashOrTheConfigError) {
-  EXPECT_EQ(call("POST", "/v1/reload").body, R"({"config_hash":"hash-2","reloaded":true})" "\n");
+  EXPECT_EQ(call("POST", "/v1/reload").body, R"({"config_hash":"hash-2","reloaded":true})"
+                                             "\n");
   context.reload = []() -> Result<std::string> {
     return Error::config("unknown key \"upstrem\"", {"profiles/dev.toml", 12, 5});
   };

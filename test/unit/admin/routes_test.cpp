@@ -65,9 +65,9 @@ TEST_F(AdminRoutes, StreamRouteAnswersWithAStream) {
 }
 
 TEST_F(AdminRoutes, UnknownPathIs404NamingTheEntryPoints) {
-  for (const char* path : {"/v1/nope", "/", "/v1", "/v1/status/extra", "/v1/requests/",
-                           "/v1/requests/a/b", "/v1/breakpoints/bp-1/pause", "/v1/paused/",
-                           "/healthz/"}) {
+  for (const char* path :
+       {"/v1/nope", "/", "/v1", "/v1/status/extra", "/v1/requests/", "/v1/requests/a/b",
+        "/v1/breakpoints/bp-1/pause", "/v1/paused/", "/healthz/"}) {
     Reply reply = call("GET", path);
     EXPECT_EQ(reply.status, 404) << path;
     EXPECT_EQ(json_of(reply),
@@ -103,20 +103,16 @@ TEST_F(AdminRoutes, WrongMethodIs405WithAllow) {
   for (const auto& c : cases) {
     Reply reply = call(c.method, c.path);
     EXPECT_EQ(reply.status, 405) << c.method << " " << c.path;
-    EXPECT_EQ(reply.headers,
-              (std::vector<std::pair<std::string, std::string>>{{"Allow", c.allow}}))
+    EXPECT_EQ(reply.headers, (std::vector<std::pair<std::string, std::string>>{{"Allow", c.allow}}))
         << c.method << " " << c.path;
-    EXPECT_EQ(json_of(reply),
-              nlohmann::json({{"error", "method_not_allowed"},
-                              {"message", std::string(c.method) + " " + c.path +
-                                              " is not supported; use " + c.use}}))
+    EXPECT_EQ(json_of(reply), nlohmann::json({{"error", "method_not_allowed"},
+                                              {"message", std::string(c.method) + " " + c.path +
+                                                              " is not supported; use " + c.use}}))
         << c.method << " " << c.path;
   }
 }
 
-TEST_F(AdminRoutes, MethodsAreCaseSensitive) {
-  EXPECT_EQ(call("get", "/healthz").status, 405);
-}
+TEST_F(AdminRoutes, MethodsAreCaseSensitive) { EXPECT_EQ(call("get", "/healthz").status, 405); }
 
 TEST(AdminRoutePattern, NamesMatchOneWholeSegment) {
   PathParams params;
@@ -124,9 +120,9 @@ TEST(AdminRoutePattern, NamesMatchOneWholeSegment) {
   EXPECT_EQ(params.get("id"), "bp-1");
   EXPECT_EQ(params.get("other"), "");
 
-  const char* misses[] = {"/v1/breakpoints/bp-1", "/v1/breakpoints//events",
+  const char* misses[] = {"/v1/breakpoints/bp-1",         "/v1/breakpoints//events",
                           "/v1/breakpoints/bp-1/events/", "/v1/breakpoints/a/b/events",
-                          "v1/breakpoints/bp-1/events", ""};
+                          "v1/breakpoints/bp-1/events",   ""};
   for (const char* path : misses) {
     PathParams ignored;
     EXPECT_FALSE(match_pattern("/v1/breakpoints/{id}/events", path, ignored)) << path;

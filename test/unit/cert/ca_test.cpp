@@ -42,9 +42,9 @@ TEST(CertCa, IsAnEcP256CaWithPathlenZeroAndNameConstraints) {
   EXPECT_GE(info.days_left, 3649);
   EXPECT_EQ(X509_get_pathlen(cert.get()), 0);
   EXPECT_EQ(X509_get_key_usage(cert.get()), static_cast<uint32_t>(KU_KEY_CERT_SIGN | KU_CRL_SIGN));
-  std::vector<std::string> want = {"localhost", ".localhost", ".test", ".local", ".internal",
-                                   ".home.arpa", "127.0.0.0/8", "::1/128", "corp.example",
-                                   "10.0.0.0/8"};
+  std::vector<std::string> want = {"localhost",    ".localhost", ".test",       ".local",
+                                   ".internal",    ".home.arpa", "127.0.0.0/8", "::1/128",
+                                   "corp.example", "10.0.0.0/8"};
   EXPECT_EQ(ca->permitted, want);
   EXPECT_EQ(info.permitted, want);
 }

@@ -34,9 +34,8 @@ TEST(CertInspect, GarbageFileIsAClearError) {
 
 TEST(CertInspect, TruncatedPemIsAClearError) {
   Scratch dir;
-  ASSERT_TRUE(write_file_atomic(dir / "bad.pem",
-                                "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-                                0644));
+  ASSERT_TRUE(write_file_atomic(
+      dir / "bad.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", 0644));
   auto in = inspect_file(dir / "bad.pem", "");
   ASSERT_FALSE(in);
   EXPECT_EQ(in.error().message, (dir / "bad.pem") + ": no PEM certificate found");

@@ -122,8 +122,7 @@ TEST_F(ConfigInterpolation, KeysAndNamesAreNotExpanded) {
                         "request_headers = { set = { \"X-${A}\" = \"v\" } }\n");
   auto config = dir.load("dev", {}, {{"A", "b"}});
   ASSERT_FALSE(config);
-  EXPECT_EQ(config.error().message,
-            "routes.r.request_headers.set: invalid header name \"X-${A}\"");
+  EXPECT_EQ(config.error().message, "routes.r.request_headers.set: invalid header name \"X-${A}\"");
 }
 
 }  // namespace

@@ -16,10 +16,9 @@ TEST(ConfigLayering, ExtendsChainLoadsAncestorsFirst) {
   auto config = dir.load("prod");
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->profile, "prod");
-  EXPECT_EQ(config->files,
-            (std::vector<std::string>{dir.file("base.toml"), dir.file("qa.toml"),
-                                      dir.file("staging.toml"), dir.file("prod.toml"),
-                                      dir.file("prod.local.toml")}));
+  EXPECT_EQ(config->files, (std::vector<std::string>{
+                               dir.file("base.toml"), dir.file("qa.toml"), dir.file("staging.toml"),
+                               dir.file("prod.toml"), dir.file("prod.local.toml")}));
   EXPECT_EQ(config->bridge.workers, 3);
   EXPECT_EQ(config->bridge.log_level, "error");
   EXPECT_EQ(leaf_value(*config, "extends"), "");  // consumed, not a setting

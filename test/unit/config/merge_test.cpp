@@ -26,11 +26,14 @@ upstream = "orders"
 class ConfigMerge : public ::testing::Test {
  protected:
   TempConfigDir dir;
-  void SetUp() override { dir.write("base.toml", std::string(minimal_base) + std::string(two_routes)); }
+  void SetUp() override {
+    dir.write("base.toml", std::string(minimal_base) + std::string(two_routes));
+  }
 };
 
 TEST_F(ConfigMerge, TablesDeepMerge) {
-  dir.write("base.toml", std::string(minimal_base) + "[bridge]\nlog_level = \"warn\"\nworkers = 4\n");
+  dir.write("base.toml",
+            std::string(minimal_base) + "[bridge]\nlog_level = \"warn\"\nworkers = 4\n");
   dir.write("dev.toml", "[bridge]\nworkers = 2\n");
   auto config = dir.load();
   ASSERT_TRUE(config) << config.error().message;

@@ -76,8 +76,8 @@ TEST_F(ConfigProvenance, EntryPathIsWhereItsNameWasFirstWritten) {
 }
 
 TEST_F(ConfigProvenance, SetAndEnvironmentOverridesAreNamed) {
-  auto config = dir.load("dev", {"bridge.workers=2"},
-                         {{"BRIDGE_SET_ROUTE", "routes.orders-api.timeout=5s"}});
+  auto config =
+      dir.load("dev", {"bridge.workers=2"}, {{"BRIDGE_SET_ROUTE", "routes.orders-api.timeout=5s"}});
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->origin("bridge.workers").source, "--set");
   EXPECT_EQ(config->origin("routes.orders-api.timeout").source, "env:BRIDGE_SET_ROUTE");
@@ -133,7 +133,8 @@ TEST_F(ConfigProvenance, SourceLineOfAnOriginForErrorsInsideValues) {
 
 TEST(ConfigProvenanceRendering, StringsAreEscaped) {
   TempConfigDir dir;
-  dir.write("dev.toml", std::string(minimal_base) + "\n[bridge]\naccess_log = 'C:\\logs\\\"a\".log'\n");
+  dir.write("dev.toml",
+            std::string(minimal_base) + "\n[bridge]\naccess_log = 'C:\\logs\\\"a\".log'\n");
   auto config = dir.load();
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->bridge.access_log, "C:\\logs\\\"a\".log");

@@ -10,9 +10,8 @@ using std::chrono::milliseconds;
 
 TEST(ConfigUnits, Durations) {
   const std::pair<const char*, int64_t> good[] = {
-      {"250ms", 250}, {"30s", 30'000},  {"2m", 120'000},      {"1h", 3'600'000},
-      {"1.5s", 1500}, {"0", 0},         {"0s", 0},            {"1h30m", 5'400'000},
-      {"10 s", 10'000}, {"0.25m", 15'000}};
+      {"250ms", 250}, {"30s", 30'000}, {"2m", 120'000},      {"1h", 3'600'000}, {"1.5s", 1500},
+      {"0", 0},       {"0s", 0},       {"1h30m", 5'400'000}, {"10 s", 10'000},  {"0.25m", 15'000}};
   for (auto [text, ms] : good) {
     auto d = parse_duration(text);
     ASSERT_TRUE(d) << text << ": " << d.error().message;
@@ -39,9 +38,9 @@ TEST(ConfigUnits, BadDurations) {
 
 TEST(ConfigUnits, Sizes) {
   const std::pair<const char*, uint64_t> good[] = {
-      {"512", 512},          {"64KiB", 65'536},       {"10MB", 10'000'000},
-      {"1GiB", 1ull << 30},  {"1.5KiB", 1536},        {"2kb", 2000},
-      {"100B", 100},         {"1 MiB", 1ull << 20},   {"1TiB", 1ull << 40}};
+      {"512", 512},         {"64KiB", 65'536},     {"10MB", 10'000'000},
+      {"1GiB", 1ull << 30}, {"1.5KiB", 1536},      {"2kb", 2000},
+      {"100B", 100},        {"1 MiB", 1ull << 20}, {"1TiB", 1ull << 40}};
   for (auto [text, bytes] : good) {
     auto s = parse_size(text);
     ASSERT_TRUE(s) << text << ": " << s.error().message;

@@ -134,11 +134,10 @@ TEST_P(ComposeInterpolation, MatchesCompose) {
 INSTANTIATE_TEST_SUITE_P(
     Table, ComposeInterpolation,
     ::testing::Values(Interp{"${PORT}:80", "9000:80"}, Interp{"$PORT:80", "9000:80"},
-                      Interp{"$$PORT", "$PORT"}, Interp{"a$$b", "a$b"},
-                      Interp{"${UNSET}", ""}, Interp{"${UNSET:-8080}", "8080"},
-                      Interp{"${UNSET-8080}", "8080"}, Interp{"${EMPTY:-8080}", "8080"},
-                      Interp{"${EMPTY-8080}", ""}, Interp{"${PORT:-1}", "9000"},
-                      Interp{"${UNSET:-${PORT}}", "9000"},
+                      Interp{"$$PORT", "$PORT"}, Interp{"a$$b", "a$b"}, Interp{"${UNSET}", ""},
+                      Interp{"${UNSET:-8080}", "8080"}, Interp{"${UNSET-8080}", "8080"},
+                      Interp{"${EMPTY:-8080}", "8080"}, Interp{"${EMPTY-8080}", ""},
+                      Interp{"${PORT:-1}", "9000"}, Interp{"${UNSET:-${PORT}}", "9000"},
                       Interp{"${UNSET:-${ALSO:-7}}", "7"}, Interp{"${PORT:+set}", "set"},
                       Interp{"${UNSET:+set}", ""}, Interp{"${EMPTY+set}", "set"},
                       Interp{"${PORT?needed}", "9000"}, Interp{"${EMPTY?needed}", ""},
@@ -160,8 +159,8 @@ TEST(ComposeInterpolation, RequiredVariableErrorCarriesTheMessageAndPlace) {
 
 TEST(ComposeDotEnv, ReadsQuotesCommentsAndExport) {
   ScratchDir dir;
-  auto path = dir.write(".env",
-                        "# comment\n\nA=1\nexport B = two words \nC=\"quoted # not comment\"\n"
+  auto path =
+      dir.write(".env", "# comment\n\nA=1\nexport B = two words \nC=\"quoted # not comment\"\n"
                         "D='single'\nE=val # comment\n");
   auto env = read_dotenv(path);
   ASSERT_TRUE(env) << env.error().message;
@@ -207,8 +206,8 @@ INSTANTIATE_TEST_SUITE_P(
                       PortCase{"9090-9091:8080-8081", "", 9090, 9091, 8080, 8081, "tcp"},
                       PortCase{"49100:22", "", 49100, 49100, 22, 22, "tcp"},
                       PortCase{"127.0.0.1:8001:8001", "127.0.0.1", 8001, 8001, 8001, 8001, "tcp"},
-                      PortCase{"127.0.0.1:5000-5010:5000-5010", "127.0.0.1", 5000, 5010, 5000,
-                               5010, "tcp"},
+                      PortCase{"127.0.0.1:5000-5010:5000-5010", "127.0.0.1", 5000, 5010, 5000, 5010,
+                               "tcp"},
                       PortCase{"127.0.0.1::5000", "127.0.0.1", 0, 0, 5000, 5000, "tcp"},
                       PortCase{"6060:6060/udp", "", 6060, 6060, 6060, 6060, "udp"},
                       PortCase{"[::1]:6001:6001", "::1", 6001, 6001, 6001, 6001, "tcp"},
@@ -331,8 +330,7 @@ TEST(ComposeFile, UnpublishedPortSaysWhichPortsLineToAdd) {
       << e.error().message;
   EXPECT_NE(e.error().hint.find("add \"127.0.0.1::8080\""), std::string::npos);
   EXPECT_NE(e.error().hint.find("services.worker.ports in " + file), std::string::npos);
-  EXPECT_NE(e.error().hint.find("      ports:\n        - \"127.0.0.1::8080\""),
-            std::string::npos)
+  EXPECT_NE(e.error().hint.find("      ports:\n        - \"127.0.0.1::8080\""), std::string::npos)
       << e.error().hint;
 }
 
@@ -362,7 +360,8 @@ TEST(ComposeFile, OverrideFileAddsPortsAndServices) {
 
 TEST(ComposeFile, ExtendsInTheSameAndAnotherFile) {
   ScratchDir dir;
-  dir.write("common.yml", "services:\n  base:\n    image: x\n    ports: [\"127.0.0.1:7001:7001\"]\n");
+  dir.write("common.yml",
+            "services:\n  base:\n    image: x\n    ports: [\"127.0.0.1:7001:7001\"]\n");
   dir.write("compose.yaml",
             "services:\n"
             "  api:\n    extends: {file: common.yml, service: base}\n    ports: [\"7002:7002\"]\n"

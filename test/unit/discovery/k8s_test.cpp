@@ -14,8 +14,8 @@ K8sUrl url(const std::string& text) { return parse_target_url(text)->k8s; }
 
 TEST(KubectlArgs, PortForwardCommandLine) {
   auto argv = port_forward_argv(url("k8s://staging/orders:8080"), "kubectl");
-  EXPECT_EQ(argv, (std::vector<std::string>{"kubectl", "port-forward", "svc/orders", ":8080",
-                                            "-n", "staging"}));
+  EXPECT_EQ(argv, (std::vector<std::string>{"kubectl", "port-forward", "svc/orders", ":8080", "-n",
+                                            "staging"}));
   argv = port_forward_argv(url("k8s://staging/orders:http?context=kind-dev"), "/opt/kubectl");
   EXPECT_EQ(argv.back(), "kind-dev");
   EXPECT_EQ(argv[argv.size() - 2], "--context");
@@ -55,8 +55,7 @@ TEST(KubectlOutput, TunnelErrorLines) {
       "namespace: connection refused"));
   EXPECT_TRUE(is_tunnel_error_line("error: lost connection to pod"));
   EXPECT_FALSE(is_tunnel_error_line("Handling connection for 39207"));
-  EXPECT_FALSE(
-      is_tunnel_error_line("Error from server (NotFound): services \"nope\" not found"));
+  EXPECT_FALSE(is_tunnel_error_line("Error from server (NotFound): services \"nope\" not found"));
 }
 
 TEST(KubectlGetSvc, RecordedServiceResolvesToClusterIp) {
@@ -80,9 +79,9 @@ TEST(KubectlGetSvc, HeadlessAndExternalNameAreErrorsWithAWayOut) {
   ASSERT_FALSE(headless);
   EXPECT_NE(headless.error().message.find("headless"), std::string::npos);
   EXPECT_NE(headless.error().hint.find("drop mode=direct"), std::string::npos);
-  auto external = decode_service_json(
-      R"({"spec":{"type":"ExternalName","externalName":"db.example.com"}})",
-      url("k8s://staging/db:5432?mode=direct"));
+  auto external =
+      decode_service_json(R"({"spec":{"type":"ExternalName","externalName":"db.example.com"}})",
+                          url("k8s://staging/db:5432?mode=direct"));
   ASSERT_FALSE(external);
   EXPECT_NE(external.error().message.find("db.example.com"), std::string::npos);
   EXPECT_FALSE(decode_service_json("Error from server", url("k8s://a/b:1")));

@@ -6,9 +6,9 @@ namespace bridge::http {
 namespace {
 
 TEST(ValidHost, AcceptsNamesAddressesAndPorts) {
-  for (std::string_view host : {"", "app.localhost", "app.localhost:8080", "127.0.0.1",
-                                "127.0.0.1:80", "[::1]", "[::1]:8080", "xn--caf-dma.test",
-                                "under_score.local", "a-b.c"}) {
+  for (std::string_view host :
+       {"", "app.localhost", "app.localhost:8080", "127.0.0.1", "127.0.0.1:80", "[::1]",
+        "[::1]:8080", "xn--caf-dma.test", "under_score.local", "a-b.c"}) {
     EXPECT_TRUE(valid_host(host)) << host;
   }
 }
@@ -35,8 +35,8 @@ TEST(FieldSyntax, NamesAreTokensValuesHaveNoControlCharacters) {
 TEST(Utf8, InvalidBytesAreEscapedValidTextIsKept) {
   EXPECT_TRUE(valid_utf8("caf\xc3\xa9"));
   EXPECT_FALSE(valid_utf8("caf\xc3"));
-  EXPECT_FALSE(valid_utf8("\xc0\xaf"));          // overlong '/'
-  EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(valid_utf8("\xc0\xaf"));      // overlong '/'
+  EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));  // surrogate
   EXPECT_EQ(escape_invalid_utf8("caf\xc3\xa9"), std::nullopt);
   EXPECT_EQ(escape_invalid_utf8("ch\x96nked"), "ch\\x96nked");
   EXPECT_EQ(escape_invalid_utf8("\xff\xfe"), "\\xff\\xfe");

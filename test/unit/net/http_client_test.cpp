@@ -67,8 +67,8 @@ TEST(HttpClient, AnswerOverTheBodyLimitIsRefused) {
   ScriptedPeer peer({{"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n0123456789a"}});
   ExchangeOptions options;
   options.body_limit = 10;
-  auto res = http_exchange_sync(HttpPeer::tcp("127.0.0.1", std::to_string(peer.port())),
-                                get("/"), options);
+  auto res = http_exchange_sync(HttpPeer::tcp("127.0.0.1", std::to_string(peer.port())), get("/"),
+                                options);
   ASSERT_FALSE(res);
   EXPECT_EQ(res.error().step, HttpStep::Read);
   EXPECT_EQ(res.error().ec, http::error::body_limit) << res.error().message();
@@ -98,8 +98,8 @@ TEST(HttpClient, DeadlineEndsAnExchangeWithAPeerThatNeverAnswers) {
   ExchangeOptions options;
   options.timeout = 300ms;
   auto start = std::chrono::steady_clock::now();
-  auto res = http_exchange_sync(HttpPeer::tcp("127.0.0.1", std::to_string(peer.port())),
-                                get("/"), options);
+  auto res = http_exchange_sync(HttpPeer::tcp("127.0.0.1", std::to_string(peer.port())), get("/"),
+                                options);
   auto took = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(res);
   EXPECT_TRUE(res.error().timed_out()) << res.error().message();
@@ -132,10 +132,9 @@ TEST(HttpClient, MissingUnixSocketFailsToConnect) {
 }
 
 TEST(HttpClient, ChunkedAnswerIsJoined) {
-  ScriptedPeer peer({{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
-                      "5\r\nhello\r\n", "7\r\n, world\r\n0\r\n\r\n"}});
-  auto res = http_exchange_sync(HttpPeer::tcp("127.0.0.1", std::to_string(peer.port())),
-                                get("/"));
+  ScriptedPeer peer({{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "5\r\nhello\r\n",
+                      "7\r\n, world\r\n0\r\n\r\n"}});
+  auto res = http_exchange_sync(HttpPeer::tcp("127.0.0.1", std::to_string(peer.port())), get("/"));
   ASSERT_TRUE(res) << res.error().message();
   EXPECT_EQ(res->body(), "hello, world");
 }
@@ -207,20 +206,21 @@ TEST(HttpStream, ReadsLinesOfAChunkedBodyAsTheyArrive) {
   bridge::test::TempDir dir;
   Script script{{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\none\ntw\r\n",
                  "5\r\no\nthr\r\n", "3\r\nee\n\r\n0\r\n\r\n"},
-                true, false};
+                true,
+                false};
   ScriptedPeer peer(script, dir / "events.sock");
   auto seen = run(read_lines(HttpPeer::unix_socket(dir / "events.sock"), peer));
   EXPECT_EQ(seen, (std::vector<std::string>{"200", "one", "two", "three"}));
 }
 
 TEST(HttpStream, QuietStreamEndsAfterItsIdleTime) {
-  ScriptedPeer peer({{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nup\r\n\r\n"},
-                     false, true});
+  ScriptedPeer peer(
+      {{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nup\r\n\r\n"}, false, true});
   auto seen = run([](uint16_t port) -> asio::awaitable<std::vector<std::string>> {
     std::vector<std::string> out;
     HttpStream stream;
-    auto opened = co_await stream.open(HttpPeer::tcp("127.0.0.1", std::to_string(port)),
-                                       get("/tail"), 2s);
+    auto opened =
+        co_await stream.open(HttpPeer::tcp("127.0.0.1", std::to_string(port)), get("/tail"), 2s);
     if (!opened) co_return std::vector<std::string>{opened.error().message()};
     for (int i = 0; i < 3; ++i) {
       auto piece = co_await stream.read_some(200ms);

@@ -53,9 +53,9 @@ asio::awaitable<void> serve_tls(Socket socket, asio::ssl::context& tls, const Sc
 }
 
 template <class Acceptor>
-asio::awaitable<void> accept_loop(Acceptor& acceptor, asio::ssl::context* tls,
-                                  const Script& script, std::atomic<int>& released,
-                                  std::mutex& mutex, std::string& requests) {
+asio::awaitable<void> accept_loop(Acceptor& acceptor, asio::ssl::context* tls, const Script& script,
+                                  std::atomic<int>& released, std::mutex& mutex,
+                                  std::string& requests) {
   for (;;) {
     auto socket = co_await acceptor.async_accept(use_awaitable);
     if (tls != nullptr) {

@@ -26,7 +26,9 @@ class FixedSource : public discovery::Source {
     std::lock_guard lock(mutex_);
     return resolution_;
   }
-  void report_failure(const discovery::Endpoint& e) override { failures.push_back(endpoint_key(e)); }
+  void report_failure(const discovery::Endpoint& e) override {
+    failures.push_back(endpoint_key(e));
+  }
   const std::string& url() const override { return url_; }
   void publish(std::vector<discovery::Endpoint> endpoints) {
     auto r = std::make_shared<discovery::Resolution>();
@@ -83,13 +85,13 @@ TEST(Balancer, RoundRobinSkipsATargetMarkedDown) {
   mark_target_down(set, 1);
   std::map<std::string, int> picks;
   for (int i = 0; i < 6; ++i) ++picks[pick_url(set)];
-  EXPECT_EQ(picks, (std::map<std::string, int>{{"http://127.0.0.1:1", 3},
-                                               {"http://127.0.0.1:3", 3}}));
+  EXPECT_EQ(picks,
+            (std::map<std::string, int>{{"http://127.0.0.1:1", 3}, {"http://127.0.0.1:3", 3}}));
 }
 
 TEST(Balancer, LeastConnPicksTheTargetWithFewestInFlight) {
-  auto set_owner = upstream_of({"http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3"},
-                         "least_conn");
+  auto set_owner =
+      upstream_of({"http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3"}, "least_conn");
   auto& set = *set_owner;
   set.targets[0]->active = 4;
   set.targets[1]->active = 1;
@@ -196,8 +198,8 @@ TEST(Balancer, AnIPv6EndpointGetsBracketsInItsUrl) {
 TEST(Balancer, WaitForTargetWaitsWhileASourceResolvesAndNoLonger) {
   auto set_owner = upstream_of({"compose://api:80"});
   auto& set = *set_owner;
-  auto source = std::make_shared<FixedSource>(std::vector<discovery::Endpoint>{},
-                                              discovery::State::Pending);
+  auto source =
+      std::make_shared<FixedSource>(std::vector<discovery::Endpoint>{}, discovery::State::Pending);
   set.targets[0]->source = source;
   asio::io_context io;
   const Target* got = nullptr;
@@ -215,8 +217,8 @@ TEST(Balancer, WaitForTargetWaitsWhileASourceResolvesAndNoLonger) {
 TEST(Balancer, WaitForTargetGivesUpAtTheLimitOrAtOnceWhenNothingResolves) {
   auto set_owner = upstream_of({"compose://api:80"});
   auto& set = *set_owner;
-  set.targets[0]->source = std::make_shared<FixedSource>(std::vector<discovery::Endpoint>{},
-                                                         discovery::State::Pending);
+  set.targets[0]->source =
+      std::make_shared<FixedSource>(std::vector<discovery::Endpoint>{}, discovery::State::Pending);
   asio::io_context io;
   const Target* got = set.targets[0].get();
   auto started = Clock::now();
@@ -227,8 +229,8 @@ TEST(Balancer, WaitForTargetGivesUpAtTheLimitOrAtOnceWhenNothingResolves) {
   EXPECT_GE(Clock::now() - started, 200ms);
 
   // A source that failed (not pending) is not waited for: the 502 says why at once.
-  set.targets[0]->source = std::make_shared<FixedSource>(std::vector<discovery::Endpoint>{},
-                                                         discovery::State::Failed);
+  set.targets[0]->source =
+      std::make_shared<FixedSource>(std::vector<discovery::Endpoint>{}, discovery::State::Failed);
   io.restart();
   started = Clock::now();
   got = set.targets[0].get();

@@ -43,11 +43,14 @@ struct Pair {
   template <class Body>
   void run(Body body) {
     bool finished = false;
-    asio::co_spawn(context, [&]() -> asio::awaitable<void> {
-      co_await body();
-      finished = true;
-      context.stop();
-    }, asio::detached);
+    asio::co_spawn(
+        context,
+        [&]() -> asio::awaitable<void> {
+          co_await body();
+          finished = true;
+          context.stop();
+        },
+        asio::detached);
     context.run_for(10s);
     context.restart();
     ASSERT_TRUE(finished) << "the coroutine did not finish within 10 s";
@@ -122,8 +125,8 @@ TEST(DeadlineStream, EachStreamKeepsItsOwnDeadline) {
       auto [ec, n] = co_await longer.async_read_some(asio::buffer(b), nothrow);
       co_return ec;
     };
-    auto [long_ec, short_ec] = co_await asio::experimental::awaitable_operators::operator&&(
-        long_read(), [&]() -> asio::awaitable<error_code> {
+    auto [long_ec, short_ec] = co_await asio::experimental::awaitable_operators::operator&&
+        (long_read(), [&]() -> asio::awaitable<error_code> {
           auto ec = co_await short_read();
           EXPECT_TRUE(longer.socket().is_open()) << "the long stream was closed with the short one";
           asio::write(other_peer, asio::buffer(std::string("late")));

@@ -18,9 +18,8 @@ TEST(FrontDoor, RefusesAnEncodedSlashWithAHintAtTheOption) {
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 400);
   EXPECT_EQ(refused->code, "bad_request");
-  EXPECT_EQ(refused->message,
-            "encoded slash (%2F) in the path is refused; allow it with "
-            "listeners[].encoded_characters.slash = true");
+  EXPECT_EQ(refused->message, "encoded slash (%2F) in the path is refused; allow it with "
+                              "listeners[].encoded_characters.slash = true");
 }
 
 TEST(FrontDoor, UnderscoresAreRefusedOnlyWhenTheActionIsReject) {

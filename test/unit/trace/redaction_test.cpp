@@ -45,9 +45,8 @@ TEST(Redaction, QueryParametersWithSecretNamesAreReplaced) {
       {"a=1", "a=1"},
       {"token=abc", "token=<redacted>"},
       {"a=1&access_token=abc&b=2", "a=1&access_token=<redacted>&b=2"},
-      {"api_key=k&password=p&client_secret=s",
-       "api_key=<redacted>&password=<redacted>&"
-       "client_secret=<redacted>"},
+      {"api_key=k&password=p&client_secret=s", "api_key=<redacted>&password=<redacted>&"
+                                               "client_secret=<redacted>"},
       {"sig=xyz&signature=keep", "sig=<redacted>&signature=keep"},  // configured name, exact
       {"a%5Ftoken=x", "a%5Ftoken=<redacted>"},                      // names compared decoded
       {"Authorization=Bearer+x", "Authorization=<redacted>"},

@@ -9,7 +9,7 @@ namespace {
 using namespace std::chrono_literals;
 
 std::shared_ptr<Record> record(std::string id, std::string route, int status,
-                 std::chrono::system_clock::time_point start) {
+                               std::chrono::system_clock::time_point start) {
   auto r = std::make_shared<Record>();
   r->request_id = std::move(id);
   r->route = std::move(route);
@@ -67,11 +67,16 @@ TEST(Store, GivesBackEveryFieldOfAStoredRecord) {
   EXPECT_EQ(back->trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
   EXPECT_EQ(back->parent_span_id(), "00f067aa0ba902b7");
   EXPECT_EQ(back->span_id(), r.span_id());
-  for (auto [got, want] : {std::pair{&back->client, &r.client}, {&back->listener, &r.listener},
-                           {&back->scheme, &r.scheme}, {&back->method, &r.method},
-                           {&back->host, &r.host}, {&back->path, &r.path},
-                           {&back->query, &r.query}, {&back->route, &r.route},
-                           {&back->upstream, &r.upstream}, {&back->target, &r.target},
+  for (auto [got, want] : {std::pair{&back->client, &r.client},
+                           {&back->listener, &r.listener},
+                           {&back->scheme, &r.scheme},
+                           {&back->method, &r.method},
+                           {&back->host, &r.host},
+                           {&back->path, &r.path},
+                           {&back->query, &r.query},
+                           {&back->route, &r.route},
+                           {&back->upstream, &r.upstream},
+                           {&back->target, &r.target},
                            {&back->error, &r.error}}) {
     EXPECT_EQ(*got, *want);
   }
@@ -198,7 +203,9 @@ TEST(Record, HeadersKeepOrderDuplicatesAndEmptyValues) {
   EXPECT_EQ(seen[1], (std::pair<std::string, std::string>{"X-Empty", ""}));
   EXPECT_EQ(seen[2].second, "a");
   EXPECT_EQ(seen[3].second.size(), 70000u);
-  EXPECT_EQ(headers, (Headers{{"Host", "example.test"}, {"X-Empty", ""}, {"Accept", "a"},
+  EXPECT_EQ(headers, (Headers{{"Host", "example.test"},
+                              {"X-Empty", ""},
+                              {"Accept", "a"},
                               {"Accept", std::string(70000, 'v')}}));
   headers.clear();
   EXPECT_TRUE(headers.empty());
@@ -224,8 +231,8 @@ TEST(Metrics, RendersCountersAndCumulativeHistogramBuckets) {
   Metrics metrics;
   RouteSeries* api = metrics.route("api");
   EXPECT_EQ(api, metrics.route("api"));  // created once
-  api->observe(200, 700);      // 0.7 ms
-  api->observe(503, 30'000);   // 30 ms
+  api->observe(200, 700);                // 0.7 ms
+  api->observe(503, 30'000);             // 30 ms
   metrics.upstream("orders")->connect_errors += 2;
   metrics.reloads_ok = 1;
   std::string text = metrics.render("0.1.0", "dev", {});
