@@ -258,9 +258,9 @@ asio::awaitable<AdminResult<AdminResponse>> AdminClient::stream(std::string targ
 }
 
 AdminResult<AdminResponse>
-admin_request_sync(const AdminEndpoint& endpoint, std::string method, std::string target,
-                   std::optional<nlohmann::json> body,
-                   std::vector<std::pair<std::string, std::string>> headers) {
+admin_request_sync(const AdminEndpoint& endpoint, const std::string& method,
+                   const std::string& target, const std::optional<nlohmann::json>& body,
+                   const std::vector<std::pair<std::string, std::string>>& headers) {
   auto answer = net::http_exchange_sync(peer_of(endpoint.address),
                                         json_request(endpoint, method, target, body, headers),
                                         exchange_options(std::chrono::seconds(10)));

@@ -88,8 +88,8 @@ class AdminClient {
 
 /// Runs one request on a private io_context (for commands that make a single call).
 AdminResult<AdminResponse>
-admin_request_sync(const AdminEndpoint& endpoint, std::string method, std::string target,
-                   std::optional<nlohmann::json> body = {},
-                   std::vector<std::pair<std::string, std::string>> headers = {});
+admin_request_sync(const AdminEndpoint& endpoint, const std::string& method,
+                   const std::string& target, const std::optional<nlohmann::json>& body = {},
+                   const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 }  // namespace bridge::cli

@@ -54,7 +54,7 @@ nlohmann::json obtained_json(const cert::acme::Obtained& o) {
 
 void print_obtained(const cert::acme::Obtained& o) {
   bool c = stdout_colour();
-  print_line(paint("obtained", Colour::Green, c) + " a certificate for " + fmt_list(o.names) +
+  print_line(paint("obtained", Colour::Green, c) + " a certificate for " + join(o.names) +
              " (expires " + cert_date(o.not_after) + ")");
   print_line(cert_row("cert", o.cert_path + " (full chain)"));
   print_line(cert_row("key", o.key_path));
@@ -96,7 +96,7 @@ int run_renew(const RenewCommand& options) {
   for (auto& r : *records) {
     std::string cert_path = r.options.out_dir + "/" + r.options.stem + ".pem";
     auto left = cert::acme::days_left(cert_path);
-    std::string names = fmt_list(r.options.names);
+    std::string names = join(r.options.names);
     if (left && *left > options.days) {
       if (!options.json) {
         print_line(names + ": " + std::to_string(*left) + " days left, " +

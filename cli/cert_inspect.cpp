@@ -83,7 +83,7 @@ void print_cert(const cert::CertInfo& c, size_t index, size_t total, bool colour
                        " (" + role + ")",
                    Colour::Bold, colour));
   print_line(cert_row("subject", c.subject.empty() ? "(empty)" : c.subject));
-  if (!c.sans.empty()) print_line(cert_row("names", fmt_list(c.sans)));
+  if (!c.sans.empty()) print_line(cert_row("names", join(c.sans)));
   print_line(cert_row("issuer", c.issuer));
   print_line(cert_row("serial", c.serial));
   std::string left = std::to_string(c.days_left) + " days left";
@@ -92,8 +92,8 @@ void print_cert(const cert::CertInfo& c, size_t index, size_t total, bool colour
   print_line(cert_row("valid", cert_date(c.not_before) + " to " + cert_date(c.not_after) + " (" +
                                    paint(left, tone, colour) + ")"));
   print_line(cert_row("key", c.key_type));
-  if (!c.key_usage.empty()) print_line(cert_row("usage", fmt_list(c.key_usage)));
-  if (!c.permitted.empty()) print_line(cert_row("permits", fmt_list(c.permitted)));
+  if (!c.key_usage.empty()) print_line(cert_row("usage", join(c.key_usage)));
+  if (!c.permitted.empty()) print_line(cert_row("permits", join(c.permitted)));
   print_line(cert_row("sha256", c.fingerprint_sha256));
 }
 

@@ -52,7 +52,7 @@ int run_ca(const CaCommand& options) {
   print_line(cert_row("valid", cert_date(ca->not_before) + " to " + cert_date(ca->not_after) +
                                    " (" + std::to_string(days_until(ca->not_after)) +
                                    " days left)"));
-  print_line(cert_row("permits", fmt_list(ca->permitted)));
+  print_line(cert_row("permits", join(ca->permitted)));
   print_line(cert_row("cert", ca->cert_path));
   print_line(cert_row("key", ca->key_path + " (0600)"));
   print_line(paint("next: bridge cert issue app.localhost; bridge cert trust (so browsers and "
@@ -88,7 +88,7 @@ int run_leaf(const LeafCommand& options, bool self_signed) {
                " (run: bridge cert trust)");
   }
   print_line(paint(self_signed ? "made a self-signed certificate" : "issued", Colour::Green, c) +
-             " for " + fmt_list(names) + " (expires " + cert_date(issued->not_after) + ", " +
+             " for " + join(names) + " (expires " + cert_date(issued->not_after) + ", " +
              std::to_string(options.days) + " days)");
   print_line(cert_row("cert", issued->cert_path));
   print_line(cert_row("key", issued->key_path));

@@ -1,6 +1,7 @@
 #pragma once
 /// Shared pieces of the subcommands: global options and how each registers itself.
 
+#include "common/text.hpp"  // join, for every list in a message
 #include "config/config.hpp"
 
 #include <CLI/CLI.hpp>
@@ -35,9 +36,6 @@ std::optional<config::Config> load_config_or_print(const GlobalOptions& options)
 
 /// Says that `what` is not part of this build and returns exit 3.
 int not_available(const std::string& what);
-
-/// "a, b, c"
-std::string fmt_list(const std::vector<std::string>& names);
 
 /// `-H 'Name: value'` arguments as (name, value) pairs; a usage error for one without a colon.
 Result<std::vector<std::pair<std::string, std::string>>>

@@ -43,7 +43,7 @@ int run_show(const GlobalOptions& global, const ConfigOptions& options) {
   }
   bool c = stdout_colour();
   print_line(
-      paint("# profile " + config->profile + " from " + fmt_list(config->files), Colour::Dim, c));
+      paint("# profile " + config->profile + " from " + join(config->files), Colour::Dim, c));
   if (!options.origin) {
     for (const auto& leaf : config->leaves) {
       print_line(paint(leaf.path, Colour::Cyan, c) + " = " + leaf.value);

@@ -71,7 +71,7 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e, int argc, 
       std::vector<std::string> names;
       for (const CLI::App* s : active->get_subcommands({})) names.push_back(s->get_name());
       std::string suggestion = nearest(unknown, names);
-      std::string hint = suggestion.empty() ? "valid commands: " + fmt_list(names)
+      std::string hint = suggestion.empty() ? "valid commands: " + join(names)
                                             : "did you mean \"" + suggestion + "\"?";
       print_error(Error::usage(
           "unknown command \"" + unknown + "\" for \"" + active->get_name() + "\"", hint));
@@ -84,8 +84,8 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e, int argc, 
   if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && active->get_subcommands().empty() &&
       !commands.empty()) {
     // "A subcommand is required" names neither the command nor the choices.
-    print_error(Error::usage(where + " needs a command: " + fmt_list(commands),
-                             "see: " + where + " --help"));
+    print_error(
+        Error::usage(where + " needs a command: " + join(commands), "see: " + where + " --help"));
     return exit_usage;
   }
   print_error(Error::usage(e.what(), "see: " + where + " --help"));
@@ -94,13 +94,7 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e, int argc, 
 
 }  // namespace
 
-std::string fmt_list(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"bridge: a debuggable localhost front door. It proxies to Kubernetes services,\n"
                "docker-compose services and plain URLs, traces every request, explains routing\n"
                "and makes development certificates.\n\n"
@@ -167,4 +161,12 @@ int main(int argc, char** argv) {
 
 }  // namespace bridge::cli
 
-int main(int argc, char** argv) { return bridge::cli::main(argc, argv); }
+int main(int argc, char** argv) {
+  try {
+    return bridge::cli::run(argc, argv);
+  } catch (...) {  // run() reports what it expects; this is the last line of defence
+    std::fputs("error: internal error while starting (a bug in bridge; please report it)\n",
+               stderr);
+    return 1;
+  }
+}

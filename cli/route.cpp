@@ -49,7 +49,7 @@ const discovery::Resolution* resolution_of(const proxy::Target& t) {
 std::string addresses_of(const discovery::Resolution& r) {
   std::vector<std::string> out;
   for (const auto& e : r.endpoints) out.push_back(e.host + ":" + std::to_string(e.port));
-  return fmt_list(out);
+  return join(out);
 }
 
 // One line per target for the table; why a target is unresolved goes to `notes` (printed
@@ -71,7 +71,7 @@ std::string targets_of(const proxy::UpstreamSet& set, std::vector<std::string>& 
       urls.push_back(t->url + " -> " + addresses_of(*r) + " (" + r->via + ")");
     }
   }
-  return fmt_list(urls);
+  return join(urls);
 }
 
 std::string rewrites_of(const config::Route& r) {
@@ -82,7 +82,7 @@ std::string rewrites_of(const config::Route& r) {
   for (const auto& k : r.request_headers.remove) parts.push_back("-" + k);
   for (const auto& [k, v] : r.response_headers.set) parts.push_back("resp +" + k);
   for (const auto& k : r.response_headers.remove) parts.push_back("resp -" + k);
-  return parts.empty() ? "-" : fmt_list(parts);
+  return parts.empty() ? "-" : join(parts);
 }
 
 int run_list(const GlobalOptions& global, const RouteOptions& options) {
@@ -125,7 +125,7 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
   for (const auto& r : snapshot->table.routes()) {
     const proxy::RouteEntry& entry = snapshot->routes[r.index];
     rows.push_back({std::to_string(r.priority), r.name, r.rule.text(),
-                    r.listeners.empty() ? "*" : fmt_list(r.listeners), entry.upstream->name,
+                    r.listeners.empty() ? "*" : join(r.listeners), entry.upstream->name,
                     targets_of(*entry.upstream, notes), rewrites_of(*entry.config)});
   }
   print_table(rows);

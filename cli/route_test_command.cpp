@@ -24,7 +24,7 @@ struct TestRequest {
 Result<TestRequest> parse_request(const std::vector<std::string>& positional,
                                   const std::vector<std::string>& headers) {
   TestRequest req;
-  std::string url = positional.back();
+  const std::string& url = positional.back();
   if (positional.size() == 2) req.method = positional.front();
   auto scheme_end = url.find("://");
   if (scheme_end == std::string::npos) {
@@ -77,7 +77,7 @@ std::optional<Error> unknown_listener(const config::Config& cfg, const std::stri
   }
   std::string nearest_name = nearest(name, names);
   return Error::usage("unknown listener \"" + name + "\"",
-                      nearest_name.empty() ? "listeners: " + fmt_list(names)
+                      nearest_name.empty() ? "listeners: " + join(names)
                                            : "did you mean \"" + nearest_name + "\"?");
 }
 
@@ -91,7 +91,8 @@ struct Plan {
 
   void remove(std::string_view name, const TestRequest& req) {
     std::erase_if(added, [&](const auto& kv) { return iequals(kv.first, name); });
-    for (const auto& [k, v] : req.headers) {
+    for (const auto& header : req.headers) {
+      const std::string& k = header.first;  // clang 14 cannot capture a structured binding
       bool listed = std::any_of(removed.begin(), removed.end(),
                                 [&](const std::string& r) { return iequals(r, k); });
       if (iequals(k, name) && !listed) removed.push_back(k);

@@ -226,7 +226,7 @@ asio::awaitable<void> watch_events(Session& s) {
 // std::getline on its own thread: works for terminals, pipes and files alike. The thread
 // shares ownership of the io_context, so a line that arrives after the command finished is
 // posted to a context that never runs again instead of a destroyed one.
-void start_stdin_reader(std::shared_ptr<asio::io_context> io, Session& s) {
+void start_stdin_reader(const std::shared_ptr<asio::io_context>& io, Session& s) {
   std::thread([io, &s] {
     std::string line;
     while (std::getline(std::cin, line)) {

@@ -23,7 +23,7 @@ struct LiveRequest {
 Result<LiveRequest> parse_live(const std::vector<std::string>& positional,
                                const std::vector<std::string>& header_args) {
   LiveRequest req;
-  std::string url = positional.back();
+  const std::string& url = positional.back();
   if (positional.size() == 2) req.method = positional.front();
   if (url.rfind("https://", 0) == 0) {
     return Error::not_available(

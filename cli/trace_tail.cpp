@@ -181,7 +181,7 @@ int run_trace_tail(const GlobalOptions& global, const TailOptions& options) {
   signals.async_wait([&io](const boost::system::error_code& ec, int) {
     if (!ec) io.stop();
   });
-  asio::co_spawn(io, follow(tail), [&](std::exception_ptr e) {
+  asio::co_spawn(io, follow(tail), [&](const std::exception_ptr& e) {
     signals.cancel();
     if (e) std::rethrow_exception(e);
   });

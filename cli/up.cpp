@@ -1,5 +1,6 @@
 // bridge up: runs the proxy for a profile until SIGINT/SIGTERM.
 #include "commands.hpp"
+#include "common/text.hpp"
 #include "logging.hpp"
 #include "print.hpp"
 #include "proxy/proxy.hpp"
@@ -26,7 +27,7 @@ void print_banner(const std::vector<proxy::BoundListener>& listeners,
   const auto& config = snapshot.config;
   std::string out = paint("bridge " BRIDGE_VERSION, Colour::Bold, c) + " · profile " +
                     paint(config.profile, Colour::Cyan, c) + " · " + std::to_string(workers) +
-                    " worker(s) · config " + fmt_list(config.files) + "\n";
+                    " worker(s) · config " + join(config.files) + "\n";
   for (const auto& l : listeners) {
     out += "  listening " +
            paint(std::string(l.tls ? "https://" : "http://") + l.address, Colour::Green, c) +
@@ -34,8 +35,7 @@ void print_banner(const std::vector<proxy::BoundListener>& listeners,
   }
   for (const auto& r : snapshot.table.routes()) {
     const auto& entry = snapshot.routes[r.index];
-    std::string targets;
-    for (const auto& t : entry.upstream->targets) targets += (targets.empty() ? "" : ", ") + t->url;
+    std::string targets = join(entry.upstream->targets, ", ", [](const auto& t) { return t->url; });
     out +=
         "  route " + r.name + "  " + paint(r.rule.text(), Colour::Dim, c) + " -> " + targets + "\n";
   }

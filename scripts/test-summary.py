@@ -6,7 +6,8 @@ executable's output. An executable that failed without a failing case (a crash, 
 a sanitizer report after the last case) counts as one more failure, so nothing is hidden.
 
 Several logs (LABEL=PATH, or PATH) are summed into one line, as .ci/run does for its plain
-and sanitized runs; failures are then prefixed with the label.
+and sanitized runs; failures are then prefixed with the label. `--failed=WHAT` counts one
+more failure named WHAT (a check that is not a test log, such as the format check).
 """
 import json
 import re
@@ -45,6 +46,10 @@ def main(args: list) -> int:
     counts = {"OK": 0, "FAILED": 0, "SKIPPED": 0}
     failures = []
     for arg in args:
+        if arg.startswith("--failed="):
+            counts["FAILED"] += 1
+            failures.append(arg.removeprefix("--failed="))
+            continue
         label, _, path = arg.partition("=") if "=" in arg else ("", "", arg)
         count(Path(path), label, counts, failures)
     for f in failures:

@@ -1,6 +1,7 @@
 // Admin API request bodies, read type-checked and validated (detail/admin_body.hpp).
 #include "admin/detail/body.hpp"
 
+#include "common/text.hpp"
 #include "config/config.hpp"
 #include "http/http.hpp"
 
@@ -76,9 +77,7 @@ BodyResult<json> parse_object(std::string_view body, std::span<const std::string
   if (!parsed.is_object()) return BodyError{"", "the body must be a JSON object like " + example};
   for (const auto& [key, value] : parsed.items()) {
     if (std::find(known.begin(), known.end(), key) == known.end()) {
-      std::string names;
-      for (auto k : known) names += (names.empty() ? "" : ", ") + std::string(k);
-      return BodyError{key, "unknown field \"" + key + "\"; the fields are " + names};
+      return BodyError{key, "unknown field \"" + key + "\"; the fields are " + join(known)};
     }
   }
   return parsed;

@@ -82,7 +82,7 @@ Access Access::tcp(std::string_view host, uint16_t port) {
     names.push_back(host.find(':') != std::string_view::npos ? "[" + lower(host) + "]"
                                                              : lower(host));
   } else if (host.starts_with("127.") && host != "127.0.0.1") {
-    names.push_back(std::string(host));
+    names.emplace_back(host);
   }
   for (const auto& name : names) {
     access.authorities.push_back(name + suffix);

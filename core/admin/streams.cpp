@@ -4,6 +4,7 @@
 // serialized each record once per subscriber under the store's subscriber lock.
 #include "admin/detail/handlers.hpp"
 #include "admin/record_json.hpp"
+#include "common/text.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -24,12 +25,6 @@ std::shared_ptr<StreamRecord> shared_stream_record(const trace::RecordPtr& recor
     last = shared;
   }
   return shared;
-}
-
-std::string join_names(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
 }
 
 }  // namespace
@@ -116,10 +111,10 @@ Reply stream_requests(Context& context, const Request& request, const PathParams
     for (const auto& r : context.served().config->routes) names.push_back(r.name);
     if (std::find(names.begin(), names.end(), filter.route) == names.end()) {
       std::string close = nearest(filter.route, names);
-      return error_reply(400, "unknown_route",
-                         "unknown route \"" + filter.route + "\"" +
-                             (close.empty() ? "; routes: " + join_names(names)
-                                            : "; did you mean \"" + close + "\"?"));
+      return error_reply(
+          400, "unknown_route",
+          "unknown route \"" + filter.route + "\"" +
+              (close.empty() ? "; routes: " + join(names) : "; did you mean \"" + close + "\"?"));
     }
   }
   std::shared_ptr<route::Rule> rule;

@@ -40,7 +40,7 @@ Result<X509Ptr> make_ca_cert(EVP_PKEY* key, const std::vector<std::string>& perm
   add("OU", who);
   add("CN", cn.substr(0, 64));
   X509_set_issuer_name(cert.get(), name);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60 * 60);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60L * 60);
   X509_time_adj_ex(X509_getm_notAfter(cert.get()), ca_days, 0, nullptr);
   X509_set_pubkey(cert.get(), key);
   auto nc = constraints_config(permitted);

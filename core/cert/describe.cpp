@@ -1,6 +1,7 @@
 // What a certificate says: names, issuer, validity, key, fingerprint; and chain verification.
 #include "cert/detail/describe.hpp"
 #include "cert/detail/ca.hpp"
+#include "common/text.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -47,7 +48,7 @@ std::vector<std::string> ext_key_usage(X509* cert) {
       X509_get_ext_d2i(cert, NID_ext_key_usage, nullptr, nullptr))};
   if (!eku) return out;
   for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
-    out.push_back(OBJ_nid2sn(OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), i))));
+    out.emplace_back(OBJ_nid2sn(OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), i))));
   }
   return out;
 }
@@ -140,8 +141,7 @@ Verification check_name(X509* leaf, const std::string& name) {
     out.message = "ok";
     return out;
   }
-  std::string names;
-  for (const auto& san : sans_of(leaf)) names += (names.empty() ? "" : ", ") + san;
+  std::string names = join(sans_of(leaf));
   out.message = "the certificate does not cover " + name + " (it names " +
                 (names.empty() ? "nothing in subjectAltName" : names) + ")";
   return out;

@@ -27,6 +27,7 @@ bool still_good(const std::string& cert_path, const std::string& key_path,
       std::time(nullptr) + std::chrono::duration_cast<std::chrono::seconds>(renew_before).count();
   if (to_time_t(X509_get0_notAfter(leaf)) <= renew_at) return false;
   std::vector<std::string> want;
+  want.reserve(names.size());
   for (const auto& n : names) want.push_back((n.is_ip() ? "IP:" : "DNS:") + n.text);
   std::vector<std::string> have = sans_of(leaf);
   std::sort(want.begin(), want.end());

@@ -1,6 +1,7 @@
 // Leaf certificates: signed by the local CA (issue) or by themselves (self_signed).
 #include "cert/detail/ca.hpp"
 #include "cert/detail/ossl.hpp"
+#include "common/text.hpp"
 
 #include <filesystem>
 
@@ -33,7 +34,7 @@ Result<X509Ptr> make_leaf(EVP_PKEY* key, const std::vector<Name>& names, const L
   add("OU", who);
   if (issuer == nullptr) add("CN", names.front().text.substr(0, 64));
   X509_set_issuer_name(cert.get(), issuer != nullptr ? X509_get_subject_name(issuer) : name);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60 * 60);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60L * 60);
   X509_time_adj_ex(X509_getm_notAfter(cert.get()), opts.days, 0, nullptr);
   X509_set_pubkey(cert.get(), key);
   std::string usage = opts.key == KeyType::Rsa ? "critical,digitalSignature,keyEncipherment"
@@ -64,10 +65,8 @@ Result<void> check_constraints(const LoadedCa& ca, const std::vector<Name>& name
     }
     X509_check_purpose(probe.get(), -1, 0);  // parses the SAN into the cert's cached fields
     if (NAME_CONSTRAINTS_check(probe.get(), ca.constraints.get()) != X509_V_OK) {
-      std::string list;
-      for (const auto& p : ca.info.permitted) list += (list.empty() ? "" : ", ") + p;
       return Error::usage("\"" + n.text + "\" is outside the local CA's name constraints (" +
-                              "permitted: " + list + ")",
+                              "permitted: " + join(ca.info.permitted) + ")",
                           "recreate the CA with: rm -r " + ca.info.dir +
                               " && bridge cert ca --permit " + n.text +
                               "; or use: bridge cert self-signed " + n.text);

@@ -28,7 +28,7 @@ std::string openssl_error() {
   return out;
 }
 
-Error ossl_failure(std::string what, std::string hint) {
+Error ossl_failure(const std::string& what, std::string hint) {
   std::string reason = openssl_error();
   return Error::runtime(reason.empty() ? what : what + ": " + reason, std::move(hint));
 }

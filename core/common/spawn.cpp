@@ -4,7 +4,7 @@
 
 namespace bridge {
 
-void log_exception(std::string_view context, std::exception_ptr failure) {
+void log_exception(std::string_view context, const std::exception_ptr& failure) {
   if (!failure) return;
   try {
     std::rethrow_exception(failure);
@@ -15,6 +15,8 @@ void log_exception(std::string_view context, std::exception_ptr failure) {
   }
 }
 
-void LogFailure::operator()(std::exception_ptr failure) const { log_exception(context, failure); }
+void LogFailure::operator()(const std::exception_ptr& failure) const {
+  log_exception(context, failure);
+}
 
 }  // namespace bridge

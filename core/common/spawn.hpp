@@ -10,10 +10,10 @@ namespace bridge {
 struct LogFailure {
   std::string context;  // "worker 2, listener web", "admin API", "health checks"
 
-  void operator()(std::exception_ptr failure) const;
+  void operator()(const std::exception_ptr& failure) const;
   /// Coroutines that return a value complete with it as well; the value is not needed.
   template <class T>
-  void operator()(std::exception_ptr failure, T&&) const {
+  void operator()(const std::exception_ptr& failure, T&&) const {
     (*this)(failure);
   }
 };
@@ -22,6 +22,6 @@ struct LogFailure {
 inline LogFailure log_failure(std::string context) { return LogFailure{std::move(context)}; }
 
 /// Logs the exception in `failure` (when there is one) as "<context>: <what>" at error level.
-void log_exception(std::string_view context, std::exception_ptr failure);
+void log_exception(std::string_view context, const std::exception_ptr& failure);
 
 }  // namespace bridge

@@ -2,6 +2,8 @@
 /// ASCII text helpers every area shares. HTTP names, rule keywords and unit suffixes are
 /// ASCII by definition, so no locale is consulted.
 
+#include <functional>
+#include <string>
 #include <string_view>
 
 namespace bridge {
@@ -21,6 +23,20 @@ constexpr bool iequals(std::string_view a, std::string_view b) {
     if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   }
   return true;
+}
+
+/// The parts with `separator` between them, each through `project` first:
+/// join(names) == "a, b"; join(targets, "; ", &Target::url).
+template <class Range, class Project = std::identity>
+std::string join(const Range& parts, std::string_view separator = ", ", Project project = {}) {
+  std::string out;
+  bool first = true;
+  for (const auto& part : parts) {
+    if (!first) out += separator;
+    first = false;
+    out += std::string_view(std::invoke(project, part));
+  }
+  return out;
 }
 
 }  // namespace bridge

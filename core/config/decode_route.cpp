@@ -40,6 +40,7 @@ void decode_headers(Reader& r, HeaderOps& out) {
 template <class T>
 std::vector<std::string> names_of(const std::vector<T>& entries) {
   std::vector<std::string> names;
+  names.reserve(entries.size());
   for (const auto& e : entries) names.push_back(e.name);
   return names;
 }

@@ -49,12 +49,12 @@ Result<Config> load(const LoadOptions& options) {
   auto layers = load_layers(*source, profile, sources);
   BRIDGE_TRY(layers);
   std::vector<std::string> digest = layers->texts;
-  for (const Override& override_ : collect_overrides(options, layers->tree)) {
-    auto document = override_document(override_, sources);
+  for (const Override& setting : collect_overrides(options, layers->tree)) {
+    auto document = override_document(setting, sources);
     BRIDGE_TRY(document);
     BRIDGE_TRY(check_named_entries(*document, sources));
     merge_document(layers->tree, std::move(*document));
-    digest.push_back(override_.text);
+    digest.push_back(setting.text);
   }
   strip_enabled(layers->tree);
   BRIDGE_TRY(interpolate(layers->tree, options, sources));

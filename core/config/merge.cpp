@@ -55,8 +55,12 @@ void merge_entry(Node& into, Entry over, bool top_level) {
   } else if (named && existing->is(Kind::Array)) {
     merge_named(*existing, std::move(over.value));
   } else {
-    for (Entry& e : into.entries)
-      if (e.key == over.key) e = std::move(over);
+    for (Entry& e : into.entries) {
+      if (e.key == over.key) {
+        e = std::move(over);
+        break;  // keys are unique in a table
+      }
+    }
   }
 }
 

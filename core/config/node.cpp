@@ -160,13 +160,4 @@ std::string suggest(std::string_view word, const std::vector<std::string>& candi
   return "did you mean \"" + best + "\"?";
 }
 
-std::string join(const std::vector<std::string>& words, std::string_view separator) {
-  std::string out;
-  for (size_t i = 0; i < words.size(); ++i) {
-    if (i) out += separator;
-    out += words[i];
-  }
-  return out;
-}
-
 }  // namespace bridge::config::detail

@@ -105,22 +105,22 @@ std::vector<Override> collect_overrides(const LoadOptions& options, const Node& 
   return out;
 }
 
-Result<Node> override_document(const Override& override_, const Sources& sources) {
-  const Origin& origin = override_.origin;
+Result<Node> override_document(const Override& setting, const Sources& sources) {
+  const Origin& origin = setting.origin;
   std::string flag = origin.source == "--set" ? "--set" : origin.source;
-  if (origin.source.starts_with("env:") && override_.text.starts_with('='))
+  if (origin.source.starts_with("env:") && setting.text.starts_with('='))
     return sources.error(flag + ": not a config path: segments are separated by two "
                                 "underscores and none may be empty",
                          origin, 1,
                          "e.g. BRIDGE__LIMITS__CONNECT_TIMEOUT=2s or "
                          "BRIDGE__ROUTES__orders_api__UPSTREAM=http://127.0.0.1:3000");
-  auto eq = override_.text.find('=');
-  auto segments = split_path(std::string_view(override_.text).substr(0, eq));
+  auto eq = setting.text.find('=');
+  auto segments = split_path(std::string_view(setting.text).substr(0, eq));
   if (eq == std::string::npos || !segments)
-    return sources.error(flag + " \"" + override_.text + "\": expected path=value", origin, 1,
+    return sources.error(flag + " \"" + setting.text + "\": expected path=value", origin, 1,
                          "e.g. --set bridge.workers=2 or --set routes.web.upstream=http://"
                          "127.0.0.1:3000");
-  std::string_view text = std::string_view(override_.text).substr(eq + 1);
+  std::string_view text = std::string_view(setting.text).substr(eq + 1);
   // A TOML value when it parses as one (2, true, ["w3c", "b3"]), else the plain string.
   Node value;
   if (auto parsed = parse_value(text)) {
@@ -135,9 +135,9 @@ Result<Node> override_document(const Override& override_, const Sources& sources
   Node document = table_at(origin);
   if (is_named_array(path[0])) {
     if (path.size() < 3)
-      return sources.error(
-          flag + " \"" + override_.text + "\": name a field of the entry", origin, 1,
-          "e.g. --set " + path[0] + "." + (path.size() > 1 ? path[1] : "NAME") + ".enabled=false");
+      return sources.error(flag + " \"" + setting.text + "\": name a field of the entry", origin, 1,
+                           "e.g. --set " + path[0] + "." + (path.size() > 1 ? path[1] : "NAME") +
+                               ".enabled=false");
     Node entry = nest(path, 2, std::move(value), origin);
     Node name;
     name.kind = Kind::String;

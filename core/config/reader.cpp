@@ -11,7 +11,7 @@ Result<void> Decoder::result() const {
   return {};
 }
 
-Reader::Reader(Decoder& decoder, const Node& table, std::string path, std::string context,
+Reader::Reader(Decoder& decoder, const Node& table, std::string path, const std::string& context,
                std::initializer_list<std::string_view> keys)
     : decoder_(decoder), table_(table), path_(std::move(path)) {
   std::vector<std::string> known(keys.begin(), keys.end());

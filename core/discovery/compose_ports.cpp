@@ -1,4 +1,5 @@
 // The `ports:` short syntax and what a published port means for bridge (loopback only).
+#include "common/text.hpp"
 #include "detail/compose.hpp"
 
 #include <algorithm>
@@ -112,10 +113,8 @@ std::string unpublished_hint(const ComposeProject* project, const std::string& s
 
 Error unknown_service_error(const ComposeProject& project, const std::string& service) {
   auto names = project.service_names();
-  std::string list;
-  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
   std::string hint =
-      names.empty() ? "the file defines no services" : "services in this project: " + list;
+      names.empty() ? "the file defines no services" : "services in this project: " + join(names);
   if (auto near = nearest(service, names); !near.empty()) {
     hint = "did you mean \"" + near + "\"? " + hint;
   }
@@ -169,8 +168,7 @@ Result<Endpoint> static_endpoint(const ComposeProject& project, const ComposeSer
     e.where = elsewhere->where;
     return e;
   }
-  std::string existing;
-  for (const auto& m : service.ports) existing += (existing.empty() ? "" : ", ") + m.spec;
+  std::string existing = join(service.ports, ", ", &PortMapping::spec);
   return Error::runtime(what + " is not published" +
                             (existing.empty() ? std::string(" (it has no ports:)")
                                               : " (its ports: " + existing + ")"),

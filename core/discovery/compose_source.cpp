@@ -1,6 +1,7 @@
 // compose://SERVICE:PORT: the compose files say what the service is; the Docker Engine says
 // where its containers are right now. /events keeps the answer fresh while bridge runs.
 #include "common/spawn.hpp"
+#include "common/text.hpp"
 #include "detail/compose.hpp"
 #include "detail/docker.hpp"
 #include "detail/source.hpp"
@@ -67,10 +68,8 @@ Resolution from_containers(const ComposeUrl& url, const std::string& project,
     return r;
   }
   if (!unpublished.empty()) {
-    std::string names;
-    for (const auto& n : unpublished) names += (names.empty() ? "" : ", ") + n;
     return failed("container port " + std::to_string(url.port) + " of " + what +
-                      " is not published on a loopback address (running: " + names +
+                      " is not published on a loopback address (running: " + join(unpublished) +
                       ")\nhint: " + unpublished_hint(file, url.service, url.port),
                   r.via);
   }
@@ -80,9 +79,7 @@ Resolution from_containers(const ComposeUrl& url, const std::string& project,
     if (p != project) others.push_back(p);
   }
   if (!others.empty()) {
-    std::string list;
-    for (const auto& p : others) list += (list.empty() ? "" : ", ") + p;
-    hint = "a service \"" + url.service + "\" runs in project(s) " + list +
+    hint = "a service \"" + url.service + "\" runs in project(s) " + join(others) +
            "; name one with compose://" + url.service + ":" + std::to_string(url.port) +
            "?project=" + others.front();
   } else {

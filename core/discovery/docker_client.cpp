@@ -14,7 +14,7 @@ namespace http = boost::beast::http;
 
 namespace {
 
-constexpr uint64_t max_response_bytes = 32 * 1024 * 1024;
+constexpr uint64_t max_response_bytes = uint64_t{32} * 1024 * 1024;
 
 net::HttpRequest get_request(const std::string& target) {
   net::HttpRequest req{http::verb::get, target, 11};

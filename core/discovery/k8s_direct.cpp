@@ -28,8 +28,7 @@ std::vector<std::string> port_forward_argv(const K8sUrl& url, const std::string&
   std::vector<std::string> argv{kubectl,        "port-forward", "svc/" + url.service,
                                 ":" + url.port, "-n",           url.namespace_};
   if (!url.context.empty()) {
-    argv.push_back("--context");
-    argv.push_back(url.context);
+    argv.insert(argv.end(), {"--context", url.context});
   }
   return argv;
 }
@@ -38,8 +37,7 @@ std::vector<std::string> get_service_argv(const K8sUrl& url, const std::string& 
   std::vector<std::string> argv{kubectl, "get",          "svc", url.service,
                                 "-n",    url.namespace_, "-o",  "json"};
   if (!url.context.empty()) {
-    argv.push_back("--context");
-    argv.push_back(url.context);
+    argv.insert(argv.end(), {"--context", url.context});
   }
   return argv;
 }

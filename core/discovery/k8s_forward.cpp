@@ -37,7 +37,7 @@ constexpr auto term_grace = 2s;      // SIGTERM, then SIGKILL
 
 // One kubectl process and its pipes.
 struct Run {
-  Run(asio::any_io_executor ex, const Child& c)
+  Run(const asio::any_io_executor& ex, const Child& c)
       : child(c), out(ex, c.out_fd), err(ex, c.err_fd), exit(ex, c.pidfd) {}
   Child child;
   asio::posix::stream_descriptor out, err, exit;

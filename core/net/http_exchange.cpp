@@ -97,7 +97,7 @@ HttpResult<HttpResponse> http_exchange_sync(HttpPeer peer, HttpRequest request,
   std::optional<HttpResult<HttpResponse>> out;
   auto timeout = options.timeout;
   asio::co_spawn(io, http_exchange(std::move(peer), std::move(request), options),
-                 [&out](std::exception_ptr failure, HttpResult<HttpResponse> result) {
+                 [&out](const std::exception_ptr& failure, HttpResult<HttpResponse> result) {
                    // A throw inside is a bug: logged, and the exchange counts as failed.
                    if (failure) log_exception("HTTP client", failure);
                    out = failure ? HttpResult<HttpResponse>(

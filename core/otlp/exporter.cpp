@@ -38,7 +38,8 @@ std::string why(const net::HttpFailure& failure, const std::string& host) {
 
 }  // namespace
 
-SpanExporter::SpanExporter(std::string endpoint, std::string version, trace::Metrics& metrics)
+SpanExporter::SpanExporter(const std::string& endpoint, std::string version,
+                           trace::Metrics& metrics)
     : version_(std::move(version)), metrics_(metrics) {
   std::string rest = endpoint.rfind("http://", 0) == 0 ? endpoint.substr(7) : endpoint;
   auto slash = rest.find('/');

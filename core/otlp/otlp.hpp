@@ -19,7 +19,7 @@ namespace bridge::otlp {
 class SpanExporter {
  public:
   /// `endpoint`: "http://127.0.0.1:4318" (the path /v1/traces is added unless it is there).
-  SpanExporter(std::string endpoint, std::string version, trace::Metrics& metrics);
+  SpanExporter(const std::string& endpoint, std::string version, trace::Metrics& metrics);
   ~SpanExporter();  // sends what is queued (bounded wait), then stops
   /// Any thread; never blocks on the network.
   void push(trace::RecordPtr record);

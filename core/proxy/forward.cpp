@@ -121,7 +121,7 @@ read_response_head(Exchange& ex, UpstreamStream& upstream, UpstreamConnection& c
       co_return failed({http::status::bad_gateway, "upstream_error",
                         "upstream failed before responding: " + ec.message(), ""});
     }
-    int code = parsed->get().result_int();
+    int code = static_cast<int>(parsed->get().result_int());
     if (code < 100 || code >= 200 || code == 101) co_return std::nullopt;
   }
 }
@@ -136,7 +136,7 @@ asio::awaitable<StepResult> relay_response(ClientStream& client, Exchange& ex,
   ResponseParser& response = *ex.scratch.response_parser;
   ex.mark(trace::Phase::FirstByte);
   auto& head = response.get();
-  ex.record.status = head.result_int();
+  ex.record.status = static_cast<int>(head.result_int());
   StepResult result;
   result.upstream_reusable = head.keep_alive() && !ex.upgrade;
   const bool switching = ex.upgrade && head.result() == http::status::switching_protocols;
@@ -145,8 +145,8 @@ asio::awaitable<StepResult> relay_response(ClientStream& client, Exchange& ex,
   edit_response_head(head.base(), ex, edit);
   if (ex.breakpoint) {
     edit.apply(head.base());  // the breakpoint shows and edits real fields
-    auto action =
-        co_await hold_at_breakpoint(ex, BreakPhase::Response, head.base(), head.result_int());
+    auto action = co_await hold_at_breakpoint(ex, BreakPhase::Response, head.base(),
+                                              static_cast<int>(head.result_int()));
     if (action == Decision::Action::Abort) {
       // The upstream body is unread: that connection is done.
       co_return failed(std::move(ex.error));

@@ -1,6 +1,9 @@
 #include "proxy/detail/health.hpp"
+
 #include "common/spawn.hpp"
+#include "common/text.hpp"
 #include "net/http_client.hpp"
+#include "proxy/detail/upstream_pool.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -29,16 +32,18 @@ net::HttpRequest probe_request(const std::string& host, uint16_t port, const std
   return req;
 }
 
-// Healthy: a 2xx or 3xx status line within `timeout`; the body is not read.
+// Healthy: a 2xx or 3xx status line within `timeout`; the body is not read. An https://
+// target is probed over TLS with the upstream's own `tls` settings (`tls` set).
 asio::awaitable<bool> probe(std::string host, uint16_t port, std::string path,
-                            std::chrono::milliseconds timeout) {
+                            std::chrono::milliseconds timeout, std::shared_ptr<ssl::context> tls) {
   net::ExchangeOptions options;
   options.timeout = timeout;
   options.skip_body = true;
-  auto res = co_await net::http_exchange(net::HttpPeer::tcp(host, std::to_string(port)),
-                                         probe_request(host, port, path), options);
+  auto peer = tls ? net::HttpPeer::tls_over_tcp(host, std::to_string(port), *tls)
+                  : net::HttpPeer::tcp(host, std::to_string(port));
+  auto res = co_await net::http_exchange(peer, probe_request(host, port, path), options);
   if (!res) co_return false;
-  int status = res->result_int();
+  int status = static_cast<int>(res->result_int());
   co_return status >= 200 && status < 400;
 }
 
@@ -59,6 +64,7 @@ asio::awaitable<void> run_health_checks(SnapshotGetter snapshot) {
   auto executor = co_await asio::this_coro::executor;
   asio::steady_timer tick(executor);
   auto states = std::make_shared<std::map<std::string, ProbeState>>();
+  std::map<std::string, std::shared_ptr<ssl::context>> tls_contexts;  // by upstream_tls_key
   for (;;) {
     tick.expires_after(std::chrono::milliseconds(100));
     auto [ec] = co_await tick.async_wait(nothrow);
@@ -69,6 +75,14 @@ asio::awaitable<void> run_health_checks(SnapshotGetter snapshot) {
       if (!up->config.health) continue;
       const config::HealthCheck health = *up->config.health;
       for (const auto& target : up->targets) {
+        std::shared_ptr<ssl::context> tls;
+        if (!target->dynamic() && target->scheme == Scheme::Https) {
+          auto& cached = tls_contexts[upstream_tls_key(up->config.tls)];
+          std::string error;
+          if (!cached) cached = make_upstream_tls_context(up->config.tls, error);
+          tls = cached;  // null when the CA does not load: the forwarder reports it per request
+          if (!tls) continue;
+        }
         std::vector<std::pair<std::string, uint16_t>> addresses;  // host, port
         if (target->dynamic()) {
           if (!target->source) continue;
@@ -91,10 +105,10 @@ asio::awaitable<void> run_health_checks(SnapshotGetter snapshot) {
               // host and port are structured bindings: clang 14 captures them only by
               // init-capture (P1091R3 came with clang 16).
               [snap, t = target.get(), host = host, port = port, endpoint, health, states, key,
-               name = up->name]() -> asio::awaitable<void> {
+               name = up->name, tls]() -> asio::awaitable<void> {
                 bool ok = co_await probe(
                     host, port, health.path,
-                    std::chrono::duration_cast<std::chrono::milliseconds>(health.timeout));
+                    std::chrono::duration_cast<std::chrono::milliseconds>(health.timeout), tls);
                 ProbeState& s = (*states)[key];
                 s.in_flight = false;
                 if (ok) {
@@ -133,10 +147,9 @@ asio::awaitable<void> log_discovery_changes(SnapshotGetter snapshot) {
         if (!target->dynamic() || !target->source) continue;
         auto res = target->source->current();
         if (res->state == discovery::State::Pending) continue;
-        std::string addresses;
-        for (const auto& e : res->endpoints) {
-          addresses += (addresses.empty() ? "" : ", ") + e.host + ":" + std::to_string(e.port);
-        }
+        std::string addresses = join(res->endpoints, ", ", [](const discovery::Endpoint& e) {
+          return e.host + ":" + std::to_string(e.port);
+        });
         std::string via = res->via;
         if (res->pid != 0)
           via += " pid " + std::to_string(res->pid) + ", restarts " + std::to_string(res->restarts);

@@ -13,6 +13,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <thread>
@@ -33,7 +35,9 @@ struct Server::Impl {
   std::unique_ptr<ConfigWatch> watch;
   std::map<std::string, tcp::endpoint> bound;  // listener name -> endpoint actually bound
   std::unique_ptr<discovery::Registry> discovery;
-  std::unique_ptr<Runtime> runtime;
+  std::unique_ptr<Runtime> runtime;   // what the workers share
+  std::atomic<bool> draining{false};  // /readyz answers 503 once set
+  std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
   std::unique_ptr<otlp::SpanExporter> spans;
   std::unique_ptr<admin::Server> admin;
   std::string admin_address;
@@ -112,7 +116,7 @@ Result<void> Server::Impl::reload_certificates(const char* why) {
   if (now.digest == served.digest) return {};
   auto new_tls = build_tls(snapshot->config);
   if (!new_tls) {
-    runtime->metrics.reloads_failed.fetch_add(1);
+    runtime->records.metrics().reloads_failed.fetch_add(1);
     const Error& e = new_tls.error();
     spdlog::error("reload ({}) failed, still serving the previous certificates: {}{}{}", why,
                   e.where.source.empty() ? "" : e.where.str() + ": ", e.message,
@@ -121,7 +125,7 @@ Result<void> Server::Impl::reload_certificates(const char* why) {
   }
   acme->commit();
   publish_tls(*new_tls);
-  runtime->metrics.reloads_ok.fetch_add(1);
+  runtime->records.metrics().reloads_ok.fetch_add(1);
   spdlog::info("reloaded ({}): certificate files changed", why);
   log_certificate_changes(snapshot->config, served, now);
   served = std::move(now);
@@ -199,15 +203,16 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
   std::error_code cwd_error;
   s.discovery = std::make_unique<discovery::Registry>(
       discovery::Options{std::filesystem::current_path(cwd_error).string(), {}});
-  auto with_metrics = build_snapshot(snapshot->config, &s.runtime->metrics, s.discovery.get());
+  auto with_metrics =
+      build_snapshot(snapshot->config, &s.runtime->records.metrics(), s.discovery.get());
   if (!with_metrics) return with_metrics.error();
   snapshot = *with_metrics;
   const config::Config& config = snapshot->config;
   s.snapshot = snapshot;
   if (!config.trace.otlp_endpoint.empty()) {
     s.spans = std::make_unique<otlp::SpanExporter>(config.trace.otlp_endpoint, s.options.version,
-                                                   s.runtime->metrics);
-    s.runtime->spans = s.spans.get();
+                                                   s.runtime->records.metrics());
+    s.runtime->records.set_spans(s.spans.get());
   }
   s.access_log = AccessLog::create(config.bridge.access_log, config.bridge.access_log_format);
   s.acme =
@@ -259,7 +264,7 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
 
 Result<std::string> Server::Impl::reload(const char* why) {
   auto failed = [&](const Error& e) -> Result<std::string> {
-    runtime->metrics.reloads_failed.fetch_add(1);
+    runtime->records.metrics().reloads_failed.fetch_add(1);
     spdlog::error("reload ({}) failed, still serving the previous config: {}{}{}", why,
                   e.where.source.empty() ? "" : e.where.str() + ": ", e.message,
                   e.hint.empty() ? "" : " (" + e.hint + ")");
@@ -273,7 +278,7 @@ Result<std::string> Server::Impl::reload(const char* why) {
     if (auto certificates = reload_certificates(why); !certificates) return certificates.error();
     return snapshot->config.hash;
   }
-  auto built = build_snapshot(std::move(*loaded), &runtime->metrics, discovery.get());
+  auto built = build_snapshot(std::move(*loaded), &runtime->records.metrics(), discovery.get());
   if (!built) return failed(built.error());
   auto new_tls = build_tls((*built)->config);
   if (!new_tls) return failed(new_tls.error());
@@ -300,7 +305,7 @@ Result<std::string> Server::Impl::reload(const char* why) {
   }
   watch->watch(ServedCertificates::watched(snapshot->config, served));
   discovery->prune();
-  runtime->metrics.reloads_ok.fetch_add(1);
+  runtime->records.metrics().reloads_ok.fetch_add(1);
   spdlog::info("reloaded ({}): config {} ({} routes, {} listeners)", why,
                snapshot->config.hash.substr(0, 12), snapshot->config.routes.size(),
                snapshot->config.listeners.size());
@@ -310,11 +315,11 @@ Result<std::string> Server::Impl::reload(const char* why) {
 Result<void> Server::Impl::start_admin(const config::Config& config) {
   if (config.bridge.admin == "off") return {};
   admin::Context context;
-  context.store = &runtime->store;
-  context.metrics = &runtime->metrics;
+  context.store = &runtime->records.store();
+  context.metrics = &runtime->records.metrics();
   context.breakpoints = &runtime->breakpoints;
-  context.started = runtime->started;
-  context.requests = [this] { return runtime->requests.load(); };
+  context.started = started;
+  context.requests = [this] { return runtime->records.requests(); };
   context.served = [this] {
     return admin::ServedConfig{snapshot, &snapshot->config, &snapshot->table};
   };
@@ -322,7 +327,7 @@ Result<void> Server::Impl::start_admin(const config::Config& config) {
   context.status = [this] { return status_json(); };
   context.reload = [this] { return reload("admin API"); };
   context.not_ready_reason = [this]() -> std::string {
-    if (runtime->draining) return "draining: shutting down";
+    if (draining) return "draining: shutting down";
     if (!serving) return "listeners not bound yet";
     return unresolved_targets(*snapshot);
   };
@@ -374,7 +379,7 @@ asio::awaitable<void> Server::Impl::signal_loop() {
       (void)reload("SIGHUP");
       continue;
     }
-    runtime->draining = true;  // /readyz answers 503 from here on
+    draining = true;  // /readyz answers 503 from here on
     if (signal == SIGTERM && options.drain_delay.count() > 0) {
       spdlog::info("SIGTERM: not ready; serving for {} ms more before draining",
                    options.drain_delay.count());
@@ -390,7 +395,7 @@ asio::awaitable<void> Server::Impl::signal_loop() {
 }
 
 asio::awaitable<void> Server::Impl::drain() {
-  runtime->draining = true;
+  draining = true;
   for (auto& worker : workers) {
     asio::post(worker->context(), [w = worker.get()] { w->begin_drain(); });
   }

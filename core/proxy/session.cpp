@@ -1,7 +1,6 @@
 // A client connection: read a request head, vet it, route it, then answer or forward it.
 #include "proxy/detail/session.hpp"
 
-#include "otlp/otlp.hpp"
 #include "proxy/detail/exchange.hpp"
 #include "proxy/detail/request_head.hpp"
 #include "proxy/detail/worker.hpp"
@@ -32,16 +31,11 @@ void assign_ids(Exchange& ex, http::request_header<>& head) {
 // The record is frozen once the exchange ends and handed to everyone who reads records.
 void finish_record(Exchange& ex) {
   ex.mark(trace::Phase::Done);
-  Runtime& runtime = ex.worker.runtime();
-  runtime.requests.fetch_add(1, std::memory_order_relaxed);
   if (ex.route != nullptr && ex.route->series != nullptr) {
     ex.route->series->observe(ex.record.status, ex.record.total_us());
   }
   ex.worker.access_log().write(ex.record);
-  if (runtime.spans != nullptr) {
-    runtime.spans->push(std::make_shared<const trace::Record>(ex.record));
-  }
-  runtime.store.add(static_cast<size_t>(ex.worker.index()), ex.record);
+  ex.worker.runtime().records.publish(static_cast<size_t>(ex.worker.index()), ex.record);
   ex.worker.recycle(std::move(ex.record_ptr));  // the store keeps a copy, not this record
 }
 
@@ -239,7 +233,7 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker, con
   ex.record.scheme = peer.scheme;
   ex.record.client_subject = peer.client_subject;
   ex.record.mark(trace::Phase::Received, 0);
-  ex.recording = worker.runtime().recording();
+  ex.recording = worker.runtime().records.recording();
   ex.client_ip = client_ip;
   if (status == HeadStatus::Closed || status == HeadStatus::Timeout) co_return Outcome::Close;
   slot.busy = true;

@@ -39,12 +39,13 @@ void UpstreamPools::give_back(const Target& target, std::unique_ptr<UpstreamConn
 
 size_t UpstreamPools::idle_count() const { return idle_total_.load(std::memory_order_relaxed); }
 
-ssl::context* UpstreamPools::tls_context(const UpstreamSet& upstream, std::string& error) {
-  const auto& tls = upstream.config.tls;
-  std::string key = std::string(tls.verify ? "v" : "n") + "|" + tls.ca;
-  auto it = tls_contexts_.find(key);
-  if (it != tls_contexts_.end()) return it->second.get();
-  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+std::string upstream_tls_key(const config::UpstreamTls& tls) {
+  return std::string(tls.verify ? "v" : "n") + "|" + tls.ca;
+}
+
+std::shared_ptr<ssl::context> make_upstream_tls_context(const config::UpstreamTls& tls,
+                                                        std::string& error) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   error_code ec;
@@ -63,9 +64,16 @@ ssl::context* UpstreamPools::tls_context(const UpstreamSet& upstream, std::strin
   } else {
     ctx->set_verify_mode(ssl::verify_none);
   }
-  auto* raw = ctx.get();
-  tls_contexts_[key] = std::move(ctx);
-  return raw;
+  return ctx;
+}
+
+ssl::context* UpstreamPools::tls_context(const UpstreamSet& upstream, std::string& error) {
+  std::string key = upstream_tls_key(upstream.config.tls);
+  auto it = tls_contexts_.find(key);
+  if (it != tls_contexts_.end()) return it->second.get();
+  auto ctx = make_upstream_tls_context(upstream.config.tls, error);
+  if (!ctx) return nullptr;
+  return (tls_contexts_[key] = std::move(ctx)).get();
 }
 
 asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,

@@ -177,7 +177,7 @@ Verdict combine(std::vector<Verdict> parts, Precedence outer) {
     add_unique(verdict.observed, part.observed);
     add_unique(verdict.notes, part.notes);
   }
-  verdict.expression = detail::join(texts, outer == Precedence::And ? " && " : " || ");
+  verdict.expression = join(texts, outer == Precedence::And ? " && " : " || ");
   return verdict;
 }
 
@@ -209,8 +209,8 @@ Explanation explain(const Rule& rule, const RequestView& request) {
   if (rule.root() == nullptr) return Explanation{false, {}, "the rule is empty", {}};
   detail::MatchContext context(request);
   Verdict verdict = explain_node(*rule.root(), context);
-  return Explanation{verdict.matched, std::move(verdict.expression),
-                     detail::join(verdict.observed, "; "), detail::join(verdict.notes, "; ")};
+  return Explanation{verdict.matched, std::move(verdict.expression), join(verdict.observed, "; "),
+                     join(verdict.notes, "; ")};
 }
 
 }  // namespace bridge::route

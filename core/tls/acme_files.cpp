@@ -3,11 +3,12 @@
 
 #include "cert/acme.hpp"
 #include "cert/cert.hpp"
+#include "common/text.hpp"
 #include "tls/tls.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <stdlib.h>
+#include <cstdlib>
 
 #include <filesystem>
 
@@ -15,11 +16,7 @@ namespace bridge::tls::detail {
 
 namespace fs = std::filesystem;
 
-std::string hosts_text(const std::vector<std::string>& hosts) {
-  std::string out;
-  for (const auto& h : hosts) out += (out.empty() ? "" : ", ") + h;
-  return out;
-}
+std::string hosts_text(const std::vector<std::string>& hosts) { return join(hosts); }
 
 std::string day_of(std::time_t t) { return cert::rfc3339(t).substr(0, 10); }
 

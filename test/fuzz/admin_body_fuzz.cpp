@@ -11,8 +11,10 @@
 #include "admin/detail/guard.hpp"
 #include "admin/detail/handlers.hpp"
 #include "http/http.hpp"
-#include "proxy/detail/runtime.hpp"
+#include "proxy/breakpoints.hpp"
 #include "proxy/snapshot.hpp"
+#include "trace/metrics.hpp"
+#include "trace/store.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -24,19 +26,21 @@ namespace {
 
 using namespace bridge::admin;
 
-// The admin API over the registry and store bridge runs (proxy's Runtime).
+// The admin API over the breakpoint registry, store and metrics that bridge up runs.
 struct Admin {
   boost::asio::io_context io;
-  bridge::proxy::Runtime runtime{16, 1};
+  bridge::trace::Store store{16, 1};
+  bridge::trace::Metrics metrics;
+  bridge::proxy::Breakpoints breakpoints;
   std::shared_ptr<const bridge::proxy::Snapshot> snapshot;
   Context context;
   Admin() {
     auto built = bridge::proxy::build_snapshot(bridge::config::Config{});
     BRIDGE_FUZZ_CHECK(built.has_value());
     snapshot = *built;
-    context.store = &runtime.store;
-    context.metrics = &runtime.metrics;
-    context.breakpoints = &runtime.breakpoints;
+    context.store = &store;
+    context.metrics = &metrics;
+    context.breakpoints = &breakpoints;
     context.served = [this] { return ServedConfig{snapshot, &snapshot->config, &snapshot->table}; };
     context.executor = io.get_executor();
   }
@@ -77,7 +81,7 @@ void fuzz_breakpoint(std::string_view body) {
     BRIDGE_FUZZ_CHECK(spec->phase == "request" || spec->phase == "response");
     std::string id = answer.value("id", "");
     BRIDGE_FUZZ_CHECK(id.size() == 19 && id.starts_with("bp-"));
-    BRIDGE_FUZZ_CHECK(a.runtime.breakpoints.remove(id).has_value());
+    BRIDGE_FUZZ_CHECK(a.breakpoints.remove(id).has_value());
   }
 }
 

@@ -1,4 +1,5 @@
 // The bridge command line as a user sees it: version, help, typos and unbuilt commands.
+#include "json_text.hpp"
 #include "support.hpp"
 
 #include <gtest/gtest.h>
@@ -18,7 +19,7 @@ TEST(Cli, VersionPrintsNameAndVersion) {
 TEST(Cli, VersionJsonIsMachineReadable) {
   auto r = run_bridge({"version", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
-  auto doc = nlohmann::json::parse(r.out);
+  auto doc = parse_json(r.out);
   EXPECT_EQ(doc.at("version"), "0.1.0");
 }
 

@@ -1,5 +1,6 @@
 // Account registration and authorizations: answer each challenge, wait for it, in parallel.
 #include "cert/acme/flow.hpp"
+#include "common/text.hpp"
 #include "net/asio.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -20,9 +21,7 @@ std::string challenge_type(const Options& options) {
 }
 
 std::string offered_types(const std::vector<ChallengeObject>& challenges) {
-  std::string out;
-  for (const auto& c : challenges) out += (out.empty() ? "" : ", ") + c.type;
-  return out;
+  return join(challenges, ", ", &ChallengeObject::type);
 }
 
 Result<void> serve_challenge(Flow& flow, const std::string& id, const ChallengeObject& challenge) {
@@ -112,11 +111,12 @@ asio::awaitable<Result<void>> validate_all(Flow& flow, std::vector<std::string> 
   size_t remaining = authz_urls.size();
   std::optional<Error> first_error;
   for (auto& url : authz_urls) {
-    asio::co_spawn(executor, validate(flow, url), [&](std::exception_ptr e, Result<void> r) {
-      if (e && !first_error) first_error = Error::runtime("internal error in ACME");
-      if (!r && !first_error) first_error = r.error();
-      if (--remaining == 0) all_done.cancel();
-    });
+    asio::co_spawn(executor, validate(flow, url),
+                   [&](const std::exception_ptr& e, const Result<void>& r) {
+                     if (e && !first_error) first_error = Error::runtime("internal error in ACME");
+                     if (!r && !first_error) first_error = r.error();
+                     if (--remaining == 0) all_done.cancel();
+                   });
   }
   if (remaining > 0) co_await all_done.async_wait(nothrow);
   if (first_error) co_return *first_error;

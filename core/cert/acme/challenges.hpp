@@ -15,7 +15,7 @@
 namespace bridge::cert::acme::detail {
 
 /// Opens a listening socket; the Error says which port and what to do when it is taken.
-Result<boost::asio::ip::tcp::acceptor> listen_on(boost::asio::any_io_executor executor,
+Result<boost::asio::ip::tcp::acceptor> listen_on(const boost::asio::any_io_executor& executor,
                                                  const std::string& address, uint16_t port,
                                                  const std::string& purpose);
 
@@ -23,8 +23,8 @@ Result<boost::asio::ip::tcp::acceptor> listen_on(boost::asio::any_io_executor ex
 class Http01Responder {
  public:
   using Tokens = std::map<std::string, std::string>;
-  static Result<std::unique_ptr<Http01Responder>> start(boost::asio::any_io_executor executor,
-                                                        const std::string& address, uint16_t port);
+  static Result<std::unique_ptr<Http01Responder>>
+  start(const boost::asio::any_io_executor& executor, const std::string& address, uint16_t port);
   void add(const std::string& token, const std::string& key_authorization) {
     (*tokens_)[token] = key_authorization;
   }
@@ -45,8 +45,8 @@ class TlsAlpnResponder {
     cert::detail::PkeyPtr key;
   };
   using Certs = std::map<std::string, Entry>;
-  static Result<std::unique_ptr<TlsAlpnResponder>> start(boost::asio::any_io_executor executor,
-                                                         const std::string& address, uint16_t port);
+  static Result<std::unique_ptr<TlsAlpnResponder>>
+  start(const boost::asio::any_io_executor& executor, const std::string& address, uint16_t port);
   /// Makes and installs the validation certificate for `name`.
   Result<void> add(const std::string& name, const std::string& key_authorization);
   ~TlsAlpnResponder();

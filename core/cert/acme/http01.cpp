@@ -69,7 +69,8 @@ Http01Responder::~Http01Responder() {
 }
 
 Result<std::unique_ptr<Http01Responder>>
-Http01Responder::start(asio::any_io_executor executor, const std::string& address, uint16_t port) {
+Http01Responder::start(const asio::any_io_executor& executor, const std::string& address,
+                       uint16_t port) {
   auto acceptor = listen_on(executor, address, port, "HTTP-01");
   if (!acceptor) return acceptor.error();
   std::unique_ptr<Http01Responder> responder{new Http01Responder(std::move(*acceptor))};

@@ -121,7 +121,7 @@ asio::awaitable<Result<Reply>> fetch(ssl::context& tls, Request request,
   if (!url) co_return url.error();
   net::ExchangeOptions options;
   options.timeout = timeout;
-  options.body_limit = 4 * 1024 * 1024;
+  options.body_limit = uint64_t{4} * 1024 * 1024;
   auto res = co_await net::http_exchange(net::HttpPeer::tls_over_tcp(url->host, url->port, tls),
                                          make_request(request, *url), options);
   if (!res) co_return network_error(*url, res.error());

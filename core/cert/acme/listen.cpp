@@ -8,7 +8,7 @@ namespace bridge::cert::acme::detail {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-Result<tcp::acceptor> listen_on(asio::any_io_executor executor, const std::string& address,
+Result<tcp::acceptor> listen_on(const asio::any_io_executor& executor, const std::string& address,
                                 uint16_t port, const std::string& purpose) {
   boost::system::error_code ec;
   auto ip = asio::ip::make_address(address, ec);

@@ -136,10 +136,12 @@ Result<Obtained> obtain(const Options& options, const Progress& progress) {
             {}};
   bool created = false;
   std::optional<Result<Issued>> issued;
-  asio::co_spawn(io, run_all(flow, *url, created), [&](std::exception_ptr e, Result<Issued> r) {
-    issued = e ? Result<Issued>(Error::runtime("internal error in the ACME client")) : std::move(r);
-    io.stop();
-  });
+  asio::co_spawn(io, run_all(flow, *url, created),
+                 [&](const std::exception_ptr& e, Result<Issued> r) {
+                   issued = e ? Result<Issued>(Error::runtime("internal error in the ACME client"))
+                              : std::move(r);
+                   io.stop();
+                 });
   run_until_done(io, issued, options);
   if (options.http01_withdraw) {
     for (const auto& token : flow.published) options.http01_withdraw(token);

@@ -81,8 +81,8 @@ Result<TlsAlpnResponder::Entry> make_alpn_certificate(const std::string& name,
   X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
                              reinterpret_cast<const unsigned char*>(name.c_str()), -1, -1, 0);
   X509_set_issuer_name(cert.get(), subject);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60 * 60);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 7 * 24 * 60 * 60);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60L * 60);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 7L * 24 * 60 * 60);
   X509_set_pubkey(cert.get(), key->get());
   auto parsed = parse_name(name);
   std::string san = parsed && parsed->is_ip() ? "IP:" + parsed->text : "DNS:" + name;
@@ -116,7 +116,8 @@ TlsAlpnResponder::~TlsAlpnResponder() {
 }
 
 Result<std::unique_ptr<TlsAlpnResponder>>
-TlsAlpnResponder::start(asio::any_io_executor executor, const std::string& address, uint16_t port) {
+TlsAlpnResponder::start(const asio::any_io_executor& executor, const std::string& address,
+                        uint16_t port) {
   auto acceptor = listen_on(executor, address, port, "TLS-ALPN-01");
   if (!acceptor) return acceptor.error();
   std::unique_ptr<TlsAlpnResponder> r{new TlsAlpnResponder(std::move(*acceptor))};

@@ -37,7 +37,7 @@ using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES_fre
 /// Drains the OpenSSL error queue into one line ("" when empty).
 std::string openssl_error();
 /// A runtime Error "WHAT: <openssl reason>".
-Error ossl_failure(std::string what, std::string hint = {});
+Error ossl_failure(const std::string& what, std::string hint = {});
 
 /// Fresh keys: ECDSA P-256 or RSA `bits`.
 Result<PkeyPtr> generate_ec_key();

@@ -38,7 +38,7 @@ class Reader {
  public:
   /// `path` prefixes messages ("routes.api"); `context` names the table in unknown-key
   /// messages ("[[routes]]").
-  Reader(Decoder& decoder, const Node& table, std::string path, std::string context,
+  Reader(Decoder& decoder, const Node& table, std::string path, const std::string& context,
          std::initializer_list<std::string_view> keys);
 
   const Node* get(std::string_view key) const { return table_.find(key); }

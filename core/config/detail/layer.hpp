@@ -44,7 +44,7 @@ struct Override {
 std::vector<Override> collect_overrides(const LoadOptions& options, const Node& tree);
 
 /// Turns `routes.api.upstream=http://127.0.0.1:9000` into a document to merge.
-Result<Node> override_document(const Override& override_, const Sources& sources);
+Result<Node> override_document(const Override& setting, const Sources& sources);
 
 /// Expands ${VAR} and ${VAR:-default} in every string that came from a file ($${ is a
 /// literal ${). Without use_environment every variable counts as unset.

@@ -3,6 +3,7 @@
 /// source regions when nodes are copied or merged, so layering works on this tree instead.
 
 #include "common/error.hpp"
+#include "common/text.hpp"  // join, used with every "known keys: ..." hint
 
 #include <cstdint>
 #include <map>
@@ -72,8 +73,6 @@ class Sources {
 /// `did you mean "x"?` when something is close, else `fallback`.
 std::string suggest(std::string_view word, const std::vector<std::string>& candidates,
                     std::string fallback = {});
-/// "a, b, c"
-std::string join(const std::vector<std::string>& words, std::string_view separator = ", ");
 
 }  // namespace bridge::config::detail
 

@@ -39,6 +39,13 @@ struct ConnectResult {
   std::string message;  // for logs and error bodies
 };
 
+/// A client context for an upstream's `tls` table: verify against `ca` (or the system store)
+/// unless verify = false. Null with `error` set when the CA cannot be loaded.
+std::shared_ptr<ssl::context> make_upstream_tls_context(const config::UpstreamTls& tls,
+                                                        std::string& error);
+/// Upstreams whose `tls` tables give the same context share it under this key.
+std::string upstream_tls_key(const config::UpstreamTls& tls);
+
 class UpstreamPools {
  public:
   UpstreamPools(asio::io_context& context, DeadlineWatch& deadlines)
@@ -62,7 +69,7 @@ class UpstreamPools {
   asio::io_context& context_;
   DeadlineWatch& deadlines_;  // the worker's: upstream reads and writes time out there
   std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle_;
-  std::map<std::string, std::unique_ptr<ssl::context>> tls_contexts_;
+  std::map<std::string, std::shared_ptr<ssl::context>> tls_contexts_;
   std::atomic<size_t> idle_total_{0};
 };
 

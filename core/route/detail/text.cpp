@@ -69,21 +69,7 @@ std::string format_argument(std::string_view value) {
 }
 
 std::string quoted_list(const std::vector<std::string>& values) {
-  std::string out = "[";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += quoted(values[i]);
-  }
-  return out + "]";
-}
-
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i > 0) out += separator;
-    out += parts[i];
-  }
-  return out;
+  return "[" + join(values, ", ", [](const std::string& v) { return quoted(v); }) + "]";
 }
 
 namespace {

@@ -30,8 +30,6 @@ std::string quoted(std::string_view text);
 std::string format_argument(std::string_view value);
 /// `values` as ["a", "b"].
 std::string quoted_list(const std::vector<std::string>& values);
-/// `parts` joined with `separator`.
-std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
 /// A rule error at byte `offset` covering `length` bytes: line, column and span count code points,
 /// so a caret drawn under `source_line` lands on the token.

@@ -1,5 +1,6 @@
 // bridge cert acme end to end against Pebble: http-01, tls-alpn-01, account reuse, failures.
 #include "cert_env.hpp"
+#include "json_text.hpp"
 #include "pebble.hpp"
 
 #include <gtest/gtest.h>
@@ -104,7 +105,7 @@ TEST_F(CertAcme, JsonOutputIsData) {
     return a;
   }());
   ASSERT_EQ(r.status, 0) << r.err;
-  auto j = nlohmann::json::parse(r.out);
+  auto j = parse_json(r.out);
   EXPECT_EQ(j["cert"], env_ / (n + ".pem"));
   EXPECT_EQ(j["names"], nlohmann::json::array({n}));
 }

@@ -1,5 +1,6 @@
 // bridge cert ca / issue / self-signed / inspect, checked with the real openssl.
 #include "cert_env.hpp"
+#include "json_text.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -125,7 +126,7 @@ TEST(CertCli, IssueJsonIsData) {
   CertEnv env;
   auto r = env.bridge({"cert", "issue", "app.test", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
-  auto j = nlohmann::json::parse(r.out);
+  auto j = parse_json(r.out);
   EXPECT_EQ(j["cert"], "./app.test.pem");
   EXPECT_EQ(j["key"], "./app.test-key.pem");
   EXPECT_EQ(j["names"], nlohmann::json::array({"app.test"}));
@@ -141,7 +142,7 @@ TEST(CertCli, InspectFileShowsNamesAndVerification) {
   EXPECT_TRUE(contains(r.out, "  key         ECDSA P-256\n")) << r.out;
   EXPECT_TRUE(contains(r.out, "  local CA    ok\n")) << r.out;
   auto j = env.bridge({"cert", "inspect", "app.localhost.pem", "--json"});
-  auto doc = nlohmann::json::parse(j.out);
+  auto doc = parse_json(j.out);
   EXPECT_EQ(doc["chain"][0]["sans"], nlohmann::json::array({"DNS:app.localhost"}));
   EXPECT_EQ(doc["verify"]["local_ca"]["ok"], true);
   EXPECT_EQ(doc["verify"]["system"]["ok"], false);
@@ -169,7 +170,7 @@ TEST(CertCli, InspectHostPortShowsTheServedChainForTheSniName) {
   auto r = env.bridge({"cert", "inspect", "127.0.0.1:" + std::to_string(port), "--servername",
                        "b.localhost", "--json"});
   ASSERT_EQ(r.status, 0) << r.err;
-  auto doc = nlohmann::json::parse(r.out);
+  auto doc = parse_json(r.out);
   EXPECT_EQ(doc["source"], "127.0.0.1:" + std::to_string(port));
   EXPECT_EQ(doc["chain"][0]["sans"], nlohmann::json::array({"DNS:b.localhost"}));
   EXPECT_EQ(doc["verify"]["local_ca"]["ok"], true);
@@ -186,7 +187,7 @@ TEST(CertCli, InspectHostPortChecksTheNameAsAClientWould) {
   const std::string where = "127.0.0.1:" + std::to_string(port);
   auto j = env.bridge({"cert", "inspect", where, "--servername", "b.localhost", "--json"});
   ASSERT_EQ(j.status, 0) << j.err;
-  auto doc = nlohmann::json::parse(j.out);
+  auto doc = parse_json(j.out);
   EXPECT_EQ(doc["verify"]["local_ca"]["ok"], true);  // the chain is fine; the name is not
   EXPECT_EQ(doc["verify"]["name"]["ok"], false);
   EXPECT_EQ(doc["verify"]["name"]["message"],

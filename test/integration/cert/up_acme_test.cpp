@@ -2,6 +2,7 @@
 // HTTPS listener switches from a temporary certificate to Pebble's, restarts reuse it, renewal,
 // config errors, an unreachable ACME server, and shutdown during an issuance.
 #include "cert_env.hpp"
+#include "json_text.hpp"
 #include "pebble.hpp"
 
 #include <gtest/gtest.h>
@@ -119,7 +120,7 @@ TEST_F(UpAcme, ObtainsOverHttp01ThroughThePlainListenerThenReusesIt) {
   auto inspect = env.bridge(
       {"cert", "inspect", "127.0.0.1:" + port_text(), "--servername", "app.test", "--json"});
   ASSERT_EQ(inspect.status, 0) << inspect.err;
-  auto j = nlohmann::json::parse(inspect.out);
+  auto j = parse_json(inspect.out);
   EXPECT_TRUE(contains(j["chain"][0]["issuer"].get<std::string>(), "Pebble")) << inspect.out;
   EXPECT_EQ(j["chain"][0]["sans"], nlohmann::json::array({"DNS:app.test"})) << inspect.out;
   // Pebble's validation came through the plain listener and bridge answered it itself.

@@ -1,5 +1,6 @@
-// Upstream connections: keep-alive reuse, round robin past a refusing target, and upstreams that
-// refuse, close or die mid-response while bridge keeps serving.
+// Upstream connections: keep-alive reuse, round robin past a refusing target, active health
+// checks over TLS, and upstreams that refuse, close or die mid-response while bridge keeps
+// serving.
 #include "proxy_fixture.hpp"
 
 namespace bridge::test {
@@ -36,6 +37,34 @@ TEST_F(Proxy, RoundRobinSkipsARefusingTarget) {
     auto r = http({url("/n" + std::to_string(i))});
     EXPECT_EQ(r.response.status, 200) << "request " << i << ": " << r.response.body;
   }
+}
+
+// ---- active health ------------------------------------------------------------------------
+
+// An https:// target is probed over TLS with its upstream's `tls` settings (here: verified
+// against the server's own certificate): a TLS-only server that comes up is seen as up. A
+// plain-HTTP probe would keep it down for good.
+TEST_F(Proxy, ActiveHealthCheckOfAnHttpsTargetSpeaksTls) {
+  TempDir dir;
+  std::string key = dir.path() + "/key.pem", cert = dir.path() + "/cert.pem";
+  auto made = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                   "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                   "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert});
+  ASSERT_EQ(made.status, 0) << made.err;
+  uint16_t tls_port = free_port();
+  std::string target = "https://127.0.0.1:" + std::to_string(tls_port);
+  ASSERT_TRUE(start("[[upstreams]]\nname = \"secure\"\ntargets = [\"" + target + "\"]\n" +
+                    "health = { path = \"/\", interval = \"200ms\", timeout = \"1s\", " +
+                    "healthy = 1, unhealthy = 1 }\ntls = { ca = \"" + cert + "\" }\n\n" +
+                    route("all", "PathPrefix(`/`)", "secure")));
+  ASSERT_TRUE(logged("health: secure " + target + " is down"));
+  // openssl s_server -www answers each GET with "HTTP/1.0 200 ok" and its session status.
+  Process server({"openssl", "s_server", "-www", "-4", "-accept", std::to_string(tls_port), "-cert",
+                  cert, "-key", key});
+  ASSERT_TRUE(wait_for_port(tls_port, 5s)) << server.stderr_text();
+  ASSERT_TRUE(logged("health: secure " + target + " is up again"));
+  auto r = http({url("/")});
+  EXPECT_EQ(r.response.status, 200) << r.response.body;
 }
 
 // ---- upstream failures --------------------------------------------------------------------

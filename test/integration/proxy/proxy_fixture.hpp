@@ -3,6 +3,7 @@
 // a free loopback port with the admin API off, curl parsed into interim responses, head and
 // body, the two JSON echo shapes (builtin://echo and the Beast test backend), and the JSON
 // error every bridge-made answer carries.
+#include "json_text.hpp"
 #include "support.hpp"
 
 #include <gtest/gtest.h>
@@ -80,15 +81,6 @@ inline CurlResponse http(std::vector<std::string> args, Millis timeout = 10s) {
     break;
   }
   return out;
-}
-
-inline json parse_json(const std::string& text) {
-  try {
-    return json::parse(text);
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "not JSON (" << e.what() << "): " << text.substr(0, 400);
-    return json::object();
-  }
 }
 
 // The test backend reports headers as [[name, value], ...] in received order.

@@ -2,6 +2,7 @@
 // Shared by the trace integration tests: a `bridge up` with its admin API on a port the kernel
 // picks, the Beast test backend behind /api, builtin://echo for the rest, and helpers for the
 // admin API (curl) and the `bridge trace` CLI.
+#include "json_text.hpp"
 #include "support.hpp"
 
 #include <fstream>
@@ -14,15 +15,6 @@ namespace bridge::test {
 
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-inline json parse_json(const std::string& text) {
-  try {
-    return json::parse(text);
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "not JSON (" << e.what() << "): " << text.substr(0, 400);
-    return json::object();
-  }
-}
 
 inline std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
