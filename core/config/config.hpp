@@ -128,7 +128,7 @@ struct Upstream {
   std::string balance = "round_robin";  // round_robin | least_conn | first
   std::optional<HealthCheck> health;
   UpstreamTls tls;
-  int max_idle = 32;                             // idle keep-alive connections kept per target
+  int max_idle = 200;                            // idle keep-alive connections kept per target
   Duration down_for = std::chrono::seconds(10);  // passive health backoff
 };
 

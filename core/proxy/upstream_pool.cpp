@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <limits>
+
 namespace bridge::proxy {
 
 namespace {
@@ -13,7 +16,7 @@ constexpr int64_t max_idle_age_ms = 30'000;
 std::unique_ptr<UpstreamConnection> UpstreamPools::take(const Target& target) {
   auto it = idle_.find(target.key);
   if (it == idle_.end()) return nullptr;
-  auto& list = it->second;
+  auto& list = it->second.connections;
   int64_t now = now_ms();
   while (!list.empty()) {
     auto connection = std::move(list.back());
@@ -29,12 +32,43 @@ std::unique_ptr<UpstreamConnection> UpstreamPools::take(const Target& target) {
 
 void UpstreamPools::give_back(const Target& target, std::unique_ptr<UpstreamConnection> connection,
                               int max_idle) {
-  auto& list = idle_[target.key];
-  if (static_cast<int>(list.size()) >= max_idle) return;
+  if (max_idle <= 0) return;  // max_idle = 0: no keep-alive to this upstream
+  IdleList& list = idle_[target.key];
+  list.max_idle = static_cast<size_t>(max_idle);
   connection->idle_since_ms = now_ms();
   connection->tcp().expires_never();
-  list.push_back(std::move(connection));
+  list.connections.push_back(std::move(connection));
   idle_total_.fetch_add(1, std::memory_order_relaxed);
+  if (list.connections.size() > list.max_idle) schedule_close_excess(excess_idle);
+}
+
+void UpstreamPools::schedule_close_excess(std::chrono::milliseconds delay) {
+  if (sweep_scheduled_) return;  // every excess connection waits the same excess_idle
+  sweep_scheduled_ = true;
+  sweep_timer_.expires_after(delay);
+  sweep_timer_.async_wait([this](error_code ec) {
+    if (ec) return;  // the pools are going away
+    sweep_scheduled_ = false;
+    close_excess();
+  });
+}
+
+void UpstreamPools::close_excess() {
+  const int64_t now = now_ms();
+  const int64_t idle_ms = excess_idle.count();
+  int64_t next = std::numeric_limits<int64_t>::max();
+  for (auto& [key, list] : idle_) {
+    auto& c = list.connections;
+    size_t excess = c.size() > list.max_idle ? c.size() - list.max_idle : 0;
+    size_t closing = 0;  // the least recently used go first
+    while (closing < excess && now - c[closing]->idle_since_ms >= idle_ms) ++closing;
+    c.erase(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(closing));
+    idle_total_.fetch_sub(closing, std::memory_order_relaxed);
+    if (closing < excess) next = std::min(next, c[closing]->idle_since_ms + idle_ms);
+  }
+  if (next != std::numeric_limits<int64_t>::max()) {
+    schedule_close_excess(std::chrono::milliseconds(std::max<int64_t>(next - now, 1)));
+  }
 }
 
 size_t UpstreamPools::idle_count() const { return idle_total_.load(std::memory_order_relaxed); }

@@ -6,12 +6,14 @@
 // Paths (query strings are ignored except where said):
 //   /slow?ms=N             prints "slow TARGET" on stdout (so a test knows the request is in
 //                          flight), sleeps N ms (default 1000), then 200 "slow done\n"
+//                          with X-Backend-Connection: ID
 //   /close-before-response reads the request, closes without answering
 //   /close-mid-body        200 with Content-Length 1 MiB, sends 64 KiB, closes the connection
 //   /exit-mid-body         same, then the whole process exits (a backend that dies)
 //   /hop-response          200 "ok" with hop-by-hop response headers (Connection: X-Resp-Hop,
 //                          X-Resp-Hop, Keep-Alive, Proxy-Authenticate) and X-Kept: yes
 //   /chunked-response      200 with Transfer-Encoding: chunked: "chunk-one,chunk-two,chunk-three"
+//   /chunked-bytes?n=N     200 with Transfer-Encoding: chunked: N bytes of 'x' in 64 KiB chunks
 //   /close-delimited       200 with neither length nor chunking: "body until close\n", then
 //                          closes the connection (the body's end)
 //   /http10-response       the same as an HTTP/1.0 server sends it: "HTTP/1.0 200 OK", no length
@@ -29,6 +31,7 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -134,10 +137,28 @@ bool serve_one(tcp::socket& sock, beast::flat_buffer& buffer, uint64_t conn_id, 
     http::response<http::string_body> res{http::status::ok, 11};
     res.set(http::field::content_type, "text/plain");
     res.body() = "slow done\n";
+    res.set("X-Backend-Connection", std::to_string(conn_id));
     res.keep_alive(keep_alive);
     res.prepare_payload();
     http::write(sock, res, ec);
     return !ec && keep_alive;
+  }
+  if (path == "/chunked-bytes") {
+    // N bytes of 'x' in 64 KiB chunks, each chunk in one write.
+    write_raw(sock, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n");
+    const std::string piece(65536, 'x');
+    for (long left = query_number(target, "n", 0); left > 0;) {
+      size_t n = static_cast<size_t>(std::min<long>(left, 65536));
+      char size_line[32];
+      int len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", n);
+      std::string frame =
+          std::string(size_line, static_cast<size_t>(len)) + piece.substr(0, n) + "\r\n";
+      write_raw(sock, frame);
+      left -= static_cast<long>(n);
+    }
+    write_raw(sock, "0\r\n\r\n");
+    return keep_alive;
   }
   if (path == "/close-before-response") return false;
   if (path == "/close-mid-body") {

@@ -49,13 +49,16 @@ std::string upstream_tls_key(const config::UpstreamTls& tls);
 class UpstreamPools {
  public:
   UpstreamPools(asio::io_context& context, DeadlineWatch& deadlines)
-      : context_(context), deadlines_(deadlines) {}
+      : context_(context), deadlines_(deadlines), sweep_timer_(context) {}
 
-  /// An idle connection to `target`, or nullptr.
+  /// An idle connection to `target` (the one used last), or nullptr.
   std::unique_ptr<UpstreamConnection> take(const Target& target);
-  /// Keeps `connection` for reuse (up to `max_idle` per target).
+  /// Keeps `connection` for reuse. Past `max_idle` for its target it is kept too, but closed
+  /// once it has been idle for `excess_idle`: a burst above max_idle reuses its connections
+  /// instead of closing and reopening them on every round, and they go when the burst ends.
   void give_back(const Target& target, std::unique_ptr<UpstreamConnection> connection,
                  int max_idle);
+  static constexpr std::chrono::milliseconds excess_idle{2000};
   /// Idle connections kept; safe to read from any thread (for /metrics).
   size_t idle_count() const;
 
@@ -64,11 +67,20 @@ class UpstreamPools {
                                          std::string sni_host, std::chrono::milliseconds timeout);
 
  private:
+  struct IdleList {
+    std::vector<std::unique_ptr<UpstreamConnection>> connections;  // least recently used first
+    size_t max_idle = 0;  // the upstream's max_idle when a connection last came back
+  };
   ssl::context* tls_context(const UpstreamSet& upstream, std::string& error);
+  /// Closes connections past max_idle that have been idle for excess_idle.
+  void close_excess();
+  void schedule_close_excess(std::chrono::milliseconds delay);
 
   asio::io_context& context_;
   DeadlineWatch& deadlines_;  // the worker's: upstream reads and writes time out there
-  std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle_;
+  std::unordered_map<std::string, IdleList> idle_;
+  asio::steady_timer sweep_timer_;
+  bool sweep_scheduled_ = false;
   std::map<std::string, std::shared_ptr<ssl::context>> tls_contexts_;
   std::atomic<size_t> idle_total_{0};
 };

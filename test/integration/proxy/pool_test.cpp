@@ -3,6 +3,8 @@
 // serving.
 #include "proxy_fixture.hpp"
 
+#include <set>
+
 namespace bridge::test {
 namespace {
 
@@ -23,6 +25,53 @@ TEST_F(Proxy, KeepAliveReusesTheUpstreamConnection) {
   EXPECT_EQ(connections[0], connections[1]) << "second request used a new upstream connection";
   EXPECT_EQ(connections[1], connections[2]) << "third request used a new upstream connection";
   EXPECT_FALSE(client.peer_closed());
+}
+
+// A burst of more concurrent requests than max_idle reuses its upstream connections on the
+// next round (none closed and reopened), and the excess closes once it has been idle for
+// UpstreamPools::excess_idle (2 s). One worker, so every round shares one pool.
+TEST_F(Proxy, BurstAboveMaxIdleReusesConnectionsThenClosesTheExcess) {
+  ASSERT_TRUE(start_backend());
+  uint16_t admin_port = free_port();
+  std::string text = config("[[upstreams]]\nname = \"b\"\ntargets = [\"" + backend_.url() +
+                            "\"]\nmax_idle = 1\n\n" + route("all", "PathPrefix(`/`)", "b"));
+  auto replace = [&](const std::string& from, const std::string& to) {
+    auto at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  };
+  replace("workers = 2", "workers = 1");
+  replace("admin = \"off\"", "admin = \"127.0.0.1:" + std::to_string(admin_port) + "\"");
+  bridge_.write_config(text);
+  ASSERT_TRUE(bridge_.start(port_)) << bridge_.output();
+  // Four requests in flight at once (each held 300 ms upstream): four upstream connections.
+  auto round = [&] {
+    std::vector<std::thread> clients;
+    std::vector<std::string> ids(4);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      clients.emplace_back([&, i] {
+        auto r = http({url("/slow?ms=300")});
+        ids[i] = r.response.header("X-Backend-Connection").value_or("none");
+      });
+    }
+    for (auto& c : clients) c.join();
+    return std::set<std::string>(ids.begin(), ids.end());
+  };
+  auto first = round();
+  ASSERT_EQ(first.size(), 4u) << "the four requests did not overlap: "
+                              << ::testing::PrintToString(first);
+  auto second = round();
+  EXPECT_EQ(second, first) << "upstream connections were closed and reopened between rounds";
+  auto idle = [&] {
+    auto r = curl({"-s", "http://127.0.0.1:" + std::to_string(admin_port) + "/metrics"});
+    std::smatch m;
+    static const std::regex gauge("\nbridge_upstream_idle_connections (\\d+)");
+    return std::regex_search(r.out, m, gauge) ? std::stoi(m[1]) : -1;
+  };
+  EXPECT_EQ(idle(), 4);
+  auto deadline = Clock::now() + 6s;
+  while (idle() != 1 && Clock::now() < deadline) std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(idle(), 1) << "the connections past max_idle were not closed after 2 s idle";
 }
 
 // ---- balancing and passive health ---------------------------------------------------------
