@@ -2,6 +2,7 @@
 #include "proxy/detail/session.hpp"
 
 #include "proxy/detail/exchange.hpp"
+#include "proxy/detail/relay.hpp"
 #include "proxy/detail/request_head.hpp"
 #include "proxy/detail/worker.hpp"
 #include "proxy/rewrite.hpp"
@@ -324,6 +325,7 @@ asio::awaitable<void> serve_requests(ClientStream& client, Worker& worker, const
     try {
       Outcome outcome = co_await serve_request(client, worker, peer, buffer, scratch, slot);
       if (outcome == Outcome::Close) break;
+      trim_idle_buffer(buffer);
     } catch (const std::exception& e) {
       // A bug, not bad input (that is answered): log it where it happened, drop this
       // connection, and let the worker serve the others.

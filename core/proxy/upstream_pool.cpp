@@ -1,5 +1,7 @@
 #include "proxy/detail/upstream_pool.hpp"
 
+#include "proxy/detail/relay.hpp"  // trim_idle_buffer
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -37,6 +39,7 @@ void UpstreamPools::give_back(const Target& target, std::unique_ptr<UpstreamConn
   list.max_idle = static_cast<size_t>(max_idle);
   connection->idle_since_ms = now_ms();
   connection->tcp().expires_never();
+  trim_idle_buffer(connection->buffer);
   list.connections.push_back(std::move(connection));
   idle_total_.fetch_add(1, std::memory_order_relaxed);
   if (list.connections.size() > list.max_idle) schedule_close_excess(excess_idle);
@@ -64,7 +67,8 @@ void UpstreamPools::close_excess() {
     while (closing < excess && now - c[closing]->idle_since_ms >= idle_ms) ++closing;
     c.erase(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(closing));
     idle_total_.fetch_sub(closing, std::memory_order_relaxed);
-    if (closing < excess) next = std::min(next, c[closing]->idle_since_ms + idle_ms);
+    // Still too many: the least recently used of them decides when to look again.
+    if (closing < excess) next = std::min(next, c.front()->idle_since_ms + idle_ms);
   }
   if (next != std::numeric_limits<int64_t>::max()) {
     schedule_close_excess(std::chrono::milliseconds(std::max<int64_t>(next - now, 1)));

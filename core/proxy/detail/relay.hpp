@@ -5,8 +5,12 @@
 #include "proxy/detail/asio.hpp"
 #include "proxy/detail/wire.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <span>
+#include <type_traits>
+#include <utility>
 
 namespace bridge::proxy {
 
@@ -52,7 +56,7 @@ inline bool has_folded_trailer(std::string_view last_step) {
 template <class In, bool isRequest>
 asio::awaitable<error_code> read_body_some(In& in, beast::flat_buffer& buffer,
                                            http::parser<isRequest, http::buffer_body>& parser) {
-  static constexpr size_t read_size = 16 * 1024;
+  static constexpr size_t read_size = 64 * 1024;
   for (;;) {
     error_code ec;
     if (buffer.size() > 0) {
@@ -74,6 +78,19 @@ asio::awaitable<error_code> read_body_some(In& in, beast::flat_buffer& buffer,
     }
     if (rec) co_return rec;
   }
+}
+
+/// True for a stream over another one (TLS over TCP), whose writes go a buffer at a time.
+template <class Stream>
+constexpr bool layered =
+    !std::is_same_v<std::remove_cvref_t<decltype(beast::get_lowest_layer(std::declval<Stream&>()))>,
+                    Stream>;
+
+/// A connection's read buffer grows to the relay's read size while a body streams through it;
+/// between messages it goes back to nothing when empty, so that idle keep-alive connections
+/// (client or pooled upstream) do not each hold 64 KiB.
+inline void trim_idle_buffer(beast::flat_buffer& buffer) {
+  if (buffer.size() == 0 && buffer.capacity() > 16 * 1024) buffer.shrink_to_fit();
 }
 
 /// How relay_message works besides its two ends: scratch space that outlives the call, the
@@ -109,14 +126,21 @@ asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer
     if (wec) co_return RelayResult::WriteFailed;
     head_sent = true;
   }
+  // The body is read into the middle of `chunk`, leaving room for the chunk-size line before
+  // it and CRLF (plus the last chunk) after it, so each write is one contiguous buffer: one
+  // TLS record per write on a TLS stream, where Asio writes a buffer sequence a buffer at a
+  // time (a 5-byte record for the size line, then the data, then a 2-byte one for CRLF).
+  constexpr size_t front_room = 24;  // chunk_size_line's buffer
+  constexpr size_t back_room = crlf.size() + last_chunk.size();
+  const std::span<char> room = chunk.subspan(front_room, chunk.size() - front_room - back_room);
   bool first_read = true;
   while (!parser.is_done()) {
     if (first_read) {
       first_read = false;
       if (!co_await before_body()) co_return RelayResult::WriteFailed;
     }
-    parser.get().body().data = chunk.data();
-    parser.get().body().size = chunk.size();
+    parser.get().body().data = room.data();
+    parser.get().body().size = room.size();
     beast::get_lowest_layer(in).expires_after(p.read_timeout);
     error_code ec = co_await read_body_some(in, in_buffer, parser);
     if (ec == http::error::need_buffer) ec = {};
@@ -125,20 +149,28 @@ asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer
     if (ec.category() == http::make_error_code(http::error::bad_chunk).category())
       co_return RelayResult::BadInput;
     if (ec) co_return RelayResult::ReadFailed;
-    const size_t got = chunk.size() - parser.get().body().size;
+    const size_t got = room.size() - parser.get().body().size;
     p.body_bytes += got;
-    std::array<asio::const_buffer, 5> pieces;
-    size_t count = 0;
-    if (!head_sent) pieces[count++] = asio::buffer(wire);
-    char size_line[24];
-    // An empty read (only a chunk header arrived) sends nothing: an empty chunk would read
-    // as the last one.
-    if (got > 0) {
-      if (chunked) pieces[count++] = asio::buffer(chunk_size_line(got, size_line));
-      pieces[count++] = asio::buffer(chunk.data(), got);
-      if (chunked) pieces[count++] = asio::buffer(crlf);
+    char* begin = room.data();
+    char* end = room.data() + got;
+    // An empty read (only a chunk header arrived) sends no chunk: an empty one would read as
+    // the last.
+    if (chunked && got > 0) {
+      char size_line[24];
+      std::string_view line = chunk_size_line(got, size_line);
+      begin -= line.size();
+      std::memcpy(begin, line.data(), line.size());
+      end = std::copy(crlf.begin(), crlf.end(), end);
     }
-    if (parser.is_done() && chunked) pieces[count++] = asio::buffer(last_chunk);
+    if (chunked && parser.is_done()) end = std::copy(last_chunk.begin(), last_chunk.end(), end);
+    std::array<asio::const_buffer, 2> pieces;
+    size_t count = 0;
+    if (!head_sent && layered<Out>) {
+      wire.append(begin, end);  // head and first bytes in one TLS record
+      begin = end;
+    }
+    if (!head_sent) pieces[count++] = asio::buffer(wire);
+    if (end != begin) pieces[count++] = asio::buffer(begin, static_cast<size_t>(end - begin));
     if (count == 0) continue;
     beast::get_lowest_layer(out).expires_after(p.write_timeout);
     auto [wec, wn] = co_await asio::async_write(

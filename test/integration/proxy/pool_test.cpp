@@ -3,6 +3,7 @@
 // serving.
 #include "proxy_fixture.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace bridge::test {
@@ -29,7 +30,9 @@ TEST_F(Proxy, KeepAliveReusesTheUpstreamConnection) {
 
 // A burst of more concurrent requests than max_idle reuses its upstream connections on the
 // next round (none closed and reopened), and the excess closes once it has been idle for
-// UpstreamPools::excess_idle (2 s). One worker, so every round shares one pool.
+// UpstreamPools::excess_idle (2 s): a third, smaller round a second later keeps two of them
+// busy, so the first sweep closes the other two and a later one the next. One worker, so
+// every round shares one pool.
 TEST_F(Proxy, BurstAboveMaxIdleReusesConnectionsThenClosesTheExcess) {
   ASSERT_TRUE(start_backend());
   uint16_t admin_port = free_port();
@@ -45,9 +48,9 @@ TEST_F(Proxy, BurstAboveMaxIdleReusesConnectionsThenClosesTheExcess) {
   bridge_.write_config(text);
   ASSERT_TRUE(bridge_.start(port_)) << bridge_.output();
   // Four requests in flight at once (each held 300 ms upstream): four upstream connections.
-  auto round = [&] {
+  auto round = [&](size_t requests = 4) {
     std::vector<std::thread> clients;
-    std::vector<std::string> ids(4);
+    std::vector<std::string> ids(requests);
     for (size_t i = 0; i < ids.size(); ++i) {
       clients.emplace_back([&, i] {
         auto r = http({url("/slow?ms=300")});
@@ -69,7 +72,12 @@ TEST_F(Proxy, BurstAboveMaxIdleReusesConnectionsThenClosesTheExcess) {
     return std::regex_search(r.out, m, gauge) ? std::stoi(m[1]) : -1;
   };
   EXPECT_EQ(idle(), 4);
-  auto deadline = Clock::now() + 6s;
+  std::this_thread::sleep_for(1s);
+  auto third = round(2);
+  EXPECT_EQ(third.size(), 2u);
+  EXPECT_TRUE(std::includes(first.begin(), first.end(), third.begin(), third.end()))
+      << "a pooled connection was not reused";
+  auto deadline = Clock::now() + 8s;
   while (idle() != 1 && Clock::now() < deadline) std::this_thread::sleep_for(100ms);
   EXPECT_EQ(idle(), 1) << "the connections past max_idle were not closed after 2 s idle";
 }

@@ -2,7 +2,7 @@
 // way it goes and however it is framed. The reads are counted with strace on bridge's process
 // (real system calls, not timings, so the bound does not depend on the machine's speed).
 // Beast's own body reads are sized by the spare room of the parser's buffer, 512 bytes: 8,192
-// reads for the same body; 16 KiB reads make about 260.
+// reads for the same body; 16 KiB reads made about 260; bridge's 64 KiB reads make 68-89.
 #include "proxy_fixture.hpp"
 
 #include <csignal>
@@ -12,7 +12,7 @@ namespace bridge::test {
 namespace {
 
 constexpr size_t body_size = 4u << 20;
-constexpr long max_reads = 600;  // an average read of 7 KiB or more
+constexpr long max_reads = 200;  // an average read of 20 KiB or more
 
 class Relay : public Proxy {
  protected:
