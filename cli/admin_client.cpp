@@ -19,7 +19,7 @@ using error_code = boost::system::error_code;
 
 namespace {
 
-constexpr uint64_t max_answer_bytes = 64 * 1024 * 1024;
+constexpr uint64_t max_answer_bytes = uint64_t{64} * 1024 * 1024;
 
 AdminFailure failure(std::string message, std::string hint = {}) {
   return AdminFailure{false, Error::runtime(std::move(message), std::move(hint))};

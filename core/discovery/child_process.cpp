@@ -11,8 +11,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <csignal>
 #include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -60,7 +60,7 @@ bool executable(const std::string& path) {
 }
 
 asio::awaitable<void> read_all(asio::posix::stream_descriptor& fd, std::string& into) {
-  auto buffer = asio::dynamic_buffer(into, 16 * 1024 * 1024);
+  auto buffer = asio::dynamic_buffer(into, size_t{16} * 1024 * 1024);
   co_await asio::async_read(fd, buffer, nothrow);  // ends at EOF (an "error")
 }
 

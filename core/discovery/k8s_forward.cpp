@@ -16,7 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include <signal.h>
+#include <csignal>
 #include <sys/wait.h>
 
 #include <optional>

@@ -42,8 +42,10 @@ class BufferPool {
   }
 
  private:
-  // Enough for a burst of concurrent relays (4 MiB); beyond that buffers are freed, not hoarded.
-  static constexpr size_t max_free = 64;
+  // Enough for a burst of 256 concurrent relays (16 MiB); beyond that buffers are freed, not
+  // hoarded. Fewer made 200 connections free and allocate 64 KiB per request (malloc
+  // consolidation showed in the profile).
+  static constexpr size_t max_free = 256;
   void give_back(std::unique_ptr<char[]> data) {
     if (free_.size() < max_free) free_.push_back(std::move(data));
   }
