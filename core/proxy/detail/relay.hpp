@@ -48,6 +48,12 @@ inline bool has_folded_trailer(std::string_view last_step) {
          trailers.find("\n\t") != std::string_view::npos;
 }
 
+/// True for a stream over another one (TLS over TCP), whose writes go a buffer at a time.
+template <class Stream>
+constexpr bool layered =
+    !std::is_same_v<std::remove_cvref_t<decltype(beast::get_lowest_layer(std::declval<Stream&>()))>,
+                    Stream>;
+
 /// One parsing step of a message body: feeds what `buffer` holds to `parser`, reading from
 /// `in` only when the parser needs more. Returns once the parser consumed something (body
 /// bytes may be in its buffer), or with an error (need_buffer: the body buffer is full).
@@ -56,7 +62,9 @@ inline bool has_folded_trailer(std::string_view last_step) {
 template <class In, bool isRequest>
 asio::awaitable<error_code> read_body_some(In& in, beast::flat_buffer& buffer,
                                            http::parser<isRequest, http::buffer_body>& parser) {
-  static constexpr size_t read_size = 64 * 1024;
+  // A TLS stream returns at most one record (16 KiB) per read: a larger read only grows the
+  // connection's buffer, which trim_idle_buffer then frees and the next body allocates again.
+  static constexpr size_t read_size = layered<In> ? 16 * 1024 : 64 * 1024;
   for (;;) {
     error_code ec;
     if (buffer.size() > 0) {
@@ -80,17 +88,11 @@ asio::awaitable<error_code> read_body_some(In& in, beast::flat_buffer& buffer,
   }
 }
 
-/// True for a stream over another one (TLS over TCP), whose writes go a buffer at a time.
-template <class Stream>
-constexpr bool layered =
-    !std::is_same_v<std::remove_cvref_t<decltype(beast::get_lowest_layer(std::declval<Stream&>()))>,
-                    Stream>;
-
 /// A connection's read buffer grows to the relay's read size while a body streams through it;
 /// between messages it goes back to nothing when empty, so that idle keep-alive connections
 /// (client or pooled upstream) do not each hold 64 KiB.
 inline void trim_idle_buffer(beast::flat_buffer& buffer) {
-  if (buffer.size() == 0 && buffer.capacity() > 16 * 1024) buffer.shrink_to_fit();
+  if (buffer.size() == 0 && buffer.capacity() > 32 * 1024) buffer.shrink_to_fit();
 }
 
 /// How relay_message works besides its two ends: scratch space that outlives the call, the
