@@ -7,8 +7,14 @@ table shows medians of requests/s, MB/s, p99 and the proxy's CPU time per reques
 proxy's ratio to haproxy. Then a 100 MiB download and upload through each proxy, with the
 proxy's resident memory sampled during the transfer.
 
+With BENCH_PROFILE="FAMILY:BODY:CONNS[,...]" (e.g. "tls:1 MiB:10,plain:100 B:1000") it
+profiles those cells instead: `perf record` on bridge and on haproxy while wrk runs, and CPU
+time per request split by where it went (the kernel, libcrypto, libssl, libc, the proxy's
+own code), so that a cell behind haproxy says what limits it and by how much.
+
 usage: bench-matrix.py SPEC.json   (written by scripts/bench: targets, wrk, taskset, files)
 """
+import os
 import json
 import re
 import statistics
@@ -154,10 +160,64 @@ def check(spec: dict) -> bool:
     return ok
 
 
+def perf_split(spec: dict, target: dict, path: str, connections: int) -> tuple:
+    """CPU us per request of one cell, and perf's share of samples per object (percent)."""
+    data = f"/tmp/bench-perf-{target['pid']}.data"
+    perf = subprocess.Popen(["perf", "record", "-q", "-F", "2000", "-o", data, "-p",
+                             str(target["pid"])], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(0.3)
+    r = run_cell(spec, target, path, connections, spec["seconds"])
+    perf.send_signal(2)
+    perf.wait(timeout=60)
+    report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--sort", "dso",
+                             "--percent-limit", "0.5"], capture_output=True, text=True).stdout
+    top = subprocess.run(["perf", "report", "-i", data, "--stdio", "--sort", "dso,sym",
+                          "--percent-limit", "1.5"], capture_output=True, text=True).stdout
+    os.unlink(data)
+    target["top"] = [line.strip() for line in top.splitlines()
+                     if re.match(r"\s+[\d.]+%", line)][:12]
+    shares = {}
+    for line in report.splitlines():
+        if m := re.match(r"\s+([\d.]+)%\s+(\S+)", line):
+            name = m.group(2)
+            for short in ("libcrypto", "libssl", "libstdc++", "libc", "kernel"):
+                if short in name:
+                    name = short
+                    break
+            if name not in ("libcrypto", "libssl", "libc", "libstdc++", "kernel"):
+                name = "own"  # the proxy's binary (and anything else it links)
+            shares[name] = shares.get(name, 0.0) + float(m.group(1))
+    return r, shares
+
+
+def profile(spec: dict, cells: str) -> None:
+    """BENCH_PROFILE: where each proxy's CPU time per request goes, in the cells named."""
+    paths = dict(spec["bodies"])
+    columns = ("kernel", "libcrypto", "libssl", "libc", "libstdc++", "own")
+    print(f"CPU us per request by object (perf record -F 2000 during wrk -t1 -d{spec['seconds']}s)")
+    print(f"{'cell':<22} {'proxy':<8} {'req/s':>8} {'total':>8} " +
+          " ".join(f"{c:>9}" for c in columns))
+    for cell in cells.split(","):
+        family, body, conns = cell.split(":")
+        for name in ("haproxy", "bridge"):
+            target = spec["families"][family][name]
+            r, shares = perf_split(spec, target, paths[body], int(conns))
+            total = sum(shares.values()) or 1.0
+            per = {c: r["cpu_us"] * shares.get(c, 0.0) / total for c in columns}
+            print(f"{family + ' ' + body + ' c=' + conns:<22} {name:<8} {r['rps']:>8.0f} "
+                  f"{r['cpu_us']:>8.1f} " + " ".join(f"{per[c]:>9.1f}" for c in columns))
+            for line in target.pop("top"):
+                print(f"    {line}", file=sys.stderr)  # the hottest symbols, for the curious
+
+
 def main() -> int:
     spec = json.load(open(sys.argv[1]))
     if not check(spec):
         return 1
+    if cells := os.environ.get("BENCH_PROFILE"):
+        profile(spec, cells)
+        return 0
     for family in spec["families"]:
         matrix(spec, family)
     streams(spec)

@@ -49,6 +49,8 @@ nlohmann::json full_json(const trace::Record& r) {
   nlohmann::json out = summary_json(r);
   out["parent_span_id"] = r.parent_span_id();
   out["scheme"] = r.scheme;
+  out["protocol"] = r.protocol;
+  if (r.stream_id != 0) out["stream_id"] = r.stream_id;
   if (!r.client_subject.empty()) out["client_subject"] = r.client_subject;  // mTLS
   nlohmann::json phases = nlohmann::json::array();
   for (size_t i = 0; i < r.phase_us.size(); ++i) {

@@ -4,6 +4,7 @@
 
 #include "common/error.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -97,6 +98,14 @@ struct ForwardedHeaders {
   bool insecure = false;                                              // trust every peer
 };
 
+/// HTTP/2 limits of a listener (SETTINGS sent to clients, and what bridge enforces).
+struct Http2Limits {
+  uint64_t max_concurrent_streams = 100;
+  uint64_t initial_window = 1024 * 1024;  // bytes a stream may send before bridge reads them
+  uint64_t max_frame_size = 16384;
+  uint64_t max_header_list_size = 64 * 1024;  // a larger request head gets 431 on its stream
+};
+
 struct Listener {
   std::string name;
   std::string bind;                // "127.0.0.1:8080", "[::1]:8080", "unix:/path"
@@ -106,6 +115,15 @@ struct Listener {
   EncodedCharacters encoded_characters;
   ForwardedHeaders forwarded_headers;
   uint64_t max_connections = 0;  // 0 = no cap; beyond it new connections wait in the backlog
+  // "http1" and "h2": ALPN on TLS, the connection preface (prior knowledge) on plain HTTP.
+  std::vector<std::string> http_protocols = {"http1", "h2"};
+  Http2Limits http2;
+  bool allows_h2() const {
+    return std::find(http_protocols.begin(), http_protocols.end(), "h2") != http_protocols.end();
+  }
+  bool allows_http1() const {
+    return std::find(http_protocols.begin(), http_protocols.end(), "http1") != http_protocols.end();
+  }
 };
 
 struct HealthCheck {

@@ -177,7 +177,7 @@ Result<void> decode(const Node& document, Config& config, const Sources& sources
   // reference checks never run against half-read entries.
   decode_entries(d, document, "listeners",
                  {"name", "bind", "hosts", "tls", "sanitize_path", "encoded_characters",
-                  "forwarded_headers", "max_connections"},
+                  "forwarded_headers", "max_connections", "http_protocols", "http2"},
                  config.listeners, decode_listener);
   decode_entries(d, document, "upstreams",
                  {"name", "targets", "balance", "health", "tls", "max_idle", "down_for"},

@@ -9,6 +9,7 @@ namespace {
 constexpr std::array<std::string_view, 2> tls_autos = {"local-ca", "acme"};
 constexpr std::array<std::string_view, 2> tls_versions = {"1.2", "1.3"};
 constexpr std::array<std::string_view, 2> client_auths = {"require", "optional"};
+constexpr std::array<std::string_view, 2> http_protocols = {"http1", "h2"};
 constexpr std::array<std::string_view, 3> balances = {"round_robin", "least_conn", "first"};
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
@@ -33,6 +34,25 @@ void decode_forwarded_headers(Reader& r, ForwardedHeaders& out) {
       return r.decoder().fail(r.path("trusted_ips") + "[" + std::to_string(i) +
                                   "]: invalid address or CIDR " + quoted(out.trusted_ips[i]),
                               ips->items[i], "e.g. \"10.0.0.0/8\", \"192.168.1.7\" or \"::1/128\"");
+}
+
+// RFC 9113 6.5.2 bounds: a window below 2^31, frames of 16 KiB to 16 MiB.
+void decode_http2_limits(Reader& r, Http2Limits& out) {
+  r.integer("max_concurrent_streams", out.max_concurrent_streams, 1, 100'000);
+  r.size("initial_window", out.initial_window);
+  r.size("max_frame_size", out.max_frame_size);
+  r.size("max_header_list_size", out.max_header_list_size);
+  auto check = [&](std::string_view key, uint64_t value, uint64_t min, uint64_t max,
+                   std::string_view hint) {
+    if (const Node* node = r.get(key); node && (value < min || value > max))
+      r.decoder().fail(r.path(key) + ": " + std::to_string(value) + " is out of range (" +
+                           std::to_string(min) + " to " + std::to_string(max) + ")",
+                       *node, std::string(hint));
+  };
+  check("initial_window", out.initial_window, 1, 2'147'483'647, "e.g. \"1MiB\" (the default)");
+  check("max_frame_size", out.max_frame_size, 16'384, 16'777'215, "e.g. 16384 (the default)");
+  check("max_header_list_size", out.max_header_list_size, 1024, 16 * 1024 * 1024,
+        "e.g. \"64KiB\" (the default)");
 }
 
 void decode_cert_pair(Reader& r, CertPair& out, const std::string& owner) {
@@ -103,6 +123,16 @@ void decode_listener(Reader& r, Listener& out) {
     decode_forwarded_headers(fr, out.forwarded_headers);
   }
   r.integer("max_connections", out.max_connections, 0, 10'000'000);
+  r.strings("http_protocols", out.http_protocols, http_protocols);
+  if (const Node* protocols = r.get("http_protocols"); protocols && out.http_protocols.empty())
+    r.decoder().fail(r.path("http_protocols") + ": needs at least one protocol", *protocols,
+                     "http_protocols = [\"http1\", \"h2\"] (the default), or one of them");
+  if (const Node* http2 = r.table("http2")) {
+    Reader hr(
+        r.decoder(), *http2, r.path("http2"), r.path("http2"),
+        {"max_concurrent_streams", "initial_window", "max_frame_size", "max_header_list_size"});
+    decode_http2_limits(hr, out.http2);
+  }
 }
 
 void decode_upstream(Reader& r, Upstream& out) {

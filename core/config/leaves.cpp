@@ -138,6 +138,12 @@ void add_entries(Defaults& d, const Config& config) {
     d.add_strings(p + ".forwarded_headers.trusted_ips", fresh.forwarded_headers.trusted_ips);
     d.add_bool(p + ".forwarded_headers.insecure", fresh.forwarded_headers.insecure);
     d.add_number(p + ".max_connections", static_cast<int64_t>(fresh.max_connections));
+    d.add_strings(p + ".http_protocols", fresh.http_protocols);
+    d.add_number(p + ".http2.max_concurrent_streams",
+                 static_cast<int64_t>(fresh.http2.max_concurrent_streams));
+    d.add_size(p + ".http2.initial_window", fresh.http2.initial_window);
+    d.add_size(p + ".http2.max_frame_size", fresh.http2.max_frame_size);
+    d.add_size(p + ".http2.max_header_list_size", fresh.http2.max_header_list_size);
   }
   for (const Upstream& u : config.upstreams) {
     const Upstream fresh;

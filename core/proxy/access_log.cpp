@@ -68,6 +68,7 @@ void AccessLog::write(const RequestRecord& r) {
                            {"trace_id", r.trace_id()},
                            {"client", r.client},
                            {"listener", r.listener},
+                           {"protocol", r.protocol},
                            {"method", r.method},
                            {"host", r.host},
                            {"path", r.path},

@@ -4,9 +4,9 @@
 // had already closed.
 #include "proxy/detail/balancer.hpp"
 #include "proxy/detail/exchange.hpp"
+#include "proxy/detail/h1_client.hpp"
+#include "proxy/detail/h2_client.hpp"
 #include "proxy/detail/head_rules.hpp"
-#include "proxy/detail/relay.hpp"
-#include "proxy/detail/upgrade.hpp"
 #include "proxy/detail/worker.hpp"
 #include "proxy/front_door.hpp"
 #include "proxy/rewrite.hpp"
@@ -51,19 +51,17 @@ StepResult failed(ErrorReply error) {
 // Step 1: the request head and body, upstream. nullopt once all of it went; otherwise how the
 // exchange ends. `body_started` says whether the client may have sent body bytes (after which
 // a retry on another connection is impossible).
-template <class ClientStream, class UpstreamStream>
+template <class Client, class UpstreamStream>
 asio::awaitable<std::optional<StepResult>>
-send_request(ClientStream& client, Exchange& ex, UpstreamStream& upstream, UpstreamConnection& conn,
+send_request(Client& client, Exchange& ex, UpstreamStream& upstream, UpstreamConnection& conn,
              std::span<char> chunk, bool& body_started) {
   auto send_continue = [&]() -> asio::awaitable<bool> {
     body_started = true;
     if (!ex.expect_continue) co_return true;
-    static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
-    auto [ec, n] = co_await asio::async_write(client, asio::buffer(continue_line), nothrow);
-    co_return !ec;
+    co_return co_await client.send_continue();
   };
-  RelayResult sent = co_await relay_message(
-      client, ex.client_buffer, ex.parser, upstream, ex.scratch.request,
+  RelayResult sent = co_await client.send_request(
+      upstream, ex.scratch.request,
       RelayParams{ex.scratch.wire, chunk, ex.snapshot.config.limits.idle_timeout,
                   ex.route->config->timeout, ex.record.bytes_in},
       send_continue);
@@ -128,10 +126,9 @@ read_response_head(Exchange& ex, UpstreamStream& upstream, UpstreamConnection& c
 
 // Step 3: the response head as edited (held first at a response breakpoint), then its body;
 // after a 101 the bytes of both directions until either side closes.
-template <class ClientStream, class UpstreamStream>
-asio::awaitable<StepResult> relay_response(ClientStream& client, Exchange& ex,
-                                           UpstreamStream& upstream, UpstreamConnection& conn,
-                                           std::span<char> chunk) {
+template <class Client, class UpstreamStream>
+asio::awaitable<StepResult> relay_response(Client& client, Exchange& ex, UpstreamStream& upstream,
+                                           UpstreamConnection& conn, std::span<char> chunk) {
   const auto& limits = ex.snapshot.config.limits;
   ResponseParser& response = *ex.scratch.response_parser;
   ex.mark(trace::Phase::FirstByte);
@@ -158,18 +155,17 @@ asio::awaitable<StepResult> relay_response(ClientStream& client, Exchange& ex,
       !ex.head_request && head.result_int() != 204 && head.result_int() != 304 && !switching;
   if (has_body && !response.chunked() && !response.content_length()) {
     // Close-delimited upstream body: re-frame as chunked so the client can keep the connection.
-    if (ex.parser.get().version() >= 11)
+    if (ex.head.version() >= 11)
       edit.make_chunked();
     else
       keep = false;
   }
-  if (!switching) state_keep_alive(edit, ex.parser.get().version(), keep);
+  if (!switching) state_keep_alive(edit, ex.head.version(), keep);
   uint64_t out_bytes = 0;
-  auto no_op = []() -> asio::awaitable<bool> { co_return true; };
   const auto route_timeout = ex.route->config->timeout;
-  RelayResult relayed = co_await relay_message(
-      upstream, conn.buffer, response, client, edit,
-      RelayParams{ex.scratch.wire, chunk, route_timeout, limits.idle_timeout, out_bytes}, no_op);
+  RelayResult relayed = co_await client.relay_response(
+      upstream, conn.buffer, response, edit,
+      RelayParams{ex.scratch.wire, chunk, route_timeout, limits.idle_timeout, out_bytes});
   ex.record.bytes_out += out_bytes;
   if (relayed != RelayResult::Done) {
     // Head already sent: the only honest signal left is closing the client connection.
@@ -180,17 +176,16 @@ asio::awaitable<StepResult> relay_response(ClientStream& client, Exchange& ex,
   }
   if (switching) {
     result.upstream_reusable = false;
-    co_await splice(client, ex.client_buffer, upstream, conn.buffer, limits.idle_timeout,
-                    ex.worker.buffers());
+    co_await client.splice_with(upstream, conn.buffer, limits.idle_timeout, ex.worker.buffers());
     co_return result;
   }
   result.outcome = keep ? Outcome::KeepAlive : Outcome::Close;
   co_return result;
 }
 
-template <class ClientStream, class UpstreamStream>
-asio::awaitable<StepResult> exchange_with(ClientStream& client, Exchange& ex,
-                                          UpstreamStream& upstream, UpstreamConnection& conn) {
+template <class Client, class UpstreamStream>
+asio::awaitable<StepResult> exchange_with(Client& client, Exchange& ex, UpstreamStream& upstream,
+                                          UpstreamConnection& conn) {
   BufferPool::Lease body_buffer = ex.worker.buffers().take();
   const std::span<char> chunk(body_buffer.data(), body_buffer.size());
   bool body_started = false;
@@ -251,9 +246,9 @@ ErrorReply unreachable_error(const UpstreamSet& upstream, const Chosen& chosen,
 
 }  // namespace
 
-template <class ClientStream>
-asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex) {
-  auto& request_head = ex.parser.get().base();
+template <class Client>
+asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
+  auto& request_head = ex.head;
   HeadEdit& edit = ex.scratch.request;
   edit_request_head(request_head, ex, edit);
   std::string_view forwarded_path, forwarded_query;
@@ -278,7 +273,7 @@ asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex) {
     edit.apply(request_head);
     auto action = co_await hold_at_breakpoint(ex, BreakPhase::Request, request_head, 0);
     if (action == Decision::Action::Abort) {
-      ex.client_keep_alive = ex.client_keep_alive && ex.parser.is_done();
+      ex.client_keep_alive = ex.client_keep_alive && client.body_done();
       co_return co_await send_error(client, ex);
     }
     if (ex.override_target) picked = ex.override_target.get();
@@ -350,7 +345,8 @@ asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex) {
   co_return co_await send_error(client, ex);
 }
 
-template asio::awaitable<Outcome> forward(DeadlineStream&, Exchange&);
-template asio::awaitable<Outcome> forward(TlsClientStream&, Exchange&);
+template asio::awaitable<Outcome> forward(H1Client<DeadlineStream>&, Exchange&);
+template asio::awaitable<Outcome> forward(H1Client<TlsClientStream>&, Exchange&);
+template asio::awaitable<Outcome> forward(H2Client&, Exchange&);
 
 }  // namespace bridge::proxy

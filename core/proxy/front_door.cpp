@@ -14,6 +14,9 @@ ListenerPolicy ListenerPolicy::from(const config::Listener& listener) {
   }
   policy.trust_everyone = listener.forwarded_headers.insecure;
   policy.max_connections = listener.max_connections;
+  policy.http1 = listener.allows_http1();
+  policy.h2 = listener.allows_h2();
+  policy.http2 = listener.http2;
   return policy;
 }
 

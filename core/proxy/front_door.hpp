@@ -22,6 +22,9 @@ struct ListenerPolicy {
   std::vector<route::IpNetwork> trusted;  // forwarded_headers.trusted_ips
   bool trust_everyone = false;            // forwarded_headers.insecure
   uint64_t max_connections = 0;
+  bool http1 = true;  // http_protocols
+  bool h2 = true;
+  config::Http2Limits http2;
 
   static ListenerPolicy from(const config::Listener& listener);
   /// Whether X-Forwarded-* and Forwarded from this peer are kept (else replaced).

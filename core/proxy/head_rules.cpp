@@ -57,13 +57,20 @@ void edit_request_head(const http::request_header<>& head, Exchange& ex, HeadEdi
     }
     if (wanted != nullptr && wanted->data() == nullptr) *wanted = f.value();  // the first one
   }
-  ex.upgrade = !upgrade.empty() && connection_has_token(connection, "upgrade");
+  // Upgrade: h2c (RFC 7540 3.2) is answered over HTTP/1.1 and never passed on, as nginx does:
+  // a tunnel to an upstream's HTTP/2 would bypass everything bridge does per request.
+  const bool h2c = iequals(upgrade, "h2c");
+  ex.upgrade = !upgrade.empty() && !h2c && connection_has_token(connection, "upgrade");
   if (iequals(expect, "100-continue")) {
     // bridge answers 100-continue itself when it is ready to read the body (as nginx does).
     ex.expect_continue = true;
     edit.remove("Expect");
   }
   edit.drop_hop_by_hop(connection);
+  if (h2c) {
+    edit.remove("Upgrade");
+    edit.remove("HTTP2-Settings");
+  }
   if (ex.upgrade) {
     edit.add("Upgrade", upgrade);
     edit.add("Connection", "Upgrade");

@@ -45,7 +45,7 @@ asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase ph
     paused->request["headers"] = admin::headers_json(shown);
   } else {
     trace::Headers sent;
-    capture_headers(sent, ex.parser.get().base(), ex);
+    capture_headers(sent, ex.head, ex);
     paused->request["headers"] = admin::headers_json(sent);
     paused->response = {{"status", response_status}, {"headers", admin::headers_json(shown)}};
   }

@@ -1,7 +1,8 @@
 // Responses bridge writes itself: JSON errors and the builtin echo upstream.
 #include "proxy/detail/exchange.hpp"
+#include "proxy/detail/h1_client.hpp"
+#include "proxy/detail/h2_client.hpp"
 #include "proxy/detail/head_rules.hpp"
-#include "proxy/detail/relay.hpp"
 #include "proxy/detail/worker.hpp"
 #include "proxy/rewrite.hpp"
 
@@ -13,8 +14,8 @@ int64_t micros_since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
 }
 
-template <class ClientStream>
-asio::awaitable<Outcome> send_error(ClientStream& client, Exchange& ex) {
+template <class Client>
+asio::awaitable<Outcome> send_error(Client& client, Exchange& ex) {
   const ErrorReply& reply = ex.error;
   nlohmann::json body = {{"error", reply.code},
                          {"status", static_cast<int>(reply.status)},
@@ -36,39 +37,36 @@ asio::awaitable<Outcome> send_error(ClientStream& client, Exchange& ex) {
   // Our own head writer, as for relayed answers: Beast's would say "418 <unknown-status>".
   HeadEdit& edit = ex.scratch.response;
   edit.reset(res.base());
-  write_head(res.base(), edit, ex.scratch.wire);
-  std::array<asio::const_buffer, 2> pieces{asio::buffer(ex.scratch.wire), asio::buffer(res.body())};
-  auto [ec, n] = co_await asio::async_write(client, pieces, nothrow);
-  co_return (ec || !keep) ? Outcome::Close : Outcome::KeepAlive;
+  bool sent = co_await client.answer(res.base(), edit, ex.scratch.wire, res.body());
+  co_return (!sent || !keep) ? Outcome::Close : Outcome::KeepAlive;
 }
 
-template <class ClientStream>
-asio::awaitable<Outcome> answer_echo(ClientStream& client, Exchange& ex) {
+template <class Client>
+asio::awaitable<Outcome> answer_echo(Client& client, Exchange& ex) {
   // Drain the body (counting it) so the connection stays usable.
   uint64_t body_bytes = 0;
   char buf[8192];
-  while (!ex.parser.is_done()) {
-    ex.parser.get().body().data = buf;
-    ex.parser.get().body().size = sizeof buf;
-    error_code ec = co_await read_body_some(client, ex.client_buffer, ex.parser);
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec == http::error::body_limit) {
+  for (;;) {
+    size_t got = 0;
+    BodyRead read = co_await client.read_body(std::span<char>(buf, sizeof buf), got);
+    body_bytes += got;
+    if (read == BodyRead::End) break;
+    if (read == BodyRead::TooLarge) {
       ex.error = {http::status::payload_too_large, "body_too_large",
                   "request body exceeds the configured limit",
                   "raise max_body_bytes for this route"};
       co_return co_await send_error(client, ex);
     }
-    if (ec.category() == http::make_error_code(http::error::bad_chunk).category()) {
+    if (read == BodyRead::Bad) {
       ex.client_keep_alive = false;
       ex.error = {http::status::bad_request, "bad_request",
-                  "malformed request body: " + ec.message(), ""};
+                  "malformed request body (invalid chunked encoding)", ""};
       co_return co_await send_error(client, ex);
     }
-    if (ec) co_return Outcome::Close;
-    body_bytes += sizeof buf - ex.parser.get().body().size;
+    if (read == BodyRead::Failed || read == BodyRead::Timeout) co_return Outcome::Close;
   }
   ex.record.bytes_in += body_bytes;
-  const auto& req = ex.parser.get();
+  const auto& req = ex.head;
   nlohmann::json headers = nlohmann::json::object();
   for (const auto& field : req) {
     std::string name(field.name_string());
@@ -90,8 +88,9 @@ asio::awaitable<Outcome> answer_echo(ClientStream& client, Exchange& ex) {
   res.set(http::field::server, "bridge");
   res.set(http::field::content_type, "application/json");
   res.body() = body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  edit_response_head(res.base(), ex, ex.scratch.response);
-  ex.scratch.response.apply(res.base());
+  HeadEdit& edit = ex.scratch.response;
+  edit_response_head(res.base(), ex, edit);
+  edit.apply(res.base());
   bool keep = ex.client_keep_alive && !ex.worker.draining();
   res.keep_alive(keep);
   res.prepare_payload();
@@ -101,13 +100,16 @@ asio::awaitable<Outcome> answer_echo(ClientStream& client, Exchange& ex) {
   ex.mark(trace::Phase::FirstByte);
   if (ex.recording) capture_headers(ex.record.response_out, res.base(), ex);
   ex.record.bytes_out += res.body().size();
-  auto [ec, n] = co_await http::async_write(client, res, nothrow);
-  co_return (ec || !keep) ? Outcome::Close : Outcome::KeepAlive;
+  edit.reset(res.base());
+  bool sent = co_await client.answer(res.base(), edit, ex.scratch.wire, res.body());
+  co_return (!sent || !keep) ? Outcome::Close : Outcome::KeepAlive;
 }
 
-template asio::awaitable<Outcome> send_error(DeadlineStream&, Exchange&);
-template asio::awaitable<Outcome> answer_echo(DeadlineStream&, Exchange&);
-template asio::awaitable<Outcome> send_error(TlsClientStream&, Exchange&);
-template asio::awaitable<Outcome> answer_echo(TlsClientStream&, Exchange&);
+template asio::awaitable<Outcome> send_error(H1Client<DeadlineStream>&, Exchange&);
+template asio::awaitable<Outcome> answer_echo(H1Client<DeadlineStream>&, Exchange&);
+template asio::awaitable<Outcome> send_error(H1Client<TlsClientStream>&, Exchange&);
+template asio::awaitable<Outcome> answer_echo(H1Client<TlsClientStream>&, Exchange&);
+template asio::awaitable<Outcome> send_error(H2Client&, Exchange&);
+template asio::awaitable<Outcome> answer_echo(H2Client&, Exchange&);
 
 }  // namespace bridge::proxy

@@ -1,8 +1,12 @@
 // A client connection: read a request head, vet it, route it, then answer or forward it.
+// HTTP/1.x is served here; a connection that speaks HTTP/2 (ALPN "h2", or the preface on a
+// plain listener) goes to serve_h2, whose streams come back to serve_exchange.
 #include "proxy/detail/session.hpp"
 
 #include "proxy/detail/exchange.hpp"
-#include "proxy/detail/relay.hpp"
+#include "proxy/detail/h1_client.hpp"
+#include "proxy/detail/h2_client.hpp"
+#include "proxy/detail/h2_connection.hpp"
 #include "proxy/detail/request_head.hpp"
 #include "proxy/detail/worker.hpp"
 #include "proxy/rewrite.hpp"
@@ -29,6 +33,8 @@ void assign_ids(Exchange& ex, http::request_header<>& head) {
   ex.record.trace = trace::next_span(parent);
 }
 
+}  // namespace
+
 // The record is frozen once the exchange ends and handed to everyone who reads records.
 void finish_record(Exchange& ex) {
   ex.mark(trace::Phase::Done);
@@ -39,6 +45,21 @@ void finish_record(Exchange& ex) {
   ex.worker.runtime().records.publish(static_cast<size_t>(ex.worker.index()), ex.record);
   ex.worker.recycle(std::move(ex.record_ptr));  // the store keeps a copy, not this record
 }
+
+void begin_record(Exchange& ex, const Peer& peer) {
+  ex.record.start = std::chrono::system_clock::now();
+  ex.record.client = peer.client_ip;
+  ex.record.listener = peer.listener;
+  ex.record.config_hash = ex.snapshot.hash;
+  ex.scheme = peer.scheme;
+  ex.record.scheme = peer.scheme;
+  ex.record.client_subject = peer.client_subject;
+  ex.record.mark(trace::Phase::Received, 0);
+  ex.recording = ex.worker.runtime().records.recording();
+  ex.client_ip = peer.client_ip;
+}
+
+namespace {
 
 std::string hint_for(const http::request_header<>& head, std::string_view scheme) {
   return printable("bridge route test " + std::string(head.method_string()) + " " +
@@ -142,8 +163,8 @@ std::optional<std::string> published_key_authorization(Worker& worker,
   return worker.runtime().acme_challenges.find(path.substr(acme_challenge_prefix.size()));
 }
 
-template <class ClientStream>
-asio::awaitable<Outcome> answer_acme_challenge(ClientStream& client, Exchange& ex,
+template <class Client>
+asio::awaitable<Outcome> answer_acme_challenge(Client& client, Exchange& ex,
                                                std::string key_authorization) {
   http::response<http::string_body> res{http::status::ok, 11};
   res.set(http::field::server, "bridge");
@@ -151,7 +172,7 @@ asio::awaitable<Outcome> answer_acme_challenge(ClientStream& client, Exchange& e
   res.set(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
   res.body() = std::move(key_authorization);
   // A body nobody reads would be taken for the next request: close instead.
-  bool keep = ex.client_keep_alive && ex.parser.is_done() && !ex.worker.draining();
+  bool keep = ex.client_keep_alive && client.body_done() && !ex.worker.draining();
   res.keep_alive(keep);
   res.prepare_payload();
   if (ex.head_request) res.body().clear();
@@ -160,8 +181,9 @@ asio::awaitable<Outcome> answer_acme_challenge(ClientStream& client, Exchange& e
   ex.mark(trace::Phase::FirstByte);
   if (ex.recording) capture_headers(ex.record.response_out, res.base(), ex);
   ex.record.bytes_out += res.body().size();
-  auto [ec, n] = co_await http::async_write(client, res, nothrow);
-  co_return (ec || !keep) ? Outcome::Close : Outcome::KeepAlive;
+  ex.scratch.response.reset(res.base());
+  bool sent = co_await client.answer(res.base(), ex.scratch.response, ex.scratch.wire, res.body());
+  co_return (!sent || !keep) ? Outcome::Close : Outcome::KeepAlive;
 }
 
 // Routes the request, and picks the breakpoint that will hold it, if any. Breakpoint rules
@@ -187,77 +209,18 @@ const route::CompiledRoute* match_route(Exchange& ex, const http::request_header
   return matched;
 }
 
-// Who is on the other end of a client connection; fixed for the connection's life.
-struct Peer {
-  std::string listener;
-  std::string client_ip;
-  std::string client_subject;  // the verified client certificate's subject (mTLS), else ""
-  const char* scheme = "http";
-};
+}  // namespace
 
-template <class ClientStream>
-asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker, const Peer& peer,
-                                       beast::flat_buffer& buffer, ConnectionScratch& scratch,
-                                       ConnectionSlot& slot) {
+template <class Client>
+asio::awaitable<Outcome> serve_exchange(Client& client, Exchange& ex, const Peer& peer,
+                                        ConnectionSlot& slot) {
   const std::string& listener = peer.listener;
   const std::string& client_ip = peer.client_ip;
-  size_t head_bytes = 0;
-  HeadStatus status;
-  {
-    const auto& waiting = worker.snapshot()->config.limits;  // bound the wait for a head
-    status = co_await read_head(client, buffer, waiting.max_header_bytes, waiting.idle_timeout,
-                                waiting.header_timeout, head_bytes);
-  }
-  // Taken once the head is here, not when the connection began waiting for it: a keep-alive
-  // connection idle across a reload sends its next request to the new routes. Held for the
-  // whole exchange, so a reload during it swaps safely.
-  auto snapshot = worker.snapshot();
+  Worker& worker = ex.worker;
+  const Snapshot* snapshot = &ex.snapshot;
   const auto& limits = snapshot->config.limits;
-  ParserSlot<RequestParser> parser_scope{scratch.request_parser};  // outlives the exchange
-  RequestParser& parser = scratch.request_parser.emplace();
-  parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes + 4));
-  parser.body_limit(boost::none);  // the route decides the limit, once it is known
-  Exchange ex(worker, *snapshot, parser, buffer, scratch, worker.take_record());
-  // One access-log line per request, however the exchange ends.
-  struct LogOnExit {
-    Exchange& ex;
-    bool armed = false;
-    ~LogOnExit() {
-      if (armed) finish_record(ex);
-    }
-  } log_on_exit{ex};
-  ex.record.start = std::chrono::system_clock::now();
-  ex.record.client = client_ip;
-  ex.record.listener = listener;
-  ex.record.config_hash = snapshot->hash;
-  ex.scheme = peer.scheme;
-  ex.record.scheme = peer.scheme;
-  ex.record.client_subject = peer.client_subject;
-  ex.record.mark(trace::Phase::Received, 0);
-  ex.recording = worker.runtime().records.recording();
-  ex.client_ip = client_ip;
-  if (status == HeadStatus::Closed || status == HeadStatus::Timeout) co_return Outcome::Close;
-  slot.busy = true;
-  log_on_exit.armed = true;
-  if (status == HeadStatus::TooLarge) {
-    ex.record.request_id = trace::new_request_id();
-    ex.client_keep_alive = false;
-    ex.error = {http::status::request_header_fields_too_large, "headers_too_large",
-                "request header block exceeds " + std::to_string(limits.max_header_bytes) +
-                    " bytes",
-                "send fewer or smaller headers (cookies?)"};
-    co_return co_await send_error(client, ex);
-  }
-  auto bad = parse_head(parser, buffer, head_bytes);
-  if (bad) {
-    ex.record.request_id = trace::new_request_id();
-    ex.client_keep_alive = false;  // the stream position is unknown: never reuse it
-    ex.error = {http::status::bad_request, "bad_request", printable(*bad), ""};
-    co_return co_await send_error(client, ex);
-  }
-  auto& head = parser.get().base();
+  auto& head = ex.head;
   ex.mark(trace::Phase::HeadParsed);
-  ex.client_keep_alive = parser.get().keep_alive();
   ex.head_request = head.method() == http::verb::head;
   std::string decoded_path;
   const ListenerPolicy& policy = snapshot->policy(listener);
@@ -285,7 +248,7 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker, con
   const route::CompiledRoute* matched =
       match_route(ex, head, decoded_path, query, client_ip, listener);
   if (matched == nullptr) {
-    ex.client_keep_alive = ex.client_keep_alive && parser.is_done();
+    ex.client_keep_alive = ex.client_keep_alive && client.body_done();
     ex.error = {http::status::not_found, "no_route",
                 printable("no route matched " + std::string(head.method_string()) + " " +
                           std::string(head[http::field::host]) + ex.record.path +
@@ -300,11 +263,11 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker, con
   ex.record.upstream = ex.route->upstream->name;
   uint64_t max_body = ex.route->config->max_body_bytes.value_or(limits.max_body_bytes);
   if (max_body > 0) {
-    parser.body_limit(max_body);
-    if (parser.content_length() && *parser.content_length() > max_body) {
+    client.body_limit(max_body);
+    if (client.content_length() && *client.content_length() > max_body) {
       ex.client_keep_alive = false;
       ex.error = {http::status::payload_too_large, "body_too_large",
-                  "request body of " + std::to_string(*parser.content_length()) +
+                  "request body of " + std::to_string(*client.content_length()) +
                       " bytes exceeds the limit of " + std::to_string(max_body),
                   "raise max_body_bytes for this route"};
       co_return co_await send_error(client, ex);
@@ -313,17 +276,100 @@ asio::awaitable<Outcome> serve_request(ClientStream& client, Worker& worker, con
   co_return co_await forward(client, ex);
 }
 
+template asio::awaitable<Outcome> serve_exchange(H2Client&, Exchange&, const Peer&,
+                                                 ConnectionSlot&);
+
+namespace {
+
+/// The connection preface of HTTP/2 with prior knowledge (RFC 9113 3.4), as read_head sees
+/// it: a head of its own ("PRI * HTTP/2.0" and an empty line), then "SM" and an empty line.
+constexpr std::string_view h2_preface_head = "PRI * HTTP/2.0\r\n\r\n";
+
+template <class ClientStream>
+asio::awaitable<Outcome> serve_request(ClientStream& stream, Worker& worker, const Peer& peer,
+                                       beast::flat_buffer& buffer, ConnectionScratch& scratch,
+                                       ConnectionSlot& slot, bool first) {
+  const std::string& listener = peer.listener;
+  size_t head_bytes = 0;
+  HeadStatus status;
+  {
+    const auto& waiting = worker.snapshot()->config.limits;  // bound the wait for a head
+    status = co_await read_head(stream, buffer, waiting.max_header_bytes, waiting.idle_timeout,
+                                waiting.header_timeout, head_bytes);
+  }
+  if (first && status == HeadStatus::Ok && peer.h2_preface &&
+      std::string_view(static_cast<const char*>(buffer.data().data()), head_bytes) ==
+          h2_preface_head) {
+    co_return Outcome::SwitchToH2;
+  }
+  // Taken once the head is here, not when the connection began waiting for it: a keep-alive
+  // connection idle across a reload sends its next request to the new routes. Held for the
+  // whole exchange, so a reload during it swaps safely.
+  auto snapshot = worker.snapshot();
+  const auto& limits = snapshot->config.limits;
+  ParserSlot<RequestParser> parser_scope{scratch.request_parser};  // outlives the exchange
+  RequestParser& parser = scratch.request_parser.emplace();
+  parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes + 4));
+  parser.body_limit(boost::none);  // the route decides the limit, once it is known
+  H1Client<ClientStream> client(stream, buffer, parser);
+  Exchange ex(worker, *snapshot, parser.get().base(), scratch, worker.take_record());
+  // One access-log line per request, however the exchange ends.
+  struct LogOnExit {
+    Exchange& ex;
+    bool armed = false;
+    ~LogOnExit() {
+      if (armed) finish_record(ex);
+    }
+  } log_on_exit{ex};
+  begin_record(ex, peer);
+  if (status == HeadStatus::Closed || status == HeadStatus::Timeout) co_return Outcome::Close;
+  slot.busy = true;
+  log_on_exit.armed = true;
+  if (status == HeadStatus::TooLarge) {
+    ex.record.request_id = trace::new_request_id();
+    ex.client_keep_alive = false;
+    ex.error = {http::status::request_header_fields_too_large, "headers_too_large",
+                "request header block exceeds " + std::to_string(limits.max_header_bytes) +
+                    " bytes",
+                "send fewer or smaller headers (cookies?)"};
+    co_return co_await send_error(client, ex);
+  }
+  auto bad = parse_head(parser, buffer, head_bytes);
+  if (bad) {
+    ex.record.request_id = trace::new_request_id();
+    ex.client_keep_alive = false;  // the stream position is unknown: never reuse it
+    ex.error = {http::status::bad_request, "bad_request", printable(*bad), ""};
+    co_return co_await send_error(client, ex);
+  }
+  ex.client_keep_alive = parser.get().keep_alive();
+  ex.record.protocol = parser.get().version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
+  if (!peer.http1) {
+    ex.record.request_id = trace::new_request_id();
+    ex.client_keep_alive = false;
+    ex.error = {http::status::http_version_not_supported, "http2_only",
+                "listener " + listener + " speaks HTTP/2 only (http_protocols = [\"h2\"])",
+                "use an HTTP/2 client (curl --http2-prior-knowledge), or add \"http1\" to the "
+                "listener's http_protocols"};
+    co_return co_await send_error(client, ex);
+  }
+  co_return co_await serve_exchange(client, ex, peer, slot);
+}
+
 template <class ClientStream>
 asio::awaitable<void> serve_requests(ClientStream& client, Worker& worker, const Peer& peer,
                                      ConnectionSlot& slot) {
   beast::flat_buffer buffer;
   ConnectionScratch scratch;  // reused by every request on the connection
-  for (;;) {
+  for (bool first = true;; first = false) {
     slot.busy = false;
     slot.request_id_size = 0;
     if (worker.draining()) break;
     try {
-      Outcome outcome = co_await serve_request(client, worker, peer, buffer, scratch, slot);
+      Outcome outcome = co_await serve_request(client, worker, peer, buffer, scratch, slot, first);
+      if (outcome == Outcome::SwitchToH2) {
+        co_await serve_h2(client, worker, peer, slot, buffer);
+        break;
+      }
       if (outcome == Outcome::Close) break;
       trim_idle_buffer(buffer);
     } catch (const std::exception& e) {
@@ -346,7 +392,10 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, std::
   socket.set_option(tcp::no_delay(true), ec);
   auto remote = socket.remote_endpoint(ec);
   Peer peer{std::move(listener), ec ? "" : remote.address().to_string(), "", "http"};
+  const ListenerPolicy& policy = worker.snapshot()->policy(peer.listener);
+  peer.http1 = policy.http1;
   if (!tls) {
+    peer.h2_preface = policy.h2;
     DeadlineStream client(std::move(socket), worker.deadlines());
     ConnectionLease lease(worker, &client.socket());
     co_await serve_requests(client, worker, peer, lease.slot());
@@ -362,7 +411,15 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, std::
   if (!hec) {
     peer.scheme = "https";
     peer.client_subject = verified_client_subject(client.native_handle());
-    co_await serve_requests(client, worker, peer, lease.slot());
+    const unsigned char* alpn = nullptr;
+    unsigned int alpn_size = 0;
+    SSL_get0_alpn_selected(client.native_handle(), &alpn, &alpn_size);
+    if (std::string_view(reinterpret_cast<const char*>(alpn), alpn_size) == "h2") {
+      beast::flat_buffer nothing_yet;
+      co_await serve_h2(client, worker, peer, lease.slot(), nothing_yet);
+    } else {
+      co_await serve_requests(client, worker, peer, lease.slot());
+    }
     // close_notify, bounded: a peer that vanished must not hold the connection open.
     beast::get_lowest_layer(client).expires_after(std::chrono::seconds(1));
     co_await client.async_shutdown(nothrow);

@@ -169,7 +169,9 @@ void Worker::begin_drain() {
   }
   acceptors_.clear();
   for (auto& slot : connections_) {
-    if (!slot.busy) {
+    if (slot.drain != nullptr) {
+      slot.drain(slot.drain_context);
+    } else if (!slot.busy) {
       error_code ec;
       slot.socket->cancel(ec);
       slot.socket->shutdown(tcp::socket::shutdown_both, ec);

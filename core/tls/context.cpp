@@ -80,7 +80,7 @@ Result<std::shared_ptr<ssl::context>> make_server_context(const config::Listener
   if (!pairs) return pairs.error();
   auto table = std::make_shared<detail::SniTable>();
   for (const auto& pair : *pairs) {
-    auto ctx = detail::load_pair(pair, listener.tls->min_version);
+    auto ctx = detail::load_pair(pair, listener);
     if (!ctx) return ctx.error();
     table->contexts.push_back(std::move(*ctx));
   }

@@ -14,14 +14,27 @@ constexpr const char* cipher_list =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
-constexpr unsigned char http11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+// What the listener speaks, in bridge's order of preference (RFC 7301 wire format).
+constexpr unsigned char h2_then_http11[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+constexpr unsigned char http11_only[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+constexpr unsigned char h2_only[] = {2, 'h', '2'};
 
-// bridge speaks HTTP/1.1 only: agree to it when offered, otherwise negotiate no protocol
-// (a client offering only h2 then falls back, as RFC 7301 allows).
-int select_http11(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
-                  unsigned int inlen, void*) {
+struct Offer {
+  const unsigned char* protocols;
+  unsigned int size;
+};
+constexpr Offer offers[] = {{h2_then_http11, sizeof h2_then_http11},
+                            {http11_only, sizeof http11_only},
+                            {h2_only, sizeof h2_only}};
+
+// The first of the listener's protocols that the client offers; with none in common, no
+// protocol is negotiated (the client falls back to HTTP/1.1, as RFC 7301 allows).
+int select_protocol(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                    unsigned int inlen, void* arg) {
+  const auto* offer = static_cast<const Offer*>(arg);
   unsigned char* selected = nullptr;
-  if (SSL_select_next_proto(&selected, outlen, http11, sizeof http11, in, inlen) !=
+  // SSL_select_next_proto prefers the order of its first list: the server's.
+  if (SSL_select_next_proto(&selected, outlen, offer->protocols, offer->size, in, inlen) !=
       OPENSSL_NPN_NEGOTIATED) {
     return SSL_TLSEXT_ERR_NOACK;
   }
@@ -31,7 +44,7 @@ int select_http11(SSL*, const unsigned char** out, unsigned char* outlen, const 
 
 }  // namespace
 
-Result<void> harden(ssl::context& ctx, const std::string& min_version) {
+Result<void> harden(ssl::context& ctx, const std::string& min_version, bool http1, bool h2) {
   int floor = TLS1_2_VERSION;
   if (min_version == "1.3") {
     floor = TLS1_3_VERSION;
@@ -45,7 +58,9 @@ Result<void> harden(ssl::context& ctx, const std::string& min_version) {
   if (SSL_CTX_set_cipher_list(native, cipher_list) != 1) {
     return Error::runtime("this OpenSSL has none of the listener's cipher suites");
   }
-  SSL_CTX_set_alpn_select_cb(native, select_http11, nullptr);
+  const Offer* offer = &offers[1];
+  if (h2) offer = http1 ? &offers[0] : &offers[2];
+  SSL_CTX_set_alpn_select_cb(native, select_protocol, const_cast<Offer*>(offer));
   return {};
 }
 

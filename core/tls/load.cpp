@@ -19,9 +19,12 @@ Error file_error(const std::string& path, const std::string& message, const std:
 }  // namespace
 
 Result<std::shared_ptr<ssl::context>> load_pair(const config::CertPair& pair,
-                                                const std::string& min_version) {
+                                                const config::Listener& listener) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
-  if (auto r = harden(*ctx, min_version); !r) return r.error();
+  if (auto r =
+          harden(*ctx, listener.tls->min_version, listener.allows_http1(), listener.allows_h2());
+      !r)
+    return r.error();
   auto cert_pem = cert::read_text_file(pair.cert);
   if (!cert_pem)
     return file_error(pair.cert, "cannot read the certificate", cert_pem.error().message);

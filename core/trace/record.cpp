@@ -88,6 +88,8 @@ void Record::reset() {
     s->clear();
   }
   scheme = "http";
+  protocol = "HTTP/1.1";
+  stream_id = 0;
   config_hash.reset();
   status = 0;
   bytes_in = bytes_out = 0;

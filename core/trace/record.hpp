@@ -111,6 +111,8 @@ struct Record {
   std::string listener;
   std::string client_subject;  // the verified client certificate's subject (mTLS listeners)
   std::string scheme = "http";
+  std::string protocol = "HTTP/1.1";  // what the client spoke: "HTTP/1.0", "HTTP/1.1", "HTTP/2"
+  uint32_t stream_id = 0;             // the HTTP/2 stream; 0 on HTTP/1
   std::string method;
   std::string host;
   std::string path;           // as sent (normalized), without the query

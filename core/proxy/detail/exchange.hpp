@@ -1,6 +1,9 @@
 #pragma once
-// One request/response exchange between a client and an upstream, and the helpers the
-// session and the forwarder share.
+// One request/response exchange between a client and an upstream, whatever protocol the
+// client speaks, and the helpers the session and the forwarder share. The client side is a
+// codec (H1Client over an HTTP/1.1 connection, H2Client over one HTTP/2 stream) that the
+// templates below take as `Client`: routing, ids, records, breakpoints, rewrites, errors and
+// the upstream exchange are written once, against the protocol-neutral head in Exchange.
 
 #include "proxy/breakpoints.hpp"
 #include "proxy/detail/access_log.hpp"
@@ -51,14 +54,15 @@ struct ParserSlot {
 
 /// Everything known about the request being served; lives in the session's frame.
 struct Exchange {
-  Exchange(Worker& w, const Snapshot& s, RequestParser& p, beast::flat_buffer& b,
-           ConnectionScratch& c, std::shared_ptr<RequestRecord> r)
-      : worker(w), snapshot(s), parser(p), client_buffer(b), scratch(c), record_ptr(std::move(r)),
-        record(*record_ptr), started(Clock::now()) {}
+  Exchange(Worker& w, const Snapshot& s, http::request_header<>& h, ConnectionScratch& c,
+           std::shared_ptr<RequestRecord> r)
+      : worker(w), snapshot(s), head(h), scratch(c), record_ptr(std::move(r)), record(*record_ptr),
+        started(Clock::now()) {}
   Worker& worker;
   const Snapshot& snapshot;
-  RequestParser& parser;
-  beast::flat_buffer& client_buffer;
+  // The request head as the client's codec decoded it: method, target, version (10, 11 or 20
+  // for HTTP/2, whose :authority arrives as Host) and fields.
+  http::request_header<>& head;
   ConnectionScratch& scratch;
   std::shared_ptr<RequestRecord> record_ptr;  // the worker's, given back when the exchange ends
   RequestRecord& record;
@@ -94,22 +98,49 @@ void capture_headers(trace::Headers& out, const http::fields& fields, const Head
 asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase phase,
                                                      http::fields& fields, int response_status);
 
-/// How a forwarded exchange ended, from the client connection's point of view.
-enum class Outcome { KeepAlive, Close };
+/// How a forwarded exchange ended, from the client connection's point of view. SwitchToH2:
+/// the first "request" was the HTTP/2 preface of a client with prior knowledge.
+enum class Outcome { KeepAlive, Close, SwitchToH2 };
 
 /// Writes `ex.error` to the client with the request id header. (The reply travels in the
 /// Exchange rather than as an argument: GCC 12 destroys brace-initialised coroutine
 /// arguments twice.)
-template <class ClientStream>
-asio::awaitable<Outcome> send_error(ClientStream& client, Exchange& ex);
+template <class Client>
+asio::awaitable<Outcome> send_error(Client& client, Exchange& ex);
 
 /// Answers builtin://echo: the request as bridge forwards it, as JSON.
-template <class ClientStream>
-asio::awaitable<Outcome> answer_echo(ClientStream& client, Exchange& ex);
+template <class Client>
+asio::awaitable<Outcome> answer_echo(Client& client, Exchange& ex);
 
 /// Forwards the request to the route's upstream and relays the response.
-template <class ClientStream>
-asio::awaitable<Outcome> forward(ClientStream& client, Exchange& ex);
+template <class Client>
+asio::awaitable<Outcome> forward(Client& client, Exchange& ex);
+
+/// Who is on the other end of a client connection; fixed for the connection's life.
+struct Peer {
+  std::string listener;
+  std::string client_ip;
+  std::string client_subject;  // the verified client certificate's subject (mTLS), else ""
+  const char* scheme = "http";
+  bool h2_preface = false;  // a plain listener that takes HTTP/2 with prior knowledge
+  bool http1 = true;        // the listener's http_protocols include "http1"
+};
+
+struct ConnectionSlot;
+
+/// Fills in what the record knows before the head is read (start, client, listener, scheme).
+void begin_record(Exchange& ex, const Peer& peer);
+/// Freezes the record and hands it to the store, metrics, spans and the access log.
+void finish_record(Exchange& ex);
+
+/// Serves one decoded request, whatever its protocol: the front door's checks, ids, routing,
+/// then bridge's own answer or forward().
+template <class Client>
+asio::awaitable<Outcome> serve_exchange(Client& client, Exchange& ex, const Peer& peer,
+                                        ConnectionSlot& slot);
+
+/// How a read of the request body by bridge itself (the echo upstream) ended.
+enum class BodyRead { Data, End, TooLarge, Bad, Timeout, Failed };
 
 int64_t micros_since(Clock::time_point start);
 

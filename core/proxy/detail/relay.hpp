@@ -95,6 +95,34 @@ inline void trim_idle_buffer(beast::flat_buffer& buffer) {
   if (buffer.size() == 0 && buffer.capacity() > 32 * 1024) buffer.shrink_to_fit();
 }
 
+/// A body buffer with room for chunk framing around the bytes read into its middle, so that a
+/// chunk goes out as one contiguous write: one TLS record per write on a TLS stream, where Asio
+/// writes a buffer sequence a buffer at a time (a 5-byte record for the size line, then the
+/// data, then a 2-byte one for CRLF).
+struct ChunkRoom {
+  static constexpr size_t front = 24;  // chunk_size_line's buffer
+  static constexpr size_t back = crlf.size() + last_chunk.size();
+  std::span<char> room;  // where body bytes are read
+  explicit ChunkRoom(std::span<char> chunk)
+      : room(chunk.subspan(front, chunk.size() - front - back)) {}
+  /// The bytes to write for `got` bytes read into `room`: framed as a chunk when `chunked` (an
+  /// empty read sends no chunk: an empty one would read as the last), followed by the last
+  /// chunk when `last`.
+  std::span<char> frame(size_t got, bool chunked, bool last) const {
+    char* begin = room.data();
+    char* end = room.data() + got;
+    if (chunked && got > 0) {
+      char size_line[24];
+      std::string_view line = chunk_size_line(got, size_line);
+      begin -= line.size();
+      std::memcpy(begin, line.data(), line.size());
+      end = std::copy(crlf.begin(), crlf.end(), end);
+    }
+    if (chunked && last) end = std::copy(last_chunk.begin(), last_chunk.end(), end);
+    return {begin, end};
+  }
+};
+
 /// How relay_message works besides its two ends: scratch space that outlives the call, the
 /// deadlines of each read and write, and where the body bytes are counted.
 struct RelayParams {
@@ -105,10 +133,58 @@ struct RelayParams {
   uint64_t& body_bytes;  // grows by each body byte relayed
 };
 
+/// Writes `head` (already in `p.wire`) and a Content-Length body of `remaining` bytes from `in`
+/// to `out`: the bytes the head's read brought along first, then reads straight into
+/// `p.chunk`, never past the body's end (a pipelined request stays unread). No parser sees
+/// these bytes: it would copy each one from the connection buffer into the body buffer,
+/// which was a tenth of the CPU time of a 64 KiB response.
+template <class In, class Out, class BeforeBody>
+asio::awaitable<RelayResult> relay_sized_body(In& in, beast::flat_buffer& in_buffer,
+                                              uint64_t remaining, Out& out, RelayParams p,
+                                              BeforeBody before_body) {
+  static constexpr size_t read_size = layered<In> ? 16 * 1024 : 64 * 1024;
+  std::string& wire = p.wire;
+  if (!co_await before_body()) co_return RelayResult::WriteFailed;
+  const size_t buffered = static_cast<size_t>(std::min<uint64_t>(in_buffer.size(), remaining));
+  const auto* at_hand = static_cast<const char*>(in_buffer.data().data());
+  size_t count = 2;
+  if (layered<Out>) {
+    wire.append(at_hand, buffered);  // head and first bytes in one TLS record
+    count = 1;
+  }
+  std::array<asio::const_buffer, 2> pieces{asio::buffer(wire), asio::buffer(at_hand, buffered)};
+  beast::get_lowest_layer(out).expires_after(p.write_timeout);
+  auto [hec, hn] = co_await asio::async_write(
+      out, std::span<const asio::const_buffer>(pieces.data(), count), nothrow);
+  if (hec == beast::error::timeout) co_return RelayResult::WriteTimeout;
+  if (hec) co_return RelayResult::WriteFailed;
+  in_buffer.consume(buffered);
+  remaining -= buffered;
+  p.body_bytes += buffered;
+  const size_t room = std::min(p.chunk.size(), read_size);
+  while (remaining > 0) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(room, remaining));
+    beast::get_lowest_layer(in).expires_after(p.read_timeout);
+    auto [rec, n] = co_await in.async_read_some(asio::buffer(p.chunk.data(), want), nothrow);
+    if (n == 0) {
+      if (rec == beast::error::timeout) co_return RelayResult::ReadTimeout;
+      co_return RelayResult::ReadFailed;  // closed before the declared length: cut short
+    }
+    remaining -= n;
+    p.body_bytes += n;
+    beast::get_lowest_layer(out).expires_after(p.write_timeout);
+    auto [wec, wn] = co_await asio::async_write(out, asio::buffer(p.chunk.data(), n), nothrow);
+    if (wec == beast::error::timeout) co_return RelayResult::WriteTimeout;
+    if (wec) co_return RelayResult::WriteFailed;
+  }
+  co_return RelayResult::Done;
+}
+
 /// Writes the head of `parser`'s message (already read), changed by `edit`, to `out`, then
 /// relays the body through `p.chunk`. Chunked bodies (or bodies `edit` made chunked) are
-/// framed chunk by chunk (the parser decodes them). `before_body` runs once before the first
-/// body read (100-continue goes there).
+/// framed chunk by chunk (the parser decodes them); Content-Length bodies pass untouched
+/// (relay_sized_body). `before_body` runs once before the first body read (100-continue goes
+/// there).
 template <class In, class Out, bool isRequest, class BeforeBody>
 asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer,
                                            http::parser<isRequest, http::buffer_body>& parser,
@@ -118,6 +194,10 @@ asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer
   const std::span<char> chunk = p.chunk;
   write_head(parser.get().base(), edit, wire);
   const bool chunked = parser.get().chunked() || edit.chunked();
+  if (!parser.is_done() && !chunked && parser.content_length_remaining()) {
+    co_return co_await relay_sized_body(in, in_buffer, *parser.content_length_remaining(), out, p,
+                                        std::move(before_body));
+  }
   bool head_sent = false;
   // With no body bytes at hand (a slow upload, a streamed response) the head goes out alone
   // so that the peer sees it at once; otherwise head and first bytes share one write.
@@ -128,13 +208,8 @@ asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer
     if (wec) co_return RelayResult::WriteFailed;
     head_sent = true;
   }
-  // The body is read into the middle of `chunk`, leaving room for the chunk-size line before
-  // it and CRLF (plus the last chunk) after it, so each write is one contiguous buffer: one
-  // TLS record per write on a TLS stream, where Asio writes a buffer sequence a buffer at a
-  // time (a 5-byte record for the size line, then the data, then a 2-byte one for CRLF).
-  constexpr size_t front_room = 24;  // chunk_size_line's buffer
-  constexpr size_t back_room = crlf.size() + last_chunk.size();
-  const std::span<char> room = chunk.subspan(front_room, chunk.size() - front_room - back_room);
+  const ChunkRoom framing(chunk);
+  const std::span<char> room = framing.room;
   bool first_read = true;
   while (!parser.is_done()) {
     if (first_read) {
@@ -153,18 +228,9 @@ asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer
     if (ec) co_return RelayResult::ReadFailed;
     const size_t got = room.size() - parser.get().body().size;
     p.body_bytes += got;
-    char* begin = room.data();
-    char* end = room.data() + got;
-    // An empty read (only a chunk header arrived) sends no chunk: an empty one would read as
-    // the last.
-    if (chunked && got > 0) {
-      char size_line[24];
-      std::string_view line = chunk_size_line(got, size_line);
-      begin -= line.size();
-      std::memcpy(begin, line.data(), line.size());
-      end = std::copy(crlf.begin(), crlf.end(), end);
-    }
-    if (chunked && parser.is_done()) end = std::copy(last_chunk.begin(), last_chunk.end(), end);
+    std::span<char> out_bytes = framing.frame(got, chunked, parser.is_done());
+    char* begin = out_bytes.data();
+    char* end = out_bytes.data() + out_bytes.size();
     std::array<asio::const_buffer, 2> pieces;
     size_t count = 0;
     if (!head_sent && layered<Out>) {

@@ -25,6 +25,10 @@ namespace bridge::proxy {
 struct ConnectionSlot {
   tcp::socket* socket = nullptr;
   bool busy = false;
+  // How the connection drains itself, when it knows better than a closed socket (HTTP/2
+  // says GOAWAY and lets its streams finish); null for HTTP/1.x.
+  void (*drain)(void* context) = nullptr;
+  void* drain_context = nullptr;
   // The request being served, for the log line of a failure (no allocation per request).
   std::array<char, 128> request_id{};
   uint8_t request_id_size = 0;

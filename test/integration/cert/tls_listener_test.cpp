@@ -1,5 +1,6 @@
 // tls::make_server_context behind a tiny Asio HTTPS server, checked with curl and openssl:
-// SNI picks the certificate, TLS 1.1 is refused, ALPN is http/1.1, bad files are clear errors.
+// SNI picks the certificate, TLS 1.1 is refused, ALPN follows http_protocols (h2 first by
+// default), bad files are clear errors.
 #include "cert/cert.hpp"
 #include "cert_env.hpp"
 #include "tls/tls.hpp"
@@ -71,6 +72,7 @@ class TlsListener : public ::testing::Test {
   config::Listener listener() {
     config::Listener l;
     l.name = "web";
+    l.http_protocols = {"http1"};  // TinyHttps speaks HTTP/1.1 only
     l.tls = config::ListenerTls{};
     l.tls->certs = {{env_ / "a.localhost.pem", env_ / "a.localhost-key.pem"},
                     {env_ / "b.localhost.pem", env_ / "b.localhost-key.pem"}};
@@ -117,6 +119,24 @@ TEST_F(TlsListener, Tls11IsRefused) {
   EXPECT_TRUE(contains(modern.err + modern.out, "Protocol version: TLSv1.2")) << modern.err;
 }
 
+TEST_F(TlsListener, AlpnPrefersH2ThenHttp11AsHttpProtocolsSay) {
+  auto alpn_with = [&](std::vector<std::string> protocols, const std::string& offer) {
+    auto l = listener();
+    l.http_protocols = std::move(protocols);
+    auto ctx = tls::make_server_context(l, {});
+    EXPECT_TRUE(ctx);
+    TinyHttps server(*ctx);
+    auto r = run({"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(server.port()),
+                  "-alpn", offer, "-servername", "a.localhost"},
+                 10s);
+    return r.err + r.out;
+  };
+  EXPECT_TRUE(contains(alpn_with({"http1", "h2"}, "http/1.1,h2"), "ALPN protocol: h2"));
+  EXPECT_TRUE(contains(alpn_with({"http1", "h2"}, "http/1.1"), "ALPN protocol: http/1.1"));
+  EXPECT_TRUE(contains(alpn_with({"h2"}, "h2"), "ALPN protocol: h2"));
+  EXPECT_TRUE(contains(alpn_with({"h2"}, "http/1.1"), "No ALPN negotiated"));
+}
+
 TEST_F(TlsListener, MismatchedKeyNamesTheFile) {
   auto l = listener();
   l.tls->certs = {{env_ / "a.localhost.pem", env_ / "b.localhost-key.pem"}};
@@ -142,6 +162,7 @@ TEST_F(TlsListener, AutoLocalCaIssuesALeafForTheHostsAndReusesIt) {
   l.hosts = {"shop.localhost", "api.localhost"};
   l.tls = config::ListenerTls{};
   l.tls->automatic = "local-ca";
+  l.http_protocols = {"http1"};  // TinyHttps speaks HTTP/1.1 only
   auto pair = tls::ensure_local_ca_cert(l, {});
   ASSERT_TRUE(pair) << pair.error().message;
   EXPECT_EQ(pair->cert, env_.data() + "/bridge/listeners/web.pem");

@@ -1,0 +1,92 @@
+#pragma once
+// The client side of an exchange on an HTTP/1.x connection: the request body comes through
+// the connection's parser, answers go out as HTTP/1.1 bytes. The exchange core (forward.cpp,
+// respond.cpp) reaches the client only through these members; H2Client has the same ones.
+
+#include "proxy/detail/exchange.hpp"
+#include "proxy/detail/relay.hpp"
+#include "proxy/detail/upgrade.hpp"
+#include "proxy/detail/wire.hpp"
+
+#include <span>
+
+namespace bridge::proxy {
+
+template <class Stream>
+class H1Client {
+ public:
+  H1Client(Stream& stream, beast::flat_buffer& buffer, RequestParser& parser)
+      : stream_(stream), buffer_(buffer), parser_(parser) {}
+
+  Stream& stream() { return stream_; }
+  /// The whole request body has been read (or there is none).
+  bool body_done() const { return parser_.is_done(); }
+  std::optional<uint64_t> content_length() const {
+    auto length = parser_.content_length();
+    return length ? std::optional<uint64_t>(*length) : std::nullopt;
+  }
+  void body_limit(uint64_t max) { parser_.body_limit(max); }
+
+  /// "100 Continue", when the client asked for it and bridge is ready to read the body.
+  asio::awaitable<bool> send_continue() {
+    static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(continue_line), nothrow);
+    co_return !ec;
+  }
+
+  /// Up to `into.size()` request body bytes into `into` (`got` of them).
+  asio::awaitable<BodyRead> read_body(std::span<char> into, size_t& got) {
+    got = 0;
+    if (parser_.is_done()) co_return BodyRead::End;
+    parser_.get().body().data = into.data();
+    parser_.get().body().size = into.size();
+    error_code ec = co_await read_body_some(stream_, buffer_, parser_);
+    if (ec == http::error::need_buffer) ec = {};
+    got = into.size() - parser_.get().body().size;
+    if (ec == http::error::body_limit) co_return BodyRead::TooLarge;
+    if (ec.category() == http::make_error_code(http::error::bad_chunk).category())
+      co_return BodyRead::Bad;
+    if (ec) co_return BodyRead::Failed;
+    co_return BodyRead::Data;
+  }
+
+  /// An answer bridge makes itself: `head` as `edit` changes it, then `body`.
+  asio::awaitable<bool> answer(const http::response_header<>& head, const HeadEdit& edit,
+                               std::string& wire, std::string_view body) {
+    write_head(head, edit, wire);
+    std::array<asio::const_buffer, 2> pieces{asio::buffer(wire), asio::buffer(body)};
+    auto [ec, n] = co_await asio::async_write(stream_, pieces, nothrow);
+    co_return !ec;
+  }
+
+  /// The request head as `edit` changes it, then its body, to an HTTP/1.1 upstream.
+  template <class Upstream, class BeforeBody>
+  asio::awaitable<RelayResult> send_request(Upstream& upstream, const HeadEdit& edit,
+                                            RelayParams params, BeforeBody before_body) {
+    co_return co_await relay_message(stream_, buffer_, parser_, upstream, edit, params,
+                                     std::move(before_body));
+  }
+
+  /// The upstream's response (head already parsed into `response`) as `edit` changes it.
+  template <class Upstream>
+  asio::awaitable<RelayResult> relay_response(Upstream& upstream, beast::flat_buffer& from,
+                                              ResponseParser& response, const HeadEdit& edit,
+                                              RelayParams params) {
+    auto no_op = []() -> asio::awaitable<bool> { co_return true; };
+    co_return co_await relay_message(upstream, from, response, stream_, edit, params, no_op);
+  }
+
+  /// After a 101: both directions untouched until either side ends.
+  template <class Upstream>
+  asio::awaitable<void> splice_with(Upstream& upstream, beast::flat_buffer& upstream_pending,
+                                    std::chrono::milliseconds idle, BufferPool& buffers) {
+    co_await splice(stream_, buffer_, upstream, upstream_pending, idle, buffers);
+  }
+
+ private:
+  Stream& stream_;
+  beast::flat_buffer& buffer_;
+  RequestParser& parser_;
+};
+
+}  // namespace bridge::proxy

@@ -1,0 +1,188 @@
+#pragma once
+// The client side of an exchange on one HTTP/2 stream: the request body comes from the
+// stream's DATA (bridge's reads open the flow-control window again, so a slow upstream slows
+// the client instead of growing memory), answers go out as HEADERS and DATA. The members are
+// those of H1Client; the upstream side is HTTP/1.1 (RFC 9113 8.2.2: connection-specific
+// fields removed both ways, Host from :authority).
+
+#include "proxy/detail/buffer_pool.hpp"
+#include "proxy/detail/h2_connection.hpp"
+#include "proxy/detail/relay.hpp"
+#include "proxy/detail/wire.hpp"
+
+#include <charconv>
+#include <deque>
+#include <span>
+
+namespace bridge::proxy {
+
+/// Fields HTTP/2 forbids (RFC 9113 8.2.2), dropped from heads going to an HTTP/2 client.
+bool connection_specific(std::string_view name);
+
+/// The name/value pairs of an HTTP/2 response head: :status, then `head` as `edit` changes
+/// it, names in lower case. `storage` keeps the strings the pairs point into.
+std::vector<nghttp2_nv> h2_response_fields(const http::response_header<>& head,
+                                           const HeadEdit& edit, std::deque<std::string>& storage);
+
+class H2Client {
+ public:
+  // Bytes of response body queued for nghttp2 before the exchange waits for the client.
+  static constexpr size_t high_water = 256 * 1024;
+
+  H2Client(std::shared_ptr<H2Connection> connection, std::shared_ptr<H2Stream> stream)
+      : connection_(std::move(connection)), stream_(std::move(stream)) {}
+
+  H2Stream& stream() { return *stream_; }
+  bool body_done() const { return stream_->request_ended && stream_->pending_in() == 0; }
+  std::optional<uint64_t> content_length() const {
+    std::string_view text = stream_->head[http::field::content_length];
+    uint64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
+  }
+  void body_limit(uint64_t max) { stream_->body_limit = max; }
+  bool body_too_large() const {
+    return stream_->body_limit > 0 && stream_->in_total > stream_->body_limit;
+  }
+
+  /// HTTP/2 has no use for 100 Continue here: the client sends its body when it likes.
+  asio::awaitable<bool> send_continue() { co_return !stream_->closed; }
+
+  /// Up to `into.size()` request body bytes, waiting until `deadline` for some.
+  asio::awaitable<BodyRead> read_body(std::span<char> into, size_t& got,
+                                      Clock::time_point deadline = Clock::time_point::max()) {
+    got = 0;
+    H2Stream& s = *stream_;
+    for (;;) {
+      if (body_too_large()) co_return BodyRead::TooLarge;
+      if (s.pending_in() > 0) {
+        got = std::min(into.size(), s.pending_in());
+        std::memcpy(into.data(), s.in.data() + s.in_at, got);
+        s.in_at += got;
+        if (s.in_at == s.in.size()) {
+          s.in.clear();
+          s.in_at = 0;
+        }
+        connection_->consumed(s, got);
+        co_return BodyRead::Data;
+      }
+      if (s.request_ended) co_return BodyRead::End;
+      if (s.closed) co_return BodyRead::Failed;
+      if (!co_await s.readable.wait(deadline)) co_return BodyRead::Timeout;
+    }
+  }
+
+  /// An answer bridge makes itself.
+  asio::awaitable<bool> answer(const http::response_header<>& head, const HeadEdit& edit,
+                               std::string&, std::string_view body) {
+    H2Stream& s = *stream_;
+    if (s.closed || s.responded) co_return false;
+    std::deque<std::string> storage;
+    auto fields = h2_response_fields(head, edit, storage);
+    s.out.append(body);
+    s.out_ended = true;
+    co_return connection_->respond(s, fields, !body.empty());
+  }
+
+  /// The request head (HTTP/1.1 on the wire), then the body from DATA frames: chunked unless
+  /// the client gave a Content-Length.
+  template <class Upstream, class BeforeBody>
+  asio::awaitable<RelayResult> send_request(Upstream& upstream, HeadEdit& edit, RelayParams p,
+                                            BeforeBody before_body) {
+    H2Stream& s = *stream_;
+    const bool has_body = !s.request_ended || s.pending_in() > 0;
+    const bool chunked = has_body && !content_length();
+    if (chunked) edit.make_chunked();
+    write_head(s.head, edit, p.wire);
+    if (!has_body) {
+      co_return co_await write_all(upstream, asio::buffer(p.wire), p.write_timeout);
+    }
+    if (!co_await before_body()) co_return RelayResult::WriteFailed;
+    const ChunkRoom framing(p.chunk);
+    const std::span<char> room = framing.room;
+    bool head_sent = false;
+    for (;;) {
+      size_t got = 0;
+      BodyRead read = co_await read_body(room, got, Clock::now() + p.read_timeout);
+      if (read == BodyRead::TooLarge) co_return RelayResult::BodyTooLarge;
+      if (read == BodyRead::Timeout) co_return RelayResult::ReadTimeout;
+      if (read == BodyRead::Failed || read == BodyRead::Bad) co_return RelayResult::ReadFailed;
+      p.body_bytes += got;
+      std::span<char> framed = framing.frame(got, chunked, read == BodyRead::End);
+      char* begin = framed.data();
+      char* end = framed.data() + framed.size();
+      if (!head_sent) {
+        p.wire.append(begin, end);  // the head and the first bytes in one write
+        begin = end;
+        RelayResult sent = co_await write_all(upstream, asio::buffer(p.wire), p.write_timeout);
+        if (sent != RelayResult::Done) co_return sent;
+        head_sent = true;
+      }
+      if (end != begin) {
+        RelayResult sent = co_await write_all(
+            upstream, asio::buffer(begin, static_cast<size_t>(end - begin)), p.write_timeout);
+        if (sent != RelayResult::Done) co_return sent;
+      }
+      if (read == BodyRead::End) co_return RelayResult::Done;
+    }
+  }
+
+  /// The upstream's response (head parsed into `response`) as HEADERS, its body as DATA.
+  template <class Upstream>
+  asio::awaitable<RelayResult> relay_response(Upstream& upstream, beast::flat_buffer& from,
+                                              ResponseParser& response, const HeadEdit& edit,
+                                              RelayParams p) {
+    H2Stream& s = *stream_;
+    if (s.closed || s.responded) co_return RelayResult::WriteFailed;
+    std::deque<std::string> storage;
+    auto fields = h2_response_fields(response.get().base(), edit, storage);
+    const bool has_body = !response.is_done();
+    if (!connection_->respond(s, fields, has_body)) co_return RelayResult::WriteFailed;
+    while (!response.is_done()) {
+      response.get().body().data = p.chunk.data();
+      response.get().body().size = p.chunk.size();
+      beast::get_lowest_layer(upstream).expires_after(p.read_timeout);
+      error_code ec = co_await read_body_some(upstream, from, response);
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec == beast::error::timeout) co_return RelayResult::ReadTimeout;
+      if (ec.category() == http::make_error_code(http::error::bad_chunk).category())
+        co_return RelayResult::BadInput;
+      if (ec) co_return RelayResult::ReadFailed;
+      const size_t got = p.chunk.size() - response.get().body().size;
+      p.body_bytes += got;
+      s.out.append(p.chunk.data(), got);
+      if (response.is_done()) s.out_ended = true;
+      connection_->resume(s);
+      // Back-pressure: the client's flow-control window drains stream.out.
+      while (s.pending_out() > high_water && !s.closed) {
+        if (!co_await s.writable.wait(Clock::now() + p.write_timeout))
+          co_return RelayResult::WriteTimeout;
+      }
+      if (s.closed) co_return RelayResult::WriteFailed;
+    }
+    co_return RelayResult::Done;
+  }
+
+  /// HTTP/2 streams never switch protocols (Upgrade is a connection-specific field).
+  template <class Upstream>
+  asio::awaitable<void> splice_with(Upstream&, beast::flat_buffer&, std::chrono::milliseconds,
+                                    BufferPool&) {
+    co_return;
+  }
+
+ private:
+  template <class Upstream, class Buffer>
+  static asio::awaitable<RelayResult> write_all(Upstream& upstream, Buffer buffer,
+                                                std::chrono::milliseconds timeout) {
+    beast::get_lowest_layer(upstream).expires_after(timeout);
+    auto [ec, n] = co_await asio::async_write(upstream, buffer, nothrow);
+    if (ec == beast::error::timeout) co_return RelayResult::WriteTimeout;
+    co_return ec ? RelayResult::WriteFailed : RelayResult::Done;
+  }
+
+  std::shared_ptr<H2Connection> connection_;
+  std::shared_ptr<H2Stream> stream_;
+};
+
+}  // namespace bridge::proxy

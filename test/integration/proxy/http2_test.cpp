@@ -1,0 +1,257 @@
+// HTTP/2 from clients: prior knowledge on a plain listener, ALPN "h2" on an HTTPS listener,
+// HTTP/1.1 beside it on the same port, h2c upgrades answered over HTTP/1.1, bodies both ways
+// through flow control, many streams on one connection, the listener's limits, and the floods
+// HTTP/2 servers must survive. Real peers: curl (libnghttp2), nghttp and h2load
+// (nghttp2-client), and raw frames written with Debian's python3-h2 (/usr/bin/python3).
+#include "proxy_fixture.hpp"
+
+#include <csignal>
+
+namespace bridge::test {
+namespace {
+
+class Http2 : public Proxy {
+ protected:
+  // `curl -sS -i --http2-prior-knowledge ARGS...` (or other protocol flags), parsed.
+  CurlResponse h2(std::vector<std::string> args,
+                  const std::string& mode = "--http2-prior-knowledge", Millis timeout = 10s) {
+    args.insert(args.begin(), {"-i", mode});
+    auto r = curl(std::move(args), timeout);
+    CurlResponse out;
+    out.exit = r.status;
+    out.err = r.err;
+    auto end = r.out.find("\r\n\r\n");
+    if (end == std::string::npos) return out;
+    out.response = parse_head_block(r.out.substr(0, end));
+    out.response.body = r.out.substr(end + 4);
+    return out;
+  }
+
+  // An HTTPS listener "secure" beside the plain one, with a self-signed certificate.
+  std::string tls_listener(const std::string& extra = "") {
+    std::string cert = certs_.path() + "/cert.pem", key = certs_.path() + "/key.pem";
+    auto made =
+        run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+             "-nodes", "-days", "2", "-subj", "/CN=localhost", "-addext",
+             "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert});
+    EXPECT_EQ(made.status, 0) << made.err;
+    return "[[listeners]]\nname = \"secure\"\nbind = \"127.0.0.1:" + std::to_string(tls_port_) +
+           "\"\ntls = { cert = \"" + cert + "\", key = \"" + key + "\" }\n" + extra + "\n";
+  }
+  std::string tls_url(const std::string& path) const {
+    return "https://127.0.0.1:" + std::to_string(tls_port_) + path;
+  }
+
+  // Runs test/support/h2_frames.py (python3-h2) against the plain listener.
+  RunResult frames(const std::vector<std::string>& args, Millis timeout = 30s) {
+    std::vector<std::string> argv = {"/usr/bin/python3", h2_frames_script(), "127.0.0.1",
+                                     std::to_string(port_)};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv, timeout);
+  }
+  static std::string h2_frames_script() {
+    const char* root = std::getenv("BRIDGE_SOURCE_DIR");
+    return std::string(root != nullptr ? root : ".") + "/test/support/h2_frames.py";
+  }
+
+  TempDir certs_;
+  uint16_t tls_port_ = free_port();
+};
+
+// ---- the two ways in -----------------------------------------------------------------------
+
+TEST_F(Http2, PriorKnowledgeOnThePlainListenerReachesAnHttp11Upstream) {
+  ASSERT_TRUE(start_backend());
+  std::string log = bridge_.scratch("access.log");
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url()), "", log));
+  auto r = h2({"-H", "X-Custom: kept", url("/items/7?full=1")});
+  ASSERT_EQ(r.exit, 0) << r.err;
+  EXPECT_EQ(r.response.version, "HTTP/2");
+  EXPECT_EQ(r.response.status, 200);
+  auto request_id = r.response.header("x-request-id");
+  ASSERT_TRUE(request_id.has_value());
+  EXPECT_FALSE(r.response.header("connection").has_value());  // connection-specific: never on h2
+  json echo = parse_json(r.response.body);
+  EXPECT_EQ(echo.value("version", ""), "HTTP/1.1");  // translated for the upstream
+  EXPECT_EQ(echo.value("target", ""), "/items/7?full=1");
+  EXPECT_EQ(backend_value(echo, "Host"), host());  // from :authority
+  EXPECT_EQ(backend_value(echo, "x-custom"), "kept");
+  EXPECT_EQ(backend_value(echo, "X-Request-ID"), *request_id);
+  EXPECT_EQ(backend_value(echo, "X-Forwarded-Proto"), "http");
+  EXPECT_NE(backend_value(echo, "traceparent"), "<absent>");
+  json entry = access_log_entry(log, *request_id);
+  EXPECT_EQ(entry.value("protocol", ""), "HTTP/2") << entry.dump();
+  EXPECT_EQ(entry.value("status", 0), 200);
+}
+
+TEST_F(Http2, Http11AndHttp2ShareThePlainPort) {
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", "builtin://echo")));
+  auto one = http({url("/a")});
+  auto two = h2({url("/b")});
+  EXPECT_EQ(one.response.version, "HTTP/1.1");
+  EXPECT_EQ(one.response.status, 200);
+  EXPECT_EQ(two.response.version, "HTTP/2");
+  EXPECT_EQ(two.response.status, 200);
+  EXPECT_EQ(parse_json(two.response.body).value("path", ""), "/b");
+}
+
+TEST_F(Http2, TlsListenerNegotiatesH2ByAlpnAndHttp11ForOthers) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(tls_listener() + route("all", "PathPrefix(`/`)", backend_.url())));
+  auto modern = h2({"-k", tls_url("/x")}, "--http2");
+  ASSERT_EQ(modern.exit, 0) << modern.err;
+  EXPECT_EQ(modern.response.version, "HTTP/2");
+  EXPECT_EQ(backend_value(parse_json(modern.response.body), "X-Forwarded-Proto"), "https");
+  auto old = h2({"-k", tls_url("/x")}, "--http1.1");
+  EXPECT_EQ(old.response.version, "HTTP/1.1");
+  EXPECT_EQ(old.response.status, 200);
+  // What ALPN chose, as openssl reports it.
+  auto alpn = run({"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(tls_port_),
+                   "-alpn", "http/1.1,h2"},
+                  10s);
+  EXPECT_NE((alpn.out + alpn.err).find("ALPN protocol: h2"), std::string::npos) << alpn.err;
+}
+
+TEST_F(Http2, HttpProtocolsRestrictWhatAListenerSpeaks) {
+  ASSERT_TRUE(start(tls_listener("http_protocols = [\"http1\"]") +
+                        route("all", "PathPrefix(`/`)", "builtin://echo"),
+                    ""));
+  auto r = h2({"-k", tls_url("/x")}, "--http2");
+  EXPECT_EQ(r.response.version, "HTTP/1.1");  // ALPN offered h2; the listener said http/1.1
+  EXPECT_EQ(r.response.status, 200);
+}
+
+TEST_F(Http2, AnHttp2OnlyListenerRefusesHttp11With505) {
+  std::string config =
+      "version = 1\n[bridge]\nadmin = \"off\"\nworkers = 1\n[[listeners]]\nname = \"web\"\n"
+      "bind = \"" +
+      host() + "\"\nhttp_protocols = [\"h2\"]\n\n" +
+      route("all", "PathPrefix(`/`)", "builtin://echo");
+  bridge_.write_config(config);
+  ASSERT_TRUE(bridge_.start(port_)) << bridge_.output();
+  auto one = http({url("/a")});
+  expect_error(one.response, 505, "http2_only");
+  EXPECT_EQ(h2({url("/a")}).response.status, 200);
+}
+
+TEST_F(Http2, H2cUpgradeIsAnsweredOverHttp11AndNeverForwarded) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));
+  auto r = h2({url("/up")}, "--http2");  // http:// with --http2: Upgrade: h2c
+  ASSERT_EQ(r.exit, 0) << r.err;
+  EXPECT_EQ(r.response.version, "HTTP/1.1");
+  EXPECT_EQ(r.response.status, 200);
+  json echo = parse_json(r.response.body);
+  EXPECT_EQ(backend_value(echo, "Upgrade"), "<absent>");
+  EXPECT_EQ(backend_value(echo, "HTTP2-Settings"), "<absent>");
+}
+
+// ---- bodies and streams --------------------------------------------------------------------
+
+TEST_F(Http2, LargeBodiesCrossBothWaysIntact) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start_nginx());
+  write_random_file(nginx_.root() + "/4m.bin", 4u << 20, 7);
+  ASSERT_TRUE(start(route("files", "PathPrefix(`/4m.bin`)", nginx_.url()) +
+                    route("all", "PathPrefix(`/`)", backend_.url())));
+  TempDir dir;
+  std::string down = dir.path() + "/down.bin";
+  auto got = curl({"--http2-prior-knowledge", "-o", down, url("/4m.bin")}, 30s);
+  ASSERT_EQ(got.status, 0) << got.err;
+  EXPECT_EQ(sha256_file(down), sha256_file(nginx_.root() + "/4m.bin"));
+  // Upload with a length (relayed as is) and without one (relayed chunked).
+  std::string up = dir.path() + "/up.bin";
+  write_random_file(up, 3u << 20, 9);
+  auto sized = h2({"--data-binary", "@" + up, url("/upload")});
+  json sized_echo = parse_json(sized.response.body);
+  EXPECT_EQ(sized_echo.value("body_length", 0u), 3u << 20);
+  EXPECT_EQ(sized_echo.value("body_sha256", ""), sha256_file(up));
+  EXPECT_FALSE(sized_echo.value("chunked", true));
+  auto streamed = run({"nghttp", "--no-content-length", "-d", up, url("/upload")}, 30s);
+  ASSERT_EQ(streamed.status, 0) << streamed.err;
+  json streamed_echo = parse_json(streamed.out);
+  EXPECT_EQ(streamed_echo.value("body_sha256", ""), sha256_file(up)) << streamed.out;
+  EXPECT_TRUE(streamed_echo.value("chunked", false)) << streamed.out;
+}
+
+// Over TLS the head and the first body bytes share one record (one write): the bytes that
+// arrived with the upstream's head must follow the head, in order, for either protocol.
+TEST_F(Http2, HttpsListenerRelaysBodiesIntactOverBothProtocols) {
+  ASSERT_TRUE(start_nginx());
+  for (size_t size : {size_t{100}, size_t{64} << 10, size_t{4} << 20})
+    write_random_file(nginx_.root() + "/" + std::to_string(size) + ".bin", size, 3);
+  ASSERT_TRUE(start(tls_listener() + route("files", "PathPrefix(`/`)", nginx_.url())));
+  TempDir dir;
+  for (const char* mode : {"--http1.1", "--http2"}) {
+    for (size_t size : {size_t{100}, size_t{64} << 10, size_t{4} << 20}) {
+      std::string name = std::to_string(size) + ".bin", down = dir.path() + "/" + name;
+      auto got = curl({mode, "-k", "-o", down, tls_url("/" + name)}, 30s);
+      ASSERT_EQ(got.status, 0) << mode << " " << name << ": " << got.err;
+      EXPECT_EQ(sha256_file(down), sha256_file(nginx_.root() + "/" + name)) << mode << " " << name;
+    }
+  }
+}
+
+TEST_F(Http2, ManyStreamsOnFewConnectionsAllSucceed) {
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", "builtin://echo")));
+  auto r = run({"h2load", "-n", "4000", "-c", "4", "-m", "100", url("/load")}, 60s);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("4000 succeeded, 0 failed, 0 errored"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("status codes: 4000 2xx"), std::string::npos) << r.out;
+}
+
+TEST_F(Http2, HeaderListOverTheLimitGets431OnItsStream) {
+  ASSERT_TRUE(
+      start("[[listeners]]\nname = \"small\"\nbind = \"127.0.0.1:" + std::to_string(tls_port_) +
+            "\"\nhttp2 = { max_header_list_size = \"4KiB\" }\n\n" +
+            route("all", "PathPrefix(`/`)", "builtin://echo")));
+  std::string small = "http://127.0.0.1:" + std::to_string(tls_port_);
+  auto r = h2({"-H", "X-Big: " + std::string(6000, 'b'), small + "/big"});
+  ASSERT_EQ(r.exit, 0) << r.err;
+  expect_error(r.response, 431, "headers_too_large");
+  EXPECT_EQ(h2({small + "/fine"}).response.status, 200);
+}
+
+TEST_F(Http2, RequestBodyOverTheRouteLimitGets413) {
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", "builtin://echo", "max_body_bytes = 1000")));
+  auto r = h2({"--data-binary", std::string(5000, 'x'), url("/up")});
+  expect_error(r.response, 413, "body_too_large");
+}
+
+TEST_F(Http2, NoRouteIsAJsonErrorOnTheStream) {
+  ASSERT_TRUE(start(route("api", "PathPrefix(`/api`)", "builtin://echo")));
+  auto r = h2({url("/elsewhere")});
+  expect_error(r.response, 404, "no_route");
+  EXPECT_EQ(r.response.version, "HTTP/2");
+}
+
+// ---- abuse ---------------------------------------------------------------------------------
+
+// Each flood gets GOAWAY and the connection closes; a fresh connection is served as usual.
+TEST_F(Http2, FloodsEndTheirConnectionAndSpareOthers) {
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", "builtin://echo")));
+  for (const char* flood : {"rapid-reset", "continuation", "settings", "ping", "empty-data"}) {
+    auto r = frames({flood});
+    EXPECT_EQ(r.status, 0) << flood << ": " << r.out << r.err;
+    EXPECT_EQ(r.out, "goaway ENHANCE_YOUR_CALM\n") << flood << ": " << r.err;
+    auto after = h2({url("/after")});
+    EXPECT_EQ(after.response.status, 200) << flood;
+  }
+}
+
+// SIGTERM: GOAWAY to an open HTTP/2 connection, its stream in flight still finishes.
+TEST_F(Http2, DrainSendsGoawayAndLetsTheStreamFinish) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));
+  Process client(
+      {"/usr/bin/python3", h2_frames_script(), "127.0.0.1", std::to_string(port_), "slow-request"});
+  ASSERT_TRUE(backend_.wait_for_output("slow /slow", 10s)) << client.stderr_text();
+  bridge_.process().signal(SIGTERM);
+  ASSERT_TRUE(client.wait_exit(20s));
+  std::string out = client.stdout_text();
+  EXPECT_NE(out.find("goaway"), std::string::npos) << out << client.stderr_text();
+  EXPECT_NE(out.find("status 200"), std::string::npos) << out << client.stderr_text();
+}
+
+}  // namespace
+}  // namespace bridge::test
