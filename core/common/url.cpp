@@ -2,13 +2,11 @@
 
 namespace bridge {
 
-std::string url_encode(std::string_view text) {
+std::string percent_encode(std::string_view text, bool (*keep)(unsigned char)) {
   static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : text) {
-    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '-' || c == '_' || c == '.' || c == '~';
-    if (plain) {
+    if (keep(c)) {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -17,6 +15,13 @@ std::string url_encode(std::string_view text) {
     }
   }
   return out;
+}
+
+std::string url_encode(std::string_view text) {
+  return percent_encode(text, [](unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~';
+  });
 }
 
 int hex_digit(char c) {

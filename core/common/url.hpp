@@ -9,6 +9,8 @@ namespace bridge {
 
 /// RFC 3986: unreserved characters stay, every other byte becomes %XX.
 std::string url_encode(std::string_view text);
+/// Percent-encodes every byte for which `keep` is false ("%XX", upper-case hex).
+std::string percent_encode(std::string_view text, bool (*keep)(unsigned char));
 
 /// The value of hex digit `c`, or -1 when it is none.
 int hex_digit(char c);

@@ -146,6 +146,9 @@ struct Upstream {
   std::string balance = "round_robin";  // round_robin | least_conn | first
   std::optional<HealthCheck> health;
   UpstreamTls tls;
+  // "auto" (ALPN h2 or http/1.1 on https:// targets, HTTP/1.1 on http://), "http1", "h2c"
+  // (HTTP/2 with prior knowledge on http://), "h2" (HTTP/2 by ALPN on https://, required).
+  std::string protocol = "auto";
   int max_idle = 200;                            // idle keep-alive connections kept per target
   Duration down_for = std::chrono::seconds(10);  // passive health backoff
 };

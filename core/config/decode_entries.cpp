@@ -10,6 +10,7 @@ constexpr std::array<std::string_view, 2> tls_autos = {"local-ca", "acme"};
 constexpr std::array<std::string_view, 2> tls_versions = {"1.2", "1.3"};
 constexpr std::array<std::string_view, 2> client_auths = {"require", "optional"};
 constexpr std::array<std::string_view, 2> http_protocols = {"http1", "h2"};
+constexpr std::array<std::string_view, 4> upstream_protocols = {"auto", "http1", "h2c", "h2"};
 constexpr std::array<std::string_view, 3> balances = {"round_robin", "least_conn", "first"};
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
@@ -149,6 +150,7 @@ void decode_upstream(Reader& r, Upstream& out) {
                                   quoted(out.targets[i]) + ": " + why,
                               targets->items[i], std::string(target_hint));
   r.choice("balance", out.balance, balances);
+  r.choice("protocol", out.protocol, upstream_protocols);
   r.integer("max_idle", out.max_idle, 0, 100'000);
   r.duration("down_for", out.down_for, false);
   if (const Node* health = r.table("health")) {

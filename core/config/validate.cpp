@@ -106,7 +106,7 @@ std::string check_target(std::string_view text) {
   if (sep == std::string_view::npos) return "expected a URL like http://127.0.0.1:3000";
   std::string_view scheme = text.substr(0, sep);
   std::string_view rest = text.substr(sep + 3);
-  if (scheme == "http" || scheme == "https") {
+  if (scheme == "http" || scheme == "https" || scheme == "h2c") {
     auto slash = rest.find('/');
     if (slash != std::string_view::npos && slash + 1 != rest.size())
       return "a target has no path; use strip_prefix on the route to rewrite paths";

@@ -83,6 +83,8 @@ Chosen choose_endpoint(const Target* target, std::vector<std::unique_ptr<Target>
       best->host.find(':') != std::string::npos ? "[" + best->host + "]" : best->host;
   concrete->url = "http://" + host + ":" + std::to_string(best->port);
   concrete->key = concrete->url;
+  concrete->h2c = target->h2c;  // the upstream's protocol = "h2c" reaches the endpoints
+  if (concrete->h2c) concrete->key = "h2c|" + concrete->key;
   chosen.endpoint = *best;
   chosen.target = concrete.get();
   keep.push_back(std::move(concrete));

@@ -6,6 +6,7 @@
 #include "proxy/detail/exchange.hpp"
 #include "proxy/detail/h1_client.hpp"
 #include "proxy/detail/h2_client.hpp"
+#include "proxy/detail/h2_upstream.hpp"
 #include "proxy/detail/head_rules.hpp"
 #include "proxy/detail/worker.hpp"
 #include "proxy/front_door.hpp"
@@ -199,6 +200,154 @@ asio::awaitable<StepResult> exchange_with(Client& client, Exchange& ex, Upstream
   co_return co_await relay_response(client, ex, upstream, conn, chunk);
 }
 
+// Over an HTTP/2 upstream: the request on a stream of `session`, its body pumped up (while the
+// response comes back, for an HTTP/2 client: gRPC streams both ways), then the response head,
+// body and trailers through the client's codec.
+template <class Client>
+asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
+                                             H2UpstreamSession& session, std::string_view scheme) {
+  const auto route_timeout = ex.route->config->timeout;
+  const auto idle = ex.snapshot.config.limits.idle_timeout;
+  std::deque<std::string> storage;
+  auto fields = h2_request_fields(ex.head, ex.scratch.request, scheme, storage);
+  const bool has_body = !client.body_done();
+  std::shared_ptr<H2UpstreamStream> up = session.open(fields, has_body);
+  if (!up) {
+    StepResult retry;
+    retry.step = Step::Retry;  // the session filled up or is going away: another one
+    co_return retry;
+  }
+  ex.mark(trace::Phase::RequestSent);
+  // The request body. An HTTP/1.x client's comes whole before its response is read; an
+  // HTTP/2 client's keeps coming while the response streams.
+  bool body_failed = false;
+  bool pumping = has_body;
+  Signal pump_done(ex.worker.context().get_executor());
+  auto pump_body = [&]() -> asio::awaitable<void> {
+    BufferPool::Lease buffer = ex.worker.buffers().take();
+    for (;;) {
+      size_t got = 0;
+      BodyRead read = co_await client.read_body(std::span<char>(buffer.data(), buffer.size()), got);
+      if (got > 0 && !up->closed) {
+        up->out.append({buffer.data(), got});
+        ex.record.bytes_in += got;
+        session.resume(*up);
+        while (up->out.pending() > H2Client::high_water && !up->closed) {
+          if (!co_await up->writable.wait(Clock::now() + idle)) break;
+        }
+      }
+      if (read == BodyRead::End) {
+        up->out.ended = true;
+        session.resume(*up);
+        break;
+      }
+      if (read != BodyRead::Data || up->closed) {
+        body_failed = read != BodyRead::Data && !up->closed;
+        session.cancel(*up);
+        break;
+      }
+    }
+    pumping = false;
+    pump_done.notify();
+  };
+  // However this exchange ends, the pump (which refers to this frame) ends first.
+  auto stop_pump = [&]() -> asio::awaitable<void> {
+    if constexpr (Client::multiplexed) {
+      if (!pumping) co_return;
+      client.abandon_body();
+      up->writable.notify();
+      while (pumping) co_await pump_done.wait();
+    }
+  };
+  if (has_body) {
+    if constexpr (Client::multiplexed) {
+      asio::co_spawn(ex.worker.context(), pump_body(), asio::detached);
+    } else {
+      co_await pump_body();
+      if (body_failed) co_return StepResult{};  // the client went away mid-body
+    }
+  }
+  const auto deadline = Clock::now() + route_timeout;
+  while (!up->head_done && !up->closed) {
+    if (!co_await up->readable.wait(deadline)) break;
+  }
+  if (!up->head_done) {
+    co_await stop_pump();
+    if (!up->closed) {
+      session.cancel(*up);
+      co_return failed(
+          {http::status::gateway_timeout, "upstream_timeout",
+           "upstream did not answer within " + std::to_string(route_timeout.count()) + " ms",
+           "raise the route's timeout or check the upstream"});
+    }
+    if (up->refused && !has_body) {
+      StepResult retry;
+      retry.step = Step::Retry;  // GOAWAY or REFUSED_STREAM: not processed, try again
+      co_return retry;
+    }
+    co_return failed({http::status::bad_gateway, "upstream_error",
+                      std::string("upstream reset the HTTP/2 stream before responding (") +
+                          nghttp2_http2_strerror(up->error_code) + ")",
+                      ""});
+  }
+  ex.mark(trace::Phase::FirstByte);
+  http::response_header<>& head = up->head;
+  ex.record.status = static_cast<int>(head.result_int());
+  if (ex.recording) capture_headers(ex.record.response_in, head, ex);
+  HeadEdit& edit = ex.scratch.response;
+  edit_response_head(head, ex, edit);
+  if (ex.breakpoint) {
+    edit.apply(head);
+    auto action = co_await hold_at_breakpoint(ex, BreakPhase::Response, head,
+                                              static_cast<int>(head.result_int()));
+    if (action == Decision::Action::Abort) {
+      session.cancel(*up);
+      co_await stop_pump();
+      co_return failed(std::move(ex.error));
+    }
+  }
+  if (ex.recording) capture_headers(ex.record.response_out, head, edit, ex);
+  bool keep = ex.client_keep_alive && !ex.worker.draining();
+  const bool has_response_body = !(up->ended && up->pending_in() == 0) && !ex.head_request &&
+                                 head.result_int() != 204 && head.result_int() != 304;
+  if (has_response_body && head.find(http::field::content_length) == head.end()) {
+    if (ex.head.version() >= 11)
+      edit.make_chunked();
+    else
+      keep = false;
+  }
+  state_keep_alive(edit, ex.head.version(), keep);
+  StepResult result;
+  result.outcome = keep ? Outcome::KeepAlive : Outcome::Close;
+  bool sent = co_await client.send_head(head, edit, has_response_body || !up->trailers.empty(),
+                                        ex.scratch.wire);
+  while (sent && has_response_body) {
+    if (up->pending_in() > 0) {
+      std::string_view bytes(up->in.data() + up->in_at, up->pending_in());
+      sent = co_await client.send_body(bytes, idle);
+      ex.record.bytes_out += bytes.size();
+      session.consumed(*up, bytes.size());
+      up->in.clear();
+      up->in_at = 0;
+      continue;
+    }
+    if (up->ended) break;
+    if (up->closed || !co_await up->readable.wait(Clock::now() + route_timeout)) {
+      ex.record.error = "upstream failed mid-response";
+      session.cancel(*up);
+      sent = false;
+    }
+  }
+  if (sent) sent = co_await client.finish(up->trailers);
+  if (!sent) {
+    if (ex.record.error.empty()) ex.record.error = "client closed during response";
+    session.cancel(*up);
+    result.outcome = Outcome::Close;
+  }
+  co_await stop_pump();
+  co_return result;
+}
+
 ErrorReply no_target_error(const UpstreamSet& upstream) {
   std::string detail, hint;
   for (const auto& t : upstream.targets) {
@@ -289,9 +438,18 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
     const Target* target = chosen.target;
     ex.record.target = chosen.describe();
     ex.mark(trace::Phase::UpstreamResolved);
-    auto connection = pools.take(*target);
-    if (connection) ex.mark(trace::Phase::Reused);
-    if (!connection) {
+    const std::string_view scheme = target->scheme == Scheme::Https ? "https" : "http";
+    const bool h2_expected =
+        target->h2c || upstream.config.protocol == "h2" || pools.speaks_h2(*target);
+    if (h2_expected) co_await pools.wait_h2_connect(*target);
+    std::shared_ptr<H2UpstreamSession> session = pools.h2_session(*target);
+    std::unique_ptr<UpstreamConnection> connection;
+    if (!session) connection = pools.take(*target);
+    if (session || connection) ex.mark(trace::Phase::Reused);
+    if (!session && !connection) {
+      // The first stream to an HTTP/2 target opens the connection; the others wait for it.
+      std::shared_ptr<void> announced;
+      if (h2_expected) announced = pools.announce_h2_connect(*target);
       std::string sni = sni_for(*target, ex);
       connected =
           co_await pools.connect(*target, upstream, sni, ex.snapshot.config.limits.connect_timeout);
@@ -319,6 +477,20 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
       }
       connection = std::move(connected.connection);
       ex.mark(trace::Phase::Connected);
+      if (connection->h2) {
+        session = pools.adopt_h2(*target, std::move(connection));
+        announced.reset();  // the streams waiting for this connection may use it now
+        if (!session) break;
+      }
+    }
+    if (session) {
+      StepResult step = co_await exchange_over_h2(client, ex, *session, scheme);
+      if (step.step == Step::Retry) continue;
+      if (step.step == Step::Failed) {
+        ex.error = std::move(step.error);
+        co_return co_await send_error(client, ex);
+      }
+      co_return step.outcome;
     }
     chosen.parent->active.fetch_add(1, std::memory_order_relaxed);
     StepResult step = co_await std::visit(

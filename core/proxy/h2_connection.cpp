@@ -2,7 +2,6 @@
 // each request stream served as an exchange of its own (serve_exchange through H2Client).
 #include "proxy/detail/h2_connection.hpp"
 
-#include "common/text.hpp"
 #include "proxy/detail/deadline_stream.hpp"
 #include "proxy/detail/h2_client.hpp"
 #include "proxy/detail/worker.hpp"
@@ -39,12 +38,6 @@ bool over_rate(uint32_t& count, Clock::time_point& since, uint32_t limit) {
 
 std::string_view view(const uint8_t* data, size_t size) {
   return {reinterpret_cast<const char*>(data), size};
-}
-
-nghttp2_nv pair(std::string_view name, std::string_view value) {
-  return {const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
-          const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(value.data())), name.size(),
-          value.size(), NGHTTP2_NV_FLAG_NONE};
 }
 
 // One request stream, served as an exchange of its own until its response is queued.
@@ -184,28 +177,6 @@ template asio::awaitable<void> serve_h2(DeadlineStream&, Worker&, const Peer&, C
 template asio::awaitable<void> serve_h2(TlsClientStream&, Worker&, const Peer&, ConnectionSlot&,
                                         beast::flat_buffer&);
 
-bool connection_specific(std::string_view name) {
-  for (std::string_view hop : {"connection", "keep-alive", "proxy-connection", "transfer-encoding",
-                               "upgrade", "http2-settings"}) {
-    if (iequals(name, hop)) return true;
-  }
-  return false;
-}
-
-std::vector<nghttp2_nv> h2_response_fields(const http::response_header<>& head,
-                                           const HeadEdit& edit, std::deque<std::string>& storage) {
-  std::vector<nghttp2_nv> fields;
-  storage.push_back(std::to_string(head.result_int()));
-  fields.push_back(pair(":status", storage.back()));
-  edit.for_each(head, [&](std::string_view name, std::string_view value) {
-    if (connection_specific(name)) return;
-    std::string& lower = storage.emplace_back(name);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    fields.push_back(pair(lower, value));
-  });
-  return fields;
-}
-
 H2Connection::H2Connection(Worker& w, Peer p, const config::Http2Limits& limits,
                            ConnectionSlot& slot, DeadlineStream& io)
     : worker(w), peer(std::move(p)), write_ready(w.context().get_executor()), limits_(limits),
@@ -219,13 +190,9 @@ H2Connection::~H2Connection() {
 }
 
 bool H2Connection::start() {
-  nghttp2_session_callbacks* callbacks = nullptr;
-  if (nghttp2_session_callbacks_new(&callbacks) != 0) return false;
-  nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, on_begin_headers);
-  nghttp2_session_callbacks_set_on_header_callback(callbacks, on_header);
-  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, on_frame_recv);
-  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, on_data_chunk);
-  nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, on_stream_close);
+  nghttp2_session_callbacks* callbacks = h2_callback_table(
+      {on_begin_headers, on_header, on_frame_recv, on_data_chunk, on_stream_close});
+  if (callbacks == nullptr) return false;
   nghttp2_option* options = nullptr;
   nghttp2_option_new(&options);
   // Bridge opens the window as the exchange reads the body (consumed()), not as bytes arrive:
@@ -484,22 +451,19 @@ int H2Connection::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t,
   return 0;
 }
 
-ssize_t H2Connection::read_out(nghttp2_session*, int32_t, uint8_t* buf, size_t length,
-                               uint32_t* flags, nghttp2_data_source* source, void*) {
+ssize_t H2Connection::read_out(nghttp2_session* session, int32_t stream_id, uint8_t* buf,
+                               size_t length, uint32_t* flags, nghttp2_data_source* source, void*) {
   auto* stream = static_cast<H2Stream*>(source->ptr);
-  const size_t n = std::min(length, stream->pending_out());
-  std::memcpy(buf, stream->out.data() + stream->out_at, n);
-  stream->out_at += n;
-  if (stream->out_at == stream->out.size()) {
-    stream->out.clear();
-    stream->out_at = 0;
-  }
+  ssize_t n = stream->out.take(buf, length, flags);
   if (n > 0) stream->writable.notify();
-  if (stream->pending_out() == 0 && stream->out_ended) {
-    *flags |= NGHTTP2_DATA_FLAG_EOF;
-    return static_cast<ssize_t>(n);
+  if ((*flags & NGHTTP2_DATA_FLAG_EOF) != 0 && !stream->trailers.empty()) {
+    // The stream ends with the trailers' HEADERS frame instead of this DATA frame.
+    *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    std::vector<nghttp2_nv> fields;
+    for (const auto& [name, value] : stream->trailers) fields.push_back(h2_field(name, value));
+    nghttp2_submit_trailer(session, stream_id, fields.data(), fields.size());
   }
-  return n == 0 ? ssize_t{NGHTTP2_ERR_DEFERRED} : static_cast<ssize_t>(n);
+  return n;
 }
 
 }  // namespace bridge::proxy

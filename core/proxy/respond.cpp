@@ -1,4 +1,5 @@
 // Responses bridge writes itself: JSON errors and the builtin echo upstream.
+#include "common/url.hpp"
 #include "proxy/detail/exchange.hpp"
 #include "proxy/detail/h1_client.hpp"
 #include "proxy/detail/h2_client.hpp"
@@ -14,9 +15,67 @@ int64_t micros_since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
 }
 
+namespace {
+
+// A gRPC client reads the status from grpc-status, never from HTTP's (gRPC over HTTP/2,
+// "HTTP to gRPC status code mapping", read the other way round).
+int grpc_status_for(http::status status) {
+  switch (status) {
+  case http::status::not_found:
+    return 12;  // UNIMPLEMENTED: no route for this method
+  case http::status::bad_request:
+    return 13;  // INTERNAL
+  case http::status::unauthorized:
+    return 16;  // UNAUTHENTICATED
+  case http::status::forbidden:
+    return 7;  // PERMISSION_DENIED
+  case http::status::payload_too_large:
+  case http::status::request_header_fields_too_large:
+  case http::status::too_many_requests:
+    return 8;  // RESOURCE_EXHAUSTED
+  case http::status::gateway_timeout:
+    return 4;  // DEADLINE_EXCEEDED
+  case http::status::bad_gateway:
+  case http::status::service_unavailable:
+    return 14;  // UNAVAILABLE
+  default:
+    return 2;  // UNKNOWN
+  }
+}
+
+// grpc-message is percent-encoded (all but printable ASCII other than '%').
+std::string grpc_message(std::string_view text) {
+  return percent_encode(text, [](unsigned char c) { return c >= 0x20 && c <= 0x7e && c != '%'; });
+}
+
+bool is_grpc(const http::request_header<>& head) {
+  return head[http::field::content_type].starts_with("application/grpc");
+}
+
+}  // namespace
+
 template <class Client>
 asio::awaitable<Outcome> send_error(Client& client, Exchange& ex) {
   const ErrorReply& reply = ex.error;
+  if (is_grpc(ex.head)) {
+    // A gRPC answer: HTTP 200 and the status in the head alone ("trailers-only").
+    http::response<http::string_body> res{http::status::ok, 11};
+    res.set(http::field::content_type, "application/grpc");
+    res.set("grpc-status", std::to_string(grpc_status_for(reply.status)));
+    res.set("grpc-message", grpc_message(reply.code + ": " + reply.message + " (request id " +
+                                         ex.record.request_id + ")"));
+    res.set(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
+    bool keep = ex.client_keep_alive && !ex.worker.draining();
+    res.keep_alive(keep);
+    res.prepare_payload();
+    ex.record.status = 200;
+    ex.record.error = reply.code + ": " + reply.message;
+    if (ex.recording) capture_headers(ex.record.response_out, res.base(), ex);
+    HeadEdit& edit = ex.scratch.response;
+    edit.reset(res.base());
+    bool sent = co_await client.answer(res.base(), edit, ex.scratch.wire, {});
+    co_return (!sent || !keep) ? Outcome::Close : Outcome::KeepAlive;
+  }
   nlohmann::json body = {{"error", reply.code},
                          {"status", static_cast<int>(reply.status)},
                          {"message", reply.message},

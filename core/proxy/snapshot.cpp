@@ -68,9 +68,12 @@ Result<std::unique_ptr<Target>> parse_target(const std::string& url) {
     target->scheme = Scheme::Https;
   else if (take("http://"))
     target->scheme = Scheme::Http;
-  else
+  else if (take("h2c://")) {
+    target->scheme = Scheme::Http;
+    target->h2c = true;
+  } else
     return Error::config("unsupported target \"" + url + "\"", {},
-                         "use http://, https://, compose://, k8s:// or builtin://echo");
+                         "use http://, https://, h2c://, compose://, k8s:// or builtin://echo");
   if (target->scheme == Scheme::Compose || target->scheme == Scheme::K8s) {
     target->key = url;
     return target;
@@ -106,8 +109,10 @@ Result<std::unique_ptr<Target>> parse_target(const std::string& url) {
     if (!port) return port.error();
     target->port = *port;
   }
-  target->key = (target->scheme == Scheme::Https ? "https://" : "http://") + target->host + ":" +
-                std::to_string(target->port);
+  target->key = (target->scheme == Scheme::Https ? "https://"
+                 : target->h2c                   ? "h2c://"
+                                                 : "http://") +
+                target->host + ":" + std::to_string(target->port);
   return target;
 }
 
@@ -167,7 +172,11 @@ build_snapshot(config::Config config, trace::Metrics* metrics, discovery::Regist
       }
       if ((*target)->scheme == Scheme::Https) {
         (*target)->key += up.tls.verify ? "|verify" : "|noverify";
-        (*target)->key += "|ca=" + up.tls.ca + "|sni=" + up.tls.sni;
+        (*target)->key += "|ca=" + up.tls.ca + "|sni=" + up.tls.sni + "|" + up.protocol;
+      } else if (up.protocol == "h2c" && !(*target)->h2c && (*target)->scheme != Scheme::Echo) {
+        // protocol = "h2c" on an http://, compose:// or k8s:// target: prior knowledge
+        (*target)->h2c = true;
+        (*target)->key = "h2c|" + (*target)->key;
       }
       set->targets.push_back(std::move(*target));
     }

@@ -26,7 +26,8 @@ struct Target {
   Scheme scheme = Scheme::Http;
   std::string host;  // for http(s): host name or IP literal (no brackets)
   uint16_t port = 0;
-  std::string key;  // identifies the connection pool: scheme://host:port + tls settings
+  std::string key;   // identifies the connection pool: scheme://host:port + tls settings
+  bool h2c = false;  // h2c://: HTTP/2 with prior knowledge
   /// Passive health: steady-clock ms until which the target is skipped (0 = up).
   mutable std::atomic<int64_t> down_until_ms{0};
   mutable std::atomic<int> active{0};  // in-flight requests, for least_conn

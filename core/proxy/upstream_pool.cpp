@@ -151,6 +151,7 @@ asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,
   DeadlineStream connected(stream.release_socket(), deadlines_);
   if (target.scheme != Scheme::Https) {
     result.connection = std::make_unique<UpstreamConnection>(std::move(connected));
+    result.connection->h2 = target.h2c;
     co_return result;
   }
   std::string tls_error;
@@ -170,13 +171,32 @@ asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,
   if (upstream.config.tls.verify) {
     tls.set_verify_callback(ssl::host_name_verification(sni_host));
   }
+  const std::string& protocol = upstream.config.protocol;
+  static constexpr unsigned char h2_or_http11[] = {2,   'h', '2', 8,   'h', 't',
+                                                   't', 'p', '/', '1', '.', '1'};
+  static constexpr unsigned char h2_only[] = {2, 'h', '2'};
+  if (protocol == "auto")
+    SSL_set_alpn_protos(tls.native_handle(), h2_or_http11, sizeof h2_or_http11);
+  if (protocol == "h2") SSL_set_alpn_protos(tls.native_handle(), h2_only, sizeof h2_only);
   auto [hec] = co_await tls.async_handshake(ssl::stream_base::client, nothrow);
   if (hec) {
     result.failure = hec == beast::error::timeout ? ConnectFailure::Timeout : ConnectFailure::Tls;
     result.message = "TLS handshake with " + sni_host + ": " + hec.message();
     co_return result;
   }
+  const unsigned char* alpn = nullptr;
+  unsigned int alpn_size = 0;
+  SSL_get0_alpn_selected(tls.native_handle(), &alpn, &alpn_size);
+  const bool h2 = std::string_view(reinterpret_cast<const char*>(alpn), alpn_size) == "h2";
+  if (protocol == "h2" && !h2) {
+    result.failure = ConnectFailure::Tls;
+    result.message = "TLS handshake with " + sni_host +
+                     ": the upstream did not agree to HTTP/2 (ALPN h2), which protocol = \"h2\" "
+                     "requires";
+    co_return result;
+  }
   result.connection = std::make_unique<UpstreamConnection>(std::move(tls));
+  result.connection->h2 = h2;
   co_return result;
 }
 

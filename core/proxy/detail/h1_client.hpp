@@ -4,6 +4,7 @@
 // respond.cpp) reaches the client only through these members; H2Client has the same ones.
 
 #include "proxy/detail/exchange.hpp"
+#include "proxy/detail/h2_fields.hpp"  // Trailers
 #include "proxy/detail/relay.hpp"
 #include "proxy/detail/upgrade.hpp"
 #include "proxy/detail/wire.hpp"
@@ -15,6 +16,9 @@ namespace bridge::proxy {
 template <class Stream>
 class H1Client {
  public:
+  // One exchange at a time: the request body is read whole before the response.
+  static constexpr bool multiplexed = false;
+
   H1Client(Stream& stream, beast::flat_buffer& buffer, RequestParser& parser)
       : stream_(stream), buffer_(buffer), parser_(parser) {}
 
@@ -76,6 +80,39 @@ class H1Client {
     co_return co_await relay_message(upstream, from, response, stream_, edit, params, no_op);
   }
 
+  /// The head of a response whose body comes in pieces (from an HTTP/2 upstream): chunked
+  /// when `edit` made it so.
+  asio::awaitable<bool> send_head(const http::response_header<>& head, const HeadEdit& edit, bool,
+                                  std::string& wire) {
+    chunked_ = edit.chunked();
+    write_head(head, edit, wire);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(wire), nothrow);
+    co_return !ec;
+  }
+  asio::awaitable<bool> send_body(std::string_view bytes, std::chrono::milliseconds timeout) {
+    beast::get_lowest_layer(stream_).expires_after(timeout);
+    if (!chunked_) {
+      auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), nothrow);
+      co_return !ec;
+    }
+    char size_line[24];
+    std::array<asio::const_buffer, 3> pieces{asio::buffer(chunk_size_line(bytes.size(), size_line)),
+                                             asio::buffer(bytes), asio::buffer(crlf)};
+    auto [ec, n] = co_await asio::async_write(stream_, pieces, nothrow);
+    co_return !ec;
+  }
+  /// The end of the body: the last chunk, with `trailers` when chunked (else they are lost:
+  /// a Content-Length body has no place for them).
+  asio::awaitable<bool> finish(const Trailers& trailers) {
+    if (!chunked_) co_return true;
+    std::string end = "0\r\n";
+    for (const auto& [name, value] : trailers)
+      end.append(name).append(": ").append(value).append("\r\n");
+    end.append("\r\n");
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(end), nothrow);
+    co_return !ec;
+  }
+
   /// After a 101: both directions untouched until either side ends.
   template <class Upstream>
   asio::awaitable<void> splice_with(Upstream& upstream, beast::flat_buffer& upstream_pending,
@@ -87,6 +124,7 @@ class H1Client {
   Stream& stream_;
   beast::flat_buffer& buffer_;
   RequestParser& parser_;
+  bool chunked_ = false;
 };
 
 }  // namespace bridge::proxy

@@ -7,6 +7,7 @@
 
 #include "proxy/detail/buffer_pool.hpp"
 #include "proxy/detail/h2_connection.hpp"
+#include "proxy/detail/h2_fields.hpp"
 #include "proxy/detail/relay.hpp"
 #include "proxy/detail/wire.hpp"
 
@@ -16,18 +17,12 @@
 
 namespace bridge::proxy {
 
-/// Fields HTTP/2 forbids (RFC 9113 8.2.2), dropped from heads going to an HTTP/2 client.
-bool connection_specific(std::string_view name);
-
-/// The name/value pairs of an HTTP/2 response head: :status, then `head` as `edit` changes
-/// it, names in lower case. `storage` keeps the strings the pairs point into.
-std::vector<nghttp2_nv> h2_response_fields(const http::response_header<>& head,
-                                           const HeadEdit& edit, std::deque<std::string>& storage);
-
 class H2Client {
  public:
   // Bytes of response body queued for nghttp2 before the exchange waits for the client.
   static constexpr size_t high_water = 256 * 1024;
+  // Streams of one connection run side by side: a request body may flow with its response.
+  static constexpr bool multiplexed = true;
 
   H2Client(std::shared_ptr<H2Connection> connection, std::shared_ptr<H2Stream> stream)
       : connection_(std::move(connection)), stream_(std::move(stream)) {}
@@ -68,7 +63,7 @@ class H2Client {
         co_return BodyRead::Data;
       }
       if (s.request_ended) co_return BodyRead::End;
-      if (s.closed) co_return BodyRead::Failed;
+      if (s.closed || s.body_abandoned) co_return BodyRead::Failed;
       if (!co_await s.readable.wait(deadline)) co_return BodyRead::Timeout;
     }
   }
@@ -81,7 +76,7 @@ class H2Client {
     std::deque<std::string> storage;
     auto fields = h2_response_fields(head, edit, storage);
     s.out.append(body);
-    s.out_ended = true;
+    s.out.ended = true;
     co_return connection_->respond(s, fields, !body.empty());
   }
 
@@ -151,17 +146,51 @@ class H2Client {
       if (ec) co_return RelayResult::ReadFailed;
       const size_t got = p.chunk.size() - response.get().body().size;
       p.body_bytes += got;
-      s.out.append(p.chunk.data(), got);
-      if (response.is_done()) s.out_ended = true;
+      s.out.append({p.chunk.data(), got});
+      if (response.is_done()) s.out.ended = true;
       connection_->resume(s);
       // Back-pressure: the client's flow-control window drains stream.out.
-      while (s.pending_out() > high_water && !s.closed) {
+      while (s.out.pending() > high_water && !s.closed) {
         if (!co_await s.writable.wait(Clock::now() + p.write_timeout))
           co_return RelayResult::WriteTimeout;
       }
       if (s.closed) co_return RelayResult::WriteFailed;
     }
     co_return RelayResult::Done;
+  }
+
+  /// The exchange no longer wants the request body (the upstream answered): a pending
+  /// read_body returns.
+  void abandon_body() {
+    stream_->body_abandoned = true;
+    stream_->readable.notify();
+  }
+
+  /// The head of a response whose body comes in pieces (from an HTTP/2 upstream).
+  asio::awaitable<bool> send_head(const http::response_header<>& head, const HeadEdit& edit,
+                                  bool has_body, std::string&) {
+    std::deque<std::string> storage;
+    auto fields = h2_response_fields(head, edit, storage);
+    co_return connection_->respond(*stream_, fields, has_body);
+  }
+  asio::awaitable<bool> send_body(std::string_view bytes, std::chrono::milliseconds timeout) {
+    H2Stream& s = *stream_;
+    if (s.closed) co_return false;
+    s.out.append(bytes);
+    connection_->resume(s);
+    while (s.out.pending() > high_water && !s.closed) {
+      if (!co_await s.writable.wait(Clock::now() + timeout)) co_return false;
+    }
+    co_return !s.closed;
+  }
+  /// The end of the body, with `trailers` in a HEADERS frame of their own (gRPC's status).
+  asio::awaitable<bool> finish(const Trailers& trailers) {
+    H2Stream& s = *stream_;
+    if (s.closed) co_return false;
+    s.trailers = trailers;
+    s.out.ended = true;
+    connection_->resume(s);
+    co_return true;
   }
 
   /// HTTP/2 streams never switch protocols (Upgrade is a connection-specific field).

@@ -6,6 +6,7 @@
 
 #include "config/config.hpp"
 #include "proxy/detail/exchange.hpp"
+#include "proxy/detail/h2_fields.hpp"
 #include "proxy/detail/signal.hpp"
 
 #include <nghttp2/nghttp2.h>
@@ -36,15 +37,13 @@ struct H2Stream {
   bool closed = false;    // reset, or the connection is gone: nothing more moves
   bool finished = false;  // the exchange is over: body bytes still coming are dropped
   Signal readable;
-  // The response body waiting for nghttp2 to frame it.
-  std::string out;
-  size_t out_at = 0;
-  bool out_ended = false;
+  H2Body out;  // the response body waiting for nghttp2 to frame it
   bool responded = false;
+  bool body_abandoned = false;  // the exchange stopped reading the request body
+  Trailers trailers;            // sent after the body
   Signal writable;
   ConnectionScratch scratch;  // the exchange's heads and parsers
 
-  size_t pending_out() const { return out.size() - out_at; }
   size_t pending_in() const { return in.size() - in_at; }
 };
 

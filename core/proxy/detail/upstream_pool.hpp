@@ -25,6 +25,7 @@ struct UpstreamConnection {
   beast::flat_buffer buffer;  // bytes read past the previous response
   int64_t idle_since_ms = 0;
   bool reused = false;
+  bool h2 = false;  // speaks HTTP/2 (h2c, or ALPN chose h2): the pool runs it as a session
   DeadlineStream& tcp() {
     if (auto* p = std::get_if<PlainStream>(&stream)) return *p;
     return beast::get_lowest_layer(std::get<TlsStream>(stream));
@@ -46,6 +47,8 @@ std::shared_ptr<ssl::context> make_upstream_tls_context(const config::UpstreamTl
 /// Upstreams whose `tls` tables give the same context share it under this key.
 std::string upstream_tls_key(const config::UpstreamTls& tls);
 
+class H2UpstreamSession;
+
 class UpstreamPools {
  public:
   UpstreamPools(asio::io_context& context, DeadlineWatch& deadlines)
@@ -62,7 +65,21 @@ class UpstreamPools {
   /// Idle connections kept; safe to read from any thread (for /metrics).
   size_t idle_count() const;
 
-  /// Opens a new connection (TCP connect, then TLS handshake with SNI and verification).
+  /// An HTTP/2 session to `target` with room for another stream, or null.
+  std::shared_ptr<H2UpstreamSession> h2_session(const Target& target);
+  /// Runs a new HTTP/2 connection as a session, kept for the streams that follow.
+  std::shared_ptr<H2UpstreamSession> adopt_h2(const Target& target,
+                                              std::unique_ptr<UpstreamConnection> connection);
+  /// Whether `target` has spoken HTTP/2 on this worker (its streams can share a connection).
+  bool speaks_h2(const Target& target) const { return h2_.contains(target.key); }
+  /// Returns once no connection to `target` is being opened by announce_h2_connect's holder:
+  /// a burst of streams shares the connection the first of them opens.
+  asio::awaitable<void> wait_h2_connect(const Target& target);
+  /// While the returned guard lives, wait_h2_connect for `target` waits.
+  std::shared_ptr<void> announce_h2_connect(const Target& target);
+
+  /// Opens a new connection (TCP connect, then TLS handshake with SNI and verification; ALPN
+  /// offers h2 unless the upstream's protocol says http1).
   asio::awaitable<ConnectResult> connect(const Target& target, const UpstreamSet& upstream,
                                          std::string sni_host, std::chrono::milliseconds timeout);
 
@@ -82,6 +99,9 @@ class UpstreamPools {
   asio::steady_timer sweep_timer_;
   bool sweep_scheduled_ = false;
   std::map<std::string, std::shared_ptr<ssl::context>> tls_contexts_;
+  std::unordered_map<std::string, std::vector<std::shared_ptr<H2UpstreamSession>>> h2_;
+  // Connections to HTTP/2 targets being opened: their waiters wake when the timer is cancelled.
+  std::unordered_map<std::string, std::shared_ptr<asio::steady_timer>> h2_connecting_;
   std::atomic<size_t> idle_total_{0};
 };
 

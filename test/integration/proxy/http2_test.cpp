@@ -225,6 +225,86 @@ TEST_F(Http2, NoRouteIsAJsonErrorOnTheStream) {
   EXPECT_EQ(r.response.version, "HTTP/2");
 }
 
+// ---- HTTP/2 upstreams ------------------------------------------------------------------------
+
+// A second bridge, serving builtin://echo, is the HTTP/2 upstream: it takes prior knowledge on
+// its plain listener and offers h2 by ALPN on its HTTPS one, and its access log says which
+// protocol reached it.
+class Http2Upstream : public Http2 {
+ protected:
+  ::testing::AssertionResult start_upstream_bridge() {
+    upstream_log_ = upstream_.scratch("access.log");
+    upstream_.write_config(
+        "version = 1\n[bridge]\nadmin = \"off\"\nworkers = 1\naccess_log = \"" + upstream_log_ +
+        "\"\n[[listeners]]\nname = \"web\"\nbind = \"127.0.0.1:" + std::to_string(upstream_port_) +
+        "\"\n" + tls_listener() + route("echo", "PathPrefix(`/`)", "builtin://echo"));
+    if (upstream_.start(upstream_port_)) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << upstream_.output();
+  }
+  BridgeUp upstream_;
+  uint16_t upstream_port_ = free_port();
+  std::string upstream_log_;
+};
+
+TEST_F(Http2Upstream, Http11ClientToAnH2cUpstream) {
+  ASSERT_TRUE(start_upstream_bridge());
+  ASSERT_TRUE(
+      start(route("all", "PathPrefix(`/`)", "h2c://127.0.0.1:" + std::to_string(upstream_port_))));
+  auto r = http({"-H", "X-Custom: up", "--data-binary", std::string(100000, 'p'), url("/to/h2")});
+  ASSERT_EQ(r.exit, 0) << r.err;
+  EXPECT_EQ(r.response.status, 200) << r.response.body;
+  json echo = parse_json(r.response.body);
+  EXPECT_EQ(echo.value("path", ""), "/to/h2");
+  EXPECT_EQ(echo.value("body_bytes", 0), 100000);
+  EXPECT_EQ(echo_header(echo, "x-custom"), "up");
+  auto id = r.response.header("X-Request-ID");
+  ASSERT_TRUE(id.has_value());
+  json seen = access_log_entry(upstream_log_, *id);  // the request id went up with it
+  EXPECT_EQ(seen.value("protocol", ""), "HTTP/2") << seen.dump();
+}
+
+TEST_F(Http2Upstream, HttpsUpstreamSpeaksH2WhenAlpnAgrees) {
+  ASSERT_TRUE(start_upstream_bridge());
+  ASSERT_TRUE(start("[[upstreams]]\nname = \"secure\"\ntargets = [\"" + tls_url("") +
+                    "\"]\ntls = { verify = false }\n\n" +
+                    route("all", "PathPrefix(`/`)", "secure")));
+  for (const char* mode : {"--http1.1", "--http2-prior-knowledge"}) {
+    auto r = h2({url("/alpn")}, mode);
+    ASSERT_EQ(r.exit, 0) << mode << ": " << r.err;
+    EXPECT_EQ(r.response.status, 200) << mode;
+    auto id = r.response.header("x-request-id");
+    ASSERT_TRUE(id.has_value()) << mode;
+    EXPECT_EQ(access_log_entry(upstream_log_, *id).value("protocol", ""), "HTTP/2") << mode;
+  }
+}
+
+TEST_F(Http2Upstream, ProtocolHttp1KeepsAnHttpsUpstreamOnHttp11) {
+  ASSERT_TRUE(start_upstream_bridge());
+  ASSERT_TRUE(start("[[upstreams]]\nname = \"secure\"\ntargets = [\"" + tls_url("") +
+                    "\"]\ntls = { verify = false }\nprotocol = \"http1\"\n\n" +
+                    route("all", "PathPrefix(`/`)", "secure")));
+  auto r = http({url("/old")});
+  ASSERT_EQ(r.response.status, 200) << r.err;
+  auto id = r.response.header("X-Request-ID");
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(access_log_entry(upstream_log_, *id).value("protocol", ""), "HTTP/1.1");
+}
+
+TEST_F(Http2Upstream, ManyClientStreamsShareFewUpstreamConnections) {
+  ASSERT_TRUE(start_upstream_bridge());
+  ASSERT_TRUE(
+      start(route("all", "PathPrefix(`/`)", "h2c://127.0.0.1:" + std::to_string(upstream_port_))));
+  auto r = run({"h2load", "-n", "2000", "-c", "2", "-m", "50", url("/many")}, 60s);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("2000 succeeded, 0 failed, 0 errored"), std::string::npos) << r.out;
+  // Multiplexed: at most a connection or two per worker, not one per stream.
+  auto ss = run(
+      {"ss", "-Htn", "state", "established", "dst", "127.0.0.1:" + std::to_string(upstream_port_)});
+  size_t connections = 0;
+  for (char c : ss.out) connections += c == '\n';
+  EXPECT_LE(connections, 4u) << ss.out;
+}
+
 // ---- abuse ---------------------------------------------------------------------------------
 
 // Each flood gets GOAWAY and the connection closes; a fresh connection is served as usual.

@@ -1,0 +1,60 @@
+#pragma once
+// What the HTTP/2 server and client sessions share: heads between HTTP/1.1 and HTTP/2 (RFC
+// 9113 8.2: connection-specific fields dropped, names in lower case, pseudo-fields first), the
+// callback table, and the body source nghttp2 frames DATA from.
+
+#include "proxy/detail/asio.hpp"
+#include "proxy/detail/head_edit.hpp"
+
+#include <nghttp2/nghttp2.h>
+
+#include <deque>
+#include <string_view>
+#include <vector>
+
+namespace bridge::proxy {
+
+/// Fields after a body (chunked trailers, HTTP/2 trailing HEADERS: gRPC's status).
+using Trailers = std::vector<std::pair<std::string, std::string>>;
+
+/// Fields HTTP/2 forbids (connection, keep-alive, transfer-encoding, upgrade, ...).
+bool connection_specific(std::string_view name);
+
+/// A name/value pair for nghttp2, which copies both when the frame is submitted.
+nghttp2_nv h2_field(std::string_view name, std::string_view value);
+
+/// :status, then `head` as `edit` changes it. `storage` keeps the strings the pairs point into.
+std::vector<nghttp2_nv> h2_response_fields(const http::response_header<>& head,
+                                           const HeadEdit& edit, std::deque<std::string>& storage);
+
+/// :method, :scheme, :authority (from Host), :path, then the fields; `te: trailers` is kept
+/// when the client asked for it (gRPC needs it).
+std::vector<nghttp2_nv> h2_request_fields(const http::request_header<>& head, const HeadEdit& edit,
+                                          std::string_view scheme,
+                                          std::deque<std::string>& storage);
+
+/// The callbacks both sessions set (`begin_headers` only the server's); null on failure.
+/// The caller deletes the table once the session is made.
+struct H2Callbacks {
+  nghttp2_on_begin_headers_callback begin_headers = nullptr;
+  nghttp2_on_header_callback header = nullptr;
+  nghttp2_on_frame_recv_callback frame = nullptr;
+  nghttp2_on_data_chunk_recv_callback data = nullptr;
+  nghttp2_on_stream_close_callback close = nullptr;
+};
+nghttp2_session_callbacks* h2_callback_table(const H2Callbacks& callbacks);
+
+/// A body waiting for nghttp2 to frame it as DATA: bytes appended at the back, taken from
+/// `at`; `ended` once the last byte is in.
+struct H2Body {
+  std::string bytes;
+  size_t at = 0;
+  bool ended = false;
+  size_t pending() const { return bytes.size() - at; }
+  void append(std::string_view more) { bytes.append(more); }
+  /// nghttp2's data source read: up to `length` bytes into `buf`, EOF once ended and empty,
+  /// NGHTTP2_ERR_DEFERRED when nothing is there yet (resume_data restarts it).
+  ssize_t take(uint8_t* buf, size_t length, uint32_t* flags);
+};
+
+}  // namespace bridge::proxy

@@ -1,0 +1,117 @@
+// gRPC through bridge: an HTTP/2 client (python3-grpcio) to bridge, bridge to an h2c upstream
+// (a python3-grpcio server), with the four kinds of call, trailers and binary metadata, large
+// messages, deadlines, and the gRPC answers bridge makes itself (no route, upstream down).
+// Both peers are test/support/grpc_peer.py run by /usr/bin/python3 (Debian's modules).
+#include "proxy_fixture.hpp"
+
+#include <csignal>
+
+namespace bridge::test {
+namespace {
+
+std::string grpc_peer() {
+  const char* root = std::getenv("BRIDGE_SOURCE_DIR");
+  return std::string(root != nullptr ? root : ".") + "/test/support/grpc_peer.py";
+}
+
+class Grpc : public Proxy {
+ protected:
+  // Starts the gRPC server; its port, or 0.
+  uint16_t start_server() {
+    server_ = std::make_unique<Process>(
+        std::vector<std::string>{"/usr/bin/python3", grpc_peer(), "serve"});
+    if (!server_->wait_for_stdout("listening ", 15s)) return 0;
+    std::string out = server_->stdout_text();
+    return static_cast<uint16_t>(std::atoi(out.c_str() + out.find("listening ") + 10));
+  }
+  // One call through bridge; the client's JSON report.
+  json call(const std::string& kind, const std::string& arg = "") {
+    auto r = run({"/usr/bin/python3", grpc_peer(), "call", host(), kind, arg}, 60s);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return parse_json(r.out);
+  }
+  ::testing::AssertionResult start_through(uint16_t port, const std::string& extra = "") {
+    return start(
+        "[[upstreams]]\nname = \"grpc\"\ntargets = [\"h2c://127.0.0.1:" + std::to_string(port) +
+        "\"]\n" + extra + "\n" + route("grpc", "PathPrefix(`/test.Echo/`)", "grpc"));
+  }
+  std::unique_ptr<Process> server_;
+};
+
+TEST_F(Grpc, UnaryCallWithTrailersAndBinaryMetadata) {
+  uint16_t port = start_server();
+  ASSERT_NE(port, 0) << server_->stderr_text();
+  ASSERT_TRUE(start_through(port));
+  json r = call("unary", "hello");
+  EXPECT_EQ(r.value("code", ""), "OK") << r.dump();
+  EXPECT_EQ(r.value("reply", ""), "hello");
+  EXPECT_EQ(r["trailers"].value("x-trailer", ""), "unary") << r.dump();
+  EXPECT_EQ(r["trailers"].value("x-bin-bin", ""), "0001ff") << r.dump();
+}
+
+TEST_F(Grpc, StreamingCallsInEveryDirection) {
+  uint16_t port = start_server();
+  ASSERT_NE(port, 0) << server_->stderr_text();
+  ASSERT_TRUE(start_through(port));
+  json server = call("server", "50");
+  EXPECT_EQ(server.value("code", ""), "OK") << server.dump();
+  ASSERT_EQ(server["replies"].size(), 50u);
+  EXPECT_EQ(server["replies"][49], "message 49");
+  json client = call("client", "100");
+  EXPECT_EQ(client.value("code", ""), "OK") << client.dump();
+  EXPECT_EQ(client.value("reply", ""), "590");  // part0..part99: 10*5 + 90*6 bytes
+  json bidi = call("bidi", "200");
+  EXPECT_EQ(bidi.value("code", ""), "OK") << bidi.dump();
+  ASSERT_EQ(bidi["replies"].size(), 200u);
+  EXPECT_EQ(bidi["replies"][199], "echo m199");
+}
+
+TEST_F(Grpc, LargeMessagesCrossIntact) {
+  uint16_t port = start_server();
+  ASSERT_NE(port, 0) << server_->stderr_text();
+  ASSERT_TRUE(start_through(port));
+  json r = call("big", "4");
+  EXPECT_EQ(r.value("code", ""), "OK") << r.dump();
+  EXPECT_EQ(r.value("size", 0), 4 << 20);
+  EXPECT_EQ(r.value("sha256", ""), r.value("sent_sha256", "x"));
+}
+
+TEST_F(Grpc, UpstreamStatusAndDeadlinePassThrough) {
+  uint16_t port = start_server();
+  ASSERT_NE(port, 0) << server_->stderr_text();
+  ASSERT_TRUE(start_through(port));
+  json failed = call("fail");
+  EXPECT_EQ(failed.value("code", ""), "NOT_FOUND") << failed.dump();
+  EXPECT_EQ(failed.value("details", ""), "no such thing");
+  EXPECT_EQ(failed["trailers"].value("x-why-bin", ""), "dead") << failed.dump();
+  json late = call("deadline", "300");
+  EXPECT_EQ(late.value("code", ""), "DEADLINE_EXCEEDED") << late.dump();
+}
+
+TEST_F(Grpc, BridgeMadeErrorsAreGrpcStatuses) {
+  uint16_t port = start_server();
+  ASSERT_NE(port, 0) << server_->stderr_text();
+  ASSERT_TRUE(start_through(port));
+  json missing = call("missing");  // no route for /test.Missing/
+  EXPECT_EQ(missing.value("code", ""), "UNIMPLEMENTED") << missing.dump();
+  EXPECT_NE(missing.value("details", "").find("no_route"), std::string::npos) << missing.dump();
+  EXPECT_NE(missing.value("details", "").find("request id "), std::string::npos);
+  server_->signal(SIGKILL);
+  server_->wait_exit(5s);
+  json down = call("unary", "x");
+  EXPECT_EQ(down.value("code", ""), "UNAVAILABLE") << down.dump();
+}
+
+TEST_F(Grpc, RouteTimeoutIsDeadlineExceeded) {
+  uint16_t port = start_server();
+  ASSERT_NE(port, 0) << server_->stderr_text();
+  ASSERT_TRUE(
+      start("[[upstreams]]\nname = \"grpc\"\ntargets = [\"h2c://127.0.0.1:" + std::to_string(port) +
+            "\"]\n\n" + route("grpc", "PathPrefix(`/test.Echo/`)", "grpc", "timeout = \"300ms\"")));
+  json r = call("deadline", "5000");  // the call allows 5 s, the route 300 ms
+  EXPECT_EQ(r.value("code", ""), "DEADLINE_EXCEEDED") << r.dump();
+  EXPECT_NE(r.value("details", "").find("upstream_timeout"), std::string::npos) << r.dump();
+}
+
+}  // namespace
+}  // namespace bridge::test
