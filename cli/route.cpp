@@ -19,6 +19,7 @@ struct RouteOptions {
   std::string client_ip = "127.0.0.1";
   std::string listener;
   bool live = false;
+  bool http2 = false;
 };
 
 std::shared_ptr<const proxy::Snapshot> load_snapshot(const GlobalOptions& global) {
@@ -138,7 +139,7 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
 
 int run_route_test(const GlobalOptions& global, const std::vector<std::string>& positional,
                    const std::vector<std::string>& headers, const std::string& client_ip,
-                   const std::string& listener, bool json);
+                   const std::string& listener, bool json, bool http2);
 int run_route_test_live(const GlobalOptions& global, const std::string& admin,
                         const std::vector<std::string>& positional,
                         const std::vector<std::string>& headers, bool as_json);
@@ -172,9 +173,13 @@ void setup_route(CLI::App& app, const GlobalOptions& global, Action& action) {
                    "Listener the request arrives on (default: the one bound to the URL's port)");
   test->add_flag("--json", options->json, "Print as JSON");
   test->add_flag("--live", options->live, "Send the request through the running bridge");
+  test->add_flag("--http2", options->http2,
+                 "The client speaks HTTP/2 (Host from :authority); shows the upstream protocol");
   test->footer("Examples:\n  bridge route test http://localhost:8080/\n"
                "  bridge route test POST http://api.localhost:8080/api/orders -H 'X-Env: beta' "
-               "--json");
+               "--json\n"
+               "  bridge route test --http2 POST http://localhost:8080/billing.v1.Billing/Charge "
+               "-H 'content-type: application/grpc' -H 'te: trailers'");
   test->callback([&action, &global, options] {
     action = [&global, options]() -> int {
       if (options->live) {
@@ -182,7 +187,7 @@ void setup_route(CLI::App& app, const GlobalOptions& global, Action& action) {
                                    options->json);
       }
       return run_route_test(global, options->positional, options->headers, options->client_ip,
-                            options->listener, options->json);
+                            options->listener, options->json, options->http2);
     };
   });
 }

@@ -19,7 +19,29 @@ struct TestRequest {
   std::string normalized_from;  // the target as given, when normalization changed it
   std::vector<std::pair<std::string, std::string>> headers;
   uint16_t port = 0;
+  bool http2 = false;  // --http2: the client speaks HTTP/2 (Host comes from :authority)
+  bool grpc() const {
+    return std::any_of(headers.begin(), headers.end(), [](const auto& h) {
+      return iequals(h.first, "content-type") && h.second.starts_with("application/grpc");
+    });
+  }
 };
+
+// What bridge speaks to `target` of `upstream` (upstreams[].protocol, h2c:// targets).
+std::string upstream_protocol(const proxy::Target& target, const proxy::UpstreamSet& upstream) {
+  const std::string& p = upstream.config.protocol;
+  if (target.scheme == proxy::Scheme::Echo) return "answered inside bridge";
+  if (target.h2c) return "HTTP/2 (prior knowledge)";
+  if (p == "h2") return "HTTP/2 (ALPN h2, required)";
+  if (p == "auto" && target.scheme == proxy::Scheme::Https)
+    return "HTTP/2 if the target agrees by ALPN, else HTTP/1.1";
+  return "HTTP/1.1";
+}
+
+bool speaks_h2(const proxy::Target& target, const proxy::UpstreamSet& upstream) {
+  return target.h2c || upstream.config.protocol == "h2" ||
+         (upstream.config.protocol == "auto" && target.scheme == proxy::Scheme::Https);
+}
 
 Result<TestRequest> parse_request(const std::vector<std::string>& positional,
                                   const std::vector<std::string>& headers) {
@@ -105,7 +127,7 @@ struct Plan {
 };
 
 Plan plan_upstream(const TestRequest& req, const config::Route& r, const config::Config& cfg,
-                   const std::string& client_ip, bool forwarded_trusted) {
+                   const std::string& client_ip, bool forwarded_trusted, bool h2_upstream) {
   Plan plan{req.method, req.target, req.authority, {}, {}};
   std::string forwarded_for, forwarded_proto, forwarded_host, connection;
   for (const auto& [k, v] : req.headers) {
@@ -141,6 +163,12 @@ Plan plan_upstream(const TestRequest& req, const config::Route& r, const config:
     if (proxy::strip_prefix(req.target, r.strip_prefix, stripped)) {
       plan.target = stripped;
       plan.set("X-Forwarded-Prefix", r.strip_prefix, req);
+    }
+  }
+  if (h2_upstream) {  // TE is hop-by-hop, but "trailers" goes on to HTTP/2 (gRPC needs it)
+    for (const auto& [k, v] : req.headers) {
+      if (iequals(k, "te") && v.find("trailers") != std::string::npos)
+        plan.set("te", "trailers", req);
     }
   }
   if (!r.host_rewrite.empty()) plan.host = r.host_rewrite;
@@ -201,10 +229,14 @@ int print_route_test(const proxy::Snapshot& snap, const TestRequest& req,
                         {"observed", d.explanation.observed},
                         {"note", d.explanation.note}});
     }
-    nlohmann::json out = {
-        {"request", request_line}, {"listener", listener},
-        {"client_ip", client_ip},  {"path", req.target.substr(0, req.target.find('?'))},
-        {"routes", routes},        {"matched", winner != nullptr}};
+    nlohmann::json out = {{"request", request_line},
+                          {"listener", listener},
+                          {"client_ip", client_ip},
+                          {"path", req.target.substr(0, req.target.find('?'))},
+                          {"routes", routes},
+                          {"matched", winner != nullptr},
+                          {"client_protocol", req.http2 ? "HTTP/2" : "HTTP/1.1"},
+                          {"grpc", req.grpc()}};
     if (!req.normalized_from.empty()) out["normalized_from"] = req.normalized_from;
     if (winner) {
       // [name, value] pairs in the order they are written: an object would lose it.
@@ -218,6 +250,9 @@ int print_route_test(const proxy::Snapshot& snap, const TestRequest& req,
                                  {"headers_added", added},
                                  {"headers_removed", plan->removed}};
       out["target"] = target_url(*upstream, plan->target);
+      nlohmann::json protocols = nlohmann::json::array();
+      for (const auto& t : upstream->targets) protocols.push_back(upstream_protocol(*t, *upstream));
+      out["upstream_protocols"] = protocols;
     }
     print_json(out);
     return winner ? exit_ok : exit_failure;
@@ -264,12 +299,30 @@ int print_route_test(const proxy::Snapshot& snap, const TestRequest& req,
   }
   print_line(paint("winner: ", Colour::Green, c) + winner->route->name + " -> upstream " +
              upstream->name);
-  print_line("upstream request:");
-  print_line("  " + plan->method + " " + plan->target + " HTTP/1.1");
-  print_line("  Host: " + plan->host);
+  const proxy::Target& first = *upstream->targets.front();
+  const bool h2_up = speaks_h2(first, *upstream);
+  print_line("upstream request (" + upstream_protocol(first, *upstream) + "):");
+  if (h2_up) {
+    print_line("  :method " + plan->method);
+    print_line(std::string("  :scheme ") +
+               (first.scheme == proxy::Scheme::Https ? "https" : "http"));
+    print_line("  :authority " + plan->host);
+    print_line("  :path " + plan->target);
+  } else {
+    print_line("  " + plan->method + " " + plan->target + " HTTP/1.1");
+    print_line("  Host: " + plan->host);
+  }
   for (const auto& [k, v] : plan->added) print_line(paint("  + " + k + ": " + v, Colour::Green, c));
   for (const auto& k : plan->removed) print_line(paint("  - " + k, Colour::Red, c));
   print_line("target: " + target_url(*upstream, plan->target));
+  if (req.grpc()) {
+    print_line(paint("gRPC: ", Colour::Bold, c) +
+               (h2_up ? std::string("te: trailers goes up, grpc-status comes back in trailers")
+                      : std::string("the upstream speaks HTTP/1.1 here: gRPC needs HTTP/2 (h2c:// "
+                                    "target or protocol = \"h2c\")")) +
+               "; bridge's own errors are answered as gRPC statuses (no route: UNIMPLEMENTED, "
+               "upstream down: UNAVAILABLE, timeout: DEADLINE_EXCEEDED)");
+  }
   return exit_ok;
 }
 
@@ -277,12 +330,13 @@ int print_route_test(const proxy::Snapshot& snap, const TestRequest& req,
 
 int run_route_test(const GlobalOptions& global, const std::vector<std::string>& positional,
                    const std::vector<std::string>& header_args, const std::string& client_ip,
-                   const std::string& listener_arg, bool json) {
+                   const std::string& listener_arg, bool json, bool http2) {
   auto parsed = parse_request(positional, header_args);
   if (!parsed) {
     print_error(parsed.error());
     return exit_usage;
   }
+  parsed->http2 = http2;
   auto ip = route::IpAddress::parse(client_ip);
   if (!ip) {
     print_error(Error::usage("invalid --client-ip \"" + client_ip + "\""));
@@ -304,8 +358,8 @@ int run_route_test(const GlobalOptions& global, const std::vector<std::string>& 
     }
   }
   std::string listener = listener_arg.empty() ? pick_listener(snap.config, req.port) : listener_arg;
-  const std::string request_line =
-      req.method + " " + req.scheme + "://" + req.authority + req.target;
+  const std::string request_line = req.method + " " + req.scheme + "://" + req.authority +
+                                   req.target + (req.http2 ? " (HTTP/2)" : "");
   // The front door first, as the proxy does: what is routed is the normalized path.
   const proxy::ListenerPolicy& policy = snap.policy(listener);
   proxy::FrontDoorTarget normalized;
@@ -343,8 +397,9 @@ int run_route_test(const GlobalOptions& global, const std::vector<std::string>& 
   }
   std::optional<Plan> plan;
   if (winner) {
+    const proxy::UpstreamSet& up = *snap.routes[winner->route->index].upstream;
     plan = plan_upstream(req, *snap.routes[winner->route->index].config, snap.config, client_ip,
-                         policy.trusts(client_ip));
+                         policy.trusts(client_ip), speaks_h2(*up.targets.front(), up));
   }
   return print_route_test(snap, req, request_line, listener, client_ip, decisions, winner, plan,
                           json);

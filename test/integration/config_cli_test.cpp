@@ -166,6 +166,37 @@ TEST_F(ConfigCli, RouteTestWarnsWhenNoListenerHasThePort) {
   EXPECT_EQ(bound.err, "");
 }
 
+// --http2 with a gRPC request: the plan shows the upstream protocol, the pseudo-fields bridge
+// sends to an HTTP/2 upstream, te: trailers kept, and what gRPC errors bridge makes.
+TEST_F(ConfigCli, RouteTestExplainsAGrpcRequestOverHttp2) {
+  write("base.toml", std::string(valid_base) +
+                         "\n[[upstreams]]\nname = \"billing\"\ntargets = "
+                         "[\"h2c://127.0.0.1:50051\"]\n\n[[routes]]\nname = \"billing\"\n"
+                         "rule = \"PathPrefix(`/billing.v1.Billing/`)\"\nupstream = \"billing\"\n");
+  auto r = bridge({"route", "test", "--http2", "POST",
+                   "http://localhost:18080/billing.v1.Billing/Charge", "-H",
+                   "content-type: application/grpc", "-H", "te: trailers"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("POST http://localhost:18080/billing.v1.Billing/Charge (HTTP/2)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("upstream request (HTTP/2 (prior knowledge)):\n  :method POST\n"
+                       "  :scheme http\n  :authority localhost:18080\n"
+                       "  :path /billing.v1.Billing/Charge\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("  + te: trailers\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("gRPC: te: trailers goes up"), std::string::npos) << r.out;
+  auto json_out = bridge({"route", "test", "--http2", "--json", "POST",
+                          "http://localhost:18080/billing.v1.Billing/Charge", "-H",
+                          "content-type: application/grpc"});
+  auto parsed = nlohmann::json::parse(json_out.out, nullptr, false);
+  ASSERT_TRUE(parsed.is_object()) << json_out.out;
+  EXPECT_EQ(parsed.value("client_protocol", ""), "HTTP/2");
+  EXPECT_TRUE(parsed.value("grpc", false));
+  EXPECT_EQ(parsed["upstream_protocols"][0], "HTTP/2 (prior knowledge)");
+}
+
 TEST_F(ConfigCli, SetWithABareValueForAnArrayShowsTheSyntax) {
   write("base.toml", valid_base);
   auto r = bridge({"config", "check", "--set", "trace.redact_headers=x-secret"});
