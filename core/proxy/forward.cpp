@@ -220,7 +220,7 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
   ex.mark(trace::Phase::RequestSent);
   // The request body. An HTTP/1.x client's comes whole before its response is read; an
   // HTTP/2 client's keeps coming while the response streams.
-  bool body_failed = false;
+  BodyRead body_end = BodyRead::End;  // how the request body ended
   bool pumping = has_body;
   Signal pump_done(ex.worker.context().get_executor());
   auto pump_body = [&]() -> asio::awaitable<void> {
@@ -242,7 +242,7 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
         break;
       }
       if (read != BodyRead::Data || up->closed) {
-        body_failed = read != BodyRead::Data && !up->closed;
+        if (!up->closed) body_end = read;
         session.cancel(*up);
         break;
       }
@@ -259,12 +259,26 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
       while (pumping) co_await pump_done.wait();
     }
   };
+  // A body bridge refused is answered as such, not as the upstream's reset it caused.
+  auto body_refusal = [&]() -> std::optional<StepResult> {
+    ex.client_keep_alive = false;
+    if (body_end == BodyRead::TooLarge)
+      return failed({http::status::payload_too_large, "body_too_large",
+                     "request body exceeds the configured limit", "raise max_body_bytes"});
+    if (body_end == BodyRead::Bad)
+      return failed({http::status::bad_request, "bad_request",
+                     "malformed request body (invalid chunked encoding)", ""});
+    return std::nullopt;
+  };
   if (has_body) {
     if constexpr (Client::multiplexed) {
       asio::co_spawn(ex.worker.context(), pump_body(), asio::detached);
     } else {
       co_await pump_body();
-      if (body_failed) co_return StepResult{};  // the client went away mid-body
+      if (body_end != BodyRead::End) {
+        if (auto refused = body_refusal()) co_return std::move(*refused);
+        co_return StepResult{};  // the client went away mid-body
+      }
     }
   }
   const auto deadline = Clock::now() + route_timeout;
@@ -273,6 +287,9 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
   }
   if (!up->head_done) {
     co_await stop_pump();
+    if (body_end != BodyRead::End) {
+      if (auto refused = body_refusal()) co_return std::move(*refused);
+    }
     if (!up->closed) {
       session.cancel(*up);
       co_return failed(

@@ -290,6 +290,21 @@ TEST_F(Http2Upstream, ProtocolHttp1KeepsAnHttpsUpstreamOnHttp11) {
   EXPECT_EQ(access_log_entry(upstream_log_, *id).value("protocol", ""), "HTTP/1.1");
 }
 
+TEST_F(Http2Upstream, RequestBodyOverTheLimitIs413NotAnUpstreamError) {
+  ASSERT_TRUE(start_upstream_bridge());
+  ASSERT_TRUE(
+      start(route("all", "PathPrefix(`/`)", "h2c://127.0.0.1:" + std::to_string(upstream_port_),
+                  "max_body_bytes = 1000")));
+  std::string big(5000, 'x');
+  auto chunked = http({"-H", "Transfer-Encoding: chunked", "--data-binary", big, url("/up")});
+  expect_error(chunked.response, 413, "body_too_large");
+  TempDir dir;
+  write_file(dir.path() + "/big.bin", big);
+  auto streamed =
+      run({"nghttp", "--no-content-length", "-d", dir.path() + "/big.bin", url("/up")}, 10s);
+  EXPECT_NE(streamed.out.find("body_too_large"), std::string::npos) << streamed.out << streamed.err;
+}
+
 TEST_F(Http2Upstream, ManyClientStreamsShareFewUpstreamConnections) {
   ASSERT_TRUE(start_upstream_bridge());
   ASSERT_TRUE(

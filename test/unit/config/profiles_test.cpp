@@ -95,6 +95,18 @@ TEST(ShippedProfiles, ProdExtendsStaging) {
   EXPECT_FALSE(tls_listener->tls->certs.empty());
 }
 
+TEST(ShippedProfiles, StagingRoutesAGrpcServiceOverH2c) {
+  auto config = load_shipped("staging");
+  ASSERT_TRUE(config) << config.error().message;
+  const Route* grpc = find_route(*config, "billing-grpc");
+  ASSERT_NE(grpc, nullptr);
+  const Upstream* billing = config->find_upstream(grpc->upstream);
+  ASSERT_NE(billing, nullptr);
+  EXPECT_EQ(billing->protocol, "h2c");
+  EXPECT_TRUE(billing->targets.at(0).starts_with("k8s://staging/billing:50051"))
+      << billing->targets[0];
+}
+
 TEST(ShippedProfiles, StagingReachesTheClusterThroughKubernetes) {
   auto config = load_shipped("staging");
   ASSERT_TRUE(config) << config.error().message;
