@@ -52,7 +52,7 @@ void decode_http2_limits(Reader& r, Http2Limits& out) {
   };
   check("initial_window", out.initial_window, 1, 2'147'483'647, "e.g. \"1MiB\" (the default)");
   check("max_frame_size", out.max_frame_size, 16'384, 16'777'215, "e.g. 16384 (the default)");
-  check("max_header_list_size", out.max_header_list_size, 1024, 16 * 1024 * 1024,
+  check("max_header_list_size", out.max_header_list_size, 1024, uint64_t{16} * 1024 * 1024,
         "e.g. \"64KiB\" (the default)");
 }
 

@@ -256,6 +256,7 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
       if (!pumping) co_return;
       client.abandon_body();
       up->writable.notify();
+      // NOLINTNEXTLINE(bugprone-infinite-loop): the pump coroutine clears `pumping`
       while (pumping) co_await pump_done.wait();
     }
   };
@@ -496,7 +497,8 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
       ex.mark(trace::Phase::Connected);
       if (connection->h2) {
         session = pools.adopt_h2(*target, std::move(connection));
-        announced.reset();  // the streams waiting for this connection may use it now
+        connection.reset();  // the session owns it now
+        announced.reset();   // the streams waiting for this connection may use it now
         if (!session) break;
       }
     }

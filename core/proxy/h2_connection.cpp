@@ -95,7 +95,7 @@ asio::awaitable<void> write_loop(Stream& stream, std::shared_ptr<H2Connection> c
   DeadlineStream& io = beast::get_lowest_layer(stream);
   for (;;) {
     out.clear();
-    connection->produce(out, 256 * 1024);
+    connection->produce(out, size_t{256} * 1024);
     if (!out.empty()) {
       connection->writing = true;
       io.expires_after(connection->worker.snapshot()->config.limits.idle_timeout);
@@ -143,7 +143,7 @@ asio::awaitable<void> serve_h2(Stream& stream, Worker& worker, const Peer& peer,
     connection->poke();
   }
   BufferPool::Lease buffer = worker.buffers().take();
-  const size_t read_size = std::min<size_t>(buffer.size(), 16 * 1024);
+  const size_t read_size = std::min<size_t>(buffer.size(), size_t{16} * 1024);
   while (ok && connection->wants_io()) {
     auto [ec, n] = co_await stream.async_read_some(asio::buffer(buffer.data(), read_size), nothrow);
     if (n > 0) {
@@ -302,7 +302,7 @@ void H2Connection::rearm_idle() {
     io_->expires_never();
 }
 
-void H2Connection::start_streams(std::shared_ptr<H2Connection> self) {
+void H2Connection::start_streams(const std::shared_ptr<H2Connection>& self) {
   std::vector<std::shared_ptr<H2Stream>> ready;
   ready.swap(ready_);
   for (auto& stream : ready) {

@@ -149,7 +149,7 @@ asio::awaitable<void> H2UpstreamSession::write_loop(Stream& stream) {
   std::string out;
   while (alive_ && !reader_done_) {
     out.clear();
-    while (out.size() < 256 * 1024) {
+    while (out.size() < size_t{256} * 1024) {
       const uint8_t* data = nullptr;
       ssize_t n = nghttp2_session_mem_send(session_, &data);
       if (n <= 0) break;

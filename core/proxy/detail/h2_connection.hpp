@@ -64,7 +64,7 @@ class H2Connection {
   /// Whether nghttp2 still wants to read or write (false once the session is over).
   bool wants_io() const;
   /// Starts the exchanges of the requests `receive` completed.
-  void start_streams(std::shared_ptr<H2Connection> self);
+  void start_streams(const std::shared_ptr<H2Connection>& self);
   /// The connection is going away: every stream is closed, nothing touches the socket.
   void close_all();
   bool alive() const { return io_ != nullptr; }
