@@ -95,9 +95,14 @@ void print_overview(const json& r, bool c) {
   if (!str_of(r, "parent_span_id").empty()) trace += "  parent " + str_of(r, "parent_span_id");
   rows.push_back({"  trace", trace});
   rows.push_back({"  time", str_of(r, "time") + "  (" + clock_time(str_of(r, "time")) + " local)"});
-  std::string scheme = str_of(r, "scheme");
+  std::string how = str_of(r, "scheme");
+  // HTTP/1.1 goes without saying; anything else (HTTP/2 and its stream, HTTP/1.0) is shown.
+  if (std::string protocol = str_of(r, "protocol"); !protocol.empty() && protocol != "HTTP/1.1") {
+    how += (how.empty() ? "" : ", ") + protocol;
+    if (r.contains("stream_id")) how += " stream " + std::to_string(r["stream_id"].get<long>());
+  }
   rows.push_back({"  client", str_of(r, "client") + " → listener " + str_of(r, "listener") +
-                                  (scheme.empty() ? "" : " (" + scheme + ")")});
+                                  (how.empty() ? "" : " (" + how + ")")});
   std::string route = str_of(r, "route");
   rows.push_back({"  route", route.empty() ? paint("none", Colour::Red, c)
                                            : route + " → upstream " + str_of(r, "upstream")});

@@ -128,6 +128,17 @@ TEST_F(AdminApi, AuthorizationNeverStoredShownOrLogged) {
   EXPECT_EQ(bridge_.output().find("sup3r-s3cret"), std::string::npos);
 }
 
+TEST_F(AdminApi, AnHttp2RequestIsRecordedWithItsStream) {
+  ASSERT_TRUE(start());
+  std::string id = request_id("/api/h2", {"--http2-prior-knowledge"});
+  json r = record(id);
+  EXPECT_EQ(r.value("protocol", ""), "HTTP/2") << r.dump();
+  EXPECT_EQ(r.value("stream_id", 0), 1) << r.dump();
+  auto show = cli({"trace", "show", id, "--admin", admin()});
+  ASSERT_EQ(show.status, 0) << show.err;
+  EXPECT_NE(show.out.find("(http, HTTP/2 stream 1)"), std::string::npos) << show.out;
+}
+
 TEST_F(AdminApi, TraceShowPrintsTimelineRoutingAndHeaders) {
   ASSERT_TRUE(start());
   std::string id = request_id("/api/show", {"-H", "X-Custom: hello"});
