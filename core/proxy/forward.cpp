@@ -427,8 +427,10 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
     ex.record.upstream_path = printable(forwarded_path);
   const UpstreamSet& upstream = *ex.route->upstream;
   auto& pools = ex.worker.pools();
-  const Target* picked =
-      co_await wait_for_target(upstream, ex.snapshot.config.limits.connect_timeout);
+  // A coroutine (an allocation) only when no target is up yet.
+  const Target* picked = pick_target(upstream);
+  if (picked == nullptr)
+    picked = co_await wait_for_target(upstream, ex.snapshot.config.limits.connect_timeout);
   if (picked == nullptr) {
     ex.error = no_target_error(upstream);
     co_return co_await send_error(client, ex);

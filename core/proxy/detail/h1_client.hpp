@@ -63,12 +63,12 @@ class H1Client {
     co_return !ec;
   }
 
-  /// The request head as `edit` changes it, then its body, to an HTTP/1.1 upstream.
+  /// The request head as `edit` changes it, then its body, to an HTTP/1.1 upstream. This and
+  /// relay_response hand back relay_message's coroutine rather than wrap it in their own.
   template <class Upstream, class BeforeBody>
   asio::awaitable<RelayResult> send_request(Upstream& upstream, const HeadEdit& edit,
                                             RelayParams params, BeforeBody before_body) {
-    co_return co_await relay_message(stream_, buffer_, parser_, upstream, edit, params,
-                                     std::move(before_body));
+    return relay_message(stream_, buffer_, parser_, upstream, edit, params, std::move(before_body));
   }
 
   /// The upstream's response (head already parsed into `response`) as `edit` changes it.
@@ -77,7 +77,7 @@ class H1Client {
                                               ResponseParser& response, const HeadEdit& edit,
                                               RelayParams params) {
     auto no_op = []() -> asio::awaitable<bool> { co_return true; };
-    co_return co_await relay_message(upstream, from, response, stream_, edit, params, no_op);
+    return relay_message(upstream, from, response, stream_, edit, params, no_op);
   }
 
   /// The head of a response whose body comes in pieces (from an HTTP/2 upstream): chunked

@@ -180,24 +180,13 @@ asio::awaitable<RelayResult> relay_sized_body(In& in, beast::flat_buffer& in_buf
   co_return RelayResult::Done;
 }
 
-/// Writes the head of `parser`'s message (already read), changed by `edit`, to `out`, then
-/// relays the body through `p.chunk`. Chunked bodies (or bodies `edit` made chunked) are
-/// framed chunk by chunk (the parser decodes them); Content-Length bodies pass untouched
-/// (relay_sized_body). `before_body` runs once before the first body read (100-continue goes
-/// there).
 template <class In, class Out, bool isRequest, class BeforeBody>
-asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer,
-                                           http::parser<isRequest, http::buffer_body>& parser,
-                                           Out& out, const HeadEdit& edit, RelayParams p,
-                                           BeforeBody before_body) {
+asio::awaitable<RelayResult> relay_parsed_body(In& in, beast::flat_buffer& in_buffer,
+                                               http::parser<isRequest, http::buffer_body>& parser,
+                                               Out& out, bool chunked, RelayParams p,
+                                               BeforeBody before_body) {
   std::string& wire = p.wire;
   const std::span<char> chunk = p.chunk;
-  write_head(parser.get().base(), edit, wire);
-  const bool chunked = parser.get().chunked() || edit.chunked();
-  if (!parser.is_done() && !chunked && parser.content_length_remaining()) {
-    co_return co_await relay_sized_body(in, in_buffer, *parser.content_length_remaining(), out, p,
-                                        std::move(before_body));
-  }
   bool head_sent = false;
   // With no body bytes at hand (a slow upload, a streamed response) the head goes out alone
   // so that the peer sees it at once; otherwise head and first bytes share one write.
@@ -248,6 +237,29 @@ asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer
     head_sent = true;
   }
   co_return RelayResult::Done;
+}
+
+/// Writes the head of `parser`'s message (already read), changed by `edit`, to `out`, then
+/// relays the body through `p.chunk`. Chunked bodies (or bodies `edit` made chunked) are
+/// framed chunk by chunk (the parser decodes them); Content-Length bodies pass untouched
+/// (relay_sized_body). `before_body` runs once before the first body read (100-continue goes
+/// there).
+/// The rest of relay_message when the body goes through the parser (chunked, or none):
+/// the head (already in `p.wire`) alone or with the first bytes, then the body framed chunk
+/// by chunk.
+/// Not a coroutine itself: one coroutine frame fewer per message (a frame is an allocation and
+/// a resumption on every request).
+template <class In, class Out, bool isRequest, class BeforeBody>
+asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer,
+                                           http::parser<isRequest, http::buffer_body>& parser,
+                                           Out& out, const HeadEdit& edit, RelayParams p,
+                                           BeforeBody before_body) {
+  write_head(parser.get().base(), edit, p.wire);
+  const bool chunked = parser.get().chunked() || edit.chunked();
+  if (!parser.is_done() && !chunked && parser.content_length_remaining())
+    return relay_sized_body(in, in_buffer, *parser.content_length_remaining(), out, p,
+                            std::move(before_body));
+  return relay_parsed_body(in, in_buffer, parser, out, chunked, p, std::move(before_body));
 }
 
 }  // namespace bridge::proxy
