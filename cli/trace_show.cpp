@@ -87,8 +87,15 @@ void print_headers(const char* title, const json& headers, const char* in_label,
 
 void print_overview(const json& r, bool c) {
   auto status = static_cast<int>(num_of(r, "status"));
+  // A gRPC call's outcome is its grpc-status; HTTP says 200 either way.
+  std::string grpc;
+  if (r.contains("grpc_status")) {
+    auto code = static_cast<int>(num_of(r, "grpc_status"));
+    grpc = " " + paint("gRPC " + std::to_string(code) + " " + str_of(r, "grpc_status_name"),
+                       code == 0 ? Colour::Green : Colour::Red, c);
+  }
   print_line(paint(str_of(r, "method") + " " + host_path(r), Colour::Bold, c) + " → " +
-             paint_status(status, c) + " in " + ms_text(num_of(r, "duration_ms")));
+             paint_status(status, c) + grpc + " in " + ms_text(num_of(r, "duration_ms")));
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"  id", str_of(r, "id")});
   std::string trace = str_of(r, "trace_id") + "  span " + str_of(r, "span_id");

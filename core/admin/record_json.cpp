@@ -51,6 +51,10 @@ nlohmann::json full_json(const trace::Record& r) {
   out["scheme"] = r.scheme;
   out["protocol"] = r.protocol;
   if (r.stream_id != 0) out["stream_id"] = r.stream_id;
+  if (r.grpc_status >= 0) {
+    out["grpc_status"] = r.grpc_status;
+    out["grpc_status_name"] = trace::grpc_status_name(r.grpc_status);
+  }
   if (!r.client_subject.empty()) out["client_subject"] = r.client_subject;  // mTLS
   nlohmann::json phases = nlohmann::json::array();
   for (size_t i = 0; i < r.phase_us.size(); ++i) {

@@ -12,6 +12,8 @@
 #include "proxy/front_door.hpp"
 #include "proxy/rewrite.hpp"
 
+#include <charconv>
+
 namespace bridge::proxy {
 
 namespace {
@@ -26,6 +28,13 @@ std::string sni_for(const Target& target, const Exchange& ex) {
                                  ? rewrite.size()
                                  : rewrite.rfind(':'));
   return target.host;
+}
+
+// grpc-status as a number (0..16 and beyond, as the peer sent it); -1 when absent or not one.
+int grpc_status_of(std::string_view value) {
+  int code = -1;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), code);
+  return ec == std::errc{} && end == value.data() + value.size() && code >= 0 ? code : -1;
 }
 
 bool is_stale_connection_error(const error_code& ec) {
@@ -311,6 +320,9 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
   ex.mark(trace::Phase::FirstByte);
   http::response_header<>& head = up->head;
   ex.record.status = static_cast<int>(head.result_int());
+  // A trailers-only gRPC answer has its status in the head.
+  if (auto status = head.find("grpc-status"); status != head.end())
+    ex.record.grpc_status = grpc_status_of(status->value());
   if (ex.recording) capture_headers(ex.record.response_in, head, ex);
   HeadEdit& edit = ex.scratch.response;
   edit_response_head(head, ex, edit);
@@ -356,6 +368,8 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
       sent = false;
     }
   }
+  for (const auto& [name, value] : up->trailers)
+    if (name == "grpc-status") ex.record.grpc_status = grpc_status_of(value);
   if (sent) sent = co_await client.finish(up->trailers);
   if (!sent) {
     if (ex.record.error.empty()) ex.record.error = "client closed during response";

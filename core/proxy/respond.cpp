@@ -69,6 +69,7 @@ asio::awaitable<Outcome> send_error(Client& client, Exchange& ex) {
     res.keep_alive(keep);
     res.prepare_payload();
     ex.record.status = 200;
+    ex.record.grpc_status = grpc_status_for(reply.status);
     ex.record.error = reply.code + ": " + reply.message;
     if (ex.recording) capture_headers(ex.record.response_out, res.base(), ex);
     HeadEdit& edit = ex.scratch.response;

@@ -39,7 +39,8 @@ void assign_ids(Exchange& ex, http::request_header<>& head) {
 void finish_record(Exchange& ex) {
   ex.mark(trace::Phase::Done);
   if (ex.route != nullptr && ex.route->series != nullptr) {
-    ex.route->series->observe(ex.record.status, ex.record.total_us());
+    ex.route->series->observe(trace::protocol_index(ex.record.protocol), ex.record.status,
+                              ex.record.total_us());
   }
   ex.worker.access_log().write(ex.record);
   ex.worker.runtime().records.publish(static_cast<size_t>(ex.worker.index()), ex.record);

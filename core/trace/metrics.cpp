@@ -1,5 +1,7 @@
 #include "trace/metrics.hpp"
 
+#include "trace/record.hpp"
+
 #include <fmt/format.h>
 
 namespace bridge::trace {
@@ -24,9 +26,9 @@ std::string label(std::string_view value) {
 
 }  // namespace
 
-void RouteSeries::observe(int status, int64_t duration_us) {
+void RouteSeries::observe(size_t protocol, int status, int64_t duration_us) {
   int cls = status >= 100 && status < 600 ? status / 100 : 0;
-  by_class[static_cast<size_t>(cls)].fetch_add(1, std::memory_order_relaxed);
+  by_protocol_class[protocol][static_cast<size_t>(cls)].fetch_add(1, std::memory_order_relaxed);
   double seconds = static_cast<double>(duration_us) / 1e6;
   size_t i = 0;
   while (i < duration_buckets.size() && seconds > duration_buckets[i]) ++i;
@@ -58,15 +60,18 @@ std::string Metrics::render(const std::string& version, const std::string& profi
   add(fmt::format("bridge_info{{version=\"{}\",profile=\"{}\"}} 1\n", label(version),
                   label(profile)));
 
-  add("# HELP bridge_requests_total Requests answered, by route and status class.\n"
+  add("# HELP bridge_requests_total Requests answered, by route, status class and the "
+      "protocol the client spoke.\n"
       "# TYPE bridge_requests_total counter\n");
   static constexpr const char* classes[] = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
   for (const auto& [name, s] : routes_) {
-    for (size_t c = 0; c < s->by_class.size(); ++c) {
-      uint64_t v = s->by_class[c].load(std::memory_order_relaxed);
-      if (v == 0) continue;
-      add(fmt::format("bridge_requests_total{{route=\"{}\",code=\"{}\"}} {}\n", label(name),
-                      classes[c], v));
+    for (size_t p = 0; p < s->by_protocol_class.size(); ++p) {
+      for (size_t c = 0; c < s->by_protocol_class[p].size(); ++c) {
+        uint64_t v = s->by_protocol_class[p][c].load(std::memory_order_relaxed);
+        if (v == 0) continue;
+        add(fmt::format("bridge_requests_total{{route=\"{}\",code=\"{}\",protocol=\"{}\"}} {}\n",
+                        label(name), classes[c], protocol_names[p], v));
+      }
     }
   }
   add("# HELP bridge_request_duration_seconds Time from request received to response sent.\n"

@@ -19,10 +19,11 @@ inline constexpr std::array<double, 13> duration_buckets = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
 
 struct RouteSeries {
-  std::array<std::atomic<uint64_t>, 6> by_class{};  // index 1..5 = 1xx..5xx, 0 = no status
+  /// [protocol_index()][class]: class 1..5 = 1xx..5xx, 0 = no status.
+  std::array<std::array<std::atomic<uint64_t>, 6>, 3> by_protocol_class{};
   std::array<std::atomic<uint64_t>, duration_buckets.size() + 1> buckets{};  // last = +Inf
   std::atomic<uint64_t> sum_us{0};
-  void observe(int status, int64_t duration_us);
+  void observe(size_t protocol, int status, int64_t duration_us);
 };
 
 struct UpstreamSeries {

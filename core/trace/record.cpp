@@ -92,6 +92,7 @@ void Record::reset() {
   stream_id = 0;
   config_hash.reset();
   status = 0;
+  grpc_status = -1;
   bytes_in = bytes_out = 0;
   phase_us.fill(-1);
   for (Headers* h : {&request_in, &request_out, &response_in, &response_out}) h->clear();
@@ -205,6 +206,33 @@ void Redaction::redact_query(std::string_view query, std::string& out) const {
     out += '&';
     query.remove_prefix(amp + 1);
   }
+}
+
+std::string_view grpc_status_name(int code) {
+  static constexpr std::array<std::string_view, 17> names = {"OK",
+                                                             "CANCELLED",
+                                                             "UNKNOWN",
+                                                             "INVALID_ARGUMENT",
+                                                             "DEADLINE_EXCEEDED",
+                                                             "NOT_FOUND",
+                                                             "ALREADY_EXISTS",
+                                                             "PERMISSION_DENIED",
+                                                             "RESOURCE_EXHAUSTED",
+                                                             "FAILED_PRECONDITION",
+                                                             "ABORTED",
+                                                             "OUT_OF_RANGE",
+                                                             "UNIMPLEMENTED",
+                                                             "INTERNAL",
+                                                             "UNAVAILABLE",
+                                                             "DATA_LOSS",
+                                                             "UNAUTHENTICATED"};
+  return code >= 0 && code < static_cast<int>(names.size()) ? names[static_cast<size_t>(code)]
+                                                            : std::string_view{};
+}
+
+size_t protocol_index(std::string_view protocol) {
+  if (protocol == "HTTP/2") return 2;
+  return protocol == "HTTP/1.0" ? 0 : 1;
 }
 
 }  // namespace bridge::trace

@@ -124,6 +124,7 @@ struct Record {
   std::string error;
   std::shared_ptr<const std::string> config_hash;  // the config that routed it (for explain)
   int status = 0;
+  int grpc_status = -1;  // a gRPC call's grpc-status (0 OK ... 16); -1 when not a gRPC answer
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
   /// Microseconds since `start` at which each phase happened; -1 when it did not.
@@ -143,6 +144,15 @@ struct Record {
   int64_t at(Phase phase) const { return phase_us[static_cast<size_t>(phase)]; }
   int64_t total_us() const { return at(Phase::Done); }
 };
+
+/// "OK", "CANCELLED", ... "UNAUTHENTICATED" for gRPC status codes 0-16; "" for others.
+std::string_view grpc_status_name(int code);
+
+/// "HTTP/1.1" -> 1, "HTTP/2" -> 2, "HTTP/1.0" -> 0: the index of a record's protocol in
+/// per-protocol counters (protocol_names).
+size_t protocol_index(std::string_view protocol);
+inline constexpr std::array<std::string_view, 3> protocol_names = {"HTTP/1.0", "HTTP/1.1",
+                                                                   "HTTP/2"};
 
 /// Is `name` one of `redacted` (case-insensitive)?
 bool is_redacted(std::string_view name, const std::vector<std::string>& redacted);

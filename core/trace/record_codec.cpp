@@ -74,6 +74,7 @@ void encode(const Record& r, std::string& out) {
   w.pod(r.start.time_since_epoch().count());
   w.pod(r.trace);
   w.pod(r.status);
+  w.pod(r.grpc_status);
   w.pod(r.stream_id);
   w.pod(r.bytes_in);
   w.pod(r.bytes_out);
@@ -94,8 +95,8 @@ bool decode(std::string_view bytes, Record& r) {
     if (!in.text(*s)) return false;
   }
   std::chrono::system_clock::rep start = 0;
-  if (!in.pod(start) || !in.pod(r.trace) || !in.pod(r.status) || !in.pod(r.stream_id) ||
-      !in.pod(r.bytes_in) || !in.pod(r.bytes_out) || !in.pod(r.phase_us)) {
+  if (!in.pod(start) || !in.pod(r.trace) || !in.pod(r.status) || !in.pod(r.grpc_status) ||
+      !in.pod(r.stream_id) || !in.pod(r.bytes_in) || !in.pod(r.bytes_out) || !in.pod(r.phase_us)) {
     return false;
   }
   r.start = std::chrono::system_clock::time_point(std::chrono::system_clock::duration(start));

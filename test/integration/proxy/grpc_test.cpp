@@ -30,10 +30,12 @@ class Grpc : public Proxy {
     EXPECT_EQ(r.status, 0) << r.err;
     return parse_json(r.out);
   }
-  ::testing::AssertionResult start_through(uint16_t port, const std::string& extra = "") {
+  ::testing::AssertionResult start_through(uint16_t port, const std::string& extra = "",
+                                           const std::string& access_log = "off") {
     return start(
         "[[upstreams]]\nname = \"grpc\"\ntargets = [\"h2c://127.0.0.1:" + std::to_string(port) +
-        "\"]\n" + extra + "\n" + route("grpc", "PathPrefix(`/test.Echo/`)", "grpc"));
+            "\"]\n" + extra + "\n" + route("grpc", "PathPrefix(`/test.Echo/`)", "grpc"),
+        "", access_log);
   }
   std::unique_ptr<Process> server_;
 };
@@ -86,6 +88,24 @@ TEST_F(Grpc, UpstreamStatusAndDeadlinePassThrough) {
   EXPECT_EQ(failed["trailers"].value("x-why-bin", ""), "dead") << failed.dump();
   json late = call("deadline", "300");
   EXPECT_EQ(late.value("code", ""), "DEADLINE_EXCEEDED") << late.dump();
+}
+
+// The status in the trailers (a call with a reply) and in a trailers-only answer (a failed call).
+TEST_F(Grpc, TheAccessLogHasEachCallsStatus) {
+  uint16_t port = start_server();
+  ASSERT_NE(port, 0) << server_->stderr_text();
+  std::string log = bridge_.scratch("access.log");
+  ASSERT_TRUE(start_through(port, "", log));
+  EXPECT_EQ(call("unary", "hi").value("code", ""), "OK");
+  EXPECT_EQ(call("fail").value("code", ""), "NOT_FOUND");
+  json ok = access_log_entry(log, "/test.Echo/Unary");
+  ASSERT_FALSE(ok.is_null()) << read_file(log);
+  EXPECT_EQ(ok.value("grpc_status", -1), 0) << ok.dump();
+  EXPECT_EQ(ok.value("protocol", ""), "HTTP/2") << ok.dump();
+  json failed = access_log_entry(log, "/test.Echo/Fail");
+  ASSERT_FALSE(failed.is_null()) << read_file(log);
+  EXPECT_EQ(failed.value("grpc_status", -1), 5) << failed.dump();  // NOT_FOUND
+  EXPECT_EQ(failed.value("status", 0), 200) << failed.dump();
 }
 
 TEST_F(Grpc, BridgeMadeErrorsAreGrpcStatuses) {

@@ -139,6 +139,34 @@ TEST_F(AdminApi, AnHttp2RequestIsRecordedWithItsStream) {
   EXPECT_NE(show.out.find("(http, HTTP/2 stream 1)"), std::string::npos) << show.out;
 }
 
+// curl as a gRPC client: a call on a method no route serves, answered by bridge itself.
+TEST_F(AdminApi, AGrpcCallIsRecordedWithItsStatus) {
+  ASSERT_TRUE(start("", "127.0.0.1:0",
+                    "[[routes]]\nname = \"api\"\nrule = \"PathPrefix(`/api`)\"\n"
+                    "upstream = \"builtin://echo\"\n"));
+  std::string id = request_id("/test.Missing/Nothing",
+                              {"--http2-prior-knowledge", "-H", "content-type: application/grpc",
+                               "-H", "te: trailers", "--data-binary", ""});
+  json r = record(id);
+  EXPECT_EQ(r.value("status", 0), 200) << r.dump();
+  EXPECT_EQ(r.value("grpc_status", -1), 12) << r.dump();
+  EXPECT_EQ(r.value("grpc_status_name", ""), "UNIMPLEMENTED") << r.dump();
+  auto show = cli({"trace", "show", id, "--admin", admin()});
+  ASSERT_EQ(show.status, 0) << show.err;
+  EXPECT_NE(show.out.find("→ 200 gRPC 12 UNIMPLEMENTED in "), std::string::npos) << show.out;
+  // An HTTP request's record says nothing of gRPC.
+  json plain = record(request_id("/api/plain"));
+  EXPECT_FALSE(plain.contains("grpc_status")) << plain.dump();
+  // The access log line has it too.
+  std::string log;
+  for (auto deadline = Clock::now() + 5s; Clock::now() < deadline;) {
+    log = read_text(access_log());
+    if (log.find(id) != std::string::npos) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_NE(log.find("\"grpc_status\":12"), std::string::npos) << log;
+}
+
 TEST_F(AdminApi, TraceShowPrintsTimelineRoutingAndHeaders) {
   ASSERT_TRUE(start());
   std::string id = request_id("/api/show", {"-H", "X-Custom: hello"});

@@ -389,6 +389,32 @@ TEST_F(Otlp, ErrorStatusIsOnTheSpan) {
   for (const auto& post : otlp_.posts()) expect_valid_export(post);
 }
 
+// curl as a gRPC client (HTTP/2, application/grpc) on a method no route serves: bridge answers
+// UNIMPLEMENTED, and the span follows the OpenTelemetry RPC conventions.
+TEST_F(Otlp, AGrpcCallIsAnRpcSpan) {
+  ASSERT_TRUE(start_otlp(otlp_.endpoint()));
+  auto r = get("/test.Missing/Nothing",
+               {"--http2-prior-knowledge", "-H", "content-type: application/grpc", "-H",
+                "te: trailers", "--data-binary", ""});
+  std::string id = header_in(r.out, "X-Request-ID");
+  ASSERT_FALSE(id.empty()) << r.out << r.err;
+  EXPECT_EQ(header_in(r.out, "grpc-status"), "12") << r.out;
+  json span = span_for(id);
+  expect_valid_span(span);
+  EXPECT_EQ(span.value("name", ""), "test.Missing/Nothing") << span.dump();
+  EXPECT_EQ(string_attribute(span, "rpc.system"), "grpc") << span.dump();
+  EXPECT_EQ(string_attribute(span, "rpc.service"), "test.Missing") << span.dump();
+  EXPECT_EQ(string_attribute(span, "rpc.method"), "Nothing") << span.dump();
+  EXPECT_EQ(int_attribute(span, "rpc.grpc.status_code"), 12) << span.dump();
+  EXPECT_EQ(string_attribute(span, "network.protocol.version"), "2") << span.dump();
+  EXPECT_EQ(span["status"].value("code", 0), 2) << "UNIMPLEMENTED is the server's error";
+  // A plain HTTP/1.1 request has no rpc.* attributes.
+  Sent plain = send("/api/plain");
+  json http_span = span_for(plain.request_id);
+  EXPECT_EQ(string_attribute(http_span, "rpc.system"), "<absent>") << http_span.dump();
+  EXPECT_EQ(string_attribute(http_span, "network.protocol.version"), "1.1") << http_span.dump();
+}
+
 // ---- 3: redaction ---------------------------------------------------------------------------
 
 TEST_F(Otlp, SecretsAreRedactedEverywhereButOnTheWire) {

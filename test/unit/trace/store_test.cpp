@@ -51,6 +51,9 @@ TEST(Store, GivesBackEveryFieldOfAStoredRecord) {
   r.error = "upstream failed mid-response";
   r.config_hash = std::make_shared<const std::string>("abc123");
   r.status = 502;
+  r.grpc_status = 14;
+  r.protocol = "HTTP/2";
+  r.stream_id = 7;
   r.bytes_in = 12345;
   r.bytes_out = 678;
   r.mark(Phase::HeadParsed, 10);
@@ -83,6 +86,9 @@ TEST(Store, GivesBackEveryFieldOfAStoredRecord) {
   ASSERT_NE(back->config_hash, nullptr);
   EXPECT_EQ(*back->config_hash, "abc123");
   EXPECT_EQ(back->status, 502);
+  EXPECT_EQ(back->grpc_status, 14);
+  EXPECT_EQ(back->protocol, "HTTP/2");
+  EXPECT_EQ(back->stream_id, 7u);
   EXPECT_EQ(back->bytes_in, 12345u);
   EXPECT_EQ(back->bytes_out, 678u);
   EXPECT_EQ(back->at(Phase::HeadParsed), 10);
@@ -121,6 +127,7 @@ TEST(Record, ResetClearsEveryFieldButKeepsTheDefaults) {
   r.request_id = "x";
   r.scheme = "https";
   r.status = 200;
+  r.grpc_status = 0;
   r.mark(Phase::Done, 5);
   r.request_in = Headers{{"A", "b"}};
   r.breakpoints.push_back({"bp", "request", "continue", 1});
@@ -129,6 +136,7 @@ TEST(Record, ResetClearsEveryFieldButKeepsTheDefaults) {
   EXPECT_TRUE(r.request_id.empty());
   EXPECT_EQ(r.scheme, "http");
   EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.grpc_status, -1);
   EXPECT_EQ(r.total_us(), -1);
   EXPECT_TRUE(r.request_in.empty());
   EXPECT_TRUE(r.breakpoints.empty());
@@ -178,6 +186,17 @@ TEST(Store, SizeZeroTurnsRecordingOffButStillFeedsSubscribers) {
   store.unsubscribe(token);
   store.add(1, *record("b", "r", 200, std::chrono::system_clock::now()));
   EXPECT_EQ(seen, 1);
+}
+
+TEST(Record, NamesGrpcStatusesAndIndexesProtocols) {
+  EXPECT_EQ(grpc_status_name(0), "OK");
+  EXPECT_EQ(grpc_status_name(12), "UNIMPLEMENTED");
+  EXPECT_EQ(grpc_status_name(16), "UNAUTHENTICATED");
+  EXPECT_EQ(grpc_status_name(17), "");
+  EXPECT_EQ(grpc_status_name(-1), "");
+  EXPECT_EQ(protocol_names[protocol_index("HTTP/2")], "HTTP/2");
+  EXPECT_EQ(protocol_names[protocol_index("HTTP/1.0")], "HTTP/1.0");
+  EXPECT_EQ(protocol_names[protocol_index("HTTP/1.1")], "HTTP/1.1");
 }
 
 TEST(Record, RedactionIsCaseInsensitive) {
@@ -230,15 +249,21 @@ TEST(Record, RedactionMatchesNamesOfAnyLengthCaseInsensitively) {
 TEST(Metrics, RendersCountersAndCumulativeHistogramBuckets) {
   Metrics metrics;
   RouteSeries* api = metrics.route("api");
-  EXPECT_EQ(api, metrics.route("api"));  // created once
-  api->observe(200, 700);                // 0.7 ms
-  api->observe(503, 30'000);             // 30 ms
+  EXPECT_EQ(api, metrics.route("api"));                 // created once
+  api->observe(protocol_index("HTTP/1.1"), 200, 700);   // 0.7 ms
+  api->observe(protocol_index("HTTP/2"), 503, 30'000);  // 30 ms
   metrics.upstream("orders")->connect_errors += 2;
   metrics.reloads_ok = 1;
   std::string text = metrics.render("0.1.0", "dev", {});
   EXPECT_NE(text.find("bridge_info{version=\"0.1.0\",profile=\"dev\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("bridge_requests_total{route=\"api\",code=\"2xx\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("bridge_requests_total{route=\"api\",code=\"5xx\"} 1\n"), std::string::npos);
+  EXPECT_NE(
+      text.find("bridge_requests_total{route=\"api\",code=\"2xx\",protocol=\"HTTP/1.1\"} 1\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("bridge_requests_total{route=\"api\",code=\"5xx\",protocol=\"HTTP/2\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("code=\"2xx\",protocol=\"HTTP/2\""), std::string::npos) << "no empty series";
   EXPECT_NE(text.find("bridge_request_duration_seconds_bucket{route=\"api\",le=\"0.0005\"} 0\n"),
             std::string::npos);
   EXPECT_NE(text.find("bridge_request_duration_seconds_bucket{route=\"api\",le=\"0.001\"} 1\n"),
@@ -256,7 +281,7 @@ TEST(Metrics, RendersCountersAndCumulativeHistogramBuckets) {
 
 TEST(Metrics, EscapesLabelValues) {
   Metrics metrics;
-  metrics.route("we\"ird\\name")->observe(200, 1);
+  metrics.route("we\"ird\\name")->observe(1, 200, 1);
   std::string text = metrics.render("v", "p", {});
   EXPECT_NE(text.find("route=\"we\\\"ird\\\\name\""), std::string::npos);
 }
