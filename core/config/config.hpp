@@ -130,8 +130,10 @@ struct HealthCheck {
   std::string path = "/";
   Duration interval = std::chrono::seconds(5);
   Duration timeout = std::chrono::seconds(1);
-  int healthy = 2;    // consecutive successes to mark up
-  int unhealthy = 3;  // consecutive failures to mark down
+  int healthy = 2;      // consecutive successes to mark up
+  int unhealthy = 3;    // consecutive failures to mark down
+  bool grpc = false;    // call grpc.health.v1.Health/Check (HTTP/2) instead of GET path
+  std::string service;  // the service Check asks about; "" = the server as a whole
 };
 
 struct UpstreamTls {

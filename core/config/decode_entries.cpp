@@ -155,11 +155,24 @@ void decode_upstream(Reader& r, Upstream& out) {
   r.duration("down_for", out.down_for, false);
   if (const Node* health = r.table("health")) {
     Reader hr(r.decoder(), *health, r.path("health"), r.path("health"),
-              {"path", "interval", "timeout", "healthy", "unhealthy"});
+              {"path", "interval", "timeout", "healthy", "unhealthy", "grpc", "service"});
     HealthCheck& h = out.health.emplace();
     hr.string("path", h.path);
     if (const Node* p = hr.get("path"); p && p->is(Kind::String) && !h.path.starts_with('/'))
       hr.decoder().fail(hr.path("path") + ": must start with \"/\"", *p, "e.g. \"/healthz\"");
+    hr.boolean("grpc", h.grpc);
+    hr.string("service", h.service);
+    if (const Node* p = hr.get("path"); p && h.grpc)
+      hr.decoder().fail(hr.path("path") + ": a gRPC check (grpc = true) calls "
+                                          "grpc.health.v1.Health/Check, not a path",
+                        *p, "remove path, or set service = \"package.Service\" to ask about one");
+    if (const Node* s = hr.get("service"); s && s->is(Kind::String)) {
+      if (!h.grpc)
+        hr.decoder().fail(hr.path("service") + ": only a gRPC check asks about a service", *s,
+                          "add grpc = true");
+      else if (h.service.size() > 127)
+        hr.decoder().fail(hr.path("service") + ": longer than 127 bytes", *s, "");
+    }
     hr.duration("interval", h.interval, true);
     hr.duration("timeout", h.timeout, true);
     hr.integer("healthy", h.healthy, 1, 100);

@@ -160,6 +160,8 @@ void add_entries(Defaults& d, const Config& config) {
     d.add_duration(p + ".health.timeout", h.timeout);
     d.add_number(p + ".health.healthy", h.healthy);
     d.add_number(p + ".health.unhealthy", h.unhealthy);
+    d.add_bool(p + ".health.grpc", h.grpc);
+    d.add_string(p + ".health.service", h.service);
   }
   for (const Route& r : config.routes) {
     const Route fresh;

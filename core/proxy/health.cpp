@@ -3,6 +3,7 @@
 #include "common/spawn.hpp"
 #include "common/text.hpp"
 #include "net/http_client.hpp"
+#include "proxy/detail/h2_probe.hpp"
 #include "proxy/detail/upstream_pool.hpp"
 
 #include <spdlog/spdlog.h>
@@ -45,6 +46,50 @@ asio::awaitable<bool> probe(std::string host, uint16_t port, std::string path,
   if (!res) co_return false;
   int status = static_cast<int>(res->result_int());
   co_return status >= 200 && status < 400;
+}
+
+// What a check speaks to a target: HTTP/1.1 GET, HTTP/2 GET (a target that speaks nothing
+// else: h2c, or protocol = "h2"), or gRPC's Health/Check.
+enum class ProbeKind { Http1, H2, Grpc };
+
+ProbeKind probe_kind(const UpstreamSet& upstream, const Target& target) {
+  if (upstream.config.health->grpc) return ProbeKind::Grpc;
+  const std::string& protocol = upstream.config.protocol;
+  if (target.h2c || protocol == "h2c" || (target.scheme == Scheme::Https && protocol == "h2"))
+    return ProbeKind::H2;
+  return ProbeKind::Http1;
+}
+
+// Plain function, as probe_request.
+H2ProbeRequest h2_probe_request(const std::string& host, uint16_t port,
+                                const config::HealthCheck& health,
+                                std::shared_ptr<ssl::context> tls, bool verify) {
+  H2ProbeRequest request;
+  request.host = host;
+  request.port = port;
+  request.tls = std::move(tls);
+  request.verify = verify;
+  request.path = health.path;
+  request.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(health.timeout);
+  return request;
+}
+
+// Healthy: a 2xx or 3xx answer over HTTP/2.
+asio::awaitable<bool> h2_get_probe(H2ProbeRequest request, std::string& why) {
+  H2ProbeAnswer answer = co_await h2_probe(std::move(request));
+  if (!answer.error.empty()) {
+    why = answer.error;
+    co_return false;
+  }
+  if (answer.status >= 200 && answer.status < 400) co_return true;
+  why = "HTTP status " + std::to_string(answer.status);
+  co_return false;
+}
+
+// "GET /healthz" or "grpc.health.v1.Health/Check of billing.v1.Billing", for the log.
+std::string check_name(const config::HealthCheck& health) {
+  if (!health.grpc) return "GET " + health.path;
+  return "grpc.health.v1.Health/Check" + (health.service.empty() ? "" : " of " + health.service);
 }
 
 // Applies a probe result to a static target or one endpoint of a dynamic target.
@@ -99,16 +144,27 @@ asio::awaitable<void> run_health_checks(SnapshotGetter snapshot) {
           if (state.in_flight || now < state.next) continue;
           state.in_flight = true;
           state.next = now + health.interval;
+          const ProbeKind kind = probe_kind(*up, *target);
           // The snapshot keeps the Target alive while the probe runs.
           asio::co_spawn(
               executor,
               // host and port are structured bindings: clang 14 captures them only by
               // init-capture (P1091R3 came with clang 16).
               [snap, t = target.get(), host = host, port = port, endpoint, health, states, key,
-               name = up->name, tls]() -> asio::awaitable<void> {
-                bool ok = co_await probe(
-                    host, port, health.path,
-                    std::chrono::duration_cast<std::chrono::milliseconds>(health.timeout), tls);
+               name = up->name, tls, kind,
+               verify = up->config.tls.verify]() -> asio::awaitable<void> {
+                std::string why;
+                bool ok = false;
+                if (kind == ProbeKind::Http1) {
+                  ok = co_await probe(
+                      host, port, health.path,
+                      std::chrono::duration_cast<std::chrono::milliseconds>(health.timeout), tls);
+                } else {
+                  auto request = h2_probe_request(host, port, health, tls, verify);
+                  ok = kind == ProbeKind::Grpc
+                           ? co_await grpc_health_probe(std::move(request), health.service, why)
+                           : co_await h2_get_probe(std::move(request), why);
+                }
                 ProbeState& s = (*states)[key];
                 s.in_flight = false;
                 if (ok) {
@@ -124,9 +180,9 @@ asio::awaitable<void> run_health_checks(SnapshotGetter snapshot) {
                   if (++s.failures >= health.unhealthy && !s.down) {
                     s.down = true;
                     apply(*t, endpoint, true);
-                    spdlog::warn("health: {} {}{} is down ({} failed checks of GET {})", name,
-                                 t->url, endpoint.empty() ? "" : " (" + endpoint + ")", s.failures,
-                                 health.path);
+                    spdlog::warn("health: {} {}{} is down ({} failed checks of {}{})", name, t->url,
+                                 endpoint.empty() ? "" : " (" + endpoint + ")", s.failures,
+                                 check_name(health), why.empty() ? "" : "; last: " + why);
                   }
                 }
               },

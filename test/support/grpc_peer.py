@@ -3,8 +3,11 @@
 handlers with bytes in and out need no protoc: the messages are raw bytes.
 
 usage:
-  grpc_peer.py serve              prints "listening PORT", serves test.Echo on 127.0.0.1
-  grpc_peer.py call HOST:PORT KIND [ARG]   one call through HOST:PORT, prints a JSON result
+  grpc_peer.py serve              prints "listening PORT", serves test.Echo on 127.0.0.1, and
+                                  grpc.health.v1.Health/Check: SERVING for "" and test.Echo,
+                                  NOT_SERVING for test.Sick, NOT_FOUND for any other service
+  grpc_peer.py call HOST:PORT KIND [ARG [AUTHORITY]]   one call through HOST:PORT (with
+                                  :authority AUTHORITY when given), prints a JSON result
      unary TEXT        -> {"reply": ...}                       (test.Echo/Unary echoes)
      server N          -> {"replies": [...]}                   (N messages back)
      client N          -> {"reply": ...}                       (N messages up, their sizes summed)
@@ -53,7 +56,19 @@ def slow(request, context):
     return request
 
 
+# grpc.health.v1: HealthCheckRequest {string service = 1}, HealthCheckResponse {status = 1},
+# SERVING = 1, NOT_SERVING = 2; the wire bytes written by hand (no protoc).
+def health_check(request, context):
+    service = request[2:].decode() if request[:1] == b"\x0a" else ""
+    if service in ("", "test.Echo"):
+        return b"\x08\x01"
+    if service == "test.Sick":
+        return b"\x08\x02"
+    context.abort(grpc.StatusCode.NOT_FOUND, "unknown service " + service)
+
+
 def serve():
+    health = {"Check": grpc.unary_unary_rpc_method_handler(health_check)}
     handlers = {
         "Unary": grpc.unary_unary_rpc_method_handler(unary),
         "ServerStream": grpc.unary_stream_rpc_method_handler(server_stream),
@@ -65,16 +80,20 @@ def serve():
     options = [("grpc.max_receive_message_length", 64 << 20),
                ("grpc.max_send_message_length", 64 << 20)]
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16), options=options)
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("test.Echo", handlers),))
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("test.Echo", handlers),
+                                     grpc.method_handlers_generic_handler("grpc.health.v1.Health",
+                                                                          health)))
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print(f"listening {port}", flush=True)
     server.wait_for_termination()
 
 
-def call(target, kind, arg):
+def call(target, kind, arg, authority):
     options = [("grpc.max_receive_message_length", 64 << 20),
                ("grpc.max_send_message_length", 64 << 20)]
+    if authority:
+        options.append(("grpc.default_authority", authority))
     channel = grpc.insecure_channel(target, options=options)
     out = {}
     try:
@@ -120,4 +139,5 @@ if __name__ == "__main__":
     if sys.argv[1] == "serve":
         serve()
     else:
-        call(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "")
+        call(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "",
+             sys.argv[5] if len(sys.argv) > 5 else "")

@@ -25,8 +25,9 @@ class Grpc : public Proxy {
     return static_cast<uint16_t>(std::atoi(out.c_str() + out.find("listening ") + 10));
   }
   // One call through bridge; the client's JSON report.
-  json call(const std::string& kind, const std::string& arg = "") {
-    auto r = run({"/usr/bin/python3", grpc_peer(), "call", host(), kind, arg}, 60s);
+  json call(const std::string& kind, const std::string& arg = "",
+            const std::string& authority = "") {
+    auto r = run({"/usr/bin/python3", grpc_peer(), "call", host(), kind, arg, authority}, 60s);
     EXPECT_EQ(r.status, 0) << r.err;
     return parse_json(r.out);
   }
@@ -106,6 +107,44 @@ TEST_F(Grpc, TheAccessLogHasEachCallsStatus) {
   ASSERT_FALSE(failed.is_null()) << read_file(log);
   EXPECT_EQ(failed.value("grpc_status", -1), 5) << failed.dump();  // NOT_FOUND
   EXPECT_EQ(failed.value("status", 0), 200) << failed.dump();
+}
+
+// health = { grpc = true }: grpc.health.v1.Health/Check over h2c, per service. A NOT_SERVING
+// or unknown service marks the target down, a SERVING one keeps it up (what down means for
+// traffic is the same as for HTTP checks, tested in proxy_pool); a server gone is found out.
+TEST_F(Grpc, HealthChecksSpeakGrpc) {
+  uint16_t port = start_server();
+  ASSERT_NE(port, 0) << server_->stderr_text();
+  const std::string target = "targets = [\"h2c://127.0.0.1:" + std::to_string(port) + "\"]\n";
+  const std::string timing = "interval = \"200ms\", timeout = \"1s\", healthy = 1, unhealthy = 1";
+  auto upstream = [&](const std::string& name, const std::string& service) {
+    return "[[upstreams]]\nname = \"" + name + "\"\n" + target + "health = { grpc = true, " +
+           (service.empty() ? "" : "service = \"" + service + "\", ") + timing + " }\n\n";
+  };
+  ASSERT_TRUE(start(upstream("whole", "") + upstream("echo", "test.Echo") +
+                    upstream("sick", "test.Sick") + upstream("unknown", "test.Nope") +
+                    route("whole", "Host(`whole.localhost`)", "whole") +
+                    route("echo", "Host(`echo.localhost`)", "echo") +
+                    route("sick", "Host(`sick.localhost`)", "sick") +
+                    route("unknown", "Host(`unknown.localhost`)", "unknown")));
+  EXPECT_TRUE(logged("health: sick h2c://127.0.0.1:" + std::to_string(port) +
+                     " is down (1 failed checks of grpc.health.v1.Health/Check of test.Sick; "
+                     "last: status NOT_SERVING)"));
+  EXPECT_TRUE(logged("health: unknown h2c://127.0.0.1:" + std::to_string(port) +
+                     " is down (1 failed checks of grpc.health.v1.Health/Check of test.Nope; "
+                     "last: grpc-status 5 NOT_FOUND: unknown service test.Nope)"));
+  auto through = [&](const std::string& authority) {
+    return call("unary", "hi", authority).value("code", "");
+  };
+  EXPECT_EQ(through("whole.localhost"), "OK");
+  EXPECT_EQ(through("echo.localhost"), "OK");
+  EXPECT_EQ(bridge_.output().find("health: whole "), std::string::npos) << bridge_.output();
+  EXPECT_EQ(bridge_.output().find("health: echo "), std::string::npos) << bridge_.output();
+
+  server_->signal(SIGKILL);
+  server_->wait_exit(5s);
+  EXPECT_TRUE(logged("health: whole h2c://127.0.0.1:" + std::to_string(port) +
+                     " is down (1 failed checks of grpc.health.v1.Health/Check; last: connect: "));
 }
 
 TEST_F(Grpc, BridgeMadeErrorsAreGrpcStatuses) {

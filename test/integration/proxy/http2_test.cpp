@@ -263,6 +263,28 @@ TEST_F(Http2Upstream, Http11ClientToAnH2cUpstream) {
   EXPECT_EQ(seen.value("protocol", ""), "HTTP/2") << seen.dump();
 }
 
+// An h2c target is checked over HTTP/2 (an HTTP/1.1 GET would fail at a gRPC-only server):
+// the target's access log shows the checks as HTTP/2 requests, and a target gone is found out.
+TEST_F(Http2Upstream, HealthChecksOfAnH2cTargetSpeakHttp2) {
+  ASSERT_TRUE(start_upstream_bridge());
+  const std::string target = "h2c://127.0.0.1:" + std::to_string(upstream_port_);
+  ASSERT_TRUE(start("[[upstreams]]\nname = \"up\"\ntargets = [\"" + target +
+                    "\"]\nhealth = { path = \"/healthz\", interval = \"200ms\", healthy = 1, "
+                    "unhealthy = 1 }\n\n" +
+                    route("all", "PathPrefix(`/`)", "up")));
+  json check = access_log_entry(upstream_log_, "\"/healthz\"", 5s);
+  ASSERT_FALSE(check.is_null()) << read_file(upstream_log_);
+  EXPECT_EQ(check.value("protocol", ""), "HTTP/2") << check.dump();
+  EXPECT_EQ(check.value("method", ""), "GET") << check.dump();
+  EXPECT_EQ(check.value("status", 0), 200) << check.dump();
+  EXPECT_EQ(bridge_.output().find("is down"), std::string::npos) << bridge_.output();
+  upstream_.process().signal(SIGKILL);
+  upstream_.process().wait_exit(5s);
+  EXPECT_TRUE(
+      logged("health: up " + target +
+             " is down (1 failed checks of GET /healthz; last: connect: Connection refused)"));
+}
+
 TEST_F(Http2Upstream, HttpsUpstreamSpeaksH2WhenAlpnAgrees) {
   ASSERT_TRUE(start_upstream_bridge());
   ASSERT_TRUE(start("[[upstreams]]\nname = \"secure\"\ntargets = [\"" + tls_url("") +

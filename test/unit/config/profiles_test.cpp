@@ -103,6 +103,9 @@ TEST(ShippedProfiles, StagingRoutesAGrpcServiceOverH2c) {
   const Upstream* billing = config->find_upstream(grpc->upstream);
   ASSERT_NE(billing, nullptr);
   EXPECT_EQ(billing->protocol, "h2c");
+  ASSERT_TRUE(billing->health.has_value());
+  EXPECT_TRUE(billing->health->grpc);
+  EXPECT_EQ(billing->health->service, "billing.v1.Billing");
   EXPECT_TRUE(billing->targets.at(0).starts_with("k8s://staging/billing:50051"))
       << billing->targets[0];
 }
