@@ -65,5 +65,43 @@ TEST(Redaction, QueryParametersWithSecretNamesAreReplaced) {
   EXPECT_EQ(out, "token=abc");
 }
 
+// Names are remembered per thread: asking again, in any order and with names that share a
+// cache slot, gives the same answer as the first time.
+TEST(SecretNames, AnswersTheSameWhenAskedAgain) {
+  const std::vector<std::pair<std::string, bool>> names = {{"Authorization", true},
+                                                           {"X-Api-Key", true},
+                                                           {"x-api_key", true},
+                                                           {"X-Auth-Token", true},
+                                                           {"client_secret", true},
+                                                           {"PASSWORD", true},
+                                                           {"Set-Cookie", true},
+                                                           {"cookie", true},
+                                                           {"Proxy-Authorization", true},
+                                                           {"X-Forwarded-Proto", false},
+                                                           {"Content-Type", false},
+                                                           {"Host", false},
+                                                           {"X-Tokenizer-Mode", true},
+                                                           {"X-Toke", false},
+                                                           {"Api-Keys-Count", true},
+                                                           {"X-Request-ID", false},
+                                                           {"traceparent", false},
+                                                           {"Accept-Encoding", false},
+                                                           {std::string(40, 'x') + "secret", true},
+                                                           {std::string(40, 'y'), false}};
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& [name, secret] : names) EXPECT_EQ(is_secret_name(name), secret) << name;
+    for (auto it = names.rbegin(); it != names.rend(); ++it)
+      EXPECT_EQ(is_secret_name(it->first), it->second) << it->first;
+  }
+  // Every slot of the cache, filled and overwritten: 2,000 distinct names.
+  for (int i = 0; i < 2000; ++i) {
+    std::string plain = "X-Field-" + std::to_string(i);
+    std::string secret = "X-Token-" + std::to_string(i);
+    EXPECT_FALSE(is_secret_name(plain)) << plain;
+    EXPECT_TRUE(is_secret_name(secret)) << secret;
+    EXPECT_FALSE(is_secret_name(plain)) << plain;
+  }
+}
+
 }  // namespace
 }  // namespace bridge::trace
