@@ -217,10 +217,10 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
                                              H2UpstreamSession& session, std::string_view scheme) {
   const auto route_timeout = ex.route->config->timeout;
   const auto idle = ex.snapshot.config.limits.idle_timeout;
-  std::deque<std::string> storage;
-  auto fields = h2_request_fields(ex.head, ex.scratch.request, scheme, storage);
+  H2FieldList fields;
+  h2_request_fields(ex.head, ex.scratch.request, scheme, fields);
   const bool has_body = !client.body_done();
-  std::shared_ptr<H2UpstreamStream> up = session.open(fields, has_body);
+  std::shared_ptr<H2UpstreamStream> up = session.open(fields.fields, has_body);
   if (!up) {
     StepResult retry;
     retry.step = Step::Retry;  // the session filled up or is going away: another one

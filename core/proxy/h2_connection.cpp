@@ -8,11 +8,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace bridge::proxy {
 
 namespace {
+
+// Closed streams a connection keeps for reuse: enough for the streams that turn over between
+// two reads at a typical concurrency, few enough that an idle connection holds little.
+constexpr size_t max_spare_streams = 32;
 
 // A client that keeps sending DATA frames that carry nothing (no bytes, no END_STREAM) costs
 // bridge work for nothing: past this many the connection ends with ENHANCE_YOUR_CALM.
@@ -338,11 +343,40 @@ void H2Connection::close_all() {
   ready_.clear();
 }
 
+void H2Stream::reset(int32_t stream_id) {
+  id = stream_id;
+  head = {};
+  authority.clear();
+  header_bytes = 0;
+  head_too_large = false;
+  in.clear();
+  in_at = 0;
+  in_total = 0;
+  body_limit = 0;
+  request_ended = closed = finished = false;
+  readable.clear();
+  out.bytes.clear();
+  out.at = 0;
+  out.ended = false;
+  responded = body_abandoned = false;
+  trailers.clear();
+  writable.clear();
+  scratch.wire.clear();
+}
+
 int H2Connection::on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user) {
   auto* self = static_cast<H2Connection*>(user);
   if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
-  auto stream =
-      std::make_shared<H2Stream>(frame->hd.stream_id, self->worker.context().get_executor());
+  std::shared_ptr<H2Stream> stream;
+  auto unheld = std::find_if(self->spare_.begin(), self->spare_.end(),
+                             [](const auto& s) { return s.use_count() == 1; });
+  if (unheld != self->spare_.end()) {
+    stream = std::move(*unheld);
+    self->spare_.erase(unheld);
+    stream->reset(frame->hd.stream_id);
+  } else {
+    stream = std::make_shared<H2Stream>(frame->hd.stream_id, self->worker.context().get_executor());
+  }
   stream->head.version(20);
   self->streams_.emplace(frame->hd.stream_id, std::move(stream));
   return 0;
@@ -447,6 +481,8 @@ int H2Connection::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t,
   stream.closed = true;
   stream.readable.notify();
   stream.writable.notify();
+  // Kept for a later stream (the exchange may still hold it; on_begin_headers checks).
+  if (self->spare_.size() < max_spare_streams) self->spare_.push_back(std::move(it->second));
   self->streams_.erase(it);
   return 0;
 }

@@ -3,16 +3,48 @@
 
 #include "common/text.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cstring>
 
 namespace bridge::proxy {
 
 namespace {
 
-std::string_view lower_copy(std::string_view name, std::deque<std::string>& storage) {
-  std::string& lower = storage.emplace_back(name);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower;
+bool has_upper(std::string_view name) {
+  return std::any_of(name.begin(), name.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+// `name` in lower case: itself when it is already (HTTP/2 peers, most HTTP/1.1 ones), else a
+// copy at the end of `text`, whose capacity the caller made room for (views into it stay
+// valid).
+std::string_view lower_name(std::string_view name, std::string& text) {
+  if (!has_upper(name)) return name;
+  const size_t at = text.size();
+  for (char c : name) text.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+  return std::string_view(text).substr(at);
+}
+
+// Room in `text` for `more` bytes beyond the lower-cased names of `head` as `edit` changes it.
+template <class Head>
+void reserve_text(const Head& head, const HeadEdit& edit, size_t more, H2FieldList& out) {
+  size_t bytes = more;
+  size_t count = 0;
+  edit.for_each(head, [&](std::string_view name, std::string_view) {
+    if (has_upper(name)) bytes += name.size();
+    ++count;
+  });
+  out.fields.clear();
+  out.fields.reserve(count + 5);
+  out.text.clear();
+  out.text.reserve(bytes);
+}
+
+// `piece` at the end of `text` (which has room for it).
+std::string_view append(std::string& text, std::string_view piece) {
+  const size_t at = text.size();
+  text.append(piece);
+  return std::string_view(text).substr(at);
 }
 
 }  // namespace
@@ -31,37 +63,38 @@ nghttp2_nv h2_field(std::string_view name, std::string_view value) {
           value.size(), NGHTTP2_NV_FLAG_NONE};
 }
 
-std::vector<nghttp2_nv> h2_response_fields(const http::response_header<>& head,
-                                           const HeadEdit& edit, std::deque<std::string>& storage) {
-  std::vector<nghttp2_nv> fields;
-  storage.push_back(std::to_string(head.result_int()));
-  fields.push_back(h2_field(":status", storage.back()));
+void h2_response_fields(const http::response_header<>& head, const HeadEdit& edit,
+                        H2FieldList& out) {
+  char status[8];
+  auto [end, ec] = std::to_chars(status, status + sizeof status, head.result_int());
+  const std::string_view status_text(status, static_cast<size_t>(end - status));
+  reserve_text(head, edit, status_text.size(), out);
+  out.fields.push_back(h2_field(":status", append(out.text, status_text)));
   edit.for_each(head, [&](std::string_view name, std::string_view value) {
-    if (!connection_specific(name)) fields.push_back(h2_field(lower_copy(name, storage), value));
+    if (!connection_specific(name))
+      out.fields.push_back(h2_field(lower_name(name, out.text), value));
   });
-  return fields;
 }
 
-std::vector<nghttp2_nv> h2_request_fields(const http::request_header<>& head, const HeadEdit& edit,
-                                          std::string_view scheme,
-                                          std::deque<std::string>& storage) {
-  std::vector<nghttp2_nv> fields;
+void h2_request_fields(const http::request_header<>& head, const HeadEdit& edit,
+                       std::string_view scheme, H2FieldList& out) {
+  const auto target = edit.target(head.target());
+  reserve_text(head, edit, target.size(), out);
   std::string_view authority;
   edit.for_each(head, [&](std::string_view name, std::string_view value) {
     if (iequals(name, "host")) authority = value;
   });
-  fields.push_back(h2_field(":method", head.method_string()));
-  fields.push_back(h2_field(":scheme", scheme));
-  fields.push_back(h2_field(":authority", authority));
-  fields.push_back(h2_field(":path", storage.emplace_back(edit.target(head.target()))));
+  out.fields.push_back(h2_field(":method", head.method_string()));
+  out.fields.push_back(h2_field(":scheme", scheme));
+  out.fields.push_back(h2_field(":authority", authority));
+  out.fields.push_back(h2_field(":path", append(out.text, target)));
   edit.for_each(head, [&](std::string_view name, std::string_view value) {
     if (connection_specific(name) || iequals(name, "host")) return;
-    fields.push_back(h2_field(lower_copy(name, storage), value));
+    out.fields.push_back(h2_field(lower_name(name, out.text), value));
   });
   // TE is hop-by-hop, but "trailers" is the one value HTTP/2 carries on (RFC 9113 8.2.2).
   if (head[http::field::te].find("trailers") != std::string_view::npos)
-    fields.push_back(h2_field("te", "trailers"));
-  return fields;
+    out.fields.push_back(h2_field("te", "trailers"));
 }
 
 nghttp2_session_callbacks* h2_callback_table(const H2Callbacks& c) {

@@ -73,11 +73,10 @@ class H2Client {
                                std::string&, std::string_view body) {
     H2Stream& s = *stream_;
     if (s.closed || s.responded) co_return false;
-    std::deque<std::string> storage;
-    auto fields = h2_response_fields(head, edit, storage);
+    h2_response_fields(head, edit, s.head_out);
     s.out.append(body);
     s.out.ended = true;
-    co_return connection_->respond(s, fields, !body.empty());
+    co_return connection_->respond(s, s.head_out.fields, !body.empty());
   }
 
   /// The request head (HTTP/1.1 on the wire), then the body from DATA frames: chunked unless
@@ -130,10 +129,9 @@ class H2Client {
                                               RelayParams p) {
     H2Stream& s = *stream_;
     if (s.closed || s.responded) co_return RelayResult::WriteFailed;
-    std::deque<std::string> storage;
-    auto fields = h2_response_fields(response.get().base(), edit, storage);
+    h2_response_fields(response.get().base(), edit, s.head_out);
     const bool has_body = !response.is_done();
-    if (!connection_->respond(s, fields, has_body)) co_return RelayResult::WriteFailed;
+    if (!connection_->respond(s, s.head_out.fields, has_body)) co_return RelayResult::WriteFailed;
     while (!response.is_done()) {
       response.get().body().data = p.chunk.data();
       response.get().body().size = p.chunk.size();
@@ -169,9 +167,8 @@ class H2Client {
   /// The head of a response whose body comes in pieces (from an HTTP/2 upstream).
   asio::awaitable<bool> send_head(const http::response_header<>& head, const HeadEdit& edit,
                                   bool has_body, std::string&) {
-    std::deque<std::string> storage;
-    auto fields = h2_response_fields(head, edit, storage);
-    co_return connection_->respond(*stream_, fields, has_body);
+    h2_response_fields(head, edit, stream_->head_out);
+    co_return connection_->respond(*stream_, stream_->head_out.fields, has_body);
   }
   asio::awaitable<bool> send_body(std::string_view bytes, std::chrono::milliseconds timeout) {
     H2Stream& s = *stream_;

@@ -19,10 +19,13 @@ namespace bridge::proxy {
 class DeadlineStream;
 
 /// One request stream: the request as it arrives, the response as it leaves. Shared by the
-/// connection (until the stream closes) and the stream's exchange.
+/// connection (until the stream closes) and the stream's exchange. A connection keeps a few
+/// closed ones and reuses them (reset), with the capacity their strings and heads grew to.
 struct H2Stream {
   H2Stream(int32_t stream_id, const asio::any_io_executor& executor)
       : id(stream_id), readable(executor), writable(executor) {}
+  /// As new, for stream `stream_id`; no one else may hold it.
+  void reset(int32_t stream_id);
   int32_t id;
   http::request_header<> head;
   std::string authority;    // :authority, which becomes Host
@@ -43,6 +46,7 @@ struct H2Stream {
   Trailers trailers;            // sent after the body
   Signal writable;
   ConnectionScratch scratch;  // the exchange's heads and parsers
+  H2FieldList head_out;       // the response head as nghttp2 takes it
 
   size_t pending_in() const { return in.size() - in_at; }
 };
@@ -110,6 +114,7 @@ class H2Connection {
   nghttp2_session* session_ = nullptr;
   std::unordered_map<int32_t, std::shared_ptr<H2Stream>> streams_;
   std::vector<std::shared_ptr<H2Stream>> ready_;  // requests whose head is complete
+  std::vector<std::shared_ptr<H2Stream>> spare_;  // closed streams, reused once unheld
   size_t active_ = 0;                             // exchanges under way
   bool goaway_sent_ = false;
   uint32_t empty_data_frames_ = 0;  // DATA frames with neither bytes nor END_STREAM

@@ -8,7 +8,6 @@
 
 #include <nghttp2/nghttp2.h>
 
-#include <deque>
 #include <string_view>
 #include <vector>
 
@@ -23,15 +22,22 @@ bool connection_specific(std::string_view name);
 /// A name/value pair for nghttp2, which copies both when the frame is submitted.
 nghttp2_nv h2_field(std::string_view name, std::string_view value);
 
-/// :status, then `head` as `edit` changes it. `storage` keeps the strings the pairs point into.
-std::vector<nghttp2_nv> h2_response_fields(const http::response_header<>& head,
-                                           const HeadEdit& edit, std::deque<std::string>& storage);
+/// A head as nghttp2 takes it: name/value pairs, pointing into the head's own fields and, for
+/// names that need lower-casing and for :status and :path, into `text`. Kept and refilled
+/// head after head (nghttp2 copies what it submits), so that a warm one allocates nothing.
+struct H2FieldList {
+  std::vector<nghttp2_nv> fields;
+  std::string text;
+};
+
+/// :status, then `head` as `edit` changes it, into `out` (emptied first).
+void h2_response_fields(const http::response_header<>& head, const HeadEdit& edit,
+                        H2FieldList& out);
 
 /// :method, :scheme, :authority (from Host), :path, then the fields; `te: trailers` is kept
 /// when the client asked for it (gRPC needs it).
-std::vector<nghttp2_nv> h2_request_fields(const http::request_header<>& head, const HeadEdit& edit,
-                                          std::string_view scheme,
-                                          std::deque<std::string>& storage);
+void h2_request_fields(const http::request_header<>& head, const HeadEdit& edit,
+                       std::string_view scheme, H2FieldList& out);
 
 /// The callbacks both sessions set (`begin_headers` only the server's); null on failure.
 /// The caller deletes the table once the session is made.

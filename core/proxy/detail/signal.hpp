@@ -16,6 +16,9 @@ class Signal {
     timer_.cancel();
   }
 
+  /// Forgets a notification no one waited for (a stream being reused).
+  void clear() { pending_ = false; }
+
   /// Returns true when notified, false when `deadline` passed first.
   asio::awaitable<bool> wait(Clock::time_point deadline = Clock::time_point::max()) {
     if (!pending_) {
