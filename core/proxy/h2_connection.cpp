@@ -59,10 +59,7 @@ asio::awaitable<void> serve_h2_stream(std::shared_ptr<H2Connection> connection,
     auto snapshot = worker.snapshot();  // held for the exchange, as on HTTP/1.1
     H2Client client(connection, stream);
     Exchange ex(worker, *snapshot, stream->head, stream->scratch, worker.take_record());
-    struct LogOnExit {
-      Exchange& ex;
-      ~LogOnExit() { finish_record(ex); }
-    } log_on_exit{ex};
+    RecordOnExit log_on_exit{ex};
     begin_record(ex, connection->peer);
     ex.record.protocol = "HTTP/2";
     ex.record.stream_id = static_cast<uint32_t>(stream->id);

@@ -315,13 +315,7 @@ asio::awaitable<Outcome> serve_request(ClientStream& stream, Worker& worker, con
   H1Client<ClientStream> client(stream, buffer, parser);
   Exchange ex(worker, *snapshot, parser.get().base(), scratch, worker.take_record());
   // One access-log line per request, however the exchange ends.
-  struct LogOnExit {
-    Exchange& ex;
-    bool armed = false;
-    ~LogOnExit() {
-      if (armed) finish_record(ex);
-    }
-  } log_on_exit{ex};
+  RecordOnExit log_on_exit{ex, false};
   begin_record(ex, peer);
   if (status == HeadStatus::Closed || status == HeadStatus::Timeout) co_return Outcome::Close;
   slot.busy = true;

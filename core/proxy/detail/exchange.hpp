@@ -133,6 +133,16 @@ void begin_record(Exchange& ex, const Peer& peer);
 /// Freezes the record and hands it to the store, metrics, spans and the access log.
 void finish_record(Exchange& ex);
 
+/// finish_record() when the scope ends, however it ends, once armed (a request that never
+/// began, a connection closed before a head, is not one).
+struct RecordOnExit {
+  Exchange& ex;
+  bool armed = true;
+  ~RecordOnExit() {
+    if (armed) finish_record(ex);
+  }
+};
+
 /// Serves one decoded request, whatever its protocol: the front door's checks, ids, routing,
 /// then bridge's own answer or forward().
 template <class Client>

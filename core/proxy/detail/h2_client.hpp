@@ -19,8 +19,6 @@ namespace bridge::proxy {
 
 class H2Client {
  public:
-  // Bytes of response body queued for nghttp2 before the exchange waits for the client.
-  static constexpr size_t high_water = 256 * 1024;
   // Streams of one connection run side by side: a request body may flow with its response.
   static constexpr bool multiplexed = true;
 
@@ -148,7 +146,7 @@ class H2Client {
       if (response.is_done()) s.out.ended = true;
       connection_->resume(s);
       // Back-pressure: the client's flow-control window drains stream.out.
-      while (s.out.pending() > high_water && !s.closed) {
+      while (s.out.pending() > H2Body::high_water && !s.closed) {
         if (!co_await s.writable.wait(Clock::now() + p.write_timeout))
           co_return RelayResult::WriteTimeout;
       }
@@ -175,7 +173,7 @@ class H2Client {
     if (s.closed) co_return false;
     s.out.append(bytes);
     connection_->resume(s);
-    while (s.out.pending() > high_water && !s.closed) {
+    while (s.out.pending() > H2Body::high_water && !s.closed) {
       if (!co_await s.writable.wait(Clock::now() + timeout)) co_return false;
     }
     co_return !s.closed;

@@ -53,6 +53,8 @@ nghttp2_session_callbacks* h2_callback_table(const H2Callbacks& callbacks);
 /// A body waiting for nghttp2 to frame it as DATA: bytes appended at the back, taken from
 /// `at`; `ended` once the last byte is in.
 struct H2Body {
+  /// Bytes queued for nghttp2 before the side that fills the body waits for the peer's window.
+  static constexpr size_t high_water = size_t{256} * 1024;
   std::string bytes;
   size_t at = 0;
   bool ended = false;

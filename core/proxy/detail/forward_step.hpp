@@ -1,0 +1,37 @@
+#pragma once
+// What forward() and the exchanges it runs with an upstream share: how one attempt ended, and
+// the exchange over an HTTP/2 upstream (forward_h2.cpp).
+
+#include "proxy/detail/exchange.hpp"
+#include "proxy/detail/h2_upstream.hpp"
+
+#include <string_view>
+
+namespace bridge::proxy {
+
+/// How one attempt with an upstream ended: done (answered), to be tried again on another
+/// connection (nothing was processed), or failed with an error to answer.
+enum class Step { Done, Retry, Failed };
+
+struct StepResult {
+  Step step = Step::Done;
+  Outcome outcome = Outcome::Close;
+  ErrorReply error{};
+  bool upstream_reusable = false;
+};
+
+inline StepResult failed(ErrorReply error) {
+  StepResult result;
+  result.step = Step::Failed;
+  result.error = std::move(error);
+  return result;
+}
+
+/// Over an HTTP/2 upstream: the request on a stream of `session`, its body pumped up (while the
+/// response comes back, for an HTTP/2 client: gRPC streams both ways), then the response head,
+/// body and trailers through the client's codec.
+template <class Client>
+asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
+                                             H2UpstreamSession& session, std::string_view scheme);
+
+}  // namespace bridge::proxy

@@ -1,0 +1,199 @@
+// The exchange over an HTTP/2 upstream: the request on a stream of the target's session, the
+// response head, body and trailers back through the client's codec.
+#include "proxy/detail/forward_step.hpp"
+#include "proxy/detail/h1_client.hpp"
+#include "proxy/detail/h2_client.hpp"
+#include "proxy/detail/head_rules.hpp"
+#include "proxy/detail/worker.hpp"
+
+#include <charconv>
+
+namespace bridge::proxy {
+
+namespace {
+
+// grpc-status as a number (0..16 and beyond, as the peer sent it); -1 when absent or not one.
+int grpc_status_of(std::string_view value) {
+  int code = -1;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), code);
+  return ec == std::errc{} && end == value.data() + value.size() && code >= 0 ? code : -1;
+}
+
+}  // namespace
+
+template <class Client>
+asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
+                                             H2UpstreamSession& session, std::string_view scheme) {
+  const auto route_timeout = ex.route->config->timeout;
+  const auto idle = ex.snapshot.config.limits.idle_timeout;
+  H2FieldList fields;
+  h2_request_fields(ex.head, ex.scratch.request, scheme, fields);
+  const bool has_body = !client.body_done();
+  std::shared_ptr<H2UpstreamStream> up = session.open(fields.fields, has_body);
+  if (!up) {
+    StepResult retry;
+    retry.step = Step::Retry;  // the session filled up or is going away: another one
+    co_return retry;
+  }
+  ex.mark(trace::Phase::RequestSent);
+  // The request body. An HTTP/1.x client's comes whole before its response is read; an
+  // HTTP/2 client's keeps coming while the response streams.
+  BodyRead body_end = BodyRead::End;  // how the request body ended
+  bool pumping = has_body;
+  Signal pump_done(ex.worker.context().get_executor());
+  auto pump_body = [&]() -> asio::awaitable<void> {
+    BufferPool::Lease buffer = ex.worker.buffers().take();
+    for (;;) {
+      size_t got = 0;
+      BodyRead read = co_await client.read_body(std::span<char>(buffer.data(), buffer.size()), got);
+      if (got > 0 && !up->closed) {
+        up->out.append({buffer.data(), got});
+        ex.record.bytes_in += got;
+        session.resume(*up);
+        while (up->out.pending() > H2Body::high_water && !up->closed) {
+          if (!co_await up->writable.wait(Clock::now() + idle)) break;
+        }
+      }
+      if (read == BodyRead::End) {
+        up->out.ended = true;
+        session.resume(*up);
+        break;
+      }
+      if (read != BodyRead::Data || up->closed) {
+        if (!up->closed) body_end = read;
+        session.cancel(*up);
+        break;
+      }
+    }
+    pumping = false;
+    pump_done.notify();
+  };
+  // However this exchange ends, the pump (which refers to this frame) ends first.
+  auto stop_pump = [&]() -> asio::awaitable<void> {
+    if constexpr (Client::multiplexed) {
+      if (!pumping) co_return;
+      client.abandon_body();
+      up->writable.notify();
+      // NOLINTNEXTLINE(bugprone-infinite-loop): the pump coroutine clears `pumping`
+      while (pumping) co_await pump_done.wait();
+    }
+  };
+  // A body bridge refused is answered as such, not as the upstream's reset it caused.
+  auto body_refusal = [&]() -> std::optional<StepResult> {
+    ex.client_keep_alive = false;
+    if (body_end == BodyRead::TooLarge)
+      return failed({http::status::payload_too_large, "body_too_large",
+                     "request body exceeds the configured limit", "raise max_body_bytes"});
+    if (body_end == BodyRead::Bad)
+      return failed({http::status::bad_request, "bad_request",
+                     "malformed request body (invalid chunked encoding)", ""});
+    return std::nullopt;
+  };
+  if (has_body) {
+    if constexpr (Client::multiplexed) {
+      asio::co_spawn(ex.worker.context(), pump_body(), asio::detached);
+    } else {
+      co_await pump_body();
+      if (body_end != BodyRead::End) {
+        if (auto refused = body_refusal()) co_return std::move(*refused);
+        co_return StepResult{};  // the client went away mid-body
+      }
+    }
+  }
+  const auto deadline = Clock::now() + route_timeout;
+  while (!up->head_done && !up->closed) {
+    if (!co_await up->readable.wait(deadline)) break;
+  }
+  if (!up->head_done) {
+    co_await stop_pump();
+    if (body_end != BodyRead::End) {
+      if (auto refused = body_refusal()) co_return std::move(*refused);
+    }
+    if (!up->closed) {
+      session.cancel(*up);
+      co_return failed(
+          {http::status::gateway_timeout, "upstream_timeout",
+           "upstream did not answer within " + std::to_string(route_timeout.count()) + " ms",
+           "raise the route's timeout or check the upstream"});
+    }
+    if (up->refused && !has_body) {
+      StepResult retry;
+      retry.step = Step::Retry;  // GOAWAY or REFUSED_STREAM: not processed, try again
+      co_return retry;
+    }
+    co_return failed({http::status::bad_gateway, "upstream_error",
+                      std::string("upstream reset the HTTP/2 stream before responding (") +
+                          nghttp2_http2_strerror(up->error_code) + ")",
+                      ""});
+  }
+  ex.mark(trace::Phase::FirstByte);
+  http::response_header<>& head = up->head;
+  ex.record.status = static_cast<int>(head.result_int());
+  // A trailers-only gRPC answer has its status in the head.
+  if (auto status = head.find("grpc-status"); status != head.end())
+    ex.record.grpc_status = grpc_status_of(status->value());
+  if (ex.recording) capture_headers(ex.record.response_in, head, ex);
+  HeadEdit& edit = ex.scratch.response;
+  edit_response_head(head, ex, edit);
+  if (ex.breakpoint) {
+    edit.apply(head);
+    auto action = co_await hold_at_breakpoint(ex, BreakPhase::Response, head,
+                                              static_cast<int>(head.result_int()));
+    if (action == Decision::Action::Abort) {
+      session.cancel(*up);
+      co_await stop_pump();
+      co_return failed(std::move(ex.error));
+    }
+  }
+  if (ex.recording) capture_headers(ex.record.response_out, head, edit, ex);
+  bool keep = ex.client_keep_alive && !ex.worker.draining();
+  const bool has_response_body = !(up->ended && up->pending_in() == 0) && !ex.head_request &&
+                                 head.result_int() != 204 && head.result_int() != 304;
+  if (has_response_body && head.find(http::field::content_length) == head.end()) {
+    if (ex.head.version() >= 11)
+      edit.make_chunked();
+    else
+      keep = false;
+  }
+  state_keep_alive(edit, ex.head.version(), keep);
+  StepResult result;
+  result.outcome = keep ? Outcome::KeepAlive : Outcome::Close;
+  bool sent = co_await client.send_head(head, edit, has_response_body || !up->trailers.empty(),
+                                        ex.scratch.wire);
+  while (sent && has_response_body) {
+    if (up->pending_in() > 0) {
+      std::string_view bytes(up->in.data() + up->in_at, up->pending_in());
+      sent = co_await client.send_body(bytes, idle);
+      ex.record.bytes_out += bytes.size();
+      session.consumed(*up, bytes.size());
+      up->in.clear();
+      up->in_at = 0;
+      continue;
+    }
+    if (up->ended) break;
+    if (up->closed || !co_await up->readable.wait(Clock::now() + route_timeout)) {
+      ex.record.error = "upstream failed mid-response";
+      session.cancel(*up);
+      sent = false;
+    }
+  }
+  for (const auto& [name, value] : up->trailers)
+    if (name == "grpc-status") ex.record.grpc_status = grpc_status_of(value);
+  if (sent) sent = co_await client.finish(up->trailers);
+  if (!sent) {
+    if (ex.record.error.empty()) ex.record.error = "client closed during response";
+    session.cancel(*up);
+    result.outcome = Outcome::Close;
+  }
+  co_await stop_pump();
+  co_return result;
+}
+
+template asio::awaitable<StepResult> exchange_over_h2(H1Client<DeadlineStream>&, Exchange&,
+                                                      H2UpstreamSession&, std::string_view);
+template asio::awaitable<StepResult> exchange_over_h2(H1Client<TlsClientStream>&, Exchange&,
+                                                      H2UpstreamSession&, std::string_view);
+template asio::awaitable<StepResult> exchange_over_h2(H2Client&, Exchange&, H2UpstreamSession&,
+                                                      std::string_view);
+
+}  // namespace bridge::proxy
