@@ -18,6 +18,10 @@
 //                          closes the connection (the body's end)
 //   /http10-response       the same as an HTTP/1.0 server sends it: "HTTP/1.0 200 OK", no length
 //   /ws                    WebSocket echo (text and binary)
+//   /ws-page               200 text/html: a page whose script opens a WebSocket to /ws on its
+//                          own origin (wss:// when loaded over https), sends "hello from
+//                          chromium", writes "echo: MESSAGE" (or what went wrong) into
+//                          <pre id="out">, then closes the WebSocket
 //   anything else          200 application/json describing the request:
 //     {"method","target","version","headers":[[name,value],...],"body_length",
 //      "body_sha256","chunked","connection_id","request_on_connection"}
@@ -63,6 +67,26 @@ long query_number(std::string_view target, std::string_view key, long fallback) 
   if (pos == std::string::npos) return fallback;
   return std::strtol(query.c_str() + pos + needle.size(), nullptr, 10);
 }
+
+// For a real browser: the WebSocket is opened by the page, so it takes the path a browser
+// chooses (over HTTPS with h2, a second connection with HTTP/1.1). The data: icon spares the
+// browser a /favicon.ico request.
+constexpr std::string_view ws_page = R"(<!doctype html>
+<html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>ws-page</title></head>
+<body><pre id="out">waiting</pre>
+<script>
+const out = document.getElementById("out");
+const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+const ws = new WebSocket(scheme + location.host + "/ws");
+ws.onopen = () => ws.send("hello from chromium");
+ws.onmessage = (e) => { out.textContent = "echo: " + e.data; ws.close(1000); };
+ws.onerror = () => { out.textContent = "websocket error"; };
+ws.onclose = (e) => {
+  if (out.textContent === "waiting") out.textContent = "closed before the echo: " + e.code;
+};
+</script>
+</body></html>
+)";
 
 void write_raw(tcp::socket& sock, std::string_view bytes) {
   beast::error_code ec;
@@ -138,6 +162,15 @@ bool serve_one(tcp::socket& sock, beast::flat_buffer& buffer, uint64_t conn_id, 
     res.set(http::field::content_type, "text/plain");
     res.body() = "slow done\n";
     res.set("X-Backend-Connection", std::to_string(conn_id));
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    http::write(sock, res, ec);
+    return !ec && keep_alive;
+  }
+  if (path == "/ws-page") {
+    http::response<http::string_body> res{http::status::ok, 11};
+    res.set(http::field::content_type, "text/html; charset=utf-8");
+    res.body() = ws_page;
     res.keep_alive(keep_alive);
     res.prepare_payload();
     http::write(sock, res, ec);

@@ -3,6 +3,7 @@
 
 #include "backend.hpp"
 #include "bridge_process.hpp"
+#include "chromium.hpp"
 #include "net.hpp"
 #include "nginx.hpp"
 #include "process.hpp"

@@ -10,7 +10,7 @@
 namespace bridge::test {
 namespace {
 
-class Http2 : public Proxy {
+class Http2 : public HttpsProxy {
  protected:
   // `curl -sS -i --http2-prior-knowledge ARGS...` (or other protocol flags), parsed.
   CurlResponse h2(std::vector<std::string> args,
@@ -27,21 +27,6 @@ class Http2 : public Proxy {
     return out;
   }
 
-  // An HTTPS listener "secure" beside the plain one, with a self-signed certificate.
-  std::string tls_listener(const std::string& extra = "") {
-    std::string cert = certs_.path() + "/cert.pem", key = certs_.path() + "/key.pem";
-    auto made =
-        run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-             "-nodes", "-days", "2", "-subj", "/CN=localhost", "-addext",
-             "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert});
-    EXPECT_EQ(made.status, 0) << made.err;
-    return "[[listeners]]\nname = \"secure\"\nbind = \"127.0.0.1:" + std::to_string(tls_port_) +
-           "\"\ntls = { cert = \"" + cert + "\", key = \"" + key + "\" }\n" + extra + "\n";
-  }
-  std::string tls_url(const std::string& path) const {
-    return "https://127.0.0.1:" + std::to_string(tls_port_) + path;
-  }
-
   // Runs test/support/h2_frames.py (python3-h2) against the plain listener.
   RunResult frames(const std::vector<std::string>& args, Millis timeout = 30s) {
     std::vector<std::string> argv = {"/usr/bin/python3", h2_frames_script(), "127.0.0.1",
@@ -53,9 +38,6 @@ class Http2 : public Proxy {
     const char* root = std::getenv("BRIDGE_SOURCE_DIR");
     return std::string(root != nullptr ? root : ".") + "/test/support/h2_frames.py";
   }
-
-  TempDir certs_;
-  uint16_t tls_port_ = free_port();
 };
 
 // ---- the two ways in -----------------------------------------------------------------------

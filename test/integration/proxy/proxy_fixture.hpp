@@ -222,4 +222,26 @@ class Proxy : public ::testing::Test {
   Nginx nginx_;
 };
 
+// With an HTTPS listener "secure" beside the plain one, on a self-signed certificate.
+class HttpsProxy : public Proxy {
+ protected:
+  // The listener's config (`extra` goes into its table), after making the certificate.
+  std::string tls_listener(const std::string& extra = "") {
+    std::string cert = certs_.path() + "/cert.pem", key = certs_.path() + "/key.pem";
+    auto made =
+        run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+             "-nodes", "-days", "2", "-subj", "/CN=localhost", "-addext",
+             "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert});
+    EXPECT_EQ(made.status, 0) << made.err;
+    return "[[listeners]]\nname = \"secure\"\nbind = \"127.0.0.1:" + std::to_string(tls_port_) +
+           "\"\ntls = { cert = \"" + cert + "\", key = \"" + key + "\" }\n" + extra + "\n";
+  }
+  std::string tls_url(const std::string& path) const {
+    return "https://127.0.0.1:" + std::to_string(tls_port_) + path;
+  }
+
+  TempDir certs_;
+  uint16_t tls_port_ = free_port();
+};
+
 }  // namespace bridge::test
