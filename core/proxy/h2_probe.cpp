@@ -61,6 +61,12 @@ ssize_t read_body(nghttp2_session*, int32_t, uint8_t* buf, size_t length, uint32
   return static_cast<H2Body*>(source->ptr)->take(buf, length, flags);
 }
 
+// "connect: Connection refused", "read: no answer in time": as HTTP/1.1 checks say it.
+std::string step_failed(std::string_view step, const error_code& ec) {
+  return std::string(step) + ": " +
+         (ec == beast::error::timeout ? std::string("no answer in time") : ec.message());
+}
+
 struct SessionDeleter {
   void operator()(nghttp2_session* s) const { nghttp2_session_del(s); }
 };
@@ -115,7 +121,7 @@ asio::awaitable<H2ProbeAnswer> exchange(Stream& stream, const H2ProbeRequest& re
       beast::get_lowest_layer(stream).expires_at(deadline);
       auto [ec, written] = co_await asio::async_write(stream, asio::buffer(out), nothrow);
       if (ec) {
-        state.answer.error = "write: " + ec.message();
+        state.answer.error = step_failed("write", ec);
         co_return state.answer;
       }
       out.clear();
@@ -128,8 +134,7 @@ asio::awaitable<H2ProbeAnswer> exchange(Stream& stream, const H2ProbeRequest& re
     beast::get_lowest_layer(stream).expires_at(deadline);
     auto [ec, got] = co_await stream.async_read_some(asio::buffer(in), nothrow);
     if (ec) {
-      state.answer.error =
-          ec == beast::error::timeout ? "no answer in time" : "read: " + ec.message();
+      state.answer.error = step_failed("read", ec);
       co_return state.answer;
     }
     ssize_t used =
@@ -196,7 +201,7 @@ asio::awaitable<H2ProbeAnswer> h2_probe(H2ProbeRequest request) {
   tcp.expires_at(deadline);
   auto [cec, endpoint] = co_await tcp.async_connect(endpoints, nothrow);
   if (cec) {
-    failed.error = "connect: " + cec.message();
+    failed.error = step_failed("connect", cec);
     co_return failed;
   }
   if (!request.tls) co_return co_await exchange(tcp, request, deadline);
@@ -212,7 +217,7 @@ asio::awaitable<H2ProbeAnswer> h2_probe(H2ProbeRequest request) {
   beast::get_lowest_layer(tls).expires_at(deadline);
   auto [hec] = co_await tls.async_handshake(ssl::stream_base::client, nothrow);
   if (hec) {
-    failed.error = "TLS handshake: " + hec.message();
+    failed.error = step_failed("TLS handshake", hec);
     co_return failed;
   }
   const unsigned char* alpn = nullptr;

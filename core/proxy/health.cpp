@@ -34,18 +34,25 @@ net::HttpRequest probe_request(const std::string& host, uint16_t port, const std
 }
 
 // Healthy: a 2xx or 3xx status line within `timeout`; the body is not read. An https://
-// target is probed over TLS with the upstream's own `tls` settings (`tls` set).
+// target is probed over TLS with the upstream's own `tls` settings (`tls` set). `why` says
+// what was wrong otherwise.
 asio::awaitable<bool> probe(std::string host, uint16_t port, std::string path,
-                            std::chrono::milliseconds timeout, std::shared_ptr<ssl::context> tls) {
+                            std::chrono::milliseconds timeout, std::shared_ptr<ssl::context> tls,
+                            std::string& why) {
   net::ExchangeOptions options;
   options.timeout = timeout;
   options.skip_body = true;
   auto peer = tls ? net::HttpPeer::tls_over_tcp(host, std::to_string(port), *tls)
                   : net::HttpPeer::tcp(host, std::to_string(port));
   auto res = co_await net::http_exchange(peer, probe_request(host, port, path), options);
-  if (!res) co_return false;
+  if (!res) {
+    why = res.error().message();
+    co_return false;
+  }
   int status = static_cast<int>(res->result_int());
-  co_return status >= 200 && status < 400;
+  if (status >= 200 && status < 400) co_return true;
+  why = "HTTP status " + std::to_string(status);
+  co_return false;
 }
 
 // What a check speaks to a target: HTTP/1.1 GET, HTTP/2 GET (a target that speaks nothing
@@ -158,7 +165,8 @@ asio::awaitable<void> run_health_checks(SnapshotGetter snapshot) {
                 if (kind == ProbeKind::Http1) {
                   ok = co_await probe(
                       host, port, health.path,
-                      std::chrono::duration_cast<std::chrono::milliseconds>(health.timeout), tls);
+                      std::chrono::duration_cast<std::chrono::milliseconds>(health.timeout), tls,
+                      why);
                 } else {
                   auto request = h2_probe_request(host, port, health, tls, verify);
                   ok = kind == ProbeKind::Grpc

@@ -114,7 +114,8 @@ TEST_F(Proxy, ActiveHealthCheckOfAnHttpsTargetSpeaksTls) {
                     "health = { path = \"/\", interval = \"200ms\", timeout = \"1s\", " +
                     "healthy = 1, unhealthy = 1 }\ntls = { ca = \"" + cert + "\" }\n\n" +
                     route("all", "PathPrefix(`/`)", "secure")));
-  ASSERT_TRUE(logged("health: secure " + target + " is down"));
+  ASSERT_TRUE(logged("health: secure " + target +
+                     " is down (1 failed checks of GET /; last: connect: Connection refused)"));
   // openssl s_server -www answers each GET with "HTTP/1.0 200 ok" and its session status.
   Process server({"openssl", "s_server", "-www", "-4", "-accept", std::to_string(tls_port), "-cert",
                   cert, "-key", key});
