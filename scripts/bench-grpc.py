@@ -10,6 +10,7 @@ ratio shows what bridge costs a real gRPC service, not bridge's ceiling.
 
 usage: bench-grpc.py SPEC.json  (bridge, seconds, rounds, load_prefix, proxy_prefix)
 """
+import importlib.util
 import json
 import os
 import socket
@@ -20,6 +21,10 @@ import tempfile
 import time
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# h2load and its log, as the HTTP/2 section reads them (bench-h2.py: a name import can't take).
+_loader = importlib.util.spec_from_file_location("bench_h2", f"{root}/scripts/bench-h2.py")
+bench_h2 = importlib.util.module_from_spec(_loader)
+_loader.loader.exec_module(bench_h2)
 
 
 def free_port() -> int:
@@ -39,24 +44,9 @@ def wait_port(port: int) -> None:
 
 
 def h2load(spec: dict, port: int, body: str) -> dict:
-    with tempfile.NamedTemporaryFile("r", suffix=".log") as log:
-        cmd = spec["load_prefix"] + [
-            "h2load", "-c", "10", "-m", "100", "-t", "1", "-D", str(spec["seconds"]),
-            "-d", body, "-H", "content-type: application/grpc", "-H", "te: trailers",
-            "--log-file", log.name, f"http://127.0.0.1:{port}/test.Echo/Unary"]
-        out = subprocess.run(cmd, capture_output=True, text=True,
-                             timeout=spec["seconds"] + 60).stdout
-        times = sorted(int(line.split("\t")[2]) for line in log if line.count("\t") >= 2)
-    result = {"rps": 0.0, "p50": float("nan"), "p99": float("nan"), "failed": 0}
-    for line in out.splitlines():
-        if line.startswith("finished in"):
-            result["rps"] = float(line.split(",")[1].split()[0])
-        if line.startswith("requests:"):
-            result["failed"] = int(line.split(",")[4].split()[0])
-    if times:
-        result["p50"] = times[len(times) // 2] / 1000
-        result["p99"] = times[min(len(times) - 1, len(times) * 99 // 100)] / 1000
-    return result
+    return bench_h2.h2load(spec, f"http://127.0.0.1:{port}/test.Echo/Unary",
+                           ("-d", body, "-H", "content-type: application/grpc",
+                            "-H", "te: trailers"))
 
 
 def main() -> int:

@@ -22,10 +22,13 @@ def cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])
 
 
-def h2load(spec: dict, url: str) -> dict:
+def h2load(spec: dict, url: str, extra: tuple = ()) -> dict:
+    """h2load -c10 -m100 for spec["seconds"] against url (with `extra` arguments): requests/s,
+    p50 and p99 from its per-request log, failed requests. bench-grpc.py uses it too."""
     with tempfile.NamedTemporaryFile("r", suffix=".log") as log:
         cmd = spec["load_prefix"] + ["h2load", "-c", "10", "-m", "100", "-t", "1",
-                                     "-D", str(spec["seconds"]), "--log-file", log.name, url]
+                                     "-D", str(spec["seconds"]), *extra, "--log-file", log.name,
+                                     url]
         out = subprocess.run(cmd, capture_output=True, text=True,
                              timeout=spec["seconds"] + 60).stdout
         times = sorted(int(line.split("\t")[2]) for line in log if line.count("\t") >= 2)
