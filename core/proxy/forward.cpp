@@ -106,6 +106,13 @@ read_response_head(Exchange& ex, UpstreamStream& upstream, UpstreamConnection& c
                         "upstream failed before responding: " + ec.message(), ""});
     }
     int code = static_cast<int>(parsed->get().result_int());
+    if (code == 101 && !ex.upgrade) {
+      // A switch nobody asked for: relayed, the client would take its next bytes as another
+      // protocol's.
+      co_return failed({http::status::bad_gateway, "upstream_error",
+                        "upstream answered 101 Switching Protocols to a request without Upgrade",
+                        "check the upstream"});
+    }
     if (code < 100 || code >= 200 || code == 101) co_return std::nullopt;
   }
 }

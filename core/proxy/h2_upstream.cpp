@@ -26,16 +26,16 @@ std::string_view view(const uint8_t* data, size_t size) {
 
 }  // namespace
 
-H2UpstreamSession::H2UpstreamSession(asio::io_context& context,
+H2UpstreamSession::H2UpstreamSession(const asio::any_io_executor& executor,
                                      std::unique_ptr<UpstreamConnection> connection)
-    : context_(context), connection_(std::move(connection)), write_ready_(context.get_executor()),
-      writer_done_(context.get_executor()) {}
+    : executor_(executor), connection_(std::move(connection)), write_ready_(executor),
+      writer_done_(executor) {}
 
 H2UpstreamSession::~H2UpstreamSession() {
   if (session_ != nullptr) nghttp2_session_del(session_);
 }
 
-bool H2UpstreamSession::start() {
+bool H2UpstreamSession::begin() {
   nghttp2_session_callbacks* callbacks =
       h2_callback_table({nullptr, on_header, on_frame_recv, on_data_chunk, on_stream_close});
   if (callbacks == nullptr) return false;
@@ -52,16 +52,42 @@ bool H2UpstreamSession::start() {
     return false;
   nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, connection_window);
   alive_ = true;
+  return true;
+}
+
+bool H2UpstreamSession::start() {
+  if (!begin()) return false;
   auto self = shared_from_this();
   std::visit(
       [&](auto& stream) {
         asio::co_spawn(
-            context_, [self, &stream]() { return self->read_loop(stream); }, asio::detached);
+            executor_, [self, &stream]() { return self->read_loop(stream); }, asio::detached);
         asio::co_spawn(
-            context_, [self, &stream]() { return self->write_loop(stream); }, asio::detached);
+            executor_, [self, &stream]() { return self->write_loop(stream); }, asio::detached);
       },
       connection_->stream);
   return true;
+}
+
+bool H2UpstreamSession::receive(const char* data, size_t size) {
+  return nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(data), size) >= 0;
+}
+
+void H2UpstreamSession::produce(std::string& out, size_t max) {
+  while (out.size() < max) {
+    const uint8_t* data = nullptr;
+    ssize_t n = nghttp2_session_mem_send(session_, &data);
+    if (n <= 0) break;
+    out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+  }
+}
+
+bool H2UpstreamSession::wants_io() const {
+  return nghttp2_session_want_read(session_) != 0 || nghttp2_session_want_write(session_) != 0;
+}
+
+void H2UpstreamSession::keep_idle_deadline() {
+  if (connection_ && streams_.empty() && alive_) connection_->tcp().expires_after(idle_close);
 }
 
 bool H2UpstreamSession::has_room() const {
@@ -73,7 +99,7 @@ bool H2UpstreamSession::has_room() const {
 std::shared_ptr<H2UpstreamStream> H2UpstreamSession::open(const std::vector<nghttp2_nv>& fields,
                                                           bool body) {
   if (!has_room()) return nullptr;
-  auto stream = std::make_shared<H2UpstreamStream>(context_.get_executor());
+  auto stream = std::make_shared<H2UpstreamStream>(executor_);
   nghttp2_data_provider provider{};
   provider.source.ptr = stream.get();
   provider.read_callback = read_out;
@@ -82,7 +108,7 @@ std::shared_ptr<H2UpstreamStream> H2UpstreamSession::open(const std::vector<nght
   if (id < 0) return nullptr;
   stream->id = id;
   streams_.emplace(id, stream);
-  connection_->tcp().expires_never();
+  if (connection_) connection_->tcp().expires_never();
   poke();
   return stream;
 }
@@ -124,18 +150,14 @@ void H2UpstreamSession::close_all() {
 template <class Stream>
 asio::awaitable<void> H2UpstreamSession::read_loop(Stream& stream) {
   std::array<char, 16 * 1024> buffer;
-  auto& idle = connection_->tcp();
-  idle.expires_after(idle_close);
+  keep_idle_deadline();
   while (alive_) {
     auto [ec, n] = co_await stream.async_read_some(asio::buffer(buffer), nothrow);
-    if (n > 0 &&
-        nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(buffer.data()), n) < 0)
-      break;
+    if (n > 0 && !receive(buffer.data(), n)) break;
     if (ec) break;
     poke();
-    if (streams_.empty()) idle.expires_after(idle_close);
-    if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0)
-      break;
+    keep_idle_deadline();
+    if (!wants_io()) break;
   }
   close_all();
   reader_done_ = true;
@@ -149,12 +171,7 @@ asio::awaitable<void> H2UpstreamSession::write_loop(Stream& stream) {
   std::string out;
   while (alive_ && !reader_done_) {
     out.clear();
-    while (out.size() < size_t{256} * 1024) {
-      const uint8_t* data = nullptr;
-      ssize_t n = nghttp2_session_mem_send(session_, &data);
-      if (n <= 0) break;
-      out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
-    }
+    produce(out, size_t{256} * 1024);
     if (out.empty()) {
       co_await write_ready_.wait();
       continue;
@@ -243,7 +260,7 @@ int H2UpstreamSession::on_stream_close(nghttp2_session*, int32_t stream_id, uint
   stream.readable.notify();
   stream.writable.notify();
   self->streams_.erase(it);
-  if (self->streams_.empty() && self->alive_) self->connection_->tcp().expires_after(idle_close);
+  self->keep_idle_deadline();
   return 0;
 }
 
@@ -287,7 +304,7 @@ std::shared_ptr<void> UpstreamPools::announce_h2_connect(const Target& target) {
 
 std::shared_ptr<H2UpstreamSession>
 UpstreamPools::adopt_h2(const Target& target, std::unique_ptr<UpstreamConnection> connection) {
-  auto session = std::make_shared<H2UpstreamSession>(context_, std::move(connection));
+  auto session = std::make_shared<H2UpstreamSession>(context_.get_executor(), std::move(connection));
   if (!session->start()) return nullptr;
   h2_[target.key].push_back(session);
   return session;

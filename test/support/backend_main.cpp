@@ -209,6 +209,11 @@ bool serve_one(tcp::socket& sock, beast::flat_buffer& buffer, uint64_t conn_id, 
                     "X-Kept: yes\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok");
     return keep_alive;
   }
+  if (path == "/unasked-101") {  // a switch the request did not ask for, then other bytes
+    write_raw(sock, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                    "Connection: Upgrade\r\n\r\nnot http");
+    return false;
+  }
   if (path == "/chunked-response" && req.method() == http::verb::head) {
     write_raw(sock, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
                     "Transfer-Encoding: chunked\r\n\r\n");  // a HEAD answer has no body

@@ -38,13 +38,26 @@ struct H2UpstreamStream {
 
 class H2UpstreamSession : public std::enable_shared_from_this<H2UpstreamSession> {
  public:
-  H2UpstreamSession(asio::io_context& context, std::unique_ptr<UpstreamConnection> connection);
+  /// Without a `connection` the session is bytes only: receive() and produce() are all there
+  /// is (the fuzz harness feeds it so).
+  H2UpstreamSession(const asio::any_io_executor& executor,
+                    std::unique_ptr<UpstreamConnection> connection);
   ~H2UpstreamSession();
   H2UpstreamSession(const H2UpstreamSession&) = delete;
   H2UpstreamSession& operator=(const H2UpstreamSession&) = delete;
 
-  /// Sends the preface and SETTINGS and starts reading and writing; false if nghttp2 failed.
+  /// Queues the preface and SETTINGS; false if nghttp2 failed.
+  bool begin();
+  /// begin(), then reads and writes the connection until it ends.
   bool start();
+  /// Feeds bytes read from the upstream. False on a connection error (a GOAWAY is queued).
+  bool receive(const char* data, size_t size);
+  /// Appends frames ready to send to `out`, up to about `max` bytes.
+  void produce(std::string& out, size_t max);
+  /// Whether nghttp2 still wants to read or write (false once the session is over).
+  bool wants_io() const;
+  /// The connection is gone: every stream is closed (refused when nothing came back on it).
+  void close_all();
   /// Open, not told to go away, and below the upstream's SETTINGS_MAX_CONCURRENT_STREAMS.
   bool has_room() const;
   bool alive() const { return alive_; }
@@ -64,8 +77,9 @@ class H2UpstreamSession : public std::enable_shared_from_this<H2UpstreamSession>
   asio::awaitable<void> read_loop(Stream& stream);
   template <class Stream>
   asio::awaitable<void> write_loop(Stream& stream);
-  void close_all();
   void poke() { write_ready_.notify(); }
+  /// With no stream open the connection closes after a while, as an idle HTTP/1.1 one would.
+  void keep_idle_deadline();
   H2UpstreamStream* find(int32_t id);
 
   static int on_header(nghttp2_session*, const nghttp2_frame*, const uint8_t*, size_t,
@@ -76,8 +90,8 @@ class H2UpstreamSession : public std::enable_shared_from_this<H2UpstreamSession>
   static ssize_t read_out(nghttp2_session*, int32_t, uint8_t*, size_t, uint32_t*,
                           nghttp2_data_source*, void*);
 
-  asio::io_context& context_;
-  std::unique_ptr<UpstreamConnection> connection_;
+  asio::any_io_executor executor_;
+  std::unique_ptr<UpstreamConnection> connection_;  // null: bytes only
   nghttp2_session* session_ = nullptr;
   std::unordered_map<int32_t, std::shared_ptr<H2UpstreamStream>> streams_;
   Signal write_ready_;

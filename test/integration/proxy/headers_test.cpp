@@ -284,6 +284,20 @@ TEST_F(Proxy, HopByHopResponseHeadersAreNotForwarded) {
   EXPECT_EQ(r->header("X-Kept").value_or(""), "yes");
 }
 
+// A 101 answer to a request that asked for no upgrade is the upstream's mistake: relayed, the
+// client would read what follows as another protocol.
+TEST_F(Proxy, UnaskedSwitchingProtocolsIsA502) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));
+  auto r = http({url("/unasked-101")});
+  ASSERT_EQ(r.exit, 0) << r.err;
+  expect_error(r.response, 502, "upstream_error");
+  EXPECT_NE(r.response.body.find(
+                "upstream answered 101 Switching Protocols to a request without Upgrade"),
+            std::string::npos)
+      << r.response.body;
+}
+
 TEST_F(Proxy, ForwardedHeadersReachTheUpstream) {
   ASSERT_TRUE(start_backend());
   ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));

@@ -1,0 +1,140 @@
+// HTTP/1 responses as an upstream connection delivers them (core/proxy/forward.cpp): the head
+// is read as read_response_head reads it (Beast's response parser and its default header
+// limit, interim 1xx heads skipped, an unasked-for 101 refused, no body limit, a HEAD
+// request's body skipped), edited as edit_response_head and relay_response edit it (hop-by-hop
+// fields dropped, bridge's own version, the request id, a close-delimited body re-framed as
+// chunked), and its body relayed to the client by relay_message itself over in-memory streams
+// whose reads end at fuzzer-chosen points.
+//
+// Checked: nothing throws; what the client gets is one cleanly framed response (a fresh parser
+// reads exactly the bytes written) with the status and the body bytes that were read, and none
+// of the upstream's hop-by-hop fields.
+//
+// Input: byte 0 seeds the sizes of the upstream's reads, byte 1 picks the relay buffer size and
+// whether the request was a HEAD; the rest is what the upstream sends.
+#include "fuzz.hpp"
+#include "memory_stream.hpp"
+
+#include "proxy/detail/head_edit.hpp"
+#include "proxy/detail/relay.hpp"
+
+#include <array>
+#include <exception>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using boost::system::error_code;
+using bridge::fuzz::MemoryStream;
+using bridge::proxy::RelayResult;
+using ResponseParser = bhttp::response_parser<bhttp::buffer_body>;
+
+constexpr std::string_view request_id = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+// What the relay wrote to the client, read back: one whole response, nothing after it.
+void check_relayed(const std::string& wire, const ResponseParser& parsed, uint64_t body_bytes,
+                   bool head_request) {
+  bhttp::response_parser<bhttp::string_body> reread;
+  reread.header_limit(std::numeric_limits<uint32_t>::max());
+  reread.body_limit(boost::none);
+  reread.eager(true);
+  if (head_request) reread.skip(true);
+  size_t offset = 0;
+  error_code ec;
+  while (!reread.is_done() && !ec) {
+    size_t used = reread.put(asio::buffer(wire.data() + offset, wire.size() - offset), ec);
+    offset += used;
+    if (used == 0 && !ec) ec = bhttp::error::partial_message;
+  }
+  if (ec)
+    std::fprintf(stderr, "relayed response does not parse (%s):\n%s\n", ec.message().c_str(),
+                 wire.c_str());
+  BRIDGE_FUZZ_CHECK(!ec);
+  BRIDGE_FUZZ_CHECK(offset == wire.size());
+  const auto& out = reread.get();
+  BRIDGE_FUZZ_CHECK(out.result_int() == parsed.get().result_int());
+  BRIDGE_FUZZ_CHECK(out.result_int() >= 200);  // interim answers are not relayed
+  BRIDGE_FUZZ_CHECK(out.version() == 11);
+  BRIDGE_FUZZ_CHECK(out["X-Request-ID"] == request_id);
+  BRIDGE_FUZZ_CHECK(out.count(bhttp::field::keep_alive) == 0);
+  BRIDGE_FUZZ_CHECK(out.count(bhttp::field::proxy_connection) == 0);
+  if (!head_request) BRIDGE_FUZZ_CHECK(out.body().size() == body_bytes);
+  const unsigned status = out.result_int();
+  const bool bodiless = head_request || status < 200 || status == 204 || status == 304;
+  if (auto length = parsed.content_length(); length && !bodiless)
+    BRIDGE_FUZZ_CHECK(body_bytes == *length);
+}
+
+asio::awaitable<void> relay(MemoryStream& upstream, std::span<char> chunk, bool head_request) {
+  beast::flat_buffer buffer;
+  std::optional<ResponseParser> parsed;
+  for (;;) {  // read_response_head
+    parsed.emplace();
+    parsed->body_limit(boost::none);
+    if (head_request) parsed->skip(true);
+    auto [ec, n] = co_await bhttp::async_read_header(upstream, buffer, *parsed,
+                                                     bridge::proxy::nothrow);
+    if (ec) co_return;  // 502
+    int code = static_cast<int>(parsed->get().result_int());
+    if (code == 101) co_return;  // 502: the request did not ask for an upgrade
+    if (code < 100 || code >= 200) break;
+  }
+  ResponseParser& response = *parsed;
+  auto& head = response.get();
+
+  bridge::proxy::HeadEdit edit;  // edit_response_head
+  edit.reset(head.base());
+  std::string_view connection;
+  for (const auto& f : head) {
+    if (f.name() == bhttp::field::connection) {
+      connection = f.value();
+      break;
+    }
+  }
+  edit.drop_hop_by_hop(connection, false);
+  edit.set_version(11);
+  edit.set("X-Request-ID", request_id);
+  const bool has_body = !head_request && head.result_int() != 204 && head.result_int() != 304;
+  if (has_body && !response.chunked() && !response.content_length())
+    edit.make_chunked();  // relay_response: a close-delimited body goes out chunked
+
+  MemoryStream client(upstream.get_executor(), {}, 0);
+  std::string wire;
+  uint64_t body_bytes = 0;
+  RelayResult result = co_await bridge::proxy::relay_message(
+      upstream, buffer, response, client, edit,
+      bridge::proxy::RelayParams{wire, chunk, std::chrono::seconds(1), std::chrono::seconds(1),
+                                 body_bytes},
+      []() -> asio::awaitable<bool> { co_return true; });
+  if (std::getenv("BRIDGE_FUZZ_VERBOSE") != nullptr)  // what the client got, when writing seeds
+    std::fprintf(stderr, "relay %d, client got:\n%s\n", static_cast<int>(result),
+                 client.output().c_str());
+  if (result != RelayResult::Done) co_return;  // the client connection is closed mid-response
+  check_relayed(client.output(), response, body_bytes, head_request);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 2) return 0;
+  // Relay buffers of 1 to 32 bytes step the chunked decoder through every state boundary;
+  // 0 is the proxy's own size.
+  static std::array<char, 16 * 1024> storage;
+  size_t chunk_size = (data[1] & 0x1f) == 0 ? storage.size() : data[1] & 0x1f;
+  const bool head_request = (data[1] & 0x20) != 0;
+
+  asio::io_context io{1};
+  MemoryStream upstream(io.get_executor(), bridge::fuzz::as_text(data + 2, size - 2), data[0]);
+  std::exception_ptr failure;
+  asio::co_spawn(io, relay(upstream, std::span<char>(storage.data(), chunk_size), head_request),
+                 [&](std::exception_ptr e) { failure = e; });
+  io.run();
+  if (failure) std::rethrow_exception(failure);  // a throw on the data plane is a bug
+  return 0;
+}
