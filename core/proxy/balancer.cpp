@@ -41,8 +41,17 @@ std::string endpoint_key(const discovery::Endpoint& endpoint) {
 }
 
 std::string Chosen::describe() const {
-  if (parent == nullptr || !parent->dynamic()) return target ? target->url : "";
-  return parent->url + " -> " + endpoint_key(endpoint);
+  std::string out;
+  describe(out);
+  return out;
+}
+
+void Chosen::describe(std::string& out) const {
+  if (parent == nullptr || !parent->dynamic()) {
+    out.assign(target ? std::string_view(target->url) : std::string_view());
+    return;
+  }
+  out.assign(parent->url).append(" -> ").append(endpoint_key(endpoint));
 }
 
 bool Chosen::down() const {

@@ -282,7 +282,7 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
   ConnectResult connected;
   for (int attempt = 0; attempt < 3 && chosen.target != nullptr; ++attempt) {
     const Target* target = chosen.target;
-    ex.record.target = chosen.describe();
+    chosen.describe(ex.record.target);
     ex.mark(trace::Phase::UpstreamResolved);
     const std::string_view scheme = target->scheme == Scheme::Https ? "https" : "http";
     const bool h2_expected =

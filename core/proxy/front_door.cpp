@@ -21,8 +21,11 @@ ListenerPolicy ListenerPolicy::from(const config::Listener& listener) {
 }
 
 bool ListenerPolicy::trusts(std::string_view client_ip) const {
+  return trusts(route::IpAddress::parse(client_ip));
+}
+
+bool ListenerPolicy::trusts(const std::optional<route::IpAddress>& ip) const {
   if (trust_everyone) return true;
-  auto ip = route::IpAddress::parse(client_ip);
   if (!ip) return false;  // a unix socket peer has no address: nothing vouches for it
   for (const auto& network : trusted) {
     if (network.contains(*ip)) return true;

@@ -29,6 +29,8 @@ struct ListenerPolicy {
   static ListenerPolicy from(const config::Listener& listener);
   /// Whether X-Forwarded-* and Forwarded from this peer are kept (else replaced).
   bool trusts(std::string_view client_ip) const;
+  /// The same for an address parsed already (none: a unix socket peer, never trusted).
+  bool trusts(const std::optional<route::IpAddress>& client_ip) const;
 };
 
 /// Why a request is refused at the front door: the status and the JSON error code.

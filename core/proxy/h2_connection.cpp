@@ -64,7 +64,7 @@ asio::awaitable<void> serve_h2_stream(std::shared_ptr<H2Connection> connection,
     ex.record.protocol = "HTTP/2";
     ex.record.stream_id = static_cast<uint32_t>(stream->id);
     if (stream->head_too_large) {
-      ex.record.request_id = trace::new_request_id();
+      trace::new_request_id(ex.record.request_id);
       ex.error = {http::status::request_header_fields_too_large, "headers_too_large",
                   "request header list exceeds listeners.http2.max_header_list_size (" +
                       std::to_string(connection->header_list_limit()) + " bytes)",
@@ -73,7 +73,7 @@ asio::awaitable<void> serve_h2_stream(std::shared_ptr<H2Connection> connection,
       co_return;
     }
     if (stream->head.method() == http::verb::connect) {
-      ex.record.request_id = trace::new_request_id();
+      trace::new_request_id(ex.record.request_id);
       ex.error = {http::status::bad_request, "bad_request",
                   "CONNECT is not supported: bridge is a reverse proxy, not a forward proxy", ""};
       co_await send_error(client, ex);
@@ -267,10 +267,7 @@ bool H2Connection::wants_io() const {
   return nghttp2_session_want_read(session_) != 0 || nghttp2_session_want_write(session_) != 0;
 }
 
-H2Stream* H2Connection::find(int32_t id) {
-  auto it = streams_.find(id);
-  return it == streams_.end() ? nullptr : it->second.get();
-}
+H2Stream* H2Connection::find(int32_t id) { return streams_.find(id); }
 
 void H2Connection::consumed(H2Stream& stream, size_t n) {
   if (!alive() || n == 0) return;
@@ -375,7 +372,7 @@ int H2Connection::on_begin_headers(nghttp2_session*, const nghttp2_frame* frame,
     stream = std::make_shared<H2Stream>(frame->hd.stream_id, self->worker.context().get_executor());
   }
   stream->head.version(20);
-  self->streams_.emplace(frame->hd.stream_id, std::move(stream));
+  self->streams_.add(frame->hd.stream_id, std::move(stream));
   return 0;
 }
 
@@ -439,7 +436,7 @@ int H2Connection::on_frame_recv(nghttp2_session* session, const nghttp2_frame* f
   case NGHTTP2_HEADERS:
     if (stream != nullptr && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
       if (!stream->authority.empty()) stream->head.set(http::field::host, stream->authority);
-      self->ready_.push_back(self->streams_[frame->hd.stream_id]);
+      self->ready_.push_back(self->streams_.shared(frame->hd.stream_id));
     }
     break;
   default:
@@ -472,15 +469,13 @@ int H2Connection::on_data_chunk(nghttp2_session* session, uint8_t, int32_t strea
 
 int H2Connection::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t, void* user) {
   auto* self = static_cast<H2Connection*>(user);
-  auto it = self->streams_.find(stream_id);
-  if (it == self->streams_.end()) return 0;
-  H2Stream& stream = *it->second;
-  stream.closed = true;
-  stream.readable.notify();
-  stream.writable.notify();
+  std::shared_ptr<H2Stream> stream = self->streams_.take(stream_id);
+  if (!stream) return 0;
+  stream->closed = true;
+  stream->readable.notify();
+  stream->writable.notify();
   // Kept for a later stream (the exchange may still hold it; on_begin_headers checks).
-  if (self->spare_.size() < max_spare_streams) self->spare_.push_back(std::move(it->second));
-  self->streams_.erase(it);
+  if (self->spare_.size() < max_spare_streams) self->spare_.push_back(std::move(stream));
   return 0;
 }
 

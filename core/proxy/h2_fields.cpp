@@ -21,7 +21,9 @@ bool has_upper(std::string_view name) {
 std::string_view lower_name(std::string_view name, std::string& text) {
   if (!has_upper(name)) return name;
   const size_t at = text.size();
-  for (char c : name) text.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+  text.resize(at + name.size());
+  std::transform(name.begin(), name.end(), text.begin() + static_cast<std::ptrdiff_t>(at),
+                 ascii_lower);
   return std::string_view(text).substr(at);
 }
 
@@ -50,8 +52,11 @@ std::string_view append(std::string& text, std::string_view piece) {
 }  // namespace
 
 bool connection_specific(std::string_view name) {
-  for (std::string_view hop : {"connection", "keep-alive", "proxy-connection", "transfer-encoding",
-                               "upgrade", "http2-settings", "te"}) {
+  // Most names are none of these: their length alone says so.
+  static constexpr std::string_view hops[] = {
+      "connection",     "keep-alive", "proxy-connection", "transfer-encoding", "upgrade",
+      "http2-settings", "te"};
+  for (std::string_view hop : hops) {
     if (iequals(name, hop)) return true;
   }
   return false;

@@ -107,7 +107,7 @@ std::shared_ptr<H2UpstreamStream> H2UpstreamSession::open(const std::vector<nght
                                       body ? &provider : nullptr, nullptr);
   if (id < 0) return nullptr;
   stream->id = id;
-  streams_.emplace(id, stream);
+  streams_.add(id, stream);
   if (connection_) connection_->tcp().expires_never();
   poke();
   return stream;
@@ -131,10 +131,7 @@ void H2UpstreamSession::cancel(H2UpstreamStream& stream) {
   poke();
 }
 
-H2UpstreamStream* H2UpstreamSession::find(int32_t id) {
-  auto it = streams_.find(id);
-  return it == streams_.end() ? nullptr : it->second.get();
-}
+H2UpstreamStream* H2UpstreamSession::find(int32_t id) { return streams_.find(id); }
 
 void H2UpstreamSession::close_all() {
   alive_ = false;
@@ -249,9 +246,9 @@ int H2UpstreamSession::on_data_chunk(nghttp2_session* session, uint8_t, int32_t 
 int H2UpstreamSession::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code,
                                        void* user) {
   auto* self = static_cast<H2UpstreamSession*>(user);
-  auto it = self->streams_.find(stream_id);
-  if (it == self->streams_.end()) return 0;
-  H2UpstreamStream& stream = *it->second;
+  std::shared_ptr<H2UpstreamStream> taken = self->streams_.take(stream_id);
+  if (!taken) return 0;
+  H2UpstreamStream& stream = *taken;
   stream.closed = true;
   if (!stream.ended) {
     stream.error_code = error_code;
@@ -259,7 +256,6 @@ int H2UpstreamSession::on_stream_close(nghttp2_session*, int32_t stream_id, uint
   }
   stream.readable.notify();
   stream.writable.notify();
-  self->streams_.erase(it);
   self->keep_idle_deadline();
   return 0;
 }
@@ -304,7 +300,8 @@ std::shared_ptr<void> UpstreamPools::announce_h2_connect(const Target& target) {
 
 std::shared_ptr<H2UpstreamSession>
 UpstreamPools::adopt_h2(const Target& target, std::unique_ptr<UpstreamConnection> connection) {
-  auto session = std::make_shared<H2UpstreamSession>(context_.get_executor(), std::move(connection));
+  auto session =
+      std::make_shared<H2UpstreamSession>(context_.get_executor(), std::move(connection));
   if (!session->start()) return nullptr;
   h2_[target.key].push_back(session);
   return session;

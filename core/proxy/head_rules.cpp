@@ -77,7 +77,9 @@ void edit_request_head(const http::request_header<>& head, Exchange& ex, HeadEdi
   }
   set_forwarded_fields(head, ex, original_host, edit);
   edit.set(tc.request_id_header, ex.record.request_id);
-  edit.set_copy("traceparent", {ex.record.trace.traceparent()});
+  char traceparent[trace::TraceContext::traceparent_size];
+  ex.record.trace.write_traceparent(traceparent);
+  edit.set_copy("traceparent", {std::string_view(traceparent, sizeof traceparent)});
   if (!ex.record.trace.continued) edit.remove("tracestate");  // of a trace we replaced
   for (const auto& p : tc.propagation) {
     if (p == "b3") edit.set_copy("b3", {ex.record.trace.b3()});

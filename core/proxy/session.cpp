@@ -27,7 +27,7 @@ void assign_ids(Exchange& ex, http::request_header<>& head) {
   if (tc.trust_incoming_request_id && trace::valid_request_id(incoming)) {
     ex.record.request_id = incoming;
   } else {
-    ex.record.request_id = trace::new_request_id();
+    trace::new_request_id(ex.record.request_id);
   }
   auto parent = trace::parse_traceparent(head["traceparent"]);
   ex.record.trace = trace::next_span(parent);
@@ -192,18 +192,15 @@ asio::awaitable<Outcome> answer_acme_challenge(Client& client, Exchange& ex,
 // so the choice is made here and the hold happens later.
 const route::CompiledRoute* match_route(Exchange& ex, const http::request_header<>& head,
                                         std::string_view decoded_path, std::string_view query,
-                                        const std::string& client_ip, const std::string& listener) {
+                                        const std::optional<route::IpAddress>& client_ip,
+                                        const std::string& listener) {
   // Every field counts (their number is bounded by limits.max_header_count); the vector is
   // the thread's, so routing allocates nothing once it has grown.
   thread_local std::vector<route::HeaderField> fields;
   fields.clear();
   for (const auto& f : head) fields.push_back({f.name_string(), f.value()});
-  route::RequestView view{head.method_string(),
-                          head[http::field::host],
-                          decoded_path,
-                          query,
-                          fields,
-                          route::IpAddress::parse(client_ip)};
+  route::RequestView view{
+      head.method_string(), head[http::field::host], decoded_path, query, fields, client_ip};
   const route::CompiledRoute* matched = ex.snapshot.table.match(view, listener);
   Breakpoints& breakpoints = ex.worker.runtime().breakpoints;
   if (matched != nullptr && breakpoints.any()) ex.breakpoint = breakpoints.match(view);
@@ -216,7 +213,6 @@ template <class Client>
 asio::awaitable<Outcome> serve_exchange(Client& client, Exchange& ex, const Peer& peer,
                                         ConnectionSlot& slot) {
   const std::string& listener = peer.listener;
-  const std::string& client_ip = peer.client_ip;
   Worker& worker = ex.worker;
   const Snapshot* snapshot = &ex.snapshot;
   const auto& limits = snapshot->config.limits;
@@ -225,7 +221,7 @@ asio::awaitable<Outcome> serve_exchange(Client& client, Exchange& ex, const Peer
   ex.head_request = head.method() == http::verb::head;
   std::string decoded_path;
   const ListenerPolicy& policy = snapshot->policy(listener);
-  ex.forwarded_trusted = policy.trusts(client_ip);
+  ex.forwarded_trusted = policy.trusts(peer.ip);
   auto refused = pass_front_door(head, limits, policy, decoded_path);
   std::string_view path, query;
   split_target(head.target(), path, query);
@@ -247,7 +243,7 @@ asio::awaitable<Outcome> serve_exchange(Client& client, Exchange& ex, const Peer
   }
 
   const route::CompiledRoute* matched =
-      match_route(ex, head, decoded_path, query, client_ip, listener);
+      match_route(ex, head, decoded_path, query, peer.ip, listener);
   if (matched == nullptr) {
     ex.client_keep_alive = ex.client_keep_alive && client.body_done();
     ex.error = {http::status::not_found, "no_route",
@@ -321,7 +317,7 @@ asio::awaitable<Outcome> serve_request(ClientStream& stream, Worker& worker, con
   slot.busy = true;
   log_on_exit.armed = true;
   if (status == HeadStatus::TooLarge) {
-    ex.record.request_id = trace::new_request_id();
+    trace::new_request_id(ex.record.request_id);
     ex.client_keep_alive = false;
     ex.error = {http::status::request_header_fields_too_large, "headers_too_large",
                 "request header block exceeds " + std::to_string(limits.max_header_bytes) +
@@ -331,7 +327,7 @@ asio::awaitable<Outcome> serve_request(ClientStream& stream, Worker& worker, con
   }
   auto bad = parse_head(parser, buffer, head_bytes);
   if (bad) {
-    ex.record.request_id = trace::new_request_id();
+    trace::new_request_id(ex.record.request_id);
     ex.client_keep_alive = false;  // the stream position is unknown: never reuse it
     ex.error = {http::status::bad_request, "bad_request", printable(*bad), ""};
     co_return co_await send_error(client, ex);
@@ -339,7 +335,7 @@ asio::awaitable<Outcome> serve_request(ClientStream& stream, Worker& worker, con
   ex.client_keep_alive = parser.get().keep_alive();
   ex.record.protocol = parser.get().version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
   if (!peer.http1) {
-    ex.record.request_id = trace::new_request_id();
+    trace::new_request_id(ex.record.request_id);
     ex.client_keep_alive = false;
     ex.error = {http::status::http_version_not_supported, "http2_only",
                 "listener " + listener + " speaks HTTP/2 only (http_protocols = [\"h2\"])",
@@ -386,7 +382,10 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, std::
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   auto remote = socket.remote_endpoint(ec);
-  Peer peer{std::move(listener), ec ? "" : remote.address().to_string(), "", "http"};
+  Peer peer;
+  peer.listener = std::move(listener);
+  if (!ec) peer.client_ip = remote.address().to_string();
+  peer.ip = route::IpAddress::parse(peer.client_ip);
   const ListenerPolicy& policy = worker.snapshot()->policy(peer.listener);
   peer.http1 = policy.http1;
   if (!tls) {

@@ -103,9 +103,16 @@ bool valid_request_id(std::string_view id) {
 }
 
 std::string new_request_id(IdSource& ids) {
+  std::string out;
+  new_request_id(out, ids);
+  return out;
+}
+
+void new_request_id(std::string& out, IdSource& ids) {
   uint8_t bytes[16];
   ids.fill(bytes, sizeof bytes);
-  return to_hex(bytes, sizeof bytes);
+  out.resize(2 * sizeof bytes);
+  write_hex(bytes, sizeof bytes, out.data());
 }
 
 std::string TraceContext::trace_id_hex() const { return to_hex(trace_id.data(), 16); }
@@ -113,14 +120,21 @@ std::string TraceContext::span_id_hex() const { return to_hex(span_id.data(), 8)
 std::string TraceContext::parent_span_id_hex() const { return to_hex(parent_span_id.data(), 8); }
 
 std::string TraceContext::traceparent() const {
-  std::string out(55, '-');  // one allocation: this goes upstream with every request
-  char* at = out.data();
-  *at++ = '0';
-  *at++ = '0';
-  at = write_hex(trace_id.data(), 16, at + 1);
-  at = write_hex(span_id.data(), 8, at + 1);
-  write_hex(&flags, 1, at + 1);
+  std::string out(traceparent_size, '-');
+  write_traceparent(out.data());
   return out;
+}
+
+void TraceContext::write_traceparent(char* out) const {
+  char* at = out;
+  *at++ = '0';
+  *at++ = '0';
+  *at++ = '-';
+  at = write_hex(trace_id.data(), 16, at);
+  *at++ = '-';
+  at = write_hex(span_id.data(), 8, at);
+  *at++ = '-';
+  write_hex(&flags, 1, at);
 }
 
 std::string TraceContext::b3() const {

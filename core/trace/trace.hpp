@@ -25,6 +25,8 @@ bool valid_request_id(std::string_view id);
 
 /// 32 lowercase hex characters.
 std::string new_request_id(IdSource& ids = thread_id_source());
+/// The same into `out`, keeping its capacity (a reused record's).
+void new_request_id(std::string& out, IdSource& ids = thread_id_source());
 
 struct TraceContext {
   std::array<uint8_t, 16> trace_id{};
@@ -33,7 +35,10 @@ struct TraceContext {
   uint8_t flags = 1;                        // sampled
   bool continued = false;                   // true when a valid incoming traceparent was kept
 
+  static constexpr size_t traceparent_size = 55;
   std::string traceparent() const;  // "00-<trace>-<span>-<flags>"
+  /// The same, written at `out` (traceparent_size chars): no allocation.
+  void write_traceparent(char* out) const;
   std::string trace_id_hex() const;
   std::string span_id_hex() const;
   std::string parent_span_id_hex() const;

@@ -26,6 +26,8 @@ struct Chosen {
   discovery::Endpoint endpoint;    // for dynamic targets
   /// "http://h:p", or "compose://api:80 -> 172.18.0.3:80" for an endpoint.
   std::string describe() const;
+  /// The same into `out`, whose capacity is kept (the record's, reused request after request).
+  void describe(std::string& out) const;
   /// Marked down (the target, or the endpoint of a dynamic target).
   bool down() const;
 };

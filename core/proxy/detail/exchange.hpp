@@ -122,8 +122,9 @@ struct Peer {
   std::string client_ip;
   std::string client_subject;  // the verified client certificate's subject (mTLS), else ""
   const char* scheme = "http";
-  bool h2_preface = false;  // a plain listener that takes HTTP/2 with prior knowledge
-  bool http1 = true;        // the listener's http_protocols include "http1"
+  bool h2_preface = false;             // a plain listener that takes HTTP/2 with prior knowledge
+  bool http1 = true;                   // the listener's http_protocols include "http1"
+  std::optional<route::IpAddress> ip;  // client_ip parsed once (none for a unix socket peer)
 };
 
 struct ConnectionSlot;

@@ -8,10 +8,10 @@
 #include "proxy/detail/exchange.hpp"
 #include "proxy/detail/h2_fields.hpp"
 #include "proxy/detail/signal.hpp"
+#include "proxy/detail/stream_table.hpp"
 
 #include <nghttp2/nghttp2.h>
 
-#include <unordered_map>
 #include <vector>
 
 namespace bridge::proxy {
@@ -112,7 +112,7 @@ class H2Connection {
   ConnectionSlot* slot_;
   DeadlineStream* io_;
   nghttp2_session* session_ = nullptr;
-  std::unordered_map<int32_t, std::shared_ptr<H2Stream>> streams_;
+  StreamTable<H2Stream> streams_;
   std::vector<std::shared_ptr<H2Stream>> ready_;  // requests whose head is complete
   std::vector<std::shared_ptr<H2Stream>> spare_;  // closed streams, reused once unheld
   size_t active_ = 0;                             // exchanges under way

@@ -5,11 +5,11 @@
 
 #include "proxy/detail/h2_fields.hpp"
 #include "proxy/detail/signal.hpp"
+#include "proxy/detail/stream_table.hpp"
 #include "proxy/detail/upstream_pool.hpp"
 
 #include <nghttp2/nghttp2.h>
 
-#include <unordered_map>
 #include <vector>
 
 namespace bridge::proxy {
@@ -93,7 +93,7 @@ class H2UpstreamSession : public std::enable_shared_from_this<H2UpstreamSession>
   asio::any_io_executor executor_;
   std::unique_ptr<UpstreamConnection> connection_;  // null: bytes only
   nghttp2_session* session_ = nullptr;
-  std::unordered_map<int32_t, std::shared_ptr<H2UpstreamStream>> streams_;
+  StreamTable<H2UpstreamStream> streams_;
   Signal write_ready_;
   Signal writer_done_;
   bool alive_ = false;

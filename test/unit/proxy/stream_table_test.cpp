@@ -1,0 +1,45 @@
+// StreamTable (core/proxy/detail/stream_table.hpp): an HTTP/2 connection's open streams by id.
+#include "proxy/detail/stream_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace bridge::proxy {
+namespace {
+
+using Table = StreamTable<std::string>;
+
+TEST(StreamTable, FindsWhatWasAddedAndForgetsWhatWasTaken) {
+  Table table;
+  for (int32_t id : {1, 3, 5, 7}) table.add(id, std::make_shared<std::string>(std::to_string(id)));
+  ASSERT_EQ(table.size(), 4u);
+  ASSERT_NE(table.find(5), nullptr);
+  EXPECT_EQ(*table.find(5), "5");
+  EXPECT_EQ(table.find(4), nullptr);
+  EXPECT_EQ(table.find(9), nullptr);
+  auto taken = table.take(3);
+  ASSERT_NE(taken, nullptr);
+  EXPECT_EQ(*taken, "3");
+  EXPECT_EQ(table.find(3), nullptr);
+  EXPECT_EQ(table.take(3), nullptr);  // only once
+  EXPECT_EQ(*table.shared(7), "7");
+  EXPECT_EQ(table.size(), 3u);
+}
+
+// Ids normally only grow; one that does not still lands in order and is found.
+TEST(StreamTable, AnIdBelowTheLastIsStillFound) {
+  Table table;
+  table.add(9, std::make_shared<std::string>("9"));
+  table.add(3, std::make_shared<std::string>("3"));
+  table.add(11, std::make_shared<std::string>("11"));
+  EXPECT_EQ(*table.find(3), "3");
+  EXPECT_EQ(*table.find(9), "9");
+  EXPECT_EQ(*table.find(11), "11");
+  std::string order;
+  for (auto& [id, stream] : table) order += *stream + ",";
+  EXPECT_EQ(order, "3,9,11,");
+}
+
+}  // namespace
+}  // namespace bridge::proxy
