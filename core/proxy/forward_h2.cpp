@@ -27,7 +27,8 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
   const auto route_timeout = ex.route->config->timeout;
   const auto idle = ex.snapshot.config.limits.idle_timeout;
   H2FieldList fields;
-  h2_request_fields(ex.head, ex.scratch.request, scheme, fields);
+  h2_request_fields(ex.head, ex.scratch.request, scheme, fields,
+                    ex.snapshot.config.trace.request_id_header);
   const bool has_body = !client.body_done();
   std::shared_ptr<H2UpstreamStream> up = session.open(fields.fields, has_body);
   if (!up) {

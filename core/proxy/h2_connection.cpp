@@ -57,6 +57,7 @@ asio::awaitable<void> serve_h2_stream(std::shared_ptr<H2Connection> connection,
   ConnectionSlot slot;  // the request id, for the log line of a failure
   try {
     auto snapshot = worker.snapshot();  // held for the exchange, as on HTTP/1.1
+    stream->unique_field = snapshot->config.trace.request_id_header;
     H2Client client(connection, stream);
     Exchange ex(worker, *snapshot, stream->head, stream->scratch, worker.take_record());
     RecordOnExit log_on_exit{ex};

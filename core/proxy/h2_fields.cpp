@@ -42,6 +42,18 @@ void reserve_text(const Head& head, const HeadEdit& edit, size_t more, H2FieldLi
   out.text.reserve(bytes);
 }
 
+// A field whose value is new with every message: HPACK sends it literally and keeps it out
+// of its table (RFC 7541 6.2.3).
+nghttp2_nv unindexed(std::string_view name, std::string_view value) {
+  nghttp2_nv nv = h2_field(name, value);
+  nv.flags = NGHTTP2_NV_FLAG_NO_INDEX;
+  return nv;
+}
+
+bool per_message(std::string_view name, std::string_view unique) {
+  return iequals(name, unique) || iequals(name, "traceparent") || iequals(name, "b3");
+}
+
 // `piece` at the end of `text` (which has room for it).
 std::string_view append(std::string& text, std::string_view piece) {
   const size_t at = text.size();
@@ -68,21 +80,22 @@ nghttp2_nv h2_field(std::string_view name, std::string_view value) {
           value.size(), NGHTTP2_NV_FLAG_NONE};
 }
 
-void h2_response_fields(const http::response_header<>& head, const HeadEdit& edit,
-                        H2FieldList& out) {
+void h2_response_fields(const http::response_header<>& head, const HeadEdit& edit, H2FieldList& out,
+                        std::string_view unique) {
   char status[8];
   auto [end, ec] = std::to_chars(status, status + sizeof status, head.result_int());
   const std::string_view status_text(status, static_cast<size_t>(end - status));
   reserve_text(head, edit, status_text.size(), out);
   out.fields.push_back(h2_field(":status", append(out.text, status_text)));
   edit.for_each(head, [&](std::string_view name, std::string_view value) {
-    if (!connection_specific(name))
-      out.fields.push_back(h2_field(lower_name(name, out.text), value));
+    if (connection_specific(name)) return;
+    const std::string_view lower = lower_name(name, out.text);
+    out.fields.push_back(iequals(name, unique) ? unindexed(lower, value) : h2_field(lower, value));
   });
 }
 
 void h2_request_fields(const http::request_header<>& head, const HeadEdit& edit,
-                       std::string_view scheme, H2FieldList& out) {
+                       std::string_view scheme, H2FieldList& out, std::string_view unique) {
   const auto target = edit.target(head.target());
   reserve_text(head, edit, target.size(), out);
   std::string_view authority;
@@ -95,7 +108,9 @@ void h2_request_fields(const http::request_header<>& head, const HeadEdit& edit,
   out.fields.push_back(h2_field(":path", append(out.text, target)));
   edit.for_each(head, [&](std::string_view name, std::string_view value) {
     if (connection_specific(name) || iequals(name, "host")) return;
-    out.fields.push_back(h2_field(lower_name(name, out.text), value));
+    const std::string_view lower = lower_name(name, out.text);
+    out.fields.push_back(per_message(name, unique) ? unindexed(lower, value)
+                                                   : h2_field(lower, value));
   });
   // TE is hop-by-hop, but "trailers" is the one value HTTP/2 carries on (RFC 9113 8.2.2).
   if (head[http::field::te].find("trailers") != std::string_view::npos)

@@ -10,6 +10,8 @@ usage: h2_frames.py HOST PORT MODE
   ping          10,000 PINGs without reading the answers
   empty-data    a POST, then 1,000 DATA frames that carry nothing
   slow-request  GET /slow?ms=1500; prints the frames that come back until the stream ends
+  fields        GET / twice, one stream after the other; prints each response field as
+                "NAME indexed" or "NAME never-indexed" (its HPACK representation)
 
 Prints "goaway CODE" for a GOAWAY, "status N" for a response head, and exits 0 once the server
 has answered what the mode expects (a GOAWAY for floods, the full response for slow-request).
@@ -141,6 +143,25 @@ def main():
                 ended = True
                 print("stream ended", flush=True)
         return 0 if ended and goaway else 1
+    if mode == "fields":
+        decoder = hpack.Decoder()
+        for stream in (1, 3):
+            sock.sendall(frame(HEADERS, END_STREAM | END_HEADERS, stream,
+                               request_block(encoder, authority)))
+            ended = False
+            while not ended:
+                got = reader.next(10)
+                if got is None:
+                    return 1
+                kind, flags, got_stream, payload = got
+                if kind == SETTINGS and not flags & ACK:
+                    sock.sendall(frame(SETTINGS, ACK, 0))
+                if kind == HEADERS and got_stream == stream:
+                    for field in decoder.decode(payload):
+                        how = "never-indexed" if not field.indexable else "indexed"
+                        print(f"{field[0]} {how}", flush=True)
+                ended = got_stream == stream and kind in (DATA, HEADERS) and flags & END_STREAM
+        return 0
     print(f"unknown mode {mode}", file=sys.stderr)
     return 2
 

@@ -71,7 +71,7 @@ class H2Client {
                                std::string&, std::string_view body) {
     H2Stream& s = *stream_;
     if (s.closed || s.responded) co_return false;
-    h2_response_fields(head, edit, s.head_out);
+    h2_response_fields(head, edit, s.head_out, s.unique_field);
     s.out.append(body);
     s.out.ended = true;
     co_return connection_->respond(s, s.head_out.fields, !body.empty());
@@ -127,7 +127,7 @@ class H2Client {
                                               RelayParams p) {
     H2Stream& s = *stream_;
     if (s.closed || s.responded) co_return RelayResult::WriteFailed;
-    h2_response_fields(response.get().base(), edit, s.head_out);
+    h2_response_fields(response.get().base(), edit, s.head_out, s.unique_field);
     const bool has_body = !response.is_done();
     if (!connection_->respond(s, s.head_out.fields, has_body)) co_return RelayResult::WriteFailed;
     while (!response.is_done()) {
@@ -165,7 +165,7 @@ class H2Client {
   /// The head of a response whose body comes in pieces (from an HTTP/2 upstream).
   asio::awaitable<bool> send_head(const http::response_header<>& head, const HeadEdit& edit,
                                   bool has_body, std::string&) {
-    h2_response_fields(head, edit, stream_->head_out);
+    h2_response_fields(head, edit, stream_->head_out, stream_->unique_field);
     co_return connection_->respond(*stream_, stream_->head_out.fields, has_body);
   }
   asio::awaitable<bool> send_body(std::string_view bytes, std::chrono::milliseconds timeout) {

@@ -47,6 +47,9 @@ struct H2Stream {
   Signal writable;
   ConnectionScratch scratch;  // the exchange's heads and parsers
   H2FieldList head_out;       // the response head as nghttp2 takes it
+  // The request id's field, never put in the HPACK table: a value per response would only
+  // push useful entries out (and make every lookup compare against dozens of stale ids).
+  std::string_view unique_field;
 
   size_t pending_in() const { return in.size() - in_at; }
 };

@@ -341,6 +341,24 @@ TEST_F(Http2, FloodsEndTheirConnectionAndSpareOthers) {
   }
 }
 
+// The request id is new in every response: HPACK sends it as never indexed (RFC 7541 6.2.3)
+// rather than filling the connection's table with ids that never come back; fields that
+// repeat (content-type) stay indexable.
+TEST_F(Http2, RequestIdsAreNeverIndexedByHpack) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));
+  auto r = frames({"fields"}, 15s);
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  auto lines = [&](std::string_view line) {
+    size_t n = 0;
+    for (size_t at = r.out.find(line); at != std::string::npos; at = r.out.find(line, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(lines("x-request-id never-indexed\n"), 2u) << r.out;
+  EXPECT_EQ(lines("x-request-id indexed\n"), 0u) << r.out;
+  EXPECT_EQ(lines("content-type indexed\n"), 2u) << r.out;
+}
+
 // SIGTERM: GOAWAY to an open HTTP/2 connection, its stream in flight still finishes.
 TEST_F(Http2, DrainSendsGoawayAndLetsTheStreamFinish) {
   ASSERT_TRUE(start_backend());
