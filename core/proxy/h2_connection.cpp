@@ -329,11 +329,11 @@ void H2Connection::close_all() {
   io_ = nullptr;
   if (slot_ != nullptr) slot_->drain = nullptr;
   slot_ = nullptr;
-  for (auto& [id, stream] : streams_) {
-    stream->closed = true;
-    stream->readable.notify();
-    stream->writable.notify();
-  }
+  streams_.for_each([](H2Stream& stream) {
+    stream.closed = true;
+    stream.readable.notify();
+    stream.writable.notify();
+  });
   streams_.clear();
   ready_.clear();
 }

@@ -135,12 +135,12 @@ H2UpstreamStream* H2UpstreamSession::find(int32_t id) { return streams_.find(id)
 
 void H2UpstreamSession::close_all() {
   alive_ = false;
-  for (auto& [id, stream] : streams_) {
-    stream->closed = true;
-    if (!stream->head_done) stream->refused = true;  // nothing came back: safe to try again
-    stream->readable.notify();
-    stream->writable.notify();
-  }
+  streams_.for_each([](H2UpstreamStream& stream) {
+    stream.closed = true;
+    if (!stream.head_done) stream.refused = true;  // nothing came back: safe to try again
+    stream.readable.notify();
+    stream.writable.notify();
+  });
   streams_.clear();
 }
 

@@ -37,8 +37,25 @@ TEST(StreamTable, AnIdBelowTheLastIsStillFound) {
   EXPECT_EQ(*table.find(9), "9");
   EXPECT_EQ(*table.find(11), "11");
   std::string order;
-  for (auto& [id, stream] : table) order += *stream + ",";
+  table.for_each([&](std::string& stream) { order += stream + ","; });
   EXPECT_EQ(order, "3,9,11,");
+}
+
+// One stream stays open while thousands open and close after it: the table holds the open
+// ones, not an entry for every stream the connection ever had.
+TEST(StreamTable, ClosedEntriesDoNotPileUpBehindALongLivedStream) {
+  Table table;
+  table.add(1, std::make_shared<std::string>("long"));
+  for (int32_t id = 3; id < 20003; id += 2) {
+    table.add(id, std::make_shared<std::string>("short"));
+    ASSERT_NE(table.take(id), nullptr);
+  }
+  EXPECT_EQ(table.size(), 1u);
+  size_t visited = 0;
+  table.for_each([&](std::string&) { ++visited; });
+  EXPECT_EQ(visited, 1u);
+  EXPECT_EQ(*table.find(1), "long");
+  EXPECT_LE(table.capacity_used(), 32u);
 }
 
 }  // namespace
