@@ -1,11 +1,15 @@
-// A one-shot HTTP/2 client for health checks: connect (TLS with ALPN h2, or h2c), one request,
-// the whole answer, close. Framing and HPACK are nghttp2's, as everywhere else.
+// A one-shot HTTP/2 client for health checks: connect (TLS with ALPN h2, or h2c), one request on
+// bridge's HTTP/2 client session (H2UpstreamSession, fed bytes by this loop), the whole answer,
+// close.
 #include "proxy/detail/h2_probe.hpp"
 
+#include "common/text.hpp"
+#include "proxy/detail/h2_upstream.hpp"
 #include "trace/record.hpp"  // grpc_status_name
 
 #include <nghttp2/nghttp2.h>
 
+#include <algorithm>
 #include <array>
 
 namespace bridge::proxy {
@@ -14,79 +18,23 @@ namespace {
 
 constexpr size_t max_probe_body = size_t{64} * 1024;  // a health answer is a few bytes
 
-struct ProbeState {
-  int32_t stream_id = -1;
-  bool closed = false;
-  uint32_t error_code = 0;
-  H2Body body;
-  H2ProbeAnswer answer;
-};
-
-ProbeState& state_of(void* user_data) { return *static_cast<ProbeState*>(user_data); }
-
-int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t namelen,
-              const uint8_t* value, size_t valuelen, uint8_t, void* user_data) {
-  ProbeState& s = state_of(user_data);
-  if (frame->hd.stream_id != s.stream_id) return 0;
-  std::string_view n(reinterpret_cast<const char*>(name), namelen);
-  std::string_view v(reinterpret_cast<const char*>(value), valuelen);
-  if (n == ":status")
-    s.answer.status = std::atoi(std::string(v).c_str());
-  else
-    s.answer.fields.emplace_back(n, v);
-  return 0;
-}
-
-int on_frame(nghttp2_session*, const nghttp2_frame*, void*) { return 0; }
-
-int on_data(nghttp2_session*, uint8_t, int32_t stream_id, const uint8_t* data, size_t len,
-            void* user_data) {
-  ProbeState& s = state_of(user_data);
-  if (stream_id != s.stream_id) return 0;
-  if (s.answer.body.size() + len > max_probe_body) return NGHTTP2_ERR_CALLBACK_FAILURE;
-  s.answer.body.append(reinterpret_cast<const char*>(data), len);
-  return 0;
-}
-
-int on_close(nghttp2_session*, int32_t stream_id, uint32_t error_code, void* user_data) {
-  ProbeState& s = state_of(user_data);
-  if (stream_id != s.stream_id) return 0;
-  s.closed = true;
-  s.error_code = error_code;
-  return 0;
-}
-
-ssize_t read_body(nghttp2_session*, int32_t, uint8_t* buf, size_t length, uint32_t* flags,
-                  nghttp2_data_source* source, void*) {
-  return static_cast<H2Body*>(source->ptr)->take(buf, length, flags);
-}
-
 // "connect: Connection refused", "read: no answer in time": as HTTP/1.1 checks say it.
 std::string step_failed(std::string_view step, const error_code& ec) {
   return std::string(step) + ": " +
          (ec == beast::error::timeout ? std::string("no answer in time") : ec.message());
 }
 
-struct SessionDeleter {
-  void operator()(nghttp2_session* s) const { nghttp2_session_del(s); }
-};
-
-// The exchange on a connected stream (TCP, or TLS after its handshake).
+// The exchange on a connected stream (TCP, or TLS after its handshake): the same client session
+// as proxied traffic to HTTP/2 upstreams, fed from this loop instead of its own.
 template <class Stream>
 asio::awaitable<H2ProbeAnswer> exchange(Stream& stream, const H2ProbeRequest& request,
                                         Clock::time_point deadline) {
-  ProbeState state;
-  nghttp2_session* raw = nullptr;
-  nghttp2_session_callbacks* table = h2_callback_table(
-      {.header = on_header, .frame = on_frame, .data = on_data, .close = on_close});
-  if (table == nullptr || nghttp2_session_client_new(&raw, table, &state) != 0) {
-    if (table != nullptr) nghttp2_session_callbacks_del(table);
-    state.answer.error = "cannot start an HTTP/2 session";
-    co_return state.answer;
+  H2ProbeAnswer answer;
+  auto session = std::make_shared<H2UpstreamSession>(co_await asio::this_coro::executor, nullptr);
+  if (!session->begin()) {
+    answer.error = "cannot start an HTTP/2 session";
+    co_return answer;
   }
-  nghttp2_session_callbacks_del(table);
-  std::unique_ptr<nghttp2_session, SessionDeleter> session(raw);
-
   const std::string scheme = request.tls ? "https" : "http";
   const std::string authority = request.host + ":" + std::to_string(request.port);
   std::vector<nghttp2_nv> fields{h2_field(":method", request.method), h2_field(":scheme", scheme),
@@ -94,63 +42,65 @@ asio::awaitable<H2ProbeAnswer> exchange(Stream& stream, const H2ProbeRequest& re
                                  h2_field(":path", request.path)};
   fields.push_back(h2_field("user-agent", "bridge-health-check"));
   for (const auto& [name, value] : request.fields) fields.push_back(h2_field(name, value));
-  state.body.append(request.body);
-  state.body.ended = true;
-  nghttp2_data_provider provider{};
-  provider.source.ptr = &state.body;
-  provider.read_callback = read_body;
-  nghttp2_submit_settings(session.get(), NGHTTP2_FLAG_NONE, nullptr, 0);
-  state.stream_id = nghttp2_submit_request(session.get(), nullptr, fields.data(), fields.size(),
-                                           request.body.empty() ? nullptr : &provider, nullptr);
-  if (state.stream_id < 0) {
-    state.answer.error = "cannot submit the request";
-    co_return state.answer;
+  auto up = session->open(fields, !request.body.empty());
+  if (!up) {
+    answer.error = "cannot submit the request";
+    co_return answer;
   }
+  up->out.append(request.body);
+  up->out.ended = true;
+  session->resume(*up);
   std::string out;
   std::array<char, 16 * 1024> in{};
-  for (;;) {
-    const uint8_t* data = nullptr;
-    ssize_t n = 0;
-    while ((n = nghttp2_session_mem_send(session.get(), &data)) > 0)
-      out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
-    if (n < 0) {
-      state.answer.error = std::string("HTTP/2: ") + nghttp2_strerror(static_cast<int>(n));
-      co_return state.answer;
-    }
+  while (!up->closed) {
+    out.clear();
+    session->produce(out, size_t{1} << 20);
     if (!out.empty()) {
       beast::get_lowest_layer(stream).expires_at(deadline);
       auto [ec, written] = co_await asio::async_write(stream, asio::buffer(out), nothrow);
       if (ec) {
-        state.answer.error = step_failed("write", ec);
-        co_return state.answer;
+        answer.error = step_failed("write", ec);
+        co_return answer;
       }
-      out.clear();
     }
-    if (state.closed) break;
-    if (nghttp2_session_want_read(session.get()) == 0) {
-      state.answer.error = "the server ended the HTTP/2 connection before answering";
-      co_return state.answer;
+    if (!session->wants_io()) {
+      answer.error = "the server ended the HTTP/2 connection before answering";
+      co_return answer;
     }
     beast::get_lowest_layer(stream).expires_at(deadline);
     auto [ec, got] = co_await stream.async_read_some(asio::buffer(in), nothrow);
     if (ec) {
-      state.answer.error = step_failed("read", ec);
-      co_return state.answer;
+      answer.error = step_failed("read", ec);
+      co_return answer;
     }
-    ssize_t used =
-        nghttp2_session_mem_recv(session.get(), reinterpret_cast<const uint8_t*>(in.data()), got);
-    if (used < 0) {
-      state.answer.error = std::string("HTTP/2: ") + nghttp2_strerror(static_cast<int>(used));
-      co_return state.answer;
+    if (!session->receive(in.data(), got)) {
+      answer.error = "HTTP/2: the server broke the protocol";
+      co_return answer;
     }
+    if (up->pending_in() > max_probe_body) {
+      answer.error = "the answer is larger than a health answer can be";
+      co_return answer;
+    }
+    session->consumed(*up, up->pending_in());  // kept whole: no window needs waiting for
   }
-  if (state.error_code != NGHTTP2_NO_ERROR) {
-    state.answer.error = std::string("the server reset the stream (") +
-                         nghttp2_http2_strerror(state.error_code) + ")";
-  } else if (state.answer.status == 0) {
-    state.answer.error = "the stream ended without a response";
+  if (up->error_code != NGHTTP2_NO_ERROR) {
+    answer.error =
+        std::string("the server reset the stream (") + nghttp2_http2_strerror(up->error_code) + ")";
+    co_return answer;
   }
-  co_return state.answer;
+  if (!up->head_done) {
+    answer.error = "the stream ended without a response";
+    co_return answer;
+  }
+  answer.status = static_cast<int>(up->head.result_int());
+  for (const auto& field : up->head) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(), ascii_lower);
+    answer.fields.emplace_back(std::move(name), field.value());
+  }
+  for (const auto& trailer : up->trailers) answer.fields.push_back(trailer);
+  answer.body = up->in.substr(up->in_at);
+  co_return answer;
 }
 
 // HealthCheckRequest { string service = 1; } in a gRPC message (uncompressed, length-prefixed).
