@@ -106,6 +106,14 @@ read_response_head(Exchange& ex, UpstreamStream& upstream, UpstreamConnection& c
                         "upstream failed before responding: " + ec.message(), ""});
     }
     int code = static_cast<int>(parsed->get().result_int());
+    if (code < 100) {
+      // Three digits, so the parser took it, but no status (RFC 9110 15): "HTTP/1.1 20 OK"
+      // would reach the client.
+      co_return failed({http::status::bad_gateway, "upstream_error",
+                        "upstream answered with status code " + std::to_string(code) +
+                            ", which is not one (100-999)",
+                        "check the upstream"});
+    }
     if (code == 101 && !ex.upgrade) {
       // A switch nobody asked for: relayed, the client would take its next bytes as another
       // protocol's.

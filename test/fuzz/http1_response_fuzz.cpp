@@ -1,10 +1,10 @@
 // HTTP/1 responses as an upstream connection delivers them (core/proxy/forward.cpp): the head
 // is read as read_response_head reads it (Beast's response parser and its default header
-// limit, interim 1xx heads skipped, an unasked-for 101 refused, no body limit, a HEAD
-// request's body skipped), edited as edit_response_head and relay_response edit it (hop-by-hop
-// fields dropped, bridge's own version, the request id, a close-delimited body re-framed as
-// chunked), and its body relayed to the client by relay_message itself over in-memory streams
-// whose reads end at fuzzer-chosen points.
+// limit, interim 1xx heads skipped, an unasked-for 101 and a status below 100 refused, no body
+// limit, a HEAD request's body skipped), edited as edit_response_head and relay_response edit
+// it (hop-by-hop fields dropped, bridge's own version, the request id, a close-delimited body
+// re-framed as chunked), and its body relayed to the client by relay_message itself over
+// in-memory streams whose reads end at fuzzer-chosen points.
 //
 // Checked: nothing throws; what the client gets is one cleanly framed response (a fresh parser
 // reads exactly the bytes written) with the status and the body bytes that were read, and none
@@ -78,10 +78,11 @@ asio::awaitable<void> relay(MemoryStream& upstream, std::span<char> chunk, bool 
     parsed.emplace();
     parsed->body_limit(boost::none);
     if (head_request) parsed->skip(true);
-    auto [ec, n] = co_await bhttp::async_read_header(upstream, buffer, *parsed,
-                                                     bridge::proxy::nothrow);
+    auto [ec, n] =
+        co_await bhttp::async_read_header(upstream, buffer, *parsed, bridge::proxy::nothrow);
     if (ec) co_return;  // 502
     int code = static_cast<int>(parsed->get().result_int());
+    if (code < 100) co_return;   // 502: not a status code
     if (code == 101) co_return;  // 502: the request did not ask for an upgrade
     if (code < 100 || code >= 200) break;
   }

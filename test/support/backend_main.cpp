@@ -209,6 +209,10 @@ bool serve_one(tcp::socket& sock, beast::flat_buffer& buffer, uint64_t conn_id, 
                     "X-Kept: yes\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok");
     return keep_alive;
   }
+  if (path == "/status-020") {  // three digits, but not a status code
+    write_raw(sock, "HTTP/1.1 020 OK\r\nContent-Length: 2\r\n\r\nok");
+    return false;
+  }
   if (path == "/unasked-101") {  // a switch the request did not ask for, then other bytes
     write_raw(sock, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                     "Connection: Upgrade\r\n\r\nnot http");

@@ -298,6 +298,19 @@ TEST_F(Proxy, UnaskedSwitchingProtocolsIsA502) {
       << r.response.body;
 }
 
+// Beast takes any three digits as a status; below 100 it is none, and relayed it would be
+// written as "HTTP/1.1 20 OK", a line no client parses.
+TEST_F(Proxy, AStatusBelow100IsA502) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));
+  auto r = http({url("/status-020")});
+  ASSERT_EQ(r.exit, 0) << r.err;
+  expect_error(r.response, 502, "upstream_error");
+  EXPECT_NE(r.response.body.find("upstream answered with status code 20, which is not one"),
+            std::string::npos)
+      << r.response.body;
+}
+
 TEST_F(Proxy, ForwardedHeadersReachTheUpstream) {
   ASSERT_TRUE(start_backend());
   ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));
