@@ -157,7 +157,9 @@ std::shared_ptr<trace::Record> Worker::take_record() {
 }
 
 void Worker::recycle(std::shared_ptr<trace::Record> record) {
-  constexpr size_t max_spares = 64;  // a burst of concurrent requests, not the whole store
+  // A burst of concurrent requests (1,000 HTTP/2 streams in flight is 10 connections at their
+  // default limit), not the whole store: a few KiB each once warm.
+  constexpr size_t max_spares = 1024;
   if (record && spare_records_.size() < max_spares) spare_records_.push_back(std::move(record));
 }
 

@@ -103,6 +103,8 @@ struct ChunkRoom {
   static constexpr size_t front = 24;  // chunk_size_line's buffer
   static constexpr size_t back = crlf.size() + last_chunk.size();
   std::span<char> room;  // where body bytes are read
+  /// `chunk` must be larger than front + back (the proxy's are 64 KiB): with no room left, a
+  /// relay would wait for body bytes it has nowhere to put.
   explicit ChunkRoom(std::span<char> chunk)
       : room(chunk.subspan(front, chunk.size() - front - back)) {}
   /// The bytes to write for `got` bytes read into `room`: framed as a chunk when `chunked` (an
