@@ -4,8 +4,8 @@
 // the response bytes are taken as the forwarder takes them (or left, to test that flow control
 // bounds them), and one stream may be cancelled as a client that went away would.
 //
-// Checked: nothing throws or crashes; what bridge sends is the preface and whole frames; a response head is
-// final (200-999) before it counts as done, and its fields are safe to write as HTTP/1.1 (a
+// Checked: nothing throws or crashes; what bridge sends is the preface and whole frames; a response
+// head is final (200-999) before it counts as done, and its fields are safe to write as HTTP/1.1 (a
 // name that is a token, a value without CR, LF or NUL); no stream holds more unread response
 // bytes than the window bridge gave it; after the connection goes, every stream is closed.
 //

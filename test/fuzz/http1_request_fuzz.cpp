@@ -39,8 +39,8 @@ using bridge::proxy::RelayResult;
 using RequestParser = bhttp::request_parser<bhttp::buffer_body>;
 using bridge::fuzz::MemoryStream;
 
-constexpr size_t header_limit = 64 * 1024;  // limits.max_header_bytes' default
-constexpr size_t max_requests = 4;          // pipelined on one connection
+constexpr size_t header_limit = size_t{64} * 1024;  // limits.max_header_bytes' default
+constexpr size_t max_requests = 4;                  // pipelined on one connection
 
 // read_head's framing (core/proxy/request_head.cpp; a template over the proxy's socket
 // streams, so it cannot read from MemoryStream): empty lines before a request are skipped,
@@ -197,7 +197,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
   // Relay buffers of 1 to 32 bytes step the chunked decoder through every state boundary;
   // 0 is the proxy's own size.
-  static std::array<char, 16 * 1024> storage;
+  static std::array<char, size_t{16} * 1024> storage;
   size_t chunk_size = (data[1] & 0x1f) == 0 ? storage.size() : data[1] & 0x1f;
   std::optional<uint64_t> body_limit;
   if ((data[1] & 0x20) != 0) body_limit = 64;
@@ -206,7 +206,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   MemoryStream client(io.get_executor(), bridge::fuzz::as_text(data + 2, size - 2), data[0]);
   std::exception_ptr failure;
   asio::co_spawn(io, serve(client, std::span<char>(storage.data(), chunk_size), body_limit),
-                 [&](std::exception_ptr e) { failure = e; });
+                 [&](std::exception_ptr e) { failure = std::move(e); });
   io.run();
   if (failure) std::rethrow_exception(failure);  // a throw on the data plane is a bug
   return 0;

@@ -129,7 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Relay buffers with room for 1 to 31 body bytes step the chunked decoder through every
   // state boundary (a close-delimited body is re-framed as chunks, which takes 31 bytes of the
   // buffer for framing); 0 is the proxy's own size.
-  static std::array<char, 16 * 1024> storage;
+  static std::array<char, size_t{16} * 1024> storage;
   size_t chunk_size = (data[1] & 0x1f) == 0 ? storage.size() : 31 + (data[1] & 0x1f);
   const bool head_request = (data[1] & 0x20) != 0;
 
@@ -137,7 +137,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   MemoryStream upstream(io.get_executor(), bridge::fuzz::as_text(data + 2, size - 2), data[0]);
   std::exception_ptr failure;
   asio::co_spawn(io, relay(upstream, std::span<char>(storage.data(), chunk_size), head_request),
-                 [&](std::exception_ptr e) { failure = e; });
+                 [&](std::exception_ptr e) { failure = std::move(e); });
   io.run();
   if (failure) std::rethrow_exception(failure);  // a throw on the data plane is a bug
   return 0;

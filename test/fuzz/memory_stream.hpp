@@ -47,7 +47,8 @@ class MemoryStream {
     return boost::asio::async_initiate<Token, void(boost::system::error_code, size_t)>(
         [this](auto handler, const ConstBuffers& b) {
           size_t n = 0;
-          for (auto it = boost::asio::buffer_sequence_begin(b); it != boost::asio::buffer_sequence_end(b); ++it) {
+          for (auto it = boost::asio::buffer_sequence_begin(b);
+               it != boost::asio::buffer_sequence_end(b); ++it) {
             boost::asio::const_buffer piece = *it;
             output_.append(static_cast<const char*>(piece.data()), piece.size());
             n += piece.size();
