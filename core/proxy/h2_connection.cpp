@@ -258,18 +258,9 @@ void H2Connection::begin_drain() {
   poke();
 }
 
-void H2Connection::produce(std::string& out, size_t max) {
-  while (out.size() < max) {
-    const uint8_t* data = nullptr;
-    ssize_t n = nghttp2_session_mem_send(session_, &data);
-    if (n <= 0) break;
-    out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
-  }
-}
+void H2Connection::produce(std::string& out, size_t max) { h2_produce(session_, out, max); }
 
-bool H2Connection::wants_io() const {
-  return nghttp2_session_want_read(session_) != 0 || nghttp2_session_want_write(session_) != 0;
-}
+bool H2Connection::wants_io() const { return h2_wants_io(session_); }
 
 H2Stream* H2Connection::find(int32_t id) { return streams_.find(id); }
 

@@ -129,6 +129,19 @@ nghttp2_session_callbacks* h2_callback_table(const H2Callbacks& c) {
   return table;
 }
 
+void h2_produce(nghttp2_session* session, std::string& out, size_t max) {
+  while (out.size() < max) {
+    const uint8_t* data = nullptr;
+    ssize_t n = nghttp2_session_mem_send(session, &data);
+    if (n <= 0) break;
+    out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+  }
+}
+
+bool h2_wants_io(nghttp2_session* session) {
+  return nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0;
+}
+
 ssize_t H2Body::take(uint8_t* buf, size_t length, uint32_t* flags) {
   const size_t n = std::min(length, pending());
   std::memcpy(buf, bytes.data() + at, n);

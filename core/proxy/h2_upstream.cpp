@@ -73,18 +73,9 @@ bool H2UpstreamSession::receive(const char* data, size_t size) {
   return nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(data), size) >= 0;
 }
 
-void H2UpstreamSession::produce(std::string& out, size_t max) {
-  while (out.size() < max) {
-    const uint8_t* data = nullptr;
-    ssize_t n = nghttp2_session_mem_send(session_, &data);
-    if (n <= 0) break;
-    out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
-  }
-}
+void H2UpstreamSession::produce(std::string& out, size_t max) { h2_produce(session_, out, max); }
 
-bool H2UpstreamSession::wants_io() const {
-  return nghttp2_session_want_read(session_) != 0 || nghttp2_session_want_write(session_) != 0;
-}
+bool H2UpstreamSession::wants_io() const { return h2_wants_io(session_); }
 
 void H2UpstreamSession::keep_idle_deadline() {
   if (connection_ && streams_.empty() && alive_) connection_->tcp().expires_after(idle_close);

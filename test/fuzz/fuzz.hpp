@@ -3,6 +3,7 @@
 /// LLVMFuzzerTestOneInput; clang links it with libFuzzer (-Dfuzz=true, scripts/fuzz), the
 /// ordinary build links it with replay.cpp, which runs its committed corpus as a gtest case.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -41,6 +42,25 @@ inline std::vector<std::string_view> split_parts(std::string_view data) {
 
 inline std::string_view as_text(const uint8_t* data, size_t size) {
   return {reinterpret_cast<const char*>(data), size};
+}
+
+/// The size of the next piece of input to feed (1 to 4,096 bytes, at most `left`), from a
+/// small deterministic generator the harness seeds from its input.
+inline size_t next_piece(uint32_t& state, size_t left) {
+  state = state * 1103515245u + 12345u;
+  return std::min<size_t>(left, 1 + (state >> 16) % 4096);
+}
+
+/// HTTP/2 frames: whole 9-byte headers whose lengths add up, each payload within `max_frame`.
+inline void check_whole_frames(std::string_view out, size_t max_frame) {
+  while (!out.empty()) {
+    BRIDGE_FUZZ_CHECK(out.size() >= 9);
+    size_t length = (static_cast<unsigned char>(out[0]) << 16) |
+                    (static_cast<unsigned char>(out[1]) << 8) | static_cast<unsigned char>(out[2]);
+    BRIDGE_FUZZ_CHECK(length <= max_frame);
+    BRIDGE_FUZZ_CHECK(out.size() >= 9 + length);
+    out.remove_prefix(9 + length);
+  }
 }
 
 }  // namespace bridge::fuzz

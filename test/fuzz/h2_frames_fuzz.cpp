@@ -60,18 +60,6 @@ Bench& bench() {
   return instance;
 }
 
-// Whole frames, each within `max_frame` bytes of payload.
-void check_frames(std::string_view out, size_t max_frame) {
-  while (!out.empty()) {
-    BRIDGE_FUZZ_CHECK(out.size() >= 9);
-    size_t length = (static_cast<unsigned char>(out[0]) << 16) |
-                    (static_cast<unsigned char>(out[1]) << 8) | static_cast<unsigned char>(out[2]);
-    BRIDGE_FUZZ_CHECK(length <= max_frame);
-    BRIDGE_FUZZ_CHECK(out.size() >= 9 + length);
-    out.remove_prefix(9 + length);
-  }
-}
-
 size_t headers_frames(std::string_view out) {
   size_t count = 0;
   while (out.size() >= 9) {
@@ -103,8 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view rest = input;
   bool open = true;
   while (open && !rest.empty()) {
-    state = state * 1103515245u + 12345u;
-    size_t piece = std::min<size_t>(rest.size(), 1 + (state >> 16) % 4096);
+    const size_t piece = bridge::fuzz::next_piece(state, rest.size());
     open = connection->receive(rest.data(), piece);
     rest.remove_prefix(piece);
     connection->start_streams(connection);
@@ -124,6 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (std::getenv("BRIDGE_FUZZ_VERBOSE") != nullptr)  // what came back, when writing seeds
     std::fprintf(stderr, "%zu bytes back, %zu frames of HEADERS\n", out.size(),
                  headers_frames(out));
-  check_frames(out, 16777215);  // the protocol's largest; the peer may allow any size
+  bridge::fuzz::check_whole_frames(
+      out, 16777215);  // the protocol's largest; the peer may allow any size
   return 0;
 }

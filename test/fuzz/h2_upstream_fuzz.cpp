@@ -27,18 +27,12 @@ namespace proxy = bridge::proxy;
 
 constexpr size_t stream_window = size_t{1} << 20;  // h2_upstream.cpp's per-stream window
 
-// The client preface, then whole frames.
-void check_frames(std::string_view out) {
+// The client preface, then whole frames (of any size the peer's SETTINGS may allow).
+void check_preface_and_frames(std::string_view out) {
   constexpr std::string_view preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
   BRIDGE_FUZZ_CHECK(out.starts_with(preface));
   out.remove_prefix(preface.size());
-  while (!out.empty()) {
-    BRIDGE_FUZZ_CHECK(out.size() >= 9);
-    size_t length = (static_cast<unsigned char>(out[0]) << 16) |
-                    (static_cast<unsigned char>(out[1]) << 8) | static_cast<unsigned char>(out[2]);
-    BRIDGE_FUZZ_CHECK(out.size() >= 9 + length);
-    out.remove_prefix(9 + length);
-  }
+  bridge::fuzz::check_whole_frames(out, 16777215);
 }
 
 void check_stream(const proxy::H2UpstreamStream& stream) {
@@ -89,8 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view rest = bridge::fuzz::as_text(data + 1, size - 1);
   bool open = true;
   while (open && !rest.empty()) {
-    state = state * 1103515245u + 12345u;
-    size_t piece = std::min<size_t>(rest.size(), 1 + (state >> 16) % 4096);
+    const size_t piece = bridge::fuzz::next_piece(state, rest.size());
     open = session->receive(rest.data(), piece);
     rest.remove_prefix(piece);
     for (const auto& stream : streams) {
@@ -110,6 +103,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& stream : streams) BRIDGE_FUZZ_CHECK(stream->closed);
   std::string tail;
   session->produce(tail, size_t{1} << 20);
-  check_frames(out + tail);
+  check_preface_and_frames(out + tail);
   return 0;
 }

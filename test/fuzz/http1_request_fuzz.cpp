@@ -13,6 +13,7 @@
 // and the body limit; the rest is what the client sends.
 #include "fuzz.hpp"
 #include "memory_stream.hpp"
+#include "read_back.hpp"
 
 #include "http/http.hpp"
 #include "proxy/detail/head_edit.hpp"
@@ -23,7 +24,6 @@
 
 #include <array>
 #include <exception>
-#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -89,21 +89,7 @@ asio::awaitable<HeadStatus> read_head(MemoryStream& stream, beast::flat_buffer& 
 // after it, with the body that was read from the client.
 void check_forwarded(const std::string& wire, const RequestParser& parsed, uint64_t body_bytes) {
   bhttp::request_parser<bhttp::string_body> reread;
-  reread.header_limit(std::numeric_limits<uint32_t>::max());
-  reread.body_limit(boost::none);
-  reread.eager(true);
-  size_t offset = 0;
-  error_code ec;
-  while (!reread.is_done() && !ec) {
-    size_t used = reread.put(asio::buffer(wire.data() + offset, wire.size() - offset), ec);
-    offset += used;
-    if (used == 0 && !ec) ec = bhttp::error::partial_message;
-  }
-  if (ec)
-    std::fprintf(stderr, "forwarded message does not parse (%s):\n%s\n", ec.message().c_str(),
-                 wire.c_str());
-  BRIDGE_FUZZ_CHECK(!ec);
-  BRIDGE_FUZZ_CHECK(offset == wire.size());
+  bridge::fuzz::read_back_whole(reread, wire, "forwarded message");
   const auto& head = parsed.get().base();
   BRIDGE_FUZZ_CHECK(reread.get().method_string() == head.method_string());
   BRIDGE_FUZZ_CHECK(reread.get().target() == head.target());

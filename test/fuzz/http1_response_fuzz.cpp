@@ -16,13 +16,13 @@
 // which the proxy's 64 KiB buffers meet.)
 #include "fuzz.hpp"
 #include "memory_stream.hpp"
+#include "read_back.hpp"
 
 #include "proxy/detail/head_edit.hpp"
 #include "proxy/detail/relay.hpp"
 
 #include <array>
 #include <exception>
-#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -43,22 +43,8 @@ constexpr std::string_view request_id = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 void check_relayed(const std::string& wire, const ResponseParser& parsed, uint64_t body_bytes,
                    bool head_request) {
   bhttp::response_parser<bhttp::string_body> reread;
-  reread.header_limit(std::numeric_limits<uint32_t>::max());
-  reread.body_limit(boost::none);
-  reread.eager(true);
   if (head_request) reread.skip(true);
-  size_t offset = 0;
-  error_code ec;
-  while (!reread.is_done() && !ec) {
-    size_t used = reread.put(asio::buffer(wire.data() + offset, wire.size() - offset), ec);
-    offset += used;
-    if (used == 0 && !ec) ec = bhttp::error::partial_message;
-  }
-  if (ec)
-    std::fprintf(stderr, "relayed response does not parse (%s):\n%s\n", ec.message().c_str(),
-                 wire.c_str());
-  BRIDGE_FUZZ_CHECK(!ec);
-  BRIDGE_FUZZ_CHECK(offset == wire.size());
+  bridge::fuzz::read_back_whole(reread, wire, "relayed response");
   const auto& out = reread.get();
   BRIDGE_FUZZ_CHECK(out.result_int() == parsed.get().result_int());
   BRIDGE_FUZZ_CHECK(out.result_int() >= 200);  // interim answers are not relayed

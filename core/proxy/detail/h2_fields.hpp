@@ -8,6 +8,7 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -51,6 +52,11 @@ struct H2Callbacks {
   nghttp2_on_stream_close_callback close = nullptr;
 };
 nghttp2_session_callbacks* h2_callback_table(const H2Callbacks& callbacks);
+
+/// Appends the frames `session` has ready to send to `out`, up to about `max` bytes.
+void h2_produce(nghttp2_session* session, std::string& out, size_t max);
+/// Whether `session` still wants to read or write (false once it is over).
+bool h2_wants_io(nghttp2_session* session);
 
 /// A body waiting for nghttp2 to frame it as DATA: bytes appended at the back, taken from
 /// `at`; `ended` once the last byte is in.
