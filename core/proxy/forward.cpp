@@ -9,6 +9,7 @@
 #include "proxy/detail/h2_client.hpp"
 #include "proxy/detail/h2_upstream.hpp"
 #include "proxy/detail/head_rules.hpp"
+#include "proxy/detail/tls_stream.hpp"
 #include "proxy/detail/worker.hpp"
 #include "proxy/front_door.hpp"
 #include "proxy/rewrite.hpp"

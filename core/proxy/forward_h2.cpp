@@ -4,6 +4,7 @@
 #include "proxy/detail/h1_client.hpp"
 #include "proxy/detail/h2_client.hpp"
 #include "proxy/detail/head_rules.hpp"
+#include "proxy/detail/tls_stream.hpp"
 #include "proxy/detail/worker.hpp"
 
 #include <charconv>

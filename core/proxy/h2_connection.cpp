@@ -4,6 +4,7 @@
 
 #include "proxy/detail/deadline_stream.hpp"
 #include "proxy/detail/h2_client.hpp"
+#include "proxy/detail/tls_stream.hpp"
 #include "proxy/detail/worker.hpp"
 
 #include <spdlog/spdlog.h>

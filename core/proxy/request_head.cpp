@@ -1,6 +1,7 @@
 #include "proxy/detail/request_head.hpp"
 
 #include "http/http.hpp"
+#include "proxy/detail/tls_stream.hpp"
 #include "proxy/rewrite.hpp"
 
 namespace bridge::proxy {

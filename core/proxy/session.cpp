@@ -8,6 +8,7 @@
 #include "proxy/detail/h2_client.hpp"
 #include "proxy/detail/h2_connection.hpp"
 #include "proxy/detail/request_head.hpp"
+#include "proxy/detail/tls_stream.hpp"
 #include "proxy/detail/worker.hpp"
 #include "proxy/rewrite.hpp"
 

@@ -168,8 +168,10 @@ asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,
     result.message = "cannot set SNI " + sni_host;
     co_return result;
   }
-  if (upstream.config.tls.verify) {
-    tls.set_verify_callback(ssl::host_name_verification(sni_host));
+  if (upstream.config.tls.verify && !tls.verify_host(sni_host)) {
+    result.failure = ConnectFailure::Tls;
+    result.message = "cannot verify the name " + sni_host;
+    co_return result;
   }
   const std::string& protocol = upstream.config.protocol;
   static constexpr unsigned char h2_or_http11[] = {2,   'h', '2', 8,   'h', 't',

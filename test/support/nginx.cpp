@@ -12,7 +12,8 @@ namespace bridge::test {
 namespace {
 constexpr const char* nginx_bin = "/usr/sbin/nginx";
 
-std::string config_text(const std::string& prefix, uint16_t port) {
+// `tls`: extra lines of the server block (a TLS listen and its certificate), or empty.
+std::string config_text(const std::string& prefix, uint16_t port, const std::string& tls) {
   std::string p = prefix;
   return "daemon off;\n"
          "master_process off;\n"
@@ -47,8 +48,7 @@ std::string config_text(const std::string& prefix, uint16_t port) {
          "  default_type application/octet-stream;\n"
          "  server {\n"
          "    listen 127.0.0.1:" +
-         std::to_string(port) +
-         ";\n"
+         std::to_string(port) + ";\n" + tls +
          "    server_name localhost;\n"
          "    root " +
          p +
@@ -85,10 +85,19 @@ Nginx::~Nginx() { stop(); }
 bool Nginx::start(std::string* error) {
   for (int attempt = 0; attempt < 3; ++attempt) {
     port_ = free_port();
-    write_file(dir_ / "nginx.conf", config_text(dir_.path(), port_));
+    std::string tls;
+    if (!tls_cert_.empty()) {
+      tls_port_ = free_port();
+      tls = "    listen 127.0.0.1:" + std::to_string(tls_port_) + " ssl;\n" +
+            "    ssl_certificate " + tls_cert_ + ";\n    ssl_certificate_key " + tls_key_ + ";\n";
+    }
+    write_file(dir_ / "nginx.conf", config_text(dir_.path(), port_, tls));
     process_ = std::make_unique<Process>(std::vector<std::string>{
         nginx_bin, "-e", dir_ / "error.log", "-p", dir_.path() + "/", "-c", dir_ / "nginx.conf"});
-    if (wait_for_port(port_, std::chrono::seconds(5))) return true;
+    if (wait_for_port(port_, std::chrono::seconds(5)) &&
+        (tls.empty() || wait_for_port(tls_port_, std::chrono::seconds(5)))) {
+      return true;
+    }
     process_->kill();
   }
   if (error != nullptr) {
@@ -105,5 +114,7 @@ void Nginx::stop() {
 }
 
 std::string Nginx::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+std::string Nginx::tls_url() const { return "https://127.0.0.1:" + std::to_string(tls_port_); }
 
 }  // namespace bridge::test

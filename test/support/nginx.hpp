@@ -29,9 +29,17 @@ class Nginx {
   bool start(std::string* error = nullptr);
   void stop();
 
+  /// Serves the same locations over TLS too, on a second port. Before start().
+  void serve_tls(std::string cert_file, std::string key_file) {
+    tls_cert_ = std::move(cert_file);
+    tls_key_ = std::move(key_file);
+  }
+
   uint16_t port() const { return port_; }
   /// "http://127.0.0.1:PORT"
   std::string url() const;
+  /// "https://127.0.0.1:TLS_PORT", once started with serve_tls().
+  std::string tls_url() const;
   /// The document root, for files to serve.
   std::string root() const { return dir_ / "www"; }
   pid_t pid() const { return process_ ? process_->pid() : -1; }
@@ -39,6 +47,8 @@ class Nginx {
  private:
   TempDir dir_;
   uint16_t port_ = 0;
+  uint16_t tls_port_ = 0;
+  std::string tls_cert_, tls_key_;
   std::unique_ptr<Process> process_;
 };
 

@@ -35,9 +35,6 @@ class DeadlineStream : public DeadlineHook {
 
   executor_type get_executor() noexcept { return socket_.get_executor(); }
   tcp::socket& socket() noexcept { return socket_; }
-  // What asio::ssl::stream asks of the layer under it.
-  using lowest_layer_type = tcp::socket;
-  lowest_layer_type& lowest_layer() noexcept { return socket_; }
 
   /// Reads and writes fail with beast::error::timeout if still pending `timeout` from now
   /// (one deadline for both directions, pending operations included).
@@ -70,6 +67,18 @@ class DeadlineStream : public DeadlineHook {
         token, buffers);
   }
 
+  /// Waits until the socket is ready (TlsStream: OpenSSL reads and writes the socket itself).
+  template <class Token>
+  auto async_wait(tcp::socket::wait_type what, Token&& token) {
+    return asio::async_initiate<Token, void(error_code)>(
+        [this](auto handler, tcp::socket::wait_type w) {
+          begin_operation();
+          socket_.async_wait(
+              w, DeadlineCompletion<std::decay_t<decltype(handler)>>{std::move(handler), this});
+        },
+        token, what);
+  }
+
  private:
   template <class Handler>
   friend struct DeadlineCompletion;
@@ -84,7 +93,7 @@ class DeadlineStream : public DeadlineHook {
   tcp::socket socket_;
   DeadlineWatch* watch_;
   Clock::time_point deadline_ = Clock::time_point::max();
-  int pending_ = 0;         // reads and writes under way (at most one of each)
+  int pending_ = 0;         // reads, writes and waits under way
   bool timed_out_ = false;  // closed by the watch: the pending operations end as timeouts
 };
 
@@ -95,6 +104,10 @@ struct DeadlineCompletion {
   void operator()(error_code ec, size_t n) {
     stream->end_operation(ec);  // before the handler, which may destroy the stream
     std::move(handler)(ec, n);
+  }
+  void operator()(error_code ec) {
+    stream->end_operation(ec);
+    std::move(handler)(ec);
   }
 };
 
@@ -131,9 +144,6 @@ class DeadlineWatch {
   boost::intrusive::list<DeadlineStream, boost::intrusive::constant_time_size<false>> streams_;
   Clock::time_point wake_ = Clock::time_point::max();
 };
-
-/// A client connection on an HTTPS listener.
-using TlsClientStream = beast::ssl_stream<DeadlineStream>;
 
 inline void DeadlineStream::expires_after(Clock::duration timeout) {
   deadline_ = Clock::now() + timeout;

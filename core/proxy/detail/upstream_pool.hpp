@@ -4,6 +4,7 @@
 
 #include "proxy/detail/asio.hpp"
 #include "proxy/detail/deadline_stream.hpp"
+#include "proxy/detail/tls_stream.hpp"
 #include "proxy/snapshot.hpp"
 
 #include <atomic>
@@ -16,7 +17,6 @@
 namespace bridge::proxy {
 
 using PlainStream = DeadlineStream;
-using TlsStream = beast::ssl_stream<DeadlineStream>;
 
 struct UpstreamConnection {
   explicit UpstreamConnection(PlainStream s) : stream(std::move(s)) {}

@@ -1,0 +1,139 @@
+#include "proxy/detail/tls_stream.hpp"
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include <array>
+#include <cerrno>
+
+namespace bridge::proxy {
+
+TlsStream::TlsStream(DeadlineStream next, ssl::context& context)
+    : next_(std::move(next)), ssl_(SSL_new(context.native_handle())) {
+  if (!ssl_) {
+    throw boost::system::system_error(
+        error_code(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category()), "SSL_new");
+  }
+  error_code ec;
+  next_.socket().non_blocking(true, ec);
+  SSL_set_fd(ssl_.get(), next_.socket().native_handle());  // BIO_NOCLOSE: Asio closes it
+  // Partial writes: a write_some may end after whole records. Moving buffers: a retried write
+  // may come from the gather buffer again. Released buffers: an idle keep-alive connection
+  // holds no record buffers (as asio::ssl::stream, nginx and haproxy set it).
+  SSL_set_mode(ssl_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                               SSL_MODE_RELEASE_BUFFERS);
+  SSL_set_read_ahead(ssl_.get(), 1);
+  SSL_set_default_read_buffer_len(ssl_.get(), read_ahead_bytes);
+}
+
+bool TlsStream::verify_host(const std::string& host) {
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl_.get());
+  error_code ec;
+  asio::ip::make_address(host, ec);
+  if (!ec) return X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
+  return X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size()) == 1;
+}
+
+unsigned char* TlsStream::gather_space() {
+  thread_local std::array<unsigned char, record_bytes> space;
+  return space.data();
+}
+
+bool TlsStream::usable(error_code& ec) {
+  if (next_.socket().is_open()) return true;
+  ec = asio::error::bad_descriptor;
+  return false;
+}
+
+TlsStream::Step TlsStream::try_handshake(error_code& ec) {
+  if (!usable(ec)) return Step::Done;
+  ERR_clear_error();
+  errno = 0;
+  const int result = SSL_do_handshake(ssl_.get());
+  if (result == 1) return Step::Done;
+  return failed(result, errno, ec);
+}
+
+TlsStream::Step TlsStream::try_read(asio::mutable_buffer into, size_t& n, error_code& ec) {
+  n = 0;
+  if (!usable(ec)) return Step::Done;
+  auto* data = static_cast<unsigned char*>(into.data());
+  // One SSL_read returns one record at most: go on while the read-ahead buffer holds more,
+  // without a system call that would only say "nothing yet".
+  while (n < into.size()) {
+    ERR_clear_error();
+    errno = 0;
+    size_t got = 0;
+    const int result = SSL_read_ex(ssl_.get(), data + n, into.size() - n, &got);
+    if (result != 1) {
+      if (n > 0) break;  // the error, if any, comes back on the next read
+      return failed(result, errno, ec);
+    }
+    n += got;
+    if (SSL_has_pending(ssl_.get()) == 0) break;
+  }
+  return Step::Done;
+}
+
+TlsStream::Step TlsStream::try_write(asio::const_buffer piece, size_t& n, error_code& ec) {
+  n = 0;
+  if (!usable(ec)) return Step::Done;
+  const auto* data = static_cast<const unsigned char*>(piece.data());
+  // With partial writes on, SSL_write returns after each record it wrote.
+  while (n < piece.size()) {
+    ERR_clear_error();
+    errno = 0;
+    size_t wrote = 0;
+    const int result = SSL_write_ex(ssl_.get(), data + n, piece.size() - n, &wrote);
+    if (result != 1) {
+      if (n > 0) break;
+      return failed(result, errno, ec);
+    }
+    n += wrote;
+  }
+  return Step::Done;
+}
+
+TlsStream::Step TlsStream::try_shutdown(error_code& ec) {
+  if (!usable(ec) || SSL_is_init_finished(ssl_.get()) == 0) return Step::Done;
+  ERR_clear_error();
+  errno = 0;
+  const int result = SSL_shutdown(ssl_.get());
+  if (result >= 0) return Step::Done;  // 0: our close_notify is out; the peer's is not awaited
+  Step step = failed(result, errno, ec);
+  return step == Step::WantRead ? Step::Done : step;
+}
+
+TlsStream::Step TlsStream::failed(int result, int saved_errno, error_code& ec) {
+  switch (SSL_get_error(ssl_.get(), result)) {
+  case SSL_ERROR_WANT_READ:
+    return Step::WantRead;
+  case SSL_ERROR_WANT_WRITE:
+    return Step::WantWrite;
+  case SSL_ERROR_ZERO_RETURN:  // close_notify
+    ec = asio::error::eof;
+    break;
+  case SSL_ERROR_SYSCALL:
+    if (saved_errno != 0) {
+      ec = error_code(saved_errno, asio::error::get_system_category());
+    } else {
+      ec = ssl::error::stream_truncated;  // the peer closed without close_notify
+    }
+    break;
+  default: {
+    const unsigned long error = ERR_get_error();
+    if (error == 0) {
+      ec = asio::error::connection_aborted;  // failed without saying why
+    } else if (ERR_GET_LIB(error) == ERR_LIB_SSL &&
+               ERR_GET_REASON(error) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+      ec = ssl::error::stream_truncated;
+    } else {
+      ec = error_code(static_cast<int>(error), asio::error::get_ssl_category());
+    }
+  }
+  }
+  ERR_clear_error();
+  return Step::Done;
+}
+
+}  // namespace bridge::proxy
