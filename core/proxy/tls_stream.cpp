@@ -22,8 +22,11 @@ TlsStream::TlsStream(DeadlineStream next, ssl::context& context)
   // holds no record buffers (as asio::ssl::stream, nginx and haproxy set it).
   SSL_set_mode(ssl_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                                SSL_MODE_RELEASE_BUFFERS);
+  // Read ahead into OpenSSL's one-record buffer: a record's header and body in one read (two
+  // without). Not into a larger buffer: OpenSSL moves the bytes it holds past a record to the
+  // buffer's front (aligning the next record) at every record, which at 64 KiB cost 5% more
+  // CPU in memmove at 1 MiB responses than the reads it saved.
   SSL_set_read_ahead(ssl_.get(), 1);
-  SSL_set_default_read_buffer_len(ssl_.get(), read_ahead_bytes);
 }
 
 bool TlsStream::verify_host(const std::string& host) {

@@ -2,9 +2,9 @@
 // TLS straight over the socket: OpenSSL reads and writes the connection's descriptor itself
 // (a socket BIO) and the stream waits for readiness only when OpenSSL asks for it.
 // asio::ssl::stream runs every record through a memory BIO pair instead: each byte is copied
-// into and out of OpenSSL, reads stop at 17 KiB, and every record costs an asynchronous socket
-// operation. At 64 KiB responses over TLS that cost bridge 180 us per response more than
-// haproxy, which uses OpenSSL the way this stream does.
+// into and out of OpenSSL, and every record costs an asynchronous socket operation. At 64 KiB
+// responses over TLS that cost bridge 180 us per response more than haproxy, which uses
+// OpenSSL the way this stream does.
 //
 // Errors read as asio::ssl::stream's do (eof, ssl::error::stream_truncated, system errors,
 // asio's SSL category), so callers and messages stay the same. Worker thread only, like the
@@ -23,9 +23,6 @@ class TlsStream {
  public:
   using executor_type = DeadlineStream::executor_type;
   using next_layer_type = DeadlineStream;
-
-  /// Reads ahead up to this much per system call; records of any size still come whole.
-  static constexpr size_t read_ahead_bytes = 64 * 1024;
 
   TlsStream(DeadlineStream next, ssl::context& context);
   /// Only before any operation has started (a connection moves into its pool entry).
