@@ -354,6 +354,7 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
         connection->stream);
     chosen.parent->active.fetch_sub(1, std::memory_order_relaxed);
     if (step.step == Step::Retry) continue;  // a pooled connection the upstream had closed
+    if (!connection->reused) pools.remember_tls_session(*connection);
     if (step.upstream_reusable && step.step == Step::Done) {
       pools.give_back(*target, std::move(connection), upstream.config.max_idle);
     }

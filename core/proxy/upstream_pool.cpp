@@ -45,6 +45,16 @@ void UpstreamPools::give_back(const Target& target, std::unique_ptr<UpstreamConn
   if (list.connections.size() > list.max_idle) schedule_close_excess(excess_idle);
 }
 
+void UpstreamPools::remember_tls_session(UpstreamConnection& connection) {
+  auto* tls = std::get_if<TlsStream>(&connection.stream);
+  if (tls == nullptr) return;
+  SSL_SESSION* session = SSL_get0_session(tls->native_handle());
+  if (session == nullptr || SSL_SESSION_is_resumable(session) == 0) return;
+  // A copy: a connection freed without close_notify marks its own session not resumable.
+  SSL_SESSION* copy = SSL_SESSION_dup(session);
+  if (copy != nullptr) tls_sessions_[connection.tls_session_key].reset(copy);
+}
+
 void UpstreamPools::schedule_close_excess(std::chrono::milliseconds delay) {
   if (sweep_scheduled_) return;  // every excess connection waits the same excess_idle
   sweep_scheduled_ = true;
@@ -173,6 +183,10 @@ asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,
     result.message = "cannot verify the name " + sni_host;
     co_return result;
   }
+  std::string session_key =
+      target.key + "\n" + sni_host + "\n" + upstream_tls_key(upstream.config.tls);
+  auto kept = tls_sessions_.find(session_key);
+  if (kept != tls_sessions_.end()) SSL_set_session(tls.native_handle(), kept->second.get());
   const std::string& protocol = upstream.config.protocol;
   static constexpr unsigned char h2_or_http11[] = {2,   'h', '2', 8,   'h', 't',
                                                    't', 'p', '/', '1', '.', '1'};
@@ -182,6 +196,7 @@ asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,
   if (protocol == "h2") SSL_set_alpn_protos(tls.native_handle(), h2_only, sizeof h2_only);
   auto [hec] = co_await tls.async_handshake(ssl::stream_base::client, nothrow);
   if (hec) {
+    tls_sessions_.erase(session_key);  // whatever it was, the next try starts afresh
     result.failure = hec == beast::error::timeout ? ConnectFailure::Timeout : ConnectFailure::Tls;
     result.message = "TLS handshake with " + sni_host + ": " + hec.message();
     co_return result;
@@ -199,6 +214,7 @@ asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,
   }
   result.connection = std::make_unique<UpstreamConnection>(std::move(tls));
   result.connection->h2 = h2;
+  result.connection->tls_session_key = std::move(session_key);
   co_return result;
 }
 

@@ -54,6 +54,8 @@ std::string config_text(const std::string& prefix, uint16_t port, const std::str
          p +
          "/www;\n"
          "    location = /conn { default_type text/plain; return 200 \"$connection\"; }\n"
+         "    location = /tls-session { default_type text/plain; return 200 "
+         "\"$ssl_session_reused\"; }\n"
          "    location = /headers {\n"
          "      default_type text/plain;\n"
          "      add_header X-Seen-Request-Id \"$http_x_request_id\" always;\n"

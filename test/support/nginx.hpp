@@ -3,6 +3,7 @@
 ///
 /// Locations:
 ///   /conn         200 text/plain: nginx's `$connection` serial (same value = same connection)
+///   /tls-session  200 text/plain: over TLS "r" when the client resumed a session, else ".
 ///   /headers      200 text/plain lines `request_id=`, `traceparent=`, `host=`, `uri=`,
 ///                 `connection=`; the same values also as X-Seen-* response headers
 ///   /hello.txt    the fixed body `nginx_hello_body()`

@@ -26,6 +26,7 @@ struct UpstreamConnection {
   int64_t idle_since_ms = 0;
   bool reused = false;
   bool h2 = false;  // speaks HTTP/2 (h2c, or ALPN chose h2): the pool runs it as a session
+  std::string tls_session_key;  // TLS: where its session is kept for resumption
   DeadlineStream& tcp() {
     if (auto* p = std::get_if<PlainStream>(&stream)) return *p;
     return beast::get_lowest_layer(std::get<TlsStream>(stream));
@@ -62,6 +63,10 @@ class UpstreamPools {
   void give_back(const Target& target, std::unique_ptr<UpstreamConnection> connection,
                  int max_idle);
   static constexpr std::chrono::milliseconds excess_idle{2000};
+  /// Keeps a TLS connection's session for the next connection to `connection`'s target to
+  /// resume, once the server has sent a ticket for it (in TLS 1.3 after the handshake: call
+  /// after an exchange, not when the connection opens).
+  void remember_tls_session(UpstreamConnection& connection);
   /// Idle connections kept; safe to read from any thread (for /metrics).
   size_t idle_count() const;
 
@@ -99,6 +104,12 @@ class UpstreamPools {
   asio::steady_timer sweep_timer_;
   bool sweep_scheduled_ = false;
   std::map<std::string, std::shared_ptr<ssl::context>> tls_contexts_;
+  struct FreeSession {
+    void operator()(SSL_SESSION* session) const { SSL_SESSION_free(session); }
+  };
+  // The last resumable session per target, SNI name and TLS settings: a new connection
+  // resumes it (no certificate to send and verify) as haproxy does with its servers.
+  std::unordered_map<std::string, std::unique_ptr<SSL_SESSION, FreeSession>> tls_sessions_;
   std::unordered_map<std::string, std::vector<std::shared_ptr<H2UpstreamSession>>> h2_;
   // Connections to HTTP/2 targets being opened: their waiters wake when the timer is cancelled.
   std::unordered_map<std::string, std::shared_ptr<asio::steady_timer>> h2_connecting_;

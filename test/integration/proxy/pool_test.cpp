@@ -96,6 +96,35 @@ TEST_F(Proxy, RoundRobinSkipsARefusingTarget) {
   }
 }
 
+// A new TLS connection to an upstream resumes the session of the one before (nginx says "r"),
+// here with max_idle = 0 so that every request opens one. Sessions are kept per worker: each
+// of the two workers makes one full handshake at most.
+TEST_F(Proxy, NewTlsConnectionsToAnUpstreamResumeItsSession) {
+  TempDir dir;
+  std::string key = dir.path() + "/key.pem", cert = dir.path() + "/cert.pem";
+  auto made = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                   "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                   "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert});
+  ASSERT_EQ(made.status, 0) << made.err;
+  nginx_.serve_tls(cert, key);
+  ASSERT_TRUE(start_nginx());
+  ASSERT_TRUE(start("[[upstreams]]\nname = \"secure\"\ntargets = [\"" + nginx_.tls_url() +
+                    "\"]\nmax_idle = 0\ntls = { ca = \"" + cert + "\" }\n\n" +
+                    route("all", "PathPrefix(`/`)", "secure")));
+  std::string reused;  // one letter per request
+  for (int i = 0; i < 6; ++i) {
+    auto r = http({url("/tls-session")});
+    ASSERT_EQ(r.response.status, 200) << r.response.body << bridge_.output();
+    reused += r.response.body;
+  }
+  EXPECT_EQ(reused.front(), '.') << reused;
+  EXPECT_LE(std::count(reused.begin(), reused.end(), '.'), 2) << reused;
+  EXPECT_EQ(std::count(reused.begin(), reused.end(), 'r') +
+                std::count(reused.begin(), reused.end(), '.'),
+            6)
+      << reused;
+}
+
 // ---- active health ------------------------------------------------------------------------
 
 // An https:// target is probed over TLS with its upstream's `tls` settings (here: verified
