@@ -124,8 +124,8 @@ TEST(TlsStream, AnotherNameFailsTheHandshakeAsCertificateVerifyFailed) {
 TEST(TlsStream, OneReadReturnsEveryRecordAlreadyReceived) {
   TlsPair pair;
   ASSERT_FALSE(pair.handshake("localhost").second);
-  const std::string sent(48 * 1024, 'r');
-  std::array<char, 64 * 1024> buffer{};
+  const std::string sent(size_t{48} * 1024, 'r');
+  std::array<char, size_t{64} * 1024> buffer{};
   size_t first_read = 0;
   pair.run([&]() -> asio::awaitable<void> {
     auto [wec, n] = co_await asio::async_write(*pair.client, asio::buffer(sent), nothrow);
