@@ -89,8 +89,11 @@ TlsStream::Step TlsStream::try_write(asio::const_buffer piece, size_t& n, error_
     size_t wrote = 0;
     const int result = SSL_write_ex(ssl_.get(), data + n, piece.size() - n, &wrote);
     if (result != 1) {
-      if (n > 0) break;
-      return failed(result, errno, ec);
+      // After some records went, say whether the socket is full (the caller stops without
+      // another try that could only fail); an error waits for the next write.
+      const Step step = failed(result, errno, ec);
+      if (n > 0) ec = {};
+      return step;
     }
     n += wrote;
   }

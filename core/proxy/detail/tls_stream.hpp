@@ -110,13 +110,13 @@ class TlsStream {
       }
       size_t wrote = 0;
       Step step = try_write(piece, wrote, ec);
+      n += wrote;
+      rest.consume(wrote);
       if (ec || step != Step::Done) {
         if (n == 0) return step;
         ec = {};  // report what went; the next write meets the error again
         return Step::Done;
       }
-      n += wrote;
-      rest.consume(wrote);
     }
     return Step::Done;
   }
