@@ -194,9 +194,6 @@ std::string Server::admin_address() const { return impl_->admin_address; }
 Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot> snapshot) {
   auto& s = *impl_;
   s.signals = std::make_unique<asio::signal_set>(s.control, SIGINT, SIGTERM, SIGHUP);
-  // OpenSSL writes TLS connections' sockets itself (TlsStream), without MSG_NOSIGNAL: a peer
-  // that went away must fail that write with EPIPE, not end the process.
-  std::signal(SIGPIPE, SIG_IGN);
   int count = snapshot->config.bridge.workers > 0
                   ? snapshot->config.bridge.workers
                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

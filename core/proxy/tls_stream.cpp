@@ -3,10 +3,50 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include <sys/socket.h>
+
 #include <array>
 #include <cerrno>
+#include <cstdint>
 
 namespace bridge::proxy {
+
+namespace {
+
+// OpenSSL's socket BIO writes with write(), which raises SIGPIPE once the peer has gone. This
+// one sends with MSG_NOSIGNAL: the write fails with EPIPE and the process's signals stay as
+// they were (as Asio's own sends do).
+int send_nosignal(BIO* bio, const char* data, size_t size, size_t* written) {
+  const int fd = static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(bio)));
+  BIO_clear_retry_flags(bio);
+  const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
+  if (n >= 0) {
+    *written = static_cast<size_t>(n);
+    return 1;
+  }
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) BIO_set_retry_write(bio);
+  return 0;  // errno says why (SSL_ERROR_SYSCALL)
+}
+
+long send_control(BIO*, int command, long, void*) { return command == BIO_CTRL_FLUSH ? 1 : 0; }
+
+int send_create(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+BIO_METHOD* send_method() {
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "bridge send");
+    BIO_meth_set_write_ex(m, send_nosignal);
+    BIO_meth_set_ctrl(m, send_control);
+    BIO_meth_set_create(m, send_create);
+    return m;
+  }();
+  return method;
+}
+
+}  // namespace
 
 TlsStream::TlsStream(DeadlineStream next, ssl::context& context)
     : next_(std::move(next)), ssl_(SSL_new(context.native_handle())) {
@@ -16,7 +56,17 @@ TlsStream::TlsStream(DeadlineStream next, ssl::context& context)
   }
   error_code ec;
   next_.socket().non_blocking(true, ec);
-  SSL_set_fd(ssl_.get(), next_.socket().native_handle());  // BIO_NOCLOSE: Asio closes it
+  // OpenSSL reads the socket through its socket BIO and writes it through send_nosignal;
+  // neither closes it (Asio does).
+  const int fd = next_.socket().native_handle();
+  BIO* out = BIO_new(send_method());
+  if (out == nullptr || SSL_set_rfd(ssl_.get(), fd) != 1) {
+    BIO_free(out);
+    throw boost::system::system_error(
+        error_code(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category()), "BIO_new");
+  }
+  BIO_set_data(out, reinterpret_cast<void*>(static_cast<intptr_t>(fd)));
+  SSL_set0_wbio(ssl_.get(), out);
   // Partial writes: a write_some may end after whole records. Moving buffers: a retried write
   // may come from the gather buffer again. Released buffers: an idle keep-alive connection
   // holds no record buffers (as asio::ssl::stream, nginx and haproxy set it).

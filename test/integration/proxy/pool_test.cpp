@@ -9,6 +9,20 @@
 namespace bridge::test {
 namespace {
 
+// A self-signed EC certificate for 127.0.0.1 (openssl req), for TLS upstreams.
+struct LoopbackCert {
+  TempDir dir;
+  std::string key = dir.path() + "/key.pem", cert = dir.path() + "/cert.pem";
+
+  ::testing::AssertionResult make() {
+    auto made = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                     "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                     "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert});
+    if (made.status == 0) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << made.err;
+  }
+};
+
 // ---- upstream pool ------------------------------------------------------------------------
 
 TEST_F(Proxy, KeepAliveReusesTheUpstreamConnection) {
@@ -100,16 +114,12 @@ TEST_F(Proxy, RoundRobinSkipsARefusingTarget) {
 // here with max_idle = 0 so that every request opens one. Sessions are kept per worker: each
 // of the two workers makes one full handshake at most.
 TEST_F(Proxy, NewTlsConnectionsToAnUpstreamResumeItsSession) {
-  TempDir dir;
-  std::string key = dir.path() + "/key.pem", cert = dir.path() + "/cert.pem";
-  auto made = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                   "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                   "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert});
-  ASSERT_EQ(made.status, 0) << made.err;
-  nginx_.serve_tls(cert, key);
+  LoopbackCert tls;
+  ASSERT_TRUE(tls.make());
+  nginx_.serve_tls(tls.cert, tls.key);
   ASSERT_TRUE(start_nginx());
   ASSERT_TRUE(start("[[upstreams]]\nname = \"secure\"\ntargets = [\"" + nginx_.tls_url() +
-                    "\"]\nmax_idle = 0\ntls = { ca = \"" + cert + "\" }\n\n" +
+                    "\"]\nmax_idle = 0\ntls = { ca = \"" + tls.cert + "\" }\n\n" +
                     route("all", "PathPrefix(`/`)", "secure")));
   std::string reused;  // one letter per request
   for (int i = 0; i < 6; ++i) {
@@ -131,23 +141,19 @@ TEST_F(Proxy, NewTlsConnectionsToAnUpstreamResumeItsSession) {
 // against the server's own certificate): a TLS-only server that comes up is seen as up. A
 // plain-HTTP probe would keep it down for good.
 TEST_F(Proxy, ActiveHealthCheckOfAnHttpsTargetSpeaksTls) {
-  TempDir dir;
-  std::string key = dir.path() + "/key.pem", cert = dir.path() + "/cert.pem";
-  auto made = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                   "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                   "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert});
-  ASSERT_EQ(made.status, 0) << made.err;
+  LoopbackCert tls;
+  ASSERT_TRUE(tls.make());
   uint16_t tls_port = free_port();
   std::string target = "https://127.0.0.1:" + std::to_string(tls_port);
   ASSERT_TRUE(start("[[upstreams]]\nname = \"secure\"\ntargets = [\"" + target + "\"]\n" +
                     "health = { path = \"/\", interval = \"200ms\", timeout = \"1s\", " +
-                    "healthy = 1, unhealthy = 1 }\ntls = { ca = \"" + cert + "\" }\n\n" +
+                    "healthy = 1, unhealthy = 1 }\ntls = { ca = \"" + tls.cert + "\" }\n\n" +
                     route("all", "PathPrefix(`/`)", "secure")));
   ASSERT_TRUE(logged("health: secure " + target +
                      " is down (1 failed checks of GET /; last: connect: Connection refused)"));
   // openssl s_server -www answers each GET with "HTTP/1.0 200 ok" and its session status.
   Process server({"openssl", "s_server", "-www", "-4", "-accept", std::to_string(tls_port), "-cert",
-                  cert, "-key", key});
+                  tls.cert, "-key", tls.key});
   ASSERT_TRUE(wait_for_port(tls_port, 5s)) << server.stderr_text();
   ASSERT_TRUE(logged("health: secure " + target + " is up again"));
   auto r = http({url("/")});

@@ -1,6 +1,7 @@
 // DeadlineStream on real loopback sockets: reads and writes past their deadline end with
 // beast::error::timeout, nothing else is cut off, and completions keep their handler's
 // cancellation slot.
+#include "loopback.hpp"
 #include "proxy/detail/deadline_stream.hpp"
 
 #include <gtest/gtest.h>
@@ -12,14 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using asio::experimental::awaitable_operators::operator||;
-
-// Two ends of a TCP connection on 127.0.0.1: {connecting end, accepted end}.
-std::pair<tcp::socket, tcp::socket> connect_loopback(asio::io_context& context) {
-  tcp::acceptor acceptor(context, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  tcp::socket client(context);
-  client.connect(acceptor.local_endpoint());
-  return {std::move(client), acceptor.accept()};
-}
 
 // A connected pair: `ours` is watched, `peer` is a plain socket.
 struct Pair {

@@ -3,6 +3,7 @@
 // record, and the errors callers rely on (eof, stream_truncated, timeout) as asio::ssl::stream
 // reported them.
 #include "cert/cert.hpp"
+#include "loopback.hpp"
 #include "proxy/detail/tls_stream.hpp"
 #include "temp_dir.hpp"
 
@@ -15,13 +16,6 @@ namespace bridge::proxy {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::pair<tcp::socket, tcp::socket> connect_loopback(asio::io_context& context) {
-  tcp::acceptor acceptor(context, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  tcp::socket client(context);
-  client.connect(acceptor.local_endpoint());
-  return {std::move(client), acceptor.accept()};
-}
 
 // A server and a client TlsStream on one loopback connection; the client trusts the leaf.
 struct TlsPair {
@@ -70,6 +64,17 @@ struct TlsPair {
     context.run_for(10s);
     context.restart();
     ASSERT_EQ(left, 0) << "not finished within 10 s";
+  }
+
+  // How the server's next read ends.
+  error_code server_read_error() {
+    error_code result;
+    run([&]() -> asio::awaitable<void> {
+      std::array<char, 16> buffer{};
+      auto [ec, n] = co_await server->async_read_some(asio::buffer(buffer), nothrow);
+      result = ec;
+    });
+    return result;
   }
 
   // Both handshakes; the client checks the name `host`. {server's error, client's error}
@@ -167,14 +172,11 @@ TEST(TlsStream, SmallBuffersOfOneWriteLeaveAsOneRecord) {
 TEST(TlsStream, CloseNotifyReadsAsEof) {
   TlsPair pair;
   ASSERT_FALSE(pair.handshake("localhost").second);
-  error_code read_ec;
   pair.run([&]() -> asio::awaitable<void> {
-    auto [sec] = co_await pair.client->async_shutdown(nothrow);
-    EXPECT_FALSE(sec) << sec.message();
-    std::array<char, 16> buffer{};
-    auto [rec, n] = co_await pair.server->async_read_some(asio::buffer(buffer), nothrow);
-    read_ec = rec;
+    auto [ec] = co_await pair.client->async_shutdown(nothrow);
+    EXPECT_FALSE(ec) << ec.message();
   });
+  error_code read_ec = pair.server_read_error();
   EXPECT_EQ(read_ec, asio::error::eof) << read_ec.message();
 }
 
@@ -183,12 +185,7 @@ TEST(TlsStream, APeerGoneWithoutCloseNotifyReadsAsTruncated) {
   ASSERT_FALSE(pair.handshake("localhost").second);
   // FIN without close_notify (a close would reset: the client left session tickets unread).
   pair.client->next_layer().socket().shutdown(tcp::socket::shutdown_send);
-  error_code read_ec;
-  pair.run([&]() -> asio::awaitable<void> {
-    std::array<char, 16> buffer{};
-    auto [rec, n] = co_await pair.server->async_read_some(asio::buffer(buffer), nothrow);
-    read_ec = rec;
-  });
+  error_code read_ec = pair.server_read_error();
   EXPECT_EQ(read_ec, ssl::error::stream_truncated) << read_ec.message();
 }
 
