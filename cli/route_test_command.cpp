@@ -1,5 +1,6 @@
 // bridge route test: runs the matcher on a described request and prints the decision.
 #include "commands.hpp"
+#include "http/fields.hpp"
 #include "print.hpp"
 #include "proxy/rewrite.hpp"
 #include "proxy/snapshot.hpp"
@@ -141,7 +142,7 @@ Plan plan_upstream(const TestRequest& req, const config::Route& r, const config:
   for (const auto& [k, v] : req.headers) {
     bool kept =
         iequals(k, "content-length") || iequals(k, "transfer-encoding") || iequals(k, "host");
-    if (!kept && (proxy::is_hop_by_hop(k) || proxy::connection_has_token(connection, k))) {
+    if (!kept && (proxy::is_hop_by_hop(k) || bridge::http::has_token(connection, k))) {
       plan.remove(k, req);
     }
   }

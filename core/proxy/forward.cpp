@@ -9,6 +9,7 @@
 #include "proxy/detail/h2_client.hpp"
 #include "proxy/detail/h2_upstream.hpp"
 #include "proxy/detail/head_rules.hpp"
+#include "proxy/detail/request_head.hpp"
 #include "proxy/detail/tls_stream.hpp"
 #include "proxy/detail/worker.hpp"
 #include "proxy/front_door.hpp"
@@ -31,9 +32,12 @@ std::string sni_for(const Target& target, const Exchange& ex) {
 }
 
 bool is_stale_connection_error(const error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+  return ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == ssl::error::stream_truncated;
 }
+
+// An upstream's response head may be larger than a client's request head (cookies, CSP).
+constexpr size_t max_response_head_bytes = 64 * 1024;
 
 // Step 1: the request head and body, upstream. nullopt once all of it went; otherwise how the
 // exchange ends. `body_started` says whether the client may have sent body bytes (after which
@@ -77,36 +81,52 @@ send_request(Client& client, Exchange& ex, UpstreamStream& upstream, UpstreamCon
   co_return result;
 }
 
-// Step 2: the upstream's final response head into ex.scratch.response_parser (interim 1xx
-// answers are skipped). nullopt once read.
+// Step 2: the upstream's final response head into ex.scratch.response_head (interim 1xx
+// answers are skipped), its body framed in ex.scratch.response_body. nullopt once read.
 template <class UpstreamStream>
 asio::awaitable<std::optional<StepResult>>
 read_response_head(Exchange& ex, UpstreamStream& upstream, UpstreamConnection& conn,
                    bool body_started) {
   const auto route_timeout = ex.route->config->timeout;
-  std::optional<ResponseParser>& parsed = ex.scratch.response_parser;
-  for (;;) {
-    parsed.emplace();  // a fresh parser per interim (1xx) response
-    parsed->body_limit(boost::none);
-    if (ex.head_request) parsed->skip(true);
-    beast::get_lowest_layer(upstream).expires_after(route_timeout);
-    auto [ec, n] = co_await http::async_read_header(upstream, conn.buffer, *parsed, nothrow);
-    if (ec) {
-      if (conn.reused && !body_started && is_stale_connection_error(ec)) {
+  ResponseHead& head = ex.scratch.response_head;
+  for (bool first = true;; first = false) {
+    size_t head_bytes = 0;
+    error_code ec;
+    const HeadStatus status = co_await read_head(upstream, conn.buffer, max_response_head_bytes,
+                                                 route_timeout, route_timeout, head_bytes, ec);
+    if (status == HeadStatus::Closed) {
+      if (first && conn.reused && !body_started && conn.buffer.size() == 0 &&
+          is_stale_connection_error(ec)) {
         StepResult retry;
         retry.step = Step::Retry;
         co_return retry;
       }
-      if (ec == beast::error::timeout) {
-        co_return failed(
-            {http::status::gateway_timeout, "upstream_timeout",
-             "upstream did not answer within " + std::to_string(route_timeout.count()) + " ms",
-             "raise the route's timeout or check the upstream"});
-      }
       co_return failed({http::status::bad_gateway, "upstream_error",
-                        "upstream failed before responding: " + ec.message(), ""});
+                        "upstream failed before responding: " +
+                            (ec == asio::error::eof ? std::string("end of stream") : ec.message()),
+                        ""});
     }
-    int code = static_cast<int>(parsed->get().result_int());
+    if (status == HeadStatus::Timeout) {
+      co_return failed(
+          {http::status::gateway_timeout, "upstream_timeout",
+           "upstream did not answer within " + std::to_string(route_timeout.count()) + " ms",
+           "raise the route's timeout or check the upstream"});
+    }
+    if (status == HeadStatus::TooLarge) {
+      co_return failed(
+          {http::status::bad_gateway, "upstream_error",
+           "upstream response head exceeds " + std::to_string(max_response_head_bytes) + " bytes",
+           "check the upstream"});
+    }
+    const std::string bad = bridge::http::h1::parse_response_head(
+        {static_cast<const char*>(conn.buffer.data().data()), head_bytes}, head);
+    conn.buffer.consume(head_bytes);
+    if (!bad.empty()) {
+      co_return failed({http::status::bad_gateway, "upstream_error",
+                        "upstream failed before responding: " + printable(bad), ""});
+    }
+    ex.scratch.response_body.start(bridge::http::h1::response_framing(head, ex.head_request));
+    const int code = static_cast<int>(head.status);
     if (code < 100) {
       // Three digits, so the parser took it, but no status (RFC 9110 15): "HTTP/1.1 20 OK"
       // would reach the client.
@@ -132,41 +152,42 @@ template <class Client, class UpstreamStream>
 asio::awaitable<StepResult> relay_response(Client& client, Exchange& ex, UpstreamStream& upstream,
                                            UpstreamConnection& conn, std::span<char> chunk) {
   const auto& limits = ex.snapshot.config.limits;
-  ResponseParser& response = *ex.scratch.response_parser;
+  ResponseHead& head = ex.scratch.response_head;
+  H1Body& body = ex.scratch.response_body;
   ex.mark(trace::Phase::FirstByte);
-  auto& head = response.get();
-  ex.record.status = static_cast<int>(head.result_int());
+  ex.record.status = static_cast<int>(head.status);
   StepResult result;
-  result.upstream_reusable = head.keep_alive() && !ex.upgrade;
-  const bool switching = ex.upgrade && head.result() == http::status::switching_protocols;
-  if (ex.recording) capture_headers(ex.record.response_in, head.base(), ex);
+  result.upstream_reusable = bridge::http::keep_alive(head.version, head.fields) && !ex.upgrade;
+  const bool switching = ex.upgrade && head.status == 101;
+  if (ex.recording) capture_headers(ex.record.response_in, head.fields, ex);
   HeadEdit& edit = ex.scratch.response;
-  edit_response_head(head.base(), ex, edit);
+  edit_response_head(head, ex, edit);
   if (ex.breakpoint) {
-    edit.apply(head.base());  // the breakpoint shows and edits real fields
-    auto action = co_await hold_at_breakpoint(ex, BreakPhase::Response, head.base(),
-                                              static_cast<int>(head.result_int()));
+    edit.apply(head);  // the breakpoint shows and edits real fields
+    auto action = co_await hold_at_breakpoint(ex, BreakPhase::Response, head.fields,
+                                              static_cast<int>(head.status));
     if (action == Decision::Action::Abort) {
       // The upstream body is unread: that connection is done.
       co_return failed(std::move(ex.error));
     }
   }
-  if (ex.recording) capture_headers(ex.record.response_out, head.base(), edit, ex);
+  if (ex.recording) capture_headers(ex.record.response_out, head.fields, edit, ex);
   bool keep = ex.client_keep_alive && !ex.worker.draining();
-  const bool has_body =
-      !ex.head_request && head.result_int() != 204 && head.result_int() != 304 && !switching;
-  if (has_body && !response.chunked() && !response.content_length()) {
+  const bool has_body = !ex.head_request && head.status != 204 && head.status != 304 && !switching;
+  if (has_body && !head.chunked && !head.content_length) {
     // Close-delimited upstream body: re-frame as chunked so the client can keep the connection.
-    if (ex.head.version() >= 11)
+    result.upstream_reusable = false;
+    if (ex.head.version >= 11)
       edit.make_chunked();
     else
       keep = false;
   }
-  if (!switching) state_keep_alive(edit, ex.head.version(), keep);
+  if (switching) body.start({});  // what follows the 101 is the other protocol's
+  if (!switching) state_keep_alive(edit, ex.head.version, keep);
   uint64_t out_bytes = 0;
   const auto route_timeout = ex.route->config->timeout;
   RelayResult relayed = co_await client.relay_response(
-      upstream, conn.buffer, response, edit,
+      upstream, conn.buffer, head, body, edit,
       RelayParams{ex.scratch.wire, chunk, route_timeout, limits.idle_timeout, out_bytes});
   ex.record.bytes_out += out_bytes;
   if (relayed != RelayResult::Done) {
@@ -194,7 +215,6 @@ asio::awaitable<StepResult> exchange_with(Client& client, Exchange& ex, Upstream
   if (auto ended = co_await send_request(client, ex, upstream, conn, chunk, body_started)) {
     co_return std::move(*ended);
   }
-  ParserSlot<ResponseParser> parsed_scope{ex.scratch.response_parser};
   if (auto ended = co_await read_response_head(ex, upstream, conn, body_started)) {
     co_return std::move(*ended);
   }
@@ -254,7 +274,7 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
   HeadEdit& edit = ex.scratch.request;
   edit_request_head(request_head, ex, edit);
   std::string_view forwarded_path, forwarded_query;
-  split_target(edit.target(request_head.target()), forwarded_path, forwarded_query);
+  split_target(edit.target(request_head.target), forwarded_path, forwarded_query);
   // Usually the path as received (already printable): reuse its buffer, build nothing.
   if (forwarded_path == ex.record.path)
     ex.record.upstream_path.assign(ex.record.path);
@@ -275,14 +295,14 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
   if (ex.breakpoint) {
     // A breakpoint (either phase) shows and edits the request as sent: real fields.
     edit.apply(request_head);
-    auto action = co_await hold_at_breakpoint(ex, BreakPhase::Request, request_head, 0);
+    auto action = co_await hold_at_breakpoint(ex, BreakPhase::Request, request_head.fields, 0);
     if (action == Decision::Action::Abort) {
       ex.client_keep_alive = ex.client_keep_alive && client.body_done();
       co_return co_await send_error(client, ex);
     }
     if (ex.override_target) picked = ex.override_target.get();
   }
-  if (ex.recording) capture_headers(ex.record.request_out, request_head, edit, ex);
+  if (ex.recording) capture_headers(ex.record.request_out, request_head.fields, edit, ex);
   if (picked->scheme == Scheme::Echo) {
     edit.apply(request_head);  // echo answers with the request as it would be sent
     co_return co_await answer_echo(client, ex);

@@ -129,35 +129,35 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
                       ""});
   }
   ex.mark(trace::Phase::FirstByte);
-  http::response_header<>& head = up->head;
-  ex.record.status = static_cast<int>(head.result_int());
+  ResponseHead& head = up->head;
+  ex.record.status = static_cast<int>(head.status);
   // A trailers-only gRPC answer has its status in the head.
-  if (auto status = head.find("grpc-status"); status != head.end())
-    ex.record.grpc_status = grpc_status_of(status->value());
-  if (ex.recording) capture_headers(ex.record.response_in, head, ex);
+  if (head.fields.has("grpc-status"))
+    ex.record.grpc_status = grpc_status_of(head.fields.get("grpc-status"));
+  if (ex.recording) capture_headers(ex.record.response_in, head.fields, ex);
   HeadEdit& edit = ex.scratch.response;
   edit_response_head(head, ex, edit);
   if (ex.breakpoint) {
     edit.apply(head);
-    auto action = co_await hold_at_breakpoint(ex, BreakPhase::Response, head,
-                                              static_cast<int>(head.result_int()));
+    auto action = co_await hold_at_breakpoint(ex, BreakPhase::Response, head.fields,
+                                              static_cast<int>(head.status));
     if (action == Decision::Action::Abort) {
       session.cancel(*up);
       co_await stop_pump();
       co_return failed(std::move(ex.error));
     }
   }
-  if (ex.recording) capture_headers(ex.record.response_out, head, edit, ex);
+  if (ex.recording) capture_headers(ex.record.response_out, head.fields, edit, ex);
   bool keep = ex.client_keep_alive && !ex.worker.draining();
   const bool has_response_body = !(up->ended && up->pending_in() == 0) && !ex.head_request &&
-                                 head.result_int() != 204 && head.result_int() != 304;
-  if (has_response_body && head.find(http::field::content_length) == head.end()) {
-    if (ex.head.version() >= 11)
+                                 head.status != 204 && head.status != 304;
+  if (has_response_body && !head.fields.has(Field::ContentLength)) {
+    if (ex.head.version >= 11)
       edit.make_chunked();
     else
       keep = false;
   }
-  state_keep_alive(edit, ex.head.version(), keep);
+  state_keep_alive(edit, ex.head.version, keep);
   StepResult result;
   result.outcome = keep ? Outcome::KeepAlive : Outcome::Close;
   bool sent = co_await client.send_head(head, edit, has_response_body || !up->trailers.empty(),

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 namespace bridge::proxy {
@@ -77,7 +78,7 @@ asio::awaitable<void> serve_h2_stream(std::shared_ptr<H2Connection> connection,
       co_await send_error(client, ex);
       co_return;
     }
-    if (stream->head.method() == http::verb::connect) {
+    if (stream->head.method == Method::Connect) {
       trace::new_request_id(ex.record.request_id);
       ex.error = {http::status::bad_request, "bad_request",
                   "CONNECT is not supported: bridge is a reverse proxy, not a forward proxy", ""};
@@ -335,7 +336,7 @@ void H2Connection::close_all() {
 
 void H2Stream::reset(int32_t stream_id) {
   id = stream_id;
-  head = {};
+  head.clear();
   authority.clear();
   header_bytes = 0;
   head_too_large = false;
@@ -367,7 +368,7 @@ int H2Connection::on_begin_headers(nghttp2_session*, const nghttp2_frame* frame,
   } else {
     stream = std::make_shared<H2Stream>(frame->hd.stream_id, self->worker.context().get_executor());
   }
-  stream->head.version(20);
+  stream->head.version = 20;
   self->streams_.add(frame->hd.stream_id, std::move(stream));
   return 0;
 }
@@ -389,21 +390,27 @@ int H2Connection::on_header(nghttp2_session*, const nghttp2_frame* frame, const 
   std::string_view v = view(value, value_size);
   auto& head = stream->head;
   if (n == ":method") {
-    head.method_string(v);
+    head.set_method(v);
   } else if (n == ":path") {
-    head.target(v);
+    head.target = v;
   } else if (n == ":authority") {
     stream->authority = v;
   } else if (n.starts_with(':')) {
     // :scheme is the connection's (bridge knows whether it terminated TLS); nghttp2 has
     // refused pseudo-fields that are not allowed.
-  } else if (n == "cookie" && head.find(http::field::cookie) != head.end()) {
+  } else if (n == "cookie" && head.fields.has(Field::Cookie)) {
     // Split cookies go back together for HTTP/1.1 (RFC 9113 8.2.3).
-    std::string joined(head[http::field::cookie]);
+    std::string joined(head.fields.get(Field::Cookie));
     joined.append("; ").append(v);
-    head.set(http::field::cookie, joined);
+    head.fields.remove(Field::Cookie);
+    head.fields.add("cookie", joined, Field::Cookie);
   } else {
-    head.insert(n, v);
+    head.fields.add(n, v);
+    if (n == "content-length") {
+      uint64_t length = 0;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), length);
+      if (ec == std::errc() && end == v.data() + v.size()) head.content_length = length;
+    }
   }
   return 0;
 }
@@ -431,7 +438,7 @@ int H2Connection::on_frame_recv(nghttp2_session* session, const nghttp2_frame* f
     return 0;
   case NGHTTP2_HEADERS:
     if (stream != nullptr && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
-      if (!stream->authority.empty()) stream->head.set(http::field::host, stream->authority);
+      if (!stream->authority.empty()) stream->head.fields.set("Host", stream->authority);
       self->ready_.push_back(self->streams_.shared(frame->hd.stream_id));
     }
     break;

@@ -28,11 +28,10 @@ std::string_view lower_name(std::string_view name, std::string& text) {
 }
 
 // Room in `text` for `more` bytes beyond the lower-cased names of `head` as `edit` changes it.
-template <class Head>
-void reserve_text(const Head& head, const HeadEdit& edit, size_t more, H2FieldList& out) {
+void reserve_text(const Fields& fields, const HeadEdit& edit, size_t more, H2FieldList& out) {
   size_t bytes = more;
   size_t count = 0;
-  edit.for_each(head, [&](std::string_view name, std::string_view) {
+  edit.for_each(fields, [&](std::string_view name, std::string_view) {
     if (has_upper(name)) bytes += name.size();
     ++count;
   });
@@ -80,40 +79,40 @@ nghttp2_nv h2_field(std::string_view name, std::string_view value) {
           value.size(), NGHTTP2_NV_FLAG_NONE};
 }
 
-void h2_response_fields(const http::response_header<>& head, const HeadEdit& edit, H2FieldList& out,
+void h2_response_fields(const ResponseHead& head, const HeadEdit& edit, H2FieldList& out,
                         std::string_view unique) {
   char status[8];
-  auto [end, ec] = std::to_chars(status, status + sizeof status, head.result_int());
+  auto [end, ec] = std::to_chars(status, status + sizeof status, head.status);
   const std::string_view status_text(status, static_cast<size_t>(end - status));
-  reserve_text(head, edit, status_text.size(), out);
+  reserve_text(head.fields, edit, status_text.size(), out);
   out.fields.push_back(h2_field(":status", append(out.text, status_text)));
-  edit.for_each(head, [&](std::string_view name, std::string_view value) {
+  edit.for_each(head.fields, [&](std::string_view name, std::string_view value) {
     if (connection_specific(name)) return;
     const std::string_view lower = lower_name(name, out.text);
     out.fields.push_back(iequals(name, unique) ? unindexed(lower, value) : h2_field(lower, value));
   });
 }
 
-void h2_request_fields(const http::request_header<>& head, const HeadEdit& edit,
-                       std::string_view scheme, H2FieldList& out, std::string_view unique) {
-  const auto target = edit.target(head.target());
-  reserve_text(head, edit, target.size(), out);
+void h2_request_fields(const RequestHead& head, const HeadEdit& edit, std::string_view scheme,
+                       H2FieldList& out, std::string_view unique) {
+  const auto target = edit.target(head.target);
+  reserve_text(head.fields, edit, target.size(), out);
   std::string_view authority;
-  edit.for_each(head, [&](std::string_view name, std::string_view value) {
+  edit.for_each(head.fields, [&](std::string_view name, std::string_view value) {
     if (iequals(name, "host")) authority = value;
   });
-  out.fields.push_back(h2_field(":method", head.method_string()));
+  out.fields.push_back(h2_field(":method", head.method_name));
   out.fields.push_back(h2_field(":scheme", scheme));
   out.fields.push_back(h2_field(":authority", authority));
   out.fields.push_back(h2_field(":path", append(out.text, target)));
-  edit.for_each(head, [&](std::string_view name, std::string_view value) {
+  edit.for_each(head.fields, [&](std::string_view name, std::string_view value) {
     if (connection_specific(name) || iequals(name, "host")) return;
     const std::string_view lower = lower_name(name, out.text);
     out.fields.push_back(per_message(name, unique) ? unindexed(lower, value)
                                                    : h2_field(lower, value));
   });
   // TE is hop-by-hop, but "trailers" is the one value HTTP/2 carries on (RFC 9113 8.2.2).
-  if (head[http::field::te].find("trailers") != std::string_view::npos)
+  if (head.fields.get(Field::Te).find("trailers") != std::string_view::npos)
     out.fields.push_back(h2_field("te", "trailers"));
 }
 

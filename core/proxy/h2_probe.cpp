@@ -92,11 +92,11 @@ asio::awaitable<H2ProbeAnswer> exchange(Stream& stream, const H2ProbeRequest& re
     answer.error = "the stream ended without a response";
     co_return answer;
   }
-  answer.status = static_cast<int>(up->head.result_int());
-  for (const auto& field : up->head) {
-    std::string name(field.name_string());
+  answer.status = static_cast<int>(up->head.status);
+  for (const FieldRef field : up->head.fields) {
+    std::string name(field.name);
     std::transform(name.begin(), name.end(), name.begin(), ascii_lower);
-    answer.fields.emplace_back(std::move(name), field.value());
+    answer.fields.emplace_back(std::move(name), field.value);
   }
   for (const auto& trailer : up->trailers) answer.fields.push_back(trailer);
   answer.body = up->in.substr(up->in_at);

@@ -191,11 +191,10 @@ int H2UpstreamSession::on_header(nghttp2_session*, const nghttp2_frame* frame, c
   if (n == ":status") {
     unsigned status = 0;
     for (char c : v) status = status * 10 + static_cast<unsigned>(c - '0');
-    stream->head = {};
-    stream->head.version(11);
-    stream->head.result(status);
+    stream->head.clear();
+    stream->head.status = status;
   } else if (!n.starts_with(':')) {
-    stream->head.insert(n, v);
+    stream->head.fields.add(n, v);
   }
   return 0;
 }
@@ -213,7 +212,7 @@ int H2UpstreamSession::on_frame_recv(nghttp2_session* session, const nghttp2_fra
   if (stream == nullptr) return 0;
   if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_RESPONSE) {
     // An interim (1xx) head is not the response: wait for the final one.
-    if (stream->head.result_int() >= 200) stream->head_done = true;
+    if (stream->head.status >= 200) stream->head_done = true;
   }
   if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) stream->ended = true;
   stream->readable.notify();

@@ -7,9 +7,9 @@
 
 namespace bridge::proxy {
 
-void HeadEdit::reset(const http::fields& parsed) {
+void HeadEdit::reset(const Fields& parsed) {
   parsed_ = &parsed;
-  dropped_.assign(static_cast<size_t>(std::distance(parsed.begin(), parsed.end())), 0);
+  dropped_.assign(parsed.size(), 0);
   added_.clear();
   owned_.clear();
   target_.clear();
@@ -19,18 +19,17 @@ void HeadEdit::reset(const http::fields& parsed) {
 }
 
 namespace {
-// Every connection-specific field has a Beast field code: a switch, not nine string compares.
-bool is_hop_by_hop(http::field name) {
+bool is_hop_by_hop(Field name) {
   switch (name) {
-  case http::field::connection:
-  case http::field::keep_alive:
-  case http::field::proxy_connection:
-  case http::field::proxy_authenticate:
-  case http::field::proxy_authorization:
-  case http::field::te:
-  case http::field::trailer:
-  case http::field::transfer_encoding:
-  case http::field::upgrade:
+  case Field::Connection:
+  case Field::KeepAlive:
+  case Field::ProxyConnection:
+  case Field::ProxyAuthenticate:
+  case Field::ProxyAuthorization:
+  case Field::Te:
+  case Field::Trailer:
+  case Field::TransferEncoding:
+  case Field::Upgrade:
     return true;
   default:
     return false;
@@ -39,24 +38,23 @@ bool is_hop_by_hop(http::field name) {
 }  // namespace
 
 void HeadEdit::drop_hop_by_hop(std::string_view connection, bool keep_upgrade) {
-  drop_if([&](const auto& f) {
-    const http::field known = f.name();
+  drop_if([&](const FieldRef& f) {
     // Framing fields and Host stay even when a client lists them in Connection: dropping
     // Host would send the request to the upstream's default site.
-    if (known == http::field::transfer_encoding || known == http::field::content_length ||
-        known == http::field::host) {
+    if (f.known == Field::TransferEncoding || f.known == Field::ContentLength ||
+        f.known == Field::Host) {
       return false;
     }
-    if (keep_upgrade && (known == http::field::upgrade || known == http::field::connection)) {
+    if (keep_upgrade && (f.known == Field::Upgrade || f.known == Field::Connection)) {
       return false;
     }
-    return is_hop_by_hop(known) ||
-           (!connection.empty() && connection_has_token(connection, f.name_string()));
+    return is_hop_by_hop(f.known) ||
+           (!connection.empty() && bridge::http::has_token(connection, f.name));
   });
 }
 
 void HeadEdit::remove(std::string_view name) {
-  drop_if([&](const auto& f) { return iequals(f.name_string(), name); });
+  drop_if([&](const FieldRef& f) { return iequals(f.name, name); });
   std::erase_if(added_, [&](const Added& a) { return iequals(a.name, name); });
 }
 
@@ -70,32 +68,32 @@ void HeadEdit::add_copy(std::string_view name, std::initializer_list<std::string
   added_.push_back({name, {}, at, owned_.size() - at});
 }
 
-void HeadEdit::apply_fields(http::fields& fields) {
-  // Added values may point into fields about to be erased: copy them out first.
+void HeadEdit::apply_fields(Fields& fields) {
+  // Added values may point into the fields' own text, which adding to them may move: copy
+  // them out first.
   std::vector<std::pair<std::string, std::string>> added;
   added.reserve(added_.size());
   for (const auto& a : added_) added.emplace_back(a.name, value_of(a));
   size_t i = 0;
-  for (auto it = fields.begin(); it != fields.end(); ++i) {
-    if (i < dropped_.size() && dropped_[i] != 0)
-      it = fields.erase(it);
-    else
-      ++it;
-  }
-  for (const auto& [name, value] : added) fields.insert(name, value);
+  fields.remove_if([&](const FieldRef&) {
+    const bool drop = i < dropped_.size() && dropped_[i] != 0;
+    ++i;
+    return drop;
+  });
+  for (const auto& [name, value] : added) fields.add(name, value);
 }
 
-void HeadEdit::apply(http::request_header<>& head) {
-  apply_fields(head);
-  if (has_target_) head.target(target_);
-  if (version_ != 0) head.version(version_);
-  reset(head);
+void HeadEdit::apply(RequestHead& head) {
+  apply_fields(head.fields);
+  if (has_target_) head.target = target_;
+  if (version_ != 0) head.version = version_;
+  reset(head.fields);
 }
 
-void HeadEdit::apply(http::response_header<>& head) {
-  apply_fields(head);
-  if (version_ != 0) head.version(version_);
-  reset(head);
+void HeadEdit::apply(ResponseHead& head) {
+  apply_fields(head.fields);
+  if (version_ != 0) head.version = version_;
+  reset(head.fields);
 }
 
 }  // namespace bridge::proxy

@@ -11,8 +11,8 @@ namespace {
 
 // X-Forwarded-*: a trusted peer's (another proxy in front of bridge) are extended or kept;
 // an untrusted peer's are all removed, so an app never believes a forged client address.
-void set_forwarded_fields(const http::request_header<>& head, const Exchange& ex,
-                          std::string_view original_host, HeadEdit& edit) {
+void set_forwarded_fields(const Fields& fields, const Exchange& ex, std::string_view original_host,
+                          HeadEdit& edit) {
   if (!ex.forwarded_trusted) {
     for (std::string_view name : forwarded_fields) edit.remove(name);
     edit.set("X-Forwarded-For", ex.client_ip);
@@ -20,47 +20,47 @@ void set_forwarded_fields(const http::request_header<>& head, const Exchange& ex
     edit.set("X-Forwarded-Host", original_host);
     return;
   }
-  const std::string_view forwarded_for = head["X-Forwarded-For"];
+  const std::string_view forwarded_for = fields.get("X-Forwarded-For");
   if (forwarded_for.empty())
     edit.set("X-Forwarded-For", ex.client_ip);
   else
     edit.set_copy("X-Forwarded-For", {forwarded_for, ", ", ex.client_ip});
-  if (head["X-Forwarded-Proto"].empty()) edit.set("X-Forwarded-Proto", ex.scheme);
-  if (head["X-Forwarded-Host"].empty()) edit.set("X-Forwarded-Host", original_host);
+  if (fields.get("X-Forwarded-Proto").empty()) edit.set("X-Forwarded-Proto", ex.scheme);
+  if (fields.get("X-Forwarded-Host").empty()) edit.set("X-Forwarded-Host", original_host);
 }
 
 }  // namespace
 
-void edit_request_head(const http::request_header<>& head, Exchange& ex, HeadEdit& edit) {
+void edit_request_head(const RequestHead& head, Exchange& ex, HeadEdit& edit) {
   const config::Route& route = *ex.route->config;
   const config::TraceSection& tc = ex.snapshot.config.trace;
-  edit.reset(head);
-  // One pass for the fields read here, rather than a sorted-index lookup for each.
+  edit.reset(head.fields);
+  // One pass for the fields read here, rather than a lookup for each.
   std::string_view original_host, connection, upgrade, expect;
-  for (const auto& f : head) {
+  for (const FieldRef f : head.fields) {
     std::string_view* wanted = nullptr;
-    switch (f.name()) {
-    case http::field::host:
+    switch (f.known) {
+    case Field::Host:
       wanted = &original_host;
       break;
-    case http::field::connection:
+    case Field::Connection:
       wanted = &connection;
       break;
-    case http::field::upgrade:
+    case Field::Upgrade:
       wanted = &upgrade;
       break;
-    case http::field::expect:
+    case Field::Expect:
       wanted = &expect;
       break;
     default:
       break;
     }
-    if (wanted != nullptr && wanted->data() == nullptr) *wanted = f.value();  // the first one
+    if (wanted != nullptr && wanted->data() == nullptr) *wanted = f.value;  // the first one
   }
   // Upgrade: h2c (RFC 7540 3.2) is answered over HTTP/1.1 and never passed on, as nginx does:
   // a tunnel to an upstream's HTTP/2 would bypass everything bridge does per request.
   const bool h2c = iequals(upgrade, "h2c");
-  ex.upgrade = !upgrade.empty() && !h2c && connection_has_token(connection, "upgrade");
+  ex.upgrade = !upgrade.empty() && !h2c && bridge::http::has_token(connection, "upgrade");
   if (iequals(expect, "100-continue")) {
     // bridge answers 100-continue itself when it is ready to read the body (as nginx does).
     ex.expect_continue = true;
@@ -75,7 +75,7 @@ void edit_request_head(const http::request_header<>& head, Exchange& ex, HeadEdi
     edit.add("Upgrade", upgrade);
     edit.add("Connection", "Upgrade");
   }
-  set_forwarded_fields(head, ex, original_host, edit);
+  set_forwarded_fields(head.fields, ex, original_host, edit);
   edit.set(tc.request_id_header, ex.record.request_id);
   char traceparent[trace::TraceContext::traceparent_size];
   ex.record.trace.write_traceparent(traceparent);
@@ -86,7 +86,7 @@ void edit_request_head(const http::request_header<>& head, Exchange& ex, HeadEdi
   }
   if (!route.strip_prefix.empty()) {
     std::string stripped;
-    if (strip_prefix(head.target(), route.strip_prefix, stripped)) {
+    if (strip_prefix(head.target, route.strip_prefix, stripped)) {
       edit.set_target(stripped);
       edit.set("X-Forwarded-Prefix", route.strip_prefix);
     }
@@ -97,16 +97,10 @@ void edit_request_head(const http::request_header<>& head, Exchange& ex, HeadEdi
   edit.set_version(11);
 }
 
-void edit_response_head(const http::response_header<>& head, Exchange& ex, HeadEdit& edit) {
-  edit.reset(head);
-  std::string_view connection;
-  for (const auto& f : head) {
-    if (f.name() == http::field::connection) {
-      connection = f.value();
-      break;
-    }
-  }
-  const bool switching = ex.upgrade && head.result() == http::status::switching_protocols;
+void edit_response_head(const ResponseHead& head, Exchange& ex, HeadEdit& edit) {
+  edit.reset(head.fields);
+  const std::string_view connection = head.fields.get(Field::Connection);
+  const bool switching = ex.upgrade && head.status == 101;
   edit.drop_hop_by_hop(connection, switching);
   edit.set_version(11);  // bridge answers in its own version, whatever the upstream spoke
   edit.set(ex.snapshot.config.trace.request_id_header, ex.record.request_id);

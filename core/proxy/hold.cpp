@@ -9,7 +9,7 @@ namespace bridge::proxy {
 
 int64_t Exchange::elapsed_us() const { return micros_since(started); }
 
-void capture_headers(trace::Headers& out, const http::fields& fields, const HeadEdit& edit,
+void capture_headers(trace::Headers& out, const Fields& fields, const HeadEdit& edit,
                      const Exchange& ex) {
   const trace::Redaction& redaction = ex.snapshot.redaction;
   size_t bytes = 0, count = 0;
@@ -29,13 +29,13 @@ void capture_headers(trace::Headers& out, const http::fields& fields, const Head
   });
 }
 
-void capture_headers(trace::Headers& out, const http::fields& fields, const Exchange& ex) {
+void capture_headers(trace::Headers& out, const Fields& fields, const Exchange& ex) {
   static const HeadEdit unchanged;
   capture_headers(out, fields, unchanged, ex);
 }
 
-asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase phase,
-                                                     http::fields& fields, int response_status) {
+asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase phase, Fields& fields,
+                                                     int response_status) {
   if (!ex.breakpoint || ex.breakpoint->phase != phase) co_return Decision::Action::Continue;
   const std::string breakpoint_id = ex.breakpoint->id;
   const auto hold = ex.breakpoint->hold;
@@ -51,7 +51,7 @@ asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase ph
     paused->request["headers"] = admin::headers_json(shown);
   } else {
     trace::Headers sent;
-    capture_headers(sent, ex.head, ex);
+    capture_headers(sent, ex.head.fields, ex);
     paused->request["headers"] = admin::headers_json(sent);
     paused->response = {{"status", response_status}, {"headers", admin::headers_json(shown)}};
   }
@@ -69,7 +69,7 @@ asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase ph
     }
     decision = paused->decision;
   }
-  for (const auto& name : decision.remove_headers) fields.erase(name);
+  for (const auto& name : decision.remove_headers) fields.remove(name);
   for (const auto& [name, value] : decision.set_headers) fields.set(name, value);
   if (!decision.target.empty() && phase == BreakPhase::Request) {
     auto target = parse_target(decision.target);

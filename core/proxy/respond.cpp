@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
+
 namespace bridge::proxy {
 
 int64_t micros_since(Clock::time_point start) {
@@ -49,33 +51,47 @@ std::string grpc_message(std::string_view text) {
   return percent_encode(text, [](unsigned char c) { return c >= 0x20 && c <= 0x7e && c != '%'; });
 }
 
-bool is_grpc(const http::request_header<>& head) {
-  return head[http::field::content_type].starts_with("application/grpc");
+bool is_grpc(const RequestHead& head) {
+  return head.fields.get(Field::ContentType).starts_with("application/grpc");
 }
 
 }  // namespace
+
+ResponseHead& begin_answer(Exchange& ex, unsigned status, std::string_view content_type) {
+  ResponseHead& head = ex.scratch.response_head;
+  head.clear();
+  head.status = status;
+  head.fields.add("Server", "bridge");
+  head.fields.add("Content-Type", content_type);
+  return head;
+}
+
+void end_answer(ResponseHead& head, bool keep, size_t body_size) {
+  if (!keep) head.fields.add("Connection", "close");
+  char size[24];
+  auto [end, ec] = std::to_chars(size, size + sizeof size, body_size);
+  head.fields.add("Content-Length", std::string_view(size, static_cast<size_t>(end - size)));
+}
 
 template <class Client>
 asio::awaitable<Outcome> send_error(Client& client, Exchange& ex) {
   const ErrorReply& reply = ex.error;
   if (is_grpc(ex.head)) {
     // A gRPC answer: HTTP 200 and the status in the head alone ("trailers-only").
-    http::response<http::string_body> res{http::status::ok, 11};
-    res.set(http::field::content_type, "application/grpc");
-    res.set("grpc-status", std::to_string(grpc_status_for(reply.status)));
-    res.set("grpc-message", grpc_message(reply.code + ": " + reply.message + " (request id " +
-                                         ex.record.request_id + ")"));
-    res.set(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
+    ResponseHead& res = begin_answer(ex, 200, "application/grpc");
+    res.fields.add("grpc-status", std::to_string(grpc_status_for(reply.status)));
+    res.fields.add("grpc-message", grpc_message(reply.code + ": " + reply.message +
+                                                " (request id " + ex.record.request_id + ")"));
+    res.fields.add(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
     bool keep = ex.client_keep_alive && !ex.worker.draining();
-    res.keep_alive(keep);
-    res.prepare_payload();
+    end_answer(res, keep, 0);
     ex.record.status = 200;
     ex.record.grpc_status = grpc_status_for(reply.status);
     ex.record.error = reply.code + ": " + reply.message;
-    if (ex.recording) capture_headers(ex.record.response_out, res.base(), ex);
+    if (ex.recording) capture_headers(ex.record.response_out, res.fields, ex);
     HeadEdit& edit = ex.scratch.response;
-    edit.reset(res.base());
-    bool sent = co_await client.answer(res.base(), edit, ex.scratch.wire, {});
+    edit.reset(res.fields);
+    bool sent = co_await client.answer(res, edit, ex.scratch.wire, {});
     co_return (!sent || !keep) ? Outcome::Close : Outcome::KeepAlive;
   }
   nlohmann::json body = {{"error", reply.code},
@@ -83,22 +99,19 @@ asio::awaitable<Outcome> send_error(Client& client, Exchange& ex) {
                          {"message", reply.message},
                          {"request_id", ex.record.request_id}};
   if (!reply.hint.empty()) body["hint"] = reply.hint;
-  http::response<http::string_body> res{reply.status, 11};
-  res.set(http::field::server, "bridge");
-  res.set(http::field::content_type, "application/json");
-  res.set(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
-  res.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  ResponseHead& res = begin_answer(ex, static_cast<unsigned>(reply.status), "application/json");
+  res.fields.add(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
+  const std::string text =
+      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   bool keep = ex.client_keep_alive && !ex.worker.draining();
-  res.keep_alive(keep);
-  res.prepare_payload();
+  end_answer(res, keep, text.size());
   ex.record.status = static_cast<int>(reply.status);
   ex.record.error = reply.code + ": " + reply.message;
-  ex.record.bytes_out += res.body().size();
-  if (ex.recording) capture_headers(ex.record.response_out, res.base(), ex);
-  // Our own head writer, as for relayed answers: Beast's would say "418 <unknown-status>".
+  ex.record.bytes_out += text.size();
+  if (ex.recording) capture_headers(ex.record.response_out, res.fields, ex);
   HeadEdit& edit = ex.scratch.response;
-  edit.reset(res.base());
-  bool sent = co_await client.answer(res.base(), edit, ex.scratch.wire, res.body());
+  edit.reset(res.fields);
+  bool sent = co_await client.answer(res, edit, ex.scratch.wire, text);
   co_return (!sent || !keep) ? Outcome::Close : Outcome::KeepAlive;
 }
 
@@ -129,9 +142,9 @@ asio::awaitable<Outcome> answer_echo(Client& client, Exchange& ex) {
   ex.record.bytes_in += body_bytes;
   const auto& req = ex.head;
   nlohmann::json headers = nlohmann::json::object();
-  for (const auto& field : req) {
-    std::string name(field.name_string());
-    std::string value(field.value());
+  for (const FieldRef field : req.fields) {
+    std::string name(field.name);
+    std::string value(field.value);
     if (headers.contains(name)) {
       headers[name] = headers[name].get<std::string>() + ", " + value;
     } else {
@@ -139,30 +152,28 @@ asio::awaitable<Outcome> answer_echo(Client& client, Exchange& ex) {
     }
   }
   std::string_view path, query;
-  split_target(req.target(), path, query);
-  nlohmann::json body = {{"method", std::string(req.method_string())},
+  split_target(req.target, path, query);
+  nlohmann::json body = {{"method", req.method_name},
                          {"path", std::string(path)},
                          {"query", std::string(query)},
                          {"headers", headers},
                          {"body_bytes", body_bytes}};
-  http::response<http::string_body> res{http::status::ok, 11};
-  res.set(http::field::server, "bridge");
-  res.set(http::field::content_type, "application/json");
-  res.body() = body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::string text = body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  ResponseHead& res = begin_answer(ex, 200, "application/json");
   HeadEdit& edit = ex.scratch.response;
-  edit_response_head(res.base(), ex, edit);
-  edit.apply(res.base());
+  edit_response_head(res, ex, edit);
+  edit.apply(res);
+  res.version = 11;
   bool keep = ex.client_keep_alive && !ex.worker.draining();
-  res.keep_alive(keep);
-  res.prepare_payload();
-  if (ex.head_request) res.body().clear();
+  end_answer(res, keep, text.size());
+  if (ex.head_request) text.clear();
   ex.record.status = 200;
   ex.record.target = "builtin://echo";
   ex.mark(trace::Phase::FirstByte);
-  if (ex.recording) capture_headers(ex.record.response_out, res.base(), ex);
-  ex.record.bytes_out += res.body().size();
-  edit.reset(res.base());
-  bool sent = co_await client.answer(res.base(), edit, ex.scratch.wire, res.body());
+  if (ex.recording) capture_headers(ex.record.response_out, res.fields, ex);
+  ex.record.bytes_out += text.size();
+  edit.reset(res.fields);
+  bool sent = co_await client.answer(res, edit, ex.scratch.wire, text);
   co_return (!sent || !keep) ? Outcome::Close : Outcome::KeepAlive;
 }
 

@@ -4,14 +4,6 @@
 
 namespace bridge::proxy {
 
-namespace {
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-}  // namespace
-
 bool strip_prefix(std::string_view target, std::string_view prefix, std::string& out) {
   out.clear();
   std::string_view path, query;
@@ -53,16 +45,6 @@ bool is_hop_by_hop(std::string_view name) {
                                                             "upgrade"};
   for (auto n : names) {
     if (iequals(n, name)) return true;
-  }
-  return false;
-}
-
-bool connection_has_token(std::string_view header, std::string_view token) {
-  while (!header.empty()) {
-    auto comma = header.find(',');
-    if (iequals(trim(header.substr(0, comma)), token)) return true;
-    if (comma == std::string_view::npos) break;
-    header.remove_prefix(comma + 1);
   }
   return false;
 }

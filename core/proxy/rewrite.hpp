@@ -21,9 +21,6 @@ bool strip_prefix(std::string_view target, std::string_view prefix, std::string&
 /// Connection-level headers that a proxy must not forward (RFC 9110 7.6.1).
 bool is_hop_by_hop(std::string_view name);
 
-/// True when `connection_header` (a comma list) names `token`, case-insensitively.
-bool connection_has_token(std::string_view connection_header, std::string_view token);
-
 using bridge::iequals;
 
 }  // namespace bridge::proxy

@@ -22,15 +22,15 @@ namespace bridge::proxy {
 namespace {
 
 // Ids and trace context are settled before routing so that every answer carries them.
-void assign_ids(Exchange& ex, http::request_header<>& head) {
+void assign_ids(Exchange& ex, const RequestHead& head) {
   const auto& tc = ex.snapshot.config.trace;
-  std::string_view incoming = head[tc.request_id_header];
+  std::string_view incoming = head.fields.get(tc.request_id_header);
   if (tc.trust_incoming_request_id && trace::valid_request_id(incoming)) {
     ex.record.request_id = incoming;
   } else {
     trace::new_request_id(ex.record.request_id);
   }
-  auto parent = trace::parse_traceparent(head["traceparent"]);
+  auto parent = trace::parse_traceparent(head.fields.get("traceparent"));
   ex.record.trace = trace::next_span(parent);
 }
 
@@ -63,10 +63,9 @@ void begin_record(Exchange& ex, const Peer& peer) {
 
 namespace {
 
-std::string hint_for(const http::request_header<>& head, std::string_view scheme) {
-  return printable("bridge route test " + std::string(head.method_string()) + " " +
-                   std::string(scheme) + "://" + std::string(head[http::field::host]) +
-                   std::string(head.target()));
+std::string hint_for(const RequestHead& head, std::string_view scheme) {
+  return printable("bridge route test " + head.method_name + " " + std::string(scheme) + "://" +
+                   std::string(head.fields.get(Field::Host)) + head.target);
 }
 
 ErrorReply reply_for(Refusal refusal) {
@@ -77,24 +76,21 @@ ErrorReply reply_for(Refusal refusal) {
 // Limits and policies of the front door, in the order nginx checks them: the target's length,
 // the number of fields, then what the fields say. May drop fields (underscores = "drop") and
 // normalizes the target in place; `decoded` gets the path rules see.
-std::optional<Refusal> pass_front_door(http::request_header<>& head,
-                                       const config::LimitsSection& limits,
+std::optional<Refusal> pass_front_door(RequestHead& head, const config::LimitsSection& limits,
                                        const ListenerPolicy& policy, std::string& decoded) {
-  if (head.target().size() > limits.max_uri_bytes) {
+  if (head.target.size() > limits.max_uri_bytes) {
     return Refusal{414, "uri_too_long",
-                   "request target of " + std::to_string(head.target().size()) +
+                   "request target of " + std::to_string(head.target.size()) +
                        " bytes exceeds limits.max_uri_bytes (" +
                        std::to_string(limits.max_uri_bytes) + ")",
                    "send long data in the body, or raise limits.max_uri_bytes"};
   }
-  size_t count = 0;
+  const size_t count = head.fields.size();
   bool underscores = false;
-  for (const auto& f : head) {
-    ++count;
-    if (f.name_string().find('_') == std::string_view::npos) continue;
+  for (const FieldRef f : head.fields) {
+    if (f.name.find('_') == std::string_view::npos) continue;
     underscores = true;
-    if (auto refused = refuse_underscore(f.name_string(), limits.headers_with_underscores))
-      return refused;
+    if (auto refused = refuse_underscore(f.name, limits.headers_with_underscores)) return refused;
   }
   if (count > limits.max_header_count) {
     return Refusal{431, "too_many_headers",
@@ -105,39 +101,28 @@ std::optional<Refusal> pass_front_door(http::request_header<>& head,
                    "send fewer headers, or raise limits.max_header_count"};
   }
   if (underscores && limits.headers_with_underscores == "drop") {
-    for (auto it = head.begin(); it != head.end();) {
-      it = it->name_string().find('_') == std::string_view::npos ? std::next(it) : head.erase(it);
-    }
+    head.fields.remove_if(
+        [](const FieldRef& f) { return f.name.find('_') != std::string_view::npos; });
   }
-  if (head.target() == "*") {
+  if (head.target == "*") {
     decoded = "*";
     return std::nullopt;
   }
   FrontDoorTarget normalized;
-  if (auto refused = normalize_target(head.target(), policy.path, normalized)) return refused;
-  if (normalized.target != head.target()) head.target(normalized.target);
+  if (auto refused = normalize_target(head.target, policy.path, normalized)) return refused;
+  if (normalized.target != head.target) head.target = std::move(normalized.target);
   decoded = std::move(normalized.decoded);
   return std::nullopt;
 }
 
-// Feeds the complete head to the parser; returns a 400 reason or nullopt.
-std::optional<std::string> parse_head(RequestParser& parser, beast::flat_buffer& buffer,
+// Decodes the complete head (HTTP/1.1 codec) and vets it; returns a 400 reason or nullopt.
+std::optional<std::string> parse_head(RequestHead& head, beast::flat_buffer& buffer,
                                       size_t head_bytes) {
-  std::string_view head(static_cast<const char*>(buffer.data().data()), head_bytes);
-  for (size_t lf = head.find('\n'); lf != std::string_view::npos; lf = head.find('\n', lf + 1)) {
-    if (lf == 0 || head[lf - 1] != '\r') {
-      return "bare LF line ending in the request head (CRLF required)";
-    }
-  }
-  error_code ec;
-  auto bytes = asio::buffer(buffer.data().data(), head_bytes);
-  size_t used = parser.put(bytes, ec);
-  if (!ec && !parser.is_header_done()) ec = http::error::partial_message;
-  if (ec) return "malformed request: " + ec.message();
-  std::string_view raw(static_cast<const char*>(buffer.data().data()), head_bytes);
-  auto reason = vet_request_head(parser.get().base(), raw);
-  buffer.consume(used);
-  return reason;
+  const std::string_view raw(static_cast<const char*>(buffer.data().data()), head_bytes);
+  std::string bad = bridge::http::h1::parse_request_head(raw, head);
+  buffer.consume(head_bytes);
+  if (!bad.empty()) return bad;
+  return vet_request_head(head);
 }
 
 // The subject of a client certificate that passed verification (RFC 2253), else "".
@@ -156,42 +141,37 @@ constexpr std::string_view acme_challenge_prefix = "/.well-known/acme-challenge/
 
 // HTTP-01 (RFC 8555 8.3) for a certificate bridge is obtaining for one of its listeners. Other
 // tokens go on to routing, so an app behind bridge still answers its own challenges.
-std::optional<std::string> published_key_authorization(Worker& worker,
-                                                       const http::request_header<>& head,
+std::optional<std::string> published_key_authorization(Worker& worker, const RequestHead& head,
                                                        std::string_view path,
                                                        std::string_view scheme) {
   if (scheme != "http" || !path.starts_with(acme_challenge_prefix)) return std::nullopt;
-  if (head.method() != http::verb::get && head.method() != http::verb::head) return std::nullopt;
+  if (head.method != Method::Get && head.method != Method::Head) return std::nullopt;
   return worker.runtime().acme_challenges.find(path.substr(acme_challenge_prefix.size()));
 }
 
 template <class Client>
 asio::awaitable<Outcome> answer_acme_challenge(Client& client, Exchange& ex,
                                                std::string key_authorization) {
-  http::response<http::string_body> res{http::status::ok, 11};
-  res.set(http::field::server, "bridge");
-  res.set(http::field::content_type, "text/plain");
-  res.set(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
-  res.body() = std::move(key_authorization);
   // A body nobody reads would be taken for the next request: close instead.
   bool keep = ex.client_keep_alive && client.body_done() && !ex.worker.draining();
-  res.keep_alive(keep);
-  res.prepare_payload();
-  if (ex.head_request) res.body().clear();
+  ResponseHead& res = begin_answer(ex, 200, "text/plain");
+  res.fields.add(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
+  end_answer(res, keep, key_authorization.size());
+  if (ex.head_request) key_authorization.clear();
   ex.record.status = 200;
   ex.record.target = "builtin://acme-challenge";
   ex.mark(trace::Phase::FirstByte);
-  if (ex.recording) capture_headers(ex.record.response_out, res.base(), ex);
-  ex.record.bytes_out += res.body().size();
-  ex.scratch.response.reset(res.base());
-  bool sent = co_await client.answer(res.base(), ex.scratch.response, ex.scratch.wire, res.body());
+  if (ex.recording) capture_headers(ex.record.response_out, res.fields, ex);
+  ex.record.bytes_out += key_authorization.size();
+  ex.scratch.response.reset(res.fields);
+  bool sent = co_await client.answer(res, ex.scratch.response, ex.scratch.wire, key_authorization);
   co_return (!sent || !keep) ? Outcome::Close : Outcome::KeepAlive;
 }
 
 // Routes the request, and picks the breakpoint that will hold it, if any. Breakpoint rules
 // see the request as it arrived: the view is only valid until forwarding rewrites the head,
 // so the choice is made here and the hold happens later.
-const route::CompiledRoute* match_route(Exchange& ex, const http::request_header<>& head,
+const route::CompiledRoute* match_route(Exchange& ex, const RequestHead& head,
                                         std::string_view decoded_path, std::string_view query,
                                         const std::optional<route::IpAddress>& client_ip,
                                         const std::string& listener) {
@@ -199,9 +179,9 @@ const route::CompiledRoute* match_route(Exchange& ex, const http::request_header
   // the thread's, so routing allocates nothing once it has grown.
   thread_local std::vector<route::HeaderField> fields;
   fields.clear();
-  for (const auto& f : head) fields.push_back({f.name_string(), f.value()});
+  for (const FieldRef f : head.fields) fields.push_back({f.name, f.value});
   route::RequestView view{
-      head.method_string(), head[http::field::host], decoded_path, query, fields, client_ip};
+      head.method_name, head.fields.get(Field::Host), decoded_path, query, fields, client_ip};
   const route::CompiledRoute* matched = ex.snapshot.table.match(view, listener);
   Breakpoints& breakpoints = ex.worker.runtime().breakpoints;
   if (matched != nullptr && breakpoints.any()) ex.breakpoint = breakpoints.match(view);
@@ -219,19 +199,19 @@ asio::awaitable<Outcome> serve_exchange(Client& client, Exchange& ex, const Peer
   const auto& limits = snapshot->config.limits;
   auto& head = ex.head;
   ex.mark(trace::Phase::HeadParsed);
-  ex.head_request = head.method() == http::verb::head;
+  ex.head_request = head.method == Method::Head;
   std::string decoded_path;
   const ListenerPolicy& policy = snapshot->policy(listener);
   ex.forwarded_trusted = policy.trusts(peer.ip);
   auto refused = pass_front_door(head, limits, policy, decoded_path);
   std::string_view path, query;
-  split_target(head.target(), path, query);
+  split_target(head.target, path, query);
   // Client bytes become JSON and log text: invalid UTF-8 is kept visible but escaped.
-  ex.record.method = printable(head.method_string());
-  ex.record.host = printable(head[http::field::host]);
+  ex.record.method = printable(head.method_name);
+  ex.record.host = printable(head.fields.get(Field::Host));
   ex.record.path = printable(path);
   ex.record.query = printable(ex.snapshot.redaction.redact_query(query));
-  if (ex.recording) capture_headers(ex.record.request_in, head, ex);
+  if (ex.recording) capture_headers(ex.record.request_in, head.fields, ex);
   assign_ids(ex, head);
   slot.set_request_id(ex.record.request_id);
   if (refused) {
@@ -248,8 +228,8 @@ asio::awaitable<Outcome> serve_exchange(Client& client, Exchange& ex, const Peer
   if (matched == nullptr) {
     ex.client_keep_alive = ex.client_keep_alive && client.body_done();
     ex.error = {http::status::not_found, "no_route",
-                printable("no route matched " + std::string(head.method_string()) + " " +
-                          std::string(head[http::field::host]) + ex.record.path +
+                printable("no route matched " + head.method_name + " " +
+                          std::string(head.fields.get(Field::Host)) + ex.record.path +
                           (ex.record.query.empty() ? "" : "?" + ex.record.query) + " on listener " +
                           listener),
                 hint_for(head, ex.scheme)};
@@ -292,8 +272,9 @@ asio::awaitable<Outcome> serve_request(ClientStream& stream, Worker& worker, con
   HeadStatus status;
   {
     const auto& waiting = worker.snapshot()->config.limits;  // bound the wait for a head
+    error_code failure;
     status = co_await read_head(stream, buffer, waiting.max_header_bytes, waiting.idle_timeout,
-                                waiting.header_timeout, head_bytes);
+                                waiting.header_timeout, head_bytes, failure);
   }
   if (first && status == HeadStatus::Ok && peer.h2_preface &&
       std::string_view(static_cast<const char*>(buffer.data().data()), head_bytes) ==
@@ -305,12 +286,11 @@ asio::awaitable<Outcome> serve_request(ClientStream& stream, Worker& worker, con
   // whole exchange, so a reload during it swaps safely.
   auto snapshot = worker.snapshot();
   const auto& limits = snapshot->config.limits;
-  ParserSlot<RequestParser> parser_scope{scratch.request_parser};  // outlives the exchange
-  RequestParser& parser = scratch.request_parser.emplace();
-  parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes + 4));
-  parser.body_limit(boost::none);  // the route decides the limit, once it is known
-  H1Client<ClientStream> client(stream, buffer, parser);
-  Exchange ex(worker, *snapshot, parser.get().base(), scratch, worker.take_record());
+  RequestHead& head = scratch.request_head;
+  head.clear();
+  scratch.request_body.start({});  // none until the head says otherwise
+  H1Client<ClientStream> client(stream, buffer, head, scratch.request_body);
+  Exchange ex(worker, *snapshot, head, scratch, worker.take_record());
   // One access-log line per request, however the exchange ends.
   RecordOnExit log_on_exit{ex, false};
   begin_record(ex, peer);
@@ -326,15 +306,16 @@ asio::awaitable<Outcome> serve_request(ClientStream& stream, Worker& worker, con
                 "send fewer or smaller headers (cookies?)"};
     co_return co_await send_error(client, ex);
   }
-  auto bad = parse_head(parser, buffer, head_bytes);
+  auto bad = parse_head(head, buffer, head_bytes);
   if (bad) {
     trace::new_request_id(ex.record.request_id);
     ex.client_keep_alive = false;  // the stream position is unknown: never reuse it
     ex.error = {http::status::bad_request, "bad_request", printable(*bad), ""};
     co_return co_await send_error(client, ex);
   }
-  ex.client_keep_alive = parser.get().keep_alive();
-  ex.record.protocol = parser.get().version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
+  scratch.request_body.start(bridge::http::h1::request_framing(head));
+  ex.client_keep_alive = bridge::http::keep_alive(head.version, head.fields);
+  ex.record.protocol = head.version == 10 ? "HTTP/1.0" : "HTTP/1.1";
   if (!peer.http1) {
     trace::new_request_id(ex.record.request_id);
     ex.client_keep_alive = false;

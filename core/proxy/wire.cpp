@@ -6,7 +6,7 @@ namespace bridge::proxy {
 
 namespace {
 
-size_t fields_size(const http::fields& fields, const HeadEdit& edit) {
+size_t fields_size(const Fields& fields, const HeadEdit& edit) {
   size_t n = 2;
   edit.for_each(fields, [&](std::string_view name, std::string_view value) {
     n += name.size() + value.size() + 4;
@@ -14,7 +14,7 @@ size_t fields_size(const http::fields& fields, const HeadEdit& edit) {
   return n;
 }
 
-void append_fields(const http::fields& fields, const HeadEdit& edit, std::string& out) {
+void append_fields(const Fields& fields, const HeadEdit& edit, std::string& out) {
   edit.for_each(fields, [&](std::string_view name, std::string_view value) {
     out.append(name);
     out.append(": ");
@@ -34,37 +34,36 @@ void append_version(unsigned version, std::string& out) {
 
 }  // namespace
 
-void write_head(const http::request_header<>& head, const HeadEdit& edit, std::string& out) {
+void write_head(const RequestHead& head, const HeadEdit& edit, std::string& out) {
   out.clear();
-  std::string_view method = head.method_string();
-  std::string_view target = edit.target(head.target());
-  out.reserve(method.size() + target.size() + 12 + fields_size(head, edit));
+  std::string_view method = head.method_name;
+  std::string_view target = edit.target(head.target);
+  out.reserve(method.size() + target.size() + 12 + fields_size(head.fields, edit));
   out.append(method);
   out.push_back(' ');
   out.append(target);
   out.push_back(' ');
-  append_version(edit.version(head.version()), out);
+  append_version(edit.version(head.version), out);
   out.append(crlf);
-  append_fields(head, edit, out);
+  append_fields(head.fields, edit, out);
 }
 
-void write_head(const http::response_header<>& head, const HeadEdit& edit, std::string& out) {
+void write_head(const ResponseHead& head, const HeadEdit& edit, std::string& out) {
   out.clear();
-  // The registered phrase, or none (RFC 9112 4: it may be empty) for a code Beast does not
-  // know, such as a 418 set at a breakpoint: never Beast's "<unknown-status>".
-  std::string_view reason = head.reason();
-  if (reason.empty()) reason = http::obsolete_reason(head.result());
-  if (reason == "<unknown-status>") reason = {};
-  out.reserve(reason.size() + 16 + fields_size(head, edit));
-  append_version(edit.version(head.version()), out);
+  // The upstream's phrase, else the registered one, or none (RFC 9112 4: it may be empty) for
+  // a code without one, such as a 418 set at a breakpoint.
+  std::string_view reason = head.reason;
+  if (reason.empty()) reason = bridge::http::reason_phrase(head.status);
+  out.reserve(reason.size() + 16 + fields_size(head.fields, edit));
+  append_version(edit.version(head.version), out);
   char code[8];
-  auto [end, ec] = std::to_chars(code, code + sizeof code, head.result_int());
+  auto [end, ec] = std::to_chars(code, code + sizeof code, head.status);
   out.push_back(' ');
   out.append(code, end);
   out.push_back(' ');
   out.append(reason);
   out.append(crlf);
-  append_fields(head, edit, out);
+  append_fields(head.fields, edit, out);
 }
 
 std::string_view chunk_size_line(size_t size, char (&buf)[24]) {

@@ -38,11 +38,11 @@ void check_preface_and_frames(std::string_view out) {
 void check_stream(const proxy::H2UpstreamStream& stream) {
   BRIDGE_FUZZ_CHECK(stream.pending_in() <= stream_window);
   if (!stream.head_done) return;
-  const unsigned status = stream.head.result_int();
+  const unsigned status = stream.head.status;
   BRIDGE_FUZZ_CHECK(status >= 200 && status <= 999);
-  for (const auto& field : stream.head) {
-    BRIDGE_FUZZ_CHECK(bridge::http::valid_field_name(field.name_string()));
-    BRIDGE_FUZZ_CHECK(bridge::http::valid_field_value(field.value()));
+  for (const auto field : stream.head.fields) {
+    BRIDGE_FUZZ_CHECK(bridge::http::valid_field_name(field.name));
+    BRIDGE_FUZZ_CHECK(bridge::http::valid_field_value(field.value));
   }
 }
 

@@ -10,6 +10,7 @@
 #include "proxy/detail/asio.hpp"
 #include "proxy/detail/deadline_stream.hpp"
 #include "proxy/detail/head_edit.hpp"
+#include "proxy/detail/relay.hpp"
 #include "proxy/snapshot.hpp"
 #include "trace/trace.hpp"
 
@@ -20,9 +21,6 @@ namespace bridge::proxy {
 
 class Worker;
 
-using RequestParser = http::request_parser<http::buffer_body>;
-using ResponseParser = http::response_parser<http::buffer_body>;
-
 /// A JSON error answered by bridge itself: {"error","status","message","request_id","hint"}.
 struct ErrorReply {
   http::status status;
@@ -32,29 +30,22 @@ struct ErrorReply {
 };
 
 /// What a client connection keeps across its requests, so that serving one allocates
-/// nothing for them: message heads in wire form, and the edits to the request and response.
+/// nothing for them: the heads and bodies of the exchange under way (here rather than in
+/// coroutine frames, which Asio recycles only up to 1,020 bytes), message heads in wire form,
+/// and the edits to the request and response.
 struct ConnectionScratch {
   std::string wire;
+  RequestHead request_head;    // the request as the client's codec decoded it (HTTP/1.1)
+  H1Body request_body;         // its body (HTTP/1.1)
+  ResponseHead response_head;  // an HTTP/1.1 upstream's response
+  H1Body response_body;
   HeadEdit request;   // the parsed request head -> what goes upstream
   HeadEdit response;  // the upstream's response head -> what the client gets
-  // The parsers of the exchange under way, here rather than in coroutine frames: with them,
-  // the frames of serve_request and exchange_with were 1,216 and 1,104 bytes, over the 1,020
-  // Asio recycles, so each request paid two trips through malloc's slow path. Emptied when
-  // the exchange ends: an idle connection keeps no parsed fields.
-  std::optional<RequestParser> request_parser;
-  std::optional<ResponseParser> response_parser;
-};
-
-/// Empties a parser slot of ConnectionScratch when the scope that filled it ends.
-template <class Parser>
-struct ParserSlot {
-  std::optional<Parser>& slot;
-  ~ParserSlot() { slot.reset(); }
 };
 
 /// Everything known about the request being served; lives in the session's frame.
 struct Exchange {
-  Exchange(Worker& w, const Snapshot& s, http::request_header<>& h, ConnectionScratch& c,
+  Exchange(Worker& w, const Snapshot& s, RequestHead& h, ConnectionScratch& c,
            std::shared_ptr<RequestRecord> r)
       : worker(w), snapshot(s), head(h), scratch(c), record_ptr(std::move(r)), record(*record_ptr),
         started(Clock::now()) {}
@@ -62,7 +53,7 @@ struct Exchange {
   const Snapshot& snapshot;
   // The request head as the client's codec decoded it: method, target, version (10, 11 or 20
   // for HTTP/2, whose :authority arrives as Host) and fields.
-  http::request_header<>& head;
+  RequestHead& head;
   ConnectionScratch& scratch;
   std::shared_ptr<RequestRecord> record_ptr;  // the worker's, given back when the exchange ends
   RequestRecord& record;
@@ -87,16 +78,16 @@ struct Exchange {
 };
 
 /// Copies `fields` into `out`, replacing values of trace.redact_headers (never stored).
-void capture_headers(trace::Headers& out, const http::fields& fields, const Exchange& ex);
+void capture_headers(trace::Headers& out, const Fields& fields, const Exchange& ex);
 /// The same for `fields` as `edit` changes them.
-void capture_headers(trace::Headers& out, const http::fields& fields, const HeadEdit& edit,
+void capture_headers(trace::Headers& out, const Fields& fields, const HeadEdit& edit,
                      const Exchange& ex);
 
 /// When a breakpoint of `phase` was chosen for this request: holds it until the admin API
 /// decides or the hold passes, then applies header edits to `fields`. Returns the decision
 /// (Continue when nothing held it); Abort carries the status in ex.error.
-asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase phase,
-                                                     http::fields& fields, int response_status);
+asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase phase, Fields& fields,
+                                                     int response_status);
 
 /// How a forwarded exchange ended, from the client connection's point of view. SwitchToH2:
 /// the first "request" was the HTTP/2 preface of a client with prior knowledge.
@@ -107,6 +98,12 @@ enum class Outcome { KeepAlive, Close, SwitchToH2 };
 /// arguments twice.)
 template <class Client>
 asio::awaitable<Outcome> send_error(Client& client, Exchange& ex);
+
+/// Starts the head of an answer bridge makes itself, in ex.scratch.response_head: `status`,
+/// Server and Content-Type.
+ResponseHead& begin_answer(Exchange& ex, unsigned status, std::string_view content_type);
+/// Ends it: Connection: close unless `keep`, and the body's Content-Length.
+void end_answer(ResponseHead& head, bool keep, size_t body_size);
 
 /// Answers builtin://echo: the request as bridge forwards it, as JSON.
 template <class Client>
@@ -149,9 +146,6 @@ struct RecordOnExit {
 template <class Client>
 asio::awaitable<Outcome> serve_exchange(Client& client, Exchange& ex, const Peer& peer,
                                         ConnectionSlot& slot);
-
-/// How a read of the request body by bridge itself (the echo upstream) ended.
-enum class BodyRead { Data, End, TooLarge, Bad, Timeout, Failed };
 
 int64_t micros_since(Clock::time_point start);
 

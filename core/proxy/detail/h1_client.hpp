@@ -1,6 +1,6 @@
 #pragma once
 // The client side of an exchange on an HTTP/1.x connection: the request body comes through
-// the connection's parser, answers go out as HTTP/1.1 bytes. The exchange core (forward.cpp,
+// the HTTP/1.1 codec (H1Body), answers go out as HTTP/1.1 bytes. The exchange core (forward.cpp,
 // respond.cpp) reaches the client only through these members; H2Client has the same ones.
 
 #include "proxy/detail/exchange.hpp"
@@ -19,17 +19,14 @@ class H1Client {
   // One exchange at a time: the request body is read whole before the response.
   static constexpr bool multiplexed = false;
 
-  H1Client(Stream& stream, beast::flat_buffer& buffer, RequestParser& parser)
-      : stream_(stream), buffer_(buffer), parser_(parser) {}
+  H1Client(Stream& stream, beast::flat_buffer& buffer, const RequestHead& head, H1Body& body)
+      : stream_(stream), buffer_(buffer), head_(head), body_(body) {}
 
   Stream& stream() { return stream_; }
   /// The whole request body has been read (or there is none).
-  bool body_done() const { return parser_.is_done(); }
-  std::optional<uint64_t> content_length() const {
-    auto length = parser_.content_length();
-    return length ? std::optional<uint64_t>(*length) : std::nullopt;
-  }
-  void body_limit(uint64_t max) { parser_.body_limit(max); }
+  bool body_done() const { return body_.done(); }
+  std::optional<uint64_t> content_length() const { return head_.content_length; }
+  void body_limit(uint64_t max) { body_.limit(max); }
 
   /// "100 Continue", when the client asked for it and bridge is ready to read the body.
   asio::awaitable<bool> send_continue() {
@@ -40,23 +37,12 @@ class H1Client {
 
   /// Up to `into.size()` request body bytes into `into` (`got` of them).
   asio::awaitable<BodyRead> read_body(std::span<char> into, size_t& got) {
-    got = 0;
-    if (parser_.is_done()) co_return BodyRead::End;
-    parser_.get().body().data = into.data();
-    parser_.get().body().size = into.size();
-    error_code ec = co_await read_body_some(stream_, buffer_, parser_);
-    if (ec == http::error::need_buffer) ec = {};
-    got = into.size() - parser_.get().body().size;
-    if (ec == http::error::body_limit) co_return BodyRead::TooLarge;
-    if (ec.category() == http::make_error_code(http::error::bad_chunk).category())
-      co_return BodyRead::Bad;
-    if (ec) co_return BodyRead::Failed;
-    co_return BodyRead::Data;
+    return body_.read(stream_, buffer_, into, got);
   }
 
   /// An answer bridge makes itself: `head` as `edit` changes it, then `body`.
-  asio::awaitable<bool> answer(const http::response_header<>& head, const HeadEdit& edit,
-                               std::string& wire, std::string_view body) {
+  asio::awaitable<bool> answer(const ResponseHead& head, const HeadEdit& edit, std::string& wire,
+                               std::string_view body) {
     write_head(head, edit, wire);
     std::array<asio::const_buffer, 2> pieces{asio::buffer(wire), asio::buffer(body)};
     auto [ec, n] = co_await asio::async_write(stream_, pieces, nothrow);
@@ -68,21 +54,22 @@ class H1Client {
   template <class Upstream, class BeforeBody>
   asio::awaitable<RelayResult> send_request(Upstream& upstream, const HeadEdit& edit,
                                             RelayParams params, BeforeBody before_body) {
-    return relay_message(stream_, buffer_, parser_, upstream, edit, params, std::move(before_body));
+    return relay_message(stream_, buffer_, head_, body_, upstream, edit, params,
+                         std::move(before_body));
   }
 
-  /// The upstream's response (head already parsed into `response`) as `edit` changes it.
+  /// The upstream's response (`head` already read, `body` to come) as `edit` changes it.
   template <class Upstream>
   asio::awaitable<RelayResult> relay_response(Upstream& upstream, beast::flat_buffer& from,
-                                              ResponseParser& response, const HeadEdit& edit,
-                                              RelayParams params) {
+                                              const ResponseHead& head, H1Body& body,
+                                              const HeadEdit& edit, RelayParams params) {
     auto no_op = []() -> asio::awaitable<bool> { co_return true; };
-    return relay_message(upstream, from, response, stream_, edit, params, no_op);
+    return relay_message(upstream, from, head, body, stream_, edit, params, no_op);
   }
 
   /// The head of a response whose body comes in pieces (from an HTTP/2 upstream): chunked
   /// when `edit` made it so.
-  asio::awaitable<bool> send_head(const http::response_header<>& head, const HeadEdit& edit, bool,
+  asio::awaitable<bool> send_head(const ResponseHead& head, const HeadEdit& edit, bool,
                                   std::string& wire) {
     chunked_ = edit.chunked();
     write_head(head, edit, wire);
@@ -123,7 +110,8 @@ class H1Client {
  private:
   Stream& stream_;
   beast::flat_buffer& buffer_;
-  RequestParser& parser_;
+  const RequestHead& head_;
+  H1Body& body_;
   bool chunked_ = false;
 };
 

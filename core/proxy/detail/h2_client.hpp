@@ -27,13 +27,7 @@ class H2Client {
 
   H2Stream& stream() { return *stream_; }
   bool body_done() const { return stream_->request_ended && stream_->pending_in() == 0; }
-  std::optional<uint64_t> content_length() const {
-    std::string_view text = stream_->head[http::field::content_length];
-    uint64_t value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return value;
-  }
+  std::optional<uint64_t> content_length() const { return stream_->head.content_length; }
   void body_limit(uint64_t max) { stream_->body_limit = max; }
   bool body_too_large() const {
     return stream_->body_limit > 0 && stream_->in_total > stream_->body_limit;
@@ -67,8 +61,8 @@ class H2Client {
   }
 
   /// An answer bridge makes itself.
-  asio::awaitable<bool> answer(const http::response_header<>& head, const HeadEdit& edit,
-                               std::string&, std::string_view body) {
+  asio::awaitable<bool> answer(const ResponseHead& head, const HeadEdit& edit, std::string&,
+                               std::string_view body) {
     H2Stream& s = *stream_;
     if (s.closed || s.responded) co_return false;
     h2_response_fields(head, edit, s.head_out, s.unique_field);
@@ -120,30 +114,34 @@ class H2Client {
     }
   }
 
-  /// The upstream's response (head parsed into `response`) as HEADERS, its body as DATA.
+  /// The upstream's response (`head` read, `body` to come) as HEADERS, its body as DATA.
   template <class Upstream>
   asio::awaitable<RelayResult> relay_response(Upstream& upstream, beast::flat_buffer& from,
-                                              ResponseParser& response, const HeadEdit& edit,
-                                              RelayParams p) {
+                                              const ResponseHead& head, H1Body& body,
+                                              const HeadEdit& edit, RelayParams p) {
     H2Stream& s = *stream_;
     if (s.closed || s.responded) co_return RelayResult::WriteFailed;
-    h2_response_fields(response.get().base(), edit, s.head_out, s.unique_field);
-    const bool has_body = !response.is_done();
+    h2_response_fields(head, edit, s.head_out, s.unique_field);
+    const bool has_body = !body.done();
     if (!connection_->respond(s, s.head_out.fields, has_body)) co_return RelayResult::WriteFailed;
-    while (!response.is_done()) {
-      response.get().body().data = p.chunk.data();
-      response.get().body().size = p.chunk.size();
+    while (!body.done()) {
       beast::get_lowest_layer(upstream).expires_after(p.read_timeout);
-      error_code ec = co_await read_body_some(upstream, from, response);
-      if (ec == http::error::need_buffer) ec = {};
-      if (ec == beast::error::timeout) co_return RelayResult::ReadTimeout;
-      if (ec.category() == http::make_error_code(http::error::bad_chunk).category())
+      size_t got = 0;
+      switch (co_await body.read(upstream, from, p.chunk, got)) {
+      case BodyRead::Data:
+      case BodyRead::End:
+        break;
+      case BodyRead::Timeout:
+        co_return RelayResult::ReadTimeout;
+      case BodyRead::Bad:
         co_return RelayResult::BadInput;
-      if (ec) co_return RelayResult::ReadFailed;
-      const size_t got = p.chunk.size() - response.get().body().size;
+      case BodyRead::TooLarge:
+      case BodyRead::Failed:
+        co_return RelayResult::ReadFailed;
+      }
       p.body_bytes += got;
       s.out.append({p.chunk.data(), got});
-      if (response.is_done()) s.out.ended = true;
+      if (body.done()) s.out.ended = true;
       connection_->resume(s);
       // Back-pressure: the client's flow-control window drains stream.out.
       while (s.out.pending() > H2Body::high_water && !s.closed) {
@@ -163,8 +161,8 @@ class H2Client {
   }
 
   /// The head of a response whose body comes in pieces (from an HTTP/2 upstream).
-  asio::awaitable<bool> send_head(const http::response_header<>& head, const HeadEdit& edit,
-                                  bool has_body, std::string&) {
+  asio::awaitable<bool> send_head(const ResponseHead& head, const HeadEdit& edit, bool has_body,
+                                  std::string&) {
     h2_response_fields(head, edit, stream_->head_out, stream_->unique_field);
     co_return connection_->respond(*stream_, stream_->head_out.fields, has_body);
   }

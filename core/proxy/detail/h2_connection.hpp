@@ -27,7 +27,7 @@ struct H2Stream {
   /// As new, for stream `stream_id`; no one else may hold it.
   void reset(int32_t stream_id);
   int32_t id;
-  http::request_header<> head;
+  RequestHead head;
   std::string authority;    // :authority, which becomes Host
   size_t header_bytes = 0;  // the header list's size as RFC 9113 6.5.2 counts it
   bool head_too_large = false;
@@ -45,7 +45,7 @@ struct H2Stream {
   bool body_abandoned = false;  // the exchange stopped reading the request body
   Trailers trailers;            // sent after the body
   Signal writable;
-  ConnectionScratch scratch;  // the exchange's heads and parsers
+  ConnectionScratch scratch;  // the exchange's heads and edits
   H2FieldList head_out;       // the response head as nghttp2 takes it
   // The request id's field, never put in the HPACK table: a value per response would only
   // push useful entries out (and make every lookup compare against dozens of stale ids).

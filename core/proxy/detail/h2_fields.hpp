@@ -33,14 +33,14 @@ struct H2FieldList {
 
 /// :status, then `head` as `edit` changes it, into `out` (emptied first). The field named
 /// `unique` (the request id's) is never indexed by HPACK.
-void h2_response_fields(const http::response_header<>& head, const HeadEdit& edit, H2FieldList& out,
+void h2_response_fields(const ResponseHead& head, const HeadEdit& edit, H2FieldList& out,
                         std::string_view unique = {});
 
 /// :method, :scheme, :authority (from Host), :path, then the fields; `te: trailers` is kept
 /// when the client asked for it (gRPC needs it). `unique` and the trace context fields are
 /// never indexed by HPACK.
-void h2_request_fields(const http::request_header<>& head, const HeadEdit& edit,
-                       std::string_view scheme, H2FieldList& out, std::string_view unique = {});
+void h2_request_fields(const RequestHead& head, const HeadEdit& edit, std::string_view scheme,
+                       H2FieldList& out, std::string_view unique = {});
 
 /// The callbacks both sessions set (`begin_headers` only the server's); null on failure.
 /// The caller deletes the table once the session is made.

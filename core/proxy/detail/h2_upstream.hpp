@@ -20,7 +20,7 @@ struct H2UpstreamStream {
       : readable(executor), writable(executor) {}
   int32_t id = -1;
   // The response: head, body as DATA brings it (bounded by bridge's window), trailers.
-  http::response_header<> head;
+  ResponseHead head;
   bool head_done = false;
   Trailers trailers;
   std::string in;

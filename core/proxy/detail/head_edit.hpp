@@ -1,12 +1,11 @@
 #pragma once
 // The head bridge sends on, described as edits to the head it parsed: which parsed fields go,
 // which fields are appended, and a new target or version. The outgoing head is written
-// straight from the parsed fields plus the edits; changing Beast's field set instead costs an
-// allocation and a sorted-index update per field set or erased (a sixth of all instructions
-// per proxied request). Where a consumer needs real fields (a breakpoint that shows and edits
-// them, the echo upstream), `apply` turns the edits into changes to the parsed head.
+// straight from the parsed fields plus the edits, so the parsed head is never rewritten per
+// request. Where a consumer needs real fields (a breakpoint that shows and edits them, the
+// echo upstream), `apply` turns the edits into changes to the parsed head.
 
-#include "proxy/detail/asio.hpp"
+#include "http/message.hpp"
 
 #include <initializer_list>
 #include <string>
@@ -15,19 +14,25 @@
 
 namespace bridge::proxy {
 
+// The protocol-neutral heads of core/http, by their short names.
+using bridge::http::Field;
+using bridge::http::FieldRef;
+using bridge::http::Fields;
+using bridge::http::Method;
+using bridge::http::RequestHead;
+using bridge::http::ResponseHead;
+
 class HeadEdit {
  public:
   /// Starts over for `parsed`, which must outlive the edits. Capacity is kept: one HeadEdit
   /// serves every request on a connection without allocating again.
-  void reset(const http::fields& parsed);
+  void reset(const Fields& parsed);
 
   /// Drops every parsed field for which `pred(field)` holds.
   template <class Pred>
   void drop_if(Pred pred) {
-    size_t i = 0;
-    for (const auto& f : *parsed_) {
-      if (pred(f)) dropped_[i] = 1;
-      ++i;
+    for (size_t i = 0; i < parsed_->size(); ++i) {
+      if (pred(parsed_->at(i))) dropped_[i] = 1;
     }
   }
   /// Drops the connection-specific fields (RFC 9110 7.6.1) and those `connection` (the parsed
@@ -40,7 +45,7 @@ class HeadEdit {
   void add(std::string_view name, std::string_view value);
   /// Appends a field whose value, the pieces joined, the edit keeps a copy of.
   void add_copy(std::string_view name, std::initializer_list<std::string_view> pieces);
-  /// remove + add: the field ends up once, after the parsed ones, as Beast's `set` leaves it.
+  /// remove + add: the field ends up once, after the parsed ones.
   void set(std::string_view name, std::string_view value) {
     remove(name);
     add(name, value);
@@ -68,18 +73,19 @@ class HeadEdit {
 
   /// Calls `fn(name, value)` for every outgoing field, in the order they are sent.
   template <class Fn>
-  void for_each(const http::fields& parsed, Fn fn) const {
-    size_t i = 0;
-    for (const auto& f : parsed) {
-      if (i >= dropped_.size() || dropped_[i] == 0) fn(f.name_string(), f.value());
-      ++i;
+  void for_each(const Fields& parsed, Fn fn) const {
+    for (size_t i = 0; i < parsed.size(); ++i) {
+      if (i >= dropped_.size() || dropped_[i] == 0) {
+        const FieldRef f = parsed.at(i);
+        fn(f.name, f.value);
+      }
     }
     for (const auto& a : added_) fn(a.name, value_of(a));
   }
 
   /// Makes the edits on the parsed head itself, then starts over with no edits.
-  void apply(http::request_header<>& head);
-  void apply(http::response_header<>& head);
+  void apply(RequestHead& head);
+  void apply(ResponseHead& head);
 
  private:
   struct Added {
@@ -92,9 +98,9 @@ class HeadEdit {
   std::string_view value_of(const Added& a) const {
     return a.owned_at == npos ? a.value : std::string_view(owned_).substr(a.owned_at, a.owned_size);
   }
-  void apply_fields(http::fields& fields);
+  void apply_fields(Fields& fields);
 
-  const http::fields* parsed_ = nullptr;
+  const Fields* parsed_ = nullptr;
   std::vector<unsigned char> dropped_;  // one flag per parsed field, in list order
   std::vector<Added> added_;
   std::string owned_;

@@ -1,13 +1,15 @@
 #pragma once
-// Streams a message body from one side to the other through a fixed buffer, so memory stays
-// bounded however large the body is. Chunked bodies stay chunked.
+// Streams an HTTP/1.1 message body from one side to the other through a fixed buffer, so
+// memory stays bounded however large the body is. Chunked bodies stay chunked.
 
+#include "http/h1.hpp"
 #include "proxy/detail/asio.hpp"
 #include "proxy/detail/wire.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <type_traits>
 #include <utility>
@@ -24,29 +26,8 @@ enum class RelayResult {
   BodyTooLarge
 };
 
-/// True when `pending` (bytes the parser could not use yet) holds a line feed without its
-/// carriage return. Beast skips bare LFs while it looks for CRLF, so a chunk line ended by LF
-/// alone ("0\n\n") would wait for bytes that never come; nginx answers 400 at once.
-inline bool has_bare_lf(beast::flat_buffer::const_buffers_type pending) {
-  std::string_view bytes(static_cast<const char*>(pending.data()), pending.size());
-  for (size_t at = bytes.find('\n'); at != std::string_view::npos; at = bytes.find('\n', at + 1)) {
-    if (at == 0 || bytes[at - 1] != '\r') return true;
-  }
-  return false;
-}
-
-/// True when the bytes of a chunked message's last parsing step (an optional CRLF ending the
-/// previous chunk, the last-chunk line, the trailer lines, CRLF) hold a folded trailer line.
-/// Trailers are not forwarded, but a fold is refused as in a head (RFC 9112 5.2).
-inline bool has_folded_trailer(std::string_view last_step) {
-  size_t at = last_step.starts_with("\r\n") ? 2 : 0;
-  size_t eol = last_step.find("\r\n", at);
-  if (eol == std::string_view::npos) return false;
-  std::string_view trailers = last_step.substr(eol + 2);
-  return trailers.starts_with(' ') || trailers.starts_with('\t') ||
-         trailers.find("\n ") != std::string_view::npos ||
-         trailers.find("\n\t") != std::string_view::npos;
-}
+/// How a read of a message body ended.
+enum class BodyRead { Data, End, TooLarge, Bad, Timeout, Failed };
 
 /// True for a stream over another one (TLS over TCP), whose writes go a buffer at a time.
 template <class Stream>
@@ -54,39 +35,109 @@ constexpr bool layered =
     !std::is_same_v<std::remove_cvref_t<decltype(beast::get_lowest_layer(std::declval<Stream&>()))>,
                     Stream>;
 
-/// One parsing step of a message body: feeds what `buffer` holds to `parser`, reading from
-/// `in` only when the parser needs more. Returns once the parser consumed something (body
-/// bytes may be in its buffer), or with an error (need_buffer: the body buffer is full).
-/// Beast's async_read_some does the same, but sizes its reads by the buffer's spare capacity
-/// (512 bytes for a small buffer) and cannot tell a bare-LF chunk line from a partial one.
-template <class In, bool isRequest>
-asio::awaitable<error_code> read_body_some(In& in, beast::flat_buffer& buffer,
-                                           http::parser<isRequest, http::buffer_body>& parser) {
-  // A TLS stream returns at most one record (16 KiB) per read: a larger read only grows the
-  // connection's buffer, which trim_idle_buffer then frees and the next body allocates again.
-  static constexpr size_t read_size = layered<In> ? 16 * 1024 : 64 * 1024;
-  for (;;) {
-    error_code ec;
-    if (buffer.size() > 0) {
-      size_t used = parser.put(buffer.data(), ec);
-      const bool was_last = parser.is_done() && parser.chunked() && !ec;
-      if (was_last && has_folded_trailer({static_cast<const char*>(buffer.data().data()), used})) {
-        co_return http::error::bad_chunk;
-      }
-      buffer.consume(used);
-      if (ec != http::error::need_more) co_return ec;
-      if (parser.chunked() && has_bare_lf(buffer.data())) co_return http::error::bad_chunk;
-    }
-    auto [rec, n] = co_await in.async_read_some(buffer.prepare(read_size), nothrow);
-    buffer.commit(n);
-    if (rec == asio::error::eof || rec == ssl::error::stream_truncated) {
-      if (!parser.got_some()) co_return http::error::end_of_stream;
-      parser.put_eof(ec);  // ends a close-delimited body; anything else was cut short
-      co_return ec;
-    }
-    if (rec) co_return rec;
+/// The body of an HTTP/1.1 message whose head has been read, as its framing delimits it: the
+/// bytes the head's read brought along first (in the connection's buffer), then the
+/// connection. Chunked bodies go through the codec's decoder; the others are copied once,
+/// from the socket straight into the caller's buffer.
+class H1Body {
+ public:
+  using Kind = bridge::http::h1::BodyFraming::Kind;
+
+  /// Starts a body framed as `framing`; no limit until limit() sets one.
+  void start(const bridge::http::h1::BodyFraming& framing) {
+    kind_ = framing.kind;
+    remaining_ = framing.length;
+    total_ = 0;
+    limit_ = 0;
+    done_ = kind_ == Kind::None || (kind_ == Kind::Length && remaining_ == 0);
+    if (kind_ == Kind::Chunked) decoder_.reset();
   }
-}
+  bool done() const { return done_; }
+  bool chunked() const { return kind_ == Kind::Chunked; }
+  /// The body is delimited by Content-Length: how many bytes are still to come.
+  std::optional<uint64_t> length_remaining() const {
+    return kind_ == Kind::Length && !done_ ? std::optional<uint64_t>(remaining_) : std::nullopt;
+  }
+  /// Body bytes past `max` make the read TooLarge (0: no limit).
+  void limit(uint64_t max) { limit_ = max; }
+  /// The caller relays the rest of a Content-Length body itself (relay_sized_body).
+  void take_over() { done_ = true; }
+  /// The trailer fields of a chunked body, once done.
+  const Fields& trailers() const { return decoder_.trailers(); }
+
+  /// Up to `out.size()` body bytes into `out` (`got` of them). Data may come with got == 0 (a
+  /// step of chunk framing, or the end of a body delimited by closing: done() then says so).
+  template <class In>
+  asio::awaitable<BodyRead> read(In& in, beast::flat_buffer& buffer, std::span<char> out,
+                                 size_t& got) {
+    // A TLS stream returns at most one record (16 KiB) per read: a larger read only grows the
+    // connection's buffer, which trim_idle_buffer then frees and the next body allocates again.
+    static constexpr size_t read_size = layered<In> ? 16 * 1024 : 64 * 1024;
+    got = 0;
+    if (done_) co_return BodyRead::End;
+    if (kind_ == Kind::Chunked) {
+      for (;;) {
+        if (buffer.size() > 0) {
+          const std::string_view pending(static_cast<const char*>(buffer.data().data()),
+                                         buffer.size());
+          const auto step = decoder_.decode(pending, out);
+          buffer.consume(step.used);
+          if (!step.error.empty()) co_return BodyRead::Bad;
+          got = step.produced;
+          done_ = step.done;
+          if (got > 0 || done_ || step.used > 0) co_return counted(got);
+        }
+        auto [ec, n] = co_await in.async_read_some(buffer.prepare(read_size), nothrow);
+        buffer.commit(n);
+        if (n == 0) co_return failed(ec);
+      }
+    }
+    size_t want = out.size();
+    if (kind_ == Kind::Length) want = static_cast<size_t>(std::min<uint64_t>(want, remaining_));
+    if (buffer.size() > 0) {
+      got = std::min(want, buffer.size());
+      std::memcpy(out.data(), buffer.data().data(), got);
+      buffer.consume(got);
+    } else {
+      auto [ec, n] = co_await in.async_read_some(asio::buffer(out.data(), want), nothrow);
+      got = n;
+      if (n == 0) {
+        if (kind_ == Kind::UntilClose && is_end_of_stream(ec)) {
+          done_ = true;  // the end of a body delimited by closing
+          co_return BodyRead::Data;
+        }
+        co_return failed(ec);
+      }
+    }
+    if (kind_ == Kind::Length) {
+      remaining_ -= got;
+      done_ = remaining_ == 0;
+    }
+    co_return counted(got);
+  }
+
+ private:
+  static bool is_end_of_stream(const error_code& ec) {
+    return ec == asio::error::eof || ec == ssl::error::stream_truncated;
+  }
+  static BodyRead failed(const error_code& ec) {
+    return ec == beast::error::timeout ? BodyRead::Timeout : BodyRead::Failed;
+  }
+  BodyRead counted(size_t got) {
+    total_ += got;
+    // A chunk whose size says it crosses the limit is refused before its data comes.
+    const uint64_t announced = kind_ == Kind::Chunked ? decoder_.chunk_remaining() : 0;
+    return limit_ > 0 && (total_ > limit_ || announced > limit_ - total_) ? BodyRead::TooLarge
+                                                                          : BodyRead::Data;
+  }
+
+  Kind kind_ = Kind::None;
+  uint64_t remaining_ = 0;
+  uint64_t total_ = 0;
+  uint64_t limit_ = 0;
+  bool done_ = true;
+  bridge::http::h1::ChunkedDecoder decoder_;
+};
 
 /// A connection's read buffer grows to the relay's read size while a body streams through it;
 /// between messages it goes back to nothing when empty, so that idle keep-alive connections
@@ -182,9 +233,8 @@ asio::awaitable<RelayResult> relay_sized_body(In& in, beast::flat_buffer& in_buf
   co_return RelayResult::Done;
 }
 
-template <class In, class Out, bool isRequest, class BeforeBody>
-asio::awaitable<RelayResult> relay_parsed_body(In& in, beast::flat_buffer& in_buffer,
-                                               http::parser<isRequest, http::buffer_body>& parser,
+template <class In, class Out, class BeforeBody>
+asio::awaitable<RelayResult> relay_framed_body(In& in, beast::flat_buffer& in_buffer, H1Body& body,
                                                Out& out, bool chunked, RelayParams p,
                                                BeforeBody before_body) {
   std::string& wire = p.wire;
@@ -192,7 +242,7 @@ asio::awaitable<RelayResult> relay_parsed_body(In& in, beast::flat_buffer& in_bu
   bool head_sent = false;
   // With no body bytes at hand (a slow upload, a streamed response) the head goes out alone
   // so that the peer sees it at once; otherwise head and first bytes share one write.
-  if (parser.is_done() || in_buffer.size() == 0) {
+  if (body.done() || in_buffer.size() == 0) {
     beast::get_lowest_layer(out).expires_after(p.write_timeout);
     auto [wec, wn] = co_await asio::async_write(out, asio::buffer(wire), nothrow);
     if (wec == beast::error::timeout) co_return RelayResult::WriteTimeout;
@@ -202,24 +252,28 @@ asio::awaitable<RelayResult> relay_parsed_body(In& in, beast::flat_buffer& in_bu
   const ChunkRoom framing(chunk);
   const std::span<char> room = framing.room;
   bool first_read = true;
-  while (!parser.is_done()) {
+  while (!body.done()) {
     if (first_read) {
       first_read = false;
       if (!co_await before_body()) co_return RelayResult::WriteFailed;
     }
-    parser.get().body().data = room.data();
-    parser.get().body().size = room.size();
     beast::get_lowest_layer(in).expires_after(p.read_timeout);
-    error_code ec = co_await read_body_some(in, in_buffer, parser);
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec == http::error::body_limit) co_return RelayResult::BodyTooLarge;
-    if (ec == beast::error::timeout) co_return RelayResult::ReadTimeout;
-    if (ec.category() == http::make_error_code(http::error::bad_chunk).category())
+    size_t got = 0;
+    switch (co_await body.read(in, in_buffer, room, got)) {
+    case BodyRead::Data:
+    case BodyRead::End:
+      break;
+    case BodyRead::TooLarge:
+      co_return RelayResult::BodyTooLarge;
+    case BodyRead::Timeout:
+      co_return RelayResult::ReadTimeout;
+    case BodyRead::Bad:
       co_return RelayResult::BadInput;
-    if (ec) co_return RelayResult::ReadFailed;
-    const size_t got = room.size() - parser.get().body().size;
+    case BodyRead::Failed:
+      co_return RelayResult::ReadFailed;
+    }
     p.body_bytes += got;
-    std::span<char> out_bytes = framing.frame(got, chunked, parser.is_done());
+    std::span<char> out_bytes = framing.frame(got, chunked, body.done());
     char* begin = out_bytes.data();
     char* end = out_bytes.data() + out_bytes.size();
     std::array<asio::const_buffer, 2> pieces;
@@ -241,27 +295,23 @@ asio::awaitable<RelayResult> relay_parsed_body(In& in, beast::flat_buffer& in_bu
   co_return RelayResult::Done;
 }
 
-/// Writes the head of `parser`'s message (already read), changed by `edit`, to `out`, then
-/// relays the body through `p.chunk`. Chunked bodies (or bodies `edit` made chunked) are
-/// framed chunk by chunk (the parser decodes them); Content-Length bodies pass untouched
-/// (relay_sized_body). `before_body` runs once before the first body read (100-continue goes
-/// there).
-/// The rest of relay_message when the body goes through the parser (chunked, or none):
-/// the head (already in `p.wire`) alone or with the first bytes, then the body framed chunk
-/// by chunk.
+/// Writes `head` (already read), changed by `edit`, to `out`, then relays `body` through
+/// `p.chunk`. Chunked bodies (or bodies `edit` made chunked) are framed chunk by chunk (the
+/// codec decodes them); Content-Length bodies pass untouched (relay_sized_body).
+/// `before_body` runs once before the first body read (100-continue goes there).
 /// Not a coroutine itself: one coroutine frame fewer per message (a frame is an allocation and
 /// a resumption on every request).
-template <class In, class Out, bool isRequest, class BeforeBody>
-asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer,
-                                           http::parser<isRequest, http::buffer_body>& parser,
-                                           Out& out, const HeadEdit& edit, RelayParams p,
-                                           BeforeBody before_body) {
-  write_head(parser.get().base(), edit, p.wire);
-  const bool chunked = parser.get().chunked() || edit.chunked();
-  if (!parser.is_done() && !chunked && parser.content_length_remaining())
-    return relay_sized_body(in, in_buffer, *parser.content_length_remaining(), out, p,
-                            std::move(before_body));
-  return relay_parsed_body(in, in_buffer, parser, out, chunked, p, std::move(before_body));
+template <class In, class Out, class Head, class BeforeBody>
+asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer, const Head& head,
+                                           H1Body& body, Out& out, const HeadEdit& edit,
+                                           RelayParams p, BeforeBody before_body) {
+  write_head(head, edit, p.wire);
+  const bool chunked = body.chunked() || edit.chunked();
+  if (auto remaining = body.length_remaining(); remaining && !chunked) {
+    body.take_over();
+    return relay_sized_body(in, in_buffer, *remaining, out, p, std::move(before_body));
+  }
+  return relay_framed_body(in, in_buffer, body, out, chunked, p, std::move(before_body));
 }
 
 }  // namespace bridge::proxy

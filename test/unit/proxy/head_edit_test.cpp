@@ -6,20 +6,26 @@
 namespace bridge::proxy {
 namespace {
 
-http::request_header<> parsed_request() {
-  http::request_header<> head;
-  head.method(http::verb::get);
-  head.target("/api/users?page=2");
-  head.version(10);
-  head.insert("Host", "app.localhost:8080");
-  head.insert("Connection", "keep-alive, X-Hop");
-  head.insert("X-Hop", "dropped because Connection lists it");
-  head.insert("Accept", "*/*");
-  head.insert("x-request-id", "incoming");
+RequestHead parsed_request() {
+  RequestHead head;
+  head.set_method("GET");
+  head.target = "/api/users?page=2";
+  head.version = 10;
+  head.fields.add("Host", "app.localhost:8080");
+  head.fields.add("Connection", "keep-alive, X-Hop");
+  head.fields.add("X-Hop", "dropped because Connection lists it");
+  head.fields.add("Accept", "*/*");
+  head.fields.add("x-request-id", "incoming");
   return head;
 }
 
-std::string written(const http::request_header<>& head, const HeadEdit& edit) {
+ResponseHead response(unsigned status) {
+  ResponseHead head;
+  head.status = status;
+  return head;
+}
+
+std::string written(const RequestHead& head, const HeadEdit& edit) {
   std::string out;
   write_head(head, edit, out);
   return out;
@@ -28,22 +34,20 @@ std::string written(const http::request_header<>& head, const HeadEdit& edit) {
 TEST(HeadEdit, WritesTheParsedHeadUnchangedWithoutEdits) {
   auto head = parsed_request();
   HeadEdit edit;
-  edit.reset(head);
+  edit.reset(head.fields);
   EXPECT_EQ(written(head, edit),
             "GET /api/users?page=2 HTTP/1.0\r\nHost: app.localhost:8080\r\n"
             "Connection: keep-alive, X-Hop\r\nX-Hop: dropped because Connection lists it\r\n"
             "Accept: */*\r\nx-request-id: incoming\r\n\r\n");
 }
 
-TEST(HeadEdit, DropsReplacesAndAppendsInBeastsSetOrder) {
+TEST(HeadEdit, DropsReplacesAndAppendsInSetOrder) {
   auto head = parsed_request();
   HeadEdit edit;
-  edit.reset(head);
-  edit.drop_if([](const auto& f) {
-    return f.name() == http::field::connection || f.name_string() == "X-Hop";
-  });
-  std::string host(head[http::field::host]);
-  edit.set("X-Forwarded-Host", head[http::field::host]);  // a view into the parsed head
+  edit.reset(head.fields);
+  edit.drop_if([](const FieldRef& f) { return f.known == Field::Connection || f.name == "X-Hop"; });
+  std::string host(head.fields.get(Field::Host));
+  edit.set("X-Forwarded-Host", head.fields.get(Field::Host));  // a view into the parsed head
   edit.set("X-Request-ID", "generated");
   edit.set_copy("X-Forwarded-For", {"10.0.0.1", ", ", "127.0.0.1"});
   edit.set("Host", "backend.internal");
@@ -57,41 +61,37 @@ TEST(HeadEdit, DropsReplacesAndAppendsInBeastsSetOrder) {
       "Host: backend.internal\r\n\r\n";
   EXPECT_EQ(written(head, edit), expected);
   // The parsed head is untouched until the edits are applied; then it reads the same.
-  EXPECT_EQ(head[http::field::host], host);
+  EXPECT_EQ(head.fields.get(Field::Host), host);
   edit.apply(head);
   EXPECT_EQ(written(head, edit), expected);
-  EXPECT_EQ(head.target(), "/users?page=2");
-  EXPECT_EQ(head.version(), 11u);
+  EXPECT_EQ(head.target, "/users?page=2");
+  EXPECT_EQ(head.version, 11u);
 }
 
 TEST(HeadEdit, DropsHopByHopFieldsButKeepsFraming) {
-  http::response_header<> head;
-  head.result(http::status::ok);
-  head.version(11);
-  head.insert("Connection", "keep-alive, X-Listed");
-  head.insert("X-Listed", "a");
-  head.insert("keep-alive", "timeout=5");
-  head.insert("Proxy-Authenticate", "Basic");
-  head.insert("Transfer-Encoding", "chunked");
-  head.insert("X-Kept", "b");
+  ResponseHead head = response(200);
+  head.fields.add("Connection", "keep-alive, X-Listed");
+  head.fields.add("X-Listed", "a");
+  head.fields.add("keep-alive", "timeout=5");
+  head.fields.add("Proxy-Authenticate", "Basic");
+  head.fields.add("Transfer-Encoding", "chunked");
+  head.fields.add("X-Kept", "b");
   HeadEdit edit;
-  edit.reset(head);
-  edit.drop_hop_by_hop(head[http::field::connection]);
+  edit.reset(head.fields);
+  edit.drop_hop_by_hop(head.fields.get(Field::Connection));
   std::string out;
   write_head(head, edit, out);
   EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Kept: b\r\n\r\n");
 }
 
 TEST(HeadEdit, KeepsUpgradeAndConnectionWhenSwitchingProtocols) {
-  http::response_header<> head;
-  head.result(http::status::switching_protocols);
-  head.version(11);
-  head.insert("Upgrade", "websocket");
-  head.insert("Connection", "Upgrade");
-  head.insert("Sec-WebSocket-Accept", "x");
+  ResponseHead head = response(101);
+  head.fields.add("Upgrade", "websocket");
+  head.fields.add("Connection", "Upgrade");
+  head.fields.add("Sec-WebSocket-Accept", "x");
   HeadEdit edit;
-  edit.reset(head);
-  edit.drop_hop_by_hop(head[http::field::connection], true);
+  edit.reset(head.fields);
+  edit.drop_hop_by_hop(head.fields.get(Field::Connection), true);
   std::string out;
   write_head(head, edit, out);
   EXPECT_EQ(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
@@ -99,12 +99,10 @@ TEST(HeadEdit, KeepsUpgradeAndConnectionWhenSwitchingProtocols) {
 }
 
 TEST(HeadEdit, MakesAResponseChunked) {
-  http::response_header<> head;
-  head.result(http::status::ok);
-  head.version(11);
-  head.insert("Server", "upstream");
+  ResponseHead head = response(200);
+  head.fields.add("Server", "upstream");
   HeadEdit edit;
-  edit.reset(head);
+  edit.reset(head.fields);
   EXPECT_FALSE(edit.chunked());
   edit.make_chunked();
   EXPECT_TRUE(edit.chunked());

@@ -49,13 +49,6 @@ TEST(HopByHop, KnowsTheRfc9110Set) {
   EXPECT_FALSE(is_hop_by_hop("Content-Length"));
 }
 
-TEST(ConnectionHeader, FindsTokensCaseInsensitively) {
-  EXPECT_TRUE(connection_has_token("keep-alive, Upgrade", "upgrade"));
-  EXPECT_TRUE(connection_has_token(" X-Secret ", "x-secret"));
-  EXPECT_FALSE(connection_has_token("keep-alive", "upgrade"));
-  EXPECT_FALSE(connection_has_token("", "close"));
-}
-
 TEST(ParseTarget, AcceptsEverySchemeWithDefaults) {
   auto http = parse_target("http://127.0.0.1:8080");
   ASSERT_TRUE(http);

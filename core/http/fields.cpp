@@ -1,0 +1,113 @@
+#include "http/fields.hpp"
+
+#include "common/text.hpp"
+
+#include <algorithm>
+
+namespace bridge::http {
+
+Field field_of(std::string_view name) {
+  // Most names are none of these: the length alone rules them out before any comparison.
+  switch (name.size()) {
+  case 2:
+    return iequals(name, "te") ? Field::Te : Field::Other;
+  case 4:
+    return iequals(name, "host") ? Field::Host : Field::Other;
+  case 6:
+    if (iequals(name, "expect")) return Field::Expect;
+    return iequals(name, "cookie") ? Field::Cookie : Field::Other;
+  case 7:
+    if (iequals(name, "upgrade")) return Field::Upgrade;
+    return iequals(name, "trailer") ? Field::Trailer : Field::Other;
+  case 10:
+    if (iequals(name, "connection")) return Field::Connection;
+    return iequals(name, "keep-alive") ? Field::KeepAlive : Field::Other;
+  case 12:
+    return iequals(name, "content-type") ? Field::ContentType : Field::Other;
+  case 14:
+    if (iequals(name, "content-length")) return Field::ContentLength;
+    return iequals(name, "http2-settings") ? Field::Http2Settings : Field::Other;
+  case 16:
+    return iequals(name, "proxy-connection") ? Field::ProxyConnection : Field::Other;
+  case 17:
+    return iequals(name, "transfer-encoding") ? Field::TransferEncoding : Field::Other;
+  case 18:
+    return iequals(name, "proxy-authenticate") ? Field::ProxyAuthenticate : Field::Other;
+  case 19:
+    return iequals(name, "proxy-authorization") ? Field::ProxyAuthorization : Field::Other;
+  default:
+    return Field::Other;
+  }
+}
+
+std::string_view Fields::get(Field known) const {
+  for (const Slot& s : slots_) {
+    if (s.known == known) return std::string_view(text_).substr(s.value_at, s.value_size);
+  }
+  return {};
+}
+
+std::string_view Fields::get(std::string_view name) const {
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    FieldRef f = at(i);
+    if (iequals(f.name, name)) return f.value;
+  }
+  return {};
+}
+
+bool Fields::has(Field known) const {
+  return std::any_of(slots_.begin(), slots_.end(), [&](const Slot& s) { return s.known == known; });
+}
+
+bool Fields::has(std::string_view name) const {
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (iequals(at(i).name, name)) return true;
+  }
+  return false;
+}
+
+size_t Fields::count(Field known) const {
+  return static_cast<size_t>(
+      std::count_if(slots_.begin(), slots_.end(), [&](const Slot& s) { return s.known == known; }));
+}
+
+void Fields::add(std::string_view name, std::string_view value) {
+  add(name, value, field_of(name));
+}
+
+void Fields::add(std::string_view name, std::string_view value, Field known) {
+  const auto name_at = static_cast<uint32_t>(text_.size());
+  text_.append(name);
+  const auto value_at = static_cast<uint32_t>(text_.size());
+  text_.append(value);
+  slots_.push_back({name_at, static_cast<uint32_t>(name.size()), value_at,
+                    static_cast<uint32_t>(value.size()), known});
+}
+
+void Fields::remove(std::string_view name) {
+  const Field known = field_of(name);
+  if (known != Field::Other) {
+    remove(known);
+    return;
+  }
+  remove_if([&](const FieldRef& f) { return iequals(f.name, name); });
+}
+
+void Fields::remove(Field known) {
+  std::erase_if(slots_, [&](const Slot& s) { return s.known == known; });
+}
+
+bool has_token(std::string_view list, std::string_view token) {
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (iequals(item, token)) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+}  // namespace bridge::http
