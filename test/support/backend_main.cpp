@@ -14,6 +14,9 @@
 //                          X-Resp-Hop, Keep-Alive, Proxy-Authenticate) and X-Kept: yes
 //   /chunked-response      200 with Transfer-Encoding: chunked: "chunk-one,chunk-two,chunk-three"
 //   /chunked-bytes?n=N     200 with Transfer-Encoding: chunked: N bytes of 'x' in 64 KiB chunks
+//   /chunked-trailers      200 chunked "with trailers", then the trailer fields
+//                          X-Checksum: 5d41402a and Content-Length: 13 (which no trailer may
+//                          carry)
 //   /close-delimited       200 with neither length nor chunking: "body until close\n", then
 //                          closes the connection (the body's end)
 //   /http10-response       the same as an HTTP/1.0 server sends it: "HTTP/1.0 200 OK", no length
@@ -233,6 +236,13 @@ bool serve_one(tcp::socket& sock, beast::flat_buffer& buffer, uint64_t conn_id, 
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     write_raw(sock, "close\n");
     return false;
+  }
+  if (path == "/chunked-trailers") {
+    write_raw(sock,
+              "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTrailer: X-Checksum\r\n"
+              "Transfer-Encoding: chunked\r\n\r\n"
+              "d\r\nwith trailers\r\n0\r\nX-Checksum: 5d41402a\r\nContent-Length: 13\r\n\r\n");
+    return keep_alive;
   }
   if (path == "/chunked-response") {
     write_raw(sock, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"

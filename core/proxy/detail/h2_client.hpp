@@ -5,12 +5,14 @@
 // those of H1Client; the upstream side is HTTP/1.1 (RFC 9113 8.2.2: connection-specific
 // fields removed both ways, Host from :authority).
 
+#include "common/text.hpp"
 #include "proxy/detail/buffer_pool.hpp"
 #include "proxy/detail/h2_connection.hpp"
 #include "proxy/detail/h2_fields.hpp"
 #include "proxy/detail/relay.hpp"
 #include "proxy/detail/wire.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <deque>
 #include <span>
@@ -141,7 +143,17 @@ class H2Client {
       }
       p.body_bytes += got;
       s.out.append({p.chunk.data(), got});
-      if (body.done()) s.out.ended = true;
+      if (body.done()) {
+        // Chunked trailers become a trailing HEADERS frame (names in lower case, as HTTP/2
+        // wants them; the fields a trailer may not carry left out, as on HTTP/1.1).
+        for (const FieldRef f : body.trailers()) {
+          if (f.known != Field::Other) continue;
+          std::string name(f.name);
+          std::transform(name.begin(), name.end(), name.begin(), ascii_lower);
+          s.trailers.emplace_back(std::move(name), f.value);
+        }
+        s.out.ended = true;
+      }
       connection_->resume(s);
       // Back-pressure: the client's flow-control window drains stream.out.
       while (s.out.pending() > H2Body::high_water && !s.closed) {

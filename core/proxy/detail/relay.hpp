@@ -176,6 +176,18 @@ struct ChunkRoom {
   }
 };
 
+/// The last chunk with `trailers` (RFC 9112 7.1.2), appended to `out`. The names the codec
+/// recognises (framing, Host, connection-specific fields and the like) are left out: a
+/// trailer must not carry them (RFC 9110 6.5.1).
+inline void last_chunk_with(const Fields& trailers, std::string& out) {
+  out.append("0\r\n");
+  for (const FieldRef f : trailers) {
+    if (f.known != Field::Other) continue;
+    out.append(f.name).append(": ").append(f.value).append(crlf);
+  }
+  out.append(crlf);
+}
+
 /// How relay_message works besides its two ends: scratch space that outlives the call, the
 /// deadlines of each read and write, and where the body bytes are counted.
 struct RelayParams {
@@ -273,17 +285,28 @@ asio::awaitable<RelayResult> relay_framed_body(In& in, beast::flat_buffer& in_bu
       co_return RelayResult::ReadFailed;
     }
     p.body_bytes += got;
-    std::span<char> out_bytes = framing.frame(got, chunked, body.done());
+    // A chunked body's trailers go with its last chunk, written below rather than by frame().
+    const bool trailers = body.done() && body.chunked() && chunked && !body.trailers().empty();
+    std::span<char> out_bytes = framing.frame(got, chunked, body.done() && !trailers);
     char* begin = out_bytes.data();
     char* end = out_bytes.data() + out_bytes.size();
     std::array<asio::const_buffer, 2> pieces;
     size_t count = 0;
-    if (!head_sent && layered<Out>) {
-      wire.append(begin, end);  // head and first bytes in one TLS record
-      begin = end;
+    if (trailers) {
+      // The body bytes and the last chunk with its fields follow the head in `wire` (free
+      // again when the head already went): one write, and trailers are rare.
+      if (head_sent) wire.clear();
+      wire.append(begin, end);
+      last_chunk_with(body.trailers(), wire);
+      pieces[count++] = asio::buffer(wire);
+    } else {
+      if (!head_sent && layered<Out>) {
+        wire.append(begin, end);  // head and first bytes in one TLS record
+        begin = end;
+      }
+      if (!head_sent) pieces[count++] = asio::buffer(wire);
+      if (end != begin) pieces[count++] = asio::buffer(begin, static_cast<size_t>(end - begin));
     }
-    if (!head_sent) pieces[count++] = asio::buffer(wire);
-    if (end != begin) pieces[count++] = asio::buffer(begin, static_cast<size_t>(end - begin));
     if (count == 0) continue;
     beast::get_lowest_layer(out).expires_after(p.write_timeout);
     auto [wec, wn] = co_await asio::async_write(

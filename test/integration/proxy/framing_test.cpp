@@ -112,6 +112,25 @@ TEST_F(Proxy, ChunkedResponseArrivesIntact) {
   expect_next_request_served(client, "/again");  // the connection stays usable
 }
 
+// Trailer fields travel with the last chunk (RFC 9112 7.1.2); Content-Length, which no trailer
+// may carry, does not.
+TEST_F(Proxy, ChunkedTrailersReachAnHttp11Client) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));
+  RawClient client(port_);
+  client.send("GET /chunked-trailers HTTP/1.1\r\nHost: a\r\n\r\n");
+  auto head = client.read_head(5s);
+  ASSERT_TRUE(head.has_value()) << client.last_error();
+  EXPECT_EQ(head->header("Transfer-Encoding").value_or(""), "chunked");
+  std::string rest;
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!rest.ends_with("\r\n\r\n") && std::chrono::steady_clock::now() < deadline) {
+    if (client.read_some(rest, 4096, 1s) == 0) break;
+  }
+  EXPECT_EQ(rest, "d\r\nwith trailers\r\n0\r\nX-Checksum: 5d41402a\r\n\r\n");
+  expect_next_request_served(client, "/after-trailers");
+}
+
 TEST_F(Proxy, HeadOfAChunkedResponseCarriesNoBody) {
   ASSERT_TRUE(start_backend());
   ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));

@@ -156,6 +156,18 @@ TEST_F(Http2, LargeBodiesCrossBothWaysIntact) {
   EXPECT_TRUE(streamed_echo.value("chunked", false)) << streamed.out;
 }
 
+// An HTTP/1.1 upstream's chunked trailers reach an HTTP/2 client as a trailing HEADERS frame
+// (nghttp -v prints every frame's fields), without Content-Length, which no trailer may carry.
+TEST_F(Http2, ChunkedTrailersFromAnHttp11UpstreamArriveAsTrailingHeaders) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));
+  auto r = run({"nghttp", "-v", url("/chunked-trailers")}, 10s);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("with trailers"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("x-checksum: 5d41402a"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("content-length: 13"), std::string::npos) << r.out;
+}
+
 // Over TLS the head and the first body bytes share one record (one write): the bytes that
 // arrived with the upstream's head must follow the head, in order, for either protocol.
 TEST_F(Http2, HttpsListenerRelaysBodiesIntactOverBothProtocols) {
