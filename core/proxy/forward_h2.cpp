@@ -57,6 +57,7 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
         }
       }
       if (read == BodyRead::End) {
+        add_h2_trailers(client.request_trailers(), up->out.trailers);
         up->out.ended = true;
         session.resume(*up);
         break;

@@ -346,11 +346,9 @@ void H2Stream::reset(int32_t stream_id) {
   body_limit = 0;
   request_ended = closed = finished = false;
   readable.clear();
-  out.bytes.clear();
-  out.at = 0;
-  out.ended = false;
+  request_trailers.clear();
+  out.clear();
   responded = body_abandoned = false;
-  trailers.clear();
   writable.clear();
   scratch.wire.clear();
 }
@@ -385,9 +383,13 @@ int H2Connection::on_header(nghttp2_session*, const nghttp2_frame* frame, const 
     stream->head_too_large = true;  // answered 431 once the head is complete
     return 0;
   }
-  if (frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;  // request trailers: not relayed
   std::string_view n = view(name, name_size);
   std::string_view v = view(value, value_size);
+  if (frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+    // The request's trailers (nghttp2 allows no pseudo-fields there and ends the stream).
+    stream->request_trailers.add(n, v);
+    return 0;
+  }
   auto& head = stream->head;
   if (n == ":method") {
     head.set_method(v);
@@ -485,15 +487,8 @@ int H2Connection::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t,
 ssize_t H2Connection::read_out(nghttp2_session* session, int32_t stream_id, uint8_t* buf,
                                size_t length, uint32_t* flags, nghttp2_data_source* source, void*) {
   auto* stream = static_cast<H2Stream*>(source->ptr);
-  ssize_t n = stream->out.take(buf, length, flags);
+  ssize_t n = stream->out.take(session, stream_id, buf, length, flags);
   if (n > 0) stream->writable.notify();
-  if ((*flags & NGHTTP2_DATA_FLAG_EOF) != 0 && !stream->trailers.empty()) {
-    // The stream ends with the trailers' HEADERS frame instead of this DATA frame.
-    *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-    std::vector<nghttp2_nv> fields;
-    for (const auto& [name, value] : stream->trailers) fields.push_back(h2_field(name, value));
-    nghttp2_submit_trailer(session, stream_id, fields.data(), fields.size());
-  }
   return n;
 }
 

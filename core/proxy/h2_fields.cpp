@@ -141,7 +141,17 @@ bool h2_wants_io(nghttp2_session* session) {
   return nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0;
 }
 
-ssize_t H2Body::take(uint8_t* buf, size_t length, uint32_t* flags) {
+void add_h2_trailers(const Fields& fields, Trailers& out) {
+  for (const FieldRef f : fields) {
+    if (f.known != Field::Other) continue;
+    std::string name(f.name);
+    std::transform(name.begin(), name.end(), name.begin(), ascii_lower);
+    out.emplace_back(std::move(name), f.value);
+  }
+}
+
+ssize_t H2Body::take(nghttp2_session* session, int32_t stream_id, uint8_t* buf, size_t length,
+                     uint32_t* flags) {
   const size_t n = std::min(length, pending());
   std::memcpy(buf, bytes.data() + at, n);
   at += n;
@@ -151,6 +161,14 @@ ssize_t H2Body::take(uint8_t* buf, size_t length, uint32_t* flags) {
   }
   if (pending() == 0 && ended) {
     *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (!trailers.empty()) {
+      // The stream ends with the trailers' HEADERS frame instead of this DATA frame.
+      *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+      std::vector<nghttp2_nv> fields;
+      fields.reserve(trailers.size());
+      for (const auto& [name, value] : trailers) fields.push_back(h2_field(name, value));
+      nghttp2_submit_trailer(session, stream_id, fields.data(), fields.size());
+    }
     return static_cast<ssize_t>(n);
   }
   return n == 0 ? ssize_t{NGHTTP2_ERR_DEFERRED} : static_cast<ssize_t>(n);

@@ -250,10 +250,11 @@ int H2UpstreamSession::on_stream_close(nghttp2_session*, int32_t stream_id, uint
   return 0;
 }
 
-ssize_t H2UpstreamSession::read_out(nghttp2_session*, int32_t, uint8_t* buf, size_t length,
-                                    uint32_t* flags, nghttp2_data_source* source, void*) {
+ssize_t H2UpstreamSession::read_out(nghttp2_session* session, int32_t stream_id, uint8_t* buf,
+                                    size_t length, uint32_t* flags, nghttp2_data_source* source,
+                                    void*) {
   auto* stream = static_cast<H2UpstreamStream*>(source->ptr);
-  ssize_t n = stream->out.take(buf, length, flags);
+  ssize_t n = stream->out.take(session, stream_id, buf, length, flags);
   if (n > 0) stream->writable.notify();
   return n;
 }

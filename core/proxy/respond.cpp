@@ -158,6 +158,12 @@ asio::awaitable<Outcome> answer_echo(Client& client, Exchange& ex) {
                          {"query", std::string(query)},
                          {"headers", headers},
                          {"body_bytes", body_bytes}};
+  if (!client.request_trailers().empty()) {
+    nlohmann::json trailers = nlohmann::json::object();
+    for (const FieldRef field : client.request_trailers())
+      trailers[std::string(field.name)] = std::string(field.value);
+    body["trailers"] = trailers;
+  }
   std::string text = body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   ResponseHead& res = begin_answer(ex, 200, "application/json");
   HeadEdit& edit = ex.scratch.response;

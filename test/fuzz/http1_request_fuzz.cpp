@@ -12,13 +12,13 @@
 // Input: byte 0 seeds the sizes of the client's reads, byte 1 picks the relay buffer size
 // and the body limit; the rest is what the client sends.
 #include "fuzz.hpp"
-#include "head_reader.hpp"
 #include "memory_stream.hpp"
 #include "read_back.hpp"
 
 #include "http/h1.hpp"
 #include "http/http.hpp"
 #include "proxy/detail/head_edit.hpp"
+#include "proxy/detail/read_head.hpp"
 #include "proxy/detail/relay.hpp"
 #include "proxy/detail/request_head.hpp"
 #include "proxy/front_door.hpp"
@@ -43,8 +43,9 @@ using bridge::proxy::HeadStatus;
 using bridge::proxy::RelayResult;
 using bridge::proxy::RequestHead;
 
-constexpr size_t header_limit = size_t{64} * 1024;  // limits.max_header_bytes' default
-constexpr size_t max_requests = 4;                  // pipelined on one connection
+constexpr size_t header_limit = size_t{64} * 1024;   // limits.max_header_bytes' default
+constexpr size_t max_requests = 4;                   // pipelined on one connection
+constexpr std::chrono::milliseconds no_deadline{0};  // MemoryStream ignores deadlines
 
 // What the relay wrote upstream, read back by Beast's parser: one whole message, nothing
 // after it, with the body that was read from the client.
@@ -85,7 +86,9 @@ asio::awaitable<void> serve(MemoryStream& client, std::span<char> chunk,
   bridge::http::PathPolicy policy;  // a listener's defaults
   for (size_t request = 0; request < max_requests; ++request) {
     size_t head_bytes = 0;
-    HeadStatus status = co_await bridge::fuzz::read_head(client, buffer, header_limit, head_bytes);
+    bridge::proxy::error_code failure;
+    HeadStatus status = co_await bridge::proxy::read_head(client, buffer, header_limit, no_deadline,
+                                                          no_deadline, head_bytes, failure);
     if (status != HeadStatus::Ok) co_return;  // closed, or 431
 
     RequestHead head;

@@ -15,13 +15,13 @@
 // buffers of 1 to 31 bytes, which left a re-framed body no room: ChunkRoom's precondition,
 // which the proxy's 64 KiB buffers meet.)
 #include "fuzz.hpp"
-#include "head_reader.hpp"
 #include "memory_stream.hpp"
 #include "read_back.hpp"
 
 #include "http/h1.hpp"
 #include "http/http.hpp"
 #include "proxy/detail/head_edit.hpp"
+#include "proxy/detail/read_head.hpp"
 #include "proxy/detail/relay.hpp"
 
 #include <array>
@@ -42,6 +42,7 @@ using bridge::proxy::RelayResult;
 using bridge::proxy::ResponseHead;
 
 constexpr std::string_view request_id = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+constexpr std::chrono::milliseconds no_deadline{0};  // MemoryStream ignores deadlines
 
 // What the relay wrote to the client, read back: one whole response, nothing after it.
 void check_relayed(const std::string& wire, const ResponseHead& parsed, uint64_t body_bytes,
@@ -67,7 +68,9 @@ asio::awaitable<void> relay(MemoryStream& upstream, std::span<char> chunk, bool 
   ResponseHead head;
   for (;;) {  // read_response_head
     size_t head_bytes = 0;
-    auto status = co_await bridge::fuzz::read_head(upstream, buffer, 64 * 1024, head_bytes);
+    bridge::proxy::error_code failure;
+    auto status = co_await bridge::proxy::read_head(upstream, buffer, 64 * 1024, no_deadline,
+                                                    no_deadline, head_bytes, failure);
     if (status != bridge::proxy::HeadStatus::Ok) co_return;  // 502
     std::string bad = bridge::http::h1::parse_response_head(
         {static_cast<const char*>(buffer.data().data()), head_bytes}, head);

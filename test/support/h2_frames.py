@@ -12,6 +12,9 @@ usage: h2_frames.py HOST PORT MODE
   slow-request  GET /slow?ms=1500; prints the frames that come back until the stream ends
   fields        GET / twice, one stream after the other; prints each response field as
                 "NAME indexed" or "NAME never-indexed" (its HPACK representation)
+  trailers PATH POST PATH with the body "hello trailers", then trailing HEADERS
+                (x-checksum: abc123, x-note: sent last) that end the stream; prints
+                "status N", then "body" and the response body
 
 Prints "goaway CODE" for a GOAWAY, "status N" for a response head, and exits 0 once the server
 has answered what the mode expects (a GOAWAY for floods, the full response for slow-request).
@@ -72,6 +75,23 @@ def send_quietly(sock, data):
         sock.sendall(data)
     except (BrokenPipeError, ConnectionResetError):
         pass
+
+
+def stream_frames(sock, reader, stream, timeout=10.0):
+    """Yields (kind, payload) for the frames of `stream` up to the one that ends it, answering
+    the server's SETTINGS on the way; raises ConnectionError when the connection ends first."""
+    while True:
+        got = reader.next(timeout)
+        if got is None:
+            raise ConnectionError(f"connection ended before stream {stream} did")
+        kind, flags, got_stream, payload = got
+        if kind == SETTINGS and not flags & ACK:
+            sock.sendall(frame(SETTINGS, ACK, 0))
+        if got_stream != stream:
+            continue
+        yield kind, payload
+        if kind in (DATA, HEADERS) and flags & END_STREAM:
+            return
 
 
 def await_goaway(reader, timeout=10.0):
@@ -148,19 +168,28 @@ def main():
         for stream in (1, 3):
             sock.sendall(frame(HEADERS, END_STREAM | END_HEADERS, stream,
                                request_block(encoder, authority)))
-            ended = False
-            while not ended:
-                got = reader.next(10)
-                if got is None:
-                    return 1
-                kind, flags, got_stream, payload = got
-                if kind == SETTINGS and not flags & ACK:
-                    sock.sendall(frame(SETTINGS, ACK, 0))
-                if kind == HEADERS and got_stream == stream:
+            for kind, payload in stream_frames(sock, reader, stream):
+                if kind == HEADERS:
                     for field in decoder.decode(payload):
                         how = "never-indexed" if not field.indexable else "indexed"
                         print(f"{field[0]} {how}", flush=True)
-                ended = got_stream == stream and kind in (DATA, HEADERS) and flags & END_STREAM
+        return 0
+    if mode == "trailers":
+        sock.sendall(frame(HEADERS, END_HEADERS, 1,
+                           request_block(encoder, authority, "POST", sys.argv[4])) +
+                     frame(DATA, 0, 1, b"hello trailers") +
+                     frame(HEADERS, END_STREAM | END_HEADERS, 1,
+                           encoder.encode([("x-checksum", "abc123"), ("x-note", "sent last")])))
+        decoder, body = hpack.Decoder(), b""
+        for kind, payload in stream_frames(sock, reader, 1):
+            if kind == HEADERS:
+                fields = dict(decoder.decode(payload))
+                if ":status" in fields:
+                    print(f"status {fields[':status']}", flush=True)
+            elif kind == DATA:
+                body += payload
+        print("body")
+        print(body.decode(), end="")
         return 0
     print(f"unknown mode {mode}", file=sys.stderr)
     return 2

@@ -27,6 +27,8 @@ class H1Client {
   bool body_done() const { return body_.done(); }
   std::optional<uint64_t> content_length() const { return head_.content_length; }
   void body_limit(uint64_t max) { body_.limit(max); }
+  /// The trailer fields of a chunked request body, once it has been read.
+  const Fields& request_trailers() const { return body_.trailers(); }
 
   /// "100 Continue", when the client asked for it and bridge is ready to read the body.
   asio::awaitable<bool> send_continue() {

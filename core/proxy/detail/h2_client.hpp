@@ -30,6 +30,8 @@ class H2Client {
   H2Stream& stream() { return *stream_; }
   bool body_done() const { return stream_->request_ended && stream_->pending_in() == 0; }
   std::optional<uint64_t> content_length() const { return stream_->head.content_length; }
+  /// The fields of the request's trailing HEADERS frame, once the body has ended.
+  const Fields& request_trailers() const { return stream_->request_trailers; }
   void body_limit(uint64_t max) { stream_->body_limit = max; }
   bool body_too_large() const {
     return stream_->body_limit > 0 && stream_->in_total > stream_->body_limit;
@@ -97,7 +99,11 @@ class H2Client {
       if (read == BodyRead::Timeout) co_return RelayResult::ReadTimeout;
       if (read == BodyRead::Failed || read == BodyRead::Bad) co_return RelayResult::ReadFailed;
       p.body_bytes += got;
-      std::span<char> framed = framing.frame(got, chunked, read == BodyRead::End);
+      const bool last = read == BodyRead::End;
+      // Trailers travel in the last chunk; with a Content-Length, HTTP/1.1 has no place for
+      // them and they are dropped (as nginx does).
+      const bool with_trailers = last && chunked && !s.request_trailers.empty();
+      std::span<char> framed = framing.frame(got, chunked, last && !with_trailers);
       char* begin = framed.data();
       char* end = framed.data() + framed.size();
       if (!head_sent) {
@@ -112,7 +118,12 @@ class H2Client {
             upstream, asio::buffer(begin, static_cast<size_t>(end - begin)), p.write_timeout);
         if (sent != RelayResult::Done) co_return sent;
       }
-      if (read == BodyRead::End) co_return RelayResult::Done;
+      if (with_trailers) {
+        p.wire.clear();
+        last_chunk_with(s.request_trailers, p.wire);
+        co_return co_await write_all(upstream, asio::buffer(p.wire), p.write_timeout);
+      }
+      if (last) co_return RelayResult::Done;
     }
   }
 
@@ -144,14 +155,8 @@ class H2Client {
       p.body_bytes += got;
       s.out.append({p.chunk.data(), got});
       if (body.done()) {
-        // Chunked trailers become a trailing HEADERS frame (names in lower case, as HTTP/2
-        // wants them; the fields a trailer may not carry left out, as on HTTP/1.1).
-        for (const FieldRef f : body.trailers()) {
-          if (f.known != Field::Other) continue;
-          std::string name(f.name);
-          std::transform(name.begin(), name.end(), name.begin(), ascii_lower);
-          s.trailers.emplace_back(std::move(name), f.value);
-        }
+        // Chunked trailers become a trailing HEADERS frame.
+        add_h2_trailers(body.trailers(), s.out.trailers);
         s.out.ended = true;
       }
       connection_->resume(s);
@@ -192,7 +197,7 @@ class H2Client {
   asio::awaitable<bool> finish(const Trailers& trailers) {
     H2Stream& s = *stream_;
     if (s.closed) co_return false;
-    s.trailers = trailers;
+    s.out.trailers = trailers;
     s.out.ended = true;
     connection_->resume(s);
     co_return true;

@@ -36,14 +36,14 @@ struct H2Stream {
   size_t in_at = 0;
   uint64_t in_total = 0;
   uint64_t body_limit = 0;  // 0: none
+  Fields request_trailers;  // a trailing HEADERS frame of the request
   bool request_ended = false;
   bool closed = false;    // reset, or the connection is gone: nothing more moves
   bool finished = false;  // the exchange is over: body bytes still coming are dropped
   Signal readable;
-  H2Body out;  // the response body waiting for nghttp2 to frame it
+  H2Body out;  // the response body (and its trailers) waiting for nghttp2 to frame it
   bool responded = false;
   bool body_abandoned = false;  // the exchange stopped reading the request body
-  Trailers trailers;            // sent after the body
   Signal writable;
   ConnectionScratch scratch;  // the exchange's heads and edits
   H2FieldList head_out;       // the response head as nghttp2 takes it

@@ -58,19 +58,32 @@ void h2_produce(nghttp2_session* session, std::string& out, size_t max);
 /// Whether `session` still wants to read or write (false once it is over).
 bool h2_wants_io(nghttp2_session* session);
 
+/// Appends `fields` as HTTP/2 trailers to `out`: names in lower case, without the fields a
+/// trailer may not carry (framing, routing, connection-specific: every name the codec knows).
+void add_h2_trailers(const Fields& fields, Trailers& out);
+
 /// A body waiting for nghttp2 to frame it as DATA: bytes appended at the back, taken from
-/// `at`; `ended` once the last byte is in.
+/// `at`; `ended` once the last byte is in, then `trailers` if any.
 struct H2Body {
   /// Bytes queued for nghttp2 before the side that fills the body waits for the peer's window.
   static constexpr size_t high_water = size_t{256} * 1024;
   std::string bytes;
   size_t at = 0;
   bool ended = false;
+  Trailers trailers;  // sent in a HEADERS frame of their own after the last DATA
   size_t pending() const { return bytes.size() - at; }
   void append(std::string_view more) { bytes.append(more); }
-  /// nghttp2's data source read: up to `length` bytes into `buf`, EOF once ended and empty,
+  void clear() {
+    bytes.clear();
+    at = 0;
+    ended = false;
+    trailers.clear();
+  }
+  /// nghttp2's data source read for stream `stream_id`: up to `length` bytes into `buf`, EOF
+  /// once ended and empty (the stream then ends with the trailers, when there are any),
   /// NGHTTP2_ERR_DEFERRED when nothing is there yet (resume_data restarts it).
-  ssize_t take(uint8_t* buf, size_t length, uint32_t* flags);
+  ssize_t take(nghttp2_session* session, int32_t stream_id, uint8_t* buf, size_t length,
+               uint32_t* flags);
 };
 
 }  // namespace bridge::proxy

@@ -168,6 +168,22 @@ TEST_F(Http2, ChunkedTrailersFromAnHttp11UpstreamArriveAsTrailingHeaders) {
   EXPECT_EQ(r.out.find("content-length: 13"), std::string::npos) << r.out;
 }
 
+// The other way: an HTTP/2 client's trailing HEADERS reach an HTTP/1.1 upstream in the last
+// chunk of a chunked body (the backend's parser reads them into its field list, which it
+// echoes; only trailers could have brought x-checksum there).
+TEST_F(Http2, RequestTrailersReachAnHttp11UpstreamInTheLastChunk) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));
+  auto r = frames({"trailers", "/with-trailers"});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("status 200"), std::string::npos) << r.out;
+  json echo = parse_json(r.out.substr(r.out.find("body\n") + 5));
+  EXPECT_TRUE(echo.value("chunked", false)) << echo.dump();
+  EXPECT_EQ(echo.value("body_length", 0), 14) << echo.dump();
+  EXPECT_EQ(backend_value(echo, "x-checksum"), "abc123") << echo.dump();
+  EXPECT_EQ(backend_value(echo, "x-note"), "sent last") << echo.dump();
+}
+
 // Over TLS the head and the first body bytes share one record (one write): the bytes that
 // arrived with the upstream's head must follow the head, in order, for either protocol.
 TEST_F(Http2, HttpsListenerRelaysBodiesIntactOverBothProtocols) {
@@ -295,6 +311,32 @@ TEST_F(Http2Upstream, HttpsUpstreamSpeaksH2WhenAlpnAgrees) {
     ASSERT_TRUE(id.has_value()) << mode;
     EXPECT_EQ(access_log_entry(upstream_log_, *id).value("protocol", ""), "HTTP/2") << mode;
   }
+}
+
+// Request trailers cross to an HTTP/2 upstream as a trailing HEADERS frame, from either kind
+// of client: chunked trailers of HTTP/1.1 and the trailing HEADERS of HTTP/2 (the upstream
+// bridge's echo lists the trailers it received). Framing fields never travel as trailers.
+TEST_F(Http2Upstream, RequestTrailersCrossToAnH2cUpstream) {
+  ASSERT_TRUE(start_upstream_bridge());
+  ASSERT_TRUE(
+      start(route("all", "PathPrefix(`/`)", "h2c://127.0.0.1:" + std::to_string(upstream_port_))));
+  RawClient client(port_);
+  client.send("POST /from-h1 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+              "5\r\nhello\r\n0\r\nX-Checksum: 5d41402a\r\nContent-Length: 9\r\n\r\n");
+  auto response = client.read_response(10s);
+  ASSERT_TRUE(response.has_value()) << client.last_error();
+  EXPECT_EQ(response->status, 200) << response->body;
+  json echo = parse_json(response->body);
+  EXPECT_EQ(echo.value("body_bytes", 0), 5) << echo.dump();
+  EXPECT_EQ(echo["trailers"], json({{"x-checksum", "5d41402a"}})) << echo.dump();
+
+  auto r = frames({"trailers", "/from-h2"});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  json echoed = parse_json(r.out.substr(r.out.find("body\n") + 5));
+  EXPECT_EQ(echoed.value("path", ""), "/from-h2") << echoed.dump();
+  EXPECT_EQ(echoed.value("body_bytes", 0), 14) << echoed.dump();
+  EXPECT_EQ(echoed["trailers"], json({{"x-checksum", "abc123"}, {"x-note", "sent last"}}))
+      << echoed.dump();
 }
 
 TEST_F(Http2Upstream, ProtocolHttp1KeepsAnHttpsUpstreamOnHttp11) {
