@@ -7,20 +7,38 @@ namespace bridge::trace::detail {
 
 namespace {
 
+// Encoding runs twice over a record, through the same `visit`: first counting its bytes, then
+// writing them through a cursor into a buffer sized once (an append per field checked the
+// capacity some forty times per record).
+class Sizer {
+ public:
+  template <class T>
+  void pod(const T&) {
+    size_ += sizeof(T);
+  }
+  void text(std::string_view s) { size_ += sizeof(uint32_t) + s.size(); }
+  size_t size() const { return size_; }
+
+ private:
+  size_t size_ = 0;
+};
+
 class Writer {
  public:
-  explicit Writer(std::string& out) : out_(out) { out_.clear(); }
+  explicit Writer(char* at) : at_(at) {}
   template <class T>
   void pod(const T& value) {
-    out_.append(reinterpret_cast<const char*>(&value), sizeof value);
+    std::memcpy(at_, &value, sizeof value);
+    at_ += sizeof value;
   }
   void text(std::string_view s) {
     pod(static_cast<uint32_t>(s.size()));
-    out_.append(s);
+    std::memcpy(at_, s.data(), s.size());
+    at_ += s.size();
   }
 
  private:
-  std::string& out_;
+  char* at_;
 };
 
 class Reader {
@@ -66,27 +84,36 @@ auto header_lists(RecordT& r) {
   return std::array{&r.request_in, &r.request_out, &r.response_in, &r.response_out};
 }
 
+// The encoded form, field by field, into `sink` (Sizer or Writer); decode reads it back.
+template <class Sink>
+void visit(const Record& r, Sink& sink) {
+  for (const std::string* s : strings(r)) sink.text(*s);
+  sink.pod(r.start.time_since_epoch().count());
+  sink.pod(r.trace);
+  sink.pod(r.status);
+  sink.pod(r.grpc_status);
+  sink.pod(r.stream_id);
+  sink.pod(r.bytes_in);
+  sink.pod(r.bytes_out);
+  sink.pod(r.phase_us);
+  for (const Headers* h : header_lists(r)) sink.text(h->raw());
+  sink.pod(static_cast<uint32_t>(r.breakpoints.size()));
+  for (const auto& b : r.breakpoints) {
+    sink.text(b.id);
+    sink.text(b.phase);
+    sink.text(b.action);
+    sink.pod(b.held_us);
+  }
+}
+
 }  // namespace
 
 void encode(const Record& r, std::string& out) {
-  Writer w(out);
-  for (const std::string* s : strings(r)) w.text(*s);
-  w.pod(r.start.time_since_epoch().count());
-  w.pod(r.trace);
-  w.pod(r.status);
-  w.pod(r.grpc_status);
-  w.pod(r.stream_id);
-  w.pod(r.bytes_in);
-  w.pod(r.bytes_out);
-  w.pod(r.phase_us);
-  for (const Headers* h : header_lists(r)) w.text(h->raw());
-  w.pod(static_cast<uint32_t>(r.breakpoints.size()));
-  for (const auto& b : r.breakpoints) {
-    w.text(b.id);
-    w.text(b.phase);
-    w.text(b.action);
-    w.pod(b.held_us);
-  }
+  Sizer sizer;
+  visit(r, sizer);
+  out.resize(sizer.size());
+  Writer writer(out.data());
+  visit(r, writer);
 }
 
 bool decode(std::string_view bytes, Record& r) {
