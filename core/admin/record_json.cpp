@@ -64,9 +64,9 @@ nlohmann::json full_json(const trace::Record& r) {
   }
   out["phases"] = phases;
   out["request_headers"] = {{"in", headers_json(r.request_in)},
-                            {"out", headers_json(r.request_out)}};
+                            {"out", headers_json(r.full_request_out())}};
   out["response_headers"] = {{"in", headers_json(r.response_in)},
-                             {"out", headers_json(r.response_out)}};
+                             {"out", headers_json(r.full_response_out())}};
   if (!r.breakpoints.empty()) {
     const auto& b = r.breakpoints.back();
     out["breakpoint"] = {{"id", b.id},

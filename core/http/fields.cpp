@@ -92,6 +92,7 @@ void Fields::add(std::string_view name, std::string_view value) {
 }
 
 void Fields::add(std::string_view name, std::string_view value, Field known) {
+  ++generation_;
   const auto name_at = static_cast<uint32_t>(text_.size());
   text_.append(name);
   const auto value_at = static_cast<uint32_t>(text_.size());
@@ -110,6 +111,7 @@ void Fields::remove(std::string_view name) {
 }
 
 void Fields::remove(Field known) {
+  ++generation_;
   std::erase_if(slots_, [&](const Slot& s) { return s.known == known; });
 }
 

@@ -99,6 +99,7 @@ class Fields {
   /// Removes the fields for which `pred(FieldRef)` holds, keeping the order of the others.
   template <class Pred>
   void remove_if(Pred pred) {
+    ++generation_;
     size_t kept = 0;
     for (size_t i = 0; i < slots_.size(); ++i) {
       if (!pred(at(i))) slots_[kept++] = slots_[i];
@@ -107,9 +108,13 @@ class Fields {
   }
   /// Empties the list; its memory stays for the next message.
   void clear() {
+    ++generation_;
     text_.clear();
     slots_.clear();
   }
+  /// Changes with every change to the list: whoever saw it at one generation can tell later
+  /// whether it is still the same list (a recorded head and the one forwarded, say).
+  uint32_t generation() const { return generation_; }
 
  private:
   struct Slot {
@@ -121,6 +126,7 @@ class Fields {
   };
   std::string text_;
   std::vector<Slot> slots_;
+  uint32_t generation_ = 0;
 };
 
 /// Whether a comma-separated field value (Connection, TE, ...) lists `token` (any case).

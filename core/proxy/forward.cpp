@@ -159,7 +159,7 @@ asio::awaitable<StepResult> relay_response(Client& client, Exchange& ex, Upstrea
   StepResult result;
   result.upstream_reusable = bridge::http::keep_alive(head.version, head.fields) && !ex.upgrade;
   const bool switching = ex.upgrade && head.status == 101;
-  if (ex.recording) capture_headers(ex.record.response_in, head.fields, ex);
+  if (ex.recording) capture_in_headers(ex.record.response_in, ex.response_in_from, head.fields, ex);
   HeadEdit& edit = ex.scratch.response;
   edit_response_head(head, ex, edit);
   if (ex.breakpoint) {
@@ -171,7 +171,10 @@ asio::awaitable<StepResult> relay_response(Client& client, Exchange& ex, Upstrea
       co_return failed(std::move(ex.error));
     }
   }
-  if (ex.recording) capture_headers(ex.record.response_out, head.fields, edit, ex);
+  if (ex.recording) {
+    capture_out_headers(ex.record.response_out, ex.record.response_out_edit, head.fields, edit,
+                        ex.response_in_from, ex);
+  }
   bool keep = ex.client_keep_alive && !ex.worker.draining();
   const bool has_body = !ex.head_request && head.status != 204 && head.status != 304 && !switching;
   if (has_body && !head.chunked && !head.content_length) {
@@ -302,7 +305,10 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
     }
     if (ex.override_target) picked = ex.override_target.get();
   }
-  if (ex.recording) capture_headers(ex.record.request_out, request_head.fields, edit, ex);
+  if (ex.recording) {
+    capture_out_headers(ex.record.request_out, ex.record.request_out_edit, request_head.fields,
+                        edit, ex.request_in_from, ex);
+  }
   if (picked->scheme == Scheme::Echo) {
     edit.apply(request_head);  // echo answers with the request as it would be sent
     co_return co_await answer_echo(client, ex);

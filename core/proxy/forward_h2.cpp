@@ -135,7 +135,7 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
   // A trailers-only gRPC answer has its status in the head.
   if (head.fields.has("grpc-status"))
     ex.record.grpc_status = grpc_status_of(head.fields.get("grpc-status"));
-  if (ex.recording) capture_headers(ex.record.response_in, head.fields, ex);
+  if (ex.recording) capture_in_headers(ex.record.response_in, ex.response_in_from, head.fields, ex);
   HeadEdit& edit = ex.scratch.response;
   edit_response_head(head, ex, edit);
   if (ex.breakpoint) {
@@ -148,7 +148,10 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
       co_return failed(std::move(ex.error));
     }
   }
-  if (ex.recording) capture_headers(ex.record.response_out, head.fields, edit, ex);
+  if (ex.recording) {
+    capture_out_headers(ex.record.response_out, ex.record.response_out_edit, head.fields, edit,
+                        ex.response_in_from, ex);
+  }
   bool keep = ex.client_keep_alive && !ex.worker.draining();
   const bool has_response_body = !(up->ended && up->pending_in() == 0) && !ex.head_request &&
                                  head.status != 204 && head.status != 304;

@@ -34,6 +34,40 @@ void capture_headers(trace::Headers& out, const Fields& fields, const Exchange& 
   capture_headers(out, fields, unchanged, ex);
 }
 
+void capture_in_headers(trace::Headers& out, CapturedFrom& from, const Fields& fields,
+                        const Exchange& ex) {
+  capture_headers(out, fields, ex);
+  from = {&fields, fields.generation()};
+}
+
+void capture_out_headers(trace::Headers& out, trace::OutListEdit& how, const Fields& fields,
+                         const HeadEdit& edit, const CapturedFrom& from, const Exchange& ex) {
+  // A breakpoint that applied its edits to the fields, or an in-list never captured: the
+  // out-list cannot be told as a change to the in-list.
+  if (from.fields != &fields || from.generation != fields.generation() ||
+      edit.parsed() != &fields) {
+    how.derived = false;
+    how.dropped.clear();
+    capture_headers(out, fields, edit, ex);
+    return;
+  }
+  how.derived = true;
+  how.dropped.clear();
+  edit.for_each_dropped([&](size_t i) { how.dropped.push_back(static_cast<uint32_t>(i)); });
+  const trace::Redaction& redaction = ex.snapshot.redaction;
+  out.clear();
+  edit.for_each_added([&](std::string_view name, std::string_view value) {
+    out.add(name, redaction.covers(name) ? trace::redacted_value : value);
+  });
+}
+
+void capture_out_headers(trace::Headers& out, trace::OutListEdit& how, const Fields& fields,
+                         const Exchange& ex) {
+  how.derived = false;
+  how.dropped.clear();
+  capture_headers(out, fields, ex);
+}
+
 asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase phase, Fields& fields,
                                                      int response_status) {
   if (!ex.breakpoint || ex.breakpoint->phase != phase) co_return Decision::Action::Continue;

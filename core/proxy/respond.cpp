@@ -88,7 +88,8 @@ asio::awaitable<Outcome> send_error(Client& client, Exchange& ex) {
     ex.record.status = 200;
     ex.record.grpc_status = grpc_status_for(reply.status);
     ex.record.error = reply.code + ": " + reply.message;
-    if (ex.recording) capture_headers(ex.record.response_out, res.fields, ex);
+    if (ex.recording)
+      capture_out_headers(ex.record.response_out, ex.record.response_out_edit, res.fields, ex);
     HeadEdit& edit = ex.scratch.response;
     edit.reset(res.fields);
     bool sent = co_await client.answer(res, edit, ex.scratch.wire, {});
@@ -108,7 +109,8 @@ asio::awaitable<Outcome> send_error(Client& client, Exchange& ex) {
   ex.record.status = static_cast<int>(reply.status);
   ex.record.error = reply.code + ": " + reply.message;
   ex.record.bytes_out += text.size();
-  if (ex.recording) capture_headers(ex.record.response_out, res.fields, ex);
+  if (ex.recording)
+    capture_out_headers(ex.record.response_out, ex.record.response_out_edit, res.fields, ex);
   HeadEdit& edit = ex.scratch.response;
   edit.reset(res.fields);
   bool sent = co_await client.answer(res, edit, ex.scratch.wire, text);
@@ -176,7 +178,8 @@ asio::awaitable<Outcome> answer_echo(Client& client, Exchange& ex) {
   ex.record.status = 200;
   ex.record.target = "builtin://echo";
   ex.mark(trace::Phase::FirstByte);
-  if (ex.recording) capture_headers(ex.record.response_out, res.fields, ex);
+  if (ex.recording)
+    capture_out_headers(ex.record.response_out, ex.record.response_out_edit, res.fields, ex);
   ex.record.bytes_out += text.size();
   edit.reset(res.fields);
   bool sent = co_await client.answer(res, edit, ex.scratch.wire, text);

@@ -161,7 +161,8 @@ asio::awaitable<Outcome> answer_acme_challenge(Client& client, Exchange& ex,
   ex.record.status = 200;
   ex.record.target = "builtin://acme-challenge";
   ex.mark(trace::Phase::FirstByte);
-  if (ex.recording) capture_headers(ex.record.response_out, res.fields, ex);
+  if (ex.recording)
+    capture_out_headers(ex.record.response_out, ex.record.response_out_edit, res.fields, ex);
   ex.record.bytes_out += key_authorization.size();
   ex.scratch.response.reset(res.fields);
   bool sent = co_await client.answer(res, ex.scratch.response, ex.scratch.wire, key_authorization);
@@ -211,7 +212,7 @@ asio::awaitable<Outcome> serve_exchange(Client& client, Exchange& ex, const Peer
   ex.record.host = printable(head.fields.get(Field::Host));
   ex.record.path = printable(path);
   ex.record.query = printable(ex.snapshot.redaction.redact_query(query));
-  if (ex.recording) capture_headers(ex.record.request_in, head.fields, ex);
+  if (ex.recording) capture_in_headers(ex.record.request_in, ex.request_in_from, head.fields, ex);
   assign_ids(ex, head);
   slot.set_request_id(ex.record.request_id);
   if (refused) {

@@ -96,7 +96,39 @@ void Record::reset() {
   bytes_in = bytes_out = 0;
   phase_us.fill(-1);
   for (Headers* h : {&request_in, &request_out, &response_in, &response_out}) h->clear();
+  for (OutListEdit* e : {&request_out_edit, &response_out_edit}) {
+    e->derived = false;
+    e->dropped.clear();
+  }
   breakpoints.clear();
+}
+
+namespace {
+
+Headers full_out_list(const Headers& in, const OutListEdit& edit, const Headers& out) {
+  if (!edit.derived) return out;
+  Headers full;
+  size_t index = 0, next_dropped = 0;
+  for (const auto [name, value] : in) {
+    if (next_dropped < edit.dropped.size() && edit.dropped[next_dropped] == index) {
+      ++next_dropped;
+    } else {
+      full.add(name, value);
+    }
+    ++index;
+  }
+  for (const auto [name, value] : out) full.add(name, value);
+  return full;
+}
+
+}  // namespace
+
+Headers Record::full_request_out() const {
+  return full_out_list(request_in, request_out_edit, request_out);
+}
+
+Headers Record::full_response_out() const {
+  return full_out_list(response_in, response_out_edit, response_out);
 }
 
 bool is_redacted(std::string_view name, const std::vector<std::string>& redacted) {

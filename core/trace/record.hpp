@@ -96,6 +96,17 @@ enum class Phase : uint8_t {
 
 std::string_view phase_name(Phase phase);
 
+/// An out-list (request_out, response_out) recorded as what the proxy changed in the in-list
+/// it came from: the in-list's fields except those at `dropped` (ascending indexes), then the
+/// out-list's own fields, which are the added ones. Most of a forwarded head is the head that
+/// arrived; recording only the change keeps that part from being copied and checked for
+/// secrets a second time. Not `derived`: the out-list holds every field itself.
+struct OutListEdit {
+  bool derived = false;
+  std::vector<uint32_t> dropped;
+  bool operator==(const OutListEdit&) const = default;
+};
+
 struct BreakpointNote {
   std::string id;
   std::string phase;   // "request" | "response"
@@ -130,6 +141,7 @@ struct Record {
   /// Microseconds since `start` at which each phase happened; -1 when it did not.
   std::array<int64_t, static_cast<size_t>(Phase::Count)> phase_us;
   Headers request_in, request_out, response_in, response_out;
+  OutListEdit request_out_edit, response_out_edit;  // how request_out and response_out read
   std::vector<BreakpointNote> breakpoints;
 
   Record() { phase_us.fill(-1); }
@@ -143,6 +155,9 @@ struct Record {
   void mark(Phase phase, int64_t us) { phase_us[static_cast<size_t>(phase)] = us; }
   int64_t at(Phase phase) const { return phase_us[static_cast<size_t>(phase)]; }
   int64_t total_us() const { return at(Phase::Done); }
+  /// request_out and response_out with every field, whichever way they were recorded.
+  Headers full_request_out() const;
+  Headers full_response_out() const;
 };
 
 /// "OK", "CANCELLED", ... "UNAUTHENTICATED" for gRPC status codes 0-16; "" for others.

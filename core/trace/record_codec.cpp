@@ -97,6 +97,11 @@ void visit(const Record& r, Sink& sink) {
   sink.pod(r.bytes_out);
   sink.pod(r.phase_us);
   for (const Headers* h : header_lists(r)) sink.text(h->raw());
+  for (const OutListEdit* e : {&r.request_out_edit, &r.response_out_edit}) {
+    sink.pod(static_cast<uint8_t>(e->derived));
+    sink.pod(static_cast<uint32_t>(e->dropped.size()));
+    for (const uint32_t index : e->dropped) sink.pod(index);
+  }
   sink.pod(static_cast<uint32_t>(r.breakpoints.size()));
   for (const auto& b : r.breakpoints) {
     sink.text(b.id);
@@ -131,6 +136,16 @@ bool decode(std::string_view bytes, Record& r) {
     std::string_view raw;
     if (!in.text(raw)) return false;
     h->assign_raw(raw);
+  }
+  for (OutListEdit* e : {&r.request_out_edit, &r.response_out_edit}) {
+    uint8_t derived = 0;
+    uint32_t dropped = 0;
+    if (!in.pod(derived) || !in.pod(dropped) || dropped > bytes.size()) return false;
+    e->derived = derived != 0;
+    e->dropped.resize(dropped);
+    for (uint32_t& index : e->dropped) {
+      if (!in.pod(index)) return false;
+    }
   }
   uint32_t count = 0;
   if (!in.pod(count)) return false;

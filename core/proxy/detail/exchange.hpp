@@ -43,6 +43,12 @@ struct ConnectionScratch {
   HeadEdit response;  // the upstream's response head -> what the client gets
 };
 
+/// Which list, at which generation, an in-list (request_in, response_in) was captured from.
+struct CapturedFrom {
+  const Fields* fields = nullptr;
+  uint32_t generation = 0;
+};
+
 /// Everything known about the request being served; lives in the session's frame.
 struct Exchange {
   Exchange(Worker& w, const Snapshot& s, RequestHead& h, ConnectionScratch& c,
@@ -68,6 +74,7 @@ struct Exchange {
   std::string scheme = "http";
   ErrorReply error{};      // the answer bridge gives itself when the exchange fails
   bool recording = false;  // keep headers in the record (the trace store is on)
+  CapturedFrom request_in_from, response_in_from;  // where the in-lists were captured from
   // Breakpoint chosen at routing time (the request view is only valid then); held later.
   std::optional<BreakMatch> breakpoint;
   std::unique_ptr<Target> override_target;                // a breakpoint changed the target
@@ -82,6 +89,18 @@ void capture_headers(trace::Headers& out, const Fields& fields, const Exchange& 
 /// The same for `fields` as `edit` changes them.
 void capture_headers(trace::Headers& out, const Fields& fields, const HeadEdit& edit,
                      const Exchange& ex);
+
+/// capture_headers for an in-list, remembering where it came from in `from`.
+void capture_in_headers(trace::Headers& out, CapturedFrom& from, const Fields& fields,
+                        const Exchange& ex);
+/// An out-list: `fields` as `edit` changes them. When `fields` is still the list the in-list
+/// was captured from (`from`, same generation), only the change goes into `out` and `how`
+/// (trace::OutListEdit); otherwise every field, as capture_headers.
+void capture_out_headers(trace::Headers& out, trace::OutListEdit& how, const Fields& fields,
+                         const HeadEdit& edit, const CapturedFrom& from, const Exchange& ex);
+/// An out-list written whole (an answer bridge makes itself): every field of `fields`.
+void capture_out_headers(trace::Headers& out, trace::OutListEdit& how, const Fields& fields,
+                         const Exchange& ex);
 
 /// When a breakpoint of `phase` was chosen for this request: holds it until the admin API
 /// decides or the hold passes, then applies header edits to `fields`. Returns the decision

@@ -82,6 +82,19 @@ class HeadEdit {
     }
     for (const auto& a : added_) fn(a.name, value_of(a));
   }
+  /// The fields the edits are to (reset's), and their change: `fn(index)` for each dropped
+  /// parsed field in order, `fn(name, value)` for each added one. for_each is both together.
+  const Fields* parsed() const { return parsed_; }
+  template <class Fn>
+  void for_each_dropped(Fn fn) const {
+    for (size_t i = 0; i < dropped_.size(); ++i) {
+      if (dropped_[i] != 0) fn(i);
+    }
+  }
+  template <class Fn>
+  void for_each_added(Fn fn) const {
+    for (const auto& a : added_) fn(a.name, value_of(a));
+  }
 
   /// Makes the edits on the parsed head itself, then starts over with no edits.
   void apply(RequestHead& head);

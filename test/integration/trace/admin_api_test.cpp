@@ -50,6 +50,57 @@ TEST_F(AdminApi, RecordHasPhasesRouteExplainAndTarget) {
   EXPECT_TRUE(r["explain"].value("current", false));
 }
 
+// The heads as sent, in the record: the request's fields that went on (secrets redacted),
+// without the hop-by-hop ones, then what bridge added; the response as the client got it.
+TEST_F(AdminApi, RecordShowsTheHeadsAsForwardedAndAnswered) {
+  ASSERT_TRUE(start());
+  std::string id = request_id("/api/out-lists", {"-H", "X-Keep: kept", "-H", "Connection: X-Hop",
+                                                 "-H", "X-Hop: dropped", "-H", "X-Api-Key: k3y"});
+  json r = record(id);
+  auto list = [](const json& fields) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& f : fields) out.emplace_back(f[0].get<std::string>(), f[1].get<std::string>());
+    return out;
+  };
+  auto names = [&](const json& fields) {
+    std::vector<std::string> out;
+    for (const auto& [name, value] : list(fields)) out.push_back(name);
+    return out;
+  };
+  const auto in = list(r["request_headers"]["in"]);
+  const auto out = list(r["request_headers"]["out"]);
+  ASSERT_FALSE(out.empty()) << r["request_headers"].dump();
+  auto has = [](const auto& fields, const std::string& name, const std::string& value) {
+    return std::find(fields.begin(), fields.end(), std::pair{name, value}) != fields.end();
+  };
+  EXPECT_TRUE(has(in, "X-Hop", "dropped")) << r["request_headers"].dump();
+  EXPECT_TRUE(has(out, "X-Keep", "kept")) << r["request_headers"].dump();
+  EXPECT_TRUE(has(out, "X-Api-Key", "<redacted>")) << r["request_headers"].dump();
+  EXPECT_TRUE(has(out, "X-Request-ID", id)) << r["request_headers"].dump();
+  EXPECT_TRUE(has(out, "X-Forwarded-For", "127.0.0.1")) << r["request_headers"].dump();
+  const auto out_names = names(r["request_headers"]["out"]);
+  for (const char* gone : {"X-Hop", "Connection"}) {
+    EXPECT_EQ(std::count(out_names.begin(), out_names.end(), gone), 0)
+        << gone << " went upstream: " << r["request_headers"].dump();
+  }
+  // The fields that arrived come first, in their order; bridge's own follow.
+  EXPECT_EQ(out_names.front(), "Host") << r["request_headers"].dump();
+  EXPECT_LT(std::find(out_names.begin(), out_names.end(), "X-Keep") - out_names.begin(),
+            std::find(out_names.begin(), out_names.end(), "X-Forwarded-For") - out_names.begin());
+
+  const auto response_in = list(r["response_headers"]["in"]);
+  const auto response_out = list(r["response_headers"]["out"]);
+  ASSERT_FALSE(response_in.empty()) << r["response_headers"].dump();
+  ASSERT_FALSE(response_out.empty()) << r["response_headers"].dump();
+  EXPECT_EQ(response_out.back(), (std::pair<std::string, std::string>{"X-Request-ID", id}))
+      << r["response_headers"].dump();
+  for (const auto& field : response_in) {
+    if (field.first == "Connection" || field.first == "Keep-Alive") continue;
+    EXPECT_TRUE(has(response_out, field.first, field.second))
+        << field.first << " did not reach the client: " << r["response_headers"].dump();
+  }
+}
+
 TEST_F(AdminApi, NotFoundRecordExplainsMiss) {
   ASSERT_TRUE(start("", "127.0.0.1:0",
                     "[[routes]]\nname = \"only\"\nrule = \"Host(`api.localhost`)\"\n"

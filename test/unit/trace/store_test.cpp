@@ -60,7 +60,9 @@ TEST(Store, GivesBackEveryFieldOfAStoredRecord) {
   r.mark(Phase::Done, 990);
   r.request_in = Headers{{"Host", "shop.localhost:8443"}, {"Authorization", "<redacted>"}};
   r.request_out = Headers{{"X-Request-ID", "req-1"}, {"X-Empty", ""}};
-  r.response_in = Headers{{"Content-Length", "0"}};
+  r.response_in = Headers{{"Content-Length", "0"}, {"Connection", "close"}, {"Server", "up"}};
+  r.response_out = Headers{{"X-Request-ID", "req-1"}};  // as a change to response_in:
+  r.response_out_edit = {true, {1}};                    // Connection dropped, the id added
   r.breakpoints.push_back({"bp-1", "request", "continue", 1500});
   Store store(10, 1);
   store.add(0, r);
@@ -97,7 +99,12 @@ TEST(Store, GivesBackEveryFieldOfAStoredRecord) {
   EXPECT_EQ(back->request_in, r.request_in);
   EXPECT_EQ(back->request_out, r.request_out);
   EXPECT_EQ(back->response_in, r.response_in);
-  EXPECT_TRUE(back->response_out.empty());
+  EXPECT_EQ(back->response_out, r.response_out);
+  EXPECT_EQ(back->request_out_edit, r.request_out_edit);
+  EXPECT_EQ(back->response_out_edit, r.response_out_edit);
+  EXPECT_EQ(back->full_request_out(), r.request_out);  // recorded whole
+  EXPECT_EQ(back->full_response_out(),
+            (Headers{{"Content-Length", "0"}, {"Server", "up"}, {"X-Request-ID", "req-1"}}));
   ASSERT_EQ(back->breakpoints.size(), 1u);
   EXPECT_EQ(back->breakpoints[0].id, "bp-1");
   EXPECT_EQ(back->breakpoints[0].action, "continue");
@@ -233,6 +240,31 @@ TEST(Record, HeadersKeepOrderDuplicatesAndEmptyValues) {
   writer.add("Via", "x");
   writer.add("Ab", "");
   EXPECT_EQ(headers, (Headers{{"Via", "x"}, {"Ab", ""}}));
+}
+
+// An out-list recorded as a change reads as the in-list without the dropped fields (by index,
+// duplicates included), then the added ones; reset() forgets the change.
+TEST(Record, OutListsRecordedAsAChangeReadInFull) {
+  Record r;
+  r.request_in = Headers{{"Host", "a"},
+                         {"Connection", "x-hop"},
+                         {"X-Hop", "1"},
+                         {"Accept", "*/*"},
+                         {"Accept", "text/html"}};
+  r.request_out = Headers{{"X-Forwarded-For", "127.0.0.1"}, {"Accept", "json"}};
+  r.request_out_edit = {true, {1, 2, 4}};
+  EXPECT_EQ(
+      r.full_request_out(),
+      (Headers{
+          {"Host", "a"}, {"Accept", "*/*"}, {"X-Forwarded-For", "127.0.0.1"}, {"Accept", "json"}}));
+  r.request_out_edit.dropped.clear();  // nothing dropped: all of the in-list, then the added
+  EXPECT_EQ(r.full_request_out().size(), 7u);
+  r.response_out = Headers{{"Server", "bridge"}};  // an answer bridge made: whole
+  EXPECT_EQ(r.full_response_out(), r.response_out);
+  r.reset();
+  EXPECT_FALSE(r.request_out_edit.derived);
+  EXPECT_TRUE(r.request_out_edit.dropped.empty());
+  EXPECT_TRUE(r.full_request_out().empty());
 }
 
 TEST(Record, RedactionMatchesNamesOfAnyLengthCaseInsensitively) {
