@@ -1,5 +1,6 @@
 #include "http/fields.hpp"
 
+#include "common/copy.hpp"
 #include "common/text.hpp"
 
 #include <algorithm>
@@ -56,9 +57,29 @@ Field field_of(std::string_view name) {
   }
 }
 
+std::string_view field_name(Field known) {
+  static constexpr std::string_view names[field_count] = {"",
+                                                          "host",
+                                                          "content-length",
+                                                          "transfer-encoding",
+                                                          "connection",
+                                                          "keep-alive",
+                                                          "proxy-connection",
+                                                          "proxy-authenticate",
+                                                          "proxy-authorization",
+                                                          "te",
+                                                          "trailer",
+                                                          "upgrade",
+                                                          "expect",
+                                                          "content-type",
+                                                          "cookie",
+                                                          "http2-settings"};
+  return names[static_cast<size_t>(known)];
+}
+
 std::string_view Fields::get(Field known) const {
   for (const Slot& s : slots_) {
-    if (s.known == known) return std::string_view(text_).substr(s.value_at, s.value_size);
+    if (s.known == known) return std::string_view(text_.data() + s.value_at, s.value_size);
   }
   return {};
 }
@@ -93,10 +114,12 @@ void Fields::add(std::string_view name, std::string_view value) {
 
 void Fields::add(std::string_view name, std::string_view value, Field known) {
   ++generation_;
-  const auto name_at = static_cast<uint32_t>(text_.size());
-  text_.append(name);
-  const auto value_at = static_cast<uint32_t>(text_.size());
-  text_.append(value);
+  const size_t needed = used_ + name.size() + value.size();
+  if (needed > text_.size()) text_.resize(std::max({needed, text_.size() * 2, size_t{512}}));
+  const uint32_t name_at = used_;
+  const auto value_at = static_cast<uint32_t>(name_at + name.size());
+  copy_bytes(copy_bytes(text_.data() + name_at, name), value);
+  used_ = static_cast<uint32_t>(needed);
   slots_.push_back({name_at, static_cast<uint32_t>(name.size()), value_at,
                     static_cast<uint32_t>(value.size()), known});
 }

@@ -31,8 +31,12 @@ enum class Field : uint8_t {
   Http2Settings,
 };
 
+inline constexpr size_t field_count = static_cast<size_t>(Field::Http2Settings) + 1;
+
 /// Which known name `name` is (any case), else Field::Other.
 Field field_of(std::string_view name);
+/// The known name in lower case ("" for Field::Other): field_of(field_name(f)) == f.
+std::string_view field_name(Field known);
 
 /// One field as the list holds it.
 struct FieldRef {
@@ -71,10 +75,13 @@ class Fields {
   iterator end() const { return {this, slots_.size()}; }
   size_t size() const { return slots_.size(); }
   bool empty() const { return slots_.empty(); }
+  /// At least the bytes of every name and value in the list together (removed fields may
+  /// still count): a bound for a copy of the list.
+  size_t text_bytes() const { return used_; }
   FieldRef at(size_t i) const {
     const Slot& s = slots_[i];
-    return {std::string_view(text_).substr(s.name_at, s.name_size),
-            std::string_view(text_).substr(s.value_at, s.value_size), s.known};
+    return {std::string_view(text_.data() + s.name_at, s.name_size),
+            std::string_view(text_.data() + s.value_at, s.value_size), s.known};
   }
 
   /// The first value of a field, or "" when there is none.
@@ -109,7 +116,7 @@ class Fields {
   /// Empties the list; its memory stays for the next message.
   void clear() {
     ++generation_;
-    text_.clear();
+    used_ = 0;
     slots_.clear();
   }
   /// Changes with every change to the list: whoever saw it at one generation can tell later
@@ -124,7 +131,10 @@ class Fields {
     uint32_t value_size;
     Field known;
   };
+  // Names and values back to back in text_'s first used_ bytes; the rest is room for more,
+  // so that adding a field is one capacity check and two copies (no terminator, no fill).
   std::string text_;
+  uint32_t used_ = 0;
   std::vector<Slot> slots_;
   uint32_t generation_ = 0;
 };

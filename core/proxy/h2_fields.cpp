@@ -11,34 +11,52 @@ namespace bridge::proxy {
 
 namespace {
 
-bool has_upper(std::string_view name) {
-  return std::any_of(name.begin(), name.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+// ASCII upper-case letters of a word lowered, eight bytes at once: a byte gets its 0x20 bit
+// where it is at least 'A', at most 'Z' and below 0x80 (no sum carries across bytes).
+uint64_t lower_word(uint64_t w) {
+  constexpr uint64_t ones = 0x0101010101010101;
+  const uint64_t low7 = w & (0x7f * ones);
+  const uint64_t at_least_a = low7 + (0x80 - 'A') * ones;
+  const uint64_t above_z = low7 + (0x80 - 'Z' - 1) * ones;
+  const uint64_t upper = at_least_a & ~above_z & ~w & (0x80 * ones);
+  return w | upper >> 2;
 }
 
-// `name` in lower case: itself when it is already (HTTP/2 peers, most HTTP/1.1 ones), else a
-// copy at the end of `text`, whose capacity the caller made room for (views into it stay
-// valid).
-std::string_view lower_name(std::string_view name, std::string& text) {
-  if (!has_upper(name)) return name;
-  const size_t at = text.size();
-  text.resize(at + name.size());
-  std::transform(name.begin(), name.end(), text.begin() + static_cast<std::ptrdiff_t>(at),
-                 ascii_lower);
-  return std::string_view(text).substr(at);
+// `name` in lower case, copied into out.text (HTTP/2 field names are lower case; most
+// HTTP/1.1 peers capitalise). A name of eight bytes or more is lowered a word at a time, the
+// last word overlapping the one before.
+std::string_view lower_name(std::string_view name, H2FieldList& out) {
+  char* to = out.text.data() + out.used;
+  const size_t n = name.size();
+  if (n >= 8) {
+    auto lower_at = [&](size_t i) {
+      uint64_t w = 0;
+      std::memcpy(&w, name.data() + i, 8);
+      w = lower_word(w);
+      std::memcpy(to + i, &w, 8);
+    };
+    for (size_t i = 0; i + 8 <= n; i += 8) lower_at(i);
+    lower_at(n - 8);
+  } else {
+    for (size_t i = 0; i < n; ++i) to[i] = ascii_lower(name[i]);
+  }
+  out.used += n;
+  return {to, n};
 }
 
-// Room in `text` for `more` bytes beyond the lower-cased names of `head` as `edit` changes it.
+// out.text sized for `more` bytes beyond the names of `head` as `edit` changes it, once: the
+// views into it stay valid while the list fills.
 void reserve_text(const Fields& fields, const HeadEdit& edit, size_t more, H2FieldList& out) {
-  size_t bytes = more;
-  size_t count = 0;
-  edit.for_each(fields, [&](std::string_view name, std::string_view) {
-    if (has_upper(name)) bytes += name.size();
+  size_t bytes = more + fields.text_bytes();
+  size_t count = fields.size();
+  edit.for_each_added([&](std::string_view name, std::string_view) {
+    bytes += name.size();
     ++count;
   });
   out.fields.clear();
   out.fields.reserve(count + 5);
-  out.text.clear();
-  out.text.reserve(bytes);
+  out.used = 0;
+  if (out.text.size() < bytes) out.text.resize(std::max(bytes, 2 * out.text.size()));
 }
 
 // A field whose value is new with every message: HPACK sends it literally and keeps it out
@@ -53,11 +71,12 @@ bool per_message(std::string_view name, std::string_view unique) {
   return iequals(name, unique) || iequals(name, "traceparent") || iequals(name, "b3");
 }
 
-// `piece` at the end of `text` (which has room for it).
-std::string_view append(std::string& text, std::string_view piece) {
-  const size_t at = text.size();
-  text.append(piece);
-  return std::string_view(text).substr(at);
+// `piece` copied after what out.text holds (reserve_text made room for it).
+std::string_view append(H2FieldList& out, std::string_view piece) {
+  char* at = out.text.data() + out.used;
+  std::memcpy(at, piece.data(), piece.size());
+  out.used += piece.size();
+  return {at, piece.size()};
 }
 
 }  // namespace
@@ -85,10 +104,10 @@ void h2_response_fields(const ResponseHead& head, const HeadEdit& edit, H2FieldL
   auto [end, ec] = std::to_chars(status, status + sizeof status, head.status);
   const std::string_view status_text(status, static_cast<size_t>(end - status));
   reserve_text(head.fields, edit, status_text.size(), out);
-  out.fields.push_back(h2_field(":status", append(out.text, status_text)));
+  out.fields.push_back(h2_field(":status", append(out, status_text)));
   edit.for_each(head.fields, [&](std::string_view name, std::string_view value) {
     if (connection_specific(name)) return;
-    const std::string_view lower = lower_name(name, out.text);
+    const std::string_view lower = lower_name(name, out);
     out.fields.push_back(iequals(name, unique) ? unindexed(lower, value) : h2_field(lower, value));
   });
 }
@@ -104,10 +123,10 @@ void h2_request_fields(const RequestHead& head, const HeadEdit& edit, std::strin
   out.fields.push_back(h2_field(":method", head.method_name));
   out.fields.push_back(h2_field(":scheme", scheme));
   out.fields.push_back(h2_field(":authority", authority));
-  out.fields.push_back(h2_field(":path", append(out.text, target)));
+  out.fields.push_back(h2_field(":path", append(out, target)));
   edit.for_each(head.fields, [&](std::string_view name, std::string_view value) {
     if (connection_specific(name) || iequals(name, "host")) return;
-    const std::string_view lower = lower_name(name, out.text);
+    const std::string_view lower = lower_name(name, out);
     out.fields.push_back(per_message(name, unique) ? unindexed(lower, value)
                                                    : h2_field(lower, value));
   });

@@ -58,6 +58,15 @@ void HeadEdit::remove(std::string_view name) {
   std::erase_if(added_, [&](const Added& a) { return iequals(a.name, name); });
 }
 
+void HeadEdit::remove_all(std::span<const std::string_view> names) {
+  auto named = [&](std::string_view name) {
+    return std::any_of(names.begin(), names.end(),
+                       [&](std::string_view n) { return iequals(name, n); });
+  };
+  drop_if([&](const FieldRef& f) { return named(f.name); });
+  std::erase_if(added_, [&](const Added& a) { return named(a.name); });
+}
+
 void HeadEdit::add(std::string_view name, std::string_view value) {
   added_.push_back({name, value});
 }

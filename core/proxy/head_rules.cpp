@@ -5,6 +5,10 @@
 #include "proxy/front_door.hpp"
 #include "proxy/rewrite.hpp"
 
+#include <algorithm>
+#include <array>
+#include <span>
+
 namespace bridge::proxy {
 
 namespace {
@@ -14,10 +18,10 @@ namespace {
 void set_forwarded_fields(const Fields& fields, const Exchange& ex, std::string_view original_host,
                           HeadEdit& edit) {
   if (!ex.forwarded_trusted) {
-    for (std::string_view name : forwarded_fields) edit.remove(name);
-    edit.set("X-Forwarded-For", ex.client_ip);
-    edit.set("X-Forwarded-Proto", ex.scheme);
-    edit.set("X-Forwarded-Host", original_host);
+    edit.remove_all(forwarded_fields);  // these three among them: added, not set
+    edit.add("X-Forwarded-For", ex.client_ip);
+    edit.add("X-Forwarded-Proto", ex.scheme);
+    edit.add("X-Forwarded-Host", original_host);
     return;
   }
   const std::string_view forwarded_for = fields.get("X-Forwarded-For");
@@ -27,6 +31,34 @@ void set_forwarded_fields(const Fields& fields, const Exchange& ex, std::string_
     edit.set_copy("X-Forwarded-For", {forwarded_for, ", ", ex.client_ip});
   if (fields.get("X-Forwarded-Proto").empty()) edit.set("X-Forwarded-Proto", ex.scheme);
   if (fields.get("X-Forwarded-Host").empty()) edit.set("X-Forwarded-Host", original_host);
+}
+
+// The request id and trace context bridge sends: the client's fields of these names go first,
+// in one pass, then bridge's are added (as a `set` of each would leave them). A request id
+// header named like a trace field (a config no one means) takes the field-by-field way, where
+// the later field wins.
+void set_trace_fields(const Exchange& ex, const config::TraceSection& tc, HeadEdit& edit) {
+  const trace::TraceContext& trace = ex.record.trace;
+  const bool b3 =
+      std::find(tc.propagation.begin(), tc.propagation.end(), "b3") != tc.propagation.end();
+  char traceparent[trace::TraceContext::traceparent_size];
+  trace.write_traceparent(traceparent);
+  const std::string_view id_name = tc.request_id_header;
+  if (iequals(id_name, "traceparent") || iequals(id_name, "tracestate") || iequals(id_name, "b3")) {
+    edit.set(id_name, ex.record.request_id);
+    edit.set_copy("traceparent", {std::string_view(traceparent, sizeof traceparent)});
+    if (!trace.continued) edit.remove("tracestate");
+    if (b3) edit.set_copy("b3", {trace.b3()});
+    return;
+  }
+  std::array<std::string_view, 4> names{id_name, "traceparent"};
+  size_t count = 2;
+  if (!trace.continued) names[count++] = "tracestate";  // of a trace we replaced
+  if (b3) names[count++] = "b3";
+  edit.remove_all(std::span(names.data(), count));
+  edit.add(id_name, ex.record.request_id);
+  edit.add_copy("traceparent", {std::string_view(traceparent, sizeof traceparent)});
+  if (b3) edit.add_copy("b3", {trace.b3()});
 }
 
 }  // namespace
@@ -76,14 +108,7 @@ void edit_request_head(const RequestHead& head, Exchange& ex, HeadEdit& edit) {
     edit.add("Connection", "Upgrade");
   }
   set_forwarded_fields(head.fields, ex, original_host, edit);
-  edit.set(tc.request_id_header, ex.record.request_id);
-  char traceparent[trace::TraceContext::traceparent_size];
-  ex.record.trace.write_traceparent(traceparent);
-  edit.set_copy("traceparent", {std::string_view(traceparent, sizeof traceparent)});
-  if (!ex.record.trace.continued) edit.remove("tracestate");  // of a trace we replaced
-  for (const auto& p : tc.propagation) {
-    if (p == "b3") edit.set_copy("b3", {ex.record.trace.b3()});
-  }
+  set_trace_fields(ex, tc, edit);
   if (!route.strip_prefix.empty()) {
     std::string stripped;
     if (strip_prefix(head.target, route.strip_prefix, stripped)) {

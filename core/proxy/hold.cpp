@@ -12,21 +12,22 @@ int64_t Exchange::elapsed_us() const { return micros_since(started); }
 void capture_headers(trace::Headers& out, const Fields& fields, const HeadEdit& edit,
                      const Exchange& ex) {
   const trace::Redaction& redaction = ex.snapshot.redaction;
-  size_t bytes = 0, count = 0;
-  uint64_t covered = 0;  // field i is redacted (the first 64; later ones are asked again)
-  edit.for_each(fields, [&](std::string_view name, std::string_view value) {
-    const bool secret = redaction.covers(name);
-    if (secret && count < 64) covered |= uint64_t{1} << count;
-    bytes += name.size() + (secret ? trace::redacted_value.size() : value.size());
+  // One pass, into room for the most the fields can take: every name and value the list
+  // holds plus the additions, each value as long as the redaction mark if it is shorter.
+  size_t bytes = fields.text_bytes(), count = fields.size();
+  edit.for_each_added([&](std::string_view name, std::string_view value) {
+    bytes += name.size() + value.size();
     ++count;
   });
+  bytes += count * trace::redacted_value.size();
   auto writer = out.fill(bytes, count);  // one allocation, or none when the block is reused
-  size_t i = 0;
-  edit.for_each(fields, [&](std::string_view name, std::string_view value) {
-    const bool secret = i < 64 ? (covered >> i & 1) != 0 : redaction.covers(name);
-    writer.add(name, secret ? trace::redacted_value : value);
-    ++i;
+  const auto& redacted_known = ex.snapshot.redacted_known;
+  edit.for_each_field(fields, [&](const FieldRef& f) {
+    const bool secret = f.known != Field::Other ? redacted_known[static_cast<size_t>(f.known)]
+                                                : redaction.covers(f.name);
+    writer.add(f.name, secret ? trace::redacted_value : f.value);
   });
+  out.finish(writer);
 }
 
 void capture_headers(trace::Headers& out, const Fields& fields, const Exchange& ex) {

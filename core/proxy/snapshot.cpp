@@ -137,6 +137,10 @@ build_snapshot(config::Config config, trace::Metrics* metrics, discovery::Regist
   snapshot->hash = std::make_shared<const std::string>(snapshot->config.hash);
   snapshot->redaction = trace::Redaction(snapshot->config.trace.redact_headers,
                                          snapshot->config.trace.redact_defaults);
+  for (size_t i = 1; i < bridge::http::field_count; ++i) {
+    snapshot->redacted_known[i] =
+        snapshot->redaction.covers(bridge::http::field_name(static_cast<bridge::http::Field>(i)));
+  }
   const config::Config& cfg = snapshot->config;
   for (const auto& listener : cfg.listeners) {
     snapshot->listeners.push_back(ListenerPolicy::from(listener));

@@ -4,11 +4,13 @@
 
 #include "config/config.hpp"
 #include "discovery/discovery.hpp"
+#include "http/fields.hpp"
 #include "proxy/front_door.hpp"
 #include "route/route.hpp"
 #include "trace/metrics.hpp"
 #include "trace/record.hpp"
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -65,6 +67,9 @@ struct Snapshot {
   config::Config config;
   std::shared_ptr<const std::string> hash;  // config.hash, shared with the records it routed
   trace::Redaction redaction;               // config.trace.redact_headers
+  /// Whether `redaction` covers each name the HTTP codec recognises (by http::Field), decided
+  /// once per config: a captured field with such a name needs no look at the name itself.
+  std::array<bool, bridge::http::field_count> redacted_known{};
   route::Table table;
   std::vector<std::unique_ptr<UpstreamSet>> upstreams;  // named ones, then inline targets
   std::vector<RouteEntry> routes;                       // indexed by CompiledRoute::index

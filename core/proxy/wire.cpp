@@ -1,5 +1,7 @@
 #include "proxy/detail/wire.hpp"
 
+#include "common/copy.hpp"
+
 #include <charconv>
 #include <cstring>
 
@@ -22,10 +24,7 @@ void append_fields(const Fields& fields, const HeadEdit& edit, size_t size, std:
   const size_t at = out.size();
   out.resize(at + size);
   char* cursor = out.data() + at;
-  auto put = [&](std::string_view piece) {
-    std::memcpy(cursor, piece.data(), piece.size());
-    cursor += piece.size();
-  };
+  auto put = [&](std::string_view piece) { cursor = copy_bytes(cursor, piece); };
   edit.for_each(fields, [&](std::string_view name, std::string_view value) {
     put(name);
     put(": ");

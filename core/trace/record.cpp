@@ -1,5 +1,7 @@
 #include "trace/record.hpp"
 
+#include "common/copy.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -39,8 +41,7 @@ char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 3
 char* put(char* at, std::string_view text) {
   auto n = static_cast<uint32_t>(text.size());
   std::memcpy(at, &n, sizeof n);
-  std::memcpy(at + sizeof n, text.data(), text.size());
-  return at + sizeof n + text.size();
+  return copy_bytes(at + sizeof n, text);
 }
 
 uint32_t get_length(const char* at) {

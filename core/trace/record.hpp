@@ -55,17 +55,22 @@ class Headers {
    public:
     explicit Writer(char* at) : at_(at) {}
     void add(std::string_view name, std::string_view value);
+    const char* at() const { return at_; }
 
    private:
     char* at_;
   };
 
   void clear() { text_.clear(); }
-  /// Replaces the fields with `count` fields whose names and values add up to `bytes`,
-  /// written through the returned writer (exactly those, in order).
+  /// Replaces the fields with at most `count` fields whose names and values add up to at
+  /// most `bytes`, written in order through the returned writer; `finish(writer)` then ends
+  /// the block where the writer stopped.
   Writer fill(size_t bytes, size_t count) {
     text_.resize(bytes + 8 * count);
     return Writer(text_.data());
+  }
+  void finish(const Writer& writer) {
+    text_.resize(static_cast<size_t>(writer.at() - text_.data()));
   }
   void add(std::string_view name, std::string_view value);
   bool empty() const { return text_.empty(); }

@@ -1,5 +1,7 @@
 #include "trace/detail/record_codec.hpp"
 
+#include "common/copy.hpp"
+
 #include <array>
 #include <cstring>
 
@@ -33,8 +35,7 @@ class Writer {
   }
   void text(std::string_view s) {
     pod(static_cast<uint32_t>(s.size()));
-    std::memcpy(at_, s.data(), s.size());
-    at_ += s.size();
+    at_ = copy_bytes(at_, s);
   }
 
  private:

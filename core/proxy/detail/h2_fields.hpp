@@ -28,7 +28,8 @@ nghttp2_nv h2_field(std::string_view name, std::string_view value);
 /// head after head (nghttp2 copies what it submits), so that a warm one allocates nothing.
 struct H2FieldList {
   std::vector<nghttp2_nv> fields;
-  std::string text;
+  std::string text;  // sized once per head; its first `used` bytes are taken
+  size_t used = 0;
 };
 
 /// :status, then `head` as `edit` changes it, into `out` (emptied first). The field named

@@ -8,6 +8,7 @@
 #include "http/message.hpp"
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,8 @@ class HeadEdit {
   void drop_hop_by_hop(std::string_view connection, bool keep_upgrade = false);
   /// Drops the parsed fields and the earlier additions named `name` (any case).
   void remove(std::string_view name);
+  /// remove for each of `names`, in one pass over the fields.
+  void remove_all(std::span<const std::string_view> names);
   /// Appends a field; both views must outlive the edit (config, the record, the parsed head).
   void add(std::string_view name, std::string_view value);
   /// Appends a field whose value, the pieces joined, the edit keeps a copy of.
@@ -74,13 +77,15 @@ class HeadEdit {
   /// Calls `fn(name, value)` for every outgoing field, in the order they are sent.
   template <class Fn>
   void for_each(const Fields& parsed, Fn fn) const {
+    for_each_field(parsed, [&](const FieldRef& f) { fn(f.name, f.value); });
+  }
+  /// for_each with the parsed fields' known names (added fields are Field::Other).
+  template <class Fn>
+  void for_each_field(const Fields& parsed, Fn fn) const {
     for (size_t i = 0; i < parsed.size(); ++i) {
-      if (i >= dropped_.size() || dropped_[i] == 0) {
-        const FieldRef f = parsed.at(i);
-        fn(f.name, f.value);
-      }
+      if (i >= dropped_.size() || dropped_[i] == 0) fn(parsed.at(i));
     }
-    for (const auto& a : added_) fn(a.name, value_of(a));
+    for (const auto& a : added_) fn(FieldRef{a.name, value_of(a), Field::Other});
   }
   /// The fields the edits are to (reset's), and their change: `fn(index)` for each dropped
   /// parsed field in order, `fn(name, value)` for each added one. for_each is both together.

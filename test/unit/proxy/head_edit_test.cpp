@@ -68,6 +68,24 @@ TEST(HeadEdit, DropsReplacesAndAppendsInSetOrder) {
   EXPECT_EQ(head.version, 11u);
 }
 
+TEST(HeadEdit, RemovesSeveralNamesInOnePassAsRemoveWouldOneByOne) {
+  auto head = parsed_request();
+  head.fields.add("X-Forwarded-For", "6.6.6.6");
+  head.fields.add("forwarded", "for=6.6.6.6");
+  HeadEdit edit;
+  edit.reset(head.fields);
+  edit.add("X-Real-IP", "added before");
+  edit.add("X-Kept", "added before");
+  constexpr std::string_view names[] = {"x-forwarded-for", "Forwarded", "X-REAL-IP",
+                                        "X-Request-Id"};
+  edit.remove_all(names);
+  edit.add("X-Forwarded-For", "127.0.0.1");
+  EXPECT_EQ(written(head, edit),
+            "GET /api/users?page=2 HTTP/1.0\r\nHost: app.localhost:8080\r\n"
+            "Connection: keep-alive, X-Hop\r\nX-Hop: dropped because Connection lists it\r\n"
+            "Accept: */*\r\nX-Kept: added before\r\nX-Forwarded-For: 127.0.0.1\r\n\r\n");
+}
+
 TEST(HeadEdit, DropsHopByHopFieldsButKeepsFraming) {
   ResponseHead head = response(200);
   head.fields.add("Connection", "keep-alive, X-Listed");
