@@ -369,7 +369,7 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
       StepResult step = co_await exchange_over_h2(client, ex, *session, scheme);
       if (step.step == Step::Retry) continue;
       if (step.step == Step::Failed) {
-        ex.error = std::move(step.error);
+        ex.error = std::move(*step.error);
         co_return co_await send_error(client, ex);
       }
       co_return step.outcome;
@@ -387,10 +387,10 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
     if (step.step == Step::Failed) {
       // A tunnel that breaks mid-request (kubectl's "lost connection to pod"): restart it.
       if (chosen.parent->dynamic() && chosen.parent->source &&
-          step.error.status == http::status::bad_gateway) {
+          step.error->status == http::status::bad_gateway) {
         chosen.parent->source->report_failure(chosen.endpoint);
       }
-      ex.error = std::move(step.error);
+      ex.error = std::move(*step.error);
       co_return co_await send_error(client, ex);
     }
     co_return step.outcome;

@@ -56,10 +56,16 @@ void capture_out_headers(trace::Headers& out, trace::OutListEdit& how, const Fie
   how.dropped.clear();
   edit.for_each_dropped([&](size_t i) { how.dropped.push_back(static_cast<uint32_t>(i)); });
   const trace::Redaction& redaction = ex.snapshot.redaction;
-  out.clear();
+  size_t bytes = 0, count = 0;  // at most: each value may become the redaction mark
   edit.for_each_added([&](std::string_view name, std::string_view value) {
-    out.add(name, redaction.covers(name) ? trace::redacted_value : value);
+    bytes += name.size() + value.size() + trace::redacted_value.size();
+    ++count;
   });
+  auto writer = out.fill(bytes, count);
+  edit.for_each_added([&](std::string_view name, std::string_view value) {
+    writer.add(name, redaction.covers(name) ? trace::redacted_value : value);
+  });
+  out.finish(writer);
 }
 
 void capture_out_headers(trace::Headers& out, trace::OutListEdit& how, const Fields& fields,

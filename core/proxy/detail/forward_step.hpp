@@ -5,6 +5,7 @@
 #include "proxy/detail/exchange.hpp"
 #include "proxy/detail/h2_upstream.hpp"
 
+#include <memory>
 #include <string_view>
 
 namespace bridge::proxy {
@@ -13,17 +14,19 @@ namespace bridge::proxy {
 /// connection (nothing was processed), or failed with an error to answer.
 enum class Step { Done, Retry, Failed };
 
+/// Moved from step to step of every request: the error it may carry is behind a pointer, so
+/// that a step that went well moves no strings.
 struct StepResult {
   Step step = Step::Done;
   Outcome outcome = Outcome::Close;
-  ErrorReply error{};
+  std::unique_ptr<ErrorReply> error;  // set when step is Failed (or a Retry that may fail)
   bool upstream_reusable = false;
 };
 
 inline StepResult failed(ErrorReply error) {
   StepResult result;
   result.step = Step::Failed;
-  result.error = std::move(error);
+  result.error = std::make_unique<ErrorReply>(std::move(error));
   return result;
 }
 

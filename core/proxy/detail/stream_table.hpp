@@ -20,14 +20,23 @@ class StreamTable {
   using Entry = std::pair<int32_t, std::shared_ptr<Stream>>;
 
   Stream* find(int32_t id) const {
+    // nghttp2 reports a head field by field, each looked up here: the last stream found
+    // answers them without a search.
+    if (id == last_id_ && last_ != nullptr) return last_;
     auto it = lower(id);
-    return it != entries_.end() && it->first == id ? it->second.get() : nullptr;
+    Stream* found = it != entries_.end() && it->first == id ? it->second.get() : nullptr;
+    if (found != nullptr) {
+      last_id_ = id;
+      last_ = found;
+    }
+    return found;
   }
   std::shared_ptr<Stream> shared(int32_t id) const {
     auto it = lower(id);
     return it != entries_.end() && it->first == id ? it->second : nullptr;
   }
   void add(int32_t id, std::shared_ptr<Stream> stream) {
+    forget(id);
     ++live_;
     if (entries_.empty() || entries_.back().first < id) {
       entries_.emplace_back(id, std::move(stream));
@@ -45,6 +54,7 @@ class StreamTable {
     if (at == entries_.end() || at->first != id || !at->second) return nullptr;
     auto it = entries_.begin() + (at - entries_.cbegin());
     std::shared_ptr<Stream> stream = std::move(it->second);
+    forget(id);
     --live_;
     if (entries_.size() >= 2 * live_ + 16)
       std::erase_if(entries_, [](const Entry& e) { return !e.second; });
@@ -57,6 +67,7 @@ class StreamTable {
   void clear() {
     entries_.clear();
     live_ = 0;
+    forget(last_id_);
   }
   /// Calls `fn(stream)` for every open stream, in id order.
   template <class Fn>
@@ -70,8 +81,13 @@ class StreamTable {
     return std::lower_bound(entries_.begin(), entries_.end(), id,
                             [](const Entry& e, int32_t v) { return e.first < v; });
   }
+  void forget(int32_t id) {
+    if (id == last_id_) last_ = nullptr;
+  }
   std::vector<Entry> entries_;  // sorted by id; closed streams' entries are empty
   size_t live_ = 0;
+  mutable int32_t last_id_ = 0;
+  mutable Stream* last_ = nullptr;  // the stream of last_id_, while it is in the table
 };
 
 }  // namespace bridge::proxy

@@ -27,6 +27,20 @@ TEST(StreamTable, FindsWhatWasAddedAndForgetsWhatWasTaken) {
   EXPECT_EQ(table.size(), 3u);
 }
 
+// The last stream found answers the next lookups of its id until it leaves the table.
+TEST(StreamTable, TheStreamFoundLastIsForgottenWhenTakenOrReplaced) {
+  Table table;
+  table.add(1, std::make_shared<std::string>("one"));
+  EXPECT_EQ(*table.find(1), "one");
+  EXPECT_EQ(*table.find(1), "one");
+  ASSERT_NE(table.take(1), nullptr);
+  EXPECT_EQ(table.find(1), nullptr);
+  table.add(1, std::make_shared<std::string>("again"));  // the empty entry of id 1, refilled
+  EXPECT_EQ(*table.find(1), "again");
+  table.clear();
+  EXPECT_EQ(table.find(1), nullptr);
+}
+
 // Ids normally only grow; one that does not still lands in order and is found.
 TEST(StreamTable, AnIdBelowTheLastIsStillFound) {
   Table table;
