@@ -102,26 +102,29 @@ std::string parse_fields(std::string_view rest, unsigned version, const Wording&
                          std::optional<uint64_t>& content_length, bool& chunked) {
   std::string_view transfer_encoding;  // the one accepted: "chunked" in some case
   for (;;) {
-    std::string_view line;
-    switch (next_line(rest, line)) {
-    case NextLine::Missing:
-      return malformed(w, "incomplete head");
-    case NextLine::BareLf:
-      return std::string(w.bare_lf);
-    case NextLine::Line:
-      break;
-    }
-    if (line.empty()) break;
-    if (ows(line[0])) return std::string(w.folding);
     std::string_view name;
     std::string_view value;
-    switch (split_field(line, name, value)) {
-    case FieldLine::BadName:
-      return malformed(w, "bad field name");
-    case FieldLine::BadValue:
-      return malformed(w, "bad field value");
-    case FieldLine::Ok:
-      break;
+    if (!take_plain_field(rest, name, value)) {
+      // The end of the fields, or a line that is not plain: read it again to name it.
+      std::string_view line;
+      switch (next_line(rest, line)) {
+      case NextLine::Missing:
+        return malformed(w, "incomplete head");
+      case NextLine::BareLf:
+        return std::string(w.bare_lf);
+      case NextLine::Line:
+        break;
+      }
+      if (line.empty()) break;
+      if (ows(line[0])) return std::string(w.folding);
+      switch (split_field(line, name, value)) {
+      case FieldLine::BadName:
+        return malformed(w, "bad field name");
+      case FieldLine::BadValue:
+        return malformed(w, "bad field value");
+      case FieldLine::Ok:
+        break;
+      }
     }
     const Field known = field_of(name);
     if (known == Field::ContentLength) {

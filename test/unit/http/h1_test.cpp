@@ -194,6 +194,32 @@ TEST(H1Request, ObsTextInValues) {
   EXPECT_EQ(head.fields.get("X-Name"), "Jos\xc3\xa9 \x80\xff");
 }
 
+// Values are scanned eight bytes at a time: a TAB or a bad byte at every place in and around
+// a word is found where it is, and a value that ends mid-word ends there.
+TEST(H1Request, EveryPlaceInALongValueIsChecked) {
+  for (size_t length = 1; length <= 26; ++length) {
+    for (size_t at = 0; at < length; ++at) {
+      std::string value(length, 'v');
+      value[at] = '\t';
+      std::string kept = value;
+      while (!kept.empty() && kept.front() == '\t') kept.erase(0, 1);
+      while (!kept.empty() && kept.back() == '\t') kept.pop_back();
+      auto head = request("GET / HTTP/1.1\r\nX-Long: " + value + "\r\nHost: a\r\n\r\n");
+      EXPECT_EQ(head.fields.get("X-Long"), kept) << length << " " << at;
+      EXPECT_EQ(head.fields.get("Host"), "a");
+      for (char bad : {'\0', '\x01', '\r', '\n', '\x1f', '\x7f'}) {
+        value.assign(length, 'v');
+        value[at] = bad;
+        const std::string error = request_error("GET / HTTP/1.1\r\nX-Long: " + value + "\r\n\r\n");
+        // A LF anywhere but after CR is reported as a bare LF, whatever else is wrong.
+        EXPECT_EQ(error, bad == '\n' ? "bare LF line ending in the request head (CRLF required)"
+                                     : "malformed request: bad field value")
+            << length << " " << at << " " << int(bad);
+      }
+    }
+  }
+}
+
 TEST(H1Request, RepeatedEqualContentLengthIsOne) {
   auto head = request("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n");
   EXPECT_EQ(head.content_length, 5u);
