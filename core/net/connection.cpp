@@ -30,7 +30,7 @@ asio::awaitable<HttpResult<void>> handshake(Connection& c, const HttpPeer& peer,
   }
   c.tls->set_verify_callback(asio::ssl::host_name_verification(peer.host));
   c.lowest().expires_at(deadline);
-  auto [ec] = co_await c.tls->async_handshake(asio::ssl::stream_base::client, nothrow);
+  auto [ec] = co_await c.tls->async_handshake(asio::ssl::stream_base::client, nothrow_awaitable);
   if (ec) co_return failed(HttpStep::Handshake, ec);
   co_return HttpResult<void>{};
 }
@@ -48,7 +48,7 @@ asio::awaitable<HttpResult<void>> connect(Connection& c, const HttpPeer& peer, D
   if (!peer.unix_path.empty()) {
     c.plain->expires_at(deadline);
     generic_endpoint endpoint{asio::local::stream_protocol::endpoint(peer.unix_path)};
-    auto [ec] = co_await c.plain->async_connect(endpoint, nothrow);
+    auto [ec] = co_await c.plain->async_connect(endpoint, nothrow_awaitable);
     if (ec) co_return failed(HttpStep::Connect, ec);
     co_return HttpResult<void>{};
   }
@@ -58,7 +58,8 @@ asio::awaitable<HttpResult<void>> connect(Connection& c, const HttpPeer& peer, D
   boost::system::error_code last = asio::error::host_not_found;
   for (const auto& entry : results) {
     c.plain->expires_at(deadline);
-    auto [ec] = co_await c.plain->async_connect(generic_endpoint{entry.endpoint()}, nothrow);
+    auto [ec] =
+        co_await c.plain->async_connect(generic_endpoint{entry.endpoint()}, nothrow_awaitable);
     if (!ec) {
       last = {};
       break;

@@ -149,7 +149,7 @@ asio::awaitable<H2ProbeAnswer> h2_probe(H2ProbeRequest request) {
   }
   beast::tcp_stream tcp(executor);
   tcp.expires_at(deadline);
-  auto [cec, endpoint] = co_await tcp.async_connect(endpoints, nothrow);
+  auto [cec, endpoint] = co_await tcp.async_connect(endpoints, nothrow_awaitable);
   if (cec) {
     failed.error = step_failed("connect", cec);
     co_return failed;

@@ -147,7 +147,7 @@ asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,
   }
   beast::tcp_stream stream(context_);
   stream.expires_after(timeout);
-  auto [cec, endpoint] = co_await stream.async_connect(endpoints, nothrow);
+  auto [cec, endpoint] = co_await stream.async_connect(endpoints, nothrow_awaitable);
   if (cec) {
     result.failure =
         cec == beast::error::timeout ? ConnectFailure::Timeout : ConnectFailure::Refused;

@@ -24,6 +24,7 @@ using tcp = boost::asio::ip::tcp;
 using error_code = boost::system::error_code;
 
 using net::nothrow;
+using net::nothrow_awaitable;
 
 using Clock = std::chrono::steady_clock;
 
