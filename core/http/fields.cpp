@@ -58,6 +58,7 @@ Field field_of(std::string_view name) {
 }
 
 std::string_view field_name(Field known) {
+  // field_count ends at Http2Settings: a name added to Field after it moves field_count too.
   static constexpr std::string_view names[field_count] = {"",
                                                           "host",
                                                           "content-length",

@@ -25,6 +25,15 @@ TEST(Fields, RecognisesTheNamesTheProxyLooksAtInAnyCase) {
   EXPECT_EQ(field_of(""), Field::Other);
 }
 
+TEST(Fields, EveryKnownNameIsNamedAndRecognisedBack) {
+  EXPECT_EQ(field_name(Field::Other), "");
+  for (size_t i = 1; i < field_count; ++i) {
+    const auto known = static_cast<Field>(i);
+    EXPECT_FALSE(field_name(known).empty()) << i;
+    EXPECT_EQ(field_of(field_name(known)), known) << field_name(known);
+  }
+}
+
 TEST(Fields, FindsTheFirstValueByKnownNameOrAnyName) {
   Fields fields;
   fields.add("Host", "app.localhost");
