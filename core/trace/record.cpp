@@ -57,9 +57,16 @@ Headers::Headers(std::initializer_list<Field> fields) {
 }
 
 void Headers::add(std::string_view name, std::string_view value) {
-  const size_t old = text_.size();
-  text_.resize(old + 8 + name.size() + value.size());
-  Writer(text_.data() + old).add(name, value);
+  const size_t end = used_ + 8 + name.size() + value.size();
+  room(end);
+  Writer(text_.data() + used_).add(name, value);
+  used_ = end;
+}
+
+void Headers::assign_raw(std::string_view raw) {
+  room(raw.size());
+  std::memcpy(text_.data(), raw.data(), raw.size());
+  used_ = raw.size();
 }
 
 void Headers::Writer::add(std::string_view name, std::string_view value) {

@@ -12,6 +12,7 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include <deque>
 #include <vector>
 
 namespace bridge::proxy {
@@ -117,8 +118,10 @@ class H2Connection {
   nghttp2_session* session_ = nullptr;
   StreamTable<H2Stream> streams_;
   std::vector<std::shared_ptr<H2Stream>> ready_;  // requests whose head is complete
-  std::vector<std::shared_ptr<H2Stream>> spare_;  // closed streams, reused once unheld
-  size_t active_ = 0;                             // exchanges under way
+  // Closed streams, oldest first, reused once unheld: the oldest usually is, and a deque
+  // takes it off the front without moving the others (a vector moved up to 127 entries).
+  std::deque<std::shared_ptr<H2Stream>> spare_;
+  size_t active_ = 0;  // exchanges under way
   bool goaway_sent_ = false;
   uint32_t empty_data_frames_ = 0;  // DATA frames with neither bytes nor END_STREAM
   // Streams the client reset before their answer, counted per second: past a limit the

@@ -239,7 +239,21 @@ TEST(Record, HeadersKeepOrderDuplicatesAndEmptyValues) {
   auto writer = headers.fill(3 + 1 + 2, 2);  // exactly sized for the fields written
   writer.add("Via", "x");
   writer.add("Ab", "");
+  headers.finish(writer);
   EXPECT_EQ(headers, (Headers{{"Via", "x"}, {"Ab", ""}}));
+
+  // Filled again with room to spare and fewer fields: the block ends where the writer did,
+  // and none of the longer list before it shows through.
+  headers.add("X-Long", std::string(100, 'l'));
+  writer = headers.fill(200, 4);
+  writer.add("A", "1");
+  headers.finish(writer);
+  EXPECT_EQ(headers, (Headers{{"A", "1"}}));
+  EXPECT_EQ(headers.raw().size(), 4u + 1 + 4 + 1);
+  Headers copy = headers;
+  EXPECT_EQ(copy, headers);
+  copy.assign_raw(Headers{{"B", "22"}}.raw());
+  EXPECT_EQ(copy, (Headers{{"B", "22"}}));
 }
 
 // An out-list recorded as a change reads as the in-list without the dropped fields (by index,
