@@ -39,38 +39,26 @@ bool is_stale_connection_error(const error_code& ec) {
 // An upstream's response head may be larger than a client's request head (cookies, CSP).
 constexpr size_t max_response_head_bytes = 64 * 1024;
 
-// Step 1: the request head and body, upstream. nullopt once all of it went; otherwise how the
+// How the request went upstream (step 1): nullopt once all of it went; otherwise how the
 // exchange ends. `body_started` says whether the client may have sent body bytes (after which
 // a retry on another connection is impossible).
-template <class Client, class UpstreamStream>
-asio::awaitable<std::optional<StepResult>>
-send_request(Client& client, Exchange& ex, UpstreamStream& upstream, UpstreamConnection& conn,
-             std::span<char> chunk, bool& body_started) {
-  auto send_continue = [&]() -> asio::awaitable<bool> {
-    body_started = true;
-    if (!ex.expect_continue) co_return true;
-    co_return co_await client.send_continue();
-  };
-  RelayResult sent = co_await client.send_request(
-      upstream, ex.scratch.request,
-      RelayParams{ex.scratch.wire, chunk, ex.snapshot.config.limits.idle_timeout,
-                  ex.route->config->timeout, ex.record.bytes_in},
-      send_continue);
+std::optional<StepResult> request_sent(RelayResult sent, Exchange& ex,
+                                       const UpstreamConnection& conn, bool body_started) {
   switch (sent) {
   case RelayResult::Done:
     ex.mark(trace::Phase::RequestSent);
-    co_return std::nullopt;
+    return std::nullopt;
   case RelayResult::BodyTooLarge:
     ex.client_keep_alive = false;
-    co_return failed({http::status::payload_too_large, "body_too_large",
-                      "request body exceeds the configured limit", "raise max_body_bytes"});
+    return failed({http::status::payload_too_large, "body_too_large",
+                   "request body exceeds the configured limit", "raise max_body_bytes"});
   case RelayResult::BadInput:
     ex.client_keep_alive = false;
-    co_return failed({http::status::bad_request, "bad_request",
-                      "malformed request body (invalid chunked encoding)", ""});
+    return failed({http::status::bad_request, "bad_request",
+                   "malformed request body (invalid chunked encoding)", ""});
   case RelayResult::ReadFailed:
   case RelayResult::ReadTimeout:
-    co_return StepResult{};  // the client went away mid-body: nothing to answer
+    return StepResult{};  // the client went away mid-body: nothing to answer
   case RelayResult::WriteFailed:
   case RelayResult::WriteTimeout:
     break;
@@ -78,99 +66,89 @@ send_request(Client& client, Exchange& ex, UpstreamStream& upstream, UpstreamCon
   StepResult result = failed({http::status::bad_gateway, "upstream_error",
                               "upstream closed the connection while receiving the request", ""});
   if (conn.reused && !body_started) result.step = Step::Retry;
-  co_return result;
+  return result;
 }
 
-// Step 2: the upstream's final response head into ex.scratch.response_head (interim 1xx
-// answers are skipped), its body framed in ex.scratch.response_body. nullopt once read.
-template <class UpstreamStream>
-asio::awaitable<std::optional<StepResult>>
-read_response_head(Exchange& ex, UpstreamStream& upstream, UpstreamConnection& conn,
-                   bool body_started) {
+// What read_head brought (step 2): the upstream's response head parsed into
+// ex.scratch.response_head, its body framed in ex.scratch.response_body. nullopt once a final
+// head is there, with `interim` set for a 1xx answer to skip; otherwise how the exchange ends.
+std::optional<StepResult> response_head_read(HeadStatus status, const error_code& ec,
+                                             size_t head_bytes, bool first, Exchange& ex,
+                                             UpstreamConnection& conn, bool body_started,
+                                             bool& interim) {
   const auto route_timeout = ex.route->config->timeout;
   ResponseHead& head = ex.scratch.response_head;
-  for (bool first = true;; first = false) {
-    size_t head_bytes = 0;
-    error_code ec;
-    const HeadStatus status = co_await read_head(upstream, conn.buffer, max_response_head_bytes,
-                                                 route_timeout, route_timeout, head_bytes, ec);
-    if (status == HeadStatus::Closed) {
-      if (first && conn.reused && !body_started && conn.buffer.size() == 0 &&
-          is_stale_connection_error(ec)) {
-        StepResult retry;
-        retry.step = Step::Retry;
-        co_return retry;
-      }
-      co_return failed({http::status::bad_gateway, "upstream_error",
-                        "upstream failed before responding: " +
-                            (ec == asio::error::eof ? std::string("end of stream") : ec.message()),
-                        ""});
+  interim = false;
+  if (status == HeadStatus::Closed) {
+    if (first && conn.reused && !body_started && conn.buffer.size() == 0 &&
+        is_stale_connection_error(ec)) {
+      StepResult retry;
+      retry.step = Step::Retry;
+      return retry;
     }
-    if (status == HeadStatus::Timeout) {
-      co_return failed(
-          {http::status::gateway_timeout, "upstream_timeout",
-           "upstream did not answer within " + std::to_string(route_timeout.count()) + " ms",
-           "raise the route's timeout or check the upstream"});
-    }
-    if (status == HeadStatus::TooLarge) {
-      co_return failed(
-          {http::status::bad_gateway, "upstream_error",
-           "upstream response head exceeds " + std::to_string(max_response_head_bytes) + " bytes",
-           "check the upstream"});
-    }
-    const std::string bad = bridge::http::h1::parse_response_head(
-        {static_cast<const char*>(conn.buffer.data().data()), head_bytes}, head);
-    conn.buffer.consume(head_bytes);
-    if (!bad.empty()) {
-      co_return failed({http::status::bad_gateway, "upstream_error",
-                        "upstream failed before responding: " + printable(bad), ""});
-    }
-    ex.scratch.response_body.start(bridge::http::h1::response_framing(head, ex.head_request));
-    const int code = static_cast<int>(head.status);
-    if (code < 100) {
-      // Three digits, so the parser took it, but no status (RFC 9110 15): "HTTP/1.1 20 OK"
-      // would reach the client.
-      co_return failed({http::status::bad_gateway, "upstream_error",
-                        "upstream answered with status code " + std::to_string(code) +
-                            ", which is not one (100-999)",
-                        "check the upstream"});
-    }
-    if (code == 101 && !ex.upgrade) {
-      // A switch nobody asked for: relayed, the client would take its next bytes as another
-      // protocol's.
-      co_return failed({http::status::bad_gateway, "upstream_error",
-                        "upstream answered 101 Switching Protocols to a request without Upgrade",
-                        "check the upstream"});
-    }
-    if (code < 100 || code >= 200 || code == 101) co_return std::nullopt;
+    return failed({http::status::bad_gateway, "upstream_error",
+                   "upstream failed before responding: " +
+                       (ec == asio::error::eof ? std::string("end of stream") : ec.message()),
+                   ""});
   }
+  if (status == HeadStatus::Timeout) {
+    return failed(
+        {http::status::gateway_timeout, "upstream_timeout",
+         "upstream did not answer within " + std::to_string(route_timeout.count()) + " ms",
+         "raise the route's timeout or check the upstream"});
+  }
+  if (status == HeadStatus::TooLarge) {
+    return failed(
+        {http::status::bad_gateway, "upstream_error",
+         "upstream response head exceeds " + std::to_string(max_response_head_bytes) + " bytes",
+         "check the upstream"});
+  }
+  const std::string bad = bridge::http::h1::parse_response_head(
+      {static_cast<const char*>(conn.buffer.data().data()), head_bytes}, head);
+  conn.buffer.consume(head_bytes);
+  if (!bad.empty()) {
+    return failed({http::status::bad_gateway, "upstream_error",
+                   "upstream failed before responding: " + printable(bad), ""});
+  }
+  ex.scratch.response_body.start(bridge::http::h1::response_framing(head, ex.head_request));
+  const int code = static_cast<int>(head.status);
+  if (code < 100) {
+    // Three digits, so the parser took it, but no status (RFC 9110 15): "HTTP/1.1 20 OK"
+    // would reach the client.
+    return failed({http::status::bad_gateway, "upstream_error",
+                   "upstream answered with status code " + std::to_string(code) +
+                       ", which is not one (100-999)",
+                   "check the upstream"});
+  }
+  if (code == 101 && !ex.upgrade) {
+    // A switch nobody asked for: relayed, the client would take its next bytes as another
+    // protocol's.
+    return failed({http::status::bad_gateway, "upstream_error",
+                   "upstream answered 101 Switching Protocols to a request without Upgrade",
+                   "check the upstream"});
+  }
+  interim = code >= 100 && code < 200 && code != 101;
+  return std::nullopt;
 }
 
-// Step 3: the response head as edited (held first at a response breakpoint), then its body;
-// after a 101 the bytes of both directions until either side closes.
-template <class Client, class UpstreamStream>
-asio::awaitable<StepResult> relay_response(Client& client, Exchange& ex, UpstreamStream& upstream,
-                                           UpstreamConnection& conn, std::span<char> chunk) {
-  const auto& limits = ex.snapshot.config.limits;
+// The final response head has come (step 3 begins): recorded as it arrived and edited for the
+// client. A response breakpoint holds it after this.
+StepResult response_arrived(Exchange& ex) {
   ResponseHead& head = ex.scratch.response_head;
-  H1Body& body = ex.scratch.response_body;
   ex.mark(trace::Phase::FirstByte);
   ex.record.status = static_cast<int>(head.status);
   StepResult result;
   result.upstream_reusable = bridge::http::keep_alive(head.version, head.fields) && !ex.upgrade;
-  const bool switching = ex.upgrade && head.status == 101;
   if (ex.recording) capture_in_headers(ex.record.response_in, ex.response_in_from, head.fields, ex);
+  edit_response_head(head, ex, ex.scratch.response);
+  return result;
+}
+
+// How the response goes to the client, once past any breakpoint: its head as sent recorded,
+// framing and keep-alive settled. Whether the connection keeps going is `keep`.
+bool frame_response(Exchange& ex, StepResult& result, bool switching) {
+  ResponseHead& head = ex.scratch.response_head;
   HeadEdit& edit = ex.scratch.response;
-  edit_response_head(head, ex, edit);
-  if (ex.breakpoint) {
-    edit.apply(head);  // the breakpoint shows and edits real fields
-    auto action = co_await hold_at_breakpoint(ex, BreakPhase::Response, head.fields,
-                                              static_cast<int>(head.status));
-    if (action == Decision::Action::Abort) {
-      // The upstream body is unread: that connection is done.
-      co_return failed(std::move(ex.error));
-    }
-  }
   if (ex.recording) {
     capture_out_headers(ex.record.response_out, ex.record.response_out_edit, head.fields, edit,
                         ex.response_in_from, ex);
@@ -185,12 +163,60 @@ asio::awaitable<StepResult> relay_response(Client& client, Exchange& ex, Upstrea
     else
       keep = false;
   }
-  if (switching) body.start({});  // what follows the 101 is the other protocol's
+  if (switching)
+    ex.scratch.response_body.start({});  // what follows the 101 is the other protocol's
   if (!switching) state_keep_alive(edit, ex.head.version, keep);
-  uint64_t out_bytes = 0;
+  return keep;
+}
+
+// The exchange over an HTTP/1.1 upstream connection, in three steps: send the request, read
+// the response head (interim 1xx answers are skipped), relay the response (held first at a
+// response breakpoint; after a 101 the bytes of both directions until either side closes).
+// One coroutine: the steps' decisions are plain functions above, so a request allocates and
+// resumes one frame here rather than one per step.
+template <class Client, class UpstreamStream>
+asio::awaitable<StepResult> exchange_with(Client& client, Exchange& ex, UpstreamStream& upstream,
+                                          UpstreamConnection& conn) {
+  BufferPool::Lease body_buffer = ex.worker.buffers().take();
+  const std::span<char> chunk(body_buffer.data(), body_buffer.size());
+  const auto& limits = ex.snapshot.config.limits;
   const auto route_timeout = ex.route->config->timeout;
-  RelayResult relayed = co_await client.relay_response(
-      upstream, conn.buffer, head, body, edit,
+  bool body_started = false;
+  auto send_continue = [&]() -> asio::awaitable<bool> {
+    body_started = true;
+    if (!ex.expect_continue) co_return true;
+    co_return co_await client.send_continue();
+  };
+  const RelayResult sent = co_await client.send_request(
+      upstream, ex.scratch.request,
+      RelayParams{ex.scratch.wire, chunk, limits.idle_timeout, route_timeout, ex.record.bytes_in},
+      send_continue);
+  if (auto ended = request_sent(sent, ex, conn, body_started)) co_return std::move(*ended);
+
+  for (bool first = true, interim = true; interim; first = false) {
+    size_t head_bytes = 0;
+    error_code ec;
+    const HeadStatus status = co_await read_head(upstream, conn.buffer, max_response_head_bytes,
+                                                 route_timeout, route_timeout, head_bytes, ec);
+    if (auto ended =
+            response_head_read(status, ec, head_bytes, first, ex, conn, body_started, interim))
+      co_return std::move(*ended);
+  }
+
+  ResponseHead& head = ex.scratch.response_head;
+  StepResult result = response_arrived(ex);
+  const bool switching = ex.upgrade && head.status == 101;
+  if (ex.breakpoint) {
+    ex.scratch.response.apply(head);  // the breakpoint shows and edits real fields
+    auto action = co_await hold_at_breakpoint(ex, BreakPhase::Response, head.fields,
+                                              static_cast<int>(head.status));
+    // The upstream body is unread: that connection is done.
+    if (action == Decision::Action::Abort) co_return failed(std::move(ex.error));
+  }
+  const bool keep = frame_response(ex, result, switching);
+  uint64_t out_bytes = 0;
+  const RelayResult relayed = co_await client.relay_response(
+      upstream, conn.buffer, head, ex.scratch.response_body, ex.scratch.response,
       RelayParams{ex.scratch.wire, chunk, route_timeout, limits.idle_timeout, out_bytes});
   ex.record.bytes_out += out_bytes;
   if (relayed != RelayResult::Done) {
@@ -207,21 +233,6 @@ asio::awaitable<StepResult> relay_response(Client& client, Exchange& ex, Upstrea
   }
   result.outcome = keep ? Outcome::KeepAlive : Outcome::Close;
   co_return result;
-}
-
-template <class Client, class UpstreamStream>
-asio::awaitable<StepResult> exchange_with(Client& client, Exchange& ex, UpstreamStream& upstream,
-                                          UpstreamConnection& conn) {
-  BufferPool::Lease body_buffer = ex.worker.buffers().take();
-  const std::span<char> chunk(body_buffer.data(), body_buffer.size());
-  bool body_started = false;
-  if (auto ended = co_await send_request(client, ex, upstream, conn, chunk, body_started)) {
-    co_return std::move(*ended);
-  }
-  if (auto ended = co_await read_response_head(ex, upstream, conn, body_started)) {
-    co_return std::move(*ended);
-  }
-  co_return co_await relay_response(client, ex, upstream, conn, chunk);
 }
 
 ErrorReply no_target_error(const UpstreamSet& upstream) {

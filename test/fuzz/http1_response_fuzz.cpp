@@ -104,7 +104,7 @@ asio::awaitable<void> relay(MemoryStream& upstream, std::span<char> chunk, bool 
       upstream, buffer, head, body, client, edit,
       bridge::proxy::RelayParams{wire, chunk, std::chrono::seconds(1), std::chrono::seconds(1),
                                  body_bytes},
-      []() -> asio::awaitable<bool> { co_return true; });
+      bridge::proxy::NoBeforeBody{});  // as relay_response passes it
   if (std::getenv("BRIDGE_FUZZ_VERBOSE") != nullptr)  // what the client got, when writing seeds
     std::fprintf(stderr, "relay %d, client got:\n%s\n", static_cast<int>(result),
                  client.output().c_str());

@@ -161,7 +161,7 @@ struct RecordOnExit {
 };
 
 /// Serves one decoded request, whatever its protocol: the front door's checks, ids, routing,
-/// then bridge's own answer or forward().
+/// then bridge's own answer or forward(), whose coroutine it returns (await it at once).
 template <class Client>
 asio::awaitable<Outcome> serve_exchange(Client& client, Exchange& ex, const Peer& peer,
                                         ConnectionSlot& slot);

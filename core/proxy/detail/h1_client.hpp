@@ -65,8 +65,7 @@ class H1Client {
   asio::awaitable<RelayResult> relay_response(Upstream& upstream, beast::flat_buffer& from,
                                               const ResponseHead& head, H1Body& body,
                                               const HeadEdit& edit, RelayParams params) {
-    auto no_op = []() -> asio::awaitable<bool> { co_return true; };
-    return relay_message(upstream, from, head, body, stream_, edit, params, no_op);
+    return relay_message(upstream, from, head, body, stream_, edit, params, NoBeforeBody{});
   }
 
   /// The head of a response whose body comes in pieces (from an HTTP/2 upstream): chunked

@@ -76,7 +76,7 @@ class H2Client {
   }
 
   /// The request head (HTTP/1.1 on the wire), then the body from DATA frames: chunked unless
-  /// the client gave a Content-Length.
+  /// the client gave a Content-Length. Hands back the coroutine that writes them (one frame).
   template <class Upstream, class BeforeBody>
   asio::awaitable<RelayResult> send_request(Upstream& upstream, HeadEdit& edit, RelayParams p,
                                             BeforeBody before_body) {
@@ -85,46 +85,8 @@ class H2Client {
     const bool chunked = has_body && !content_length();
     if (chunked) edit.make_chunked();
     write_head(s.head, edit, p.wire);
-    if (!has_body) {
-      co_return co_await write_all(upstream, asio::buffer(p.wire), p.write_timeout);
-    }
-    if (!co_await before_body()) co_return RelayResult::WriteFailed;
-    const ChunkRoom framing(p.chunk);
-    const std::span<char> room = framing.room;
-    bool head_sent = false;
-    for (;;) {
-      size_t got = 0;
-      BodyRead read = co_await read_body(room, got, Clock::now() + p.read_timeout);
-      if (read == BodyRead::TooLarge) co_return RelayResult::BodyTooLarge;
-      if (read == BodyRead::Timeout) co_return RelayResult::ReadTimeout;
-      if (read == BodyRead::Failed || read == BodyRead::Bad) co_return RelayResult::ReadFailed;
-      p.body_bytes += got;
-      const bool last = read == BodyRead::End;
-      // Trailers travel in the last chunk; with a Content-Length, HTTP/1.1 has no place for
-      // them and they are dropped (as nginx does).
-      const bool with_trailers = last && chunked && !s.request_trailers.empty();
-      std::span<char> framed = framing.frame(got, chunked, last && !with_trailers);
-      char* begin = framed.data();
-      char* end = framed.data() + framed.size();
-      if (!head_sent) {
-        p.wire.append(begin, end);  // the head and the first bytes in one write
-        begin = end;
-        RelayResult sent = co_await write_all(upstream, asio::buffer(p.wire), p.write_timeout);
-        if (sent != RelayResult::Done) co_return sent;
-        head_sent = true;
-      }
-      if (end != begin) {
-        RelayResult sent = co_await write_all(
-            upstream, asio::buffer(begin, static_cast<size_t>(end - begin)), p.write_timeout);
-        if (sent != RelayResult::Done) co_return sent;
-      }
-      if (with_trailers) {
-        p.wire.clear();
-        last_chunk_with(s.request_trailers, p.wire);
-        co_return co_await write_all(upstream, asio::buffer(p.wire), p.write_timeout);
-      }
-      if (last) co_return RelayResult::Done;
-    }
+    if (!has_body) return write_head_only(upstream, p);
+    return send_request_body(upstream, chunked, p, std::move(before_body));
   }
 
   /// The upstream's response (`head` read, `body` to come) as HEADERS, its body as DATA.
@@ -138,9 +100,13 @@ class H2Client {
     const bool has_body = !body.done();
     if (!connection_->respond(s, s.head_out.fields, has_body)) co_return RelayResult::WriteFailed;
     while (!body.done()) {
-      beast::get_lowest_layer(upstream).expires_after(p.read_timeout);
       size_t got = 0;
-      switch (co_await body.read(upstream, from, p.chunk, got)) {
+      std::optional<BodyRead> read = body.read_buffered(from, p.chunk, got);
+      if (!read) {
+        beast::get_lowest_layer(upstream).expires_after(p.read_timeout);
+        read = co_await body.read(upstream, from, p.chunk, got);
+      }
+      switch (*read) {
       case BodyRead::Data:
       case BodyRead::End:
         break;
@@ -211,13 +177,52 @@ class H2Client {
   }
 
  private:
-  template <class Upstream, class Buffer>
-  static asio::awaitable<RelayResult> write_all(Upstream& upstream, Buffer buffer,
-                                                std::chrono::milliseconds timeout) {
-    beast::get_lowest_layer(upstream).expires_after(timeout);
-    auto [ec, n] = co_await asio::async_write(upstream, buffer, nothrow);
-    if (ec == beast::error::timeout) co_return RelayResult::WriteTimeout;
-    co_return ec ? RelayResult::WriteFailed : RelayResult::Done;
+  // The head in `p.wire` and the first body bytes in one write, the rest as they come; the
+  // client's trailers in the last chunk.
+  template <class Upstream, class BeforeBody>
+  asio::awaitable<RelayResult> send_request_body(Upstream& upstream, bool chunked, RelayParams p,
+                                                 BeforeBody before_body) {
+    H2Stream& s = *stream_;
+    if (!co_await before_body()) co_return RelayResult::WriteFailed;
+    const ChunkRoom framing(p.chunk);
+    const std::span<char> room = framing.room;
+    bool head_sent = false;
+    for (;;) {
+      size_t got = 0;
+      BodyRead read = co_await read_body(room, got, Clock::now() + p.read_timeout);
+      if (read == BodyRead::TooLarge) co_return RelayResult::BodyTooLarge;
+      if (read == BodyRead::Timeout) co_return RelayResult::ReadTimeout;
+      if (read == BodyRead::Failed || read == BodyRead::Bad) co_return RelayResult::ReadFailed;
+      p.body_bytes += got;
+      const bool last = read == BodyRead::End;
+      // Trailers travel in the last chunk; with a Content-Length, HTTP/1.1 has no place for
+      // them and they are dropped (as nginx does).
+      const bool with_trailers = last && chunked && !s.request_trailers.empty();
+      std::span<char> framed = framing.frame(got, chunked, last && !with_trailers);
+      char* begin = framed.data();
+      char* end = framed.data() + framed.size();
+      std::array<asio::const_buffer, 2> pieces;
+      size_t count = 0;
+      if (!head_sent) {
+        p.wire.append(begin, end);  // the head and the first bytes in one write
+        begin = end;
+        pieces[count++] = asio::buffer(p.wire);
+      }
+      if (end != begin) pieces[count++] = asio::buffer(begin, static_cast<size_t>(end - begin));
+      std::string trailer_chunk;  // rare: a string of its own
+      if (with_trailers) {
+        last_chunk_with(s.request_trailers, trailer_chunk);
+        pieces[count++] = asio::buffer(trailer_chunk);
+      }
+      if (count > 0) {
+        beast::get_lowest_layer(upstream).expires_after(p.write_timeout);
+        auto [ec, n] = co_await asio::async_write(
+            upstream, std::span<const asio::const_buffer>(pieces.data(), count), nothrow);
+        if (ec) co_return write_outcome(ec);
+      }
+      head_sent = true;
+      if (last) co_return RelayResult::Done;
+    }
   }
 
   std::shared_ptr<H2Connection> connection_;

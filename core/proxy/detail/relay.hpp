@@ -65,6 +65,36 @@ class H1Body {
   /// The trailer fields of a chunked body, once done.
   const Fields& trailers() const { return decoder_.trailers(); }
 
+  /// read() without waiting: what the connection's buffer already holds (or the end of the
+  /// body). nullopt when the next bytes must come from the connection; then call read(). A
+  /// caller that tries this first needs no coroutine frame for a body that came with its head.
+  std::optional<BodyRead> read_buffered(beast::flat_buffer& buffer, std::span<char> out,
+                                        size_t& got) {
+    got = 0;
+    if (done_) return BodyRead::End;
+    if (buffer.size() == 0) return std::nullopt;
+    if (kind_ == Kind::Chunked) {
+      const std::string_view pending(static_cast<const char*>(buffer.data().data()), buffer.size());
+      const auto step = decoder_.decode(pending, out);
+      buffer.consume(step.used);
+      if (!step.error.empty()) return BodyRead::Bad;
+      got = step.produced;
+      done_ = step.done;
+      if (got > 0 || done_ || step.used > 0) return counted(got);
+      return std::nullopt;  // a piece of framing too short to decode: more must come
+    }
+    size_t want = out.size();
+    if (kind_ == Kind::Length) want = static_cast<size_t>(std::min<uint64_t>(want, remaining_));
+    got = std::min(want, buffer.size());
+    std::memcpy(out.data(), buffer.data().data(), got);
+    buffer.consume(got);
+    if (kind_ == Kind::Length) {
+      remaining_ -= got;
+      done_ = remaining_ == 0;
+    }
+    return counted(got);
+  }
+
   /// Up to `out.size()` body bytes into `out` (`got` of them). Data may come with got == 0 (a
   /// step of chunk framing, or the end of a body delimited by closing: done() then says so).
   template <class In>
@@ -73,32 +103,17 @@ class H1Body {
     // A TLS stream returns at most one record (16 KiB) per read: a larger read only grows the
     // connection's buffer, which trim_idle_buffer then frees and the next body allocates again.
     static constexpr size_t read_size = layered<In> ? 16 * 1024 : 64 * 1024;
-    got = 0;
-    if (done_) co_return BodyRead::End;
-    if (kind_ == Kind::Chunked) {
-      for (;;) {
-        if (buffer.size() > 0) {
-          const std::string_view pending(static_cast<const char*>(buffer.data().data()),
-                                         buffer.size());
-          const auto step = decoder_.decode(pending, out);
-          buffer.consume(step.used);
-          if (!step.error.empty()) co_return BodyRead::Bad;
-          got = step.produced;
-          done_ = step.done;
-          if (got > 0 || done_ || step.used > 0) co_return counted(got);
-        }
+    for (;;) {
+      if (auto read = read_buffered(buffer, out, got)) co_return *read;
+      if (kind_ == Kind::Chunked) {
         auto [ec, n] = co_await in.async_read_some(buffer.prepare(read_size), nothrow);
         buffer.commit(n);
         if (n == 0) co_return failed(ec);
+        continue;
       }
-    }
-    size_t want = out.size();
-    if (kind_ == Kind::Length) want = static_cast<size_t>(std::min<uint64_t>(want, remaining_));
-    if (buffer.size() > 0) {
-      got = std::min(want, buffer.size());
-      std::memcpy(out.data(), buffer.data().data(), got);
-      buffer.consume(got);
-    } else {
+      const size_t want = kind_ == Kind::Length
+                              ? static_cast<size_t>(std::min<uint64_t>(out.size(), remaining_))
+                              : out.size();
       auto [ec, n] = co_await in.async_read_some(asio::buffer(out.data(), want), nothrow);
       got = n;
       if (n == 0) {
@@ -108,12 +123,12 @@ class H1Body {
         }
         co_return failed(ec);
       }
+      if (kind_ == Kind::Length) {
+        remaining_ -= got;
+        done_ = remaining_ == 0;
+      }
+      co_return counted(got);
     }
-    if (kind_ == Kind::Length) {
-      remaining_ -= got;
-      done_ = remaining_ == 0;
-    }
-    co_return counted(got);
   }
 
  private:
@@ -188,6 +203,9 @@ inline void last_chunk_with(const Fields& trailers, std::string& out) {
   out.append(crlf);
 }
 
+/// A relay with nothing to do before the body (a response): no coroutine to call.
+struct NoBeforeBody {};
+
 /// How relay_message works besides its two ends: scratch space that outlives the call, the
 /// deadlines of each read and write, and where the body bytes are counted.
 struct RelayParams {
@@ -197,6 +215,20 @@ struct RelayParams {
   std::chrono::milliseconds write_timeout;
   uint64_t& body_bytes;  // grows by each body byte relayed
 };
+
+/// How a write ended, as a relay reports it.
+inline RelayResult write_outcome(const error_code& ec) {
+  if (ec == beast::error::timeout) return RelayResult::WriteTimeout;
+  return ec ? RelayResult::WriteFailed : RelayResult::Done;
+}
+
+/// Writes the head in `p.wire` of a message without a body.
+template <class Out>
+asio::awaitable<RelayResult> write_head_only(Out& out, RelayParams p) {
+  beast::get_lowest_layer(out).expires_after(p.write_timeout);
+  auto [ec, n] = co_await asio::async_write(out, asio::buffer(p.wire), nothrow);
+  co_return write_outcome(ec);
+}
 
 /// Writes `head` (already in `p.wire`) and a Content-Length body of `remaining` bytes from `in`
 /// to `out`: the bytes the head's read brought along first, then reads straight into
@@ -209,7 +241,9 @@ asio::awaitable<RelayResult> relay_sized_body(In& in, beast::flat_buffer& in_buf
                                               BeforeBody before_body) {
   static constexpr size_t read_size = layered<In> ? 16 * 1024 : 64 * 1024;
   std::string& wire = p.wire;
-  if (!co_await before_body()) co_return RelayResult::WriteFailed;
+  if constexpr (!std::is_same_v<BeforeBody, NoBeforeBody>) {
+    if (!co_await before_body()) co_return RelayResult::WriteFailed;
+  }
   const size_t buffered = static_cast<size_t>(std::min<uint64_t>(in_buffer.size(), remaining));
   const auto* at_hand = static_cast<const char*>(in_buffer.data().data());
   size_t count = 2;
@@ -263,15 +297,21 @@ asio::awaitable<RelayResult> relay_framed_body(In& in, beast::flat_buffer& in_bu
   }
   const ChunkRoom framing(chunk);
   const std::span<char> room = framing.room;
-  bool first_read = true;
+  [[maybe_unused]] bool first_read = true;
   while (!body.done()) {
-    if (first_read) {
-      first_read = false;
-      if (!co_await before_body()) co_return RelayResult::WriteFailed;
+    if constexpr (!std::is_same_v<BeforeBody, NoBeforeBody>) {
+      if (first_read) {
+        first_read = false;
+        if (!co_await before_body()) co_return RelayResult::WriteFailed;
+      }
     }
-    beast::get_lowest_layer(in).expires_after(p.read_timeout);
     size_t got = 0;
-    switch (co_await body.read(in, in_buffer, room, got)) {
+    std::optional<BodyRead> read = body.read_buffered(in_buffer, room, got);
+    if (!read) {
+      beast::get_lowest_layer(in).expires_after(p.read_timeout);
+      read = co_await body.read(in, in_buffer, room, got);
+    }
+    switch (*read) {
     case BodyRead::Data:
     case BodyRead::End:
       break;
@@ -321,7 +361,8 @@ asio::awaitable<RelayResult> relay_framed_body(In& in, beast::flat_buffer& in_bu
 /// Writes `head` (already read), changed by `edit`, to `out`, then relays `body` through
 /// `p.chunk`. Chunked bodies (or bodies `edit` made chunked) are framed chunk by chunk (the
 /// codec decodes them); Content-Length bodies pass untouched (relay_sized_body).
-/// `before_body` runs once before the first body read (100-continue goes there).
+/// `before_body` runs once before the first body read (100-continue goes there), unless it is
+/// NoBeforeBody.
 /// Not a coroutine itself: one coroutine frame fewer per message (a frame is an allocation and
 /// a resumption on every request).
 template <class In, class Out, class Head, class BeforeBody>
@@ -329,6 +370,7 @@ asio::awaitable<RelayResult> relay_message(In& in, beast::flat_buffer& in_buffer
                                            H1Body& body, Out& out, const HeadEdit& edit,
                                            RelayParams p, BeforeBody before_body) {
   write_head(head, edit, p.wire);
+  if (body.done()) return write_head_only(out, p);
   const bool chunked = body.chunked() || edit.chunked();
   if (auto remaining = body.length_remaining(); remaining && !chunked) {
     body.take_over();
