@@ -177,8 +177,7 @@ bool frame_response(Exchange& ex, StepResult& result, bool switching) {
 template <class Client, class UpstreamStream>
 asio::awaitable<StepResult> exchange_with(Client& client, Exchange& ex, UpstreamStream& upstream,
                                           UpstreamConnection& conn) {
-  BufferPool::Lease body_buffer = ex.worker.buffers().take();
-  const std::span<char> chunk(body_buffer.data(), body_buffer.size());
+  RelayBuffer chunk(ex.worker.buffers());
   const auto& limits = ex.snapshot.config.limits;
   const auto route_timeout = ex.route->config->timeout;
   bool body_started = false;

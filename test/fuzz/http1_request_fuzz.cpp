@@ -123,12 +123,13 @@ asio::awaitable<void> serve(MemoryStream& client, std::span<char> chunk,
     bridge::proxy::HeadEdit edit;
     edit_head(head, edit);
     std::string wire;
+    bridge::proxy::RelayBuffer relay_buffer(chunk);
     uint64_t body_bytes = 0;
     MemoryStream upstream(client.get_executor(), {}, 0);
     RelayResult result = co_await bridge::proxy::relay_message(
         client, buffer, head, body, upstream, edit,
-        bridge::proxy::RelayParams{wire, chunk, std::chrono::seconds(1), std::chrono::seconds(1),
-                                   body_bytes},
+        bridge::proxy::RelayParams{wire, relay_buffer, std::chrono::seconds(1),
+                                   std::chrono::seconds(1), body_bytes},
         []() -> asio::awaitable<bool> { co_return true; });
     if (result != RelayResult::Done) co_return;  // 400, 413, or the client went away
     check_forwarded(upstream.output(), head, body_bytes);

@@ -99,12 +99,13 @@ asio::awaitable<void> relay(MemoryStream& upstream, std::span<char> chunk, bool 
 
   MemoryStream client(upstream.get_executor(), {}, 0);
   std::string wire;
+  bridge::proxy::RelayBuffer relay_buffer(chunk);
   uint64_t body_bytes = 0;
   RelayResult result = co_await bridge::proxy::relay_message(
       upstream, buffer, head, body, client, edit,
-      bridge::proxy::RelayParams{wire, chunk, std::chrono::seconds(1), std::chrono::seconds(1),
-                                 body_bytes},
-      bridge::proxy::NoBeforeBody{});  // as relay_response passes it
+      bridge::proxy::RelayParams{wire, relay_buffer, std::chrono::seconds(1),
+                                 std::chrono::seconds(1), body_bytes},
+      bridge::proxy::NoBeforeBody{});                 // as relay_response passes it
   if (std::getenv("BRIDGE_FUZZ_VERBOSE") != nullptr)  // what the client got, when writing seeds
     std::fprintf(stderr, "relay %d, client got:\n%s\n", static_cast<int>(result),
                  client.output().c_str());

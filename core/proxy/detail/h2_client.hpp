@@ -100,11 +100,21 @@ class H2Client {
     const bool has_body = !body.done();
     if (!connection_->respond(s, s.head_out.fields, has_body)) co_return RelayResult::WriteFailed;
     while (!body.done()) {
-      size_t got = 0;
-      std::optional<BodyRead> read = body.read_buffered(from, p.chunk, got);
-      if (!read) {
-        beast::get_lowest_layer(upstream).expires_after(p.read_timeout);
-        read = co_await body.read(upstream, from, p.chunk, got);
+      std::string_view bytes = body.buffered_bytes(from);
+      std::optional<BodyRead> read;
+      if (!bytes.empty()) {
+        // Straight from the connection's buffer (untouched until its next read): a body that
+        // came with its head needs no relay buffer.
+        read = body.consume_buffered(from, bytes.size());
+      } else {
+        const std::span<char> room = p.chunk.get();
+        size_t got = 0;
+        read = body.read_buffered(from, room, got);
+        if (!read) {
+          beast::get_lowest_layer(upstream).expires_after(p.read_timeout);
+          read = co_await body.read(upstream, from, room, got);
+        }
+        bytes = {room.data(), got};
       }
       switch (*read) {
       case BodyRead::Data:
@@ -118,8 +128,8 @@ class H2Client {
       case BodyRead::Failed:
         co_return RelayResult::ReadFailed;
       }
-      p.body_bytes += got;
-      s.out.append({p.chunk.data(), got});
+      p.body_bytes += bytes.size();
+      s.out.append(bytes);
       if (body.done()) {
         // Chunked trailers become a trailing HEADERS frame.
         add_h2_trailers(body.trailers(), s.out.trailers);
@@ -184,7 +194,7 @@ class H2Client {
                                                  BeforeBody before_body) {
     H2Stream& s = *stream_;
     if (!co_await before_body()) co_return RelayResult::WriteFailed;
-    const ChunkRoom framing(p.chunk);
+    const ChunkRoom framing(p.chunk.get());
     const std::span<char> room = framing.room;
     bool head_sent = false;
     for (;;) {

@@ -4,6 +4,7 @@
 
 #include "http/h1.hpp"
 #include "proxy/detail/asio.hpp"
+#include "proxy/detail/buffer_pool.hpp"
 #include "proxy/detail/wire.hpp"
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -65,6 +67,25 @@ class H1Body {
   /// The trailer fields of a chunked body, once done.
   const Fields& trailers() const { return decoder_.trailers(); }
 
+  /// The body bytes `buffer` already holds, as they came, when the body needs no decoding
+  /// (Content-Length, or until close; empty when chunked or done): a relay can pass them on
+  /// straight from the connection's buffer, then consume_buffered() them.
+  std::string_view buffered_bytes(const beast::flat_buffer& buffer) const {
+    if (done_ || kind_ == Kind::Chunked) return {};
+    size_t n = buffer.size();
+    if (kind_ == Kind::Length) n = static_cast<size_t>(std::min<uint64_t>(n, remaining_));
+    return {static_cast<const char*>(buffer.data().data()), n};
+  }
+  /// `n` of the buffered_bytes() were passed on.
+  BodyRead consume_buffered(beast::flat_buffer& buffer, size_t n) {
+    buffer.consume(n);
+    if (kind_ == Kind::Length) {
+      remaining_ -= n;
+      done_ = remaining_ == 0;
+    }
+    return counted(n);
+  }
+
   /// read() without waiting: what the connection's buffer already holds (or the end of the
   /// body). nullopt when the next bytes must come from the connection; then call read(). A
   /// caller that tries this first needs no coroutine frame for a body that came with its head.
@@ -83,16 +104,10 @@ class H1Body {
       if (got > 0 || done_ || step.used > 0) return counted(got);
       return std::nullopt;  // a piece of framing too short to decode: more must come
     }
-    size_t want = out.size();
-    if (kind_ == Kind::Length) want = static_cast<size_t>(std::min<uint64_t>(want, remaining_));
-    got = std::min(want, buffer.size());
-    std::memcpy(out.data(), buffer.data().data(), got);
-    buffer.consume(got);
-    if (kind_ == Kind::Length) {
-      remaining_ -= got;
-      done_ = remaining_ == 0;
-    }
-    return counted(got);
+    const std::string_view at_hand = buffered_bytes(buffer);
+    got = std::min(out.size(), at_hand.size());
+    std::memcpy(out.data(), at_hand.data(), got);
+    return consume_buffered(buffer, got);
   }
 
   /// Up to `out.size()` body bytes into `out` (`got` of them). Data may come with got == 0 (a
@@ -209,8 +224,8 @@ struct NoBeforeBody {};
 /// How relay_message works besides its two ends: scratch space that outlives the call, the
 /// deadlines of each read and write, and where the body bytes are counted.
 struct RelayParams {
-  std::string& wire;      // the connection's scratch for the head
-  std::span<char> chunk;  // the body buffer
+  std::string& wire;   // the connection's scratch for the head
+  RelayBuffer& chunk;  // the body buffer, taken when a body needs one
   std::chrono::milliseconds read_timeout;
   std::chrono::milliseconds write_timeout;
   uint64_t& body_bytes;  // grows by each body byte relayed
@@ -260,11 +275,13 @@ asio::awaitable<RelayResult> relay_sized_body(In& in, beast::flat_buffer& in_buf
   in_buffer.consume(buffered);
   remaining -= buffered;
   p.body_bytes += buffered;
-  const size_t room = std::min(p.chunk.size(), read_size);
+  if (remaining == 0) co_return RelayResult::Done;  // it came with the head: no buffer needed
+  const std::span<char> chunk = p.chunk.get();
+  const size_t room = std::min(chunk.size(), read_size);
   while (remaining > 0) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(room, remaining));
     beast::get_lowest_layer(in).expires_after(p.read_timeout);
-    auto [rec, n] = co_await in.async_read_some(asio::buffer(p.chunk.data(), want), nothrow);
+    auto [rec, n] = co_await in.async_read_some(asio::buffer(chunk.data(), want), nothrow);
     if (n == 0) {
       if (rec == beast::error::timeout) co_return RelayResult::ReadTimeout;
       co_return RelayResult::ReadFailed;  // closed before the declared length: cut short
@@ -272,7 +289,7 @@ asio::awaitable<RelayResult> relay_sized_body(In& in, beast::flat_buffer& in_buf
     remaining -= n;
     p.body_bytes += n;
     beast::get_lowest_layer(out).expires_after(p.write_timeout);
-    auto [wec, wn] = co_await asio::async_write(out, asio::buffer(p.chunk.data(), n), nothrow);
+    auto [wec, wn] = co_await asio::async_write(out, asio::buffer(chunk.data(), n), nothrow);
     if (wec == beast::error::timeout) co_return RelayResult::WriteTimeout;
     if (wec) co_return RelayResult::WriteFailed;
   }
@@ -284,7 +301,7 @@ asio::awaitable<RelayResult> relay_framed_body(In& in, beast::flat_buffer& in_bu
                                                Out& out, bool chunked, RelayParams p,
                                                BeforeBody before_body) {
   std::string& wire = p.wire;
-  const std::span<char> chunk = p.chunk;
+  const std::span<char> chunk = p.chunk.get();
   bool head_sent = false;
   // With no body bytes at hand (a slow upload, a streamed response) the head goes out alone
   // so that the peer sees it at once; otherwise head and first bytes share one write.
