@@ -23,6 +23,23 @@ TEST(Cli, VersionJsonIsMachineReadable) {
   EXPECT_EQ(doc.at("version"), "0.1.0");
 }
 
+// The allocator's options (cli/allocator.cpp) reach jemalloc: its confirm_conf report names
+// the string bridge sets, and that each value took.
+TEST(Cli, JemallocTakesTheBinarysOptions) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "sanitized builds use the sanitizer's allocator, not jemalloc";
+#endif
+  auto r = run({bridge_bin(), "version"}, 10s, {{"MALLOC_CONF", "confirm_conf:true"}});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("global variable malloc_conf): \"tcache_nslots_small_min:256,"),
+            std::string::npos)
+      << r.err;
+  for (const char* set : {"tcache_nslots_small_min:256", "tcache_nslots_small_max:2048",
+                          "tcache_gc_incr_bytes:8388608"}) {
+    EXPECT_NE(r.err.find(std::string("Set conf value: ") + set), std::string::npos) << r.err;
+  }
+}
+
 TEST(Cli, HelpMentionsEverySubcommand) {
   auto r = run_bridge({"--help"});
   EXPECT_EQ(r.status, 0) << r.err;
