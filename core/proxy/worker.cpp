@@ -11,9 +11,19 @@ Worker::Worker(int index, std::shared_ptr<AccessLog> access_log, Runtime& runtim
     : index_(index), access_log_(std::move(access_log)), work_(asio::make_work_guard(context_)),
       runtime_(runtime), pools_(context_, deadlines_) {
   deadlines_.start(context_);
+  buffers_.on_surplus([this] { schedule_buffer_trim(); });
+}
+
+void Worker::schedule_buffer_trim() {
+  buffer_trim_.expires_after(std::chrono::seconds(10));
+  buffer_trim_.async_wait([this](error_code ec) {
+    if (!ec && buffers_.trim()) schedule_buffer_trim();
+  });
 }
 
 Worker::~Worker() {
+  // Frames destroyed with the context give buffers back after the trim timer is gone.
+  buffers_.on_surplus(nullptr);
   work_.reset();
   context_.stop();
   join();

@@ -86,6 +86,8 @@ class Worker {
     std::unique_ptr<tcp::acceptor> acceptor;
   };
   asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, std::string listener_name);
+  /// Relay buffers a burst left spare go back to the allocator bit by bit once it is over.
+  void schedule_buffer_trim();
 
   int index_;
   // Declared before the io_context, so destroyed after it: coroutines still suspended when a
@@ -103,6 +105,7 @@ class Worker {
   // per proxied request (two lock/unlock pairs per read and write).
   asio::io_context context_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   asio::executor_work_guard<asio::io_context::executor_type> work_;
+  asio::steady_timer buffer_trim_{context_};
   std::thread thread_;
   std::shared_ptr<const Snapshot> snapshot_;
   std::shared_ptr<const ListenerTlsMap> tls_ = std::make_shared<const ListenerTlsMap>();
