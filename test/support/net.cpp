@@ -5,6 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -37,10 +40,21 @@ int bound_socket(uint16_t port, uint16_t& actual) {
 }  // namespace
 
 uint16_t free_port() {
-  uint16_t port = 0;
-  int fd = bound_socket(0, port);
-  ::close(fd);
-  return port;
+  // The kernel may hand the port it gave last time out again once that socket is closed: two
+  // calls in a row (a fixture's plain and TLS listeners) once got the same port, and bridge,
+  // binding with SO_REUSEPORT, put both listeners on it. Never repeat a recent one.
+  static std::mutex mutex;
+  static std::array<uint16_t, 256> recent{};
+  static size_t next = 0;
+  std::lock_guard lock(mutex);
+  for (;;) {
+    uint16_t port = 0;
+    int fd = bound_socket(0, port);
+    ::close(fd);
+    if (std::find(recent.begin(), recent.end(), port) != recent.end()) continue;
+    recent[next++ % recent.size()] = port;
+    return port;
+  }
 }
 
 bool port_open(uint16_t port) {

@@ -6,7 +6,8 @@
 
 namespace bridge::test {
 
-/// A port that was free a moment ago: bind 127.0.0.1:0, read the port, close.
+/// A port that was free a moment ago: bind 127.0.0.1:0, read the port, close. Never one of
+/// the last 256 it returned in this process.
 uint16_t free_port();
 
 /// Polls a TCP connect to 127.0.0.1:port until it succeeds; false on timeout.
