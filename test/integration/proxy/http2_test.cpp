@@ -66,6 +66,27 @@ TEST_F(Http2, PriorKnowledgeOnThePlainListenerReachesAnHttp11Upstream) {
   EXPECT_EQ(entry.value("status", 0), 200);
 }
 
+// However an HTTP/1.1 upstream frames its response, an HTTP/2 client gets all of it and the
+// stream's end: a body that came with the head goes on from the connection's buffer, larger
+// ones through a relay buffer, a close-delimited one ends at the upstream's close.
+TEST_F(Http2, EveryResponseFramingOfAnHttp11UpstreamArrivesWhole) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", backend_.url())));
+  auto closed = h2({url("/close-delimited")});
+  EXPECT_EQ(closed.exit, 0) << closed.err;
+  EXPECT_EQ(closed.response.status, 200);
+  EXPECT_EQ(closed.response.body, "body until close\n");
+  auto chunked = h2({url("/chunked-response")});
+  EXPECT_EQ(chunked.exit, 0) << chunked.err;
+  EXPECT_EQ(chunked.response.body, "chunk-one,chunk-two,chunk-three");
+  auto large = h2({url("/chunked-bytes?n=300000")});
+  EXPECT_EQ(large.exit, 0) << large.err;
+  EXPECT_EQ(large.response.body, std::string(300000, 'x'));
+  auto sized = h2({url("/sized")});  // the backend's JSON echo, with a Content-Length
+  EXPECT_EQ(sized.exit, 0) << sized.err;
+  EXPECT_EQ(parse_json(sized.response.body).value("target", ""), "/sized");
+}
+
 TEST_F(Http2, Http11AndHttp2ShareThePlainPort) {
   ASSERT_TRUE(start(route("all", "PathPrefix(`/`)", "builtin://echo")));
   auto one = http({url("/a")});
