@@ -78,6 +78,7 @@ int run_check(const GlobalOptions& global, const ConfigOptions& options) {
                 {"hash", config->hash},
                 {"listeners", config->listeners.size()},
                 {"routes", config->routes.size()},
+                {"tcp_routes", config->tcp_routes.size()},
                 {"upstreams", config->upstreams.size()}});
     return exit_ok;
   }
@@ -85,6 +86,9 @@ int run_check(const GlobalOptions& global, const ConfigOptions& options) {
              quantity(config->files.size(), "file") + ", " +
              quantity(config->listeners.size(), "listener") + ", " +
              quantity(config->routes.size(), "route") + ", " +
+             (config->tcp_routes.empty()
+                  ? std::string()
+                  : quantity(config->tcp_routes.size(), "TCP route") + ", ") +
              quantity(config->upstreams.size(), "upstream") + ")");
   return exit_ok;
 }

@@ -29,15 +29,19 @@ void print_banner(const std::vector<proxy::BoundListener>& listeners,
                     paint(config.profile, Colour::Cyan, c) + " · " + std::to_string(workers) +
                     " worker(s) · config " + join(config.files) + "\n";
   for (const auto& l : listeners) {
-    out += "  listening " +
-           paint(std::string(l.tls ? "https://" : "http://") + l.address, Colour::Green, c) +
-           "  (" + l.name + ")\n";
+    const char* scheme = snapshot.policy(l.name).tcp ? "tcp://" : l.tls ? "https://" : "http://";
+    out += "  listening " + paint(scheme + l.address, Colour::Green, c) + "  (" + l.name + ")\n";
   }
+  auto urls = [](const proxy::UpstreamSet& upstream) {
+    return join(upstream.targets, ", ", [](const auto& t) { return t->url; });
+  };
   for (const auto& r : snapshot.table.routes()) {
-    const auto& entry = snapshot.routes[r.index];
-    std::string targets = join(entry.upstream->targets, ", ", [](const auto& t) { return t->url; });
-    out +=
-        "  route " + r.name + "  " + paint(r.rule.text(), Colour::Dim, c) + " -> " + targets + "\n";
+    out += "  route " + r.name + "  " + paint(r.rule.text(), Colour::Dim, c) + " -> " +
+           urls(*snapshot.routes[r.index].upstream) + "\n";
+  }
+  for (const auto& r : snapshot.tcp_table.routes()) {
+    out += "  tcp route " + r.name + "  " + paint(r.rule.text(), Colour::Dim, c) + " -> " +
+           urls(*snapshot.tcp_routes[r.index].upstream) + "\n";
   }
   if (!admin.empty()) {
     out += "  admin   " + (admin.rfind("unix:", 0) == 0 ? admin : "http://" + admin) + "\n";

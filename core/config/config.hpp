@@ -109,6 +109,7 @@ struct Http2Limits {
 struct Listener {
   std::string name;
   std::string bind;                // "127.0.0.1:8080", "[::1]:8080", "unix:/path"
+  std::string protocol = "http";   // "http", or "tcp": bytes relayed by [[tcp_routes]]
   std::vector<std::string> hosts;  // names served, used by tls.auto
   std::optional<ListenerTls> tls;
   bool sanitize_path = true;  // normalize paths before routing (Traefik's sanitizePath)
@@ -121,6 +122,7 @@ struct Listener {
   bool allows_h2() const {
     return std::find(http_protocols.begin(), http_protocols.end(), "h2") != http_protocols.end();
   }
+  bool is_tcp() const { return protocol == "tcp"; }
   bool allows_http1() const {
     return std::find(http_protocols.begin(), http_protocols.end(), "http1") != http_protocols.end();
   }
@@ -169,6 +171,20 @@ struct Route {
   std::optional<uint64_t> max_body_bytes;  // overrides limits.max_body_bytes
 };
 
+/// A TCP route (Traefik's TCP router): connections on its listeners that match its rule are
+/// relayed byte for byte to its upstream.
+struct TcpRoute {
+  std::string name;
+  std::vector<std::string> listeners;  // empty = every listener with protocol = "tcp"
+  std::string rule;                    // HostSNI, HostSNIRegexp, ClientIP, ALPN, && || !
+  int64_t priority = 0;                // 0 = length of the rule
+  std::string upstream;  // an upstream name, or an inline tcp://, compose:// or k8s:// target
+  bool tls_passthrough = false;  // TOML: tls = { passthrough = true }
+  // No byte either way for this long closes both sides. Long by default: database pools keep
+  // idle connections for minutes.
+  Duration idle_timeout = std::chrono::hours(1);
+};
+
 /// One effective leaf value with where it came from; for `config show --origin` and `diff`.
 struct Leaf {
   std::string path;   // "routes.orders-api.rule", "bridge.workers", "trace.propagation"
@@ -192,6 +208,7 @@ struct Config {
   std::vector<Listener> listeners;
   std::vector<Upstream> upstreams;
   std::vector<Route> routes;
+  std::vector<TcpRoute> tcp_routes;
   /// Every effective leaf: the values the files and overrides set, in document order, then
   /// the defaults nobody set (origin source "<default>"), in schema order.
   std::vector<Leaf> leaves;
@@ -200,6 +217,7 @@ struct Config {
   /// For an entry path ("routes.orders-api") it is where the entry's name was written.
   const Origin& origin(std::string_view path) const;
   const Upstream* find_upstream(std::string_view name) const;
+  const Listener* find_listener(std::string_view name) const;
 };
 
 /// How to find and layer the configuration.

@@ -171,12 +171,13 @@ void check_acme_email(Decoder& d, const Node& document, const Config& config) {
 Result<void> decode(const Node& document, Config& config, const Sources& sources) {
   Decoder d(sources);
   Reader top(d, document, "", "the top level",
-             {"version", "bridge", "limits", "trace", "acme", "listeners", "upstreams", "routes"});
+             {"version", "bridge", "limits", "trace", "acme", "listeners", "upstreams", "routes",
+              "tcp_routes"});
   decode_sections(d, top, config);
   // Routes refer to listeners and upstreams: decode those first, and stop on an error so
   // reference checks never run against half-read entries.
   decode_entries(d, document, "listeners",
-                 {"name", "bind", "hosts", "tls", "sanitize_path", "encoded_characters",
+                 {"name", "bind", "protocol", "hosts", "tls", "sanitize_path", "encoded_characters",
                   "forwarded_headers", "max_connections", "http_protocols", "http2"},
                  config.listeners, decode_listener);
   decode_entries(
@@ -193,6 +194,10 @@ Result<void> decode(const Node& document, Config& config, const Sources& sources
                   "host_rewrite", "request_headers", "response_headers", "timeout",
                   "max_body_bytes"},
                  config.routes, [&config](Reader& r, Route& out) { decode_route(r, out, config); });
+  decode_entries(d, document, "tcp_routes",
+                 {"name", "listeners", "rule", "priority", "upstream", "tls", "idle_timeout"},
+                 config.tcp_routes,
+                 [&config](Reader& r, TcpRoute& out) { decode_tcp_route(r, out, config); });
   return d.result();
 }
 

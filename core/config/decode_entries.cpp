@@ -10,6 +10,7 @@ constexpr std::array<std::string_view, 2> tls_autos = {"local-ca", "acme"};
 constexpr std::array<std::string_view, 2> tls_versions = {"1.2", "1.3"};
 constexpr std::array<std::string_view, 2> client_auths = {"require", "optional"};
 constexpr std::array<std::string_view, 2> http_protocols = {"http1", "h2"};
+constexpr std::array<std::string_view, 2> listener_protocols = {"http", "tcp"};
 constexpr std::array<std::string_view, 4> upstream_protocols = {"auto", "http1", "h2c", "h2"};
 constexpr std::array<std::string_view, 3> balances = {"round_robin", "least_conn", "first"};
 
@@ -107,6 +108,22 @@ void decode_listener(Reader& r, Listener& out) {
       r.decoder().fail(r.path("bind") + ": invalid address " + quoted(out.bind) + ": " + why, *bind,
                        std::string(address_hint));
   r.strings("hosts", out.hosts);
+  r.choice("protocol", out.protocol, listener_protocols);
+  if (out.is_tcp()) {
+    // A TCP listener relays bytes: nothing of HTTP applies to it.
+    for (std::string_view key : {"tls", "http_protocols", "http2", "sanitize_path",
+                                 "encoded_characters", "forwarded_headers"}) {
+      const Node* v = r.get(key);
+      if (v == nullptr) continue;
+      std::string hint = key == "tls"
+                             ? "route TLS by SNI with tls = { passthrough = true } on the TCP "
+                               "route, and let the upstream terminate it"
+                             : "remove it, or use protocol = \"http\"";
+      return r.decoder().fail(r.path(std::string(key)) + ": does not apply to a TCP listener "
+                                                         "(protocol = \"tcp\")",
+                              *v, hint);
+    }
+  }
   if (const Node* tls = r.table("tls")) {
     Reader tr(r.decoder(), *tls, r.path("tls"), r.path("tls"),
               {"cert", "key", "certs", "auto", "min_version", "client_ca", "client_auth"});

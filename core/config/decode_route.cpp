@@ -7,6 +7,8 @@ namespace {
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
+}  // namespace
+
 void check_names(Reader& r, std::string_view key, const std::vector<std::string>& names,
                  const std::string& owner, const std::vector<std::string>& known,
                  std::string_view kind) {
@@ -17,6 +19,13 @@ void check_names(Reader& r, std::string_view key, const std::vector<std::string>
                             v->items[i], suggest(names[i], known, "defined: " + join(known)));
   }
 }
+
+std::string_view target_scheme(std::string_view url) {
+  auto sep = url.find("://");
+  return sep == std::string_view::npos ? std::string_view() : url.substr(0, sep);
+}
+
+namespace {
 
 void decode_headers(Reader& r, HeaderOps& out) {
   if (const Node* set = r.table("set")) {
@@ -37,14 +46,6 @@ void decode_headers(Reader& r, HeaderOps& out) {
                               remove->items[i]);
 }
 
-template <class T>
-std::vector<std::string> names_of(const std::vector<T>& entries) {
-  std::vector<std::string> names;
-  names.reserve(entries.size());
-  for (const auto& e : entries) names.push_back(e.name);
-  return names;
-}
-
 // An upstream name defined under [[upstreams]], or an inline target URL.
 void check_upstream(Reader& r, const Route& route, const Config& config) {
   const Node* v = r.get("upstream");
@@ -54,9 +55,26 @@ void check_upstream(Reader& r, const Route& route, const Config& config) {
       r.decoder().fail(r.path("upstream") + ": invalid target " + quoted(route.upstream) + ": " +
                            why,
                        *v, std::string(target_hint));
+    else if (target_scheme(route.upstream) == "tcp")
+      r.decoder().fail(r.path("upstream") + ": " + quoted(route.upstream) +
+                           " is a TCP target; an HTTP route forwards to http://, https://, "
+                           "h2c://, compose:// or k8s://",
+                       *v,
+                       "relay raw TCP with a [[tcp_routes]] entry on a protocol = \"tcp\" "
+                       "listener");
     return;
   }
-  if (config.find_upstream(route.upstream) != nullptr) return;
+  if (const Upstream* up = config.find_upstream(route.upstream)) {
+    for (const auto& target : up->targets)
+      if (target_scheme(target) == "tcp")
+        return r.decoder().fail("route " + quoted(route.name) + ": upstream " +
+                                    quoted(route.upstream) + " has the TCP target " +
+                                    quoted(target),
+                                *v,
+                                "an HTTP route needs http://, https://, h2c://, compose:// "
+                                "or k8s:// targets; relay raw TCP with [[tcp_routes]]");
+    return;
+  }
   auto names = names_of(config.upstreams);
   r.decoder().fail("route " + quoted(route.name) + ": unknown upstream " + quoted(route.upstream),
                    *v,
@@ -80,6 +98,15 @@ void decode_route(Reader& r, Route& out, const Config& config) {
   check_upstream(r, out, config);
   r.strings("listeners", out.listeners);
   check_names(r, "listeners", out.listeners, owner, names_of(config.listeners), "listener");
+  const Node* listeners = r.get("listeners");
+  for (size_t i = 0; listeners && i < out.listeners.size(); ++i) {
+    const Listener* l = config.find_listener(out.listeners[i]);
+    if (l != nullptr && l->is_tcp())
+      return r.decoder().fail(owner + ": listener " + quoted(l->name) +
+                                  " relays TCP (protocol = \"tcp\"), it serves no HTTP routes",
+                              listeners->items[i],
+                              "use a [[tcp_routes]] entry for it, or an HTTP listener here");
+  }
   r.integer("priority", out.priority, -1'000'000'000, 1'000'000'000);
   r.string("strip_prefix", out.strip_prefix);
   if (const Node* p = r.get("strip_prefix");

@@ -22,6 +22,12 @@ const Upstream* Config::find_upstream(std::string_view name) const {
   return nullptr;
 }
 
+const Listener* Config::find_listener(std::string_view name) const {
+  for (const Listener& l : listeners)
+    if (l.name == name) return &l;
+  return nullptr;
+}
+
 namespace detail {
 namespace {
 
@@ -133,6 +139,8 @@ void add_entries(Defaults& d, const Config& config) {
   for (const Listener& listener : config.listeners) {
     const Listener fresh;
     std::string p = "listeners." + listener.name;
+    d.add_string(p + ".protocol", fresh.protocol);
+    if (listener.is_tcp()) continue;  // the rest applies to HTTP
     if (listener.tls) d.add_string(p + ".tls.min_version", ListenerTls{}.min_version);
     d.add_bool(p + ".sanitize_path", fresh.sanitize_path);
     d.add_strings(p + ".forwarded_headers.trusted_ips", fresh.forwarded_headers.trusted_ips);
@@ -169,6 +177,13 @@ void add_entries(Defaults& d, const Config& config) {
     d.add_derived("routes." + r.name + ".priority", static_cast<int64_t>(r.rule.size()),
                   "length of the rule");
     d.add_duration("routes." + r.name + ".timeout", fresh.timeout);
+  }
+  for (const TcpRoute& r : config.tcp_routes) {
+    const TcpRoute fresh;
+    std::string p = "tcp_routes." + r.name;
+    d.add_derived(p + ".priority", static_cast<int64_t>(r.rule.size()), "length of the rule");
+    d.add_bool(p + ".tls.passthrough", fresh.tls_passthrough);
+    d.add_duration(p + ".idle_timeout", fresh.idle_timeout);
   }
 }
 

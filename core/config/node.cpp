@@ -136,7 +136,7 @@ void stamp(Node& node, const Origin& origin) {
 }
 
 bool is_named_array(std::string_view key) {
-  return key == "listeners" || key == "routes" || key == "upstreams";
+  return key == "listeners" || key == "routes" || key == "upstreams" || key == "tcp_routes";
 }
 
 const std::string* Sources::text(std::string_view name) const {

@@ -125,6 +125,10 @@ std::string check_target(std::string_view text) {
     return check_host_port(rest, true);
   }
   if (scheme == "k8s") return check_k8s(rest);
+  if (scheme == "tcp") {
+    if (rest.find('/') != std::string_view::npos) return "expected tcp://HOST:PORT";
+    return check_host_port(rest, true);
+  }
   if (scheme == "builtin")
     return rest == "echo" ? "" : "unknown builtin \"" + std::string(rest) + "\" (only echo)";
   return "unknown scheme \"" + std::string(scheme) + "\"";

@@ -113,6 +113,24 @@ void mark_down(const Chosen& chosen, const UpstreamSet& upstream) {
   if (chosen.parent->source) chosen.parent->source->report_failure(chosen.endpoint);
 }
 
+bool fail_over(Chosen& chosen, const UpstreamSet& upstream,
+               std::vector<std::unique_ptr<Target>>& keep) {
+  mark_down(chosen, upstream);
+  const Target* other = pick_target(upstream, chosen.parent);
+  if (other != nullptr && other->down_until_ms.load() <= now_ms()) {
+    chosen = choose_endpoint(other, keep);
+    return true;
+  }
+  if (chosen.parent->dynamic()) {  // another endpoint of the same service?
+    Chosen again = choose_endpoint(chosen.parent, keep);
+    if (again.target != nullptr && !again.down()) {
+      chosen = again;
+      return true;
+    }
+  }
+  return false;
+}
+
 asio::awaitable<const Target*> wait_for_target(const UpstreamSet& upstream,
                                                std::chrono::milliseconds limit) {
   const Target* target = pick_target(upstream);

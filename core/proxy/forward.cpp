@@ -348,22 +348,10 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
         if (upstream.series != nullptr) {
           upstream.series->connect_errors.fetch_add(1, std::memory_order_relaxed);
         }
-        if (connected.failure == ConnectFailure::Refused ||
-            connected.failure == ConnectFailure::Resolve) {
-          mark_down(chosen, upstream);
-          const Target* other = pick_target(upstream, chosen.parent);
-          if (other != nullptr && other->down_until_ms.load() <= now_ms()) {
-            chosen = choose_endpoint(other, ex.endpoint_targets);
-            continue;
-          }
-          if (chosen.parent->dynamic()) {  // another endpoint of the same service?
-            Chosen again = choose_endpoint(chosen.parent, ex.endpoint_targets);
-            if (again.target != nullptr && !again.down()) {
-              chosen = again;
-              continue;
-            }
-          }
-        }
+        if ((connected.failure == ConnectFailure::Refused ||
+             connected.failure == ConnectFailure::Resolve) &&
+            fail_over(chosen, upstream, ex.endpoint_targets))
+          continue;
         break;
       }
       connection = std::move(connected.connection);

@@ -17,6 +17,7 @@ ListenerPolicy ListenerPolicy::from(const config::Listener& listener) {
   policy.http1 = listener.allows_http1();
   policy.h2 = listener.allows_h2();
   policy.http2 = listener.http2;
+  policy.tcp = listener.is_tcp();
   return policy;
 }
 

@@ -24,6 +24,7 @@ struct ListenerPolicy {
   uint64_t max_connections = 0;
   bool http1 = true;  // http_protocols
   bool h2 = true;
+  bool tcp = false;  // protocol = "tcp": connections go to [[tcp_routes]]
   config::Http2Limits http2;
 
   static ListenerPolicy from(const config::Listener& listener);

@@ -3,6 +3,8 @@
 // plain listener) goes to serve_h2, whose streams come back to serve_exchange.
 #include "proxy/detail/session.hpp"
 
+#include "proxy/detail/tcp_session.hpp"
+
 #include "proxy/detail/exchange.hpp"
 #include "proxy/detail/h1_client.hpp"
 #include "proxy/detail/h2_client.hpp"
@@ -383,6 +385,8 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, std::
     client.close();
     co_return;
   }
+  // A ClientHello that a passthrough TCP route matches is not bridge's to terminate.
+  if (co_await pass_through_if_routed(socket, worker, peer.listener)) co_return;
   TlsClientStream client(DeadlineStream(std::move(socket), worker.deadlines()), *tls);
   ConnectionLease lease(worker, &beast::get_lowest_layer(client).socket());
   auto& limits = worker.snapshot()->config.limits;

@@ -16,8 +16,9 @@ std::string read_file(const std::string& path) {
 
 // A rule error carries a column inside the rule text; move it into the config file. This is
 // exact for single-line basic or literal strings, the way rules are written in practice.
-Error locate_rule_error(Error error, const config::Config& config, const config::Route& route) {
-  const Origin& origin = config.origin("routes." + route.name + ".rule");
+// `path` is the rule's leaf: "routes.api.rule", "tcp_routes.pg.rule".
+Error locate_rule_error(Error error, const config::Config& config, const std::string& path) {
+  const Origin& origin = config.origin(path);
   if (!origin.has_position()) {
     error.where = origin;
     return error;
@@ -39,6 +40,64 @@ Result<uint16_t> parse_port(std::string_view text, const std::string& url) {
   }
   if (value == 0 || value > 65535) return Error::config("port out of range in \"" + url + "\"");
   return static_cast<uint16_t>(value);
+}
+
+// The upstream a route names, or one made for its inline target URL (`add_upstream`, which
+// also starts discovery for compose:// and k8s://); errors point at `route_path`.upstream.
+template <class AddUpstream>
+Result<const UpstreamSet*> upstream_for(Snapshot& snapshot, const std::string& name,
+                                        const std::string& route_path, AddUpstream& add_upstream) {
+  for (const auto& set : snapshot.upstreams)
+    if (set->name == name) return set.get();
+  config::Upstream inline_upstream;
+  inline_upstream.name = name;
+  inline_upstream.targets = {name};
+  auto added = add_upstream(inline_upstream);
+  if (!added) {
+    Error e = added.error();
+    e.where = snapshot.config.origin(route_path + ".upstream");
+    return e;
+  }
+  return *added;
+}
+
+// [[tcp_routes]] into the snapshot's TCP table, each with its upstream (`add_upstream` adds an
+// inline target the way HTTP routes do). A rule that needs TLS on a route without it is an
+// error, as in Traefik: a plain TCP connection has no SNI or ALPN to match.
+template <class AddUpstream>
+Result<void> add_tcp_routes(Snapshot& snapshot, AddUpstream& add_upstream) {
+  const config::Config& cfg = snapshot.config;
+  std::vector<route::RouteSpec> specs;
+  for (const auto& r : cfg.tcp_routes) {
+    std::vector<std::string> listeners = r.listeners;
+    if (listeners.empty())
+      for (const auto& l : cfg.listeners)
+        if (l.is_tcp()) listeners.push_back(l.name);
+    specs.push_back({r.name, r.rule, r.priority, std::move(listeners)});
+    auto upstream = upstream_for(snapshot, r.upstream, "tcp_routes." + r.name, add_upstream);
+    if (!upstream) return upstream.error();
+    snapshot.tcp_routes.push_back(TcpRouteEntry{&r, *upstream});
+  }
+  auto table = route::Table::build(std::move(specs), route::Language::Tcp);
+  if (!table) {
+    Error e = table.error();
+    e.message.insert(0, "tcp ");  // "tcp route \"pg\": ..."
+    return locate_rule_error(e, cfg, "tcp_routes." + e.subject + ".rule");
+  }
+  for (const auto& compiled : table->routes()) {
+    const config::TcpRoute& r = cfg.tcp_routes[compiled.index];
+    std::string needs_tls = route::tls_only_matcher(compiled.rule);
+    if (needs_tls.empty() || r.tls_passthrough) continue;
+    Error e = Error::config("tcp route \"" + r.name + "\": " + needs_tls +
+                                " needs TLS, and this route relays plain TCP",
+                            {},
+                            "match every connection with HostSNI(`*`) (or ClientIP), or route "
+                            "TLS by its SNI with tls = { passthrough = true }");
+    e.where.column = 1;
+    return locate_rule_error(e, cfg, "tcp_routes." + r.name + ".rule");
+  }
+  snapshot.tcp_table = std::move(*table);
+  return {};
 }
 
 }  // namespace
@@ -71,9 +130,12 @@ Result<std::unique_ptr<Target>> parse_target(const std::string& url) {
   else if (take("h2c://")) {
     target->scheme = Scheme::Http;
     target->h2c = true;
-  } else
+  } else if (take("tcp://"))
+    target->scheme = Scheme::Tcp;
+  else
     return Error::config("unsupported target \"" + url + "\"", {},
-                         "use http://, https://, h2c://, compose://, k8s:// or builtin://echo");
+                         "use http://, https://, h2c://, compose://, k8s://, tcp:// or "
+                         "builtin://echo");
   if (target->scheme == Scheme::Compose || target->scheme == Scheme::K8s) {
     target->key = url;
     return target;
@@ -103,6 +165,8 @@ Result<std::unique_ptr<Target>> parse_target(const std::string& url) {
   }
   if (target->host.empty()) return Error::config("target \"" + url + "\" has no host");
   if (port_text.empty()) {
+    if (target->scheme == Scheme::Tcp)
+      return Error::config("target \"" + url + "\" has no port", {}, "e.g. tcp://127.0.0.1:5432");
     target->port = target->scheme == Scheme::Https ? 443 : 80;
   } else {
     auto port = parse_port(port_text, url);
@@ -110,6 +174,7 @@ Result<std::unique_ptr<Target>> parse_target(const std::string& url) {
     target->port = *port;
   }
   target->key = (target->scheme == Scheme::Https ? "https://"
+                 : target->scheme == Scheme::Tcp ? "tcp://"
                  : target->h2c                   ? "h2c://"
                                                  : "http://") +
                 target->host + ":" + std::to_string(target->port);
@@ -128,6 +193,15 @@ const ListenerPolicy& Snapshot::policy(std::string_view name) const {
   }
   static const ListenerPolicy fallback = ListenerPolicy::from(config::Listener{});
   return fallback;
+}
+
+ListenerTcpRoutes Snapshot::tcp_routes_on(std::string_view name) const {
+  ListenerTcpRoutes kinds;
+  for (const auto& compiled : tcp_table.routes()) {
+    if (!compiled.serves(name)) continue;
+    (tcp_routes[compiled.index].config->tls_passthrough ? kinds.passthrough : kinds.plain) = true;
+  }
+  return kinds;
 }
 
 Result<std::shared_ptr<const Snapshot>>
@@ -197,23 +271,9 @@ build_snapshot(config::Config config, trace::Metrics* metrics, discovery::Regist
   for (size_t i = 0; i < cfg.routes.size(); ++i) {
     const config::Route& r = cfg.routes[i];
     specs.push_back({r.name, r.rule, r.priority, r.listeners});
-    const UpstreamSet* upstream = nullptr;
-    for (const auto& set : snapshot->upstreams) {
-      if (set->name == r.upstream) upstream = set.get();
-    }
-    if (upstream == nullptr) {  // an inline target URL
-      config::Upstream inline_upstream;
-      inline_upstream.name = r.upstream;
-      inline_upstream.targets = {r.upstream};
-      auto added = add_upstream(inline_upstream);
-      if (!added) {
-        Error e = added.error();
-        e.where = cfg.origin("routes." + r.name + ".upstream");
-        return e;
-      }
-      upstream = *added;
-    }
-    snapshot->routes[i] = RouteEntry{&r, upstream, metrics ? metrics->route(r.name) : nullptr};
+    auto upstream = upstream_for(*snapshot, r.upstream, "routes." + r.name, add_upstream);
+    if (!upstream) return upstream.error();
+    snapshot->routes[i] = RouteEntry{&r, *upstream, metrics ? metrics->route(r.name) : nullptr};
   }
 
   auto table = route::Table::build(std::move(specs));
@@ -221,11 +281,12 @@ build_snapshot(config::Config config, trace::Metrics* metrics, discovery::Regist
     // The error's subject is the route whose rule failed: point into the file that set it.
     const Error& e = table.error();
     for (const auto& r : cfg.routes) {
-      if (r.name == e.subject) return locate_rule_error(e, cfg, r);
+      if (r.name == e.subject) return locate_rule_error(e, cfg, "routes." + r.name + ".rule");
     }
     return e;
   }
   snapshot->table = std::move(*table);
+  if (auto tcp = add_tcp_routes(*snapshot, add_upstream); !tcp) return tcp.error();
   return std::shared_ptr<const Snapshot>(std::move(snapshot));
 }
 

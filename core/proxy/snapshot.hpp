@@ -20,7 +20,7 @@
 
 namespace bridge::proxy {
 
-enum class Scheme { Http, Https, Echo, Compose, K8s };
+enum class Scheme { Http, Https, Echo, Compose, K8s, Tcp };
 
 /// One address an upstream forwards to. Health state is shared by all workers.
 struct Target {
@@ -37,7 +37,8 @@ struct Target {
   std::shared_ptr<discovery::Source> source;
   bool dynamic() const { return scheme == Scheme::Compose || scheme == Scheme::K8s; }
   bool resolvable() const {
-    return scheme == Scheme::Http || scheme == Scheme::Https || scheme == Scheme::Echo;
+    return scheme == Scheme::Http || scheme == Scheme::Https || scheme == Scheme::Echo ||
+           scheme == Scheme::Tcp;
   }
   /// Usable now: a static target, or a dynamic one whose source has addresses.
   bool has_addresses() const;
@@ -63,6 +64,18 @@ struct RouteEntry {
   trace::RouteSeries* series = nullptr;
 };
 
+/// A TCP route and where it relays to.
+struct TcpRouteEntry {
+  const config::TcpRoute* config = nullptr;
+  const UpstreamSet* upstream = nullptr;
+};
+
+/// Which kinds of TCP route a listener has.
+struct ListenerTcpRoutes {
+  bool plain = false;        // relay without looking (HostSNI(`*`), ClientIP)
+  bool passthrough = false;  // tls.passthrough: the ClientHello is read first
+};
+
 struct Snapshot {
   config::Config config;
   std::shared_ptr<const std::string> hash;  // config.hash, shared with the records it routed
@@ -73,10 +86,14 @@ struct Snapshot {
   route::Table table;
   std::vector<std::unique_ptr<UpstreamSet>> upstreams;  // named ones, then inline targets
   std::vector<RouteEntry> routes;                       // indexed by CompiledRoute::index
+  route::Table tcp_table;                               // Language::Tcp rules
+  std::vector<TcpRouteEntry> tcp_routes;                // indexed by CompiledRoute::index
   std::vector<ListenerPolicy> listeners;                // one per config listener
 
   /// The policies of listener `name`; a default policy for a name not in the config.
   const ListenerPolicy& policy(std::string_view name) const;
+  /// The TCP routes that serve listener `name`, by kind.
+  ListenerTcpRoutes tcp_routes_on(std::string_view name) const;
 };
 
 /// Compiles the routes and targets of `config`. Rule errors point into the config file
@@ -87,7 +104,8 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(config::Config config,
                                                        trace::Metrics* metrics = nullptr,
                                                        discovery::Registry* registry = nullptr);
 
-/// Parses a target URL ("http://h:p", "https://h", "builtin://echo", "compose://s:p", ...).
+/// Parses a target URL ("http://h:p", "https://h", "builtin://echo", "compose://s:p",
+/// "tcp://h:p", ...).
 Result<std::unique_ptr<Target>> parse_target(const std::string& url);
 
 }  // namespace bridge::proxy

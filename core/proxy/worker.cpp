@@ -2,6 +2,7 @@
 
 #include "common/spawn.hpp"
 #include "proxy/detail/session.hpp"
+#include "proxy/detail/tcp_session.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -139,6 +140,14 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, std::string l
     }
     CountedConnection held(open);
     if (draining_) co_return;
+    if (snapshot()->policy(listener_name).tcp) {
+      asio::co_spawn(
+          context_,
+          serve_counted(serve_tcp_connection(std::move(socket), *this, listener_name),
+                        std::move(held)),
+          log_failure("worker " + std::to_string(index_) + ", TCP listener " + listener_name));
+      continue;
+    }
     auto tls = tls_->find(listener_name);
     asio::co_spawn(context_,
                    serve_counted(serve_connection(std::move(socket), *this, listener_name,

@@ -87,6 +87,14 @@ std::string describe(const Node& node, detail::MatchContext& context) {
   case MatcherKind::ClientIP:
     return request.client_ip ? "client IP was " + request.client_ip->str()
                              : "client IP was unknown";
+  case MatcherKind::HostSNI:
+  case MatcherKind::HostSNIRegexp:
+    return request.sni.empty() ? "no SNI (plain TCP, or a ClientHello without a server name)"
+                               : "SNI was " + quoted(request.sni);
+  case MatcherKind::ALPN: {
+    std::vector<std::string> offered(request.alpn.begin(), request.alpn.end());
+    return offered.empty() ? "no ALPN offered" : "ALPN offered " + detail::quoted_list(offered);
+  }
   }
   return {};
 }

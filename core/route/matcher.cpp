@@ -143,6 +143,19 @@ PathKey required_path_key(const Rule::Node& node) {
 
 bool is_host_header(std::string_view name) { return iequals(name, "host"); }
 
+bool sni_matches(std::string_view sni, std::string_view rule_host) {
+  if (rule_host == "*") return true;  // every connection, with or without TLS
+  if (sni.empty()) return false;
+  if (rule_host.starts_with("*.")) {
+    // One label in place of the star, as a certificate's wildcard.
+    std::string_view suffix = rule_host.substr(1);
+    if (!sni.ends_with(suffix) || sni.size() == suffix.size()) return false;
+    std::string_view label = sni.substr(0, sni.size() - suffix.size());
+    return label.find('.') == std::string_view::npos;
+  }
+  return host_equals(sni, rule_host);
+}
+
 bool evaluate_matcher(const Rule::Node& node, MatchContext& context) {
   const RequestView& request = context.request();
   switch (node.matcher) {
@@ -166,6 +179,12 @@ bool evaluate_matcher(const Rule::Node& node, MatchContext& context) {
     return match_query(node, request);
   case MatcherKind::ClientIP:
     return request.client_ip && node.network.contains(*request.client_ip);
+  case MatcherKind::HostSNI:
+    return sni_matches(request.sni, node.value);
+  case MatcherKind::HostSNIRegexp:
+    return RE2::PartialMatch(request.sni, *node.regex);
+  case MatcherKind::ALPN:
+    return std::find(request.alpn.begin(), request.alpn.end(), node.value) != request.alpn.end();
   }
   return false;
 }

@@ -48,7 +48,12 @@ struct HeaderField {
   std::string_view value;
 };
 
-/// What the matcher looks at. Views into the request; nothing is copied.
+/// Which matchers a rule may use: Traefik's HTTP routers (Host, Path, Header, ...) or its TCP
+/// routers (HostSNI, HostSNIRegexp, ClientIP, ALPN). Both share the grammar.
+enum class Language : uint8_t { Http, Tcp };
+
+/// What the matcher looks at. Views into the request (or, for a TCP rule, the connection and
+/// its TLS ClientHello); nothing is copied.
 struct RequestView {
   std::string_view method;     // as sent
   std::string_view host;       // Host header (or URL authority) as sent, may include :port
@@ -56,13 +61,15 @@ struct RequestView {
   std::string_view raw_query;  // after '?', not decoded
   std::span<const HeaderField> headers;
   std::optional<IpAddress> client_ip;
+  std::string_view sni = {};                    // TCP: the ClientHello's server name, "" if none
+  std::span<const std::string_view> alpn = {};  // TCP: the protocols the ClientHello offers
 };
 
 /// A parsed, compiled rule. Regexes are compiled once here.
 class Rule {
  public:
   /// Parses `text`. Errors carry `where.column` = 1-based column in `text`.
-  static Result<Rule> parse(std::string_view text);
+  static Result<Rule> parse(std::string_view text, Language language = Language::Http);
   bool matches(const RequestView& request) const;  // no allocation
   const std::string& text() const;
   /// The rule rewritten canonically: canonical matcher names, backtick arguments, minimal parens.
@@ -75,6 +82,10 @@ class Rule {
   std::shared_ptr<const Node> root_;
   std::string text_;
 };
+
+/// The first matcher of a TCP rule that only a TLS connection can satisfy (HostSNI other than
+/// `*`, HostSNIRegexp, ALPN), canonical ("HostSNI(`db.localhost`)"); "" when there is none.
+std::string tls_only_matcher(const Rule& rule);
 
 /// Why a rule matched or did not: the deciding sub-expression and the value it saw.
 struct Explanation {
@@ -110,7 +121,7 @@ struct RouteDecision {
 class Table {
  public:
   /// Compiles every rule; the first error names the route (message) and the rule column.
-  static Result<Table> build(std::vector<RouteSpec> specs);
+  static Result<Table> build(std::vector<RouteSpec> specs, Language language = Language::Http);
   /// The winning route for a request on `listener`, or nullptr. No allocation.
   const CompiledRoute* match(const RequestView& request, std::string_view listener) const;
   /// Every route in priority order with why it matched or not.

@@ -45,10 +45,27 @@ std::string canonical_text(const Rule::Node& node) {
   return join(parts, outer == Precedence::And ? " && " : " || ");
 }
 
+const Rule::Node* find_tls_only(const Rule::Node& node) {
+  if (node.kind != Rule::Node::Kind::Matcher) {
+    for (const auto& child : node.children)
+      if (const Rule::Node* found = find_tls_only(child)) return found;
+    return nullptr;
+  }
+  const bool tls_only = (node.matcher == MatcherKind::HostSNI && node.value != "*") ||
+                        node.matcher == MatcherKind::HostSNIRegexp ||
+                        node.matcher == MatcherKind::ALPN;
+  return tls_only ? &node : nullptr;
+}
+
 }  // namespace detail
 
-Result<Rule> Rule::parse(std::string_view text) {
-  auto root = detail::parse_rule(text);
+std::string tls_only_matcher(const Rule& rule) {
+  const Rule::Node* found = rule.root() ? detail::find_tls_only(*rule.root()) : nullptr;
+  return found ? detail::canonical_text(*found) : std::string();
+}
+
+Result<Rule> Rule::parse(std::string_view text, Language language) {
+  auto root = detail::parse_rule(text, language);
   if (!root) return root.error();
   Rule rule;
   rule.root_ = std::make_shared<const Node>(std::move(*root));

@@ -11,12 +11,12 @@ bool CompiledRoute::serves(std::string_view listener) const {
          std::find(listeners.begin(), listeners.end(), listener) != listeners.end();
 }
 
-Result<Table> Table::build(std::vector<RouteSpec> specs) {
+Result<Table> Table::build(std::vector<RouteSpec> specs, Language language) {
   Table table;
   table.routes_.reserve(specs.size());
   for (size_t i = 0; i < specs.size(); ++i) {
     auto& spec = specs[i];
-    auto rule = Rule::parse(spec.rule);
+    auto rule = Rule::parse(spec.rule, language);
     if (!rule) {
       Error error = rule.error();
       error.message = "route \"" + spec.name + "\": " + error.message;

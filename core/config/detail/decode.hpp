@@ -85,6 +85,22 @@ std::vector<Leaf> collect_leaves(const Node& document, const Config& config);
 void decode_listener(Reader& r, Listener& out);
 void decode_upstream(Reader& r, Upstream& out);
 void decode_route(Reader& r, Route& out, const Config& config);
+void decode_tcp_route(Reader& r, TcpRoute& out, const Config& config);
+
+/// Fails on the first of `names` (the array at `key`) that is not in `known`, with a guess.
+void check_names(Reader& r, std::string_view key, const std::vector<std::string>& names,
+                 const std::string& owner, const std::vector<std::string>& known,
+                 std::string_view kind);
+/// "http" for "http://h:p"; "" without "://".
+std::string_view target_scheme(std::string_view url);
+
+template <class T>
+std::vector<std::string> names_of(const std::vector<T>& entries) {
+  std::vector<std::string> names;
+  names.reserve(entries.size());
+  for (const auto& e : entries) names.push_back(e.name);
+  return names;
+}
 
 // Format checks: "" when fine, else why not.
 std::string check_address(std::string_view text);  // host:port, [v6]:port, unix:/path
@@ -96,6 +112,6 @@ bool valid_cidr(std::string_view text);  // an IPv4/IPv6 address, optionally "/b
 constexpr std::string_view address_hint = "write host:port, [v6]:port or unix:/path";
 constexpr std::string_view target_hint =
     "targets look like http://host:port, https://host:port, compose://service:port, "
-    "k8s://namespace/service:port or builtin://echo";
+    "k8s://namespace/service:port, tcp://host:port (TCP routes) or builtin://echo";
 
 }  // namespace bridge::config::detail

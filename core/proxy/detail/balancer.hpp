@@ -40,6 +40,12 @@ Chosen choose_endpoint(const Target* target, std::vector<std::unique_ptr<Target>
 /// tunnel restarts at once).
 void mark_down(const Chosen& chosen, const UpstreamSet& upstream);
 
+/// After `chosen` refused a connection: marks it down and moves `chosen` to another target
+/// that is up, else to another endpoint of the same service that is up. False when there is
+/// none (`chosen` stays as it was, marked down).
+bool fail_over(Chosen& chosen, const UpstreamSet& upstream,
+               std::vector<std::unique_ptr<Target>>& keep);
+
 /// pick_target(), waiting up to `limit` while a dynamic source is still resolving (first
 /// start, a tunnel restarting). One that failed is not waited for: the caller answers 502 with
 /// its reason at once instead of holding the client.

@@ -26,15 +26,18 @@ enum class MatcherKind : uint8_t {
   Query,
   QueryRegexp,
   ClientIP,
+  HostSNI,  // TCP only, from here on
+  HostSNIRegexp,
+  ALPN,
 };
 
 /// The canonical spelling, e.g. "PathPrefix".
 std::string_view matcher_name(MatcherKind kind);
 /// Looks a name up the way Traefik registers it: canonical, lower, UPPER and Title
-/// ("PathPrefix", "pathprefix", "PATHPREFIX", "Pathprefix").
-std::optional<MatcherKind> find_matcher(std::string_view spelling);
-/// Every canonical name, for "did you mean".
-const std::vector<std::string>& matcher_names();
+/// ("PathPrefix", "pathprefix", "PATHPREFIX", "Pathprefix"), among `language`'s matchers.
+std::optional<MatcherKind> find_matcher(std::string_view spelling, Language language);
+/// Every canonical name of `language`, for "did you mean".
+const std::vector<std::string>& matcher_names(Language language);
 
 using IpNetwork = route::IpNetwork;
 

@@ -2,6 +2,7 @@
 #include "route/detail/punycode.hpp"
 #include "route/detail/text.hpp"
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <string>
@@ -13,10 +14,29 @@ namespace {
 
 using Node = Rule::Node;
 
-constexpr std::array<std::string_view, 11> names{
-    "Host",   "HostRegexp",   "Path",  "PathPrefix",  "PathRegexp", "Method",
-    "Header", "HeaderRegexp", "Query", "QueryRegexp", "ClientIP",
+constexpr std::array<std::string_view, 14> names{
+    "Host",     "HostRegexp", "Path",          "PathPrefix", "PathRegexp",
+    "Method",   "Header",     "HeaderRegexp",  "Query",      "QueryRegexp",
+    "ClientIP", "HostSNI",    "HostSNIRegexp", "ALPN",
 };
+
+// Traefik's TCP routers know four matchers; its HTTP routers every other one and ClientIP.
+bool in_language(MatcherKind kind, Language language) {
+  if (kind == MatcherKind::ClientIP) return true;
+  const bool tcp_only = kind == MatcherKind::HostSNI || kind == MatcherKind::HostSNIRegexp ||
+                        kind == MatcherKind::ALPN;
+  return tcp_only == (language == Language::Tcp);
+}
+
+// Traefik's hostOrIP check on a HostSNI value: letters, digits, '.', '-', ':' (an IPv6
+// literal), and a leading "*." for a wildcard subdomain.
+bool valid_sni_value(std::string_view host) {
+  if (host.starts_with("*.")) host.remove_prefix(2);
+  return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == ':' || c == '_';
+  });
+}
 
 Error at_token(std::string_view text, const Token& token, std::string message,
                std::string hint = {}) {
@@ -114,6 +134,29 @@ std::optional<Error> prepare(std::string_view text, MatcherKind kind, const Call
     if (kind == MatcherKind::Query) node.value = call.args[1].value;
     return kind == MatcherKind::QueryRegexp ? compile_regex(text, call.args[1], node)
                                             : std::nullopt;
+  case MatcherKind::HostSNI:
+    if (first.value == "*") {
+      node.value = "*";
+      return std::nullopt;
+    }
+    if (auto error = check_host(text, first, kind)) return error;
+    if (!valid_sni_value(first.value))
+      return at_token(text, first, "invalid HostSNI value " + quoted(first.value),
+                      "write a host name (HostSNI(`db.localhost`)), a wildcard subdomain "
+                      "(HostSNI(`*.localhost`)) or `*` for every connection");
+    node.value = to_lower(first.value);
+    if (node.value.size() > 1 && node.value.back() == '.') node.value.pop_back();
+    return std::nullopt;
+  case MatcherKind::HostSNIRegexp:
+    if (auto error = check_host(text, first, kind)) return error;
+    return compile_regex(text, first, node);
+  case MatcherKind::ALPN:
+    // Traefik keeps the ACME TLS-ALPN-01 challenge protocol for itself.
+    if (first.value == "acme-tls/1")
+      return at_token(text, first, "ALPN(`acme-tls/1`) is reserved for ACME challenges",
+                      "match an application protocol such as ALPN(`h2`) or ALPN(`postgresql`)");
+    node.value = first.value;
+    return std::nullopt;
   case MatcherKind::ClientIP:
     if (auto network = IpNetwork::parse(first.value)) {
       node.network = *network;
@@ -129,8 +172,9 @@ std::optional<Error> prepare(std::string_view text, MatcherKind kind, const Call
 
 std::string_view matcher_name(MatcherKind kind) { return names[static_cast<size_t>(kind)]; }
 
-std::optional<MatcherKind> find_matcher(std::string_view spelling) {
+std::optional<MatcherKind> find_matcher(std::string_view spelling, Language language) {
   for (size_t i = 0; i < names.size(); ++i) {
+    if (!in_language(static_cast<MatcherKind>(i), language)) continue;
     std::string_view name = names[i];
     std::string lower = to_lower(name);
     std::string title = lower;
@@ -142,9 +186,15 @@ std::optional<MatcherKind> find_matcher(std::string_view spelling) {
   return std::nullopt;
 }
 
-const std::vector<std::string>& matcher_names() {
-  static const std::vector<std::string> all(names.begin(), names.end());
-  return all;
+const std::vector<std::string>& matcher_names(Language language) {
+  static const auto of = [](Language l) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < names.size(); ++i)
+      if (in_language(static_cast<MatcherKind>(i), l)) out.emplace_back(names[i]);
+    return out;
+  };
+  static const std::vector<std::string> http = of(Language::Http), tcp = of(Language::Tcp);
+  return language == Language::Http ? http : tcp;
 }
 
 Result<Rule::Node> build_matcher(std::string_view text, MatcherKind kind, const Call& call) {

@@ -58,6 +58,10 @@ PathKey required_path_key(const Rule::Node& node);
 /// The first 8 bytes of `path` (zero padded) in the layout PathKey uses.
 uint64_t path_word(std::string_view path);
 
+/// HostSNI: `*` matches every connection; a name matches the SNI (lowercase, as the ClientHello
+/// parser gives it) as Host() compares hosts; `*.name` matches one label in place of the star.
+bool sni_matches(std::string_view sni, std::string_view rule_host);
+
 /// Header(`Host`, ...) never matches in Traefik: Go moves Host out of the header map.
 bool is_host_header(std::string_view name);
 

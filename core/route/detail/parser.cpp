@@ -17,7 +17,8 @@ constexpr int max_depth = 100;
 
 class Parser {
  public:
-  explicit Parser(std::string_view text) : text_(text), lexer_(text) {}
+  Parser(std::string_view text, Language language)
+      : text_(text), language_(language), lexer_(text) {}
 
   Result<Node> parse() {
     if (!advance()) return *error_;
@@ -143,6 +144,7 @@ class Parser {
   std::optional<Node> unknown_matcher(const Token& name);
 
   std::string_view text_;
+  Language language_;
   Lexer lexer_;
   Token current_;
   std::optional<Error> error_;
@@ -151,19 +153,27 @@ class Parser {
 
 std::optional<Rule::Node> Parser::unknown_matcher(const Token& name) {
   std::string hint;
+  const auto& names = matcher_names(language_);
+  const Language other = language_ == Language::Http ? Language::Tcp : Language::Http;
   if (name.value == "HostHeader") {
     hint = "HostHeader was removed in Traefik v3: use Host";
-  } else if (auto guess = nearest(name.value, matcher_names()); !guess.empty()) {
+  } else if (find_matcher(name.value, other)) {
+    // HostSNI in an HTTP route, Path in a TCP route: say where it belongs.
+    hint = language_ == Language::Http
+               ? "HostSNI, HostSNIRegexp and ALPN match TCP connections: use them in "
+                 "[[tcp_routes]]; HTTP routes match the host with Host()"
+               : "TCP routes see a connection, not a request: they match " + join(names, ", ");
+  } else if (auto guess = nearest(name.value, names); !guess.empty()) {
     hint = "did you mean \"" + guess + "\"?";
   } else {
-    hint = "matchers are " + join(matcher_names(), ", ");
+    hint = "matchers are " + join(names, ", ");
   }
   return fail(name.offset, name.length, "unknown matcher \"" + name.value + "\"", hint);
 }
 
 std::optional<Rule::Node> Parser::parse_call() {
   Call call{current_, 0, 0, {}};
-  auto kind = find_matcher(call.name.value);
+  auto kind = find_matcher(call.name.value, language_);
   if (!kind) return unknown_matcher(call.name);
   if (!advance()) return std::nullopt;
   if (current_.kind != TokenKind::LParen) {
@@ -203,6 +213,8 @@ std::optional<Rule::Node> Parser::parse_call() {
 
 }  // namespace
 
-Result<Rule::Node> parse_rule(std::string_view text) { return Parser(text).parse(); }
+Result<Rule::Node> parse_rule(std::string_view text, Language language) {
+  return Parser(text, language).parse();
+}
 
 }  // namespace bridge::route::detail

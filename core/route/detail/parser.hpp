@@ -10,7 +10,7 @@
 namespace bridge::route::detail {
 
 /// Parses `text` into an AST with regexes compiled. Errors point at the offending token.
-Result<Rule::Node> parse_rule(std::string_view text);
+Result<Rule::Node> parse_rule(std::string_view text, Language language);
 
 /// One matcher call as written: `name(args...)`.
 struct Call {

@@ -172,7 +172,7 @@ const Case cases[] = {
      "upstreams.orders.targets[0]: invalid target \"ftp://files:21\": unknown scheme \"ftp\"", 3,
      12, 16,
      "targets look like http://host:port, https://host:port, compose://service:port, "
-     "k8s://namespace/service:port or builtin://echo"},
+     "k8s://namespace/service:port, tcp://host:port (TCP routes) or builtin://echo"},
     {"TargetNotAUrl", "[[upstreams]]\nname = \"orders\"\ntargets = [\"orders:8080\"]\n",
      "upstreams.orders.targets[0]: invalid target \"orders:8080\": expected a URL like "
      "http://127.0.0.1:3000",
@@ -224,6 +224,63 @@ const Case cases[] = {
      2, 17, 24, nullptr},
     {"RequestIdHeader", "[trace]\nrequest_id_header = \"X Request\"\n",
      "trace.request_id_header: invalid header name \"X Request\"", 2, 21, 11, nullptr},
+    // TCP listeners and [[tcp_routes]].
+    {"ListenerProtocol",
+     "[[listeners]]\nname = \"pg\"\nbind = \"127.0.0.1:5432\"\nprotocol = \"udp\"\n",
+     "listeners.pg.protocol: expected one of http, tcp, got \"udp\"", 4, 12, 5, nullptr},
+    {"TcpListenerWithTls",
+     "[[listeners]]\nname = \"pg\"\nbind = \"127.0.0.1:5432\"\nprotocol = \"tcp\"\n"
+     "tls = { auto = \"local-ca\" }\n",
+     "listeners.pg.tls: does not apply to a TCP listener (protocol = \"tcp\")", 5, 7, 21,
+     "route TLS by SNI with tls = { passthrough = true } on the TCP route, and let the upstream "
+     "terminate it"},
+    {"TcpRouteOnHttpListener",
+     "[[tcp_routes]]\nname = \"pg\"\nlisteners = [\"web\"]\nrule = \"HostSNI(`*`)\"\n"
+     "upstream = \"tcp://127.0.0.1:5432\"\n",
+     "tcp route \"pg\": listener \"web\" serves HTTP; a TCP route needs protocol = \"tcp\" on it",
+     3, 14, 5,
+     "add protocol = \"tcp\" to [[listeners]] \"web\", or define a TCP listener for "
+     "this route"},
+    {"TcpRouteWithoutTcpListener",
+     "[[tcp_routes]]\nname = \"pg\"\nrule = \"HostSNI(`*`)\"\nupstream = "
+     "\"tcp://127.0.0.1:5432\"\n",
+     "tcp route \"pg\": no listener relays TCP", 1, 1, 14,
+     "add [[listeners]] with protocol = \"tcp\" (e.g. name = \"pg\", bind = \"127.0.0.1:5432\") "
+     "and listeners = [\"pg\"] here"},
+    {"TcpRouteHttpTarget",
+     "[[listeners]]\nname = \"pg\"\nbind = \"127.0.0.1:5432\"\nprotocol = \"tcp\"\n"
+     "[[tcp_routes]]\nname = \"pg\"\nrule = \"HostSNI(`*`)\"\nupstream = "
+     "\"http://127.0.0.1:3000\"\n",
+     "tcp_routes.pg.upstream: \"http://127.0.0.1:3000\" is not a TCP target", 8, 12, 23,
+     "a TCP route forwards to tcp://host:port, compose://service:port or "
+     "k8s://namespace/service:port"},
+    {"TcpRouteHttpUpstream",
+     "[[listeners]]\nname = \"pg\"\nbind = \"127.0.0.1:5432\"\nprotocol = \"tcp\"\n"
+     "[[tcp_routes]]\nname = \"pg\"\nrule = \"HostSNI(`*`)\"\nupstream = \"orders\"\n",
+     "tcp route \"pg\": upstream \"orders\" has the target \"http://127.0.0.1:9000\", which is not "
+     "TCP",
+     8, 12, 8, nullptr},
+    {"TcpTargetWithoutPort",
+     "[[listeners]]\nname = \"pg\"\nbind = \"127.0.0.1:5432\"\nprotocol = \"tcp\"\n"
+     "[[tcp_routes]]\nname = \"pg\"\nrule = \"HostSNI(`*`)\"\nupstream = \"tcp://127.0.0.1\"\n",
+     "tcp_routes.pg.upstream: invalid target \"tcp://127.0.0.1\": missing port", 8, 12, 17,
+     nullptr},
+    {"HttpRouteTcpTarget",
+     "[[routes]]\nname = \"r\"\nrule = \"Path(`/`)\"\nupstream = \"tcp://127.0.0.1:5432\"\n",
+     "routes.r.upstream: \"tcp://127.0.0.1:5432\" is a TCP target; an HTTP route forwards to "
+     "http://, https://, h2c://, compose:// or k8s://",
+     4, 12, 22, "relay raw TCP with a [[tcp_routes]] entry on a protocol = \"tcp\" listener"},
+    {"HttpRouteOnTcpListener",
+     "[[listeners]]\nname = \"pg\"\nbind = \"127.0.0.1:5432\"\nprotocol = \"tcp\"\n"
+     "[[routes]]\nname = \"r\"\nlisteners = [\"pg\"]\nrule = \"Path(`/`)\"\nupstream = "
+     "\"orders\"\n",
+     "route \"r\": listener \"pg\" relays TCP (protocol = \"tcp\"), it serves no HTTP routes", 7,
+     14, 4, "use a [[tcp_routes]] entry for it, or an HTTP listener here"},
+    {"TcpRouteIdleTimeout",
+     "[[listeners]]\nname = \"pg\"\nbind = \"127.0.0.1:5432\"\nprotocol = \"tcp\"\n"
+     "[[tcp_routes]]\nname = \"pg\"\nrule = \"HostSNI(`*`)\"\nupstream = \"tcp://127.0.0.1:5432\"\n"
+     "idle_timeout = \"0s\"\n",
+     "tcp_routes.pg.idle_timeout: must be more than 0", 9, 16, 4, nullptr},
 };
 
 // gtest prints the case's name instead of its bytes.

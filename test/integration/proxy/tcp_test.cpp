@@ -1,0 +1,308 @@
+// TCP routes as a client and its server see them: Redis through a TCP listener (PING, a 10 MB
+// value, a SUBSCRIBE held across a reload), TLS passthrough chosen by SNI between two openssl
+// s_server backends (alone and beside HTTPS on one listener), half-close, the idle timeout,
+// failover to a second target, a connection no route takes, and the errors of rules that need
+// TLS. Real peers on loopback: redis-server and redis-cli, openssl, small socket servers.
+#include "proxy_fixture.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <functional>
+#include <thread>
+
+namespace bridge::test {
+namespace {
+
+// A loopback server whose connections each run `serve(fd)` on a thread of their own.
+class SocketServer {
+ public:
+  explicit SocketServer(std::function<void(int)> serve) : serve_(std::move(serve)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port_);
+    int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 16))
+      throw std::runtime_error("cannot listen on " + std::to_string(port_));
+    accepting_ = std::thread([this] {
+      for (;;) {
+        int client = ::accept(fd_, nullptr, nullptr);
+        if (client < 0) return;
+        handlers_.emplace_back([this, client] {
+          serve_(client);
+          ::close(client);
+        });
+      }
+    });
+  }
+  ~SocketServer() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    accepting_.join();
+    for (auto& t : handlers_) t.join();
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  std::function<void(int)> serve_;
+  uint16_t port_ = free_port();
+  int fd_ = -1;
+  std::thread accepting_;
+  std::vector<std::thread> handlers_;
+};
+
+std::string read_all(int fd) {
+  std::string out;
+  char buf[65536];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
+class TcpProxy : public Proxy {
+ protected:
+  // A TCP listener "tcp-in" beside the HTTP one, and `routes`.
+  ::testing::AssertionResult start_tcp(const std::string& routes, const std::string& limits = "") {
+    return start(tcp_listener() + routes, limits);
+  }
+  std::string tcp_listener() const {
+    return "[[listeners]]\nname = \"tcp-in\"\nbind = \"127.0.0.1:" + std::to_string(tcp_port_) +
+           "\"\nprotocol = \"tcp\"\n\n";
+  }
+  static std::string tcp_route(const std::string& name, const std::string& rule,
+                               const std::string& upstream, const std::string& extra = "") {
+    return "[[tcp_routes]]\nname = \"" + name + "\"\nrule = \"" + rule + "\"\nupstream = \"" +
+           upstream + "\"\n" + extra + "\n";
+  }
+
+  // redis-server on a free port, no persistence.
+  ::testing::AssertionResult start_redis() {
+    redis_port_ = free_port();
+    redis_ = std::make_unique<Process>(std::vector<std::string>{
+        "redis-server", "--port", std::to_string(redis_port_), "--bind", "127.0.0.1", "--save", "",
+        "--appendonly", "no", "--proto-max-bulk-len", "64mb"});
+    if (wait_for_port(redis_port_, 5s)) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure()
+           << "redis-server did not listen: " << redis_->stderr_text() << redis_->stdout_text();
+  }
+  RunResult redis_cli(std::vector<std::string> args, Millis timeout = 10s) {
+    args.insert(args.begin(), {"redis-cli", "-p", std::to_string(tcp_port_)});
+    return run(std::move(args), timeout);
+  }
+
+  uint16_t tcp_port_ = free_port();
+  uint16_t redis_port_ = 0;
+  std::unique_ptr<Process> redis_;
+};
+
+// ---- Redis ---------------------------------------------------------------------------------
+
+TEST_F(TcpProxy, RedisAnswersThroughATcpRoute) {
+  ASSERT_TRUE(start_redis());
+  ASSERT_TRUE(start_tcp(
+      tcp_route("redis", "HostSNI(`*`)", "tcp://127.0.0.1:" + std::to_string(redis_port_))));
+  EXPECT_EQ(redis_cli({"PING"}).out, "PONG\n");
+  EXPECT_EQ(redis_cli({"SET", "greeting", "hello"}).out, "OK\n");
+  EXPECT_EQ(redis_cli({"GET", "greeting"}).out, "hello\n");
+
+  // 10 MB each way: written with -x from a file, read back and compared byte for byte.
+  std::string value(10 * 1024 * 1024, '\0');
+  for (size_t i = 0; i < value.size(); ++i)
+    value[i] = static_cast<char>('a' + (i * 31 + i / 7) % 26);
+  TempDir dir;
+  write_file(dir / "value", value);
+  auto set = run({"sh", "-c",
+                  "redis-cli -p " + std::to_string(tcp_port_) + " -x SET big < " + (dir / "value")},
+                 20s);
+  EXPECT_EQ(set.out, "OK\n") << set.err;
+  auto get = redis_cli({"--raw", "GET", "big"}, 20s);
+  ASSERT_EQ(get.out.size(), value.size() + 1) << get.err;  // --raw adds a newline
+  EXPECT_TRUE(get.out.compare(0, value.size(), value) == 0) << "the 10 MB value came back changed";
+  EXPECT_EQ(redis_cli({"STRLEN", "big"}).out, "10485760\n");
+}
+
+TEST_F(TcpProxy, ASubscriptionOutlivesAReload) {
+  ASSERT_TRUE(start_redis());
+  const std::string upstream = "tcp://127.0.0.1:" + std::to_string(redis_port_);
+  ASSERT_TRUE(start_tcp(tcp_route("redis", "HostSNI(`*`)", upstream)));
+  Process subscriber({"redis-cli", "-p", std::to_string(tcp_port_), "SUBSCRIBE", "news"});
+  ASSERT_TRUE(subscriber.wait_for_stdout("news", 5s)) << subscriber.stderr_text();
+
+  // The reload renames the route: established connections keep the config they started with.
+  bridge_.write_config(config(tcp_listener() + tcp_route("cache", "HostSNI(`*`)", upstream)), true);
+  bridge_.process().signal(SIGHUP);
+  ASSERT_TRUE(logged("reloaded"));
+  EXPECT_EQ(redis_cli({"PUBLISH", "news", "after-reload"}).out, "1\n");
+  EXPECT_TRUE(subscriber.wait_for_stdout("after-reload", 5s))
+      << "the subscriber missed the message published after the reload:\n"
+      << subscriber.stdout_text() << bridge_.output();
+  EXPECT_TRUE(subscriber.running());
+}
+
+// ---- TLS passthrough -----------------------------------------------------------------------
+
+// An openssl s_server with its own self-signed certificate for `name`.
+struct TlsBackend {
+  TempDir dir;
+  uint16_t port = free_port();
+  std::unique_ptr<Process> server;
+  explicit TlsBackend(const std::string& name) {
+    auto made = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                     "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=" + name,
+                     "-keyout", dir / "key.pem", "-out", dir / "cert.pem"});
+    EXPECT_EQ(made.status, 0) << made.err;
+    server = std::make_unique<Process>(std::vector<std::string>{
+        "openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
+        dir / "cert.pem", "-key", dir / "key.pem", "-www", "-alpn", "h2,postgresql"});
+    EXPECT_TRUE(wait_for_port(port, 5s)) << server->stderr_text();
+  }
+  std::string target() const { return "tcp://127.0.0.1:" + std::to_string(port); }
+};
+
+// The subject of the certificate a TLS client sees at `port` when it asks for `sni`.
+std::string subject_seen(uint16_t port, const std::string& sni, const std::string& alpn = "") {
+  std::vector<std::string> args = {
+      "openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(port), "-servername", sni};
+  if (!alpn.empty()) args.insert(args.end(), {"-alpn", alpn});
+  auto r = run(args, 10s);
+  auto at = r.out.find("subject=");
+  if (at == std::string::npos) return "<no certificate: exit " + std::to_string(r.status) + ">";
+  return r.out.substr(at, r.out.find('\n', at) - at);
+}
+
+TEST_F(TcpProxy, PassthroughPicksTheBackendBySniAndTheClientSeesItsCertificate) {
+  TlsBackend a("a.localhost"), b("b.localhost");
+  const std::string tls = "tls = { passthrough = true }\n";
+  ASSERT_TRUE(start_tcp(tcp_route("a", "HostSNI(`a.localhost`)", a.target(), tls) +
+                        tcp_route("b", "HostSNI(`b.localhost`)", b.target(), tls) +
+                        tcp_route("h2", "HostSNI(`*.localhost`) && ALPN(`h2`)", b.target(), tls)));
+  EXPECT_EQ(subject_seen(tcp_port_, "a.localhost"), "subject=CN = a.localhost");
+  EXPECT_EQ(subject_seen(tcp_port_, "b.localhost"), "subject=CN = b.localhost");
+  // A longer rule wins (Traefik's default priority): ALPN h2 on any *.localhost goes to b.
+  EXPECT_EQ(subject_seen(tcp_port_, "x.localhost", "h2"), "subject=CN = b.localhost");
+  // No route for this name: the connection is closed before any certificate.
+  EXPECT_EQ(subject_seen(tcp_port_, "c.localhost"), "<no certificate: exit 1>");
+  EXPECT_TRUE(
+      logged("no TCP route matches the connection from 127.0.0.1 (SNI \\\"c.localhost\\\")"));
+}
+
+TEST_F(TcpProxy, APassthroughRouteSharesATlsListenerWithHttps) {
+  TlsBackend a("a.localhost");
+  TempDir certs;
+  auto made = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                   "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                   "-keyout", certs / "key.pem", "-out", certs / "cert.pem"});
+  ASSERT_EQ(made.status, 0) << made.err;
+  const uint16_t tls_port = free_port();
+  const std::string listener =
+      "[[listeners]]\nname = \"websecure\"\nbind = \"127.0.0.1:" + std::to_string(tls_port) +
+      "\"\ntls = { cert = \"" + (certs / "cert.pem") + "\", key = \"" + (certs / "key.pem") +
+      "\" }\n\n";
+  ASSERT_TRUE(start(listener + route("web", "PathPrefix(`/`)", "builtin://echo") +
+                    tcp_route("a", "HostSNI(`a.localhost`)", a.target(),
+                              "listeners = [\"websecure\"]\ntls = { passthrough = true }\n")));
+  EXPECT_EQ(subject_seen(tls_port, "a.localhost"), "subject=CN = a.localhost");
+  EXPECT_EQ(subject_seen(tls_port, "web.localhost"), "subject=CN = localhost");
+  auto r = http({"-k", "--resolve", "web.localhost:" + std::to_string(tls_port) + ":127.0.0.1",
+                 "https://web.localhost:" + std::to_string(tls_port) + "/hello"});
+  EXPECT_EQ(r.response.status, 200) << r.err;
+  EXPECT_EQ(parse_json(r.response.body).value("path", ""), "/hello") << r.response.body;
+}
+
+// ---- the relay -----------------------------------------------------------------------------
+
+TEST_F(TcpProxy, AHalfCloseReachesTheUpstreamAndItsAnswerStillComesBack) {
+  // The upstream reads until the client's FIN, then answers with what it read, reversed.
+  SocketServer upstream([](int fd) {
+    std::string got = read_all(fd);
+    std::string answer(got.rbegin(), got.rend());
+    ::write(fd, answer.data(), answer.size());
+  });
+  ASSERT_TRUE(start_tcp(
+      tcp_route("rev", "HostSNI(`*`)", "tcp://127.0.0.1:" + std::to_string(upstream.port()))));
+  RawClient client(tcp_port_);
+  ASSERT_TRUE(client.send("hello, half-closed world"));
+  client.shutdown_write();
+  std::string answer;
+  while (client.read_some(answer, 1024, 5s) > 0) {
+  }
+  EXPECT_EQ(answer, "dlrow desolc-flah ,olleh");
+}
+
+TEST_F(TcpProxy, AnIdleConnectionIsClosedButOneWayTrafficKeepsItOpen) {
+  // The upstream sends a byte every 100 ms for a second to a client that sends nothing.
+  SocketServer upstream([](int fd) {
+    char first = 0;
+    if (::read(fd, &first, 1) != 1) return;
+    if (first == 's') {
+      for (int i = 0; i < 10; ++i) {
+        if (::write(fd, ".", 1) != 1) return;
+        std::this_thread::sleep_for(100ms);
+      }
+    }
+    read_all(fd);
+  });
+  ASSERT_TRUE(start_tcp(tcp_route("slow", "HostSNI(`*`)",
+                                  "tcp://127.0.0.1:" + std::to_string(upstream.port()),
+                                  "idle_timeout = \"400ms\"\n")));
+  RawClient quiet(tcp_port_);
+  ASSERT_TRUE(quiet.send("q"));
+  const auto start = Clock::now();
+  EXPECT_TRUE(quiet.wait_closed(3s));
+  EXPECT_GE(seconds_since(start), 0.35);
+
+  RawClient listening(tcp_port_);
+  ASSERT_TRUE(listening.send("s"));
+  std::string dots;
+  while (dots.size() < 10 && listening.read_some(dots, 16, 2s) > 0) {
+  }
+  EXPECT_EQ(dots, "..........") << "the connection closed while the upstream was still sending";
+}
+
+TEST_F(TcpProxy, ARefusedTargetIsSkippedForTheNextOne) {
+  SocketServer upstream([](int fd) { ::write(fd, "up\n", 3); });
+  const uint16_t refused = free_port();  // nothing listens here: connect is refused
+  ASSERT_TRUE(start_tcp("[[upstreams]]\nname = \"pair\"\nbalance = \"first\"\ntargets = "
+                        "[\"tcp://127.0.0.1:" +
+                        std::to_string(refused) +
+                        "\", \"tcp://127.0.0.1:" + std::to_string(upstream.port()) + "\"]\n\n" +
+                        tcp_route("pair", "HostSNI(`*`)", "pair")));
+  for (int i = 0; i < 3; ++i) {
+    RawClient client(tcp_port_);
+    std::string got;
+    client.read_some(got, 16, 3s);
+    EXPECT_EQ(got, "up\n") << "connection " << i << "\n" << bridge_.output();
+  }
+}
+
+TEST_F(TcpProxy, AConnectionNoRouteTakesIsClosed) {
+  ASSERT_TRUE(start_tcp(tcp_route("elsewhere", "ClientIP(`10.0.0.0/8`)", "tcp://127.0.0.1:1")));
+  RawClient client(tcp_port_);
+  EXPECT_TRUE(client.wait_closed(3s));
+  EXPECT_TRUE(
+      logged("listener tcp-in: no TCP route matches the connection from 127.0.0.1; closed"));
+}
+
+TEST_F(TcpProxy, ARuleThatNeedsTlsOnAPlainRouteIsAConfigError) {
+  bridge_.write_config(
+      config(tcp_listener() + tcp_route("pg", "HostSNI(`db.localhost`)", "tcp://127.0.0.1:5432")));
+  auto r = run_bridge({"config", "check", "--config-dir", bridge_.config_dir()});
+  EXPECT_EQ(r.status, 2);
+  const std::string file = bridge_.config_dir() + "/dev.toml";
+  const int line = line_number(
+      config(tcp_listener() + tcp_route("pg", "HostSNI(`db.localhost`)", "x")), "rule = \"HostSNI");
+  EXPECT_NE(r.err.find(file + ":" + std::to_string(line) + ":9"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("tcp route \"pg\": HostSNI(`db.localhost`) needs TLS, and this route "
+                       "relays plain TCP"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("tls = { passthrough = true }"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace bridge::test
