@@ -201,15 +201,19 @@ std::string summary_line(const nlohmann::json& s, bool colour) {
   auto status = static_cast<int>(num_of(s, "status"));
   std::string route = str_of(s, "route");
   std::string target = str_of(s, "target");
-  std::string line = paint(clock_time(str_of(s, "time")), Colour::Dim, colour) + "  " +
-                     paint_status(status, colour) + "  " + fit(str_of(s, "method"), 7) + " " +
-                     fit(host_path(s), 44) + "  " + fit(route.empty() ? "-" : route, 14) + "  " +
-                     fit(target.empty() ? "-" : target, 26) + "  ";
+  std::string line =
+      paint(clock_time(str_of(s, "time")), Colour::Dim, colour) + "  " +
+      paint_status(status, colour) + "  " +
+      fit(str_of(s, "method").empty() ? str_of(s, "protocol") : str_of(s, "method"), 7) + " " +
+      fit(host_path(s), 44) + "  " + fit(route.empty() ? "-" : route, 14) + "  " +
+      fit(target.empty() ? "-" : target, 26) + "  ";
   std::string duration = duration_text(num_of(s, "duration_ms"));
   line += std::string(duration.size() < 8 ? 8 - duration.size() : 0, ' ') + duration + "  " +
           paint(str_of(s, "id"), Colour::Dim, colour);
   std::string error = str_of(s, "error");
   if (!error.empty()) line += "  " + paint(error, Colour::Red, colour);
+  if (std::string end = str_of(s, "end"); !end.empty())
+    line += "  " + paint(end, Colour::Dim, colour);
   return line;
 }
 

@@ -24,25 +24,30 @@ nlohmann::json headers_json(const trace::Headers& headers) {
 
 nlohmann::json summary_json(const trace::Record& r) {
   int64_t total = r.total_us();
-  return {{"id", r.request_id},
-          {"trace_id", r.trace_id()},
-          {"span_id", r.span_id()},
-          {"time", iso_time(r.start)},
-          {"client", r.client},
-          {"listener", r.listener},
-          {"method", r.method},
-          {"host", r.host},
-          {"path", r.path},
-          {"query", r.query},
-          {"upstream_path", r.upstream_path},
-          {"route", r.route},
-          {"upstream", r.upstream},
-          {"target", r.target},
-          {"status", r.status},
-          {"error", r.error},
-          {"bytes_in", r.bytes_in},
-          {"bytes_out", r.bytes_out},
-          {"duration_ms", total < 0 ? 0.0 : static_cast<double>(total) / 1000.0}};
+  nlohmann::json out = {{"id", r.request_id},
+                        {"trace_id", r.trace_id()},
+                        {"span_id", r.span_id()},
+                        {"time", iso_time(r.start)},
+                        {"client", r.client},
+                        {"listener", r.listener},
+                        {"method", r.method},
+                        {"host", r.host},
+                        {"path", r.path},
+                        {"query", r.query},
+                        {"upstream_path", r.upstream_path},
+                        {"route", r.route},
+                        {"upstream", r.upstream},
+                        {"target", r.target},
+                        {"status", r.status},
+                        {"error", r.error},
+                        {"bytes_in", r.bytes_in},
+                        {"bytes_out", r.bytes_out},
+                        {"duration_ms", total < 0 ? 0.0 : static_cast<double>(total) / 1000.0}};
+  if (!r.end.empty()) {  // a TCP connection
+    out["protocol"] = r.protocol;
+    out["end"] = r.end;
+  }
+  return out;
 }
 
 nlohmann::json full_json(const trace::Record& r) {

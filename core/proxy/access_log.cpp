@@ -83,16 +83,19 @@ void AccessLog::write(const RequestRecord& r) {
                            {"total_ms", ms(r.total_us())}};
     if (r.grpc_status >= 0) line["grpc_status"] = r.grpc_status;
     if (!r.error.empty()) line["error"] = r.error;
+    if (!r.end.empty()) line["end"] = r.end;
     logger_->info(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return;
   }
   logger_->info(
-      "{} {} {} {} {} {}{}{}{} route={} upstream={} status={}{} in={} out={} total={:.2f}ms{}",
-      iso_time_ms(r.start), r.request_id, r.trace_id(), r.client, r.method, r.host, r.path,
+      "{} {} {} {} {} {}{}{}{} route={} upstream={} status={}{} in={} out={} total={:.2f}ms{}{}",
+      iso_time_ms(r.start), r.request_id, r.trace_id(), r.client,
+      r.method.empty() ? r.protocol : r.method, r.host.empty() ? "-" : r.host, r.path,
       r.query.empty() ? "" : "?", r.query, r.route.empty() ? "-" : r.route,
       r.target.empty() ? "-" : r.target, r.status,
       r.grpc_status >= 0 ? " grpc_status=" + std::to_string(r.grpc_status) : "", r.bytes_in,
-      r.bytes_out, ms(r.total_us()), r.error.empty() ? "" : " error=" + r.error);
+      r.bytes_out, ms(r.total_us()), r.error.empty() ? "" : " error=" + r.error,
+      r.end.empty() ? "" : " end=" + r.end);
 }
 
 }  // namespace bridge::proxy

@@ -407,6 +407,11 @@ asio::awaitable<void> Server::Impl::drain() {
     if (open == 0) break;
     if (Clock::now() >= deadline) {
       spdlog::warn("drain timeout: closing {} connection(s)", open);
+      // TCP relays end themselves (and are recorded as drained); a moment for them to.
+      for (auto& worker : workers)
+        asio::post(worker->context(), [w = worker.get()] { w->close_lingering(); });
+      timer.expires_after(std::chrono::milliseconds(200));
+      co_await timer.async_wait(nothrow);
       break;
     }
     timer.expires_after(std::chrono::milliseconds(20));

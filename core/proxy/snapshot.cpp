@@ -65,7 +65,8 @@ Result<const UpstreamSet*> upstream_for(Snapshot& snapshot, const std::string& n
 // inline target the way HTTP routes do). A rule that needs TLS on a route without it is an
 // error, as in Traefik: a plain TCP connection has no SNI or ALPN to match.
 template <class AddUpstream>
-Result<void> add_tcp_routes(Snapshot& snapshot, AddUpstream& add_upstream) {
+Result<void> add_tcp_routes(Snapshot& snapshot, trace::Metrics* metrics,
+                            AddUpstream& add_upstream) {
   const config::Config& cfg = snapshot.config;
   std::vector<route::RouteSpec> specs;
   for (const auto& r : cfg.tcp_routes) {
@@ -76,7 +77,8 @@ Result<void> add_tcp_routes(Snapshot& snapshot, AddUpstream& add_upstream) {
     specs.push_back({r.name, r.rule, r.priority, std::move(listeners)});
     auto upstream = upstream_for(snapshot, r.upstream, "tcp_routes." + r.name, add_upstream);
     if (!upstream) return upstream.error();
-    snapshot.tcp_routes.push_back(TcpRouteEntry{&r, *upstream});
+    snapshot.tcp_routes.push_back(
+        TcpRouteEntry{&r, *upstream, metrics != nullptr ? metrics->tcp_route(r.name) : nullptr});
   }
   auto table = route::Table::build(std::move(specs), route::Language::Tcp);
   if (!table) {
@@ -286,7 +288,7 @@ build_snapshot(config::Config config, trace::Metrics* metrics, discovery::Regist
     return e;
   }
   snapshot->table = std::move(*table);
-  if (auto tcp = add_tcp_routes(*snapshot, add_upstream); !tcp) return tcp.error();
+  if (auto tcp = add_tcp_routes(*snapshot, metrics, add_upstream); !tcp) return tcp.error();
   return std::shared_ptr<const Snapshot>(std::move(snapshot));
 }
 

@@ -68,6 +68,7 @@ struct RouteEntry {
 struct TcpRouteEntry {
   const config::TcpRoute* config = nullptr;
   const UpstreamSet* upstream = nullptr;
+  trace::TcpRouteSeries* series = nullptr;  // null without metrics (route test, config check)
 };
 
 /// Which kinds of TCP route a listener has.

@@ -8,6 +8,8 @@
 #include "proxy/detail/tcp_relay.hpp"
 #include "proxy/detail/worker.hpp"
 
+#include "trace/trace.hpp"
+
 #include <spdlog/spdlog.h>
 
 namespace bridge::proxy {
@@ -62,34 +64,110 @@ const TcpRouteEntry* match_tcp_route(const Snapshot& snapshot, const std::string
   return nullptr;
 }
 
+// A TCP connection's record, from accept to close, published to the store, the access log,
+// metrics and spans as an HTTP exchange's is (protocol "TCP": no method, path or status).
+class TcpRecord {
+ public:
+  TcpRecord(Worker& worker, const Snapshot& snapshot, const std::string& listener,
+            const std::string& client_ip)
+      : worker_(worker), record_ptr_(worker.take_record()), record_(*record_ptr_),
+        start_(Clock::now()) {
+    record_.start = std::chrono::system_clock::now();
+    trace::new_request_id(record_.request_id);
+    record_.trace = trace::next_span(std::nullopt);
+    record_.client = client_ip;
+    record_.listener = listener;
+    record_.config_hash = snapshot.hash;
+    record_.scheme = "tcp";
+    record_.protocol = "TCP";
+    record_.mark(trace::Phase::Received, 0);
+  }
+  TcpRecord(const TcpRecord&) = delete;
+  TcpRecord& operator=(const TcpRecord&) = delete;
+
+  trace::Record& operator*() { return record_; }
+  trace::Record* operator->() { return &record_; }
+  void mark(trace::Phase phase) {
+    record_.mark(
+        phase,
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count());
+  }
+  void finish(TcpEnd end, trace::TcpRouteSeries* series) {
+    record_.end = tcp_end_name(end);
+    finish(series);
+  }
+  void finish(trace::TcpRouteSeries* series) {
+    mark(trace::Phase::Done);
+    if (series != nullptr) series->observe(record_.end, record_.bytes_in, record_.bytes_out);
+    worker_.access_log().write(record_);
+    worker_.runtime().records.publish(static_cast<size_t>(worker_.index()), record_);
+    worker_.recycle(std::move(record_ptr_));
+  }
+
+ private:
+  Worker& worker_;
+  std::shared_ptr<trace::Record> record_ptr_;
+  trace::Record& record_;
+  Clock::time_point start_;
+};
+
 // Connects `route`'s upstream and relays until the connection ends.
 asio::awaitable<void> relay_route(tcp::socket& socket, Worker& worker,
                                   const std::shared_ptr<const Snapshot>& snapshot,
-                                  const TcpRouteEntry& route, const std::string& client_ip) {
+                                  const TcpRouteEntry& route, TcpRecord& record) {
   ConnectionLease lease(worker, &socket);
   lease.slot().busy = true;  // drain lets a TCP connection run until the drain timeout
-  std::string reached, failure;
-  auto connection = co_await connect_upstream(worker, *snapshot, *route.upstream, reached, failure);
+  trace::TcpRouteSeries* series = route.series;
+  record->route = route.config->name;
+  record->upstream = route.upstream->name;
+  record.mark(trace::Phase::RouteMatched);
+  auto connection =
+      co_await connect_upstream(worker, *snapshot, *route.upstream, record->target, record->error);
   if (!connection) {
-    spdlog::warn("tcp route {}: connection from {} closed: {}", route.config->name, client_ip,
-                 failure);
+    spdlog::warn("tcp route {}: connection from {} closed: {}", route.config->name, record->client,
+                 record->error);
+    record.finish(TcpEnd::ConnectFailed, series);
     co_return;
   }
+  record->error.clear();  // a failover that reached another target succeeded
+  record.mark(trace::Phase::Connected);
   tcp::socket upstream = std::move(connection->tcp().socket());
   connection.reset();
-  const auto start = Clock::now();
-  TcpRelayResult result =
-      co_await relay_tcp(socket, upstream, route.config->idle_timeout, worker.buffers());
-  spdlog::debug("tcp route {}: {} -> {}: {} bytes up, {} down, {} ms, {}", route.config->name,
-                client_ip, reached, result.bytes_up, result.bytes_down,
-                std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count(),
-                tcp_end_name(result.end));
+  TcpRelay relay(socket, upstream, route.config->idle_timeout, worker.buffers());
+  lease.slot().close_now = [](void* r) { static_cast<TcpRelay*>(r)->stop(TcpEnd::Drained); };
+  lease.slot().close_context = &relay;
+  if (series != nullptr) series->open.fetch_add(1, std::memory_order_relaxed);
+  TcpRelayResult result = co_await relay.run();
+  if (series != nullptr) series->open.fetch_sub(1, std::memory_order_relaxed);
+  lease.slot().close_now = nullptr;
+  record->bytes_in = result.bytes_up;
+  record->bytes_out = result.bytes_down;
+  record.finish(result.end, series);
 }
 
 std::string peer_ip(tcp::socket& socket) {
   error_code ec;
   const auto remote = socket.remote_endpoint(ec);
   return ec ? std::string("unknown") : remote.address().to_string();
+}
+
+// What a ClientHello offers, as the TCP rules see it; the views point into `hello`.
+struct ConnectionView {
+  route::RequestView view;
+  std::vector<std::string_view> alpn;
+  ConnectionView(const std::string& client_ip, const bridge::tcp::ClientHello& hello)
+      : alpn(hello.alpn_views()) {
+    view.client_ip = route::IpAddress::parse(client_ip);
+    view.sni = hello.sni;
+    view.alpn = alpn;
+  }
+};
+
+// The record of a TLS connection says so, and carries the name it asked for.
+void note_hello(TcpRecord& record, const bridge::tcp::ClientHello& hello) {
+  if (hello.state != bridge::tcp::HelloState::Complete) return;
+  record->scheme = "tls";
+  record->host = hello.sni;
 }
 
 }  // namespace
@@ -99,34 +177,38 @@ asio::awaitable<void> serve_tcp_connection(tcp::socket socket, Worker& worker,
   const std::shared_ptr<const Snapshot> snapshot = worker.snapshot();
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
-  const std::string client_ip = peer_ip(socket);
-  route::RequestView view;
-  view.client_ip = route::IpAddress::parse(client_ip);
+  TcpRecord record(worker, *snapshot, listener, peer_ip(socket));
   bridge::tcp::ClientHello hello;
-  std::vector<std::string_view> alpn;
+  hello.state = bridge::tcp::HelloState::NotTls;
   const ListenerTcpRoutes routes = snapshot->tcp_routes_on(listener);
   if (routes.passthrough) {
     // A listener that also relays plain TCP cannot wait long for a ClientHello: the protocol
     // behind a plain route may be one where the server speaks first.
-    const auto limits = snapshot->config.limits;
+    const auto& limits = snapshot->config.limits;
     const auto first_bytes = routes.plain ? std::chrono::milliseconds(1000) : limits.header_timeout;
     hello = co_await peek_client_hello(socket, first_bytes, limits.header_timeout);
     if (hello.state == bridge::tcp::HelloState::Invalid) {
-      spdlog::info("listener {}: connection from {} closed: {}", listener, client_ip, hello.error);
+      spdlog::info("listener {}: connection from {} closed: {}", listener, record->client,
+                   hello.error);
+      record->error = "not a TLS ClientHello: " + hello.error;
+      record->end = "no_route";
+      record.finish(nullptr);
       co_return;
     }
-    view.sni = hello.sni;
-    alpn = hello.alpn_views();
-    view.alpn = alpn;
+    note_hello(record, hello);
   }
+  ConnectionView connection(record->client, hello);
   const bool tls = hello.state == bridge::tcp::HelloState::Complete;
-  const TcpRouteEntry* route = match_tcp_route(*snapshot, listener, view, tls);
+  const TcpRouteEntry* route = match_tcp_route(*snapshot, listener, connection.view, tls);
   if (route == nullptr) {
     spdlog::info("listener {}: no TCP route matches the connection from {}{}; closed", listener,
-                 client_ip, tls ? " (SNI \"" + hello.sni + "\")" : std::string());
+                 record->client, tls ? " (SNI \"" + hello.sni + "\")" : std::string());
+    record->error = "no TCP route matches";
+    record->end = "no_route";
+    record.finish(nullptr);
     co_return;
   }
-  co_await relay_route(socket, worker, snapshot, *route, client_ip);
+  co_await relay_route(socket, worker, snapshot, *route, record);
 }
 
 asio::awaitable<bool> pass_through_if_routed(tcp::socket& socket, Worker& worker,
@@ -138,14 +220,12 @@ asio::awaitable<bool> pass_through_if_routed(tcp::socket& socket, Worker& worker
       co_await peek_client_hello(socket, limits.header_timeout, limits.header_timeout);
   if (hello.state != bridge::tcp::HelloState::Complete) co_return false;  // the handshake will say
   const std::string client_ip = peer_ip(socket);
-  route::RequestView view;
-  view.client_ip = route::IpAddress::parse(client_ip);
-  view.sni = hello.sni;
-  std::vector<std::string_view> alpn = hello.alpn_views();
-  view.alpn = alpn;
-  const TcpRouteEntry* route = match_tcp_route(*snapshot, listener, view, true);
+  ConnectionView connection(client_ip, hello);
+  const TcpRouteEntry* route = match_tcp_route(*snapshot, listener, connection.view, true);
   if (route == nullptr) co_return false;
-  co_await relay_route(socket, worker, snapshot, *route, client_ip);
+  TcpRecord record(worker, *snapshot, listener, client_ip);
+  note_hello(record, hello);
+  co_await relay_route(socket, worker, snapshot, *route, record);
   co_return true;
 }
 

@@ -182,6 +182,14 @@ void Worker::recycle(std::shared_ptr<trace::Record> record) {
   if (record && spare_records_.size() < max_spares) spare_records_.push_back(std::move(record));
 }
 
+void Worker::close_lingering() {
+  // A slot goes away as its connection ends, possibly inside close_now: step first.
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    auto& slot = *it++;
+    if (slot.close_now != nullptr) slot.close_now(slot.close_context);
+  }
+}
+
 void Worker::begin_drain() {
   draining_ = true;
   for (auto& [name, a] : acceptors_) {

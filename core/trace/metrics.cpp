@@ -51,6 +51,48 @@ UpstreamSeries* Metrics::upstream(const std::string& name) {
   return slot.get();
 }
 
+TcpRouteSeries* Metrics::tcp_route(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto& slot = tcp_routes_[name];
+  if (!slot) slot = std::make_unique<TcpRouteSeries>();
+  return slot.get();
+}
+
+void TcpRouteSeries::observe(std::string_view end, uint64_t up, uint64_t down) {
+  for (size_t i = 0; i < tcp_end_names.size(); ++i)
+    if (tcp_end_names[i] == end) by_end[i].fetch_add(1, std::memory_order_relaxed);
+  bytes_up.fetch_add(up, std::memory_order_relaxed);
+  bytes_down.fetch_add(down, std::memory_order_relaxed);
+}
+
+void Metrics::render_tcp(std::string& out) const {
+  auto add = [&out](std::string_view text) { out.append(text); };
+  add("# HELP bridge_tcp_connections_total TCP route connections that ended, by route and how.\n"
+      "# TYPE bridge_tcp_connections_total counter\n");
+  for (const auto& [name, s] : tcp_routes_) {
+    for (size_t i = 0; i < tcp_end_names.size(); ++i) {
+      uint64_t v = s->by_end[i].load(std::memory_order_relaxed);
+      if (v == 0) continue;
+      add(fmt::format("bridge_tcp_connections_total{{route=\"{}\",end=\"{}\"}} {}\n", label(name),
+                      tcp_end_names[i], v));
+    }
+  }
+  add("# HELP bridge_tcp_bytes_total Bytes relayed by TCP routes, by route and direction (up: "
+      "client to upstream).\n# TYPE bridge_tcp_bytes_total counter\n");
+  for (const auto& [name, s] : tcp_routes_) {
+    add(fmt::format("bridge_tcp_bytes_total{{route=\"{}\",direction=\"up\"}} {}\n", label(name),
+                    s->bytes_up.load(std::memory_order_relaxed)));
+    add(fmt::format("bridge_tcp_bytes_total{{route=\"{}\",direction=\"down\"}} {}\n", label(name),
+                    s->bytes_down.load(std::memory_order_relaxed)));
+  }
+  add("# HELP bridge_tcp_connections_open TCP route connections open now, by route.\n"
+      "# TYPE bridge_tcp_connections_open gauge\n");
+  for (const auto& [name, s] : tcp_routes_) {
+    add(fmt::format("bridge_tcp_connections_open{{route=\"{}\"}} {}\n", label(name),
+                    s->open.load(std::memory_order_relaxed)));
+  }
+}
+
 std::string Metrics::render(const std::string& version, const std::string& profile,
                             const MetricsGauges& gauges) const {
   std::lock_guard lock(mutex_);
@@ -96,6 +138,7 @@ std::string Metrics::render(const std::string& version, const std::string& profi
     add(fmt::format("bridge_upstream_connect_errors_total{{upstream=\"{}\"}} {}\n", label(name),
                     s->connect_errors.load(std::memory_order_relaxed)));
   }
+  if (!tcp_routes_.empty()) render_tcp(out);
   auto gauge = [&](std::string_view name, std::string_view help, uint64_t value) {
     add(fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", name, help, name, name, value));
   };

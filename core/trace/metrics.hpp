@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace bridge::trace {
 
@@ -24,6 +25,19 @@ struct RouteSeries {
   std::array<std::atomic<uint64_t>, duration_buckets.size() + 1> buckets{};  // last = +Inf
   std::atomic<uint64_t> sum_us{0};
   void observe(size_t protocol, int status, int64_t duration_us);
+};
+
+/// A TCP route's connections by how they ended (tcp_end_names), bytes each way, and how many
+/// are open now.
+inline constexpr std::array<std::string_view, 7> tcp_end_names = {
+    "client_closed",  "upstream_closed", "idle_timeout", "client_reset",
+    "upstream_reset", "connect_failed",  "drained"};
+struct TcpRouteSeries {
+  std::array<std::atomic<uint64_t>, tcp_end_names.size()> by_end{};
+  std::atomic<uint64_t> bytes_up{0};    // client -> upstream
+  std::atomic<uint64_t> bytes_down{0};  // upstream -> client
+  std::atomic<int64_t> open{0};
+  void observe(std::string_view end, uint64_t up, uint64_t down);
 };
 
 struct UpstreamSeries {
@@ -42,6 +56,7 @@ class Metrics {
   /// Get-or-create; the pointer stays valid for the life of Metrics.
   RouteSeries* route(const std::string& name);
   UpstreamSeries* upstream(const std::string& name);
+  TcpRouteSeries* tcp_route(const std::string& name);
 
   std::atomic<uint64_t> reloads_ok{0};
   std::atomic<uint64_t> reloads_failed{0};
@@ -59,6 +74,8 @@ class Metrics {
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<RouteSeries>> routes_;
   std::map<std::string, std::unique_ptr<UpstreamSeries>> upstreams_;
+  std::map<std::string, std::unique_ptr<TcpRouteSeries>> tcp_routes_;
+  void render_tcp(std::string& out) const;  // under mutex_
 };
 
 }  // namespace bridge::trace

@@ -92,7 +92,7 @@ void Record::reset() {
   request_id.clear();
   trace = {};
   for (std::string* s : {&client, &listener, &client_subject, &method, &host, &path, &upstream_path,
-                         &query, &route, &upstream, &target, &error}) {
+                         &query, &route, &upstream, &target, &error, &end}) {
     s->clear();
   }
   scheme = "http";

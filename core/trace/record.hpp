@@ -131,7 +131,7 @@ struct Record {
   std::string listener;
   std::string client_subject;  // the verified client certificate's subject (mTLS listeners)
   std::string scheme = "http";
-  std::string protocol = "HTTP/1.1";  // what the client spoke: "HTTP/1.0", "HTTP/1.1", "HTTP/2"
+  std::string protocol = "HTTP/1.1";  // "HTTP/1.0", "HTTP/1.1", "HTTP/2", or "TCP" (TCP routes)
   uint32_t stream_id = 0;             // the HTTP/2 stream; 0 on HTTP/1
   std::string method;
   std::string host;
@@ -142,6 +142,9 @@ struct Record {
   std::string upstream;
   std::string target;
   std::string error;
+  // A TCP connection's end: "client_closed", "upstream_closed" (who sent FIN first),
+  // "idle_timeout", "client_reset", "upstream_reset", "connect_failed", "no_route".
+  std::string end;
   std::shared_ptr<const std::string> config_hash;  // the config that routed it (for explain)
   int status = 0;
   int grpc_status = -1;  // a gRPC call's grpc-status (0 OK ... 16); -1 when not a gRPC answer

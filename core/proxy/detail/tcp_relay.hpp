@@ -13,12 +13,15 @@
 
 namespace bridge::proxy {
 
-/// How a relayed connection ended, for logs and records.
+/// How a relayed connection ended, for logs, records and metrics (trace::tcp_end_names).
 enum class TcpEnd : uint8_t {
-  BothClosed,     // each side sent FIN: the normal end
-  ClientReset,    // the client's side failed (RST, or a write to it failed)
-  UpstreamReset,  // the upstream's side failed
-  IdleTimeout,    // nothing moved either way for the route's idle_timeout
+  ClientClosed,    // both sides sent FIN, the client first: the normal end
+  UpstreamClosed,  // both sides sent FIN, the upstream first
+  IdleTimeout,     // nothing moved either way for the route's idle_timeout
+  ClientReset,     // the client's side failed (RST, or a write to it failed)
+  UpstreamReset,   // the upstream's side failed
+  ConnectFailed,   // no upstream connection (not a relay's end; for records)
+  Drained,         // bridge shut down and the drain timeout passed
 };
 
 std::string_view tcp_end_name(TcpEnd end);
@@ -26,12 +29,35 @@ std::string_view tcp_end_name(TcpEnd end);
 struct TcpRelayResult {
   uint64_t bytes_up = 0;    // client -> upstream
   uint64_t bytes_down = 0;  // upstream -> client
-  TcpEnd end = TcpEnd::BothClosed;
-  bool client_closed_first = false;  // whose FIN came first (when both closed)
+  TcpEnd end = TcpEnd::ClientClosed;
 };
 
-/// Relays until the connection ends; both sockets are closed when it returns.
-asio::awaitable<TcpRelayResult> relay_tcp(tcp::socket& client, tcp::socket& upstream,
-                                          std::chrono::milliseconds idle, BufferPool& buffers);
+/// One relayed connection. run() relays until the connection ends and closes both sockets;
+/// stop() ends it from outside (drain), on the worker's thread.
+class TcpRelay {
+ public:
+  TcpRelay(tcp::socket& client, tcp::socket& upstream, std::chrono::milliseconds idle,
+           BufferPool& buffers)
+      : client_(client), upstream_(upstream), idle_(idle), buffers_(buffers) {}
+  TcpRelay(const TcpRelay&) = delete;
+  TcpRelay& operator=(const TcpRelay&) = delete;
+
+  asio::awaitable<TcpRelayResult> run();
+  /// Closes both sides; the relay ends with `end` unless it had ended already.
+  void stop(TcpEnd end);
+
+ private:
+  asio::awaitable<void> pump(bool from_client, uint64_t& bytes, BufferPool::Lease buffer);
+  asio::awaitable<void> watch_idle();
+
+  tcp::socket& client_;
+  tcp::socket& upstream_;
+  std::chrono::milliseconds idle_;
+  BufferPool& buffers_;
+  Clock::time_point last_activity_ = Clock::now();
+  TcpRelayResult result_;
+  bool ended_ = false;  // the first failure (or stop) decided result_.end
+  int fins_ = 0;
+};
 
 }  // namespace bridge::proxy

@@ -29,6 +29,10 @@ struct ConnectionSlot {
   // says GOAWAY and lets its streams finish); null for HTTP/1.x.
   void (*drain)(void* context) = nullptr;
   void* drain_context = nullptr;
+  // Ends the connection now, once the drain timeout has passed, so that it is recorded as
+  // drained (a TCP relay); null: the connection goes when its worker does.
+  void (*close_now)(void* context) = nullptr;
+  void* close_context = nullptr;
   // The request being served, for the log line of a failure (no allocation per request).
   std::array<char, 128> request_id{};
   uint8_t request_id_size = 0;
@@ -70,6 +74,8 @@ class Worker {
 
   /// Stop accepting, close idle connections, let busy ones finish. Worker thread only.
   void begin_drain();
+  /// The drain timeout passed: ends the connections that can end themselves (close_now).
+  void close_lingering();
   size_t open_connections() const { return connections_.size(); }
   std::atomic<size_t>& live_connections() { return live_; }
 

@@ -288,6 +288,86 @@ TEST_F(TcpProxy, AConnectionNoRouteTakesIsClosed) {
       logged("listener tcp-in: no TCP route matches the connection from 127.0.0.1; closed"));
 }
 
+// ---- what bridge says about TCP connections ------------------------------------------------
+
+TEST_F(TcpProxy, EachConnectionIsRecordedLoggedAndCounted) {
+  ASSERT_TRUE(start_redis());
+  const uint16_t admin_port = free_port();
+  const std::string access_log = bridge_.scratch("access.log");
+  std::string text =
+      config(tcp_listener() + tcp_route("redis", "HostSNI(`*`)",
+                                        "tcp://127.0.0.1:" + std::to_string(redis_port_)),
+             "", access_log);
+  text.replace(text.find("admin = \"off\""), 13,
+               "admin = \"127.0.0.1:" + std::to_string(admin_port) + "\"");
+  bridge_.write_config(text);
+  ASSERT_TRUE(bridge_.start(port_)) << bridge_.output();
+  ASSERT_EQ(redis_cli({"SET", "k", "0123456789"}).out, "OK\n");
+
+  json entry = access_log_entry(access_log, "\"protocol\":\"TCP\"");
+  ASSERT_FALSE(entry.is_null()) << read_file(access_log);
+  EXPECT_EQ(entry.value("route", ""), "redis");
+  EXPECT_EQ(entry.value("listener", ""), "tcp-in");
+  EXPECT_EQ(entry.value("upstream", ""), "tcp://127.0.0.1:" + std::to_string(redis_port_));
+  EXPECT_EQ(entry.value("end", ""), "client_closed");  // redis-cli closes after its answer
+  EXPECT_GT(entry.value("bytes_in", 0), 20);           // the SET command
+  EXPECT_EQ(entry.value("bytes_out", 0), 5);           // "+OK\r\n"
+
+  auto list = curl({"http://127.0.0.1:" + std::to_string(admin_port) + "/v1/requests"});
+  json requests = parse_json(list.out).value("requests", json::array());
+  ASSERT_FALSE(requests.empty()) << list.out;
+  const json& record = requests.front();
+  EXPECT_EQ(record.value("protocol", ""), "TCP");
+  EXPECT_EQ(record.value("end", ""), "client_closed");
+  EXPECT_EQ(record.value("id", ""), entry.value("request_id", "")) << record.dump();
+  auto show = run_bridge({"trace", "show", record.value("id", ""), "--admin",
+                          "127.0.0.1:" + std::to_string(admin_port), "--json"});
+  EXPECT_EQ(show.status, 0) << show.err;
+  EXPECT_EQ(parse_json(show.out).value("bytes_out", 0), 5) << show.out;
+
+  auto metrics = curl({"http://127.0.0.1:" + std::to_string(admin_port) + "/metrics"});
+  EXPECT_NE(
+      metrics.out.find("bridge_tcp_connections_total{route=\"redis\",end=\"client_closed\"} 1"),
+      std::string::npos)
+      << metrics.out;
+  EXPECT_NE(metrics.out.find("bridge_tcp_bytes_total{route=\"redis\",direction=\"down\"} 5"),
+            std::string::npos);
+  EXPECT_NE(metrics.out.find("bridge_tcp_connections_open{route=\"redis\"} 0"), std::string::npos);
+}
+
+TEST_F(TcpProxy, DrainLetsAConnectionRunThenClosesItAtTheTimeout) {
+  SocketServer upstream([](int fd) {
+    char buf[256];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+      ::write(fd, buf, static_cast<size_t>(n));
+  });
+  const std::string access_log = bridge_.scratch("access.log");
+  ASSERT_TRUE(
+      start(tcp_listener() + tcp_route("echo", "HostSNI(`*`)",
+                                       "tcp://127.0.0.1:" + std::to_string(upstream.port())),
+            "drain_timeout = \"1500ms\"", access_log));
+  RawClient client(tcp_port_);
+  std::string got;
+  ASSERT_TRUE(client.send("before"));
+  client.read_some(got, 16, 3s);
+  ASSERT_EQ(got, "before");
+
+  const auto start = Clock::now();
+  bridge_.process().signal(SIGTERM);
+  ASSERT_TRUE(wait_for_port_closed(tcp_port_, 3s)) << "the TCP listener stayed open while draining";
+  ASSERT_TRUE(client.send("during"));  // the established connection still relays
+  got.clear();
+  client.read_some(got, 16, 3s);
+  EXPECT_EQ(got, "during");
+  EXPECT_TRUE(client.wait_closed(5s));
+  EXPECT_GE(seconds_since(start), 1.3) << "closed before the drain timeout";
+  auto status = bridge_.process().wait_exit(5s);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(*status, 0) << bridge_.output();
+  EXPECT_EQ(access_log_entry(access_log, "\"protocol\":\"TCP\"").value("end", ""), "drained")
+      << read_file(access_log);
+}
+
 TEST_F(TcpProxy, ARuleThatNeedsTlsOnAPlainRouteIsAConfigError) {
   bridge_.write_config(
       config(tcp_listener() + tcp_route("pg", "HostSNI(`db.localhost`)", "tcp://127.0.0.1:5432")));
