@@ -20,6 +20,8 @@ struct RouteOptions {
   std::string listener;
   bool live = false;
   bool http2 = false;
+  std::string sni;                // tcp:// tests: the ClientHello's server name
+  std::vector<std::string> alpn;  // and its ALPN protocols
 };
 
 std::shared_ptr<const proxy::Snapshot> load_snapshot(const GlobalOptions& global) {
@@ -108,7 +110,8 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
         }
         targets.push_back(target);
       }
-      out.push_back({{"priority", r.priority},
+      out.push_back({{"kind", "http"},
+                     {"priority", r.priority},
                      {"name", r.name},
                      {"rule", r.rule.text()},
                      {"listeners", r.listeners},
@@ -116,6 +119,20 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
                      {"targets", targets},
                      {"strip_prefix", entry.config->strip_prefix},
                      {"host_rewrite", entry.config->host_rewrite}});
+    }
+    for (const auto& r : snapshot->tcp_table.routes()) {
+      const proxy::TcpRouteEntry& entry = snapshot->tcp_routes[r.index];
+      nlohmann::json targets = nlohmann::json::array();
+      for (const auto& t : entry.upstream->targets) targets.push_back({{"url", t->url}});
+      out.push_back({{"kind", "tcp"},
+                     {"priority", r.priority},
+                     {"name", r.name},
+                     {"rule", r.rule.text()},
+                     {"listeners", r.listeners},
+                     {"upstream", entry.upstream->name},
+                     {"targets", targets},
+                     {"tls_passthrough", entry.config->tls_passthrough},
+                     {"idle_timeout", config::format_duration(entry.config->idle_timeout)}});
     }
     print_json(out);
     return exit_ok;
@@ -130,6 +147,18 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
                     targets_of(*entry.upstream, notes), rewrites_of(*entry.config)});
   }
   print_table(rows);
+  if (!snapshot->tcp_table.routes().empty()) {
+    print_line("");
+    std::vector<std::vector<std::string>> tcp_rows{
+        {"PRIORITY", "TCP ROUTE", "RULE", "LISTENERS", "UPSTREAM", "TARGETS", "TLS"}};
+    for (const auto& r : snapshot->tcp_table.routes()) {
+      const proxy::TcpRouteEntry& entry = snapshot->tcp_routes[r.index];
+      tcp_rows.push_back({std::to_string(r.priority), r.name, r.rule.text(), join(r.listeners),
+                          entry.upstream->name, targets_of(*entry.upstream, notes),
+                          entry.config->tls_passthrough ? "passthrough" : "-"});
+    }
+    print_table(tcp_rows);
+  }
   if (!notes.empty()) print_line("");
   for (const auto& note : notes) print_line(note);
   return exit_ok;
@@ -140,6 +169,9 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
 int run_route_test(const GlobalOptions& global, const std::vector<std::string>& positional,
                    const std::vector<std::string>& headers, const std::string& client_ip,
                    const std::string& listener, bool json, bool http2);
+int run_route_test_tcp(const GlobalOptions& global, const std::string& url, const std::string& sni,
+                       const std::vector<std::string>& alpn, const std::string& client_ip,
+                       const std::string& listener, bool json);
 int run_route_test_live(const GlobalOptions& global, const std::string& admin,
                         const std::vector<std::string>& positional,
                         const std::vector<std::string>& headers, bool as_json);
@@ -175,13 +207,35 @@ void setup_route(CLI::App& app, const GlobalOptions& global, Action& action) {
   test->add_flag("--live", options->live, "Send the request through the running bridge");
   test->add_flag("--http2", options->http2,
                  "The client speaks HTTP/2 (Host from :authority); shows the upstream protocol");
-  test->footer("Examples:\n  bridge route test http://localhost:8080/\n"
-               "  bridge route test POST http://api.localhost:8080/api/orders -H 'X-Env: beta' "
-               "--json\n"
-               "  bridge route test --http2 POST http://localhost:8080/billing.v1.Billing/Charge "
-               "-H 'content-type: application/grpc' -H 'te: trailers'");
+  test->add_option("--sni", options->sni,
+                   "tcp:// only: the TLS server name the client sends (HostSNI, passthrough)");
+  test->add_option("--alpn", options->alpn,
+                   "tcp:// only: an ALPN protocol the client offers (repeatable)");
+  test->footer(
+      "Examples:\n  bridge route test http://localhost:8080/\n"
+      "  bridge route test POST http://api.localhost:8080/api/orders -H 'X-Env: beta' "
+      "--json\n"
+      "  bridge route test --http2 POST http://localhost:8080/billing.v1.Billing/Charge "
+      "-H 'content-type: application/grpc' -H 'te: trailers'\n"
+      "  bridge route test tcp://localhost:5432\n"
+      "  bridge route test tcp://billing.localhost:8443 --sni billing.localhost --alpn h2");
   test->callback([&action, &global, options] {
     action = [&global, options]() -> int {
+      if (options->positional.back().starts_with("tcp://")) {
+        if (options->positional.size() == 2 || options->live || options->http2) {
+          print_error(
+              Error::usage("a tcp:// test takes no method, --live or --http2",
+                           "e.g. bridge route test tcp://localhost:5432 --sni db.localhost"));
+          return exit_usage;
+        }
+        return run_route_test_tcp(global, options->positional.back(), options->sni, options->alpn,
+                                  options->client_ip, options->listener, options->json);
+      }
+      if (!options->sni.empty() || !options->alpn.empty()) {
+        print_error(Error::usage("--sni and --alpn describe a TCP connection",
+                                 "test it as tcp://HOST:PORT"));
+        return exit_usage;
+      }
       if (options->live) {
         return run_route_test_live(global, "", options->positional, options->headers,
                                    options->json);

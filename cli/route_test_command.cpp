@@ -73,37 +73,6 @@ Result<TestRequest> parse_request(const std::vector<std::string>& positional,
   return req;
 }
 
-// The listener a request to `port` arrives on: the one bound to that port, else the first.
-// The listener bound to `port`; else the first, with a warning that says so.
-std::string pick_listener(const config::Config& cfg, uint16_t port) {
-  std::string suffix = ":" + std::to_string(port);
-  for (const auto& l : cfg.listeners) {
-    if (l.bind.size() > suffix.size() &&
-        l.bind.compare(l.bind.size() - suffix.size(), suffix.size(), suffix) == 0) {
-      return l.name;
-    }
-  }
-  if (cfg.listeners.empty()) return "";
-  const auto& first = cfg.listeners.front();
-  print_warning("no listener is bound to port " + std::to_string(port) +
-                "; testing on listener \"" + first.name + "\" (" + first.bind +
-                "); pick another with --listener NAME");
-  return first.name;
-}
-
-// --listener must name a listener of the config; exit 2 with the nearest name otherwise.
-std::optional<Error> unknown_listener(const config::Config& cfg, const std::string& name) {
-  std::vector<std::string> names;
-  for (const auto& l : cfg.listeners) {
-    if (l.name == name) return std::nullopt;
-    names.push_back(l.name);
-  }
-  std::string nearest_name = nearest(name, names);
-  return Error::usage("unknown listener \"" + name + "\"",
-                      nearest_name.empty() ? "listeners: " + join(names)
-                                           : "did you mean \"" + nearest_name + "\"?");
-}
-
 // The request bridge would send upstream, in the order the proxy writes it (see
 // core/proxy/forward.cpp, edit_request_head): `added` has set semantics, one entry per name;
 // `removed` names the incoming headers that are not forwarded.
@@ -328,6 +297,34 @@ int print_route_test(const proxy::Snapshot& snap, const TestRequest& req,
 }
 
 }  // namespace
+
+std::string pick_listener(const config::Config& cfg, uint16_t port) {
+  std::string suffix = ":" + std::to_string(port);
+  for (const auto& l : cfg.listeners) {
+    if (l.bind.size() > suffix.size() &&
+        l.bind.compare(l.bind.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      return l.name;
+    }
+  }
+  if (cfg.listeners.empty()) return "";
+  const auto& first = cfg.listeners.front();
+  print_warning("no listener is bound to port " + std::to_string(port) +
+                "; testing on listener \"" + first.name + "\" (" + first.bind +
+                "); pick another with --listener NAME");
+  return first.name;
+}
+
+std::optional<Error> unknown_listener(const config::Config& cfg, const std::string& name) {
+  std::vector<std::string> names;
+  for (const auto& l : cfg.listeners) {
+    if (l.name == name) return std::nullopt;
+    names.push_back(l.name);
+  }
+  std::string nearest_name = nearest(name, names);
+  return Error::usage("unknown listener \"" + name + "\"",
+                      nearest_name.empty() ? "listeners: " + join(names)
+                                           : "did you mean \"" + nearest_name + "\"?");
+}
 
 int run_route_test(const GlobalOptions& global, const std::vector<std::string>& positional,
                    const std::vector<std::string>& header_args, const std::string& client_ip,

@@ -206,6 +206,38 @@ ListenerTcpRoutes Snapshot::tcp_routes_on(std::string_view name) const {
   return kinds;
 }
 
+const TcpRouteEntry* Snapshot::match_tcp(std::string_view listener, const route::RequestView& view,
+                                         bool tls) const {
+  for (bool passthrough : {true, false}) {
+    if (passthrough && !tls) continue;
+    for (const auto& compiled : tcp_table.routes()) {
+      const TcpRouteEntry& entry = tcp_routes[compiled.index];
+      if (entry.config->tls_passthrough != passthrough || !compiled.serves(listener)) continue;
+      if (compiled.rule.matches(view)) return &entry;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<route::RouteDecision>
+Snapshot::explain_tcp(std::string_view listener, const route::RequestView& view, bool tls) const {
+  std::vector<route::RouteDecision> decisions;
+  for (bool passthrough : {true, false}) {
+    for (const auto& compiled : tcp_table.routes()) {
+      if (tcp_routes[compiled.index].config->tls_passthrough != passthrough) continue;
+      route::Explanation why;
+      if (!compiled.serves(listener))
+        why.observed = "not on listener \"" + std::string(listener) + "\"";
+      else if (passthrough && !tls)
+        why.observed = "a passthrough route takes TLS connections only (give --sni)";
+      else
+        why = route::explain(compiled.rule, view);
+      decisions.push_back({&compiled, std::move(why)});
+    }
+  }
+  return decisions;
+}
+
 Result<std::shared_ptr<const Snapshot>>
 build_snapshot(config::Config config, trace::Metrics* metrics, discovery::Registry* registry) {
   auto snapshot = std::make_shared<Snapshot>();

@@ -95,6 +95,14 @@ struct Snapshot {
   const ListenerPolicy& policy(std::string_view name) const;
   /// The TCP routes that serve listener `name`, by kind.
   ListenerTcpRoutes tcp_routes_on(std::string_view name) const;
+  /// The TCP route a connection on `listener` takes: a TLS one (`tls`: its ClientHello was
+  /// read into `view`) tries the passthrough routes first, then, like any connection, the
+  /// plain ones, each in priority order. Null when none matches.
+  const TcpRouteEntry* match_tcp(std::string_view listener, const route::RequestView& view,
+                                 bool tls) const;
+  /// Every TCP route in the order match_tcp tries them, with why each matched or not.
+  std::vector<route::RouteDecision> explain_tcp(std::string_view listener,
+                                                const route::RequestView& view, bool tls) const;
 };
 
 /// Compiles the routes and targets of `config`. Rule errors point into the config file

@@ -49,21 +49,6 @@ connect_upstream(Worker& worker, const Snapshot& snapshot, const UpstreamSet& up
   co_return nullptr;
 }
 
-// The winning TCP route on `listener` in priority order: a TLS connection (a ClientHello was
-// read) tries the passthrough routes first, then like any connection the plain ones.
-const TcpRouteEntry* match_tcp_route(const Snapshot& snapshot, const std::string& listener,
-                                     const route::RequestView& view, bool tls) {
-  for (bool passthrough : {true, false}) {
-    if (passthrough && !tls) continue;
-    for (const auto& compiled : snapshot.tcp_table.routes()) {
-      const TcpRouteEntry& entry = snapshot.tcp_routes[compiled.index];
-      if (entry.config->tls_passthrough != passthrough || !compiled.serves(listener)) continue;
-      if (compiled.rule.matches(view)) return &entry;
-    }
-  }
-  return nullptr;
-}
-
 // A TCP connection's record, from accept to close, published to the store, the access log,
 // metrics and spans as an HTTP exchange's is (protocol "TCP": no method, path or status).
 class TcpRecord {
@@ -199,7 +184,7 @@ asio::awaitable<void> serve_tcp_connection(tcp::socket socket, Worker& worker,
   }
   ConnectionView connection(record->client, hello);
   const bool tls = hello.state == bridge::tcp::HelloState::Complete;
-  const TcpRouteEntry* route = match_tcp_route(*snapshot, listener, connection.view, tls);
+  const TcpRouteEntry* route = snapshot->match_tcp(listener, connection.view, tls);
   if (route == nullptr) {
     spdlog::info("listener {}: no TCP route matches the connection from {}{}; closed", listener,
                  record->client, tls ? " (SNI \"" + hello.sni + "\")" : std::string());
@@ -221,7 +206,7 @@ asio::awaitable<bool> pass_through_if_routed(tcp::socket& socket, Worker& worker
   if (hello.state != bridge::tcp::HelloState::Complete) co_return false;  // the handshake will say
   const std::string client_ip = peer_ip(socket);
   ConnectionView connection(client_ip, hello);
-  const TcpRouteEntry* route = match_tcp_route(*snapshot, listener, connection.view, true);
+  const TcpRouteEntry* route = snapshot->match_tcp(listener, connection.view, true);
   if (route == nullptr) co_return false;
   TcpRecord record(worker, *snapshot, listener, client_ip);
   note_hello(record, hello);

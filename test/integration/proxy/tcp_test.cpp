@@ -368,6 +368,56 @@ TEST_F(TcpProxy, DrainLetsAConnectionRunThenClosesItAtTheTimeout) {
       << read_file(access_log);
 }
 
+// ---- route list and route test --------------------------------------------------------------
+
+TEST_F(TcpProxy, RouteTestExplainsWhichTcpRouteAConnectionTakes) {
+  const std::string tls = "tls = { passthrough = true }\n";
+  bridge_.write_config(
+      config(tcp_listener() + tcp_route("pg", "HostSNI(`*`)", "tcp://127.0.0.1:5432") +
+             tcp_route("billing", "HostSNI(`billing.localhost`)", "tcp://127.0.0.1:9443", tls)));
+  auto bridge = [&](std::vector<std::string> args) {
+    args.insert(args.end(), {"--config-dir", bridge_.config_dir()});
+    return run_bridge(std::move(args));
+  };
+  const std::string at = "localhost:" + std::to_string(tcp_port_);
+  auto tls_test = bridge(
+      {"route", "test", "tcp://billing." + at, "--sni", "billing.localhost", "--alpn", "h2"});
+  EXPECT_EQ(tls_test.status, 0) << tls_test.err;
+  EXPECT_NE(tls_test.out.find("TLS SNI billing.localhost, ALPN h2"), std::string::npos)
+      << tls_test.out;
+  EXPECT_NE(
+      tls_test.out.find("HostSNI(`billing.localhost`) matched: SNI was \"billing.localhost\""),
+      std::string::npos)
+      << tls_test.out;
+  EXPECT_NE(tls_test.out.find("winner: billing -> upstream tcp://127.0.0.1:9443"),
+            std::string::npos)
+      << tls_test.out;
+
+  // Without TLS the passthrough route cannot match: the catch-all takes the connection.
+  auto plain = bridge({"route", "test", "tcp://" + at, "--json"});
+  EXPECT_EQ(plain.status, 0) << plain.err;
+  json decision = parse_json(plain.out);
+  EXPECT_EQ(decision.value("winner", ""), "pg") << plain.out;
+  EXPECT_EQ(decision.value("listener", ""), "tcp-in");
+  ASSERT_EQ(decision["routes"].size(), 2u);
+  EXPECT_EQ(decision["routes"][0].value("observed", ""),
+            "a passthrough route takes TLS connections only (give --sni)");
+
+  auto list = bridge({"route", "list"});
+  EXPECT_EQ(list.status, 0) << list.err;
+  EXPECT_NE(list.out.find("TCP ROUTE"), std::string::npos) << list.out;
+  auto listed = parse_json(bridge({"route", "list", "--json"}).out);
+  size_t tcp_entries = 0;
+  for (const auto& entry : listed)
+    if (entry.value("kind", "") == "tcp") ++tcp_entries;
+  EXPECT_EQ(tcp_entries, 2u) << listed.dump();
+
+  auto misuse = bridge({"route", "test", "GET", "tcp://" + at});
+  EXPECT_EQ(misuse.status, 2);
+  EXPECT_NE(misuse.err.find("a tcp:// test takes no method, --live or --http2"), std::string::npos)
+      << misuse.err;
+}
+
 TEST_F(TcpProxy, ARuleThatNeedsTlsOnAPlainRouteIsAConfigError) {
   bridge_.write_config(
       config(tcp_listener() + tcp_route("pg", "HostSNI(`db.localhost`)", "tcp://127.0.0.1:5432")));
