@@ -126,6 +126,26 @@ TEST_F(TcpProxy, RedisAnswersThroughATcpRoute) {
   EXPECT_EQ(redis_cli({"STRLEN", "big"}).out, "10485760\n");
 }
 
+// profiles/tcp.toml as shipped, through `bridge up --profile tcp`: only its ports and the
+// Redis upstream are moved to this test's (compose is not running here).
+TEST_F(TcpProxy, TheShippedTcpProfileBridgesRedis) {
+  ASSERT_TRUE(start_redis());
+  for (const char* file : {"base.toml", "dev.toml", "tcp.toml"})
+    write_file(bridge_.config_dir() + "/" + file, read_file(source_dir() + "/profiles/" + file));
+  auto at = [](uint16_t port) { return "127.0.0.1:" + std::to_string(port); };
+  ASSERT_TRUE(bridge_.start(tcp_port_, {"--profile", "tcp", "--set", "bridge.admin=off", "--set",
+                                        "listeners.web.bind=" + at(port_), "--set",
+                                        "listeners.redis.bind=" + at(tcp_port_), "--set",
+                                        "listeners.pg.bind=" + at(free_port()), "--set",
+                                        "listeners.tls-in.bind=" + at(free_port()), "--set",
+                                        "tcp_routes.redis.upstream=tcp://" + at(redis_port_)}))
+      << bridge_.output();
+  EXPECT_NE(bridge_.stderr_text().find("listening tcp://" + at(tcp_port_) + "  (redis)"),
+            std::string::npos)
+      << bridge_.stderr_text();
+  EXPECT_EQ(redis_cli({"PING"}).out, "PONG\n") << bridge_.output();
+}
+
 TEST_F(TcpProxy, ASubscriptionOutlivesAReload) {
   ASSERT_TRUE(start_redis());
   const std::string upstream = "tcp://127.0.0.1:" + std::to_string(redis_port_);

@@ -43,7 +43,8 @@ TEST_P(ShippedProfile, LoadsWithTheRealEnvironmentToo) {
   ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
 }
 
-INSTANTIATE_TEST_SUITE_P(Shipped, ShippedProfile, ::testing::Values("dev", "staging", "prod"));
+INSTANTIATE_TEST_SUITE_P(Shipped, ShippedProfile,
+                         ::testing::Values("dev", "staging", "prod", "tcp"));
 
 TEST(ShippedProfiles, DevWorksOnABareLaptop) {
   auto config = load_shipped("dev");
