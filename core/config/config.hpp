@@ -98,6 +98,14 @@ struct ForwardedHeaders {
   bool insecure = false;                                              // trust every peer
 };
 
+/// Whose PROXY protocol headers a listener reads (Traefik's entryPoints proxyProtocol): a
+/// connection from a trusted peer that starts with one is taken to come from the address in
+/// it. Anyone else's bytes are served as they are.
+struct ProxyProtocolIn {
+  std::vector<std::string> trusted_ips;  // CIDRs or addresses
+  bool insecure = false;                 // trust every peer
+};
+
 /// HTTP/2 limits of a listener (SETTINGS sent to clients, and what bridge enforces).
 struct Http2Limits {
   uint64_t max_concurrent_streams = 100;
@@ -116,6 +124,7 @@ struct Listener {
   EncodedCharacters encoded_characters;
   ForwardedHeaders forwarded_headers;
   uint64_t max_connections = 0;  // 0 = no cap; beyond it new connections wait in the backlog
+  std::optional<ProxyProtocolIn> proxy_protocol;
   // "http1" and "h2": ALPN on TLS, the connection preface (prior knowledge) on plain HTTP.
   std::vector<std::string> http_protocols = {"http1", "h2"};
   Http2Limits http2;
@@ -153,7 +162,8 @@ struct Upstream {
   // "auto" (ALPN h2 or http/1.1 on https:// targets, HTTP/1.1 on http://), "http1", "h2c"
   // (HTTP/2 with prior knowledge on http://), "h2" (HTTP/2 by ALPN on https://, required).
   std::string protocol = "auto";
-  int max_idle = 200;                            // idle keep-alive connections kept per target
+  int proxy_protocol = 0;  // 1 or 2: a PROXY header before the bytes (TCP routes' upstreams)
+  int max_idle = 200;      // idle keep-alive connections kept per target
   Duration down_for = std::chrono::seconds(10);  // passive health backoff
 };
 

@@ -178,12 +178,13 @@ Result<void> decode(const Node& document, Config& config, const Sources& sources
   // reference checks never run against half-read entries.
   decode_entries(d, document, "listeners",
                  {"name", "bind", "protocol", "hosts", "tls", "sanitize_path", "encoded_characters",
-                  "forwarded_headers", "max_connections", "http_protocols", "http2"},
+                  "forwarded_headers", "max_connections", "http_protocols", "http2",
+                  "proxy_protocol"},
                  config.listeners, decode_listener);
-  decode_entries(
-      d, document, "upstreams",
-      {"name", "targets", "balance", "health", "tls", "max_idle", "down_for", "protocol"},
-      config.upstreams, decode_upstream);
+  decode_entries(d, document, "upstreams",
+                 {"name", "targets", "balance", "health", "tls", "max_idle", "down_for", "protocol",
+                  "proxy_protocol"},
+                 config.upstreams, decode_upstream);
   if (!d.failed()) check_acme_email(d, document, config);
   if (d.failed()) return d.result();
   if (config.listeners.empty())

@@ -26,16 +26,21 @@ void decode_encoded_characters(Reader& r, EncodedCharacters& out) {
   r.boolean("hash", out.hash);
 }
 
+// Every entry of the array at `key` must be an address or a CIDR.
+void check_cidrs(Reader& r, std::string_view key, const std::vector<std::string>& values) {
+  const Node* ips = r.get(key);
+  if (ips == nullptr || !ips->is(Kind::Array)) return;
+  for (size_t i = 0; i < values.size() && i < ips->items.size(); ++i)
+    if (!valid_cidr(values[i]))
+      return r.decoder().fail(r.path(key) + "[" + std::to_string(i) +
+                                  "]: invalid address or CIDR " + quoted(values[i]),
+                              ips->items[i], "e.g. \"10.0.0.0/8\", \"192.168.1.7\" or \"::1/128\"");
+}
+
 void decode_forwarded_headers(Reader& r, ForwardedHeaders& out) {
   r.strings("trusted_ips", out.trusted_ips);
   r.boolean("insecure", out.insecure);
-  const Node* ips = r.get("trusted_ips");
-  if (ips == nullptr || !ips->is(Kind::Array)) return;
-  for (size_t i = 0; i < out.trusted_ips.size() && i < ips->items.size(); ++i)
-    if (!valid_cidr(out.trusted_ips[i]))
-      return r.decoder().fail(r.path("trusted_ips") + "[" + std::to_string(i) +
-                                  "]: invalid address or CIDR " + quoted(out.trusted_ips[i]),
-                              ips->items[i], "e.g. \"10.0.0.0/8\", \"192.168.1.7\" or \"::1/128\"");
+  check_cidrs(r, "trusted_ips", out.trusted_ips);
 }
 
 // RFC 9113 6.5.2 bounds: a window below 2^31, frames of 16 KiB to 16 MiB.
@@ -141,6 +146,18 @@ void decode_listener(Reader& r, Listener& out) {
     decode_forwarded_headers(fr, out.forwarded_headers);
   }
   r.integer("max_connections", out.max_connections, 0, 10'000'000);
+  if (const Node* proxy = r.table("proxy_protocol")) {
+    Reader pr(r.decoder(), *proxy, r.path("proxy_protocol"), r.path("proxy_protocol"),
+              {"trusted_ips", "insecure"});
+    ProxyProtocolIn& in = out.proxy_protocol.emplace();
+    pr.strings("trusted_ips", in.trusted_ips);
+    pr.boolean("insecure", in.insecure);
+    check_cidrs(pr, "trusted_ips", in.trusted_ips);
+    if (in.trusted_ips.empty() && !in.insecure)
+      pr.decoder().fail(pr.path("trusted_ips") + ": needs the addresses whose PROXY headers "
+                                                 "are believed",
+                        *proxy, "e.g. proxy_protocol = { trusted_ips = [\"10.0.0.0/8\"] }");
+  }
   r.strings("http_protocols", out.http_protocols, http_protocols);
   if (const Node* protocols = r.get("http_protocols"); protocols && out.http_protocols.empty())
     r.decoder().fail(r.path("http_protocols") + ": needs at least one protocol", *protocols,
@@ -168,6 +185,7 @@ void decode_upstream(Reader& r, Upstream& out) {
                               targets->items[i], std::string(target_hint));
   r.choice("balance", out.balance, balances);
   r.choice("protocol", out.protocol, upstream_protocols);
+  r.integer("proxy_protocol", out.proxy_protocol, 0, 2);
   r.integer("max_idle", out.max_idle, 0, 100'000);
   r.duration("down_for", out.down_for, false);
   if (const Node* health = r.table("health")) {

@@ -65,6 +65,14 @@ void check_upstream(Reader& r, const Route& route, const Config& config) {
     return;
   }
   if (const Upstream* up = config.find_upstream(route.upstream)) {
+    if (up->proxy_protocol != 0)
+      return r.decoder().fail("route " + quoted(route.name) + ": upstream " +
+                                  quoted(route.upstream) +
+                                  " sends a PROXY header (proxy_protocol), which HTTP routes do "
+                                  "not",
+                              *v,
+                              "HTTP upstreams learn the client from X-Forwarded-For; use "
+                              "the upstream from [[tcp_routes]] only");
     for (const auto& target : up->targets)
       if (target_scheme(target) == "tcp")
         return r.decoder().fail("route " + quoted(route.name) + ": upstream " +

@@ -158,6 +158,7 @@ void add_entries(Defaults& d, const Config& config) {
     std::string p = "upstreams." + u.name;
     d.add_string(p + ".balance", fresh.balance);
     d.add_string(p + ".protocol", fresh.protocol);
+    d.add_number(p + ".proxy_protocol", fresh.proxy_protocol);
     d.add_number(p + ".max_idle", fresh.max_idle);
     d.add_duration(p + ".down_for", fresh.down_for);
     d.add_bool(p + ".tls.verify", fresh.tls.verify);

@@ -18,6 +18,12 @@ ListenerPolicy ListenerPolicy::from(const config::Listener& listener) {
   policy.h2 = listener.allows_h2();
   policy.http2 = listener.http2;
   policy.tcp = listener.is_tcp();
+  if (listener.proxy_protocol) {
+    policy.proxy_protocol = true;
+    policy.proxy_trust_everyone = listener.proxy_protocol->insecure;
+    for (const auto& ip : listener.proxy_protocol->trusted_ips)
+      if (auto network = route::IpNetwork::parse(ip)) policy.proxy_trusted.push_back(*network);
+  }
   return policy;
 }
 
@@ -63,6 +69,14 @@ std::optional<Refusal> refuse_underscore(std::string_view name, std::string_view
 std::string printable(std::string_view text) {
   auto escaped = bridge::http::escape_invalid_utf8(text);
   return escaped ? std::move(*escaped) : std::string(text);
+}
+
+bool ListenerPolicy::takes_proxy_header_from(std::string_view peer_ip) const {
+  if (!proxy_protocol) return false;
+  if (proxy_trust_everyone) return true;
+  auto ip = route::IpAddress::parse(peer_ip);
+  return ip && std::any_of(proxy_trusted.begin(), proxy_trusted.end(),
+                           [&](const route::IpNetwork& n) { return n.contains(*ip); });
 }
 
 }  // namespace bridge::proxy

@@ -24,7 +24,10 @@ struct ListenerPolicy {
   uint64_t max_connections = 0;
   bool http1 = true;  // http_protocols
   bool h2 = true;
-  bool tcp = false;  // protocol = "tcp": connections go to [[tcp_routes]]
+  bool tcp = false;             // protocol = "tcp": connections go to [[tcp_routes]]
+  bool proxy_protocol = false;  // reads PROXY headers from trusted peers
+  std::vector<route::IpNetwork> proxy_trusted;  // proxy_protocol.trusted_ips
+  bool proxy_trust_everyone = false;            // proxy_protocol.insecure
   config::Http2Limits http2;
 
   static ListenerPolicy from(const config::Listener& listener);
@@ -32,6 +35,8 @@ struct ListenerPolicy {
   bool trusts(std::string_view client_ip) const;
   /// The same for an address parsed already (none: a unix socket peer, never trusted).
   bool trusts(const std::optional<route::IpAddress>& client_ip) const;
+  /// Whether a PROXY header from this peer is read (proxy_protocol.trusted_ips).
+  bool takes_proxy_header_from(std::string_view peer_ip) const;
 };
 
 /// Why a request is refused at the front door: the status and the JSON error code.

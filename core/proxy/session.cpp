@@ -9,6 +9,7 @@
 #include "proxy/detail/h1_client.hpp"
 #include "proxy/detail/h2_client.hpp"
 #include "proxy/detail/h2_connection.hpp"
+#include "proxy/detail/peek.hpp"
 #include "proxy/detail/request_head.hpp"
 #include "proxy/detail/tls_stream.hpp"
 #include "proxy/detail/worker.hpp"
@@ -369,12 +370,19 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, std::
                                        std::shared_ptr<ssl::context> tls) {
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
-  auto remote = socket.remote_endpoint(ec);
   Peer peer;
   peer.listener = std::move(listener);
-  if (!ec) peer.client_ip = remote.address().to_string();
-  peer.ip = route::IpAddress::parse(peer.client_ip);
   const ListenerPolicy& policy = worker.snapshot()->policy(peer.listener);
+  ConnectionEnds ends;
+  if (policy.proxy_protocol) {  // a trusted balancer in front says who the client is
+    if (!co_await read_connection_ends(socket, policy,
+                                       worker.snapshot()->config.limits.header_timeout, ends))
+      co_return;
+    peer.client_ip = ends.client_ip;
+  } else if (auto remote = socket.remote_endpoint(ec); !ec) {
+    peer.client_ip = remote.address().to_string();
+  }
+  peer.ip = route::IpAddress::parse(peer.client_ip);
   peer.http1 = policy.http1;
   if (!tls) {
     peer.h2_preface = policy.h2;
@@ -386,7 +394,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, std::
     co_return;
   }
   // A ClientHello that a passthrough TCP route matches is not bridge's to terminate.
-  if (co_await pass_through_if_routed(socket, worker, peer.listener)) co_return;
+  if (co_await pass_through_if_routed(socket, worker, peer.listener, ends)) co_return;
   TlsClientStream client(DeadlineStream(std::move(socket), worker.deadlines()), *tls);
   ConnectionLease lease(worker, &beast::get_lowest_layer(client).socket());
   auto& limits = worker.snapshot()->config.limits;

@@ -4,7 +4,7 @@
 #include "proxy/detail/tcp_session.hpp"
 
 #include "proxy/detail/balancer.hpp"
-#include "proxy/detail/client_hello_peek.hpp"
+#include "proxy/detail/peek.hpp"
 #include "proxy/detail/tcp_relay.hpp"
 #include "proxy/detail/worker.hpp"
 
@@ -60,7 +60,7 @@ class TcpRecord {
     record_.start = std::chrono::system_clock::now();
     trace::new_request_id(record_.request_id);
     record_.trace = trace::next_span(std::nullopt);
-    record_.client = client_ip;
+    record_.client = client_ip.empty() ? "unknown" : client_ip;
     record_.listener = listener;
     record_.config_hash = snapshot.hash;
     record_.scheme = "tcp";
@@ -99,7 +99,8 @@ class TcpRecord {
 // Connects `route`'s upstream and relays until the connection ends.
 asio::awaitable<void> relay_route(tcp::socket& socket, Worker& worker,
                                   const std::shared_ptr<const Snapshot>& snapshot,
-                                  const TcpRouteEntry& route, TcpRecord& record) {
+                                  const TcpRouteEntry& route, const ConnectionEnds& ends,
+                                  TcpRecord& record) {
   ConnectionLease lease(worker, &socket);
   lease.slot().busy = true;  // drain lets a TCP connection run until the drain timeout
   trace::TcpRouteSeries* series = route.series;
@@ -118,6 +119,19 @@ asio::awaitable<void> relay_route(tcp::socket& socket, Worker& worker,
   record.mark(trace::Phase::Connected);
   tcp::socket upstream = std::move(connection->tcp().socket());
   connection.reset();
+  if (const int version = route.upstream->config.proxy_protocol; version != 0) {
+    // Who the client is, for an upstream behind bridge (Traefik's serversTransport
+    // proxyProtocol): the header goes first, before any byte of the client's.
+    bridge::tcp::ProxyAddresses addresses{false, ends.client_ip, ends.local_ip, ends.client_port,
+                                          ends.local_port};
+    const std::string header = bridge::tcp::write_proxy_header(version, addresses);
+    auto [wec, written] = co_await asio::async_write(upstream, asio::buffer(header), nothrow);
+    if (wec) {
+      record->error = "cannot send the PROXY header: " + wec.message();
+      record.finish(TcpEnd::UpstreamReset, series);
+      co_return;
+    }
+  }
   TcpRelay relay(socket, upstream, route.config->idle_timeout, worker.buffers());
   lease.slot().close_now = [](void* r) { static_cast<TcpRelay*>(r)->stop(TcpEnd::Drained); };
   lease.slot().close_context = &relay;
@@ -128,12 +142,6 @@ asio::awaitable<void> relay_route(tcp::socket& socket, Worker& worker,
   record->bytes_in = result.bytes_up;
   record->bytes_out = result.bytes_down;
   record.finish(result.end, series);
-}
-
-std::string peer_ip(tcp::socket& socket) {
-  error_code ec;
-  const auto remote = socket.remote_endpoint(ec);
-  return ec ? std::string("unknown") : remote.address().to_string();
 }
 
 // What a ClientHello offers, as the TCP rules see it; the views point into `hello`.
@@ -162,7 +170,11 @@ asio::awaitable<void> serve_tcp_connection(tcp::socket socket, Worker& worker,
   const std::shared_ptr<const Snapshot> snapshot = worker.snapshot();
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
-  TcpRecord record(worker, *snapshot, listener, peer_ip(socket));
+  ConnectionEnds ends;
+  if (!co_await read_connection_ends(socket, snapshot->policy(listener),
+                                     snapshot->config.limits.header_timeout, ends))
+    co_return;
+  TcpRecord record(worker, *snapshot, listener, ends.client_ip);
   bridge::tcp::ClientHello hello;
   hello.state = bridge::tcp::HelloState::NotTls;
   const ListenerTcpRoutes routes = snapshot->tcp_routes_on(listener);
@@ -193,24 +205,24 @@ asio::awaitable<void> serve_tcp_connection(tcp::socket socket, Worker& worker,
     record.finish(nullptr);
     co_return;
   }
-  co_await relay_route(socket, worker, snapshot, *route, record);
+  co_await relay_route(socket, worker, snapshot, *route, ends, record);
 }
 
 asio::awaitable<bool> pass_through_if_routed(tcp::socket& socket, Worker& worker,
-                                             const std::string& listener) {
+                                             const std::string& listener, ConnectionEnds ends) {
   const std::shared_ptr<const Snapshot> snapshot = worker.snapshot();
   if (!snapshot->tcp_routes_on(listener).passthrough) co_return false;
   const auto& limits = snapshot->config.limits;
   bridge::tcp::ClientHello hello =
       co_await peek_client_hello(socket, limits.header_timeout, limits.header_timeout);
   if (hello.state != bridge::tcp::HelloState::Complete) co_return false;  // the handshake will say
-  const std::string client_ip = peer_ip(socket);
-  ConnectionView connection(client_ip, hello);
+  if (!ends.from_proxy_header) ends = ConnectionEnds::of(socket);
+  ConnectionView connection(ends.client_ip, hello);
   const TcpRouteEntry* route = snapshot->match_tcp(listener, connection.view, true);
   if (route == nullptr) co_return false;
-  TcpRecord record(worker, *snapshot, listener, client_ip);
+  TcpRecord record(worker, *snapshot, listener, ends.client_ip);
   note_hello(record, hello);
-  co_await relay_route(socket, worker, snapshot, *route, record);
+  co_await relay_route(socket, worker, snapshot, *route, ends, record);
   co_return true;
 }
 

@@ -5,6 +5,7 @@
 // point). Relayed byte for byte; the TLS handshake passes through untouched.
 
 #include "proxy/detail/asio.hpp"
+#include "proxy/detail/peek.hpp"
 
 #include <string>
 
@@ -18,8 +19,9 @@ asio::awaitable<void> serve_tcp_connection(tcp::socket socket, Worker& worker,
 
 /// On a TLS listener with passthrough routes: peeks at the ClientHello and, when a passthrough
 /// route matches it, relays the connection there and returns true. Otherwise returns false
-/// with nothing read from `socket` (the TLS handshake starts from the first byte).
+/// with nothing read from `socket` (the TLS handshake starts from the first byte). `ends`:
+/// what a PROXY header said, if the listener read one.
 asio::awaitable<bool> pass_through_if_routed(tcp::socket& socket, Worker& worker,
-                                             const std::string& listener);
+                                             const std::string& listener, ConnectionEnds ends);
 
 }  // namespace bridge::proxy

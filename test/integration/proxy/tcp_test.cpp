@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -386,6 +387,132 @@ TEST_F(TcpProxy, DrainLetsAConnectionRunThenClosesItAtTheTimeout) {
   EXPECT_EQ(*status, 0) << bridge_.output();
   EXPECT_EQ(access_log_entry(access_log, "\"protocol\":\"TCP\"").value("end", ""), "drained")
       << read_file(access_log);
+}
+
+// ---- PROXY protocol --------------------------------------------------------------------------
+
+// nginx listening with `proxy_protocol`, answering with the addresses the header gave it.
+struct ProxyProtocolNginx {
+  TempDir dir;
+  uint16_t port = free_port();
+  std::unique_ptr<Process> server;
+  ProxyProtocolNginx() {
+    ::chmod(dir.path().c_str(), 0755);
+    write_file(dir / "nginx.conf",
+               "worker_processes 1; daemon off; master_process off; pid " + (dir / "pid") +
+                   "; error_log stderr error;\nevents { worker_connections 64; }\n"
+                   "http { access_log off; server { listen 127.0.0.1:" +
+                   std::to_string(port) +
+                   " proxy_protocol; location / { return 200 \"$proxy_protocol_addr:"
+                   "$proxy_protocol_port -> $proxy_protocol_server_addr:"
+                   "$proxy_protocol_server_port\"; } } }\n");
+    server = std::make_unique<Process>(
+        std::vector<std::string>{"nginx", "-p", dir.path(), "-c", dir / "nginx.conf"});
+    EXPECT_TRUE(wait_for_port(port, 5s)) << server->stderr_text();
+  }
+};
+
+TEST_F(TcpProxy, AnUpstreamLearnsTheClientFromAProxyHeaderV1AndV2) {
+  ProxyProtocolNginx nginx;
+  const std::string target = "tcp://127.0.0.1:" + std::to_string(nginx.port);
+  for (int version : {1, 2}) {
+    const std::string upstreams = "[[upstreams]]\nname = \"nginx\"\ntargets = [\"" + target +
+                                  "\"]\nproxy_protocol = " + std::to_string(version) + "\n\n";
+    bridge_.write_config(
+        config(tcp_listener() + upstreams + tcp_route("web", "HostSNI(`*`)", "nginx")));
+    if (version == 1) {
+      ASSERT_TRUE(bridge_.start(port_)) << bridge_.output();
+    } else {
+      bridge_.process().signal(SIGHUP);
+      ASSERT_TRUE(logged("reloaded"));
+    }
+    RawClient client(tcp_port_);
+    ASSERT_TRUE(client.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    auto r = client.read_response(5s);
+    ASSERT_TRUE(r.has_value()) << "version " << version << "\n" << bridge_.output();
+    EXPECT_EQ(r->status, 200);
+    // The client's own address and port, and the listener's: what bridge saw, passed on.
+    EXPECT_TRUE(std::regex_match(r->body, std::regex("127\\.0\\.0\\.1:[1-9][0-9]* -> "
+                                                     "127\\.0\\.0\\.1:" +
+                                                     std::to_string(tcp_port_))))
+        << "version " << version << ": " << r->body;
+  }
+}
+
+// haproxy in front of bridge, as a load balancer before a sidecar would be: it sends a PROXY
+// header (v1 to one port, v2 to the other); the client connects from 127.0.0.2.
+struct HaproxyInFront {
+  TempDir dir;
+  uint16_t v1_port = free_port(), v2_port = free_port();
+  std::unique_ptr<Process> server;
+  explicit HaproxyInFront(uint16_t bridge_port) {
+    write_file(
+        dir / "haproxy.cfg",
+        "global\n  nbthread 1\ndefaults\n  mode tcp\n  timeout connect 5s\n"
+        "  timeout client 30s\n  timeout server 30s\n"
+        "frontend v1\n  bind 127.0.0.1:" +
+            std::to_string(v1_port) + "\n  default_backend v1\nbackend v1\n  server b 127.0.0.1:" +
+            std::to_string(bridge_port) +
+            " send-proxy\n"
+            "frontend v2\n  bind 127.0.0.1:" +
+            std::to_string(v2_port) + "\n  default_backend v2\nbackend v2\n  server b 127.0.0.1:" +
+            std::to_string(bridge_port) + " send-proxy-v2\n");
+    server = std::make_unique<Process>(
+        std::vector<std::string>{"haproxy", "-f", dir / "haproxy.cfg", "-q"});
+    EXPECT_TRUE(wait_for_port(v1_port, 5s) && wait_for_port(v2_port, 5s)) << server->stderr_text();
+  }
+};
+
+TEST_F(TcpProxy, AnHttpListenerTakesTheClientFromATrustedBalancersProxyHeader) {
+  ASSERT_TRUE(start(route("echo", "PathPrefix(`/`)", "builtin://echo")));
+  std::string text = config(route("echo", "PathPrefix(`/`)", "builtin://echo"));
+  text.replace(text.find("\n\n", text.find("[[listeners]]")), 2,
+               "\nproxy_protocol = { trusted_ips = [\"127.0.0.1\"] }\n\n");
+  bridge_.write_config(text, true);
+  bridge_.process().signal(SIGHUP);
+  ASSERT_TRUE(logged("reloaded"));
+  HaproxyInFront haproxy(port_);
+  for (uint16_t port : {haproxy.v1_port, haproxy.v2_port}) {
+    auto r = http({"--interface", "127.0.0.2", "http://127.0.0.1:" + std::to_string(port) + "/"});
+    ASSERT_EQ(r.response.status, 200) << r.err << bridge_.output();
+    EXPECT_EQ(echo_header(parse_json(r.response.body), "X-Forwarded-For"), "127.0.0.2")
+        << r.response.body;
+  }
+  // A client that connects itself (trusted, no header) is served as it is.
+  auto direct = http({url("/")});
+  EXPECT_EQ(echo_header(parse_json(direct.response.body), "X-Forwarded-For"), "127.0.0.1");
+  // A trusted peer with a broken header is closed before anything is served.
+  RawClient broken(port_);
+  ASSERT_TRUE(broken.send("PROXY TCP4 127.0.0.2 nonsense\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_FALSE(broken.read_response(3s).has_value());
+}
+
+TEST_F(TcpProxy, AnUntrustedPeersProxyHeaderIsJustBytes) {
+  std::string text = config(route("echo", "PathPrefix(`/`)", "builtin://echo"));
+  text.replace(text.find("\n\n", text.find("[[listeners]]")), 2,
+               "\nproxy_protocol = { trusted_ips = [\"127.0.0.9\"] }\n\n");
+  bridge_.write_config(text);
+  ASSERT_TRUE(bridge_.start(port_)) << bridge_.output();
+  auto r =
+      raw_request("PROXY TCP4 127.0.0.2 127.0.0.1 5555 80\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 400);  // "PROXY TCP4 ..." is no request line
+}
+
+TEST_F(TcpProxy, ATcpListenerRecordsTheClientAProxyHeaderNamed) {
+  ASSERT_TRUE(start_backend());
+  const std::string access_log = bridge_.scratch("access.log");
+  std::string listener = tcp_listener();
+  listener.insert(listener.size() - 1, "proxy_protocol = { trusted_ips = [\"127.0.0.1/32\"] }\n");
+  const std::string backend = "tcp://" + backend_.url().substr(std::string("http://").size());
+  ASSERT_TRUE(start(listener + tcp_route("backend", "HostSNI(`*`)", backend), "", access_log));
+  HaproxyInFront haproxy(tcp_port_);
+  auto r = http({"--interface", "127.0.0.2",
+                 "http://127.0.0.1:" + std::to_string(haproxy.v2_port) + "/hello"});
+  EXPECT_EQ(r.response.status, 200) << r.err << bridge_.output();
+  json entry = access_log_entry(access_log, "\"protocol\":\"TCP\"");
+  EXPECT_EQ(entry.value("client", ""), "127.0.0.2") << read_file(access_log);
+  EXPECT_EQ(entry.value("route", ""), "backend");
 }
 
 // ---- route list and route test --------------------------------------------------------------

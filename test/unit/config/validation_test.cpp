@@ -276,6 +276,17 @@ const Case cases[] = {
      "\"orders\"\n",
      "route \"r\": listener \"pg\" relays TCP (protocol = \"tcp\"), it serves no HTTP routes", 7,
      14, 4, "use a [[tcp_routes]] entry for it, or an HTTP listener here"},
+    {"ProxyProtocolWithoutTrustedIps",
+     "[[listeners]]\nname = \"web\"\nproxy_protocol = { insecure = false }\n",
+     "listeners.web.proxy_protocol.trusted_ips: needs the addresses whose PROXY headers are "
+     "believed",
+     3, 18, 20, "e.g. proxy_protocol = { trusted_ips = [\"10.0.0.0/8\"] }"},
+    {"ProxyProtocolUpstreamOnAnHttpRoute",
+     "[[upstreams]]\nname = \"orders\"\nproxy_protocol = 1\n[[routes]]\nname = \"r\"\n"
+     "rule = \"Path(`/`)\"\nupstream = \"orders\"\n",
+     "route \"r\": upstream \"orders\" sends a PROXY header (proxy_protocol), which HTTP routes "
+     "do not",
+     7, 12, 8, nullptr},
     {"TcpRouteIdleTimeout",
      "[[listeners]]\nname = \"pg\"\nbind = \"127.0.0.1:5432\"\nprotocol = \"tcp\"\n"
      "[[tcp_routes]]\nname = \"pg\"\nrule = \"HostSNI(`*`)\"\nupstream = \"tcp://127.0.0.1:5432\"\n"
