@@ -75,10 +75,10 @@ class Reader {
 // Every string field, in encoding order (request_id first: find() reads it alone).
 template <class RecordT>
 auto strings(RecordT& r) {
-  return std::array{&r.request_id, &r.client,   &r.listener, &r.client_subject, &r.scheme,
-                    &r.protocol,   &r.method,   &r.host,     &r.path,           &r.query,
-                    &r.route,      &r.upstream, &r.target,   &r.error,          &r.upstream_path,
-                    &r.end};
+  return std::array{&r.request_id, &r.client,   &r.listener,      &r.client_subject,
+                    &r.scheme,     &r.protocol, &r.method,        &r.host,
+                    &r.path,       &r.query,    &r.route,         &r.upstream,
+                    &r.target,     &r.error,    &r.upstream_path, &r.end};
 }
 
 template <class RecordT>
