@@ -181,6 +181,14 @@ struct Route {
   std::optional<uint64_t> max_body_bytes;  // overrides limits.max_body_bytes
 };
 
+/// A TCP middleware (Traefik's TCP middlewares, with their type and option names): exactly one
+/// of its kinds is set.
+struct TcpMiddleware {
+  std::string name;
+  std::optional<std::vector<std::string>> ip_allow_list;  // ipAllowList.sourceRange
+  std::optional<int64_t> in_flight_conn;                  // inFlightConn.amount, per client IP
+};
+
 /// A TCP route (Traefik's TCP router): connections on its listeners that match its rule are
 /// relayed byte for byte to its upstream.
 struct TcpRoute {
@@ -189,7 +197,8 @@ struct TcpRoute {
   std::string rule;                    // HostSNI, HostSNIRegexp, ClientIP, ALPN, && || !
   int64_t priority = 0;                // 0 = length of the rule
   std::string upstream;  // an upstream name, or an inline tcp://, compose:// or k8s:// target
-  bool tls_passthrough = false;  // TOML: tls = { passthrough = true }
+  bool tls_passthrough = false;          // TOML: tls = { passthrough = true }
+  std::vector<std::string> middlewares;  // names in [tcp_middlewares], run in this order
   // No byte either way for this long closes both sides. Long by default: database pools keep
   // idle connections for minutes.
   Duration idle_timeout = std::chrono::hours(1);
@@ -219,6 +228,7 @@ struct Config {
   std::vector<Upstream> upstreams;
   std::vector<Route> routes;
   std::vector<TcpRoute> tcp_routes;
+  std::vector<TcpMiddleware> tcp_middlewares;  // [tcp_middlewares.NAME.TYPE], in file order
   /// Every effective leaf: the values the files and overrides set, in document order, then
   /// the defaults nobody set (origin source "<default>"), in schema order.
   std::vector<Leaf> leaves;

@@ -172,7 +172,7 @@ Result<void> decode(const Node& document, Config& config, const Sources& sources
   Decoder d(sources);
   Reader top(d, document, "", "the top level",
              {"version", "bridge", "limits", "trace", "acme", "listeners", "upstreams", "routes",
-              "tcp_routes"});
+              "tcp_routes", "tcp_middlewares"});
   decode_sections(d, top, config);
   // Routes refer to listeners and upstreams: decode those first, and stop on an error so
   // reference checks never run against half-read entries.
@@ -195,10 +195,11 @@ Result<void> decode(const Node& document, Config& config, const Sources& sources
                   "host_rewrite", "request_headers", "response_headers", "timeout",
                   "max_body_bytes"},
                  config.routes, [&config](Reader& r, Route& out) { decode_route(r, out, config); });
-  decode_entries(d, document, "tcp_routes",
-                 {"name", "listeners", "rule", "priority", "upstream", "tls", "idle_timeout"},
-                 config.tcp_routes,
-                 [&config](Reader& r, TcpRoute& out) { decode_tcp_route(r, out, config); });
+  decode_tcp_middlewares(d, document, config);
+  decode_entries(
+      d, document, "tcp_routes",
+      {"name", "listeners", "rule", "priority", "upstream", "tls", "idle_timeout", "middlewares"},
+      config.tcp_routes, [&config](Reader& r, TcpRoute& out) { decode_tcp_route(r, out, config); });
   return d.result();
 }
 

@@ -94,6 +94,8 @@ void decode_tcp_route(Reader& r, TcpRoute& out, const Config& config) {
   if (!r.decoder().failed()) check_tcp_listeners(r, out, config, owner);
   r.integer("priority", out.priority, -1'000'000'000, 1'000'000'000);
   r.duration("idle_timeout", out.idle_timeout, true);
+  r.strings("middlewares", out.middlewares);
+  check_tcp_middleware_names(r, out, config);
 }
 
 }  // namespace bridge::config::detail

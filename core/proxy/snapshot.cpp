@@ -42,6 +42,31 @@ Result<uint16_t> parse_port(std::string_view text, const std::string& url) {
   return static_cast<uint16_t>(value);
 }
 
+// A TCP middleware by name (config decoding checked that it exists), its in-flight count
+// shared by the routes that use it.
+TcpGate compile_gate(const config::Config& cfg, const std::string& name,
+                     std::map<std::string, std::shared_ptr<TcpGate::InFlight>>& in_flight) {
+  TcpGate gate;
+  gate.name = name;
+  for (const auto& m : cfg.tcp_middlewares) {
+    if (m.name != name) continue;
+    if (m.ip_allow_list) {
+      gate.allow.emplace();
+      for (const auto& range : *m.ip_allow_list)
+        if (auto network = route::IpNetwork::parse(range)) gate.allow->push_back(*network);
+    }
+    if (m.in_flight_conn) {
+      auto& shared = in_flight[name];
+      if (!shared) {
+        shared = std::make_shared<TcpGate::InFlight>();
+        shared->amount = *m.in_flight_conn;
+      }
+      gate.in_flight = shared;
+    }
+  }
+  return gate;
+}
+
 // The upstream a route names, or one made for its inline target URL (`add_upstream`, which
 // also starts discovery for compose:// and k8s://); errors point at `route_path`.upstream.
 template <class AddUpstream>
@@ -69,6 +94,7 @@ Result<void> add_tcp_routes(Snapshot& snapshot, trace::Metrics* metrics,
                             AddUpstream& add_upstream) {
   const config::Config& cfg = snapshot.config;
   std::vector<route::RouteSpec> specs;
+  std::map<std::string, std::shared_ptr<TcpGate::InFlight>> in_flight;  // one per middleware
   for (const auto& r : cfg.tcp_routes) {
     std::vector<std::string> listeners = r.listeners;
     if (listeners.empty())
@@ -77,8 +103,10 @@ Result<void> add_tcp_routes(Snapshot& snapshot, trace::Metrics* metrics,
     specs.push_back({r.name, r.rule, r.priority, std::move(listeners)});
     auto upstream = upstream_for(snapshot, r.upstream, "tcp_routes." + r.name, add_upstream);
     if (!upstream) return upstream.error();
-    snapshot.tcp_routes.push_back(
-        TcpRouteEntry{&r, *upstream, metrics != nullptr ? metrics->tcp_route(r.name) : nullptr});
+    snapshot.tcp_routes.push_back(TcpRouteEntry{
+        &r, *upstream, {}, metrics != nullptr ? metrics->tcp_route(r.name) : nullptr});
+    for (const auto& name : r.middlewares)
+      snapshot.tcp_routes.back().gates.push_back(compile_gate(cfg, name, in_flight));
   }
   auto table = route::Table::build(std::move(specs), route::Language::Tcp);
   if (!table) {
@@ -195,6 +223,31 @@ const ListenerPolicy& Snapshot::policy(std::string_view name) const {
   }
   static const ListenerPolicy fallback = ListenerPolicy::from(config::Listener{});
   return fallback;
+}
+
+std::string TcpGate::enter(const std::string& client_ip,
+                           const std::optional<route::IpAddress>& ip) const {
+  if (allow && !(ip && std::any_of(allow->begin(), allow->end(),
+                                   [&](const route::IpNetwork& n) { return n.contains(*ip); })))
+    return "ipAllowList " + name + ": " + client_ip + " is not in sourceRange";
+  if (in_flight) {
+    std::lock_guard lock(in_flight->mutex);
+    int64_t& open = in_flight->open[client_ip];
+    if (open >= in_flight->amount) {
+      if (open == 0) in_flight->open.erase(client_ip);
+      return "inFlightConn " + name + ": " + client_ip + " has " + std::to_string(open) +
+             " connections open (amount " + std::to_string(in_flight->amount) + ")";
+    }
+    ++open;
+  }
+  return {};
+}
+
+void TcpGate::leave(const std::string& client_ip) const {
+  if (!in_flight) return;
+  std::lock_guard lock(in_flight->mutex);
+  auto it = in_flight->open.find(client_ip);
+  if (it != in_flight->open.end() && --it->second <= 0) in_flight->open.erase(it);
 }
 
 ListenerTcpRoutes Snapshot::tcp_routes_on(std::string_view name) const {

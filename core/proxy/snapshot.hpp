@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,10 +65,28 @@ struct RouteEntry {
   trace::RouteSeries* series = nullptr;
 };
 
+/// One of a TCP route's middlewares, compiled: an ipAllowList's ranges, or an inFlightConn's
+/// per-client-IP count (shared by every worker; one per middleware of a snapshot).
+struct TcpGate {
+  struct InFlight {
+    int64_t amount = 0;
+    std::mutex mutex;
+    std::map<std::string, int64_t, std::less<>> open;  // client IP -> connections open
+  };
+  std::string name;
+  std::optional<std::vector<route::IpNetwork>> allow;
+  std::shared_ptr<InFlight> in_flight;
+  /// "" when a connection from `client_ip` may pass (an inFlightConn then counts it: leave()
+  /// it when the connection ends); else why not, for the record.
+  std::string enter(const std::string& client_ip, const std::optional<route::IpAddress>& ip) const;
+  void leave(const std::string& client_ip) const;
+};
+
 /// A TCP route and where it relays to.
 struct TcpRouteEntry {
   const config::TcpRoute* config = nullptr;
   const UpstreamSet* upstream = nullptr;
+  std::vector<TcpGate> gates;               // config->middlewares, in order
   trace::TcpRouteSeries* series = nullptr;  // null without metrics (route test, config check)
 };
 

@@ -107,6 +107,29 @@ asio::awaitable<void> relay_route(tcp::socket& socket, Worker& worker,
   record->route = route.config->name;
   record->upstream = route.upstream->name;
   record.mark(trace::Phase::RouteMatched);
+  // The route's middlewares, in order; the inFlightConn ones passed count this connection
+  // until it ends.
+  const std::string& client_ip = record->client;
+  const auto ip = route::IpAddress::parse(client_ip);
+  size_t entered = 0;
+  struct LeaveGates {
+    const std::vector<TcpGate>& gates;
+    const size_t& entered;
+    const std::string& client_ip;
+    ~LeaveGates() {
+      for (size_t i = 0; i < entered; ++i) gates[i].leave(client_ip);
+    }
+  } leave{route.gates, entered, client_ip};
+  for (const TcpGate& gate : route.gates) {
+    if (std::string refused = gate.enter(client_ip, ip); !refused.empty()) {
+      spdlog::info("tcp route {}: connection from {} closed: {}", route.config->name, client_ip,
+                   refused);
+      record->error = std::move(refused);
+      record.finish(TcpEnd::Rejected, series);
+      co_return;
+    }
+    ++entered;
+  }
   auto connection =
       co_await connect_upstream(worker, *snapshot, *route.upstream, record->target, record->error);
   if (!connection) {

@@ -86,6 +86,10 @@ void decode_listener(Reader& r, Listener& out);
 void decode_upstream(Reader& r, Upstream& out);
 void decode_route(Reader& r, Route& out, const Config& config);
 void decode_tcp_route(Reader& r, TcpRoute& out, const Config& config);
+/// [tcp_middlewares.NAME.TYPE] into config.tcp_middlewares.
+void decode_tcp_middlewares(Decoder& d, const Node& document, Config& config);
+/// A TCP route's `middlewares` must name defined ones.
+void check_tcp_middleware_names(Reader& r, const TcpRoute& route, const Config& config);
 
 /// Fails on the first of `names` (the array at `key`) that is not in `known`, with a guess.
 void check_names(Reader& r, std::string_view key, const std::vector<std::string>& names,

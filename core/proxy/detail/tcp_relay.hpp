@@ -22,6 +22,7 @@ enum class TcpEnd : uint8_t {
   UpstreamReset,   // the upstream's side failed
   ConnectFailed,   // no upstream connection (not a relay's end; for records)
   Drained,         // bridge shut down and the drain timeout passed
+  Rejected,        // a middleware (ipAllowList, inFlightConn) closed it (for records)
 };
 
 std::string_view tcp_end_name(TcpEnd end);

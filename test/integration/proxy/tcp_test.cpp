@@ -515,6 +515,53 @@ TEST_F(TcpProxy, ATcpListenerRecordsTheClientAProxyHeaderNamed) {
   EXPECT_EQ(entry.value("route", ""), "backend");
 }
 
+TEST_F(TcpProxy, IpAllowListAndInFlightConnGuardATcpRoute) {
+  SocketServer upstream([](int fd) {
+    char buf[256];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+      ::write(fd, buf, static_cast<size_t>(n));
+  });
+  ASSERT_TRUE(start_tcp("[tcp_middlewares.local.ipAllowList]\nsourceRange = [\"127.0.0.1/32\"]\n\n"
+                        "[tcp_middlewares.two.inFlightConn]\namount = 2\n\n" +
+                        tcp_route("echo", "HostSNI(`*`)",
+                                  "tcp://127.0.0.1:" + std::to_string(upstream.port()),
+                                  "middlewares = [\"local\", \"two\"]\n")));
+  auto echoes = [](RawClient& client, const std::string& text) {
+    if (!client.send(text)) return false;
+    std::string got;
+    client.read_some(got, 64, 3s);
+    return got == text;
+  };
+  auto first = std::make_unique<RawClient>(tcp_port_);
+  ASSERT_TRUE(echoes(*first, "one"));
+  RawClient second(tcp_port_);
+  ASSERT_TRUE(echoes(second, "two"));
+  RawClient third(tcp_port_);  // a third at once from the same address: closed
+  EXPECT_TRUE(third.wait_closed(3s));
+  EXPECT_TRUE(logged("inFlightConn two: 127.0.0.1 has 2 connections open (amount 2)"));
+  first.reset();  // one ends: a new one may come
+  bool admitted = false;
+  for (auto deadline = Clock::now() + 3s; !admitted && Clock::now() < deadline;) {
+    RawClient again(tcp_port_);
+    admitted = echoes(again, "again");
+    if (!admitted) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(admitted) << bridge_.output();
+
+  // From 127.0.0.2, which sourceRange leaves out, a connection is closed at once.
+  // (bytes it sent unread, so the close may come as a reset)
+  auto outsider = run({"/usr/bin/python3", "-c",
+                       "import socket\ns = socket.socket()\ns.bind(('127.0.0.2', 0))\n"
+                       "s.connect(('127.0.0.1', " +
+                           std::to_string(tcp_port_) +
+                           "))\n"
+                           "s.sendall(b'hi')\ns.settimeout(3)\ntry:\n"
+                           "    print('closed' if s.recv(16) == b'' else 'answered')\n"
+                           "except ConnectionResetError:\n    print('closed')\n"});
+  EXPECT_EQ(outsider.out, "closed\n") << outsider.err;
+  EXPECT_TRUE(logged("ipAllowList local: 127.0.0.2 is not in sourceRange"));
+}
+
 // ---- route list and route test --------------------------------------------------------------
 
 TEST_F(TcpProxy, RouteTestExplainsWhichTcpRouteAConnectionTakes) {

@@ -287,6 +287,21 @@ const Case cases[] = {
      "route \"r\": upstream \"orders\" sends a PROXY header (proxy_protocol), which HTTP routes "
      "do not",
      7, 12, 8, nullptr},
+    {"TcpMiddlewareUnknownType",
+     "[tcp_middlewares.office.ipWhiteList]\nsourceRange = [\"10.0.0.0/8\"]\n",
+     "tcp_middlewares.office: unknown TCP middleware type \"ipWhiteList\"", 1, 25, 11,
+     "Traefik v3 renamed ipWhiteList to ipAllowList"},
+    {"TcpMiddlewareAmountZero", "[tcp_middlewares.few.inFlightConn]\namount = 0\n",
+     "tcp_middlewares.few.inFlightConn.amount: 0 is out of range (1..1000000)", 2, 10, 1, nullptr},
+    {"TcpMiddlewareBadRange",
+     "[tcp_middlewares.office.ipAllowList]\nsourceRange = [\"10.0.0.0/33\"]\n",
+     "tcp_middlewares.office.ipAllowList.sourceRange[0]: invalid address or CIDR \"10.0.0.0/33\"",
+     2, 16, 13, nullptr},
+    {"TcpRouteUnknownMiddleware",
+     "[[listeners]]\nname = \"pg\"\nbind = \"127.0.0.1:5432\"\nprotocol = \"tcp\"\n"
+     "[[tcp_routes]]\nname = \"pg\"\nrule = \"HostSNI(`*`)\"\nupstream = \"tcp://127.0.0.1:5433\"\n"
+     "middlewares = [\"office\"]\n",
+     "tcp route \"pg\": unknown TCP middleware \"office\"", 9, 16, 8, nullptr},
     {"TcpRouteIdleTimeout",
      "[[listeners]]\nname = \"pg\"\nbind = \"127.0.0.1:5432\"\nprotocol = \"tcp\"\n"
      "[[tcp_routes]]\nname = \"pg\"\nrule = \"HostSNI(`*`)\"\nupstream = \"tcp://127.0.0.1:5432\"\n"
