@@ -41,12 +41,6 @@ int not_available(const std::string& what);
 Result<std::vector<std::pair<std::string, std::string>>>
 parse_header_args(const std::vector<std::string>& args);
 
-/// The listener a test connection to `port` arrives on (route test): the one bound to that
-/// port, else the first, with a warning that says so.
-std::string pick_listener(const config::Config& cfg, uint16_t port);
-/// --listener must name a listener of the config: the usage error (nearest name) otherwise.
-std::optional<Error> unknown_listener(const config::Config& cfg, const std::string& name);
-
 void setup_up(CLI::App& app, const GlobalOptions& global, Action& action);
 void setup_route(CLI::App& app, const GlobalOptions& global, Action& action);
 void setup_trace(CLI::App& app, const GlobalOptions& global, Action& action);

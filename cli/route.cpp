@@ -1,8 +1,8 @@
 // bridge route list|test: the effective route table, and why a request goes where it goes.
-#include "commands.hpp"
 #include "print.hpp"
 #include "proxy/rewrite.hpp"
 #include "proxy/snapshot.hpp"
+#include "route_common.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -23,17 +23,6 @@ struct RouteOptions {
   std::string sni;                // tcp:// tests: the ClientHello's server name
   std::vector<std::string> alpn;  // and its ALPN protocols
 };
-
-std::shared_ptr<const proxy::Snapshot> load_snapshot(const GlobalOptions& global) {
-  auto config = load_config_or_print(global);
-  if (!config) return nullptr;
-  auto snapshot = proxy::build_snapshot(std::move(*config));
-  if (!snapshot) {
-    print_error(snapshot.error());
-    return nullptr;
-  }
-  return *snapshot;
-}
 
 // Where a compose:// or k8s:// target resolves right now ("" for static targets); resolved
 // once per url and cached, since a compose lookup asks the Docker Engine.
@@ -165,6 +154,17 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
 }
 
 }  // namespace
+
+std::shared_ptr<const proxy::Snapshot> load_snapshot(const GlobalOptions& global) {
+  auto config = load_config_or_print(global);
+  if (!config) return nullptr;
+  auto snapshot = proxy::build_snapshot(std::move(*config));
+  if (!snapshot) {
+    print_error(snapshot.error());
+    return nullptr;
+  }
+  return *snapshot;
+}
 
 int run_route_test(const GlobalOptions& global, const std::vector<std::string>& positional,
                    const std::vector<std::string>& headers, const std::string& client_ip,

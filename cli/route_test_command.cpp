@@ -1,9 +1,9 @@
 // bridge route test: runs the matcher on a described request and prints the decision.
-#include "commands.hpp"
 #include "http/fields.hpp"
 #include "print.hpp"
 #include "proxy/rewrite.hpp"
 #include "proxy/snapshot.hpp"
+#include "route_common.hpp"
 
 #include <algorithm>
 
@@ -296,8 +296,7 @@ int print_route_test(const proxy::Snapshot& snap, const TestRequest& req,
   return exit_ok;
 }
 
-}  // namespace
-
+// The listener bound to `port`; else the first, with a warning that says so.
 std::string pick_listener(const config::Config& cfg, uint16_t port) {
   std::string suffix = ":" + std::to_string(port);
   for (const auto& l : cfg.listeners) {
@@ -314,6 +313,7 @@ std::string pick_listener(const config::Config& cfg, uint16_t port) {
   return first.name;
 }
 
+// --listener must name a listener of the config: the usage error (nearest name) otherwise.
 std::optional<Error> unknown_listener(const config::Config& cfg, const std::string& name) {
   std::vector<std::string> names;
   for (const auto& l : cfg.listeners) {
@@ -324,6 +324,18 @@ std::optional<Error> unknown_listener(const config::Config& cfg, const std::stri
   return Error::usage("unknown listener \"" + name + "\"",
                       nearest_name.empty() ? "listeners: " + join(names)
                                            : "did you mean \"" + nearest_name + "\"?");
+}
+
+}  // namespace
+
+std::optional<std::string> resolve_listener(const config::Config& cfg,
+                                            const std::string& listener_arg, uint16_t port) {
+  if (listener_arg.empty()) return pick_listener(cfg, port);
+  if (auto unknown = unknown_listener(cfg, listener_arg)) {
+    print_error(*unknown);
+    return std::nullopt;
+  }
+  return listener_arg;
 }
 
 int run_route_test(const GlobalOptions& global, const std::vector<std::string>& positional,
@@ -340,22 +352,13 @@ int run_route_test(const GlobalOptions& global, const std::vector<std::string>& 
     print_error(Error::usage("invalid --client-ip \"" + client_ip + "\""));
     return exit_usage;
   }
-  auto config = load_config_or_print(global);
-  if (!config) return exit_usage;
-  auto built = proxy::build_snapshot(std::move(*config));
-  if (!built) {
-    print_error(built.error());
-    return exit_usage;
-  }
-  const proxy::Snapshot& snap = **built;
+  auto built = load_snapshot(global);
+  if (!built) return exit_usage;
+  const proxy::Snapshot& snap = *built;
   TestRequest& req = *parsed;
-  if (!listener_arg.empty()) {
-    if (auto unknown = unknown_listener(snap.config, listener_arg)) {
-      print_error(*unknown);
-      return exit_usage;
-    }
-  }
-  std::string listener = listener_arg.empty() ? pick_listener(snap.config, req.port) : listener_arg;
+  auto resolved = resolve_listener(snap.config, listener_arg, req.port);
+  if (!resolved) return exit_usage;
+  const std::string& listener = *resolved;
   const std::string request_line = req.method + " " + req.scheme + "://" + req.authority +
                                    req.target + (req.http2 ? " (HTTP/2)" : "");
   // The front door first, as the proxy does: what is routed is the normalized path.

@@ -1,8 +1,7 @@
 // bridge route test tcp://HOST:PORT [--sni NAME] [--alpn PROTO]: which TCP route a connection
 // takes and why, in the order the proxy tries them (passthrough routes first for TLS).
-#include "commands.hpp"
 #include "print.hpp"
-#include "proxy/snapshot.hpp"
+#include "route_common.hpp"
 
 namespace bridge::cli {
 
@@ -129,26 +128,17 @@ int run_route_test_tcp(const GlobalOptions& global, const std::string& url, cons
     print_error(Error::usage("invalid --client-ip \"" + client_ip + "\""));
     return exit_usage;
   }
-  auto config = load_config_or_print(global);
-  if (!config) return exit_usage;
-  auto built = proxy::build_snapshot(std::move(*config));
-  if (!built) {
-    print_error(built.error());
-    return exit_usage;
-  }
-  const proxy::Snapshot& snap = **built;
+  auto built = load_snapshot(global);
+  if (!built) return exit_usage;
+  const proxy::Snapshot& snap = *built;
   TcpTest& t = *parsed;
   t.client_ip = client_ip;
   t.sni = sni;
   for (char& ch : t.sni) ch = ascii_lower(ch);
   t.alpn = alpn;
-  if (!listener_arg.empty()) {
-    if (auto unknown = unknown_listener(snap.config, listener_arg)) {
-      print_error(*unknown);
-      return exit_usage;
-    }
-  }
-  t.listener = listener_arg.empty() ? pick_listener(snap.config, t.port) : listener_arg;
+  auto listener = resolve_listener(snap.config, listener_arg, t.port);
+  if (!listener) return exit_usage;
+  t.listener = *listener;
   std::vector<std::string_view> alpn_views(t.alpn.begin(), t.alpn.end());
   route::RequestView view;
   view.client_ip = ip;
