@@ -120,7 +120,8 @@ uint64_t required_host_key(const Rule::Node& node) {
 
 uint64_t path_word(std::string_view path) {
   uint64_t word = 0;
-  std::memcpy(&word, path.data(), std::min<size_t>(path.size(), sizeof word));
+  // A view with no path (a TCP connection's) may have no data pointer: memcpy must not see it.
+  if (!path.empty()) std::memcpy(&word, path.data(), std::min<size_t>(path.size(), sizeof word));
   return word;
 }
 
