@@ -58,7 +58,7 @@ void check_upstream(Reader& r, const Route& route, const Config& config) {
     else if (target_scheme(route.upstream) == "tcp")
       r.decoder().fail(r.path("upstream") + ": " + quoted(route.upstream) +
                            " is a TCP target; an HTTP route forwards to http://, https://, "
-                           "h2c://, compose:// or k8s://",
+                           "h2c://, unix://, compose:// or k8s://",
                        *v,
                        "relay raw TCP with a [[tcp_routes]] entry on a protocol = \"tcp\" "
                        "listener");
@@ -79,8 +79,8 @@ void check_upstream(Reader& r, const Route& route, const Config& config) {
                                     quoted(route.upstream) + " has the TCP target " +
                                     quoted(target),
                                 *v,
-                                "an HTTP route needs http://, https://, h2c://, compose:// "
-                                "or k8s:// targets; relay raw TCP with [[tcp_routes]]");
+                                "an HTTP route needs http://, https://, h2c://, unix://, "
+                                "compose:// or k8s:// targets; relay raw TCP with [[tcp_routes]]");
     return;
   }
   auto names = names_of(config.upstreams);

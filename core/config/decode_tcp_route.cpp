@@ -11,11 +11,11 @@ std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 bool tcp_scheme(std::string_view url) {
   std::string_view scheme = target_scheme(url);
-  return scheme == "tcp" || scheme == "compose" || scheme == "k8s";
+  return scheme == "tcp" || scheme == "unix" || scheme == "compose" || scheme == "k8s";
 }
 
 constexpr std::string_view tcp_target_hint =
-    "a TCP route forwards to tcp://host:port, compose://service:port or "
+    "a TCP route forwards to tcp://host:port, unix:///path.sock, compose://service:port or "
     "k8s://namespace/service:port";
 
 // An upstream name whose targets are all TCP-capable, or an inline TCP target.

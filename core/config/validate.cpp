@@ -129,6 +129,12 @@ std::string check_target(std::string_view text) {
     if (rest.find('/') != std::string_view::npos) return "expected tcp://HOST:PORT";
     return check_host_port(rest, true);
   }
+  if (scheme == "unix") {
+    if (!rest.starts_with('/')) return "expected unix:///absolute/path.sock";
+    // sockaddr_un's sun_path holds 108 bytes with the terminating NUL.
+    if (rest.size() > 107) return "the socket path is longer than 107 bytes";
+    return {};
+  }
   if (scheme == "builtin")
     return rest == "echo" ? "" : "unknown builtin \"" + std::string(rest) + "\" (only echo)";
   return "unknown scheme \"" + std::string(scheme) + "\"";

@@ -12,9 +12,10 @@ admin::RouteState::Target target_state(const Target& t, int64_t now) {
   admin::RouteState::Target out;
   out.url = t.url;
   out.state = !t.resolvable() ? "pending" : down > now ? "down" : "up";
-  out.address = t.scheme == Scheme::Echo ? "builtin"
-                : t.resolvable()         ? t.host + ":" + std::to_string(t.port)
-                                         : "";
+  out.address = t.scheme == Scheme::Echo   ? "builtin"
+                : t.scheme == Scheme::Unix ? t.host
+                : t.resolvable()           ? t.host + ":" + std::to_string(t.port)
+                                           : "";
   if (down > now) {
     out.detail = "refused a connection; retried in " + std::to_string(down - now) + " ms";
   }

@@ -162,9 +162,18 @@ Result<std::unique_ptr<Target>> parse_target(const std::string& url) {
     target->h2c = true;
   } else if (take("tcp://"))
     target->scheme = Scheme::Tcp;
-  else
+  else if (take("unix://")) {
+    // HTTP/1.1 (or h2c with the upstream's protocol = "h2c") on HTTP routes, bytes on TCP ones.
+    if (!rest.starts_with('/'))
+      return Error::config("target \"" + url + "\" needs an absolute path", {},
+                           "e.g. unix:///run/app.sock");
+    target->scheme = Scheme::Unix;
+    target->host = std::string(rest);
+    target->key = url;
+    return target;
+  } else
     return Error::config("unsupported target \"" + url + "\"", {},
-                         "use http://, https://, h2c://, compose://, k8s://, tcp:// or "
+                         "use http://, https://, h2c://, unix://, compose://, k8s://, tcp:// or "
                          "builtin://echo");
   if (target->scheme == Scheme::Compose || target->scheme == Scheme::K8s) {
     target->key = url;

@@ -21,13 +21,13 @@
 
 namespace bridge::proxy {
 
-enum class Scheme { Http, Https, Echo, Compose, K8s, Tcp };
+enum class Scheme { Http, Https, Echo, Compose, K8s, Tcp, Unix };
 
 /// One address an upstream forwards to. Health state is shared by all workers.
 struct Target {
   std::string url;  // as configured
   Scheme scheme = Scheme::Http;
-  std::string host;  // for http(s): host name or IP literal (no brackets)
+  std::string host;  // for http(s) and tcp: host name or IP literal (no brackets); unix: the path
   uint16_t port = 0;
   std::string key;   // identifies the connection pool: scheme://host:port + tls settings
   bool h2c = false;  // h2c://: HTTP/2 with prior knowledge
@@ -39,7 +39,7 @@ struct Target {
   bool dynamic() const { return scheme == Scheme::Compose || scheme == Scheme::K8s; }
   bool resolvable() const {
     return scheme == Scheme::Http || scheme == Scheme::Https || scheme == Scheme::Echo ||
-           scheme == Scheme::Tcp;
+           scheme == Scheme::Tcp || scheme == Scheme::Unix;
   }
   /// Usable now: a static target, or a dynamic one whose source has addresses.
   bool has_addresses() const;

@@ -10,6 +10,21 @@
 namespace bridge::proxy {
 
 namespace {
+
+// A Unix stream socket reads, writes and shuts down through the same calls as a TCP one, so
+// the pools, DeadlineStream and the TCP relay keep one socket type: the connected descriptor
+// moves into a tcp::socket. Nothing asks that socket for TCP options or endpoints (the
+// target's path names it in records and logs).
+asio::awaitable<std::pair<error_code, tcp::socket>>
+connect_unix(asio::io_context& context, const std::string& path,
+             std::chrono::milliseconds timeout) {
+  beast::basic_stream<asio::local::stream_protocol> stream(context);
+  stream.expires_after(timeout);
+  auto [ec] = co_await stream.async_connect(asio::local::stream_protocol::endpoint(path), nothrow);
+  tcp::socket out(context);
+  if (!ec) out.assign(tcp::v4(), stream.release_socket().release(), ec);
+  co_return std::pair{ec, std::move(out)};
+}
 // Idle upstream connections older than this may already be closed by the peer (nginx's
 // default keepalive_timeout is 60 s); don't bet a request on them.
 constexpr int64_t max_idle_age_ms = 30'000;
@@ -130,6 +145,19 @@ asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,
                                                       std::chrono::milliseconds timeout) {
   ConnectResult result;
   error_code ec;
+  if (target.scheme == Scheme::Unix) {
+    auto [uec, socket] = co_await connect_unix(context_, target.host, timeout);
+    if (uec) {
+      result.failure =
+          uec == beast::error::timeout ? ConnectFailure::Timeout : ConnectFailure::Refused;
+      result.message = "connect " + target.host + ": " + uec.message();
+      co_return result;
+    }
+    result.connection =
+        std::make_unique<UpstreamConnection>(DeadlineStream(std::move(socket), deadlines_));
+    result.connection->h2 = target.h2c;
+    co_return result;
+  }
   std::vector<tcp::endpoint> endpoints;
   auto literal = asio::ip::make_address(target.host, ec);
   if (!ec) {

@@ -115,7 +115,8 @@ bool valid_cidr(std::string_view text);  // an IPv4/IPv6 address, optionally "/b
 
 constexpr std::string_view address_hint = "write host:port, [v6]:port or unix:/path";
 constexpr std::string_view target_hint =
-    "targets look like http://host:port, https://host:port, compose://service:port, "
-    "k8s://namespace/service:port, tcp://host:port (TCP routes) or builtin://echo";
+    "targets look like http://host:port, https://host:port, unix:///path.sock, "
+    "compose://service:port, k8s://namespace/service:port, tcp://host:port (TCP routes) or "
+    "builtin://echo";
 
 }  // namespace bridge::config::detail

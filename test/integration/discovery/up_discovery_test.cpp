@@ -1,4 +1,5 @@
-// End to end through `bridge up`: compose:// and k8s:// upstreams served by the proxy.
+// End to end through `bridge up`: compose:// and k8s:// upstreams served by the proxy, for
+// HTTP routes and TCP routes.
 // They cover the proxy's side of core/discovery: one Registry per `bridge up`, balancing over
 // Resolution::endpoints, report_failure on refused/reset connections, and a 502 with a hint
 // while a target has no endpoints.
@@ -9,9 +10,11 @@
 #include "bridge_process.hpp"
 #include "discovery_env.hpp"
 #include "net.hpp"
+#include "raw_client.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -201,6 +204,104 @@ TEST_F(UpDiscovery, AnUnresolvableTargetWarnsWithoutStoppingOtherRoutes) {
   auto ghost = get(port_, "/ghost");
   EXPECT_EQ(ghost.status, 502) << ghost.body;
   EXPECT_NE(bridge_.output().find("compose://ghost:8080"), std::string::npos) << bridge_.output();
+}
+
+// ---- TCP routes to compose:// and k8s:// targets ---------------------------------------------
+
+std::string tcp_config(uint16_t http_port, uint16_t tcp_port, const std::string& upstream) {
+  return config(http_port, "", "") +
+         "[[listeners]]\nname = \"tcp-in\"\nbind = \"127.0.0.1:" + std::to_string(tcp_port) +
+         "\"\nprotocol = \"tcp\"\n\n[[tcp_routes]]\nname = \"svc\"\nrule = \"HostSNI(`*`)\"\n"
+         "upstream = \"" +
+         upstream + "\"\n";
+}
+
+// Sends `text`, half-closes, and returns everything the other end wrote until it closed.
+std::string exchange_bytes(uint16_t port, const std::string& text) {
+  RawClient client(port);
+  if (!client.send(text)) return "<send failed: " + client.last_error() + ">";
+  client.shutdown_write();
+  std::string out;
+  while (client.read_some(out, 65536, 3s) > 0) {
+  }
+  return out;
+}
+
+TEST_F(UpDiscovery, ComposeTcpRouteRelaysToTheServiceAndFollowsARecreatedContainer) {
+  REQUIRE_DOCKER();
+  use_engine();
+  // busybox nc on 7000: each connection gets the container's hostname, then its own bytes back.
+  ComposeProject project("uptcp", std::string("services:\n  echo:\n    image: ") + busybox_image +
+                                      "\n    command: [\"/bin/busybox\", \"nc\", \"-ll\", \"-p\", "
+                                      "\"7000\", \"-e\", \"/bin/sh\", \"-c\", \"echo "
+                                      "$$(hostname); exec cat\"]\n    stop_signal: SIGKILL\n"
+                                      "    ports:\n      - \"127.0.0.1::7000\"\n");
+  ASSERT_EQ(project.compose({"up", "-d"}).status, 0);
+  const uint16_t tcp_port = free_port();
+  bridge_.write_config(tcp_config(port_, tcp_port, "compose://echo:7000?project=uptcp"));
+  ASSERT_TRUE(bridge_.start(port_, {}, 10s)) << bridge_.output();
+  std::string first;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        first = exchange_bytes(tcp_port, "ping\n");
+        return first.ends_with("\nping\n");
+      },
+      10s))
+      << first << "\n"
+      << bridge_.output();
+
+  ASSERT_EQ(project.compose({"up", "-d", "--force-recreate"}).status, 0);
+  std::string after;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        after = exchange_bytes(tcp_port, "pong\n");
+        return after.ends_with("\npong\n") && after != first;
+      },
+      10s))
+      << "first: " << first << "after: " << after << "\n"
+      << bridge_.output();
+  EXPECT_NE(after.substr(0, after.find('\n')), first.substr(0, first.find('\n')))
+      << "the same container answered after --force-recreate";
+}
+
+TEST_F(UpDiscovery, K8sTcpRouteRelaysRedisAndSurvivesATunnelRestart) {
+  const char* kubectl = std::getenv("BRIDGE_FAKE_KUBECTL");
+  ASSERT_NE(kubectl, nullptr);
+  const uint16_t redis_port = free_port();
+  Process redis({"redis-server", "--port", std::to_string(redis_port), "--bind", "127.0.0.1",
+                 "--save", "", "--appendonly", "no"});
+  ASSERT_TRUE(wait_for_port(redis_port, 5s)) << redis.stderr_text();
+  TempDir control;
+  ::setenv("BRIDGE_KUBECTL", kubectl, 1);
+  ::setenv("FAKE_KUBECTL_CONTROL", control.path().c_str(), 1);
+  ::setenv("FAKE_KUBECTL_BACKEND_PORT", std::to_string(redis_port).c_str(), 1);
+  const uint16_t tcp_port = free_port();
+  bridge_.write_config(tcp_config(port_, tcp_port, "k8s://staging/redis:6379"));
+  ASSERT_TRUE(bridge_.start(port_, {}, 10s)) << bridge_.output();
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"redis-cli", "-p", std::to_string(tcp_port)});
+    return run(std::move(args), 5s).out;
+  };
+  ASSERT_TRUE(wait_until([&] { return cli({"PING"}) == "PONG\n"; }, 10s)) << bridge_.output();
+  EXPECT_EQ(cli({"SET", "via", "tunnel"}), "OK\n");
+
+  // kubectl loses the pod and exits; bridge starts another on a new port, and a new
+  // connection reaches the same Redis through it.
+  write_file(control / "exit", "");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        std::string starts = read_file(control / "starts");
+        return std::count(starts.begin(), starts.end(), '\n') >= 2;
+      },
+      10s))
+      << bridge_.output();
+  std::string got;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return (got = cli({"GET", "via"})) == "tunnel\n";
+      },
+      10s))
+      << got << bridge_.output();
 }
 
 }  // namespace

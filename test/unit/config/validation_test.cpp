@@ -171,8 +171,24 @@ const Case cases[] = {
     {"TargetUnknownScheme", "[[upstreams]]\nname = \"orders\"\ntargets = [\"ftp://files:21\"]\n",
      "upstreams.orders.targets[0]: invalid target \"ftp://files:21\": unknown scheme \"ftp\"", 3,
      12, 16,
-     "targets look like http://host:port, https://host:port, compose://service:port, "
-     "k8s://namespace/service:port, tcp://host:port (TCP routes) or builtin://echo"},
+     "targets look like http://host:port, https://host:port, unix:///path.sock, "
+     "compose://service:port, k8s://namespace/service:port, tcp://host:port (TCP routes) or "
+     "builtin://echo"},
+    {"TargetUnixRelative", "[[upstreams]]\nname = \"docker\"\ntargets = [\"unix://run/d.sock\"]\n",
+     "upstreams.docker.targets[0]: invalid target \"unix://run/d.sock\": expected "
+     "unix:///absolute/path.sock",
+     3, 12, 19, nullptr},
+    {"TargetUnixTooLong",
+     "[[upstreams]]\nname = \"docker\"\ntargets = "
+     "[\"unix:///"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaa\"]\n",
+     "upstreams.docker.targets[0]: invalid target "
+     "\"unix:///"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaa\": the socket "
+     "path is longer than 107 bytes",
+     3, 12, 130, nullptr},
     {"TargetNotAUrl", "[[upstreams]]\nname = \"orders\"\ntargets = [\"orders:8080\"]\n",
      "upstreams.orders.targets[0]: invalid target \"orders:8080\": expected a URL like "
      "http://127.0.0.1:3000",
@@ -252,7 +268,7 @@ const Case cases[] = {
      "[[tcp_routes]]\nname = \"pg\"\nrule = \"HostSNI(`*`)\"\nupstream = "
      "\"http://127.0.0.1:3000\"\n",
      "tcp_routes.pg.upstream: \"http://127.0.0.1:3000\" is not a TCP target", 8, 12, 23,
-     "a TCP route forwards to tcp://host:port, compose://service:port or "
+     "a TCP route forwards to tcp://host:port, unix:///path.sock, compose://service:port or "
      "k8s://namespace/service:port"},
     {"TcpRouteHttpUpstream",
      "[[listeners]]\nname = \"pg\"\nbind = \"127.0.0.1:5432\"\nprotocol = \"tcp\"\n"
@@ -268,7 +284,7 @@ const Case cases[] = {
     {"HttpRouteTcpTarget",
      "[[routes]]\nname = \"r\"\nrule = \"Path(`/`)\"\nupstream = \"tcp://127.0.0.1:5432\"\n",
      "routes.r.upstream: \"tcp://127.0.0.1:5432\" is a TCP target; an HTTP route forwards to "
-     "http://, https://, h2c://, compose:// or k8s://",
+     "http://, https://, h2c://, unix://, compose:// or k8s://",
      4, 12, 22, "relay raw TCP with a [[tcp_routes]] entry on a protocol = \"tcp\" listener"},
     {"HttpRouteOnTcpListener",
      "[[listeners]]\nname = \"pg\"\nbind = \"127.0.0.1:5432\"\nprotocol = \"tcp\"\n"
