@@ -34,11 +34,15 @@ void setup_break(CLI::App& cmd, const GlobalOptions& global, Action& action) {
   CLI::App* brk = cmd.add_subcommand(
       "break", "Hold requests that match a rule and continue, abort or edit each one; Ctrl-C "
                "removes the breakpoint and releases what it holds");
-  brk->add_option("RULE", options->rule, "Rule in the route language, e.g. PathPrefix(`/api`)")
+  brk->add_option("RULE", options->rule,
+                  "Rule in the route language, e.g. PathPrefix(`/api`); a TCP rule such as "
+                  "HostSNI(`db.localhost`) holds new TCP connections")
       ->required();
   brk->add_option("--phase", options->phase,
-                  "request: hold before it goes upstream; response: before the answer goes back")
-      ->check(CLI::IsMember({"request", "response"}))
+                  "request: hold before it goes upstream; response: before the answer goes "
+                  "back; connection: hold new TCP connections before they connect (the TCP "
+                  "rule language)")
+      ->check(CLI::IsMember({"request", "response", "connection"}))
       ->capture_default_str();
   brk->add_option("--hold", options->hold, "A held request continues by itself after this long")
       ->capture_default_str();
@@ -48,7 +52,8 @@ void setup_break(CLI::App& cmd, const GlobalOptions& global, Action& action) {
   brk->add_option("--admin", options->admin, admin_help);
   brk->footer("Examples:\n  bridge trace break 'PathPrefix(`/api/orders`) && Method(`POST`)'\n"
               "  bridge trace break 'Host(`api.localhost`)' --phase response --hold 5m\n"
-              "  bridge trace break 'Path(`/flaky`)' --action abort:503");
+              "  bridge trace break 'Path(`/flaky`)' --action abort:503\n"
+              "  bridge trace break 'HostSNI(`*`) && ClientIP(`127.0.0.1`)' --phase connection");
   brk->callback([&action, &global, options] {
     action = [&global, options] { return run_trace_break(global, *options); };
   });

@@ -37,6 +37,16 @@ void flush() { std::fflush(stdout); }
 
 std::string paused_id(const json& entry) { return str_of(entry, "paused_id"); }
 
+// A held TCP connection (phase "connection") rather than an HTTP request.
+bool is_connection(const json& entry) { return str_of(entry, "phase") == "connection"; }
+
+// "TCP tls billing.localhost from 127.0.0.1" / "TCP connection from 127.0.0.1 on pg".
+std::string connection_line(const json& req) {
+  std::string host = str_of(req, "host");
+  return "TCP " + (host.empty() ? "connection" : str_of(req, "scheme") + " " + host) + " from " +
+         str_of(req, "client") + " on " + str_of(req, "listener");
+}
+
 void print_held(Session& s, const json& entry) {
   bool c = s.colour;
   const json& req = entry.value("request", json::object());
@@ -52,9 +62,11 @@ void print_held(Session& s, const json& entry) {
   std::string target = str_of(req, "target");
   if (target.empty() && !str_of(req, "upstream").empty())
     target = "upstream " + str_of(req, "upstream");
-  print_line("  " + paint(str_of(req, "method") + " " + host_path(req), Colour::Bold, c) +
-             "  route " + (route.empty() ? "-" : route) + " → " + (target.empty() ? "-" : target) +
-             "  " + paint(str_of(req, "id"), Colour::Dim, c));
+  const std::string what =
+      is_connection(entry) ? connection_line(req) : str_of(req, "method") + " " + host_path(req);
+  print_line("  " + paint(what, Colour::Bold, c) + "  route " + (route.empty() ? "-" : route) +
+             " → " + (target.empty() ? "-" : target) + "  " +
+             paint(str_of(req, "id"), Colour::Dim, c));
   if (std::string rewritten = rewritten_path(req); !rewritten.empty())
     print_line("  path " + rewritten);
   const json& response = entry.value("response", json());
@@ -79,9 +91,12 @@ void print_prompt(Session& s) {
   } else {
     std::string more =
         s.held.size() > 1 ? " (" + std::to_string(s.held.size() - 1) + " more held)" : "";
-    print_line(paint(paused_id(s.held.front()), Colour::Magenta, s.colour) + more +
-               "> c continue · a [STATUS] abort · s K=V set header · r K remove header · "
-               "t URL target · d drop · ? help");
+    const std::string commands =
+        is_connection(s.held.front())
+            ? "> c continue · a abort (close it) · t tcp://HOST:PORT target · d drop · ? help"
+            : "> c continue · a [STATUS] abort · s K=V set header · r K remove header · "
+              "t URL target · d drop · ? help";
+    print_line(paint(paused_id(s.held.front()), Colour::Magenta, s.colour) + more + commands);
   }
   flush();
 }
@@ -89,10 +104,11 @@ void print_prompt(Session& s) {
 void print_help(Session& s) {
   print_line("commands for the held request shown last:");
   print_line("  c            continue it upstream (or back to the client)");
-  print_line("  a [STATUS]   abort it with STATUS (default 503)");
+  print_line("  a [STATUS]   abort it with STATUS (default 503); a TCP connection is closed");
   print_line("  s K=V        set header K to V (it stays held)");
   print_line("  r K          remove header K (it stays held)");
-  print_line("  t URL        send it to URL instead of the routed target (it stays held)");
+  print_line("  t URL        send it to URL instead of the routed target (it stays held);");
+  print_line("               a held TCP connection takes tcp://HOST:PORT or unix:///PATH");
   print_line("  d            drop the breakpoint: held requests continue, and exit");
   print_line("  ?            this help");
   print_prompt(s);
@@ -142,7 +158,8 @@ asio::awaitable<Sent> send(Session& s, std::string pid, json body, std::string d
 
 asio::awaitable<void> answer_automatically(Session& s, json entry) {
   print_held(s, entry);
-  co_await send(s, paused_id(entry), s.action->body, s.action->done);
+  const bool closes = is_connection(entry) && s.action->body.value("action", "") == "abort";
+  co_await send(s, paused_id(entry), s.action->body, closes ? "closed" : s.action->done);
 }
 
 // One stdin line in interactive mode.
@@ -160,6 +177,15 @@ asio::awaitable<void> handle_line(Session& s, std::string line) {
     co_return print_prompt(s);
   }
   std::string pid = paused_id(s.held.front());
+  if (is_connection(s.held.front())) {
+    const std::string verb = command->action.body.value("action", "");
+    if (command->action.body.contains("set_headers") ||
+        command->action.body.contains("remove_headers")) {
+      print_line("a TCP connection has no headers (c, a, t or d)");
+      co_return print_prompt(s);
+    }
+    if (verb == "abort") command->action.done = "closed";
+  }
   Sent sent = co_await send(s, pid, command->action.body, command->action.done);
   bool released = sent == Sent::Gone || (sent == Sent::Done && command->action.releases);
   if (released) {
@@ -184,8 +210,10 @@ asio::awaitable<void> read_commands(Session& s) {
 
 asio::awaitable<void> watch_events(Session& s) {
   auto on_open = [&s] {
+    const bool connections = s.options.phase == "connection";
     print_line("breakpoint " + s.id + " set on " + s.options.rule + " (" + s.options.phase +
-               " phase; held requests continue by themselves after " + s.options.hold + ")");
+               " phase; held " + (connections ? "TCP connections" : "requests") +
+               " continue by themselves after " + s.options.hold + ")");
     if (!s.action) print_prompt(s);
     flush();
   };
@@ -245,7 +273,13 @@ void start_stdin_reader(const std::shared_ptr<asio::io_context>& io, Session& s)
 }  // namespace
 
 int run_trace_break(const GlobalOptions& global, const BreakOptions& options) {
-  if (!rule_ok_or_print(options.rule)) return exit_usage;
+  // A rule only the TCP language reads (HostSNI, ALPN) holds TCP connections, as the proxy
+  // decides too.
+  const bool tcp_rule = options.phase == "connection" ||
+                        (options.phase == "request" && !route::Rule::parse(options.rule) &&
+                         route::Rule::parse(options.rule, route::Language::Tcp));
+  if (!rule_ok_or_print(options.rule, tcp_rule ? route::Language::Tcp : route::Language::Http))
+    return exit_usage;
   auto hold = config::parse_duration(options.hold);
   if (!hold) {
     print_error(Error::usage("--hold: " + hold.error().message, "write it like 30s, 5m or 1h"));
@@ -283,6 +317,7 @@ int run_trace_break(const GlobalOptions& global, const BreakOptions& options) {
             false,
             exit_ok,
             stdout_colour()};
+  s.options.phase = str_of(created->body, "phase");  // "connection" for a TCP rule
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   signals.async_wait([&s](const boost::system::error_code& ec, int) {
     if (!ec) asio::co_spawn(s.io, drop(s, "interrupted"), asio::detached);

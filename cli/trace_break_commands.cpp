@@ -74,8 +74,9 @@ Result<BreakCommand> parse_command(std::string_view line) {
                         {body, "removed " + std::string(arg) + " (still held)", false}};
   }
   if (verb == "t" || verb == "target") {
-    if (arg.rfind("http://", 0) != 0 && arg.rfind("https://", 0) != 0) {
-      return need_arg("a URL like http://127.0.0.1:9001");
+    if (arg.rfind("http://", 0) != 0 && arg.rfind("https://", 0) != 0 &&
+        arg.rfind("tcp://", 0) != 0 && arg.rfind("unix:///", 0) != 0) {
+      return need_arg("a URL like http://127.0.0.1:9001 (tcp://HOST:PORT for a TCP connection)");
     }
     json body = {{"action", "edit"}, {"target", std::string(arg)}};
     return BreakCommand{CommandKind::Answer,

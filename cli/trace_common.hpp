@@ -4,6 +4,7 @@
 
 #include "admin_client.hpp"
 #include "commands.hpp"
+#include "route/route.hpp"
 
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -70,7 +71,7 @@ int run_route_test_live(const GlobalOptions& global, const std::string& admin,
                         const std::vector<std::string>& headers, bool as_json);
 
 /// Validates a rule with the route library; prints the rule:col caret error when bad.
-bool rule_ok_or_print(const std::string& rule);
+bool rule_ok_or_print(const std::string& rule, route::Language language = route::Language::Http);
 
 /// `text` with C0 and C1 control characters and DEL written as \xHH (C0, DEL) or \u00HH (C1),
 /// so a value that came from a client cannot move the cursor, recolour or retitle the

@@ -142,8 +142,8 @@ asio::awaitable<void> follow(Tail& tail) {
 
 }  // namespace
 
-bool rule_ok_or_print(const std::string& rule) {
-  auto parsed = route::Rule::parse(rule);
+bool rule_ok_or_print(const std::string& rule, route::Language language) {
+  auto parsed = route::Rule::parse(rule, language);
   if (parsed) return true;
   print_error(parsed.error());
   return false;

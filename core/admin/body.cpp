@@ -168,15 +168,25 @@ bool valid_target_port(std::string_view port) {
   return value >= 1 && value <= 65535;
 }
 
-// http(s)://host[:port] with a valid host (RFC 3986) and nothing else, or builtin://echo:
-// what the proxy can connect to as a target (proxy::parse_target accepts the same).
+// http(s)://host[:port] or tcp://host:port with a valid host (RFC 3986) and nothing else,
+// unix:///absolute/path, or builtin://echo: what the proxy can connect to as a target
+// (proxy::parse_target accepts the same).
 bool valid_target(const std::string& url) {
   if (url == "builtin://echo") return true;
   std::string_view rest = url;
+  if (rest.starts_with("unix:///")) {  // a socket path: printable, as long as sun_path holds
+    rest.remove_prefix(7);
+    return rest.size() <= 107 && std::all_of(rest.begin(), rest.end(), [](char c) {
+             return static_cast<unsigned char>(c) > 0x20 && c != 0x7f;
+           });
+  }
+  const bool tcp = rest.starts_with("tcp://");
   if (rest.starts_with("http://"))
     rest.remove_prefix(7);
   else if (rest.starts_with("https://"))
     rest.remove_prefix(8);
+  else if (tcp)
+    rest.remove_prefix(6);
   else
     return false;
   if (rest.ends_with('/')) rest.remove_suffix(1);
@@ -192,7 +202,7 @@ bool valid_target(const std::string& url) {
     host = rest.substr(0, colon);
     port = rest.substr(colon + 1);
   }
-  return !host.empty() && valid_target_port(port);
+  return !host.empty() && valid_target_port(port) && (!tcp || !port.empty());
 }
 
 BodyResult<void> read_status(const json& object, PausedEdit& out) {
@@ -234,8 +244,8 @@ BodyResult<BreakpointSpec> parse_breakpoint_spec(std::string_view body) {
   auto phase = optional_string(*object, "phase");
   if (!phase) return phase.error();
   if (!phase->empty()) spec.phase = *phase;
-  if (spec.phase != "request" && spec.phase != "response") {
-    return BodyError{"phase", "phase must be \"request\" or \"response\""};
+  if (spec.phase != "request" && spec.phase != "response" && spec.phase != "connection") {
+    return BodyError{"phase", "phase must be \"request\", \"response\" or \"connection\""};
   }
   auto hold = optional_string(*object, "hold");
   if (!hold) return hold.error();
@@ -270,7 +280,9 @@ BodyResult<PausedEdit> parse_paused_edit(std::string_view body, size_t max_heade
   auto target = optional_string(*object, "target");
   if (!target) return target.error();
   if (!target->empty() && !valid_target(*target)) {
-    return BodyError{"target", "target must be an http(s)://host:port URL or builtin://echo"};
+    return BodyError{"target",
+                     "target must be an http(s)://host:port URL or builtin://echo (a held TCP "
+                     "connection: tcp://host:port or unix:///path)"};
   }
   edit.target = std::move(*target);
   return edit;

@@ -30,7 +30,9 @@ std::string random_id(std::string_view prefix) {
 }
 
 const char* phase_text(BreakPhase phase) {
-  return phase == BreakPhase::Request ? "request" : "response";
+  return phase == BreakPhase::Request    ? "request"
+         : phase == BreakPhase::Response ? "response"
+                                         : "connection";
 }
 
 }  // namespace
@@ -59,9 +61,29 @@ void wake(const std::shared_ptr<Paused>& paused) {
   asio::post(paused->timer.get_executor(), [paused] { paused->timer.cancel(); });
 }
 
-std::optional<BreakMatch> Breakpoints::match(const route::RequestView& view) {
+asio::awaitable<Decision> wait_for_decision(Breakpoints& registry, std::shared_ptr<Paused> paused) {
+  paused->timer.expires_after(paused->hold);
+  registry.hold(paused);
+  co_await paused->timer.async_wait(nothrow);
+  registry.unhold(paused->id);
+  std::lock_guard lock(paused->mutex);
+  if (paused->decision.action == Decision::Action::Pending) {
+    paused->decision.action = Decision::Action::Continue;
+    paused->decision.why = "timeout";
+  }
+  co_return paused->decision;
+}
+
+int64_t held_us(const Paused& paused) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                               paused.since)
+      .count();
+}
+
+std::optional<BreakMatch> Breakpoints::match(const route::RequestView& view, bool connection) {
   std::lock_guard lock(mutex_);
   for (const auto& bp : breakpoints_) {
+    if ((bp->phase == BreakPhase::Connection) != connection) continue;
     if (bp->rule.matches(view)) return BreakMatch{bp->id, bp->hold, bp->phase};
   }
   return std::nullopt;
@@ -69,19 +91,29 @@ std::optional<BreakMatch> Breakpoints::match(const route::RequestView& view) {
 
 Result<nlohmann::json> Breakpoints::create(const std::string& rule, const std::string& phase,
                                            const std::string& hold) {
-  auto parsed = route::Rule::parse(rule);
+  if (!phase.empty() && phase != "request" && phase != "response" && phase != "connection") {
+    return Error::usage("phase must be \"request\", \"response\" or \"connection\", not \"" +
+                        phase + "\"");
+  }
+  auto bp = std::make_shared<Breakpoint>();
+  bp->phase = phase == "response"     ? BreakPhase::Response
+              : phase == "connection" ? BreakPhase::Connection
+                                      : BreakPhase::Request;
+  auto parsed = route::Rule::parse(
+      rule, bp->phase == BreakPhase::Connection ? route::Language::Tcp : route::Language::Http);
+  if (!parsed && bp->phase == BreakPhase::Request) {
+    // HostSNI(`db.localhost`) is no HTTP rule: it holds TCP connections.
+    if (auto tcp = route::Rule::parse(rule, route::Language::Tcp)) {
+      parsed = std::move(tcp);
+      bp->phase = BreakPhase::Connection;
+    }
+  }
   if (!parsed) {
     Error e = parsed.error();
     e.message = "rule:" + std::to_string(e.where.column) + ": " + e.message;
     return e;
   }
-  auto bp = std::make_shared<Breakpoint>();
   bp->rule = std::move(*parsed);
-  if (phase == "response")
-    bp->phase = BreakPhase::Response;
-  else if (!phase.empty() && phase != "request") {
-    return Error::usage("phase must be \"request\" or \"response\", not \"" + phase + "\"");
-  }
   if (!hold.empty()) {
     auto d = config::parse_duration(hold);
     if (!d) return Error::usage("hold: " + d.error().message);

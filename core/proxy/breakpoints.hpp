@@ -1,6 +1,7 @@
 #pragma once
 /// Routing breakpoints: requests matching a rule are held on their worker (the coroutine waits
-/// on a timer, other traffic flows) until the admin API decides, or until `hold` passes. A
+/// on a timer, other traffic flows) until the admin API decides, or until `hold` passes; so
+/// are new TCP connections, before they connect upstream, under a rule in the TCP language. A
 /// breakpoint lives while its owner keeps a lease (an open events stream or renewals), so no
 /// client hangs on a breakpoint whose CLI went away.
 
@@ -23,11 +24,12 @@
 
 namespace bridge::proxy {
 
-enum class BreakPhase { Request, Response };
+/// Request and Response hold HTTP exchanges; Connection holds new TCP-route connections.
+enum class BreakPhase { Request, Response, Connection };
 
 struct Breakpoint {
   std::string id;
-  route::Rule rule;
+  route::Rule rule;  // in the TCP language for the Connection phase
   BreakPhase phase = BreakPhase::Request;
   std::chrono::milliseconds hold{60000};
   int64_t lease_until_ms = 0;  // steady ms; ignored while streams > 0
@@ -74,9 +76,12 @@ class Breakpoints : public admin::BreakpointControl {
 
   /// Cheap check for the request path: false almost always.
   bool any() const { return count_.load(std::memory_order_relaxed) > 0; }
-  /// The first live breakpoint whose rule matches, or nullopt.
-  std::optional<BreakMatch> match(const route::RequestView& view);
+  /// The first live breakpoint whose rule matches, or nullopt: an HTTP request's view meets the
+  /// Request and Response breakpoints, a TCP connection's (`connection`) the Connection ones.
+  std::optional<BreakMatch> match(const route::RequestView& view, bool connection = false);
 
+  /// `phase` "connection", or a rule only the TCP language reads (HostSNI, ALPN), makes a
+  /// breakpoint for TCP connections.
   Result<nlohmann::json> create(const std::string& rule, const std::string& phase,
                                 const std::string& hold) override;
   /// Deletes `id` and releases its held requests; nullopt when unknown.
@@ -114,5 +119,12 @@ class Breakpoints : public admin::BreakpointControl {
 
 /// Wakes a held coroutine from any thread.
 void wake(const std::shared_ptr<Paused>& paused);
+
+/// Registers `paused` (its timer set to the hold) and waits until the admin API decides or the
+/// hold passes (then: continue, why "timeout"); on the held coroutine's worker.
+asio::awaitable<Decision> wait_for_decision(Breakpoints& registry, std::shared_ptr<Paused> paused);
+
+/// How long `paused` has been held, for the record.
+int64_t held_us(const Paused& paused);
 
 }  // namespace bridge::proxy

@@ -96,31 +96,16 @@ asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase ph
     paused->request["headers"] = admin::headers_json(sent);
     paused->response = {{"status", response_status}, {"headers", admin::headers_json(shown)}};
   }
-  paused->timer.expires_after(hold);
-  registry.hold(paused);
-  co_await paused->timer.async_wait(nothrow);
-  registry.unhold(paused->id);
-
-  Decision decision;
-  {
-    std::lock_guard lock(paused->mutex);
-    if (paused->decision.action == Decision::Action::Pending) {
-      paused->decision.action = Decision::Action::Continue;
-      paused->decision.why = "timeout";
-    }
-    decision = paused->decision;
-  }
+  const Decision decision = co_await wait_for_decision(registry, paused);
   for (const auto& name : decision.remove_headers) fields.remove(name);
   for (const auto& [name, value] : decision.set_headers) fields.set(name, value);
   if (!decision.target.empty() && phase == BreakPhase::Request) {
     auto target = parse_target(decision.target);
     if (target && (*target)->resolvable()) ex.override_target = std::move(*target);
   }
-  int64_t held = std::chrono::duration_cast<std::chrono::microseconds>(
-                     std::chrono::steady_clock::now() - paused->since)
-                     .count();
-  ex.record.breakpoints.push_back(
-      {breakpoint_id, phase == BreakPhase::Request ? "request" : "response", decision.why, held});
+  ex.record.breakpoints.push_back({breakpoint_id,
+                                   phase == BreakPhase::Request ? "request" : "response",
+                                   decision.why, held_us(*paused)});
   ex.breakpoint.reset();  // one hold per request
   if (decision.action == Decision::Action::Abort) {
     ex.error = {static_cast<http::status>(decision.status), "aborted_at_breakpoint",

@@ -3,6 +3,8 @@
 // connection keeps the snapshot it started with: a reload changes new connections only.
 #include "proxy/detail/tcp_session.hpp"
 
+#include "admin/record_json.hpp"
+#include "proxy/breakpoints.hpp"
 #include "proxy/detail/balancer.hpp"
 #include "proxy/detail/peek.hpp"
 #include "proxy/detail/tcp_relay.hpp"
@@ -17,12 +19,12 @@ namespace bridge::proxy {
 namespace {
 
 // The first connection a route's upstream accepts, failing over as forward() does; null when
-// none did (why is in `failure`).
+// none did (why is in `failure`). `only`: the target a breakpoint named instead, no failover.
 asio::awaitable<std::unique_ptr<UpstreamConnection>>
 connect_upstream(Worker& worker, const Snapshot& snapshot, const UpstreamSet& upstream,
-                 std::string& reached, std::string& failure) {
+                 const Target* only, std::string& reached, std::string& failure) {
   const auto timeout = snapshot.config.limits.connect_timeout;
-  const Target* picked = pick_target(upstream);
+  const Target* picked = only != nullptr ? only : pick_target(upstream);
   if (picked == nullptr) picked = co_await wait_for_target(upstream, timeout);
   if (picked == nullptr) {
     failure = "no target of upstream \"" + upstream.name + "\" has an address";
@@ -42,7 +44,7 @@ connect_upstream(Worker& worker, const Snapshot& snapshot, const UpstreamSet& up
     failure = "cannot reach " + chosen.describe() + ": " + connected.message;
     const bool refused = connected.failure == ConnectFailure::Refused ||
                          connected.failure == ConnectFailure::Resolve;
-    if (!refused || !fail_over(chosen, upstream, endpoints)) break;
+    if (!refused || only != nullptr || !fail_over(chosen, upstream, endpoints)) break;
   }
   if (chosen.target == nullptr)
     failure = "no endpoint of " + chosen.parent->url + " has an address";
@@ -96,11 +98,41 @@ class TcpRecord {
   Clock::time_point start_;
 };
 
+// A connection breakpoint holds the connection before it connects, until the admin API
+// continues it (to the route's upstream, or to the tcp:// or unix:// target it names) or aborts
+// it, or the hold passes. False when aborted; `target` is set when the decision named one.
+asio::awaitable<bool> hold_connection(Worker& worker, const BreakMatch& match, TcpRecord& record,
+                                      std::unique_ptr<Target>& target) {
+  auto paused = std::make_shared<Paused>(co_await asio::this_coro::executor);
+  paused->breakpoint = match.id;
+  paused->phase = BreakPhase::Connection;
+  paused->hold = match.hold;
+  paused->request = admin::summary_json(*record);
+  paused->request["protocol"] = record->protocol;
+  paused->request["scheme"] = record->scheme;
+  const Decision decision = co_await wait_for_decision(worker.runtime().breakpoints, paused);
+  record->breakpoints.push_back({match.id, "connection", decision.why, held_us(*paused)});
+  if (decision.action == Decision::Action::Abort) {
+    record->error = "connection aborted at breakpoint " + match.id;
+    co_return false;
+  }
+  if (!decision.target.empty()) {
+    auto parsed = parse_target(decision.target);
+    if (parsed && ((*parsed)->scheme == Scheme::Tcp || (*parsed)->scheme == Scheme::Unix))
+      target = std::move(*parsed);
+    else
+      spdlog::warn("breakpoint {}: target \"{}\" ignored: a TCP connection goes to tcp://HOST:PORT "
+                   "or unix:///PATH",
+                   match.id, decision.target);
+  }
+  co_return true;
+}
+
 // Connects `route`'s upstream and relays until the connection ends.
 asio::awaitable<void> relay_route(tcp::socket& socket, Worker& worker,
                                   const std::shared_ptr<const Snapshot>& snapshot,
-                                  const TcpRouteEntry& route, const ConnectionEnds& ends,
-                                  TcpRecord& record) {
+                                  const TcpRouteEntry& route, const route::RequestView& view,
+                                  const ConnectionEnds& ends, TcpRecord& record) {
   ConnectionLease lease(worker, &socket);
   lease.slot().busy = true;  // drain lets a TCP connection run until the drain timeout
   trace::TcpRouteSeries* series = route.series;
@@ -130,8 +162,20 @@ asio::awaitable<void> relay_route(tcp::socket& socket, Worker& worker,
     }
     ++entered;
   }
+  std::unique_ptr<Target> chosen_at_breakpoint;
+  if (Breakpoints& breakpoints = worker.runtime().breakpoints; breakpoints.any()) {
+    if (auto match = breakpoints.match(view, true)) {
+      if (!co_await hold_connection(worker, *match, record, chosen_at_breakpoint)) {
+        spdlog::info("tcp route {}: connection from {} closed: {}", route.config->name, client_ip,
+                     record->error);
+        record.finish(TcpEnd::Aborted, series);
+        co_return;
+      }
+    }
+  }
   auto connection =
-      co_await connect_upstream(worker, *snapshot, *route.upstream, record->target, record->error);
+      co_await connect_upstream(worker, *snapshot, *route.upstream, chosen_at_breakpoint.get(),
+                                record->target, record->error);
   if (!connection) {
     spdlog::warn("tcp route {}: connection from {} closed: {}", route.config->name, record->client,
                  record->error);
@@ -228,7 +272,7 @@ asio::awaitable<void> serve_tcp_connection(tcp::socket socket, Worker& worker,
     record.finish(nullptr);
     co_return;
   }
-  co_await relay_route(socket, worker, snapshot, *route, ends, record);
+  co_await relay_route(socket, worker, snapshot, *route, connection.view, ends, record);
 }
 
 asio::awaitable<bool> pass_through_if_routed(tcp::socket& socket, Worker& worker,
@@ -245,7 +289,7 @@ asio::awaitable<bool> pass_through_if_routed(tcp::socket& socket, Worker& worker
   if (route == nullptr) co_return false;
   TcpRecord record(worker, *snapshot, listener, ends.client_ip);
   note_hello(record, hello);
-  co_await relay_route(socket, worker, snapshot, *route, ends, record);
+  co_await relay_route(socket, worker, snapshot, *route, connection.view, ends, record);
   co_return true;
 }
 

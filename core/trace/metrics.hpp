@@ -29,9 +29,9 @@ struct RouteSeries {
 
 /// A TCP route's connections by how they ended (tcp_end_names), bytes each way, and how many
 /// are open now.
-inline constexpr std::array<std::string_view, 8> tcp_end_names = {
-    "client_closed",  "upstream_closed", "idle_timeout", "client_reset",
-    "upstream_reset", "connect_failed",  "drained",      "rejected"};
+inline constexpr std::array<std::string_view, 9> tcp_end_names = {
+    "client_closed",  "upstream_closed", "idle_timeout", "client_reset", "upstream_reset",
+    "connect_failed", "drained",         "rejected",     "aborted"};
 struct TcpRouteSeries {
   std::array<std::atomic<uint64_t>, tcp_end_names.size()> by_end{};
   std::atomic<uint64_t> bytes_up{0};    // client -> upstream

@@ -23,6 +23,7 @@ enum class TcpEnd : uint8_t {
   ConnectFailed,   // no upstream connection (not a relay's end; for records)
   Drained,         // bridge shut down and the drain timeout passed
   Rejected,        // a middleware (ipAllowList, inFlightConn) closed it (for records)
+  Aborted,         // aborted at a breakpoint (for records)
 };
 
 std::string_view tcp_end_name(TcpEnd end);

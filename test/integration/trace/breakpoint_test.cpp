@@ -228,6 +228,120 @@ TEST_F(Breakpoint, InteractiveSessionInATerminal) {
   EXPECT_TRUE(admin_json("/v1/breakpoints")["breakpoints"].empty());
 }
 
+// ---- TCP connections ------------------------------------------------------------------------
+
+// A TCP listener "tcp-in" whose one route goes to a socat that greets each connection with
+// "A"; a second socat greets with "B" (the target a held connection can be sent to).
+class ConnectionBreakpoint : public Breakpoint {
+ protected:
+  ::testing::AssertionResult start_tcp() {
+    if (!start_greeter(a_, "A") || !start_greeter(b_, "B"))
+      return ::testing::AssertionFailure() << "socat did not listen";
+    return start("", "127.0.0.1:0",
+                 "[[routes]]\nname = \"other\"\nrule = \"PathPrefix(`/`)\"\nupstream = "
+                 "\"builtin://echo\"\n\n[[listeners]]\nname = \"tcp-in\"\nbind = \"127.0.0.1:" +
+                     std::to_string(tcp_port_) +
+                     "\"\nprotocol = \"tcp\"\n\n[[tcp_routes]]\nname = \"greeter\"\nrule = "
+                     "\"HostSNI(`*`)\"\nupstream = \"tcp://127.0.0.1:" +
+                     std::to_string(a_.port) + "\"\n");
+  }
+  // What a connection to the TCP listener reads until the far end closes.
+  std::string read_greeting(RawClient& c) {
+    std::string out;
+    while (c.read_some(out, 1024, 10s) > 0) {
+    }
+    return out;
+  }
+  // The access log's line for the connection that ended `end`, polled.
+  json logged_connection(const std::string& end) {
+    for (auto deadline = Clock::now() + 5s; Clock::now() < deadline;
+         std::this_thread::sleep_for(50ms)) {
+      std::istringstream in(read_file(access_log()));
+      for (std::string l; std::getline(in, l);)
+        if (l.find("\"end\":\"" + end + "\"") != std::string::npos) return parse_json(l);
+    }
+    return json::object();
+  }
+
+  struct Greeter {
+    uint16_t port = 0;
+    std::unique_ptr<Process> process;
+  };
+  static bool start_greeter(Greeter& g, const std::string& word) {
+    g.port = free_port();
+    g.process = std::make_unique<Process>(std::vector<std::string>{
+        "socat", "TCP-LISTEN:" + std::to_string(g.port) + ",bind=127.0.0.1,reuseaddr,fork",
+        "SYSTEM:echo " + word});
+    return wait_for_port(g.port, 5s);
+  }
+  uint16_t tcp_port_ = free_port();
+  Greeter a_, b_;
+};
+
+TEST_F(ConnectionBreakpoint, AHostSniRuleHoldsNewConnectionsUntilContinuedOrAborted) {
+  if (!tmux_available()) GTEST_SKIP() << "no tmux";
+  ASSERT_TRUE(start_tcp());
+  auto term = start_break_in_tmux("HostSNI(`*`) && ClientIP(`127.0.0.0/8`)", {});
+  EXPECT_NE(term->screen().find("(connection phase; held TCP connections continue by themselves"),
+            std::string::npos)
+      << term->screen();
+
+  // 1: held before it connects (nothing arrives), sent to B instead of the route's A.
+  auto first = std::make_unique<RawClient>(tcp_port_);
+  ASSERT_TRUE(term->wait_for("⏸", 10s)) << term->screen();
+  EXPECT_NE(term->screen().find("TCP connection from 127.0.0.1 on tcp-in  route greeter → "
+                                "upstream tcp://127.0.0.1:" +
+                                std::to_string(a_.port)),
+            std::string::npos)
+      << term->screen();
+  std::string early;
+  EXPECT_EQ(first->read_some(early, 1024, 300ms), 0u) << early;
+  term->send("s X-Debug=1");
+  EXPECT_TRUE(term->wait_for("a TCP connection has no headers", 5s)) << term->screen();
+  term->send("t tcp://127.0.0.1:" + std::to_string(b_.port));
+  ASSERT_TRUE(term->wait_for("(still held)", 5s)) << term->screen();
+  term->send("c");
+  EXPECT_EQ(read_greeting(*first), "B\n") << term->screen();
+  first.reset();  // the greeter closed first; the connection ends when the client closes too
+  json continued = logged_connection("upstream_closed");
+  EXPECT_EQ(continued.value("upstream", ""), "tcp://127.0.0.1:" + std::to_string(b_.port))
+      << continued.dump();
+
+  // 2: abort closes it without connecting.
+  RawClient second(tcp_port_);
+  ASSERT_TRUE(term->wait_for("⏸", 10s, 2)) << term->screen();
+  term->send("a");
+  ASSERT_TRUE(term->wait_for(": closed", 5s)) << term->screen();
+  EXPECT_EQ(read_greeting(second), "");
+  EXPECT_TRUE(second.peer_closed());
+  json aborted = logged_connection("aborted");
+  EXPECT_NE(aborted.value("error", "").find("connection aborted at breakpoint bp-"),
+            std::string::npos)
+      << aborted.dump();
+
+  // HTTP requests are not held by a TCP rule.
+  auto http = get("/plain");
+  EXPECT_NE(http.out.find("200 OK"), std::string::npos) << http.out;
+  term->send("d");
+  ASSERT_TRUE(term->wait_exit(10s).has_value()) << term->screen();
+}
+
+TEST_F(ConnectionBreakpoint, ThePhaseFlagMakesAClientIpRuleHoldConnections) {
+  ASSERT_TRUE(start_tcp());
+  auto brk =
+      start_break("ClientIP(`127.0.0.1`)", {"--phase", "connection", "--action", "continue"});
+  RawClient c(tcp_port_);
+  EXPECT_EQ(read_greeting(c), "A\n");
+  EXPECT_TRUE(brk->wait_for_stdout("continued", 5s)) << brk->stdout_text();
+  EXPECT_NE(brk->stdout_text().find("TCP connection from 127.0.0.1 on tcp-in"), std::string::npos)
+      << brk->stdout_text();
+  json breakpoints = admin_json("/v1/breakpoints");
+  ASSERT_EQ(breakpoints["breakpoints"].size(), 1u) << breakpoints.dump();
+  EXPECT_EQ(breakpoints["breakpoints"][0].value("phase", ""), "connection");
+  brk->signal(SIGINT);
+  EXPECT_EQ(brk->wait_exit(5s).value_or(-1), 0);
+}
+
 TEST_F(Breakpoint, CtrlCInTheTerminalRemovesTheBreakpoint) {
   if (!tmux_available()) GTEST_SKIP() << "no tmux";
   ASSERT_TRUE(start());

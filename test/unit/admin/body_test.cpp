@@ -127,6 +127,20 @@ TEST(AdminBody, TargetMustBeAnHttpUrlOfAHost) {
   }
 }
 
+TEST(AdminBody, AHeldTcpConnectionTakesATcpOrUnixTarget) {
+  for (const char* target : {"tcp://127.0.0.1:5432", "tcp://[::1]:6379", "unix:///run/app.sock"}) {
+    std::string body = std::string(R"j({"action": "edit", "target": ")j") + target + "\"}";
+    EXPECT_EQ(refused_field(body), "<ok>") << target;
+  }
+  const std::string long_path = "unix:///" + std::string(107, 'a');
+  for (const std::string& target :
+       {std::string("tcp://127.0.0.1"), std::string("tcp://h:0"), std::string("tcp://h:1/x"),
+        std::string("unix://run/a.sock"), std::string("unix:///a b"), long_path}) {
+    std::string body = std::string(R"j({"action": "edit", "target": ")j") + target + "\"}";
+    EXPECT_EQ(refused_field(body), "target") << target;
+  }
+}
+
 TEST(AdminBody, TargetPortAndHostAreWhatTheProxyConnectsTo) {
   // proxy::parse_target's rules: a host is required, a port is 1..65535 or the scheme's.
   for (const char* target : {"http://h:", "http://h:1", "https://h:65535", "http://[::1]",
