@@ -121,6 +121,7 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
                      {"upstream", entry.upstream->name},
                      {"targets", targets},
                      {"tls_passthrough", entry.config->tls_passthrough},
+                     {"tls_terminate", entry.config->tls_terminate},
                      {"idle_timeout", config::format_duration(entry.config->idle_timeout)}});
     }
     print_json(out);
@@ -144,7 +145,7 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
       const proxy::TcpRouteEntry& entry = snapshot->tcp_routes[r.index];
       tcp_rows.push_back({std::to_string(r.priority), r.name, r.rule.text(), join(r.listeners),
                           entry.upstream->name, targets_of(*entry.upstream, notes),
-                          entry.config->tls_passthrough ? "passthrough" : "-"});
+                          entry.config->reads_tls() ? tls_mode(*entry.config) : "-"});
     }
     print_table(tcp_rows);
   }

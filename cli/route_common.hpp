@@ -20,4 +20,9 @@ std::shared_ptr<const proxy::Snapshot> load_snapshot(const GlobalOptions& global
 std::optional<std::string> resolve_listener(const config::Config& cfg,
                                             const std::string& listener_arg, uint16_t port);
 
+/// What a TCP route does with TLS: "passthrough", "terminate", or "" (plain TCP).
+inline std::string tls_mode(const config::TcpRoute& route) {
+  return route.tls_passthrough ? "passthrough" : route.tls_terminate ? "terminate" : "";
+}
+
 }  // namespace bridge::cli

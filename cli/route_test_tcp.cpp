@@ -51,6 +51,7 @@ int print_tcp_test(const proxy::Snapshot& snap, const TcpTest& t,
                         {"rule", d.route->rule.text()},
                         {"priority", d.route->priority},
                         {"tls_passthrough", entry_of(d).config->tls_passthrough},
+                        {"tls_terminate", entry_of(d).config->tls_terminate},
                         {"matched", d.explanation.matched},
                         {"expression", d.explanation.expression},
                         {"observed", d.explanation.observed}});
@@ -67,7 +68,9 @@ int print_tcp_test(const proxy::Snapshot& snap, const TcpTest& t,
       out["upstream"] = winner->upstream->name;
       out["targets"] = nlohmann::json::array();
       for (const auto& target : winner->upstream->targets) out["targets"].push_back(target->url);
-      out["tls"] = winner->config->tls_passthrough ? "passed through" : "none";
+      out["tls"] = winner->config->tls_passthrough ? "passed through"
+                   : winner->config->tls_terminate ? "terminated"
+                                                   : "none";
     }
     print_json(out);
     return winner ? exit_ok : exit_failure;
@@ -84,7 +87,10 @@ int print_tcp_test(const proxy::Snapshot& snap, const TcpTest& t,
     print_line("  " + (e.matched ? paint("✓", Colour::Green, c) : paint("✗", Colour::Red, c)) +
                " " + (won ? paint(name, Colour::Bold, c) : name) + "  " + d.route->rule.text() +
                paint("  (priority " + std::to_string(d.route->priority) +
-                         (entry_of(d).config->tls_passthrough ? ", TLS passthrough" : "") + ")",
+                         (entry_of(d).config->tls_passthrough ? ", TLS passthrough"
+                          : entry_of(d).config->tls_terminate ? ", TLS terminated"
+                                                              : "") +
+                         ")",
                      Colour::Dim, c));
     std::string why = e.expression.empty()
                           ? e.observed
@@ -109,6 +115,9 @@ int print_tcp_test(const proxy::Snapshot& snap, const TcpTest& t,
   print_line("targets: " + targets_text(*winner->upstream));
   print_line(winner->config->tls_passthrough
                  ? "bytes relayed as they come; the TLS handshake goes to the target untouched"
+             : winner->config->tls_terminate
+                 ? "TLS terminated with listener " + t.listener +
+                       "'s certificates; the plaintext relayed to the target"
                  : "bytes relayed as they come (no TLS)");
   return exit_ok;
 }

@@ -196,8 +196,11 @@ struct TcpRoute {
   std::vector<std::string> listeners;  // empty = every listener with protocol = "tcp"
   std::string rule;                    // HostSNI, HostSNIRegexp, ClientIP, ALPN, && || !
   int64_t priority = 0;                // 0 = length of the rule
-  std::string upstream;  // an upstream name, or an inline tcp://, compose:// or k8s:// target
-  bool tls_passthrough = false;          // TOML: tls = { passthrough = true }
+  std::string upstream;  // an upstream name, or an inline tcp://, unix://, compose:// or k8s://
+  bool tls_passthrough = false;  // TOML: tls = { passthrough = true }
+  bool tls_terminate = false;    // TOML: tls = {}: terminated with the listener's certificates
+  /// Routed on the ClientHello (SNI, ALPN): passed through or terminated.
+  bool reads_tls() const { return tls_passthrough || tls_terminate; }
   std::vector<std::string> middlewares;  // names in [tcp_middlewares], run in this order
   // No byte either way for this long closes both sides. Long by default: database pools keep
   // idle connections for minutes.

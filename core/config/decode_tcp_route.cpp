@@ -55,16 +55,31 @@ void check_tcp_listeners(Reader& r, const TcpRoute& route, const Config& config,
   const Node* listeners = r.get("listeners");
   for (size_t i = 0; listeners && i < route.listeners.size(); ++i) {
     const Listener* l = config.find_listener(route.listeners[i]);
-    if (l == nullptr || l->is_tcp() || (l->tls && route.tls_passthrough)) continue;
+    if (l == nullptr) continue;
+    if (route.tls_terminate && !l->tls)
+      return r.decoder().fail(owner +
+                                  ": tls = {} terminates TLS with the listener's "
+                                  "certificates, and listener " +
+                                  quoted(l->name) + " has none",
+                              listeners->items[i],
+                              "list a listener with a tls table here, or pass the TLS "
+                              "connection through with tls = { passthrough = true }");
+    if (l->is_tcp() || (l->tls && route.reads_tls())) continue;
     return r.decoder().fail(
-        owner + ": listener " + quoted(l->name) + " serves HTTP; a TCP route needs protocol = " +
-            "\"tcp\" on it" + (l->tls ? ", or tls = { passthrough = true }" : ""),
+        owner + ": listener " + quoted(l->name) +
+            " serves HTTP; a TCP route needs protocol = " + "\"tcp\" on it" +
+            (l->tls ? ", or tls = { passthrough = true } or tls = {} (terminate)" : ""),
         listeners->items[i],
-        l->tls ? "with tls = { passthrough = true } the route takes the TLS connections whose "
-                 "ClientHello it matches, and HTTP keeps the rest"
+        l->tls ? "with tls the route takes the TLS connections whose ClientHello it matches "
+                 "(passed through, or terminated with the listener's certificates), and HTTP "
+                 "keeps the rest"
                : "add protocol = \"tcp\" to [[listeners]] " + quoted(l->name) +
                      ", or define a TCP listener for this route");
   }
+  if (route.tls_terminate && listeners == nullptr)
+    return r.decoder().fail(owner + ": tls = {} terminates TLS with a listener's certificates; "
+                                    "name that listener",
+                            r.node(), "add listeners = [\"NAME\"] with a listener that has tls");
   if (listeners == nullptr && std::none_of(config.listeners.begin(), config.listeners.end(),
                                            [](const Listener& l) { return l.is_tcp(); }))
     r.decoder().fail(owner + ": no listener relays TCP", r.node(),
@@ -88,6 +103,7 @@ void decode_tcp_route(Reader& r, TcpRoute& out, const Config& config) {
   if (const Node* tls = r.table("tls")) {
     Reader tr(r.decoder(), *tls, r.path("tls"), r.path("tls"), {"passthrough"});
     tr.boolean("passthrough", out.tls_passthrough);
+    out.tls_terminate = !out.tls_passthrough;  // Traefik's tls: {} on a TCP router
   }
   r.strings("listeners", out.listeners);
   check_names(r, "listeners", out.listeners, owner, names_of(config.listeners), "listener");

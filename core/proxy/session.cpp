@@ -393,8 +393,8 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, std::
     client.close();
     co_return;
   }
-  // A ClientHello that a passthrough TCP route matches is not bridge's to terminate.
-  if (co_await pass_through_if_routed(socket, worker, peer.listener, ends)) co_return;
+  // A ClientHello that a TLS route of [[tcp_routes]] matches is not served as HTTP.
+  if (co_await serve_if_tcp_routed(socket, worker, peer.listener, *tls, ends)) co_return;
   TlsClientStream client(DeadlineStream(std::move(socket), worker.deadlines()), *tls);
   ConnectionLease lease(worker, &beast::get_lowest_layer(client).socket());
   auto& limits = worker.snapshot()->config.limits;

@@ -117,7 +117,7 @@ Result<void> add_tcp_routes(Snapshot& snapshot, trace::Metrics* metrics,
   for (const auto& compiled : table->routes()) {
     const config::TcpRoute& r = cfg.tcp_routes[compiled.index];
     std::string needs_tls = route::tls_only_matcher(compiled.rule);
-    if (needs_tls.empty() || r.tls_passthrough) continue;
+    if (needs_tls.empty() || r.reads_tls()) continue;
     Error e = Error::config("tcp route \"" + r.name + "\": " + needs_tls +
                                 " needs TLS, and this route relays plain TCP",
                             {},
@@ -263,18 +263,18 @@ ListenerTcpRoutes Snapshot::tcp_routes_on(std::string_view name) const {
   ListenerTcpRoutes kinds;
   for (const auto& compiled : tcp_table.routes()) {
     if (!compiled.serves(name)) continue;
-    (tcp_routes[compiled.index].config->tls_passthrough ? kinds.passthrough : kinds.plain) = true;
+    (tcp_routes[compiled.index].config->reads_tls() ? kinds.tls : kinds.plain) = true;
   }
   return kinds;
 }
 
 const TcpRouteEntry* Snapshot::match_tcp(std::string_view listener, const route::RequestView& view,
                                          bool tls) const {
-  for (bool passthrough : {true, false}) {
-    if (passthrough && !tls) continue;
+  for (bool reads_tls : {true, false}) {
+    if (reads_tls && !tls) continue;
     for (const auto& compiled : tcp_table.routes()) {
       const TcpRouteEntry& entry = tcp_routes[compiled.index];
-      if (entry.config->tls_passthrough != passthrough || !compiled.serves(listener)) continue;
+      if (entry.config->reads_tls() != reads_tls || !compiled.serves(listener)) continue;
       if (compiled.rule.matches(view)) return &entry;
     }
   }
@@ -284,14 +284,14 @@ const TcpRouteEntry* Snapshot::match_tcp(std::string_view listener, const route:
 std::vector<route::RouteDecision>
 Snapshot::explain_tcp(std::string_view listener, const route::RequestView& view, bool tls) const {
   std::vector<route::RouteDecision> decisions;
-  for (bool passthrough : {true, false}) {
+  for (bool reads_tls : {true, false}) {
     for (const auto& compiled : tcp_table.routes()) {
-      if (tcp_routes[compiled.index].config->tls_passthrough != passthrough) continue;
+      if (tcp_routes[compiled.index].config->reads_tls() != reads_tls) continue;
       route::Explanation why;
       if (!compiled.serves(listener))
         why.observed = "not on listener \"" + std::string(listener) + "\"";
-      else if (passthrough && !tls)
-        why.observed = "a passthrough route takes TLS connections only (give --sni)";
+      else if (reads_tls && !tls)
+        why.observed = "a TLS route takes TLS connections only (give --sni)";
       else
         why = route::explain(compiled.rule, view);
       decisions.push_back({&compiled, std::move(why)});

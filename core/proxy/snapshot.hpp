@@ -92,8 +92,8 @@ struct TcpRouteEntry {
 
 /// Which kinds of TCP route a listener has.
 struct ListenerTcpRoutes {
-  bool plain = false;        // relay without looking (HostSNI(`*`), ClientIP)
-  bool passthrough = false;  // tls.passthrough: the ClientHello is read first
+  bool plain = false;  // relay without looking (HostSNI(`*`), ClientIP)
+  bool tls = false;    // passed through or terminated: the ClientHello is read first
 };
 
 struct Snapshot {

@@ -8,20 +8,47 @@ using namespace asio::experimental::awaitable_operators;
 
 std::string_view tcp_end_name(TcpEnd end) { return trace::tcp_end_names[static_cast<size_t>(end)]; }
 
-void TcpRelay::stop(TcpEnd end) {
+namespace {
+
+void close_stream(tcp::socket& socket) {
+  error_code ec;
+  socket.close(ec);
+}
+void close_stream(TlsStream& stream) { close_stream(beast::get_lowest_layer(stream).socket()); }
+
+// The end of one direction: a FIN, or for TLS a close_notify first (the peer may go on
+// sending: OpenSSL reads after its own close_notify).
+asio::awaitable<void> send_fin(tcp::socket& socket) {
+  error_code ec;
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  co_return;
+}
+asio::awaitable<void> send_fin(TlsStream& stream) {
+  co_await stream.async_shutdown(nothrow);
+  co_await send_fin(beast::get_lowest_layer(stream).socket());
+}
+
+}  // namespace
+
+template <class ClientStream>
+void BasicTcpRelay<ClientStream>::close_both() {
+  close_stream(client_);
+  close_stream(upstream_);
+}
+
+template <class ClientStream>
+void BasicTcpRelay<ClientStream>::stop(TcpEnd end) {
   if (ended_) return;
   ended_ = true;
   result_.end = end;
-  // Closing both sockets ends the other direction's pending read or write at once.
-  error_code ec;
-  client_.close(ec);
-  upstream_.close(ec);
+  close_both();  // ends the other direction's pending read or write at once
 }
 
 // One direction: read, write all of it, again; a FIN read is passed on as a FIN.
-asio::awaitable<void> TcpRelay::pump(bool from_client, uint64_t& bytes, BufferPool::Lease buffer) {
-  tcp::socket& from = from_client ? client_ : upstream_;
-  tcp::socket& to = from_client ? upstream_ : client_;
+template <class ClientStream>
+template <class From, class To>
+asio::awaitable<void> BasicTcpRelay<ClientStream>::pump(From& from, To& to, bool from_client,
+                                                        uint64_t& bytes, BufferPool::Lease buffer) {
   const TcpEnd from_failed = from_client ? TcpEnd::ClientReset : TcpEnd::UpstreamReset;
   const TcpEnd to_failed = from_client ? TcpEnd::UpstreamReset : TcpEnd::ClientReset;
   for (;;) {
@@ -37,9 +64,10 @@ asio::awaitable<void> TcpRelay::pump(bool from_client, uint64_t& bytes, BufferPo
       bytes += written;
       last_activity_ = Clock::now();
     }
-    if (rec == asio::error::eof) {
-      error_code ec;
-      to.shutdown(tcp::socket::shutdown_send, ec);
+    // A TLS client that closes its socket without close_notify ends its side as a FIN does:
+    // many clients do, and the bytes before it were whole records.
+    if (rec == asio::error::eof || rec == ssl::error::stream_truncated) {
+      co_await send_fin(to);
       if (fins_++ == 0 && !ended_)
         result_.end = from_client ? TcpEnd::ClientClosed : TcpEnd::UpstreamClosed;
       co_return;
@@ -53,7 +81,8 @@ asio::awaitable<void> TcpRelay::pump(bool from_client, uint64_t& bytes, BufferPo
 
 // Returns once nothing has moved for the idle timeout (checked against the last read or
 // write, so one timer serves both directions); cancelled when the relay ends first.
-asio::awaitable<void> TcpRelay::watch_idle() {
+template <class ClientStream>
+asio::awaitable<void> BasicTcpRelay<ClientStream>::watch_idle() {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   for (;;) {
     const auto deadline = last_activity_ + idle_;
@@ -67,14 +96,16 @@ asio::awaitable<void> TcpRelay::watch_idle() {
   }
 }
 
-asio::awaitable<TcpRelayResult> TcpRelay::run() {
-  co_await ((pump(true, result_.bytes_up, buffers_.take()) &&
-             pump(false, result_.bytes_down, buffers_.take())) ||
+template <class ClientStream>
+asio::awaitable<TcpRelayResult> BasicTcpRelay<ClientStream>::run() {
+  co_await ((pump(client_, upstream_, true, result_.bytes_up, buffers_.take()) &&
+             pump(upstream_, client_, false, result_.bytes_down, buffers_.take())) ||
             watch_idle());
-  error_code ec;
-  client_.close(ec);
-  upstream_.close(ec);
+  close_both();
   co_return result_;
 }
+
+template class BasicTcpRelay<tcp::socket>;
+template class BasicTcpRelay<TlsStream>;
 
 }  // namespace bridge::proxy

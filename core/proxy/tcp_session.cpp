@@ -128,12 +128,17 @@ asio::awaitable<bool> hold_connection(Worker& worker, const BreakMatch& match, T
   co_return true;
 }
 
-// Connects `route`'s upstream and relays until the connection ends.
-asio::awaitable<void> relay_route(tcp::socket& socket, Worker& worker,
+tcp::socket& lowest_socket(tcp::socket& socket) { return socket; }
+tcp::socket& lowest_socket(TlsStream& stream) { return beast::get_lowest_layer(stream).socket(); }
+
+// Connects `route`'s upstream and relays until the connection ends. `client`: the accepted
+// socket, or the TLS stream of a terminating route.
+template <class ClientStream>
+asio::awaitable<void> relay_route(ClientStream& client, Worker& worker,
                                   const std::shared_ptr<const Snapshot>& snapshot,
                                   const TcpRouteEntry& route, const route::RequestView& view,
                                   const ConnectionEnds& ends, TcpRecord& record) {
-  ConnectionLease lease(worker, &socket);
+  ConnectionLease lease(worker, &lowest_socket(client));
   lease.slot().busy = true;  // drain lets a TCP connection run until the drain timeout
   trace::TcpRouteSeries* series = route.series;
   record->route = route.config->name;
@@ -199,8 +204,9 @@ asio::awaitable<void> relay_route(tcp::socket& socket, Worker& worker,
       co_return;
     }
   }
-  TcpRelay relay(socket, upstream, route.config->idle_timeout, worker.buffers());
-  lease.slot().close_now = [](void* r) { static_cast<TcpRelay*>(r)->stop(TcpEnd::Drained); };
+  using Relay = BasicTcpRelay<ClientStream>;
+  Relay relay(client, upstream, route.config->idle_timeout, worker.buffers());
+  lease.slot().close_now = [](void* r) { static_cast<Relay*>(r)->stop(TcpEnd::Drained); };
   lease.slot().close_context = &relay;
   if (series != nullptr) series->open.fetch_add(1, std::memory_order_relaxed);
   TcpRelayResult result = co_await relay.run();
@@ -245,7 +251,7 @@ asio::awaitable<void> serve_tcp_connection(tcp::socket socket, Worker& worker,
   bridge::tcp::ClientHello hello;
   hello.state = bridge::tcp::HelloState::NotTls;
   const ListenerTcpRoutes routes = snapshot->tcp_routes_on(listener);
-  if (routes.passthrough) {
+  if (routes.tls) {
     // A listener that also relays plain TCP cannot wait long for a ClientHello: the protocol
     // behind a plain route may be one where the server speaks first.
     const auto& limits = snapshot->config.limits;
@@ -275,10 +281,11 @@ asio::awaitable<void> serve_tcp_connection(tcp::socket socket, Worker& worker,
   co_await relay_route(socket, worker, snapshot, *route, connection.view, ends, record);
 }
 
-asio::awaitable<bool> pass_through_if_routed(tcp::socket& socket, Worker& worker,
-                                             const std::string& listener, ConnectionEnds ends) {
+asio::awaitable<bool> serve_if_tcp_routed(tcp::socket& socket, Worker& worker,
+                                          const std::string& listener, ssl::context& tls,
+                                          ConnectionEnds ends) {
   const std::shared_ptr<const Snapshot> snapshot = worker.snapshot();
-  if (!snapshot->tcp_routes_on(listener).passthrough) co_return false;
+  if (!snapshot->tcp_routes_on(listener).tls) co_return false;
   const auto& limits = snapshot->config.limits;
   bridge::tcp::ClientHello hello =
       co_await peek_client_hello(socket, limits.header_timeout, limits.header_timeout);
@@ -289,7 +296,27 @@ asio::awaitable<bool> pass_through_if_routed(tcp::socket& socket, Worker& worker
   if (route == nullptr) co_return false;
   TcpRecord record(worker, *snapshot, listener, ends.client_ip);
   note_hello(record, hello);
-  co_await relay_route(socket, worker, snapshot, *route, connection.view, ends, record);
+  if (!route->config->tls_terminate) {
+    co_await relay_route(socket, worker, snapshot, *route, connection.view, ends, record);
+    co_return true;
+  }
+  // Terminated as the listener terminates HTTPS (its certificates, SNI selection and client
+  // verification); the upstream gets the plaintext.
+  TlsClientStream client(DeadlineStream(std::move(socket), worker.deadlines()), tls);
+  auto& lowest = beast::get_lowest_layer(client);
+  lowest.expires_after(limits.header_timeout);
+  auto [hec] = co_await client.async_handshake(ssl::stream_base::server, nothrow);
+  if (hec) {
+    spdlog::info("tcp route {}: TLS handshake with {} failed: {}", route->config->name,
+                 record->client, hec.message());
+    record->route = route->config->name;
+    record->error = "TLS handshake: " + hec.message();
+    record.finish(TcpEnd::ClientReset, route->series);
+    lowest.close();
+    co_return true;
+  }
+  lowest.expires_never();  // the relay's idle timeout governs from here
+  co_await relay_route(client, worker, snapshot, *route, connection.view, ends, record);
   co_return true;
 }
 

@@ -4,9 +4,12 @@
 // holds its sender back through TCP's own window), a FIN one way is passed on as a FIN
 // (shutdown of the sending side) while the other way goes on, and the connection closes when
 // both ways have ended, either side resets, or no byte moved either way for the idle timeout.
+// The client side is a socket, or a TLS stream a terminating route opened (its FIN is TLS's
+// close_notify).
 
 #include "proxy/detail/asio.hpp"
 #include "proxy/detail/buffer_pool.hpp"
+#include "proxy/detail/tls_stream.hpp"
 
 #include <cstdint>
 #include <string_view>
@@ -36,23 +39,27 @@ struct TcpRelayResult {
 
 /// One relayed connection. run() relays until the connection ends and closes both sockets;
 /// stop() ends it from outside (drain), on the worker's thread.
-class TcpRelay {
+template <class ClientStream>
+class BasicTcpRelay {
  public:
-  TcpRelay(tcp::socket& client, tcp::socket& upstream, std::chrono::milliseconds idle,
-           BufferPool& buffers)
+  BasicTcpRelay(ClientStream& client, tcp::socket& upstream, std::chrono::milliseconds idle,
+                BufferPool& buffers)
       : client_(client), upstream_(upstream), idle_(idle), buffers_(buffers) {}
-  TcpRelay(const TcpRelay&) = delete;
-  TcpRelay& operator=(const TcpRelay&) = delete;
+  BasicTcpRelay(const BasicTcpRelay&) = delete;
+  BasicTcpRelay& operator=(const BasicTcpRelay&) = delete;
 
   asio::awaitable<TcpRelayResult> run();
   /// Closes both sides; the relay ends with `end` unless it had ended already.
   void stop(TcpEnd end);
 
  private:
-  asio::awaitable<void> pump(bool from_client, uint64_t& bytes, BufferPool::Lease buffer);
+  template <class From, class To>
+  asio::awaitable<void> pump(From& from, To& to, bool from_client, uint64_t& bytes,
+                             BufferPool::Lease buffer);
   asio::awaitable<void> watch_idle();
+  void close_both();
 
-  tcp::socket& client_;
+  ClientStream& client_;
   tcp::socket& upstream_;
   std::chrono::milliseconds idle_;
   BufferPool& buffers_;
@@ -61,5 +68,10 @@ class TcpRelay {
   bool ended_ = false;  // the first failure (or stop) decided result_.end
   int fins_ = 0;
 };
+
+using TcpRelay = BasicTcpRelay<tcp::socket>;
+using TlsTcpRelay = BasicTcpRelay<TlsStream>;  // a terminating route's: TLS to the client
+extern template class BasicTcpRelay<tcp::socket>;
+extern template class BasicTcpRelay<TlsStream>;
 
 }  // namespace bridge::proxy

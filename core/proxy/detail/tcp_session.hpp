@@ -1,8 +1,9 @@
 #pragma once
 // Connections routed by [[tcp_routes]]: every connection on a TCP listener (protocol = "tcp"),
-// and on a TLS listener the ones whose ClientHello matches a passthrough route (the others
-// are terminated and served as HTTP, as Traefik's TCP routers take precedence on an entry
-// point). Relayed byte for byte; the TLS handshake passes through untouched.
+// and on a TLS listener the ones whose ClientHello matches a TLS route (the others are
+// terminated and served as HTTP, as Traefik's TCP routers take precedence on an entry
+// point). Relayed byte for byte: a passthrough route's TLS handshake untouched, a terminating
+// route's plaintext after bridge's own handshake with the listener's certificates.
 
 #include "proxy/detail/asio.hpp"
 #include "proxy/detail/peek.hpp"
@@ -17,11 +18,13 @@ class Worker;
 asio::awaitable<void> serve_tcp_connection(tcp::socket socket, Worker& worker,
                                            std::string listener);
 
-/// On a TLS listener with passthrough routes: peeks at the ClientHello and, when a passthrough
-/// route matches it, relays the connection there and returns true. Otherwise returns false
-/// with nothing read from `socket` (the TLS handshake starts from the first byte). `ends`:
-/// what a PROXY header said, if the listener read one.
-asio::awaitable<bool> pass_through_if_routed(tcp::socket& socket, Worker& worker,
-                                             const std::string& listener, ConnectionEnds ends);
+/// On a TLS listener with TLS routes: peeks at the ClientHello and, when a TLS route matches
+/// it, serves the connection there (passed through, or terminated with `tls`, the listener's
+/// context) and returns true. Otherwise returns false with nothing read from `socket` (the
+/// HTTP handshake starts from the first byte). `ends`: what a PROXY header said, if the
+/// listener read one.
+asio::awaitable<bool> serve_if_tcp_routed(tcp::socket& socket, Worker& worker,
+                                          const std::string& listener, ssl::context& tls,
+                                          ConnectionEnds ends);
 
 }  // namespace bridge::proxy

@@ -92,7 +92,11 @@ class TcpProxy : public Proxy {
            << "redis-server did not listen: " << redis_->stderr_text() << redis_->stdout_text();
   }
   RunResult redis_cli(std::vector<std::string> args, Millis timeout = 10s) {
-    args.insert(args.begin(), {"redis-cli", "-p", std::to_string(tcp_port_)});
+    return redis_cli_at(tcp_port_, std::move(args), timeout);
+  }
+  static RunResult redis_cli_at(uint16_t port, std::vector<std::string> args,
+                                Millis timeout = 10s) {
+    args.insert(args.begin(), {"redis-cli", "-p", std::to_string(port)});
     return run(std::move(args), timeout);
   }
 
@@ -233,6 +237,59 @@ TEST_F(TcpProxy, APassthroughRouteSharesATlsListenerWithHttps) {
                  "https://web.localhost:" + std::to_string(tls_port) + "/hello"});
   EXPECT_EQ(r.response.status, 200) << r.err;
   EXPECT_EQ(parse_json(r.response.body).value("path", ""), "/hello") << r.response.body;
+}
+
+TEST_F(TcpProxy, ATerminatingRouteServesRedisOverTlsBesideHttpsOnOneListener) {
+  ASSERT_TRUE(start_redis());
+  TempDir certs;
+  auto made = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                   "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                   "-addext", "subjectAltName=DNS:redis.localhost,DNS:web.localhost", "-keyout",
+                   certs / "key.pem", "-out", certs / "cert.pem"});
+  ASSERT_EQ(made.status, 0) << made.err;
+  const uint16_t tls_port = free_port();
+  const std::string listener =
+      "[[listeners]]\nname = \"websecure\"\nbind = \"127.0.0.1:" + std::to_string(tls_port) +
+      "\"\ntls = { cert = \"" + (certs / "cert.pem") + "\", key = \"" + (certs / "key.pem") +
+      "\" }\n\n";
+  ASSERT_TRUE(start(listener + route("web", "PathPrefix(`/`)", "builtin://echo") +
+                    tcp_route("redis", "HostSNI(`redis.localhost`)",
+                              "tcp://127.0.0.1:" + std::to_string(redis_port_),
+                              "listeners = [\"websecure\"]\ntls = {}\n")));
+  // redis-cli speaks TLS to bridge, verifying bridge's certificate; Redis itself speaks plain.
+  auto tls_cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"redis-cli", "--tls", "--sni", "redis.localhost", "--cacert",
+                               certs / "cert.pem", "-p", std::to_string(tls_port)});
+    return run(std::move(args), 10s);
+  };
+  auto pong = tls_cli({"PING"});
+  EXPECT_EQ(pong.out, "PONG\n") << pong.err << bridge_.output();
+  EXPECT_EQ(tls_cli({"SET", "sealed", "yes"}).out, "OK\n");
+  EXPECT_EQ(redis_cli_at(redis_port_, {"GET", "sealed"}).out, "yes\n");  // it reached Redis
+  // 4 MB each way through the TLS side: records split and joined, back-pressure both ways.
+  std::string value(4 * 1024 * 1024, '\0');
+  for (size_t i = 0; i < value.size(); ++i)
+    value[i] = static_cast<char>('a' + (i * 31 + i / 7) % 26);
+  write_file(certs / "value", value);
+  auto set = run({"sh", "-c",
+                  "redis-cli --tls --sni redis.localhost --cacert " + (certs / "cert.pem") +
+                      " -p " + std::to_string(tls_port) + " -x SET big < " + (certs / "value")},
+                 20s);
+  EXPECT_EQ(set.out, "OK\n") << set.err;
+  auto get = tls_cli({"--raw", "GET", "big"});
+  ASSERT_EQ(get.out.size(), value.size() + 1) << get.err;  // --raw adds a newline
+  EXPECT_TRUE(get.out.compare(0, value.size(), value) == 0) << "the 4 MB value came back changed";
+  // Other names on the same listener are HTTPS as before.
+  auto r = http({"-k", "--resolve", "web.localhost:" + std::to_string(tls_port) + ":127.0.0.1",
+                 "https://web.localhost:" + std::to_string(tls_port) + "/hello"});
+  EXPECT_EQ(r.response.status, 200) << r.err;
+  // route test says what happens to such a connection.
+  auto explained = run_bridge({"route", "test", "tcp://redis.localhost:" + std::to_string(tls_port),
+                               "--sni", "redis.localhost", "--config-dir", bridge_.config_dir()});
+  EXPECT_NE(explained.out.find("TLS terminated with listener websecure's certificates; the "
+                               "plaintext relayed to the target"),
+            std::string::npos)
+      << explained.out << explained.err;
 }
 
 // ---- the relay -----------------------------------------------------------------------------
@@ -595,7 +652,7 @@ TEST_F(TcpProxy, RouteTestExplainsWhichTcpRouteAConnectionTakes) {
   EXPECT_EQ(decision.value("listener", ""), "tcp-in");
   ASSERT_EQ(decision["routes"].size(), 2u);
   EXPECT_EQ(decision["routes"][0].value("observed", ""),
-            "a passthrough route takes TLS connections only (give --sni)");
+            "a TLS route takes TLS connections only (give --sni)");
 
   auto list = bridge({"route", "list"});
   EXPECT_EQ(list.status, 0) << list.err;

@@ -286,6 +286,22 @@ const Case cases[] = {
      "routes.r.upstream: \"tcp://127.0.0.1:5432\" is a TCP target; an HTTP route forwards to "
      "http://, https://, h2c://, unix://, compose:// or k8s://",
      4, 12, 22, "relay raw TCP with a [[tcp_routes]] entry on a protocol = \"tcp\" listener"},
+    {"TcpRouteTerminatingOnAPlainTcpListener",
+     "[[listeners]]\nname = \"pg\"\nbind = \"127.0.0.1:5432\"\nprotocol = \"tcp\"\n"
+     "[[tcp_routes]]\nname = \"pg\"\nrule = \"HostSNI(`db.localhost`)\"\nupstream = "
+     "\"tcp://127.0.0.1:5433\"\nlisteners = [\"pg\"]\ntls = {}\n",
+     "tcp route \"pg\": tls = {} terminates TLS with the listener's certificates, and listener "
+     "\"pg\" has none",
+     9, 14, 4,
+     "list a listener with a tls table here, or pass the TLS connection through with tls = { "
+     "passthrough = true }"},
+    {"TcpRouteTerminatingWithoutListeners",
+     "[[listeners]]\nname = \"pg\"\nbind = \"127.0.0.1:5432\"\nprotocol = \"tcp\"\n"
+     "[[tcp_routes]]\nname = \"pg\"\nrule = \"HostSNI(`db.localhost`)\"\nupstream = "
+     "\"tcp://127.0.0.1:5433\"\ntls = {}\n",
+     "tcp route \"pg\": tls = {} terminates TLS with a listener's certificates; name that "
+     "listener",
+     5, 1, 14, "add listeners = [\"NAME\"] with a listener that has tls"},
     {"HttpRouteOnTcpListener",
      "[[listeners]]\nname = \"pg\"\nbind = \"127.0.0.1:5432\"\nprotocol = \"tcp\"\n"
      "[[routes]]\nname = \"r\"\nlisteners = [\"pg\"]\nrule = \"Path(`/`)\"\nupstream = "
