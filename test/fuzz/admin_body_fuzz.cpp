@@ -78,7 +78,11 @@ void fuzz_breakpoint(std::string_view body) {
   auto spec = parse_breakpoint_spec(body);
   if (reply.status == 201) {
     BRIDGE_FUZZ_CHECK(spec.has_value());
-    BRIDGE_FUZZ_CHECK(spec->phase == "request" || spec->phase == "response");
+    BRIDGE_FUZZ_CHECK(spec->phase == "request" || spec->phase == "response" ||
+                      spec->phase == "connection");
+    // What was created: the phase asked for, or "connection" for a TCP rule.
+    const std::string phase = answer.value("phase", "");
+    BRIDGE_FUZZ_CHECK(phase == spec->phase || (spec->phase == "request" && phase == "connection"));
     std::string id = answer.value("id", "");
     BRIDGE_FUZZ_CHECK(id.size() == 19 && id.starts_with("bp-"));
     BRIDGE_FUZZ_CHECK(a.breakpoints.remove(id).has_value());
@@ -103,7 +107,9 @@ void fuzz_paused_edit(std::string_view body) {
     BRIDGE_FUZZ_CHECK(bridge::http::valid_field_name(name) && !framing(name));
   }
   BRIDGE_FUZZ_CHECK(d.target.empty() || d.target == "builtin://echo" ||
-                    d.target.starts_with("http://") || d.target.starts_with("https://"));
+                    d.target.starts_with("http://") || d.target.starts_with("https://") ||
+                    d.target.starts_with("tcp://") ||
+                    (d.target.starts_with("unix:///") && d.target.size() <= 7 + 107));
   BRIDGE_FUZZ_CHECK(d.target.find_first_of("\r\n ") == std::string::npos);
   BRIDGE_FUZZ_CHECK(d.status >= 200 && d.status <= 599 && d.status != 204 && d.status != 304);
 }
