@@ -216,19 +216,30 @@ TEST_F(TcpProxy, PassthroughPicksTheBackendBySniAndTheClientSeesItsCertificate) 
       logged("no TCP route matches the connection from 127.0.0.1 (SNI \\\"c.localhost\\\")"));
 }
 
+// A TLS HTTP listener "websecure" (Traefik's name) with a self-signed certificate for
+// localhost, redis.localhost and web.localhost.
+struct Websecure {
+  TempDir certs;
+  uint16_t port = free_port();
+  Websecure() {
+    auto made = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                     "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                     "-addext", "subjectAltName=DNS:redis.localhost,DNS:web.localhost", "-keyout",
+                     certs / "key.pem", "-out", certs / "cert.pem"});
+    EXPECT_EQ(made.status, 0) << made.err;
+  }
+  std::string listener() const {
+    return "[[listeners]]\nname = \"websecure\"\nbind = \"127.0.0.1:" + std::to_string(port) +
+           "\"\ntls = { cert = \"" + (certs / "cert.pem") + "\", key = \"" + (certs / "key.pem") +
+           "\" }\n\n";
+  }
+};
+
 TEST_F(TcpProxy, APassthroughRouteSharesATlsListenerWithHttps) {
   TlsBackend a("a.localhost");
-  TempDir certs;
-  auto made = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                   "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-                   "-keyout", certs / "key.pem", "-out", certs / "cert.pem"});
-  ASSERT_EQ(made.status, 0) << made.err;
-  const uint16_t tls_port = free_port();
-  const std::string listener =
-      "[[listeners]]\nname = \"websecure\"\nbind = \"127.0.0.1:" + std::to_string(tls_port) +
-      "\"\ntls = { cert = \"" + (certs / "cert.pem") + "\", key = \"" + (certs / "key.pem") +
-      "\" }\n\n";
-  ASSERT_TRUE(start(listener + route("web", "PathPrefix(`/`)", "builtin://echo") +
+  Websecure websecure;
+  const uint16_t tls_port = websecure.port;
+  ASSERT_TRUE(start(websecure.listener() + route("web", "PathPrefix(`/`)", "builtin://echo") +
                     tcp_route("a", "HostSNI(`a.localhost`)", a.target(),
                               "listeners = [\"websecure\"]\ntls = { passthrough = true }\n")));
   EXPECT_EQ(subject_seen(tls_port, "a.localhost"), "subject=CN = a.localhost");
@@ -241,18 +252,10 @@ TEST_F(TcpProxy, APassthroughRouteSharesATlsListenerWithHttps) {
 
 TEST_F(TcpProxy, ATerminatingRouteServesRedisOverTlsBesideHttpsOnOneListener) {
   ASSERT_TRUE(start_redis());
-  TempDir certs;
-  auto made = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                   "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-                   "-addext", "subjectAltName=DNS:redis.localhost,DNS:web.localhost", "-keyout",
-                   certs / "key.pem", "-out", certs / "cert.pem"});
-  ASSERT_EQ(made.status, 0) << made.err;
-  const uint16_t tls_port = free_port();
-  const std::string listener =
-      "[[listeners]]\nname = \"websecure\"\nbind = \"127.0.0.1:" + std::to_string(tls_port) +
-      "\"\ntls = { cert = \"" + (certs / "cert.pem") + "\", key = \"" + (certs / "key.pem") +
-      "\" }\n\n";
-  ASSERT_TRUE(start(listener + route("web", "PathPrefix(`/`)", "builtin://echo") +
+  Websecure websecure;
+  const uint16_t tls_port = websecure.port;
+  const TempDir& certs = websecure.certs;
+  ASSERT_TRUE(start(websecure.listener() + route("web", "PathPrefix(`/`)", "builtin://echo") +
                     tcp_route("redis", "HostSNI(`redis.localhost`)",
                               "tcp://127.0.0.1:" + std::to_string(redis_port_),
                               "listeners = [\"websecure\"]\ntls = {}\n")));
