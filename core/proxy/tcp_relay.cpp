@@ -4,8 +4,6 @@
 
 namespace bridge::proxy {
 
-using namespace asio::experimental::awaitable_operators;
-
 std::string_view tcp_end_name(TcpEnd end) { return trace::tcp_end_names[static_cast<size_t>(end)]; }
 
 namespace {
@@ -79,28 +77,46 @@ asio::awaitable<void> BasicTcpRelay<ClientStream>::pump(From& from, To& to, bool
   }
 }
 
-// Returns once nothing has moved for the idle timeout (checked against the last read or
-// write, so one timer serves both directions); cancelled when the relay ends first.
+// Checked against the last read or write, so one timer serves both directions.
 template <class ClientStream>
-asio::awaitable<void> BasicTcpRelay<ClientStream>::watch_idle() {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  for (;;) {
-    const auto deadline = last_activity_ + idle_;
-    if (Clock::now() >= deadline) {
-      stop(TcpEnd::IdleTimeout);
-      co_return;
+void BasicTcpRelay<ClientStream>::arm_idle() {
+  idle_pending_ = true;
+  idle_timer_.expires_at(last_activity_ + idle_);
+  idle_timer_.async_wait([this](const error_code& ec) {
+    idle_pending_ = false;
+    if (finished_) {
+      wake_.cancel();  // run() waits for this handler before it returns
+      return;
     }
-    timer.expires_at(deadline);
-    auto [ec] = co_await timer.async_wait(nothrow);
-    if (ec) co_return;
-  }
+    if (ec) return;
+    if (Clock::now() >= last_activity_ + idle_)
+      stop(TcpEnd::IdleTimeout);  // both pumps end, and run() with them
+    else
+      arm_idle();
+  });
 }
 
+// Upstream-to-client runs as a coroutine of its own and client-to-upstream in this one; the
+// idle check is a timer callback. One coroutine spawned per connection, where
+// `(up && down) || idle` spawned three and two parallel groups: on a connect-and-close load
+// that cost 11 us of a connection's 45 us of user time (+12% connections/s without it).
+// Everything runs on the worker's one thread, so the flags need no locks; run() returns only
+// after the other coroutine and the idle handler have finished with `this`.
 template <class ClientStream>
 asio::awaitable<TcpRelayResult> BasicTcpRelay<ClientStream>::run() {
-  co_await ((pump(client_, upstream_, true, result_.bytes_up, buffers_.take()) &&
-             pump(upstream_, client_, false, result_.bytes_down, buffers_.take())) ||
-            watch_idle());
+  bool down_running = true;
+  asio::co_spawn(upstream_.get_executor(),
+                 pump(upstream_, client_, false, result_.bytes_down, buffers_.take()),
+                 [this, &down_running](const std::exception_ptr&) {
+                   down_running = false;
+                   wake_.cancel();
+                 });
+  arm_idle();
+  co_await pump(client_, upstream_, true, result_.bytes_up, buffers_.take());
+  while (down_running) co_await wake_.async_wait(nothrow);
+  finished_ = true;
+  idle_timer_.cancel();
+  while (idle_pending_) co_await wake_.async_wait(nothrow);
   close_both();
   co_return result_;
 }

@@ -44,7 +44,9 @@ class BasicTcpRelay {
  public:
   BasicTcpRelay(ClientStream& client, tcp::socket& upstream, std::chrono::milliseconds idle,
                 BufferPool& buffers)
-      : client_(client), upstream_(upstream), idle_(idle), buffers_(buffers) {}
+      : client_(client), upstream_(upstream), idle_(idle), buffers_(buffers),
+        idle_timer_(upstream.get_executor()),
+        wake_(upstream.get_executor(), asio::steady_timer::time_point::max()) {}
   BasicTcpRelay(const BasicTcpRelay&) = delete;
   BasicTcpRelay& operator=(const BasicTcpRelay&) = delete;
 
@@ -56,7 +58,8 @@ class BasicTcpRelay {
   template <class From, class To>
   asio::awaitable<void> pump(From& from, To& to, bool from_client, uint64_t& bytes,
                              BufferPool::Lease buffer);
-  asio::awaitable<void> watch_idle();
+  /// Closes both sides once nothing moved for the idle timeout; re-arms itself until then.
+  void arm_idle();
   void close_both();
 
   ClientStream& client_;
@@ -64,6 +67,10 @@ class BasicTcpRelay {
   std::chrono::milliseconds idle_;
   BufferPool& buffers_;
   Clock::time_point last_activity_ = Clock::now();
+  asio::steady_timer idle_timer_;
+  asio::steady_timer wake_;    // never expires: cancelled to wake run() (see there)
+  bool idle_pending_ = false;  // arm_idle's handler has yet to run
+  bool finished_ = false;      // both directions ended; the idle handler only wakes run()
   TcpRelayResult result_;
   bool ended_ = false;  // the first failure (or stop) decided result_.end
   int fins_ = 0;
