@@ -3,13 +3,43 @@
 #include "proxy/detail/relay.hpp"  // trim_idle_buffer
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <limits>
 
 namespace bridge::proxy {
 
 namespace {
+
+// A non-blocking connect() whose wait for completion the worker's deadline watch bounds: no
+// timer armed and cancelled per connection (beast::tcp_stream's, two timerfd updates) and no
+// poll() once the socket is writable (Asio's check); SO_ERROR says how it ended.
+asio::awaitable<error_code> connect_one(DeadlineWatch& deadlines, tcp::socket& out,
+                                        const tcp::endpoint& endpoint,
+                                        std::chrono::milliseconds timeout) {
+  error_code ec;
+  tcp::socket socket(out.get_executor());
+  socket.open(endpoint.protocol(), ec);
+  if (!ec) socket.non_blocking(true, ec);
+  if (ec) co_return ec;
+  if (::connect(socket.native_handle(), endpoint.data(), endpoint.size()) != 0) {
+    if (errno != EINPROGRESS) co_return error_code(errno, asio::error::get_system_category());
+    DeadlineStream waiting(std::move(socket), deadlines);
+    waiting.expires_after(timeout);
+    auto [wec] = co_await waiting.async_wait(tcp::socket::wait_write, nothrow);
+    socket = std::move(waiting.socket());
+    if (wec) co_return wec;  // beast::error::timeout when the deadline passed
+    int error = 0;
+    socklen_t size = sizeof error;
+    if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_ERROR, &error, &size) != 0)
+      error = errno;
+    if (error != 0) co_return error_code(error, asio::error::get_system_category());
+  }
+  out = std::move(socket);
+  co_return error_code();
+}
 
 // A Unix stream socket reads, writes and shuts down through the same calls as a TCP one, so
 // the pools, DeadlineStream and the TCP relay keep one socket type: the connected descriptor
@@ -25,6 +55,7 @@ connect_unix(asio::io_context& context, const std::string& path,
   if (!ec) out.assign(tcp::v4(), stream.release_socket().release(), ec);
   co_return std::pair{ec, std::move(out)};
 }
+
 // Idle upstream connections older than this may already be closed by the peer (nginx's
 // default keepalive_timeout is 60 s); don't bet a request on them.
 constexpr int64_t max_idle_age_ms = 30'000;
@@ -173,9 +204,12 @@ asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,
     }
     for (const auto& entry : results) endpoints.push_back(entry.endpoint());
   }
-  beast::tcp_stream stream(context_);
-  stream.expires_after(timeout);
-  auto [cec, endpoint] = co_await stream.async_connect(endpoints, nothrow_awaitable);
+  tcp::socket socket(context_);
+  error_code cec = asio::error::host_not_found;
+  for (const auto& endpoint : endpoints) {  // the first that accepts
+    cec = co_await connect_one(deadlines_, socket, endpoint, timeout);
+    if (!cec) break;
+  }
   if (cec) {
     result.failure =
         cec == beast::error::timeout ? ConnectFailure::Timeout : ConnectFailure::Refused;
@@ -183,10 +217,8 @@ asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,
         "connect " + target.host + ":" + std::to_string(target.port) + ": " + cec.message();
     co_return result;
   }
-  stream.socket().set_option(tcp::no_delay(true), ec);
-  // Connecting keeps Beast's per-operation timer (once per connection); everything after
-  // runs on the worker's deadline watch.
-  DeadlineStream connected(stream.release_socket(), deadlines_);
+  socket.set_option(tcp::no_delay(true), ec);
+  DeadlineStream connected(std::move(socket), deadlines_);
   if (target.scheme != Scheme::Https) {
     result.connection = std::make_unique<UpstreamConnection>(std::move(connected));
     result.connection->h2 = target.h2c;

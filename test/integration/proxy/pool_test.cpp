@@ -3,6 +3,11 @@
 // serving.
 #include "proxy_fixture.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <set>
 
@@ -170,6 +175,37 @@ TEST_F(Proxy, RefusingUpstreamIs502) {
   auto r = http({url("/x")});
   ASSERT_EQ(r.exit, 0) << r.err;
   expect_error(r.response, 502, "upstream_unreachable");
+}
+
+TEST_F(Proxy, AConnectThatNeverCompletesIs504AtTheConnectTimeout) {
+  // A listener that never accepts, its queue filled by non-blocking connects: the kernel then
+  // drops further SYNs, so bridge's connect is neither answered nor refused.
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof addr;
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 0), 0);
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &size), 0);
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {
+    fillers.push_back(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
+    ::connect(fillers.back(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  }
+  const std::string target = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  ASSERT_TRUE(start(route("stuck", "PathPrefix(`/`)", target), "connect_timeout = \"400ms\""));
+  const auto t0 = Clock::now();
+  auto r = http({url("/")});
+  const double took = seconds_since(t0);
+  for (int fd : fillers) ::close(fd);
+  ::close(listener);
+  ASSERT_EQ(r.exit, 0) << r.err;
+  expect_error(r.response, 504, "upstream_timeout");
+  EXPECT_NE(parse_json(r.response.body).value("message", "").find(target), std::string::npos)
+      << r.response.body;
+  EXPECT_GE(took, 0.35);
+  EXPECT_LT(took, 3.0) << "the connect timeout of 400ms did not end the connect";
 }
 
 std::string failure_routes(const std::string& backend) {
