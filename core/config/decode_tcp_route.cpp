@@ -67,7 +67,7 @@ void check_tcp_listeners(Reader& r, const TcpRoute& route, const Config& config,
     if (l->is_tcp() || (l->tls && route.reads_tls())) continue;
     return r.decoder().fail(
         owner + ": listener " + quoted(l->name) +
-            " serves HTTP; a TCP route needs protocol = " + "\"tcp\" on it" +
+            " serves HTTP; a TCP route needs protocol = \"tcp\" on it" +
             (l->tls ? ", or tls = { passthrough = true } or tls = {} (terminate)" : ""),
         listeners->items[i],
         l->tls ? "with tls the route takes the TLS connections whose ClientHello it matches "
