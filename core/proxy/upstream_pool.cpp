@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,16 +17,24 @@ namespace {
 
 // A non-blocking connect() whose wait for completion the worker's deadline watch bounds: no
 // timer armed and cancelled per connection (beast::tcp_stream's, two timerfd updates) and no
-// poll() once the socket is writable (Asio's check); SO_ERROR says how it ended.
-asio::awaitable<error_code> connect_one(DeadlineWatch& deadlines, tcp::socket& out,
-                                        const tcp::endpoint& endpoint,
-                                        std::chrono::milliseconds timeout) {
+// poll() once the socket is writable (Asio's check); SO_ERROR says how it ended. `family`
+// AF_UNIX too: a Unix stream socket reads, writes and shuts down through the same calls as a
+// TCP one, so the pools, DeadlineStream and the TCP relay keep one socket type. Nothing asks
+// such a socket for TCP options or endpoints (the target's path names it in records and logs).
+asio::awaitable<error_code> connect_socket(DeadlineWatch& deadlines, tcp::socket& out, int family,
+                                           const sockaddr* address, socklen_t address_size,
+                                           std::chrono::milliseconds timeout) {
+  const int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) co_return error_code(errno, asio::error::get_system_category());
   error_code ec;
   tcp::socket socket(out.get_executor());
-  socket.open(endpoint.protocol(), ec);
-  if (!ec) socket.non_blocking(true, ec);
-  if (ec) co_return ec;
-  if (::connect(socket.native_handle(), endpoint.data(), endpoint.size()) != 0) {
+  socket.assign(family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    co_return ec;
+  }
+  if (::connect(fd, address, address_size) != 0) {
+    // AF_UNIX answers a full backlog with EAGAIN and does not go on trying: refused.
     if (errno != EINPROGRESS) co_return error_code(errno, asio::error::get_system_category());
     DeadlineStream waiting(std::move(socket), deadlines);
     waiting.expires_after(timeout);
@@ -41,19 +51,16 @@ asio::awaitable<error_code> connect_one(DeadlineWatch& deadlines, tcp::socket& o
   co_return error_code();
 }
 
-// A Unix stream socket reads, writes and shuts down through the same calls as a TCP one, so
-// the pools, DeadlineStream and the TCP relay keep one socket type: the connected descriptor
-// moves into a tcp::socket. Nothing asks that socket for TCP options or endpoints (the
-// target's path names it in records and logs).
-asio::awaitable<std::pair<error_code, tcp::socket>>
-connect_unix(asio::io_context& context, const std::string& path,
-             std::chrono::milliseconds timeout) {
-  beast::basic_stream<asio::local::stream_protocol> stream(context);
-  stream.expires_after(timeout);
-  auto [ec] = co_await stream.async_connect(asio::local::stream_protocol::endpoint(path), nothrow);
-  tcp::socket out(context);
-  if (!ec) out.assign(tcp::v4(), stream.release_socket().release(), ec);
-  co_return std::pair{ec, std::move(out)};
+asio::awaitable<error_code> connect_unix(DeadlineWatch& deadlines, tcp::socket& out,
+                                         const std::string& path,
+                                         std::chrono::milliseconds timeout) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof address.sun_path) co_return asio::error::name_too_long;
+  path.copy(address.sun_path, path.size());
+  co_return co_await connect_socket(deadlines, out, AF_UNIX,
+                                    reinterpret_cast<const sockaddr*>(&address), sizeof address,
+                                    timeout);
 }
 
 // Idle upstream connections older than this may already be closed by the peer (nginx's
@@ -177,7 +184,8 @@ asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,
   ConnectResult result;
   error_code ec;
   if (target.scheme == Scheme::Unix) {
-    auto [uec, socket] = co_await connect_unix(context_, target.host, timeout);
+    tcp::socket socket(context_);
+    const error_code uec = co_await connect_unix(deadlines_, socket, target.host, timeout);
     if (uec) {
       result.failure =
           uec == beast::error::timeout ? ConnectFailure::Timeout : ConnectFailure::Refused;
@@ -207,7 +215,8 @@ asio::awaitable<ConnectResult> UpstreamPools::connect(const Target& target,
   tcp::socket socket(context_);
   error_code cec = asio::error::host_not_found;
   for (const auto& endpoint : endpoints) {  // the first that accepts
-    cec = co_await connect_one(deadlines_, socket, endpoint, timeout);
+    cec = co_await connect_socket(deadlines_, socket, endpoint.protocol().family(), endpoint.data(),
+                                  endpoint.size(), timeout);
     if (!cec) break;
   }
   if (cec) {
