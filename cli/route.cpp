@@ -22,7 +22,32 @@ struct RouteOptions {
   bool http2 = false;
   std::string sni;                // tcp:// tests: the ClientHello's server name
   std::vector<std::string> alpn;  // and its ALPN protocols
+  std::string method;             // -X: the method, as curl takes it
+  std::string origin;             // --origin: an Origin header (CORS)
 };
+
+// -X and --origin as the request they describe: the method in front of the URL, an Origin
+// header, and for OPTIONS with an Origin the Access-Control-Request-Method of a preflight
+// (GET unless -H gives one). False with a usage error printed when -X contradicts the method.
+bool apply_request_options(RouteOptions& o) {
+  if (!o.method.empty()) {
+    if (o.positional.size() == 2 && o.positional.front() != o.method) {
+      print_error(
+          Error::usage("-X " + o.method + " and the method " + o.positional.front() + " disagree",
+                       "give the method once"));
+      return false;
+    }
+    if (o.positional.size() == 1) o.positional.insert(o.positional.begin(), o.method);
+  }
+  if (o.origin.empty()) return true;
+  o.headers.push_back("Origin: " + o.origin);
+  const bool options = o.positional.size() == 2 && o.positional.front() == "OPTIONS";
+  const bool asked = std::any_of(o.headers.begin(), o.headers.end(), [](const std::string& h) {
+    return iequals(h.substr(0, h.find(':')), "Access-Control-Request-Method");
+  });
+  if (options && !asked) o.headers.push_back("Access-Control-Request-Method: GET");
+  return true;
+}
 
 // Where a compose:// or k8s:// target resolves right now ("" for static targets); resolved
 // once per url and cached, since a compose lookup asks the Docker Engine.
@@ -208,6 +233,11 @@ void setup_route(CLI::App& app, const GlobalOptions& global, Action& action) {
   test->add_flag("--live", options->live, "Send the request through the running bridge");
   test->add_flag("--http2", options->http2,
                  "The client speaks HTTP/2 (Host from :authority); shows the upstream protocol");
+  test->add_option("-X,--request", options->method,
+                   "The method, as curl takes it (same as METHOD before the URL)");
+  test->add_option("--origin", options->origin,
+                   "Send this Origin (CORS); with -X OPTIONS it is a preflight asking for GET "
+                   "unless -H 'Access-Control-Request-Method: PUT' says otherwise");
   test->add_option("--sni", options->sni,
                    "tcp:// only: the TLS server name the client sends (HostSNI, passthrough)");
   test->add_option("--alpn", options->alpn,
@@ -218,10 +248,13 @@ void setup_route(CLI::App& app, const GlobalOptions& global, Action& action) {
       "--json\n"
       "  bridge route test --http2 POST http://localhost:8080/billing.v1.Billing/Charge "
       "-H 'content-type: application/grpc' -H 'te: trailers'\n"
+      "  bridge route test -X OPTIONS --origin http://localhost:3000 "
+      "http://localhost:8080/api/items -H 'Access-Control-Request-Method: PUT'\n"
       "  bridge route test tcp://localhost:5432\n"
       "  bridge route test tcp://billing.localhost:8443 --sni billing.localhost --alpn h2");
   test->callback([&action, &global, options] {
     action = [&global, options]() -> int {
+      if (!apply_request_options(*options)) return exit_usage;
       if (options->positional.back().starts_with("tcp://")) {
         if (options->positional.size() == 2 || options->live || options->http2) {
           print_error(

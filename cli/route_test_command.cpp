@@ -1,5 +1,7 @@
 // bridge route test: runs the matcher on a described request and prints the decision.
 #include "http/fields.hpp"
+#include "http/message.hpp"
+#include "middleware/middleware.hpp"
 #include "print.hpp"
 #include "proxy/rewrite.hpp"
 #include "proxy/snapshot.hpp"
@@ -97,7 +99,8 @@ struct Plan {
 };
 
 Plan plan_upstream(const TestRequest& req, const config::Route& r, const config::Config& cfg,
-                   const std::string& client_ip, bool forwarded_trusted, bool h2_upstream) {
+                   const std::string& client_ip, bool forwarded_trusted, bool h2_upstream,
+                   const middleware::Effects& fx) {
   Plan plan{req.method, req.target, req.authority, {}, {}};
   std::string forwarded_for, forwarded_proto, forwarded_host, connection;
   for (const auto& [k, v] : req.headers) {
@@ -128,9 +131,17 @@ Plan plan_upstream(const TestRequest& req, const config::Route& r, const config:
   for (const auto& p : cfg.trace.propagation) {
     if (p == "b3") plan.set("b3", "<generated>", req);
   }
+  // The middlewares' changes, then the route's own rewrites (as edit_request_head applies them).
+  for (const middleware::FieldEdit& e : fx.request) {
+    if (e.op == middleware::FieldEdit::Op::Remove)
+      plan.remove(e.name, req);
+    else
+      plan.set(e.name, e.value, req);
+  }
+  if (fx.target_changed) plan.target = fx.target;
   if (!r.strip_prefix.empty()) {
     std::string stripped;
-    if (proxy::strip_prefix(req.target, r.strip_prefix, stripped)) {
+    if (proxy::strip_prefix(plan.target, r.strip_prefix, stripped)) {
       plan.target = stripped;
       plan.set("X-Forwarded-Prefix", r.strip_prefix, req);
     }
@@ -180,12 +191,74 @@ int print_refusal(const std::string& request_line, const std::string& listener,
   return exit_failure;
 }
 
+// The listener's and the route's middlewares, run on the described request as the proxy runs
+// them (a dry run: nothing is sent, a rate limit counts nothing).
+middleware::Effects run_middlewares(const proxy::Snapshot& snap, const TestRequest& req,
+                                    const std::string& host, const std::string& listener,
+                                    size_t route_index, const std::string& client_ip) {
+  http::Fields fields;
+  fields.add("Host", host);
+  for (const auto& [k, v] : req.headers)
+    if (!iequals(k, "host")) fields.add(k, v);
+  const middleware::Request request{req.method,
+                                    host,
+                                    req.scheme,
+                                    req.target,
+                                    &fields,
+                                    client_ip,
+                                    route::IpAddress::parse(client_ip)};
+  middleware::Effects fx;
+  for (const proxy::MiddlewareChain* chain :
+       {&snap.listener_chain(listener), &snap.routes[route_index].middlewares}) {
+    middleware::run(chain->chain, request, fx);
+    if (fx.answer) break;
+  }
+  return fx;
+}
+
+nlohmann::json middlewares_json(const middleware::Effects& fx) {
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& step : fx.steps)
+    steps.push_back({{"name", step.name},
+                     {"type", step.type},
+                     {"outcome", middleware::outcome_names[static_cast<size_t>(step.outcome)]},
+                     {"detail", step.detail}});
+  return steps;
+}
+
+// "+ Name: value", "- Name", "+ Vary: Origin (unless listed)" for a list of field edits.
+std::string edit_text(const middleware::FieldEdit& e) {
+  switch (e.op) {
+  case middleware::FieldEdit::Op::Set:
+    return "+ " + e.name + ": " + e.value;
+  case middleware::FieldEdit::Op::Remove:
+    return "- " + e.name;
+  case middleware::FieldEdit::Op::AppendToken:
+    return "+ " + e.name + ": " + e.value + " (unless the upstream's " + e.name + " lists it)";
+  }
+  return "";
+}
+
+void print_middlewares(const middleware::Effects& fx, bool c) {
+  if (fx.steps.empty()) return;
+  print_line("middlewares:");
+  size_t width = 0;
+  for (const auto& step : fx.steps)
+    width = std::max(width, step.name.size() + step.type.size() + 3);
+  for (const auto& step : fx.steps) {
+    std::string label = step.name + " (" + std::string(step.type) + ")";
+    label += std::string(width - label.size(), ' ');
+    const bool answered = step.outcome == middleware::Outcome::Answered;
+    print_line("  " + (answered ? paint(label, Colour::Yellow, c) : label) + "  " + step.detail);
+  }
+}
+
 int print_route_test(const proxy::Snapshot& snap, const TestRequest& req,
                      const std::string& request_line, const std::string& listener,
                      const std::string& client_ip,
                      const std::vector<route::RouteDecision>& decisions,
                      const route::RouteDecision* winner, const std::optional<Plan>& plan,
-                     bool json) {
+                     const middleware::Effects& fx, bool json) {
   const proxy::UpstreamSet* upstream =
       winner ? snap.routes[winner->route->index].upstream : nullptr;
   if (json) {
@@ -214,6 +287,20 @@ int print_route_test(const proxy::Snapshot& snap, const TestRequest& req,
       for (const auto& [k, v] : plan->added) added.push_back({k, v});
       out["winner"] = winner->route->name;
       out["upstream"] = upstream->name;
+      if (!fx.steps.empty()) out["middlewares"] = middlewares_json(fx);
+      if (fx.answer) {
+        nlohmann::json fields = nlohmann::json::array();
+        for (const auto& [k, v] : fx.answer->fields) fields.push_back({k, v});
+        out["answered"] = {{"by", fx.steps.back().name},
+                           {"status", fx.answer->status},
+                           {"headers", fields},
+                           {"message", fx.answer->message}};
+        print_json(out);
+        return exit_ok;
+      }
+      nlohmann::json response = nlohmann::json::array();
+      for (const auto& e : fx.response) response.push_back(edit_text(e));
+      if (!response.empty()) out["response_changes"] = response;
       out["upstream_request"] = {{"method", plan->method},
                                  {"target", plan->target},
                                  {"host", plan->host},
@@ -269,6 +356,18 @@ int print_route_test(const proxy::Snapshot& snap, const TestRequest& req,
   }
   print_line(paint("winner: ", Colour::Green, c) + winner->route->name + " -> upstream " +
              upstream->name);
+  print_middlewares(fx, c);
+  if (fx.answer) {
+    print_line(paint("answered by " + fx.steps.back().name + ": " +
+                         std::to_string(fx.answer->status) + " " +
+                         std::string(bridge::http::reason_phrase(fx.answer->status)),
+                     Colour::Yellow, c) +
+               paint(" (not forwarded)", Colour::Dim, c));
+    for (const auto& [k, v] : fx.answer->fields) print_line("  " + k + ": " + v);
+    if (!fx.answer->message.empty() && fx.answer->status >= 400)
+      print_line("  " + paint(fx.answer->message, Colour::Dim, c));
+    return exit_ok;
+  }
   const proxy::Target& first = *upstream->targets.front();
   const bool h2_up = speaks_h2(first, *upstream);
   print_line("upstream request (" + upstream_protocol(first, *upstream) + "):");
@@ -285,6 +384,10 @@ int print_route_test(const proxy::Snapshot& snap, const TestRequest& req,
   for (const auto& [k, v] : plan->added) print_line(paint("  + " + k + ": " + v, Colour::Green, c));
   for (const auto& k : plan->removed) print_line(paint("  - " + k, Colour::Red, c));
   print_line("target: " + target_url(*upstream, plan->target));
+  if (!fx.response.empty()) {
+    print_line("response from the middlewares:");
+    for (const auto& e : fx.response) print_line("  " + edit_text(e));
+  }
   if (req.grpc()) {
     print_line(paint("gRPC: ", Colour::Bold, c) +
                (h2_up ? std::string("te: trailers goes up, grpc-status comes back in trailers")
@@ -397,12 +500,15 @@ int run_route_test(const GlobalOptions& global, const std::vector<std::string>& 
     }
   }
   std::optional<Plan> plan;
+  middleware::Effects fx;
   if (winner) {
-    const proxy::UpstreamSet& up = *snap.routes[winner->route->index].upstream;
-    plan = plan_upstream(req, *snap.routes[winner->route->index].config, snap.config, client_ip,
-                         policy.trusts(client_ip), speaks_h2(*up.targets.front(), up));
+    const size_t index = winner->route->index;
+    fx = run_middlewares(snap, req, host, listener, index, client_ip);
+    const proxy::UpstreamSet& up = *snap.routes[index].upstream;
+    plan = plan_upstream(req, *snap.routes[index].config, snap.config, client_ip,
+                         policy.trusts(client_ip), speaks_h2(*up.targets.front(), up), fx);
   }
-  return print_route_test(snap, req, request_line, listener, client_ip, decisions, winner, plan,
+  return print_route_test(snap, req, request_line, listener, client_ip, decisions, winner, plan, fx,
                           json);
 }
 

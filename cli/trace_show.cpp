@@ -181,6 +181,23 @@ void print_explain(const json& r, bool c) {
                             : "  " + paint("winner: ", Colour::Green, c) + winner);
 }
 
+// Each middleware in chain order: what it did and how long it took; the one that answered
+// stands out.
+void print_middlewares(const json& r, bool c) {
+  const json& steps = r.is_object() ? r.value("middlewares", json()) : json();
+  if (!steps.is_array() || steps.empty()) return;
+  print_line("");
+  print_line(paint("middlewares", Colour::Bold, c));
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& step : steps) {
+    const bool answered = str_of(step, "outcome") == "answered";
+    rows.push_back({"  " + str_of(step, "name"), paint(str_of(step, "type"), Colour::Dim, c),
+                    answered ? paint("answered", Colour::Yellow, c) : "passed",
+                    ms_text(num_of(step, "ms")), str_of(step, "detail")});
+  }
+  print_table(rows);
+}
+
 void print_breakpoint(const json& r, bool c) {
   const json& bp = r.is_object() ? r.value("breakpoint", json()) : json();
   if (!bp.is_object()) return;
@@ -196,6 +213,7 @@ void print_record(const json& record, bool c) {
   print_overview(record, c);
   print_timeline(record.value("phases", json()), c);
   print_explain(record, c);
+  print_middlewares(record, c);
   print_breakpoint(record, c);
   print_headers("request headers", record.value("request_headers", json()), "RECEIVED",
                 "SENT UPSTREAM", c);

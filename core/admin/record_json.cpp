@@ -72,6 +72,16 @@ nlohmann::json full_json(const trace::Record& r) {
                             {"out", headers_json(r.full_request_out())}};
   out["response_headers"] = {{"in", headers_json(r.response_in)},
                              {"out", headers_json(r.full_response_out())}};
+  if (!r.middlewares.empty()) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& m : r.middlewares)
+      steps.push_back({{"name", m.name},
+                       {"type", m.type},
+                       {"outcome", m.outcome},
+                       {"detail", m.detail},
+                       {"ms", static_cast<double>(m.us) / 1000.0}});
+    out["middlewares"] = std::move(steps);
+  }
   if (!r.breakpoints.empty()) {
     const auto& b = r.breakpoints.back();
     out["breakpoint"] = {{"id", b.id},

@@ -3,6 +3,7 @@
 /// Only this area uses toml++; the rest of bridge sees these types.
 
 #include "common/error.hpp"
+#include "config/middleware.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -128,6 +129,8 @@ struct Listener {
   // "http1" and "h2": ALPN on TLS, the connection preface (prior knowledge) on plain HTTP.
   std::vector<std::string> http_protocols = {"http1", "h2"};
   Http2Limits http2;
+  // Names in [middlewares], run before every route's own (Traefik's entry-point middlewares).
+  std::vector<std::string> middlewares;
   bool allows_h2() const {
     return std::find(http_protocols.begin(), http_protocols.end(), "h2") != http_protocols.end();
   }
@@ -179,6 +182,9 @@ struct Route {
   HeaderOps response_headers;
   Duration timeout = std::chrono::seconds(30);
   std::optional<uint64_t> max_body_bytes;  // overrides limits.max_body_bytes
+  // Names in [middlewares], run in order after the listener's; strip_prefix, host_rewrite and
+  // request_headers/response_headers apply after them, as the last step before the upstream.
+  std::vector<std::string> middlewares;
 };
 
 /// A TCP middleware (Traefik's TCP middlewares, with their type and option names): exactly one
@@ -232,6 +238,7 @@ struct Config {
   std::vector<Route> routes;
   std::vector<TcpRoute> tcp_routes;
   std::vector<TcpMiddleware> tcp_middlewares;  // [tcp_middlewares.NAME.TYPE], in file order
+  std::vector<Middleware> middlewares;         // [middlewares.NAME.TYPE] and [http.middlewares...]
   /// Every effective leaf: the values the files and overrides set, in document order, then
   /// the defaults nobody set (origin source "<default>"), in schema order.
   std::vector<Leaf> leaves;
@@ -241,6 +248,7 @@ struct Config {
   const Origin& origin(std::string_view path) const;
   const Upstream* find_upstream(std::string_view name) const;
   const Listener* find_listener(std::string_view name) const;
+  const Middleware* find_middleware(std::string_view name) const;
 };
 
 /// How to find and layer the configuration.

@@ -172,15 +172,20 @@ Result<void> decode(const Node& document, Config& config, const Sources& sources
   Decoder d(sources);
   Reader top(d, document, "", "the top level",
              {"version", "bridge", "limits", "trace", "acme", "listeners", "upstreams", "routes",
-              "tcp_routes", "tcp_middlewares"});
+              "tcp_routes", "tcp_middlewares", "middlewares", "http"});
   decode_sections(d, top, config);
+  decode_middlewares(d, document, config);
   // Routes refer to listeners and upstreams: decode those first, and stop on an error so
   // reference checks never run against half-read entries.
   decode_entries(d, document, "listeners",
                  {"name", "bind", "protocol", "hosts", "tls", "sanitize_path", "encoded_characters",
                   "forwarded_headers", "max_connections", "http_protocols", "http2",
-                  "proxy_protocol"},
-                 config.listeners, decode_listener);
+                  "proxy_protocol", "middlewares"},
+                 config.listeners, [&config](Reader& r, Listener& out) {
+                   decode_listener(r, out);
+                   check_middleware_names(r, out.middlewares, "listener \"" + out.name + "\"",
+                                          config);
+                 });
   decode_entries(d, document, "upstreams",
                  {"name", "targets", "balance", "health", "tls", "max_idle", "down_for", "protocol",
                   "proxy_protocol"},
@@ -193,7 +198,7 @@ Result<void> decode(const Node& document, Config& config, const Sources& sources
   decode_entries(d, document, "routes",
                  {"name", "listeners", "rule", "priority", "upstream", "strip_prefix",
                   "host_rewrite", "request_headers", "response_headers", "timeout",
-                  "max_body_bytes"},
+                  "max_body_bytes", "middlewares"},
                  config.routes, [&config](Reader& r, Route& out) { decode_route(r, out, config); });
   decode_tcp_middlewares(d, document, config);
   decode_entries(

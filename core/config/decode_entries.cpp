@@ -113,17 +113,19 @@ void decode_listener(Reader& r, Listener& out) {
       r.decoder().fail(r.path("bind") + ": invalid address " + quoted(out.bind) + ": " + why, *bind,
                        std::string(address_hint));
   r.strings("hosts", out.hosts);
+  r.strings("middlewares", out.middlewares);
   r.choice("protocol", out.protocol, listener_protocols);
   if (out.is_tcp()) {
     // A TCP listener relays bytes: nothing of HTTP applies to it.
     for (std::string_view key : {"tls", "http_protocols", "http2", "sanitize_path",
-                                 "encoded_characters", "forwarded_headers"}) {
+                                 "encoded_characters", "forwarded_headers", "middlewares"}) {
       const Node* v = r.get(key);
       if (v == nullptr) continue;
-      std::string hint = key == "tls"
-                             ? "route TLS by SNI with tls = { passthrough = true } on the TCP "
-                               "route, and let the upstream terminate it"
-                             : "remove it, or use protocol = \"http\"";
+      std::string hint =
+          key == "tls"           ? "route TLS by SNI with tls = { passthrough = true } on the TCP "
+                                   "route, and let the upstream terminate it"
+          : key == "middlewares" ? "TCP routes take [tcp_middlewares] in their own middlewares"
+                                 : "remove it, or use protocol = \"http\"";
       return r.decoder().fail(r.path(std::string(key)) + ": does not apply to a TCP listener "
                                                          "(protocol = \"tcp\")",
                               *v, hint);

@@ -135,6 +135,8 @@ void decode_route(Reader& r, Route& out, const Config& config) {
   }
   r.duration("timeout", out.timeout, true);
   r.size("max_body_bytes", out.max_body_bytes);
+  r.strings("middlewares", out.middlewares);
+  check_middleware_names(r, out.middlewares, owner, config);
 }
 
 }  // namespace bridge::config::detail

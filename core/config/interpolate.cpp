@@ -38,6 +38,12 @@ class Interpolator {
       if (in.compare(i, 3, "$${") == 0) {
         out += "${";
         i += 3;
+      } else if (in.compare(i, 2, "${") == 0 && i + 2 < in.size() && in[i + 2] >= '0' &&
+                 in[i + 2] <= '9') {
+        // ${1}: a regex group in a replacement (Traefik's redirectRegex, replacePathRegex),
+        // never a variable (those start with a letter or _): kept as written.
+        out += "${";
+        i += 2;
       } else if (in.compare(i, 2, "${") == 0) {
         size_t close = in.find('}', i + 2);
         if (close == std::string::npos)

@@ -28,6 +28,12 @@ const Listener* Config::find_listener(std::string_view name) const {
   return nullptr;
 }
 
+const Middleware* Config::find_middleware(std::string_view name) const {
+  for (const Middleware& m : middlewares)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
 namespace detail {
 namespace {
 

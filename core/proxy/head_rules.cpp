@@ -61,6 +61,35 @@ void set_trace_fields(const Exchange& ex, const config::TraceSection& tc, HeadEd
   if (b3) edit.add_copy("b3", {trace.b3()});
 }
 
+// The middlewares' changes to a head. The values live in the exchange's middleware effects,
+// which outlive the edit. AppendToken adds the field only when no field of that name in the
+// parsed head, nor an earlier edit, lists the token already.
+void apply_field_edits(const std::vector<middleware::FieldEdit>& edits, const Fields& parsed,
+                       HeadEdit& edit) {
+  using Op = middleware::FieldEdit::Op;
+  for (size_t i = 0; i < edits.size(); ++i) {
+    const middleware::FieldEdit& e = edits[i];
+    switch (e.op) {
+    case Op::Set:
+      edit.set(e.name, e.value);
+      break;
+    case Op::Remove:
+      edit.remove(e.name);
+      break;
+    case Op::AppendToken: {
+      bool listed = false;
+      for (const FieldRef f : parsed)
+        listed = listed || (iequals(f.name, e.name) && bridge::http::has_token(f.value, e.value));
+      for (size_t j = 0; j < i && !listed; ++j)
+        listed = iequals(edits[j].name, e.name) && edits[j].op != Op::Remove &&
+                 bridge::http::has_token(edits[j].value, e.value);
+      if (!listed) edit.add(e.name, e.value);
+      break;
+    }
+    }
+  }
+}
+
 }  // namespace
 
 void edit_request_head(const RequestHead& head, Exchange& ex, HeadEdit& edit) {
@@ -109,9 +138,13 @@ void edit_request_head(const RequestHead& head, Exchange& ex, HeadEdit& edit) {
   }
   set_forwarded_fields(head.fields, ex, original_host, edit);
   set_trace_fields(ex, tc, edit);
+  if (ex.middleware != nullptr) {
+    apply_field_edits(ex.middleware->request, head.fields, edit);
+    if (ex.middleware->target_changed) edit.set_target(ex.middleware->target);
+  }
   if (!route.strip_prefix.empty()) {
     std::string stripped;
-    if (strip_prefix(head.target, route.strip_prefix, stripped)) {
+    if (strip_prefix(edit.target(head.target), route.strip_prefix, stripped)) {
       edit.set_target(stripped);
       edit.set("X-Forwarded-Prefix", route.strip_prefix);
     }
@@ -129,6 +162,7 @@ void edit_response_head(const ResponseHead& head, Exchange& ex, HeadEdit& edit) 
   edit.drop_hop_by_hop(connection, switching);
   edit.set_version(11);  // bridge answers in its own version, whatever the upstream spoke
   edit.set(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
+  if (ex.middleware != nullptr) apply_field_edits(ex.middleware->response, head.fields, edit);
   if (ex.route != nullptr) {
     for (const auto& name : ex.route->config->response_headers.remove) edit.remove(name);
     for (const auto& [name, value] : ex.route->config->response_headers.set) edit.set(name, value);

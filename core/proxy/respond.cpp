@@ -118,6 +118,41 @@ asio::awaitable<Outcome> send_error(Client& client, Exchange& ex) {
 }
 
 template <class Client>
+asio::awaitable<Outcome> send_middleware_answer(Client& client, Exchange& ex) {
+  const middleware::Answer& answer = *ex.middleware->answer;
+  const middleware::Step& step = ex.middleware->steps.back();
+  ex.record.target = "answered by " + step.name;
+  if (answer.status >= 400) {
+    ex.client_keep_alive = ex.client_keep_alive && client.body_done();
+    ex.error = {static_cast<http::status>(answer.status), std::string(step.type), answer.message,
+                "the middleware \"" + step.name + "\" (" + std::string(step.type) +
+                    ") answered; bridge route test shows why"};
+    co_return co_await send_error(client, ex);
+  }
+  ResponseHead& res = ex.scratch.response_head;
+  res.clear();
+  res.status = answer.status;
+  res.fields.add("Server", "bridge");
+  for (const auto& [name, value] : answer.fields) res.fields.add(name, value);
+  res.fields.add(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
+  // An unread body would be taken for the next request: close after answering instead.
+  bool keep = ex.client_keep_alive && client.body_done() && !ex.worker.draining();
+  if (answer.status == 204 || answer.status == 304) {
+    if (!keep) res.fields.add("Connection", "close");  // these never carry Content-Length
+  } else {
+    end_answer(res, keep, 0);
+  }
+  ex.record.status = static_cast<int>(answer.status);
+  ex.mark(trace::Phase::FirstByte);
+  if (ex.recording)
+    capture_out_headers(ex.record.response_out, ex.record.response_out_edit, res.fields, ex);
+  HeadEdit& edit = ex.scratch.response;
+  edit.reset(res.fields);
+  bool sent = co_await client.answer(res, edit, ex.scratch.wire, {});
+  co_return (!sent || !keep) ? Outcome::Close : Outcome::KeepAlive;
+}
+
+template <class Client>
 asio::awaitable<Outcome> answer_echo(Client& client, Exchange& ex) {
   // Drain the body (counting it) so the connection stays usable.
   uint64_t body_bytes = 0;
@@ -186,6 +221,9 @@ asio::awaitable<Outcome> answer_echo(Client& client, Exchange& ex) {
   co_return (!sent || !keep) ? Outcome::Close : Outcome::KeepAlive;
 }
 
+template asio::awaitable<Outcome> send_middleware_answer(H1Client<DeadlineStream>&, Exchange&);
+template asio::awaitable<Outcome> send_middleware_answer(H1Client<TlsClientStream>&, Exchange&);
+template asio::awaitable<Outcome> send_middleware_answer(H2Client&, Exchange&);
 template asio::awaitable<Outcome> send_error(H1Client<DeadlineStream>&, Exchange&);
 template asio::awaitable<Outcome> answer_echo(H1Client<DeadlineStream>&, Exchange&);
 template asio::awaitable<Outcome> send_error(H1Client<TlsClientStream>&, Exchange&);

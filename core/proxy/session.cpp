@@ -192,6 +192,40 @@ const route::CompiledRoute* match_route(Exchange& ex, const RequestHead& head,
   return matched;
 }
 
+// Runs the listener's middlewares, then the route's, until one answers; what they did goes into
+// ex.middleware, the record and each middleware's series. True when one answered.
+bool run_middlewares(Exchange& ex, const Peer& peer, const MiddlewareChain& listener_chain) {
+  middleware::Effects& fx = ex.scratch.middleware;
+  fx.clear();
+  const RequestHead& head = ex.head;
+  const middleware::Request request{head.method_name, head.fields.get(Field::Host),
+                                    ex.scheme,        head.target,
+                                    &head.fields,     ex.client_ip,
+                                    peer.ip};
+  for (const MiddlewareChain* chain : {&listener_chain, &ex.route->middlewares}) {
+    const size_t before = fx.steps.size();
+    middleware::run(chain->chain, request, fx);
+    for (size_t i = before; i < fx.steps.size(); ++i)
+      if (trace::MiddlewareSeries* series = chain->series[i - before])
+        series->by_outcome[static_cast<size_t>(fx.steps[i].outcome)].fetch_add(
+            1, std::memory_order_relaxed);
+    if (fx.answer) break;
+  }
+  ex.middleware = &fx;
+  auto& notes = ex.record.middlewares;
+  notes.resize(fx.steps.size());
+  for (size_t i = 0; i < fx.steps.size(); ++i) {
+    const middleware::Step& step = fx.steps[i];
+    notes[i].name = step.name;
+    notes[i].type = step.type;
+    notes[i].outcome = middleware::outcome_names[static_cast<size_t>(step.outcome)];
+    notes[i].detail = step.detail;
+    notes[i].us = step.us;
+  }
+  ex.mark(trace::Phase::Middlewares);
+  return fx.answer.has_value();
+}
+
 }  // namespace
 
 // Not a coroutine: what it checks needs no waiting, and the coroutine it hands back (forward
@@ -258,6 +292,10 @@ asio::awaitable<Outcome> serve_exchange(Client& client, Exchange& ex, const Peer
       return send_error(client, ex);
     }
   }
+  const MiddlewareChain& listener_chain = snapshot->listener_chain(listener);
+  if ((!listener_chain.empty() || !ex.route->middlewares.empty()) &&
+      run_middlewares(ex, peer, listener_chain))
+    return send_middleware_answer(client, ex);
   return forward(client, ex);
 }
 

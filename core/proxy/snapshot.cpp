@@ -300,6 +300,27 @@ Snapshot::explain_tcp(std::string_view listener, const route::RequestView& view,
   return decisions;
 }
 
+namespace {
+
+// The middlewares `names` lists, chains resolved, each with its series.
+MiddlewareChain chain_of(const Snapshot& snapshot, const std::vector<std::string>& names,
+                         trace::Metrics* metrics) {
+  MiddlewareChain out;
+  out.chain = snapshot.middlewares.resolve(names);
+  for (const middleware::Middleware* m : out.chain)
+    out.series.push_back(metrics != nullptr ? metrics->middleware(m->name(), m->type()) : nullptr);
+  return out;
+}
+
+}  // namespace
+
+const MiddlewareChain& Snapshot::listener_chain(std::string_view name) const {
+  static const MiddlewareChain none;
+  for (size_t i = 0; i < listeners.size() && i < listener_middlewares.size(); ++i)
+    if (listeners[i].name == name) return listener_middlewares[i];
+  return none;
+}
+
 Result<std::shared_ptr<const Snapshot>>
 build_snapshot(config::Config config, trace::Metrics* metrics, discovery::Registry* registry) {
   auto snapshot = std::make_shared<Snapshot>();
@@ -312,6 +333,7 @@ build_snapshot(config::Config config, trace::Metrics* metrics, discovery::Regist
         snapshot->redaction.covers(bridge::http::field_name(static_cast<bridge::http::Field>(i)));
   }
   const config::Config& cfg = snapshot->config;
+  snapshot->middlewares = middleware::Set(cfg);
   for (const auto& listener : cfg.listeners) {
     snapshot->listeners.push_back(ListenerPolicy::from(listener));
   }
@@ -369,8 +391,11 @@ build_snapshot(config::Config config, trace::Metrics* metrics, discovery::Regist
     specs.push_back({r.name, r.rule, r.priority, r.listeners});
     auto upstream = upstream_for(*snapshot, r.upstream, "routes." + r.name, add_upstream);
     if (!upstream) return upstream.error();
-    snapshot->routes[i] = RouteEntry{&r, *upstream, metrics ? metrics->route(r.name) : nullptr};
+    snapshot->routes[i] = RouteEntry{&r, *upstream, metrics ? metrics->route(r.name) : nullptr,
+                                     chain_of(*snapshot, r.middlewares, metrics)};
   }
+  for (const auto& listener : cfg.listeners)
+    snapshot->listener_middlewares.push_back(chain_of(*snapshot, listener.middlewares, metrics));
 
   auto table = route::Table::build(std::move(specs));
   if (!table) {

@@ -5,6 +5,7 @@
 #include "config/config.hpp"
 #include "discovery/discovery.hpp"
 #include "http/fields.hpp"
+#include "middleware/middleware.hpp"
 #include "proxy/front_door.hpp"
 #include "route/route.hpp"
 #include "trace/metrics.hpp"
@@ -59,10 +60,18 @@ struct UpstreamSet {
   mutable std::atomic<uint64_t> next{0};  // round robin cursor
 };
 
+/// A chain of middlewares with each one's metrics series (null without metrics), side by side.
+struct MiddlewareChain {
+  middleware::Chain chain;
+  std::vector<trace::MiddlewareSeries*> series;
+  bool empty() const { return chain.empty(); }
+};
+
 struct RouteEntry {
   const config::Route* config = nullptr;
   const UpstreamSet* upstream = nullptr;
   trace::RouteSeries* series = nullptr;
+  MiddlewareChain middlewares;  // config->middlewares, chains resolved
 };
 
 /// One of a TCP route's middlewares, compiled: an ipAllowList's ranges, or an inFlightConn's
@@ -109,9 +118,13 @@ struct Snapshot {
   route::Table tcp_table;                               // Language::Tcp rules
   std::vector<TcpRouteEntry> tcp_routes;                // indexed by CompiledRoute::index
   std::vector<ListenerPolicy> listeners;                // one per config listener
+  middleware::Set middlewares;                          // [middlewares], compiled
+  std::vector<MiddlewareChain> listener_middlewares;    // listeners[].middlewares, by listener
 
   /// The policies of listener `name`; a default policy for a name not in the config.
   const ListenerPolicy& policy(std::string_view name) const;
+  /// The middlewares every route on listener `name` runs first (empty for an unknown name).
+  const MiddlewareChain& listener_chain(std::string_view name) const;
   /// The TCP routes that serve listener `name`, by kind.
   ListenerTcpRoutes tcp_routes_on(std::string_view name) const;
   /// The TCP route a connection on `listener` takes: a TLS one (`tls`: its ClientHello was

@@ -58,6 +58,30 @@ TcpRouteSeries* Metrics::tcp_route(const std::string& name) {
   return slot.get();
 }
 
+MiddlewareSeries* Metrics::middleware(const std::string& name, std::string_view type) {
+  std::lock_guard lock(mutex_);
+  auto& slot = middlewares_[name];
+  if (!slot) slot = std::make_unique<MiddlewareSeries>();
+  slot->type.assign(type);
+  return slot.get();
+}
+
+void Metrics::render_middlewares(std::string& out) const {
+  out.append(
+      "# HELP bridge_middleware_requests_total Requests each HTTP middleware saw, by outcome "
+      "(passed on, or answered by it).\n# TYPE bridge_middleware_requests_total counter\n");
+  for (const auto& [name, s] : middlewares_) {
+    static constexpr std::array<std::string_view, 2> outcomes = {"passed", "answered"};
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      uint64_t v = s->by_outcome[i].load(std::memory_order_relaxed);
+      if (v == 0) continue;
+      out.append(fmt::format(
+          "bridge_middleware_requests_total{{middleware=\"{}\",type=\"{}\",outcome=\"{}\"}} {}\n",
+          label(name), label(s->type), outcomes[i], v));
+    }
+  }
+}
+
 void TcpRouteSeries::observe(std::string_view end, uint64_t up, uint64_t down) {
   for (size_t i = 0; i < tcp_end_names.size(); ++i)
     if (tcp_end_names[i] == end) by_end[i].fetch_add(1, std::memory_order_relaxed);
@@ -139,6 +163,7 @@ std::string Metrics::render(const std::string& version, const std::string& profi
                     s->connect_errors.load(std::memory_order_relaxed)));
   }
   if (!tcp_routes_.empty()) render_tcp(out);
+  if (!middlewares_.empty()) render_middlewares(out);
   auto gauge = [&](std::string_view name, std::string_view help, uint64_t value) {
     add(fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", name, help, name, name, value));
   };

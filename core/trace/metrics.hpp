@@ -40,6 +40,12 @@ struct TcpRouteSeries {
   void observe(std::string_view end, uint64_t up, uint64_t down);
 };
 
+/// One HTTP middleware's requests by outcome ("passed", "answered").
+struct MiddlewareSeries {
+  std::string type;  // Traefik's type name
+  std::array<std::atomic<uint64_t>, 2> by_outcome{};
+};
+
 struct UpstreamSeries {
   std::atomic<uint64_t> connect_errors{0};
 };
@@ -57,6 +63,8 @@ class Metrics {
   RouteSeries* route(const std::string& name);
   UpstreamSeries* upstream(const std::string& name);
   TcpRouteSeries* tcp_route(const std::string& name);
+  /// A middleware's series; its type follows the latest config that names it.
+  MiddlewareSeries* middleware(const std::string& name, std::string_view type);
 
   std::atomic<uint64_t> reloads_ok{0};
   std::atomic<uint64_t> reloads_failed{0};
@@ -75,7 +83,9 @@ class Metrics {
   std::map<std::string, std::unique_ptr<RouteSeries>> routes_;
   std::map<std::string, std::unique_ptr<UpstreamSeries>> upstreams_;
   std::map<std::string, std::unique_ptr<TcpRouteSeries>> tcp_routes_;
-  void render_tcp(std::string& out) const;  // under mutex_
+  std::map<std::string, std::unique_ptr<MiddlewareSeries>> middlewares_;
+  void render_tcp(std::string& out) const;          // under mutex_
+  void render_middlewares(std::string& out) const;  // under mutex_
 };
 
 }  // namespace bridge::trace

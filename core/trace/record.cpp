@@ -15,6 +15,8 @@ std::string_view phase_name(Phase phase) {
     return "head_parsed";
   case Phase::RouteMatched:
     return "route_matched";
+  case Phase::Middlewares:
+    return "middlewares";
   case Phase::UpstreamResolved:
     return "upstream_resolved";
   case Phase::Connected:
@@ -109,6 +111,7 @@ void Record::reset() {
     e->dropped.clear();
   }
   breakpoints.clear();
+  middlewares.clear();
 }
 
 namespace {

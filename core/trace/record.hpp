@@ -94,6 +94,7 @@ enum class Phase : uint8_t {
   Received,
   HeadParsed,
   RouteMatched,
+  Middlewares,  // the listener's and route's middlewares have run
   UpstreamResolved,
   Connected,
   Reused,
@@ -121,6 +122,15 @@ struct BreakpointNote {
   std::string phase;   // "request" | "response"
   std::string action;  // "continue" | "abort" | "timeout" | "released"
   int64_t held_us = 0;
+};
+
+/// One HTTP middleware's part in a request, in chain order.
+struct MiddlewareNote {
+  std::string name;
+  std::string type;     // Traefik's type name
+  std::string outcome;  // "passed" | "answered"
+  std::string detail;   // what it did, in words
+  int64_t us = 0;
 };
 
 struct Record {
@@ -155,6 +165,7 @@ struct Record {
   Headers request_in, request_out, response_in, response_out;
   OutListEdit request_out_edit, response_out_edit;  // how request_out and response_out read
   std::vector<BreakpointNote> breakpoints;
+  std::vector<MiddlewareNote> middlewares;
 
   Record() { phase_us.fill(-1); }
   /// Back to a fresh record, keeping the memory its strings and header blocks hold: workers

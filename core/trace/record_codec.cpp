@@ -111,6 +111,14 @@ void visit(const Record& r, Sink& sink) {
     sink.text(b.action);
     sink.pod(b.held_us);
   }
+  sink.pod(static_cast<uint32_t>(r.middlewares.size()));
+  for (const auto& m : r.middlewares) {
+    sink.text(m.name);
+    sink.text(m.type);
+    sink.text(m.outcome);
+    sink.text(m.detail);
+    sink.pod(m.us);
+  }
 }
 
 }  // namespace
@@ -150,10 +158,18 @@ bool decode(std::string_view bytes, Record& r) {
     }
   }
   uint32_t count = 0;
-  if (!in.pod(count)) return false;
+  if (!in.pod(count) || count > bytes.size()) return false;
   r.breakpoints.resize(count);
   for (auto& b : r.breakpoints) {
     if (!in.text(b.id) || !in.text(b.phase) || !in.text(b.action) || !in.pod(b.held_us)) {
+      return false;
+    }
+  }
+  if (!in.pod(count) || count > bytes.size()) return false;
+  r.middlewares.resize(count);
+  for (auto& m : r.middlewares) {
+    if (!in.text(m.name) || !in.text(m.type) || !in.text(m.outcome) || !in.text(m.detail) ||
+        !in.pod(m.us)) {
       return false;
     }
   }

@@ -91,6 +91,12 @@ void decode_tcp_middlewares(Decoder& d, const Node& document, Config& config);
 /// A TCP route's `middlewares` must name defined ones.
 void check_tcp_middleware_names(Reader& r, const TcpRoute& route, const Config& config);
 
+/// [middlewares.NAME.TYPE] and [http.middlewares.NAME.TYPE] into config.middlewares.
+void decode_middlewares(Decoder& d, const Node& document, Config& config);
+/// A route's or listener's `middlewares` must name defined ones.
+void check_middleware_names(Reader& r, const std::vector<std::string>& names,
+                            const std::string& owner, const Config& config);
+
 /// Fails on the first of `names` (the array at `key`) that is not in `known`, with a guess.
 void check_names(Reader& r, std::string_view key, const std::vector<std::string>& names,
                  const std::string& owner, const std::vector<std::string>& known,

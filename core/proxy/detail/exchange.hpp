@@ -39,8 +39,9 @@ struct ConnectionScratch {
   H1Body request_body;         // its body (HTTP/1.1)
   ResponseHead response_head;  // an HTTP/1.1 upstream's response
   H1Body response_body;
-  HeadEdit request;   // the parsed request head -> what goes upstream
-  HeadEdit response;  // the upstream's response head -> what the client gets
+  HeadEdit request;                // the parsed request head -> what goes upstream
+  HeadEdit response;               // the upstream's response head -> what the client gets
+  middleware::Effects middleware;  // what the middlewares of the exchange under way did
 };
 
 /// Which list, at which generation, an in-list (request_in, response_in) was captured from.
@@ -79,6 +80,8 @@ struct Exchange {
   std::optional<BreakMatch> breakpoint;
   std::unique_ptr<Target> override_target;                // a breakpoint changed the target
   std::vector<std::unique_ptr<Target>> endpoint_targets;  // compose/k8s endpoints tried
+  // What the listener's and route's middlewares did (scratch.middleware); null when none ran.
+  const middleware::Effects* middleware = nullptr;
 
   int64_t elapsed_us() const;
   void mark(trace::Phase phase) { record.mark(phase, elapsed_us()); }
@@ -111,6 +114,11 @@ asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase ph
 /// How a forwarded exchange ended, from the client connection's point of view. SwitchToH2:
 /// the first "request" was the HTTP/2 preface of a client with prior knowledge.
 enum class Outcome { KeepAlive, Close, SwitchToH2 };
+
+/// Writes the answer a middleware gave (ex.middleware->answer): a preflight or redirect as it
+/// is, a refusal as bridge's JSON error (a gRPC status for a gRPC request).
+template <class Client>
+asio::awaitable<Outcome> send_middleware_answer(Client& client, Exchange& ex);
 
 /// Writes `ex.error` to the client with the request id header. (The reply travels in the
 /// Exchange rather than as an argument: GCC 12 destroys brace-initialised coroutine

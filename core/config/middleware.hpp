@@ -1,0 +1,90 @@
+#pragma once
+/// HTTP middlewares as the profiles declare them: Traefik's type names and option names
+/// ([middlewares.NAME.TYPE], or Traefik's own [http.middlewares.NAME.TYPE]), so a block from
+/// Traefik's documentation or a team's file provider works when pasted. Exactly one type is
+/// set per middleware; core/middleware compiles them.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace bridge::config {
+
+/// Traefik's `headers`: custom request/response fields, the security headers and CORS.
+struct HeadersMiddleware {
+  // In config order; an empty value removes the field (Traefik: "" deletes).
+  std::vector<std::pair<std::string, std::string>> custom_request_headers;
+  std::vector<std::pair<std::string, std::string>> custom_response_headers;
+  // CORS
+  std::vector<std::string> allow_origin_list;        // exact origins, or "*"
+  std::vector<std::string> allow_origin_list_regex;  // RE2, matched against the whole Origin
+  std::vector<std::string> allow_methods;
+  std::vector<std::string> allow_headers;
+  std::vector<std::string> expose_headers;
+  bool allow_credentials = false;
+  std::optional<int64_t> max_age;  // seconds; Access-Control-Max-Age
+  bool add_vary_header = false;
+  // Security headers
+  std::vector<std::string> allowed_hosts;        // others get 500 "Bad Host" (Traefik)
+  std::vector<std::string> hosts_proxy_headers;  // where allowed_hosts reads the host first
+  int64_t sts_seconds = 0;
+  bool sts_include_subdomains = false;
+  bool sts_preload = false;
+  bool force_sts_header = false;  // also on plain HTTP
+  bool frame_deny = false;
+  std::string custom_frame_options_value;
+  bool content_type_nosniff = false;
+  bool browser_xss_filter = false;
+  std::string custom_browser_xss_value;
+  std::string content_security_policy;
+  std::string content_security_policy_report_only;
+  std::string public_key;
+  std::string referrer_policy;
+  std::string permissions_policy;
+  bool is_development = false;  // allowed_hosts and STS are not enforced
+  bool has_cors() const {
+    return !allow_origin_list.empty() || !allow_origin_list_regex.empty() ||
+           !allow_methods.empty() || !allow_headers.empty() || !expose_headers.empty() ||
+           allow_credentials || max_age.has_value();
+  }
+};
+
+struct RedirectSchemeMiddleware {
+  std::string scheme;
+  std::string port;  // "" = the scheme's default port
+  bool permanent = false;
+};
+
+struct RedirectRegexMiddleware {
+  std::string regex;  // against the whole URL (scheme://host/path?query)
+  std::string replacement;
+  bool permanent = false;
+};
+
+struct IpAllowListMiddleware {
+  std::vector<std::string> source_range;
+  // ipStrategy: with depth > 0 the client is the depth-th address from the right of
+  // X-Forwarded-For; excludedIPs skips addresses from the right instead.
+  int64_t depth = 0;
+  std::vector<std::string> excluded_ips;
+  int64_t reject_status_code = 403;
+};
+
+struct Middleware {
+  std::string name;
+  std::string type;  // Traefik's type name, as written: "headers", "stripPrefix", ...
+  std::optional<HeadersMiddleware> headers;
+  std::optional<RedirectSchemeMiddleware> redirect_scheme;
+  std::optional<RedirectRegexMiddleware> redirect_regex;
+  std::optional<std::vector<std::string>> strip_prefix;                   // stripPrefix.prefixes
+  std::optional<std::vector<std::string>> strip_prefix_regex;             // stripPrefixRegex.regex
+  std::optional<std::string> add_prefix;                                  // addPrefix.prefix
+  std::optional<std::string> replace_path;                                // replacePath.path
+  std::optional<std::pair<std::string, std::string>> replace_path_regex;  // regex, replacement
+  std::optional<IpAllowListMiddleware> ip_allow_list;
+  std::optional<std::vector<std::string>> chain;  // chain.middlewares
+};
+
+}  // namespace bridge::config

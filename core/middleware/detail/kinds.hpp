@@ -1,0 +1,30 @@
+#pragma once
+// The middleware kinds, each built from its config; set.cpp picks one by the config's type.
+
+#include "middleware/middleware.hpp"
+
+namespace re2 {
+class RE2;
+}
+
+namespace bridge::middleware::detail {
+
+std::unique_ptr<Middleware> make_headers(const std::string& name,
+                                         const config::HeadersMiddleware& options);
+std::unique_ptr<Middleware> make_redirect_scheme(const std::string& name,
+                                                 const config::RedirectSchemeMiddleware& options);
+std::unique_ptr<Middleware> make_redirect_regex(const std::string& name,
+                                                const config::RedirectRegexMiddleware& options);
+/// stripPrefix, stripPrefixRegex, addPrefix, replacePath, replacePathRegex.
+std::unique_ptr<Middleware> make_path_rewrite(const config::Middleware& config);
+std::unique_ptr<Middleware> make_ip_allow_list(const std::string& name,
+                                               const config::IpAllowListMiddleware& options);
+
+/// The status a redirect answers with, as Traefik chooses it: 302/301 for GET, and 307/308
+/// (which keep the method and body) for anything else.
+unsigned redirect_status(std::string_view method, bool permanent);
+
+/// A Go regexp replacement template ($1, ${1}, ${name}, $$) as an RE2 rewrite string (\1).
+std::string re2_rewrite(std::string_view go_template, const re2::RE2& regex);
+
+}  // namespace bridge::middleware::detail

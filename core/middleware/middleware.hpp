@@ -1,0 +1,122 @@
+#pragma once
+/// HTTP middlewares (Traefik's types and semantics) as pure code on the protocol-neutral head:
+/// each looks at a request and says what it changes on the way up, what it adds to the
+/// response on the way back, or that it answers the request itself. No sockets and no waiting
+/// here: the proxy applies the effects for HTTP/1.1, HTTP/2 and gRPC alike, and `bridge route
+/// test` runs the same code as a dry run.
+
+#include "config/config.hpp"
+#include "http/message.hpp"
+#include "route/route.hpp"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bridge::middleware {
+
+/// What a middleware sees of a request: the head as the front door passed it.
+struct Request {
+  std::string_view method;
+  std::string_view host;    // Host, or HTTP/2's :authority
+  std::string_view scheme;  // "http" or "https", as the client connected
+  std::string_view target;  // path?query, normalized by the front door
+  const http::Fields* fields = nullptr;
+  std::string_view client_ip;               // the peer's address, as text
+  std::optional<route::IpAddress> peer_ip;  // the same, parsed
+};
+
+/// A change to a head's fields. AppendToken adds `value` to a list field (Vary) unless a field
+/// of that name already lists it, so two middlewares (or the upstream) never lose each other's.
+struct FieldEdit {
+  enum class Op : uint8_t { Set, Remove, AppendToken };
+  Op op = Op::Set;
+  std::string name;
+  std::string value;
+};
+
+/// An answer a middleware gives instead of forwarding (a preflight, a redirect, a refusal).
+struct Answer {
+  unsigned status = 0;
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::string message;  // why, for an error answer's body and the record
+};
+
+enum class Outcome : uint8_t { Passed, Answered };
+inline constexpr std::array<std::string_view, 2> outcome_names = {"passed", "answered"};
+
+/// One middleware's part in a request, for records and `route test`.
+struct Step {
+  std::string name;
+  std::string_view type;
+  Outcome outcome = Outcome::Passed;
+  std::string detail;  // what it did, in words ("origin http://a.test matched ...")
+  int64_t us = 0;      // time spent in it
+};
+
+/// What running a chain did to one request. Reused from request to request.
+struct Effects {
+  std::vector<FieldEdit> request;   // applied to the request going upstream, in order
+  std::vector<FieldEdit> response;  // applied to the response going back, in order
+  std::string target;               // the request target after path rewrites
+  bool target_changed = false;
+  std::optional<Answer> answer;
+  std::vector<Step> steps;
+
+  void clear();
+  /// The target as the middlewares so far left it.
+  std::string_view current_target(const Request& req) const {
+    return target_changed ? std::string_view(target) : req.target;
+  }
+  void set_target(std::string value) {
+    target = std::move(value);
+    target_changed = true;
+  }
+};
+
+class Middleware {
+ public:
+  Middleware(std::string name, std::string_view type) : name_(std::move(name)), type_(type) {}
+  virtual ~Middleware() = default;
+  const std::string& name() const { return name_; }
+  std::string_view type() const { return type_; }
+  /// Adds what this middleware does for `req` to `fx`; sets fx.answer to answer it. Writes
+  /// `step.detail` (words for records and route test).
+  virtual void handle(const Request& req, Effects& fx, Step& step) const = 0;
+
+ private:
+  std::string name_;
+  std::string_view type_;
+};
+
+using Chain = std::vector<const Middleware*>;
+
+/// The middlewares of one config, compiled; chains resolve to their members in order.
+class Set {
+ public:
+  Set() = default;
+  /// `config` was validated by the decoder (regexes compile, names exist, no cycles).
+  explicit Set(const config::Config& config);
+  Set(Set&&) noexcept;
+  Set& operator=(Set&&) noexcept;
+  ~Set();
+  const Middleware* find(std::string_view name) const;
+  /// The middlewares `names` list, with every chain replaced by its members.
+  Chain resolve(const std::vector<std::string>& names) const;
+  size_t size() const { return all_.size(); }
+
+ private:
+  std::vector<std::unique_ptr<Middleware>> all_;
+};
+
+/// Runs `chain` on `req` into `fx`, in order, until one answers.
+void run(const Chain& chain, const Request& req, Effects& fx);
+
+/// The path of a request target ("/a/b" of "/a/b?x=1") and the rest ("?x=1" or "").
+std::pair<std::string_view, std::string_view> split_target(std::string_view target);
+
+}  // namespace bridge::middleware

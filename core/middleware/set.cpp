@@ -1,0 +1,93 @@
+// Compiling a config's middlewares, resolving chains, and running a chain on a request.
+#include "middleware/detail/kinds.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace bridge::middleware {
+
+void Effects::clear() {
+  request.clear();
+  response.clear();
+  target.clear();
+  target_changed = false;
+  answer.reset();
+  steps.clear();
+}
+
+std::pair<std::string_view, std::string_view> split_target(std::string_view target) {
+  const size_t query = target.find('?');
+  if (query == std::string_view::npos) return {target, {}};
+  return {target.substr(0, query), target.substr(query)};
+}
+
+namespace {
+
+// A chain is a name for its members: resolve() puts them in its place.
+class ChainMarker final : public Middleware {
+ public:
+  ChainMarker(std::string name, std::vector<std::string> members)
+      : Middleware(std::move(name), "chain"), members_(std::move(members)) {}
+  void handle(const Request&, Effects&, Step&) const override {}
+  const std::vector<std::string>& members() const { return members_; }
+
+ private:
+  std::vector<std::string> members_;
+};
+
+std::unique_ptr<Middleware> compile(const config::Middleware& m) {
+  if (m.headers) return detail::make_headers(m.name, *m.headers);
+  if (m.redirect_scheme) return detail::make_redirect_scheme(m.name, *m.redirect_scheme);
+  if (m.redirect_regex) return detail::make_redirect_regex(m.name, *m.redirect_regex);
+  if (m.ip_allow_list) return detail::make_ip_allow_list(m.name, *m.ip_allow_list);
+  if (m.chain) return std::make_unique<ChainMarker>(m.name, *m.chain);
+  return detail::make_path_rewrite(m);
+}
+
+}  // namespace
+
+Set::Set(const config::Config& config) {
+  all_.reserve(config.middlewares.size());
+  for (const config::Middleware& m : config.middlewares) all_.push_back(compile(m));
+}
+Set::Set(Set&&) noexcept = default;
+Set& Set::operator=(Set&&) noexcept = default;
+Set::~Set() = default;
+
+const Middleware* Set::find(std::string_view name) const {
+  for (const auto& m : all_)
+    if (m->name() == name) return m.get();
+  return nullptr;
+}
+
+Chain Set::resolve(const std::vector<std::string>& names) const {
+  Chain out;
+  for (const std::string& name : names) {
+    const Middleware* m = find(name);
+    if (m == nullptr) continue;  // the decoder refused unknown names
+    if (const auto* chain = dynamic_cast<const ChainMarker*>(m)) {
+      Chain members = resolve(chain->members());  // the decoder refused cycles
+      out.insert(out.end(), members.begin(), members.end());
+    } else {
+      out.push_back(m);
+    }
+  }
+  return out;
+}
+
+void run(const Chain& chain, const Request& req, Effects& fx) {
+  for (const Middleware* m : chain) {
+    const auto start = std::chrono::steady_clock::now();
+    Step& step = fx.steps.emplace_back();
+    step.name = m->name();
+    step.type = m->type();
+    m->handle(req, fx, step);
+    step.outcome = fx.answer ? Outcome::Answered : Outcome::Passed;
+    step.us = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - start)
+                  .count();
+    if (fx.answer) return;
+  }
+}
+
+}  // namespace bridge::middleware
