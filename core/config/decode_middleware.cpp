@@ -9,22 +9,25 @@
 
 #include <algorithm>
 #include <array>
+#include <fstream>
+#include <sstream>
 
 namespace bridge::config::detail {
 namespace {
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-constexpr std::array<std::string_view, 10> supported_types = {
-    "headers",   "redirectScheme", "redirectRegex",    "stripPrefix", "stripPrefixRegex",
-    "addPrefix", "replacePath",    "replacePathRegex", "ipAllowList", "chain"};
+constexpr std::array<std::string_view, 11> supported_types = {
+    "headers",          "redirectScheme", "redirectRegex", "stripPrefix",
+    "stripPrefixRegex", "addPrefix",      "replacePath",   "replacePathRegex",
+    "ipAllowList",      "basicAuth",      "chain"};
 
 // Traefik types bridge does not run yet: named, so a pasted block fails clearly rather than
 // being dropped.
-constexpr std::array<std::string_view, 14> later_types = {
-    "basicAuth", "digestAuth",        "forwardAuth", "rateLimit", "inFlightReq",
-    "retry",     "circuitBreaker",    "compress",    "buffering", "errors",
-    "grpcWeb",   "passTLSClientCert", "contentType", "plugin"};
+constexpr std::array<std::string_view, 13> later_types = {
+    "digestAuth",        "forwardAuth", "rateLimit", "inFlightReq", "retry",
+    "circuitBreaker",    "compress",    "buffering", "errors",      "grpcWeb",
+    "passTLSClientCert", "contentType", "plugin"};
 
 std::vector<std::string> strings_of(auto const& list) {
   return std::vector<std::string>(list.begin(), list.end());
@@ -117,7 +120,7 @@ void decode_headers(Reader& r, HeadersMiddleware& out) {
 }
 
 void decode_redirect_scheme(Reader& r, RedirectSchemeMiddleware& out) {
-  if (!r.require("scheme", r.path(""), "e.g. scheme = \"https\"")) return;
+  if (!r.require("scheme", r.path(), "e.g. scheme = \"https\"")) return;
   r.string("scheme", out.scheme);
   if (const Node* port = r.get("port"); port && port->is(Kind::Integer))
     out.port = std::to_string(port->integer);  // Traefik takes a string; a number is meant too
@@ -135,8 +138,8 @@ void decode_redirect_scheme(Reader& r, RedirectSchemeMiddleware& out) {
 }
 
 void decode_redirect_regex(Reader& r, RedirectRegexMiddleware& out) {
-  if (!r.require("regex", r.path(""), "e.g. regex = \"^http://localhost/(.*)\"") ||
-      !r.require("replacement", r.path(""), "e.g. replacement = \"http://app.localhost/${1}\""))
+  if (!r.require("regex", r.path(), "e.g. regex = \"^http://localhost/(.*)\"") ||
+      !r.require("replacement", r.path(), "e.g. replacement = \"http://app.localhost/${1}\""))
     return;
   r.string("regex", out.regex);
   r.string("replacement", out.replacement);
@@ -146,7 +149,7 @@ void decode_redirect_regex(Reader& r, RedirectRegexMiddleware& out) {
 }
 
 void decode_prefixes(Reader& r, std::string_view key, std::vector<std::string>& out, bool regex) {
-  if (!r.require(key, r.path(""),
+  if (!r.require(key, r.path(),
                  regex ? "e.g. regex = [\"^/api/v[0-9]+\"]" : "e.g. prefixes = [\"/api\"]"))
     return;
   r.strings(key, out);
@@ -165,7 +168,7 @@ void decode_prefixes(Reader& r, std::string_view key, std::vector<std::string>& 
 }
 
 void decode_ip_allow_list(Reader& r, IpAllowListMiddleware& out) {
-  if (!r.require("sourceRange", r.path(""), "e.g. sourceRange = [\"127.0.0.1/32\"]")) return;
+  if (!r.require("sourceRange", r.path(), "e.g. sourceRange = [\"127.0.0.1/32\"]")) return;
   r.strings("sourceRange", out.source_range);
   const Node* ranges = r.get("sourceRange");
   for (size_t i = 0; ranges && i < out.source_range.size(); ++i)
@@ -189,6 +192,87 @@ void decode_ip_allow_list(Reader& r, IpAllowListMiddleware& out) {
                                 excluded->items[i]);
   }
   r.integer("rejectStatusCode", out.reject_status_code, 400, 599);
+}
+
+bool read_text_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream text;
+  text << in.rdbuf();
+  out = text.str();
+  return !in.bad();
+}
+
+// The hashes htpasswd writes (and crypt's): -B bcrypt, -m apr1 MD5, -s SHA1, $1$/$5$/$6$.
+bool known_hash(std::string_view hash) {
+  for (std::string_view prefix : {"$2y$", "$2a$", "$2b$", "$apr1$", "{SHA}", "$1$", "$5$", "$6$"})
+    if (hash.starts_with(prefix)) return true;
+  return false;
+}
+
+constexpr std::string_view hash_hint =
+    "make one with htpasswd -nB USER (bcrypt); htpasswd's -m (apr1 MD5) and -s (SHA1) "
+    "hashes work too, plain passwords do not";
+
+// "user:hash" into `out`; "" when fine, else why not.
+std::string parse_user_line(std::string_view line,
+                            std::vector<std::pair<std::string, std::string>>& out) {
+  const size_t colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0) return "expected \"user:hash\"";
+  std::string_view hash = line.substr(colon + 1);
+  if (!known_hash(hash))
+    return "the hash of user \"" + std::string(line.substr(0, colon)) +
+           "\" is not one bridge checks";
+  out.emplace_back(line.substr(0, colon), hash);
+  return "";
+}
+
+void decode_basic_auth(Reader& r, BasicAuthMiddleware& out) {
+  std::vector<std::string> users;
+  r.strings("users", users);
+  const Node* list = r.get("users");
+  for (size_t i = 0; list && i < users.size(); ++i)
+    if (auto why = parse_user_line(users[i], out.users); !why.empty())
+      return r.decoder().fail(r.path("users") + "[" + std::to_string(i) + "]: " + why,
+                              list->items[i], std::string(hash_hint));
+  r.file("usersFile", out.users_file);
+  if (!out.users_file.empty()) {
+    std::string text;
+    if (!read_text_file(out.users_file, text))
+      return r.decoder().fail(r.path("usersFile") + ": cannot read " + quoted(out.users_file),
+                              *r.get("usersFile"), "write it with htpasswd -cB FILE USER");
+    std::vector<std::pair<std::string, std::string>> from_file;
+    size_t number = 0;
+    for (std::string_view rest = text; !rest.empty();) {
+      const size_t end = rest.find('\n');
+      std::string_view line = rest.substr(0, end);
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+      ++number;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty() || line.front() == '#') continue;
+      if (auto why = parse_user_line(line, from_file); !why.empty())
+        return r.decoder().fail(r.path("usersFile") + ": " + out.users_file + ":" +
+                                    std::to_string(number) + ": " + why,
+                                *r.get("usersFile"), std::string(hash_hint));
+    }
+    for (auto& [user, hash] : from_file) {  // the file's line wins over `users`
+      std::erase_if(out.users, [&user](const auto& u) { return u.first == user; });
+      out.users.emplace_back(std::move(user), std::move(hash));
+    }
+  }
+  r.string("realm", out.realm);
+  r.string("headerField", out.header_field);
+  r.boolean("removeHeader", out.remove_header);
+  if (!out.header_field.empty() && !valid_header_name(out.header_field))
+    return r.decoder().fail(r.path("headerField") + ": invalid header name " +
+                                quoted(out.header_field),
+                            *r.get("headerField"));
+  if (out.realm.find_first_of("\"\\\r\n") != std::string::npos)
+    return r.decoder().fail(
+        r.path("realm") + ": may not contain quotes, backslashes or line breaks", *r.get("realm"));
+  if (out.users.empty() && !r.decoder().failed())
+    r.decoder().fail(r.path() + ": needs users or usersFile", r.node(),
+                     "e.g. users = [\"alice:$2y$05$...\"] (htpasswd -nB alice)");
 }
 
 void decode_one(Decoder& d, const Entry& entry, const std::string& prefix, Middleware& out) {
@@ -274,6 +358,9 @@ void decode_one(Decoder& d, const Entry& entry, const std::string& prefix, Middl
   } else if (t == "ipAllowList") {
     Reader r = reader({"sourceRange", "ipStrategy", "rejectStatusCode"});
     decode_ip_allow_list(r, out.ip_allow_list.emplace());
+  } else if (t == "basicAuth") {
+    Reader r = reader({"users", "usersFile", "realm", "headerField", "removeHeader"});
+    decode_basic_auth(r, out.basic_auth.emplace());
   } else if (t == "chain") {
     Reader r = reader({"middlewares"});
     if (!r.require("middlewares", kind_path, "e.g. middlewares = [\"rid\", \"api-cors\"]")) return;

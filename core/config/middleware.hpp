@@ -72,6 +72,16 @@ struct IpAllowListMiddleware {
   int64_t reject_status_code = 403;
 };
 
+/// Traefik's `basicAuth`: htpasswd lines (bcrypt, apr1 MD5, SHA1, and crypt's $1$/$5$/$6$).
+struct BasicAuthMiddleware {
+  // name -> hash, from `users` then `usersFile` (whose lines win, as in Traefik).
+  std::vector<std::pair<std::string, std::string>> users;
+  std::string users_file;
+  std::string realm = "bridge";
+  std::string header_field;    // the authenticated user goes upstream in this field
+  bool remove_header = false;  // Authorization is not forwarded
+};
+
 struct Middleware {
   std::string name;
   std::string type;  // Traefik's type name, as written: "headers", "stripPrefix", ...
@@ -84,6 +94,7 @@ struct Middleware {
   std::optional<std::string> replace_path;                                // replacePath.path
   std::optional<std::pair<std::string, std::string>> replace_path_regex;  // regex, replacement
   std::optional<IpAllowListMiddleware> ip_allow_list;
+  std::optional<BasicAuthMiddleware> basic_auth;
   std::optional<std::vector<std::string>> chain;  // chain.middlewares
 };
 

@@ -40,6 +40,7 @@ std::unique_ptr<Middleware> compile(const config::Middleware& m) {
   if (m.redirect_scheme) return detail::make_redirect_scheme(m.name, *m.redirect_scheme);
   if (m.redirect_regex) return detail::make_redirect_regex(m.name, *m.redirect_regex);
   if (m.ip_allow_list) return detail::make_ip_allow_list(m.name, *m.ip_allow_list);
+  if (m.basic_auth) return detail::make_basic_auth(m.name, *m.basic_auth);
   if (m.chain) return std::make_unique<ChainMarker>(m.name, *m.chain);
   return detail::make_path_rewrite(m);
 }

@@ -55,6 +55,12 @@ bool is_grpc(const RequestHead& head) {
   return head.fields.get(Field::ContentType).starts_with("application/grpc");
 }
 
+// A middleware's refusal carries fields of its own (basicAuth's WWW-Authenticate).
+void add_answer_fields(const Exchange& ex, ResponseHead& res) {
+  if (ex.middleware == nullptr || !ex.middleware->answer) return;
+  for (const auto& [name, value] : ex.middleware->answer->fields) res.fields.add(name, value);
+}
+
 }  // namespace
 
 ResponseHead& begin_answer(Exchange& ex, unsigned status, std::string_view content_type) {
@@ -83,6 +89,7 @@ asio::awaitable<Outcome> send_error(Client& client, Exchange& ex) {
     res.fields.add("grpc-message", grpc_message(reply.code + ": " + reply.message +
                                                 " (request id " + ex.record.request_id + ")"));
     res.fields.add(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
+    add_answer_fields(ex, res);
     bool keep = ex.client_keep_alive && !ex.worker.draining();
     end_answer(res, keep, 0);
     ex.record.status = 200;
@@ -102,6 +109,7 @@ asio::awaitable<Outcome> send_error(Client& client, Exchange& ex) {
   if (!reply.hint.empty()) body["hint"] = reply.hint;
   ResponseHead& res = begin_answer(ex, static_cast<unsigned>(reply.status), "application/json");
   res.fields.add(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
+  add_answer_fields(ex, res);
   const std::string text =
       body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   bool keep = ex.client_keep_alive && !ex.worker.draining();

@@ -45,6 +45,8 @@ class Reader {
   const Node& node() const { return table_; }
   Decoder& decoder() { return decoder_; }
   std::string path(std::string_view key) const;
+  /// The table's own path ("middlewares.cors.headers").
+  const std::string& path() const { return path_; }
   /// Records "<path>: expected <expected>, got <kind>" unless `value` is a `kind`.
   bool expect(std::string_view key, const Node& value, Kind kind, std::string_view expected);
 

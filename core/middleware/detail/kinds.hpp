@@ -17,6 +17,8 @@ std::unique_ptr<Middleware> make_redirect_regex(const std::string& name,
                                                 const config::RedirectRegexMiddleware& options);
 /// stripPrefix, stripPrefixRegex, addPrefix, replacePath, replacePathRegex.
 std::unique_ptr<Middleware> make_path_rewrite(const config::Middleware& config);
+std::unique_ptr<Middleware> make_basic_auth(const std::string& name,
+                                            const config::BasicAuthMiddleware& options);
 std::unique_ptr<Middleware> make_ip_allow_list(const std::string& name,
                                                const config::IpAllowListMiddleware& options);
 

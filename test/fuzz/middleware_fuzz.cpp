@@ -1,0 +1,110 @@
+// The HTTP middlewares (core/middleware) on request heads from clients: CORS preflights and
+// origins, X-Forwarded-For for ipAllowList's strategies, Host and target in redirects, path
+// rewrites with regexes. Every type runs on every input, with the properties the proxy relies
+// on checked: no field value with CR, LF or NUL comes out (header injection), every rewritten
+// target is origin-form, an answer is a status the type may give.
+//
+// Input: byte 0 picks the client address and the scheme; the rest is an HTTP/1.1 request head.
+#include "fuzz.hpp"
+
+#include "http/h1.hpp"
+#include "middleware/middleware.hpp"
+
+#include <string>
+
+namespace {
+
+using namespace bridge;
+
+config::Config middlewares() {
+  config::Config c;
+  auto add = [&c](std::string name) -> config::Middleware& {
+    config::Middleware& m = c.middlewares.emplace_back();
+    m.name = std::move(name);
+    return m;
+  };
+  auto& cors = add("cors").headers.emplace();
+  cors.allow_origin_list = {"http://localhost:3000", "https://app.test"};
+  cors.allow_origin_list_regex = {"https?://[a-z]+\\.localhost(:[0-9]+)?"};
+  cors.allow_methods = {"GET", "PUT"};
+  cors.allow_headers = {"Content-Type", "X-Token"};
+  cors.expose_headers = {"X-Total"};
+  cors.allow_credentials = true;
+  cors.max_age = 600;
+  cors.add_vary_header = true;
+  cors.custom_request_headers = {{"X-From", "bridge"}, {"User-Agent", ""}};
+  cors.custom_response_headers = {{"X-Served-By", "bridge"}};
+  cors.sts_seconds = 60;
+  cors.frame_deny = true;
+  cors.allowed_hosts = {"app.localhost", "127.0.0.1:8080"};
+  cors.hosts_proxy_headers = {"X-Forwarded-Host"};
+  add("wild").headers.emplace().allow_origin_list = {"*"};
+  auto& office = add("office").ip_allow_list.emplace();
+  office.source_range = {"10.0.0.0/8", "::1/128"};
+  auto& behind = add("behind").ip_allow_list.emplace();
+  behind.source_range = {"192.168.0.0/16"};
+  behind.depth = 2;
+  auto& excluded = add("excluded").ip_allow_list.emplace();
+  excluded.source_range = {"127.0.0.1"};
+  excluded.excluded_ips = {"10.0.0.0/8"};
+  excluded.reject_status_code = 429;
+  add("https").redirect_scheme = config::RedirectSchemeMiddleware{"https", "8443", true};
+  add("moved").redirect_regex = config::RedirectRegexMiddleware{
+      "^(https?)://([^/:]+)(:[0-9]+)?/old/(.*)", "$1://${2}/new/$4", false};
+  add("strip").strip_prefix = std::vector<std::string>{"/api", "/v1/"};
+  add("strip-re").strip_prefix_regex = std::vector<std::string>{"/[a-z]+/v[0-9]+"};
+  add("prefix").add_prefix = "/base";
+  add("replace").replace_path = "/health";
+  add("replace-re").replace_path_regex =
+      std::pair<std::string, std::string>{"^/a/(.*)/b", "/$1/${1}x"};
+  return c;
+}
+
+bool clean(std::string_view value) {
+  return value.find_first_of("\r\n", 0) == std::string_view::npos &&
+         value.find('\0') == std::string_view::npos;
+}
+
+void check(const middleware::Effects& fx, std::string_view type) {
+  for (const auto* edits : {&fx.request, &fx.response})
+    for (const auto& e : *edits) BRIDGE_FUZZ_CHECK(clean(e.name) && clean(e.value));
+  if (fx.target_changed) BRIDGE_FUZZ_CHECK(fx.target.starts_with('/'));
+  if (!fx.answer) return;
+  for (const auto& [name, value] : fx.answer->fields)
+    BRIDGE_FUZZ_CHECK(clean(name) && clean(value));
+  const unsigned status = fx.answer->status;
+  if (type == "headers") BRIDGE_FUZZ_CHECK(status == 204 || status == 500);
+  if (type == "ipAllowList") BRIDGE_FUZZ_CHECK(status == 403 || status == 429);
+  if (type == "redirectScheme" || type == "redirectRegex")
+    BRIDGE_FUZZ_CHECK(status == 301 || status == 302 || status == 307 || status == 308);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const config::Config config = middlewares();
+  static const middleware::Set set(config);
+  if (size < 1) return 0;
+  static constexpr std::string_view clients[] = {"127.0.0.1", "10.1.2.3", "::1", "192.168.7.7"};
+  const std::string_view client = clients[data[0] & 3];
+  const std::string_view scheme = (data[0] & 4) != 0 ? "https" : "http";
+  http::RequestHead head;
+  std::string_view bytes(reinterpret_cast<const char*>(data + 1), size - 1);
+  if (!http::h1::parse_request_head(bytes, head).empty()) return 0;
+  const middleware::Request request{
+      head.method_name, head.fields.get(http::Field::Host), scheme, head.target, &head.fields,
+      client,           route::IpAddress::parse(client)};
+  for (const config::Middleware& m : config.middlewares) {
+    middleware::Effects fx;
+    middleware::run(set.resolve({m.name}), request, fx);
+    BRIDGE_FUZZ_CHECK(fx.steps.size() == 1);
+    check(fx, fx.steps.front().type);
+  }
+  // All of them in one chain: each sees what the ones before left.
+  std::vector<std::string> names;
+  for (const config::Middleware& m : config.middlewares) names.push_back(m.name);
+  middleware::Effects fx;
+  middleware::run(set.resolve(names), request, fx);
+  BRIDGE_FUZZ_CHECK(!fx.steps.empty());
+  return 0;
+}
