@@ -24,9 +24,9 @@ constexpr std::array<std::string_view, 11> supported_types = {
 
 // Traefik types bridge does not run yet: named, so a pasted block fails clearly rather than
 // being dropped.
-constexpr std::array<std::string_view, 13> later_types = {
-    "digestAuth",        "forwardAuth", "rateLimit", "inFlightReq", "retry",
-    "circuitBreaker",    "compress",    "buffering", "errors",      "grpcWeb",
+constexpr std::array<std::string_view, 11> later_types = {
+    "digestAuth",        "forwardAuth", "retry",  "circuitBreaker",
+    "compress",          "buffering",   "errors", "grpcWeb",
     "passTLSClientCert", "contentType", "plugin"};
 
 std::vector<std::string> strings_of(auto const& list) {
@@ -167,6 +167,25 @@ void decode_prefixes(Reader& r, std::string_view key, std::vector<std::string>& 
   }
 }
 
+// ipStrategy = { depth, excludedIPs } (ipAllowList, and sourceCriterion's).
+void decode_ip_strategy(Reader& r, int64_t& depth, std::vector<std::string>& excluded) {
+  const Node* strategy = r.table("ipStrategy");
+  if (strategy == nullptr) return;
+  Reader s(r.decoder(), *strategy, r.path("ipStrategy"), r.path("ipStrategy"),
+           {"depth", "excludedIPs"});
+  s.integer("depth", depth, 0, 64);
+  s.strings("excludedIPs", excluded);
+  const Node* list = s.get("excludedIPs");
+  for (size_t i = 0; list && i < excluded.size(); ++i)
+    if (!valid_cidr(excluded[i]))
+      return r.decoder().fail(s.path("excludedIPs") + "[" + std::to_string(i) +
+                                  "]: invalid address or CIDR " + quoted(excluded[i]),
+                              list->items[i]);
+  if (depth > 0 && !excluded.empty())
+    r.decoder().fail(s.path("excludedIPs") + ": depth and excludedIPs exclude each other", *list,
+                     "Traefik uses depth when both are set; keep one");
+}
+
 void decode_ip_allow_list(Reader& r, IpAllowListMiddleware& out) {
   if (!r.require("sourceRange", r.path(), "e.g. sourceRange = [\"127.0.0.1/32\"]")) return;
   r.strings("sourceRange", out.source_range);
@@ -180,17 +199,7 @@ void decode_ip_allow_list(Reader& r, IpAllowListMiddleware& out) {
   if (ranges && ranges->is(Kind::Array) && ranges->items.empty())
     return r.decoder().fail(r.path("sourceRange") + ": is empty, so no request would pass", *ranges,
                             "list the addresses or CIDRs that may send requests");
-  if (const Node* strategy = r.table("ipStrategy")) {
-    Reader s(r.decoder(), *strategy, r.path("ipStrategy"), "ipStrategy", {"depth", "excludedIPs"});
-    s.integer("depth", out.depth, 0, 64);
-    s.strings("excludedIPs", out.excluded_ips);
-    const Node* excluded = s.get("excludedIPs");
-    for (size_t i = 0; excluded && i < out.excluded_ips.size(); ++i)
-      if (!valid_cidr(out.excluded_ips[i]))
-        return r.decoder().fail(s.path("excludedIPs") + "[" + std::to_string(i) +
-                                    "]: invalid address or CIDR " + quoted(out.excluded_ips[i]),
-                                excluded->items[i]);
-  }
+  decode_ip_strategy(r, out.depth, out.excluded_ips);
   r.integer("rejectStatusCode", out.reject_status_code, 400, 599);
 }
 
@@ -273,6 +282,43 @@ void decode_basic_auth(Reader& r, BasicAuthMiddleware& out) {
   if (out.users.empty() && !r.decoder().failed())
     r.decoder().fail(r.path() + ": needs users or usersFile", r.node(),
                      "e.g. users = [\"alice:$2y$05$...\"] (htpasswd -nB alice)");
+}
+
+void decode_source_criterion(Reader& r, SourceCriterion& out) {
+  const Node* table = r.table("sourceCriterion");
+  if (table == nullptr) return;
+  Reader c(r.decoder(), *table, r.path("sourceCriterion"), r.path("sourceCriterion"),
+           {"ipStrategy", "requestHeaderName", "requestHost"});
+  decode_ip_strategy(c, out.depth, out.excluded_ips);
+  c.string("requestHeaderName", out.request_header_name);
+  c.boolean("requestHost", out.request_host);
+  const int kinds =
+      (c.get("ipStrategy") != nullptr) + !out.request_header_name.empty() + out.request_host;
+  if (kinds > 1)
+    r.decoder().fail(c.path() + ": set one of ipStrategy, requestHeaderName and requestHost",
+                     *table);
+  if (!out.request_header_name.empty() && !valid_header_name(out.request_header_name))
+    r.decoder().fail(c.path("requestHeaderName") + ": invalid header name " +
+                         quoted(out.request_header_name),
+                     *c.get("requestHeaderName"));
+}
+
+void decode_rate_limit(Reader& r, RateLimitMiddleware& out) {
+  if (!r.require("average", r.path(), "e.g. average = 100 (requests per period, 1s by default)"))
+    return;
+  r.integer("average", out.average, 0, 1'000'000'000);
+  if (out.average == 0)
+    return r.decoder().fail(r.path("average") + ": 0 would let every request through",
+                            *r.get("average"), "remove the middleware to turn limiting off");
+  if (const Node* period = r.get("period"); period && period->is(Kind::Integer)) {
+    int64_t seconds = 0;  // Traefik reads a bare number as seconds
+    r.integer("period", seconds, 1, 365LL * 24 * 3600);
+    out.period = std::chrono::seconds(seconds);
+  } else {
+    r.duration("period", out.period, true);
+  }
+  r.integer("burst", out.burst, 1, 1'000'000'000);
+  decode_source_criterion(r, out.source);
 }
 
 void decode_one(Decoder& d, const Entry& entry, const std::string& prefix, Middleware& out) {
@@ -361,6 +407,15 @@ void decode_one(Decoder& d, const Entry& entry, const std::string& prefix, Middl
   } else if (t == "basicAuth") {
     Reader r = reader({"users", "usersFile", "realm", "headerField", "removeHeader"});
     decode_basic_auth(r, out.basic_auth.emplace());
+  } else if (t == "rateLimit") {
+    Reader r = reader({"average", "period", "burst", "sourceCriterion"});
+    decode_rate_limit(r, out.rate_limit.emplace());
+  } else if (t == "inFlightReq") {
+    Reader r = reader({"amount", "sourceCriterion"});
+    auto& in_flight = out.in_flight_req.emplace();
+    if (!r.require("amount", kind_path, "e.g. amount = 10")) return;
+    r.integer("amount", in_flight.amount, 1, 1'000'000'000);
+    decode_source_criterion(r, in_flight.source);
   } else if (t == "chain") {
     Reader r = reader({"middlewares"});
     if (!r.require("middlewares", kind_path, "e.g. middlewares = [\"rid\", \"api-cors\"]")) return;

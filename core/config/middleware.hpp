@@ -4,6 +4,7 @@
 /// Traefik's documentation or a team's file provider works when pasted. Exactly one type is
 /// set per middleware; core/middleware compiles them.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -72,6 +73,29 @@ struct IpAllowListMiddleware {
   int64_t reject_status_code = 403;
 };
 
+/// Who a request counts against (Traefik's sourceCriterion): the client address (the peer, or
+/// with ipStrategy one from X-Forwarded-For), a request header's value, or the Host.
+struct SourceCriterion {
+  int64_t depth = 0;                      // ipStrategy.depth
+  std::vector<std::string> excluded_ips;  // ipStrategy.excludedIPs
+  std::string request_header_name;
+  bool request_host = false;
+};
+
+/// Traefik's `rateLimit`: `average` requests per `period` per source, bursts up to `burst`.
+struct RateLimitMiddleware {
+  int64_t average = 0;
+  std::chrono::milliseconds period = std::chrono::seconds(1);
+  int64_t burst = 1;
+  SourceCriterion source;
+};
+
+/// Traefik's `inFlightReq`: at most `amount` requests under way at once per source.
+struct InFlightReqMiddleware {
+  int64_t amount = 0;
+  SourceCriterion source;
+};
+
 /// Traefik's `basicAuth`: htpasswd lines (bcrypt, apr1 MD5, SHA1, and crypt's $1$/$5$/$6$).
 struct BasicAuthMiddleware {
   // name -> hash, from `users` then `usersFile` (whose lines win, as in Traefik).
@@ -95,6 +119,8 @@ struct Middleware {
   std::optional<std::pair<std::string, std::string>> replace_path_regex;  // regex, replacement
   std::optional<IpAllowListMiddleware> ip_allow_list;
   std::optional<BasicAuthMiddleware> basic_auth;
+  std::optional<RateLimitMiddleware> rate_limit;
+  std::optional<InFlightReqMiddleware> in_flight_req;
   std::optional<std::vector<std::string>> chain;  // chain.middlewares
 };
 

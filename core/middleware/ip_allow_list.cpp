@@ -1,30 +1,12 @@
 // ipAllowList: requests from addresses outside sourceRange are refused (403 by default). The
 // client is the peer, or with ipStrategy an address from X-Forwarded-For, as Traefik picks it.
-#include "common/text.hpp"
 #include "middleware/detail/kinds.hpp"
+#include "middleware/detail/source.hpp"
+
+#include <algorithm>
 
 namespace bridge::middleware::detail {
 namespace {
-
-std::string_view trim_ows(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// X-Forwarded-For's addresses, every field joined, in order.
-std::vector<std::string_view> forwarded_for(const http::Fields& fields) {
-  std::vector<std::string_view> out;
-  for (const http::FieldRef f : fields) {
-    if (!iequals(f.name, "X-Forwarded-For")) continue;
-    for (std::string_view rest = f.value; !rest.empty();) {
-      const size_t comma = rest.find(',');
-      out.push_back(trim_ows(rest.substr(0, comma)));
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
-  }
-  return out;
-}
 
 class IpAllowList final : public Middleware {
  public:
@@ -37,13 +19,10 @@ class IpAllowList final : public Middleware {
   }
 
   void handle(const Request& req, Effects& fx, Step& step) const override {
-    std::string_view client = req.client_ip;
-    std::optional<route::IpAddress> ip = req.peer_ip;
-    std::string source = "peer";
-    if (o_.depth > 0 || !excluded_.empty()) {
-      client = pick_forwarded(*req.fields, source);
-      ip = route::IpAddress::parse(client);
-    }
+    std::string source;
+    const std::string_view client = client_address(req, o_.depth, excluded_, source);
+    const std::optional<route::IpAddress> ip =
+        client.data() == req.client_ip.data() ? req.peer_ip : route::IpAddress::parse(client);
     const bool allowed =
         ip && std::any_of(ranges_.begin(), ranges_.end(),
                           [&](const route::IpNetwork& n) { return n.contains(*ip); });
@@ -60,24 +39,6 @@ class IpAllowList final : public Middleware {
   }
 
  private:
-  std::string_view pick_forwarded(const http::Fields& fields, std::string& source) const {
-    const auto list = forwarded_for(fields);
-    if (o_.depth > 0) {
-      source = "X-Forwarded-For, depth " + std::to_string(o_.depth);
-      const auto depth = static_cast<size_t>(o_.depth);
-      return depth <= list.size() ? list[list.size() - depth] : std::string_view();
-    }
-    source = "X-Forwarded-For, excluding excludedIPs";
-    for (auto it = list.rbegin(); it != list.rend(); ++it) {
-      auto ip = route::IpAddress::parse(*it);
-      if (!ip) return {};
-      const bool skip = std::any_of(excluded_.begin(), excluded_.end(),
-                                    [&](const route::IpNetwork& n) { return n.contains(*ip); });
-      if (!skip) return *it;
-    }
-    return {};
-  }
-
   config::IpAllowListMiddleware o_;
   std::vector<route::IpNetwork> ranges_, excluded_;
 };

@@ -66,6 +66,8 @@ struct Effects {
   bool target_changed = false;
   std::optional<Answer> answer;
   std::vector<Step> steps;
+  // What must last until the exchange ends (an inFlightReq's count): released when dropped.
+  std::vector<std::shared_ptr<void>> holds;
 
   void clear();
   /// The target as the middlewares so far left it.

@@ -13,6 +13,7 @@ void Effects::clear() {
   target_changed = false;
   answer.reset();
   steps.clear();
+  holds.clear();
 }
 
 std::pair<std::string_view, std::string_view> split_target(std::string_view target) {
@@ -41,6 +42,8 @@ std::unique_ptr<Middleware> compile(const config::Middleware& m) {
   if (m.redirect_regex) return detail::make_redirect_regex(m.name, *m.redirect_regex);
   if (m.ip_allow_list) return detail::make_ip_allow_list(m.name, *m.ip_allow_list);
   if (m.basic_auth) return detail::make_basic_auth(m.name, *m.basic_auth);
+  if (m.rate_limit) return detail::make_rate_limit(m.name, *m.rate_limit);
+  if (m.in_flight_req) return detail::make_in_flight_req(m.name, *m.in_flight_req);
   if (m.chain) return std::make_unique<ChainMarker>(m.name, *m.chain);
   return detail::make_path_rewrite(m);
 }

@@ -212,6 +212,8 @@ bool run_middlewares(Exchange& ex, const Peer& peer, const MiddlewareChain& list
     if (fx.answer) break;
   }
   ex.middleware = &fx;
+  ex.middleware_holds =
+      std::move(fx.holds);  // fx is the connection's; the holds are this exchange's
   auto& notes = ex.record.middlewares;
   notes.resize(fx.steps.size());
   for (size_t i = 0; i < fx.steps.size(); ++i) {

@@ -19,6 +19,10 @@ std::unique_ptr<Middleware> make_redirect_regex(const std::string& name,
 std::unique_ptr<Middleware> make_path_rewrite(const config::Middleware& config);
 std::unique_ptr<Middleware> make_basic_auth(const std::string& name,
                                             const config::BasicAuthMiddleware& options);
+std::unique_ptr<Middleware> make_rate_limit(const std::string& name,
+                                            const config::RateLimitMiddleware& options);
+std::unique_ptr<Middleware> make_in_flight_req(const std::string& name,
+                                               const config::InFlightReqMiddleware& options);
 std::unique_ptr<Middleware> make_ip_allow_list(const std::string& name,
                                                const config::IpAllowListMiddleware& options);
 

@@ -82,6 +82,8 @@ struct Exchange {
   std::vector<std::unique_ptr<Target>> endpoint_targets;  // compose/k8s endpoints tried
   // What the listener's and route's middlewares did (scratch.middleware); null when none ran.
   const middleware::Effects* middleware = nullptr;
+  // The middlewares' holds (inFlightReq counts): released when the exchange ends.
+  std::vector<std::shared_ptr<void>> middleware_holds;
 
   int64_t elapsed_us() const;
   void mark(trace::Phase phase) { record.mark(phase, elapsed_us()); }
