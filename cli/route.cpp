@@ -131,6 +131,7 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
                      {"listeners", r.listeners},
                      {"upstream", entry.upstream->name},
                      {"targets", targets},
+                     {"middlewares", entry.config->middlewares},
                      {"strip_prefix", entry.config->strip_prefix},
                      {"host_rewrite", entry.config->host_rewrite}});
     }
@@ -153,15 +154,21 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
     return exit_ok;
   }
   std::vector<std::vector<std::string>> rows{
-      {"PRIORITY", "NAME", "RULE", "LISTENERS", "UPSTREAM", "TARGETS", "REWRITES"}};
+      {"PRIORITY", "NAME", "RULE", "LISTENERS", "UPSTREAM", "TARGETS", "MIDDLEWARES", "REWRITES"}};
   std::vector<std::string> notes;
   for (const auto& r : snapshot->table.routes()) {
     const proxy::RouteEntry& entry = snapshot->routes[r.index];
+    const auto& middlewares = entry.config->middlewares;
     rows.push_back({std::to_string(r.priority), r.name, r.rule.text(),
                     r.listeners.empty() ? "*" : join(r.listeners), entry.upstream->name,
-                    targets_of(*entry.upstream, notes), rewrites_of(*entry.config)});
+                    targets_of(*entry.upstream, notes),
+                    middlewares.empty() ? "-" : join(middlewares), rewrites_of(*entry.config)});
   }
   print_table(rows);
+  for (const auto& listener : snapshot->config.listeners)
+    if (!listener.middlewares.empty())
+      print_line("listener " + listener.name + " runs " + join(listener.middlewares) +
+                 " before its routes' middlewares");
   if (!snapshot->tcp_table.routes().empty()) {
     print_line("");
     std::vector<std::vector<std::string>> tcp_rows{

@@ -30,6 +30,14 @@ class Interpolator {
     return node.origin.source != "--set" && !node.origin.source.starts_with("env:");
   }
 
+  // The number of digits of a "${123}" at `at`; 0 when there is none.
+  static size_t group_reference(const std::string& in, size_t at) {
+    if (in.compare(at, 2, "${") != 0) return 0;
+    size_t end = at + 2;
+    while (end < in.size() && in[end] >= '0' && in[end] <= '9') ++end;
+    return end > at + 2 && end < in.size() && in[end] == '}' ? end - at - 2 : 0;
+  }
+
   Result<void> expand(Node& node) {
     const std::string& in = node.text;
     if (in.find('$') == std::string::npos) return {};
@@ -38,12 +46,11 @@ class Interpolator {
       if (in.compare(i, 3, "$${") == 0) {
         out += "${";
         i += 3;
-      } else if (in.compare(i, 2, "${") == 0 && i + 2 < in.size() && in[i + 2] >= '0' &&
-                 in[i + 2] <= '9') {
+      } else if (size_t digits = group_reference(in, i); digits > 0) {
         // ${1}: a regex group in a replacement (Traefik's redirectRegex, replacePathRegex),
         // never a variable (those start with a letter or _): kept as written.
-        out += "${";
-        i += 2;
+        out.append(in, i, digits + 3);
+        i += digits + 3;
       } else if (in.compare(i, 2, "${") == 0) {
         size_t close = in.find('}', i + 2);
         if (close == std::string::npos)

@@ -29,6 +29,8 @@
 //     {"method","target","version","headers":[[name,value],...],"body_length",
 //      "body_sha256","chunked","connection_id","request_on_connection"}
 //     with response headers X-Backend-Secret: s3cret and X-Backend-Connection: ID
+//   /vary/TOKENS           the same description, with "Vary: TOKENS" as well (TOKENS as the
+//                          path has them: /vary/Accept-Encoding,Origin)
 // "Expect: 100-continue" is answered with "100 Continue" before the body is read.
 #include "sha256.hpp"
 
@@ -270,6 +272,7 @@ bool serve_one(tcp::socket& sock, beast::flat_buffer& buffer, uint64_t conn_id, 
   res.set(http::field::content_type, "application/json");
   res.set("X-Backend-Secret", "s3cret");
   res.set("X-Backend-Connection", std::to_string(conn_id));
+  if (path.starts_with("/vary/")) res.set(http::field::vary, path.substr(6));
   res.body() = body.dump() + "\n";
   res.keep_alive(keep_alive);
   res.prepare_payload();

@@ -50,5 +50,94 @@ TEST_F(Browser, ChromiumOpensAWebSocketOverHttp11FromAPageLoadedOverH2) {
   EXPECT_EQ(ws.value("error", ""), "") << ws.dump();
 }
 
+// CORS as a browser enforces it: a page on one origin (the "web" listener) fetch()es an API on
+// another (the "api" listener, another port). Chromium sends the preflights, bridge answers
+// them (the upstream never sees one), and the browser lets through what bridge's fields allow:
+// a credentialed GET reading an exposed header, a PUT with a custom header after its preflight;
+// an API whose policy names another origin is blocked (fetch rejects).
+TEST_F(Browser, ChromiumEnforcesTheCorsPolicyBridgeAnswersWith) {
+  ASSERT_TRUE(start_backend());
+  const uint16_t api_port = free_port();
+  const std::string page_origin = "http://" + host();
+  const std::string api_origin = "http://127.0.0.1:" + std::to_string(api_port);
+  std::string log = bridge_.scratch("access.log");
+  ASSERT_TRUE(start(
+      "[[listeners]]\nname = \"api\"\nbind = \"127.0.0.1:" + std::to_string(api_port) + "\"\n\n" +
+          "[middlewares.api-cors.headers]\naccessControlAllowOriginList = [\"" + page_origin +
+          "\"]\naccessControlAllowMethods = [\"GET\", \"PUT\"]\n"
+          "accessControlAllowHeaders = [\"Content-Type\", \"X-Token\"]\n"
+          "accessControlExposeHeaders = [\"X-Backend-Connection\"]\n"
+          "accessControlAllowCredentials = true\naccessControlMaxAge = 600\naddVaryHeader = "
+          "true\n\n"
+          "[middlewares.elsewhere-cors.headers]\n"
+          "accessControlAllowOriginList = [\"http://elsewhere.test\"]\n"
+          "accessControlAllowMethods = [\"GET\", \"PUT\"]\n"
+          "accessControlAllowHeaders = [\"Content-Type\", \"X-Token\"]\n\n" +
+          route("page", "Path(`/page`)", "builtin://echo", "listeners = [\"web\"]") +
+          route("api", "PathPrefix(`/api`)", backend_.url(),
+                "listeners = [\"api\"]\nmiddlewares = [\"api-cors\"]") +
+          route("denied", "PathPrefix(`/denied`)", backend_.url(),
+                "listeners = [\"api\"]\nmiddlewares = [\"elsewhere-cors\"]"),
+      "", log));
+  ASSERT_TRUE(wait_for_port(api_port, 5s));
+  std::string error;
+  ASSERT_TRUE(chromium_.start(url("/page"), &error, 10s)) << error;
+  const std::string script = R"((async () => {
+  const api = ")" + api_origin +
+                             R"(";
+  const out = [];
+  const header = (echo, name) => {
+    const h = echo.headers.find((f) => f[0].toLowerCase() === name);
+    return h ? h[1] : "<absent>";
+  };
+  try {
+    const r = await fetch(api + "/api/items", { credentials: "include" });
+    const echo = await r.json();
+    out.push("get " + r.status + " " + echo.method + " exposed=" +
+             (r.headers.get("X-Backend-Connection") !== null) + " origin=" + header(echo, "origin"));
+  } catch (e) { out.push("get failed: " + e); }
+  try {
+    const r = await fetch(api + "/api/items/7", {
+      method: "PUT", credentials: "include", body: "{\"n\":1}",
+      headers: { "Content-Type": "application/json", "X-Token": "t0k" } });
+    const echo = await r.json();
+    out.push("put " + r.status + " " + echo.method + " x-token=" + header(echo, "x-token"));
+  } catch (e) { out.push("put failed: " + e); }
+  try {
+    const r = await fetch(api + "/denied/items");
+    out.push("denied get " + r.status);
+  } catch (e) { out.push("denied get blocked: " + e.name); }
+  try {
+    const r = await fetch(api + "/denied/items/7", {
+      method: "PUT", body: "{}", headers: { "X-Token": "t0k" } });
+    out.push("denied put " + r.status);
+  } catch (e) { out.push("denied put blocked: " + e.name); }
+  return out.join("\n");
+})())";
+  std::string result = chromium_.evaluate(script, 20s, &error);
+  EXPECT_EQ(result, "get 200 GET exposed=true origin=" + page_origin +
+                        "\nput 200 PUT x-token=t0k\ndenied get blocked: TypeError\n"
+                        "denied put blocked: TypeError")
+      << "error: " << error << "\nchromium: " << chromium_.output()
+      << "\nbridge: " << bridge_.output() << "\naccess log:\n"
+      << read_file(log);
+
+  // Bridge answered both preflights; the upstream got the GETs and the allowed PUT, never the
+  // refused PUT.
+  // (The log's keys are in alphabetical order: "method" comes right before "path".)
+  json put_preflight = access_log_entry(log, "\"method\":\"OPTIONS\",\"path\":\"/api/items/7\"");
+  EXPECT_EQ(put_preflight.value("status", 0), 204) << read_file(log);
+  EXPECT_EQ(put_preflight.value("upstream", ""), "answered by api-cors") << put_preflight.dump();
+  json denied_preflight = access_log_entry(log, "\"path\":\"/denied/items/7\"");
+  EXPECT_EQ(denied_preflight.value("method", ""), "OPTIONS") << read_file(log);
+  EXPECT_EQ(denied_preflight.value("status", 0), 204) << denied_preflight.dump();
+  json put = access_log_entry(log, "\"method\":\"PUT\",\"path\":\"/api/items/7\"");
+  EXPECT_EQ(put.value("status", 0), 200) << read_file(log);
+  EXPECT_EQ(put.value("upstream", ""), backend_.url()) << put.dump();
+  const std::string text = read_file(log);
+  EXPECT_EQ(text.find("\"method\":\"PUT\",\"path\":\"/denied/items/7\""), std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace bridge::test

@@ -1,0 +1,620 @@
+// [middlewares.NAME.TYPE] and [http.middlewares.NAME.TYPE]: what they decode to, how profiles
+// layer them, the names routes and listeners give, and every error with file:line:col, caret
+// span and hint.
+#include "config_test.hpp"
+
+namespace bridge::config::test {
+namespace {
+
+struct Case {
+  const char* name;
+  const char* dev_toml;  // layered on minimal_base (listener "web", upstream "orders")
+  const char* message;
+  int line;
+  int column;
+  int span;
+  const char* hint;  // nullptr: not checked
+};
+
+// The hint for a type bridge does not run names those it does; the list grows with them.
+::testing::AssertionResult is_types_hint(const std::string& hint) {
+  const std::string example =
+      " (e.g. [middlewares.api-cors.headers] accessControlAllowOriginList = "
+      "[\"http://localhost:3000\"])";
+  if (hint.starts_with("HTTP middlewares are headers, redirectScheme, redirectRegex, ") &&
+      hint.find(", ipAllowList") != std::string::npos &&
+      hint.find(", chain") != std::string::npos && hint.ends_with(example))
+    return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "not the list of types: " << hint;
+}
+
+// Positions are in dev.toml.
+const Case cases[] = {
+    {"NotYetSupportedType", "[middlewares.auth.digestAuth]\nusers = [\"a:b\"]\n",
+     "middlewares.auth: bridge does not run the Traefik middleware \"digestAuth\" yet", 1, 19, 10,
+     nullptr},
+    {"NotYetSupportedTypeUnderHttp", "[http.middlewares.mtls.passTLSClientCert]\npem = true\n",
+     "http.middlewares.mtls: bridge does not run the Traefik middleware \"passTLSClientCert\" yet",
+     1, 24, 17, nullptr},
+    {"ForwardAuthNotYet", "[middlewares.sso.forwardAuth]\naddress = \"http://auth\"\n",
+     "middlewares.sso: bridge does not run the Traefik middleware \"forwardAuth\" yet", 1, 18, 11,
+     nullptr},
+    {"IpWhiteListWasRenamed", "[middlewares.office.ipWhiteList]\nsourceRange = [\"10.0.0.0/8\"]\n",
+     "middlewares.office: Traefik v3 renamed ipWhiteList to ipAllowList", 1, 21, 11,
+     "write ipAllowList"},
+    {"UnknownType", "[middlewares.x.header]\nframeDeny = true\n",
+     "middlewares.x: unknown middleware type \"header\"", 1, 16, 6, "did you mean \"headers\"?"},
+    {"UnknownHeadersOption",
+     "[middlewares.cors.headers]\naccessControlAllowOrigin = [\"http://a.test\"]\n",
+     "unknown key \"accessControlAllowOrigin\" in middlewares.cors.headers", 2, 1, 24,
+     "did you mean \"accessControlAllowOriginList\"?"},
+    {"UnknownOptionUnderHttp", "[http.middlewares.strip.stripPrefix]\nprefix = [\"/api\"]\n",
+     "unknown key \"prefix\" in http.middlewares.strip.stripPrefix", 2, 1, 6,
+     "did you mean \"prefixes\"?"},
+    {"CredentialsWithWildcardOrigin",
+     "[middlewares.cors.headers]\naccessControlAllowOriginList = [\"*\"]\n"
+     "accessControlAllowCredentials = true\n",
+     "middlewares.cors.headers.accessControlAllowCredentials: credentials cannot be allowed for "
+     "the origin \"*\": browsers refuse such a response",
+     3, 33, 4, "list the origins that may send credentials in accessControlAllowOriginList"},
+    {"BadOriginRegex",
+     "[middlewares.cors.headers]\naccessControlAllowOriginListRegex = [\"http://(.*\"]\n",
+     "middlewares.cors.headers.accessControlAllowOriginListRegex: invalid regular expression "
+     "\"http://(.*\": missing ): http://(.*",
+     2, 38, 12, "regexes use Go's syntax (RE2), as in Traefik"},
+    {"BadRedirectRegex", "[middlewares.r.redirectRegex]\nregex = \"^(a\"\nreplacement = \"x\"\n",
+     "middlewares.r.redirectRegex.regex: invalid regular expression \"^(a\": missing ): ^(a", 2, 9,
+     5, "regexes use Go's syntax (RE2), as in Traefik"},
+    {"BadStripPrefixRegex", "[middlewares.s.stripPrefixRegex]\nregex = [\"/ok\", \"/v[0-9\"]\n",
+     "middlewares.s.stripPrefixRegex.regex: invalid regular expression \"/v[0-9\": missing ]: "
+     "[0-9",
+     2, 17, 8, nullptr},
+    {"BadReplacePathRegex",
+     "[middlewares.p.replacePathRegex]\nregex = \"a**\"\nreplacement = \"/x\"\n",
+     "middlewares.p.replacePathRegex.regex: invalid regular expression \"a**\": bad repetition "
+     "operator: **",
+     2, 9, 5, nullptr},
+    {"RouteUnknownMiddleware",
+     "[middlewares.cors.headers]\nframeDeny = true\n\n[[routes]]\nname = \"api\"\n"
+     "rule = \"PathPrefix(`/api`)\"\nupstream = \"orders\"\nmiddlewares = [\"cors\", \"corz\"]\n",
+     "route \"api\": unknown middleware \"corz\"", 8, 24, 6, "did you mean \"cors\"?"},
+    {"ListenerUnknownMiddleware",
+     "[middlewares.cors.headers]\nframeDeny = true\n\n[[listeners]]\nname = \"web\"\n"
+     "middlewares = [\"nothing-like-it\"]\n",
+     "listener \"web\": unknown middleware \"nothing-like-it\"", 6, 16, 17, "defined: cors"},
+    {"TcpListenerTakesNoHttpMiddlewares",
+     "[middlewares.cors.headers]\nframeDeny = true\n\n[[listeners]]\nname = \"pg\"\n"
+     "bind = \"127.0.0.1:5432\"\nprotocol = \"tcp\"\nmiddlewares = [\"cors\"]\n",
+     "listeners.pg.middlewares: does not apply to a TCP listener (protocol = \"tcp\")", 8, 15, 8,
+     "TCP routes take [tcp_middlewares] in their own middlewares"},
+    {"ChainCycle",
+     "[middlewares.a.chain]\nmiddlewares = [\"b\"]\n\n[middlewares.b.chain]\n"
+     "middlewares = [\"a\"]\n",
+     "middlewares.a.chain: contains itself (through \"b\")", 2, 15, 5,
+     "a chain lists other middlewares"},
+    {"ChainContainsItselfDirectly",
+     "[middlewares.a.chain]\nmiddlewares = [\"x\", \"a\"]\n"
+     "[middlewares.x.addPrefix]\nprefix = \"/x\"\n",
+     "middlewares.a.chain: contains itself (through \"a\")", 2, 15, 10, nullptr},
+    {"ChainUnknownMember",
+     "[middlewares.all.chain]\nmiddlewares = [\"strip\", \"strp\"]\n"
+     "[middlewares.strip.stripPrefix]\nprefixes = [\"/api\"]\n",
+     "middleware \"all\": unknown middleware \"strp\" in its chain", 2, 15, 17,
+     "did you mean \"strip\"?"},
+    {"DefinedTwice",
+     "[middlewares.cors.headers]\nframeDeny = true\n\n[http.middlewares.cors.headers]\n"
+     "frameDeny = true\n",
+     "http.middlewares.cors: the middleware \"cors\" is defined twice", 4, 19, 4,
+     "[middlewares] and [http.middlewares] share one namespace"},
+    {"StripPrefixWithoutSlash", "[middlewares.s.stripPrefix]\nprefixes = [\"/ok\", \"api\"]\n",
+     "middlewares.s.stripPrefix.prefixes[1]: \"api\" does not start with /", 2, 20, 5,
+     "e.g. \"/api\""},
+    {"StripPrefixEmpty", "[middlewares.s.stripPrefix]\nprefixes = []\n",
+     "middlewares.s.stripPrefix.prefixes: is empty, so nothing would be stripped", 2, 12, 2,
+     nullptr},
+    {"AddPrefixWithoutSlash", "[middlewares.v.addPrefix]\nprefix = \"v1\"\n",
+     "middlewares.v.addPrefix.prefix: \"v1\" does not start with /", 2, 10, 4,
+     "e.g. prefix = \"/v1\""},
+    {"ReplacePathWithoutSlash", "[middlewares.h.replacePath]\npath = \"health\"\n",
+     "middlewares.h.replacePath.path: \"health\" does not start with /", 2, 8, 8, nullptr},
+    {"IpAllowListBadRange",
+     "[middlewares.o.ipAllowList]\nsourceRange = [\"127.0.0.1\", \"10.0.0.0/33\"]\n",
+     "middlewares.o.ipAllowList.sourceRange[1]: invalid address or CIDR \"10.0.0.0/33\"", 2, 29, 13,
+     "e.g. \"10.0.0.0/8\", \"192.168.1.7\" or \"::1/128\""},
+    {"IpAllowListEmpty", "[middlewares.o.ipAllowList]\nsourceRange = []\n",
+     "middlewares.o.ipAllowList.sourceRange: is empty, so no request would pass", 2, 15, 2,
+     "list the addresses or CIDRs that may send requests"},
+    {"IpAllowListBadExcludedIp",
+     "[middlewares.o.ipAllowList]\nsourceRange = [\"10.0.0.0/8\"]\n"
+     "ipStrategy = { excludedIPs = [\"10.0.0.300\"] }\n",
+     "middlewares.o.ipAllowList.ipStrategy.excludedIPs[0]: invalid address or CIDR "
+     "\"10.0.0.300\"",
+     3, 31, 12, nullptr},
+    {"IpStrategyUnknownKey",
+     "[middlewares.o.ipAllowList]\nsourceRange = [\"10.0.0.0/8\"]\n"
+     "ipStrategy = { dept = 1 }\n",
+     "unknown key \"dept\" in middlewares.o.ipAllowList.ipStrategy", 3, 16, 4,
+     "did you mean \"depth\"?"},
+    {"IpStrategyDepthAndExcludedIps",
+     "[middlewares.o.ipAllowList]\nsourceRange = [\"10.0.0.0/8\"]\n"
+     "ipStrategy = { depth = 1, excludedIPs = [\"10.0.0.0/8\"] }\n",
+     "middlewares.o.ipAllowList.ipStrategy.excludedIPs: depth and excludedIPs exclude each other",
+     3, 41, 14, "Traefik uses depth when both are set; keep one"},
+    {"RejectStatusCodeRange",
+     "[middlewares.o.ipAllowList]\nsourceRange = [\"10.0.0.0/8\"]\nrejectStatusCode = 200\n",
+     "middlewares.o.ipAllowList.rejectStatusCode: 200 is out of range (400..599)", 3, 20, 3,
+     nullptr},
+    {"RedirectSchemeBadPort",
+     "[middlewares.r.redirectScheme]\nscheme = \"https\"\nport = \"84x3\"\n",
+     "middlewares.r.redirectScheme.port: invalid port \"84x3\"", 3, 8, 6,
+     "a port number such as \"8443\""},
+    {"RedirectSchemeMissingScheme", "[middlewares.r.redirectScheme]\npermanent = true\n",
+     "middlewares.r.redirectScheme: missing \"scheme\"", 1, 1, 0, nullptr},
+    {"RedirectRegexMissingReplacement", "[middlewares.r.redirectRegex]\nregex = \"^/a\"\n",
+     "middlewares.r.redirectRegex: missing \"replacement\"", 1, 1, 0, nullptr},
+    {"StripPrefixMissingPrefixes", "[middlewares.s.stripPrefix]\nforceSlash = true\n",
+     "middlewares.s.stripPrefix: missing \"prefixes\"", 1, 1, 0, nullptr},
+    {"IpAllowListMissingSourceRange", "[middlewares.o.ipAllowList]\nrejectStatusCode = 404\n",
+     "middlewares.o.ipAllowList: missing \"sourceRange\"", 1, 1, 0, nullptr},
+    {"AddPrefixMissingPrefix", "[middlewares.v.addPrefix]\n",
+     "middlewares.v.addPrefix: missing \"prefix\"", 1, 1, 0, nullptr},
+    {"MaxAgeNegative", "[middlewares.cors.headers]\naccessControlMaxAge = -1\n",
+     "middlewares.cors.headers.accessControlMaxAge: -1 is out of range (0..31536000)", 2, 23, 2,
+     nullptr},
+    {"InvalidCustomHeaderName",
+     "[middlewares.h.headers]\ncustomRequestHeaders = { \"Bad Name\" = \"x\" }\n",
+     "middlewares.h.headers.customRequestHeaders: invalid header name \"Bad Name\"", 2, 26, 10,
+     "header names are letters, digits and !#$%&'*+-.^_`|~"},
+    {"CustomHeaderValueNotAString",
+     "[middlewares.h.headers]\ncustomResponseHeaders = { \"X-A\" = 1 }\n",
+     "middlewares.h.headers.customResponseHeaders.X-A: expected a string (\"\" removes the "
+     "header), got an integer",
+     2, 35, 1, nullptr},
+    {"FrameDenyNotABoolean", "[middlewares.h.headers]\nframeDeny = \"yes\"\n",
+     "middlewares.h.headers.frameDeny: expected a boolean, got a string", 2, 13, 5, nullptr},
+    {"UnknownKeyUnderHttp", "[http.routers.web]\nrule = \"Host(`x`)\"\n",
+     "unknown key \"routers\" in [http]", 1, 7, 7, nullptr},
+};
+
+// gtest prints the case's name instead of its bytes.
+void PrintTo(const Case& c, std::ostream* out) { *out << c.name; }
+
+class MiddlewareConfigErrors : public ::testing::TestWithParam<Case> {};
+
+TEST_P(MiddlewareConfigErrors, ReportMessageAndPosition) {
+  const Case& c = GetParam();
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", c.dev_toml);
+  auto config = dir.load();
+  ASSERT_FALSE(config) << "expected: " << c.message;
+  const Error& e = config.error();
+  EXPECT_EQ(e.message, c.message);
+  EXPECT_EQ(e.code, ErrorCode::Config);
+  EXPECT_EQ(e.where.source, dir.file("dev.toml"));
+  EXPECT_EQ(e.where.line, c.line) << e.message;
+  if (c.span > 0) {  // 0: a whole table, where only the line is checked
+    EXPECT_EQ(e.where.column, c.column) << e.message;
+    EXPECT_EQ(e.span, c.span) << e.message;
+    EXPECT_FALSE(e.source_line.empty());
+  }
+  if (c.hint != nullptr) {
+    EXPECT_EQ(e.hint, c.hint);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, MiddlewareConfigErrors, ::testing::ValuesIn(cases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(MiddlewareConfig, ATypeBridgeDoesNotRunNamesTheOnesItDoes) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", "[middlewares.sso.forwardAuth]\naddress = \"http://auth\"\n");
+  auto config = dir.load();
+  ASSERT_FALSE(config);
+  EXPECT_TRUE(is_types_hint(config.error().hint));
+}
+
+// ---- what a valid config decodes to --------------------------------------------------------
+
+TEST(MiddlewareConfig, EveryHeadersOptionDecodes) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", R"toml(
+[middlewares.all.headers]
+customRequestHeaders = { "X-Env" = "dev", "X-Drop" = "" }
+customResponseHeaders = { "X-Served-By" = "bridge" }
+accessControlAllowOriginList = ["http://localhost:3000"]
+accessControlAllowOriginListRegex = ["https://.*\\.example"]
+accessControlAllowMethods = ["GET", "PUT"]
+accessControlAllowHeaders = ["Content-Type", "*"]
+accessControlExposeHeaders = ["X-Total"]
+accessControlAllowCredentials = true
+accessControlMaxAge = 600
+addVaryHeader = true
+allowedHosts = ["app.test"]
+hostsProxyHeaders = ["X-Forwarded-Host"]
+stsSeconds = 31536000
+stsIncludeSubdomains = true
+stsPreload = true
+forceSTSHeader = true
+frameDeny = true
+customFrameOptionsValue = "SAMEORIGIN"
+contentTypeNosniff = true
+browserXssFilter = true
+customBrowserXSSValue = "0"
+contentSecurityPolicy = "default-src 'self'"
+contentSecurityPolicyReportOnly = "script-src 'none'"
+publicKey = "pin"
+referrerPolicy = "no-referrer"
+permissionsPolicy = "camera=()"
+isDevelopment = true
+)toml");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  ASSERT_EQ(config->middlewares.size(), 1u);
+  const Middleware& m = config->middlewares[0];
+  EXPECT_EQ(m.name, "all");
+  EXPECT_EQ(m.type, "headers");
+  ASSERT_TRUE(m.headers.has_value());
+  EXPECT_FALSE(m.redirect_scheme || m.redirect_regex || m.strip_prefix || m.ip_allow_list ||
+               m.chain);
+  const HeadersMiddleware& h = *m.headers;
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(h.custom_request_headers, (Pairs{{"X-Env", "dev"}, {"X-Drop", ""}}));
+  EXPECT_EQ(h.custom_response_headers, (Pairs{{"X-Served-By", "bridge"}}));
+  EXPECT_EQ(h.allow_origin_list, std::vector<std::string>{"http://localhost:3000"});
+  EXPECT_EQ(h.allow_origin_list_regex, std::vector<std::string>{"https://.*\\.example"});
+  EXPECT_EQ(h.allow_methods, (std::vector<std::string>{"GET", "PUT"}));
+  EXPECT_EQ(h.allow_headers, (std::vector<std::string>{"Content-Type", "*"}));
+  EXPECT_EQ(h.expose_headers, std::vector<std::string>{"X-Total"});
+  EXPECT_TRUE(h.allow_credentials);
+  EXPECT_EQ(h.max_age, std::optional<int64_t>(600));
+  EXPECT_TRUE(h.add_vary_header);
+  EXPECT_EQ(h.allowed_hosts, std::vector<std::string>{"app.test"});
+  EXPECT_EQ(h.hosts_proxy_headers, std::vector<std::string>{"X-Forwarded-Host"});
+  EXPECT_EQ(h.sts_seconds, 31536000);
+  EXPECT_TRUE(h.sts_include_subdomains && h.sts_preload && h.force_sts_header && h.frame_deny &&
+              h.content_type_nosniff && h.browser_xss_filter && h.is_development);
+  EXPECT_EQ(h.custom_frame_options_value, "SAMEORIGIN");
+  EXPECT_EQ(h.custom_browser_xss_value, "0");
+  EXPECT_EQ(h.content_security_policy, "default-src 'self'");
+  EXPECT_EQ(h.content_security_policy_report_only, "script-src 'none'");
+  EXPECT_EQ(h.public_key, "pin");
+  EXPECT_EQ(h.referrer_policy, "no-referrer");
+  EXPECT_EQ(h.permissions_policy, "camera=()");
+  EXPECT_TRUE(h.has_cors());
+}
+
+TEST(MiddlewareConfig, NoMaxAgeUnlessSet) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", "[middlewares.h.headers]\nframeDeny = true\n");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_FALSE(config->middlewares[0].headers->max_age.has_value());
+  EXPECT_FALSE(config->middlewares[0].headers->has_cors());
+}
+
+TEST(MiddlewareConfig, EveryOtherTypeDecodes) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", R"toml(
+[middlewares.to-https.redirectScheme]
+scheme = "https"
+port = 8443
+permanent = true
+
+[middlewares.to-https-str.redirectScheme]
+scheme = "https"
+port = "443"
+
+[middlewares.moved.redirectRegex]
+regex = "^http://localhost/(.*)"
+replacement = "http://app.localhost/$1"
+
+[middlewares.strip.stripPrefix]
+prefixes = ["/api", "/v1"]
+forceSlash = false
+
+[middlewares.strip-re.stripPrefixRegex]
+regex = ["/api/v[0-9]+"]
+
+[middlewares.v1.addPrefix]
+prefix = "/v1"
+
+[middlewares.health.replacePath]
+path = "/healthz"
+
+[middlewares.v2.replacePathRegex]
+regex = "^/api/(.*)"
+replacement = "/v2/$1"
+
+[middlewares.office.ipAllowList]
+sourceRange = ["127.0.0.1/32", "::1"]
+ipStrategy = { depth = 2 }
+rejectStatusCode = 404
+
+[middlewares.lan.ipAllowList]
+sourceRange = ["192.168.0.0/16"]
+ipStrategy = { excludedIPs = ["10.0.0.0/8"] }
+
+[middlewares.all.chain]
+middlewares = ["strip", "v1"]
+)toml");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  std::vector<std::string> names, types;
+  for (const Middleware& m : config->middlewares) {
+    names.push_back(m.name);
+    types.push_back(m.type);
+  }
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"to-https", "to-https-str", "moved", "strip", "strip-re",
+                                      "v1", "health", "v2", "office", "lan", "all"}));
+  EXPECT_EQ(types,
+            (std::vector<std::string>{"redirectScheme", "redirectScheme", "redirectRegex",
+                                      "stripPrefix", "stripPrefixRegex", "addPrefix", "replacePath",
+                                      "replacePathRegex", "ipAllowList", "ipAllowList", "chain"}));
+  const auto* scheme = config->find_middleware("to-https");
+  ASSERT_TRUE(scheme && scheme->redirect_scheme);
+  EXPECT_EQ(scheme->redirect_scheme->scheme, "https");
+  EXPECT_EQ(scheme->redirect_scheme->port, "8443");  // a number is taken as Traefik's string
+  EXPECT_TRUE(scheme->redirect_scheme->permanent);
+  EXPECT_EQ(config->find_middleware("to-https-str")->redirect_scheme->port, "443");
+  EXPECT_FALSE(config->find_middleware("to-https-str")->redirect_scheme->permanent);
+  const auto* moved = config->find_middleware("moved");
+  ASSERT_TRUE(moved && moved->redirect_regex);
+  EXPECT_EQ(moved->redirect_regex->regex, "^http://localhost/(.*)");
+  EXPECT_EQ(moved->redirect_regex->replacement, "http://app.localhost/$1");
+  EXPECT_EQ(*config->find_middleware("strip")->strip_prefix,
+            (std::vector<std::string>{"/api", "/v1"}));
+  EXPECT_EQ(*config->find_middleware("strip-re")->strip_prefix_regex,
+            std::vector<std::string>{"/api/v[0-9]+"});
+  EXPECT_EQ(*config->find_middleware("v1")->add_prefix, "/v1");
+  EXPECT_EQ(*config->find_middleware("health")->replace_path, "/healthz");
+  EXPECT_EQ(*config->find_middleware("v2")->replace_path_regex,
+            (std::pair<std::string, std::string>{"^/api/(.*)", "/v2/$1"}));
+  const auto* office = config->find_middleware("office");
+  ASSERT_TRUE(office && office->ip_allow_list);
+  EXPECT_EQ(office->ip_allow_list->source_range, (std::vector<std::string>{"127.0.0.1/32", "::1"}));
+  EXPECT_EQ(office->ip_allow_list->depth, 2);
+  EXPECT_TRUE(office->ip_allow_list->excluded_ips.empty());
+  EXPECT_EQ(config->find_middleware("lan")->ip_allow_list->excluded_ips,
+            std::vector<std::string>{"10.0.0.0/8"});
+  EXPECT_EQ(office->ip_allow_list->reject_status_code, 404);
+  EXPECT_EQ(config->find_middleware("lan")->ip_allow_list->reject_status_code, 403);
+  EXPECT_EQ(config->find_middleware("lan")->ip_allow_list->depth, 0);
+  EXPECT_EQ(*config->find_middleware("all")->chain, (std::vector<std::string>{"strip", "v1"}));
+  EXPECT_EQ(config->find_middleware("nope"), nullptr);
+}
+
+TEST(MiddlewareConfig, TraefiksHttpNestingAndBridgesShareOneNamespace) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", R"toml(
+[http.middlewares.api-cors.headers]
+accessControlAllowOriginList = ["http://localhost:3000"]
+
+[http.middlewares.secure.headers]
+frameDeny = true
+
+[middlewares.strip.stripPrefix]
+prefixes = ["/api"]
+
+[middlewares.both.chain]
+middlewares = ["api-cors", "strip"]
+
+[[routes]]
+name = "api"
+rule = "PathPrefix(`/api`)"
+upstream = "orders"
+middlewares = ["both", "secure"]
+)toml");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  ASSERT_NE(config->find_middleware("api-cors"), nullptr);
+  EXPECT_EQ(config->find_middleware("api-cors")->headers->allow_origin_list,
+            std::vector<std::string>{"http://localhost:3000"});
+  ASSERT_NE(config->find_middleware("secure"), nullptr);
+  EXPECT_TRUE(config->find_middleware("secure")->headers->frame_deny);
+  EXPECT_EQ(config->middlewares.size(), 4u);
+  ASSERT_EQ(config->routes.size(), 1u);
+  EXPECT_EQ(config->routes[0].middlewares, (std::vector<std::string>{"both", "secure"}));
+  EXPECT_EQ(where(config->origin("http.middlewares.api-cors.headers.accessControlAllowOriginList")),
+            dir.file("dev.toml") + ":3:32");
+}
+
+TEST(MiddlewareConfig, RoutesAndListenersNameTheirMiddlewaresInOrder) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", R"toml(
+[[listeners]]
+name = "web"
+middlewares = ["secure", "to-https"]
+
+[[routes]]
+name = "api"
+rule = "PathPrefix(`/api`)"
+upstream = "orders"
+middlewares = ["cors", "strip"]
+
+[[routes]]
+name = "plain"
+rule = "PathPrefix(`/`)"
+upstream = "orders"
+
+[middlewares.secure.headers]
+frameDeny = true
+
+[middlewares.to-https.redirectScheme]
+scheme = "https"
+
+[middlewares.cors.headers]
+accessControlAllowOriginList = ["http://localhost:3000"]
+
+[middlewares.strip.stripPrefix]
+prefixes = ["/api"]
+)toml");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  ASSERT_NE(config->find_listener("web"), nullptr);
+  EXPECT_EQ(config->find_listener("web")->middlewares,
+            (std::vector<std::string>{"secure", "to-https"}));
+  ASSERT_EQ(config->routes.size(), 2u);
+  EXPECT_EQ(config->routes[0].middlewares, (std::vector<std::string>{"cors", "strip"}));
+  EXPECT_TRUE(config->routes[1].middlewares.empty());
+}
+
+// Traefik's documentation writes group references as ${1}: a block pasted from it must load
+// with the reference intact (no environment variable is named "1"), as the decoder's own hint
+// (replacement = "http://app.localhost/${1}") suggests.
+TEST(MiddlewareConfig, TraefiksBracedGroupReferencesLoadAsWritten) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", R"toml(
+[middlewares.moved.redirectRegex]
+regex = "^http://localhost/(.*)"
+replacement = "http://app.localhost/${1}"
+
+[middlewares.v2.replacePathRegex]
+regex = "^/api/(.*)"
+replacement = "/v2/${1}"
+)toml");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  EXPECT_EQ(config->find_middleware("moved")->redirect_regex->replacement,
+            "http://app.localhost/${1}");
+  EXPECT_EQ(config->find_middleware("v2")->replace_path_regex->second, "/v2/${1}");
+}
+
+// Named references (${name}) read like bridge's own ${VAR}: "$${" writes them.
+TEST(MiddlewareConfig, DollarDollarBraceWritesANamedGroupReference) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", R"toml(
+[middlewares.moved.redirectRegex]
+regex = "^http://(?P<host>[^/]+)/(.*)"
+replacement = "https://$${host}/$2"
+)toml");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  EXPECT_EQ(config->find_middleware("moved")->redirect_regex->replacement, "https://${host}/$2");
+}
+
+// ---- layering -------------------------------------------------------------------------------
+
+constexpr std::string_view base_with_cors = R"toml(
+[middlewares.cors.headers]
+accessControlAllowOriginList = ["http://localhost:3000"]
+accessControlAllowMethods = ["GET"]
+accessControlMaxAge = 100
+
+[[routes]]
+name = "api"
+rule = "PathPrefix(`/api`)"
+upstream = "orders"
+middlewares = ["cors"]
+)toml";
+
+TEST(MiddlewareConfigLayering, AProfileOverridesOneOptionAndKeepsTheRest) {
+  TempConfigDir dir;
+  dir.write("base.toml", std::string(minimal_base) + std::string(base_with_cors));
+  dir.write("staging.toml",
+            "[middlewares.cors.headers]\naccessControlAllowOriginList = "
+            "[\"https://staging.example\"]\naccessControlAllowCredentials = true\n");
+  auto config = dir.load("staging");
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  ASSERT_EQ(config->middlewares.size(), 1u);
+  const HeadersMiddleware& h = *config->middlewares[0].headers;
+  EXPECT_EQ(h.allow_origin_list, std::vector<std::string>{"https://staging.example"});
+  EXPECT_EQ(h.allow_methods, std::vector<std::string>{"GET"});
+  EXPECT_EQ(h.max_age, std::optional<int64_t>(100));
+  EXPECT_TRUE(h.allow_credentials);
+  EXPECT_EQ(where(config->origin("middlewares.cors.headers.accessControlAllowOriginList")),
+            dir.file("staging.toml") + ":2:32");
+  EXPECT_EQ(where(config->origin("middlewares.cors.headers.accessControlMaxAge")),
+            dir.file("base.toml") + ":14:23");
+
+  // The base alone keeps its own.
+  auto dev = dir.load();
+  ASSERT_TRUE(dev) << dev.error().message;
+  EXPECT_EQ(dev->middlewares[0].headers->allow_origin_list,
+            std::vector<std::string>{"http://localhost:3000"});
+  EXPECT_FALSE(dev->middlewares[0].headers->allow_credentials);
+}
+
+TEST(MiddlewareConfigLayering, AProfileAddsMiddlewaresAndChangesARoutesList) {
+  TempConfigDir dir;
+  dir.write("base.toml", std::string(minimal_base) + std::string(base_with_cors));
+  dir.write("dev.toml", "[middlewares.strip.stripPrefix]\nprefixes = [\"/api\"]\n\n"
+                        "[[routes]]\nname = \"api\"\nmiddlewares = [\"strip\", \"cors\"]\n");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  EXPECT_EQ(config->middlewares.size(), 2u);
+  ASSERT_EQ(config->routes.size(), 1u);
+  EXPECT_EQ(config->routes[0].middlewares, (std::vector<std::string>{"strip", "cors"}));
+  EXPECT_EQ(config->routes[0].rule, "PathPrefix(`/api`)");
+}
+
+TEST(MiddlewareConfigLayering, SetOverridesAnOption) {
+  TempConfigDir dir;
+  dir.write("base.toml", std::string(minimal_base) + std::string(base_with_cors));
+  auto config = dir.load("dev", {"middlewares.cors.headers.accessControlMaxAge=5"});
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  EXPECT_EQ(config->middlewares[0].headers->max_age, std::optional<int64_t>(5));
+  EXPECT_EQ(config->middlewares[0].headers->allow_origin_list,
+            std::vector<std::string>{"http://localhost:3000"});
+}
+
+TEST(MiddlewareConfigLayering, TheCredentialsCheckSeesTheLayeredResult) {
+  // Neither file alone is wrong; together they allow credentials for "*".
+  TempConfigDir dir;
+  dir.write("base.toml", std::string(minimal_base) +
+                             "[middlewares.cors.headers]\naccessControlAllowCredentials = true\n"
+                             "accessControlAllowOriginList = [\"http://a.test\"]\n");
+  dir.write("dev.toml", "[middlewares.cors.headers]\naccessControlAllowOriginList = [\"*\"]\n");
+  auto config = dir.load();
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().message,
+            "middlewares.cors.headers.accessControlAllowCredentials: credentials cannot be "
+            "allowed for the origin \"*\": browsers refuse such a response");
+  EXPECT_EQ(config.error().where.source, dir.file("base.toml"));
+}
+
+TEST(MiddlewareConfigLayering, TwoTypesForOneNameAreAnError) {
+  // A profile cannot turn a middleware into another type by adding one: the layered entry
+  // would have both.
+  TempConfigDir dir;
+  dir.write("base.toml",
+            std::string(minimal_base) + "[middlewares.m.stripPrefix]\nprefixes = [\"/api\"]\n");
+  dir.write("dev.toml", "[middlewares.m.addPrefix]\nprefix = \"/v1\"\n");
+  auto config = dir.load();
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().message, "middlewares.m: needs exactly one middleware type");
+  EXPECT_TRUE(is_types_hint(config.error().hint));
+}
+
+TEST(MiddlewareConfig, AMiddlewareWithoutATypeIsAnError) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", "[middlewares]\nempty = {}\n");
+  auto config = dir.load();
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().message, "middlewares.empty: needs exactly one middleware type");
+  EXPECT_EQ(config.error().where.source, dir.file("dev.toml"));
+  EXPECT_EQ(config.error().where.line, 2);
+}
+
+TEST(MiddlewareConfig, MiddlewaresMustBeATable) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", "middlewares = [\"cors\"]\n");
+  auto config = dir.load();
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().message, "middlewares: expected a table of named middlewares");
+  EXPECT_EQ(where(config.error().where), dir.file("dev.toml") + ":1:15");
+}
+
+}  // namespace
+}  // namespace bridge::config::test
