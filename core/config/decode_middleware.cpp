@@ -17,10 +17,12 @@ namespace {
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-constexpr std::array<std::string_view, 11> supported_types = {
-    "headers",          "redirectScheme", "redirectRegex", "stripPrefix",
-    "stripPrefixRegex", "addPrefix",      "replacePath",   "replacePathRegex",
-    "ipAllowList",      "basicAuth",      "chain"};
+constexpr std::array<std::string_view, 13> supported_types = {
+    "headers",     "redirectScheme",   "redirectRegex",
+    "stripPrefix", "stripPrefixRegex", "addPrefix",
+    "replacePath", "replacePathRegex", "ipAllowList",
+    "basicAuth",   "rateLimit",        "inFlightReq",
+    "chain"};
 
 // Traefik types bridge does not run yet: named, so a pasted block fails clearly rather than
 // being dropped.
@@ -279,6 +281,10 @@ void decode_basic_auth(Reader& r, BasicAuthMiddleware& out) {
   if (out.realm.find_first_of("\"\\\r\n") != std::string::npos)
     return r.decoder().fail(
         r.path("realm") + ": may not contain quotes, backslashes or line breaks", *r.get("realm"));
+  if (out.users.empty() && !out.users_file.empty() && !r.decoder().failed())
+    return r.decoder().fail(r.path("usersFile") + ": " + quoted(out.users_file) +
+                                " has no users, so no request would pass",
+                            *r.get("usersFile"), std::string(hash_hint));
   if (out.users.empty() && !r.decoder().failed())
     r.decoder().fail(r.path() + ": needs users or usersFile", r.node(),
                      "e.g. users = [\"alice:$2y$05$...\"] (htpasswd -nB alice)");
@@ -306,10 +312,10 @@ void decode_source_criterion(Reader& r, SourceCriterion& out) {
 void decode_rate_limit(Reader& r, RateLimitMiddleware& out) {
   if (!r.require("average", r.path(), "e.g. average = 100 (requests per period, 1s by default)"))
     return;
-  r.integer("average", out.average, 0, 1'000'000'000);
-  if (out.average == 0)
-    return r.decoder().fail(r.path("average") + ": 0 would let every request through",
-                            *r.get("average"), "remove the middleware to turn limiting off");
+  if (const Node* average = r.get("average"); average->is(Kind::Integer) && average->integer == 0)
+    return r.decoder().fail(r.path("average") + ": 0 would let every request through", *average,
+                            "remove the middleware to turn limiting off");
+  r.integer("average", out.average, 1, 1'000'000'000);
   if (const Node* period = r.get("period"); period && period->is(Kind::Integer)) {
     int64_t seconds = 0;  // Traefik reads a bare number as seconds
     r.integer("period", seconds, 1, 365LL * 24 * 3600);

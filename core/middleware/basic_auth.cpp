@@ -61,10 +61,9 @@ class BasicAuth final : public Middleware {
     if (hash == nullptr) return refuse("unknown user \"" + printable(user) + "\"");
     if (!verified(*credentials, password, *hash))
       return refuse("wrong password for user \"" + printable(user) + "\"");
-    step.detail = "user \"" + std::string(user) + "\" authenticated";
-    if (o_.remove_header) fx.request.push_back({Op::Remove, "Authorization", ""});
-    if (!o_.header_field.empty())
-      fx.request.push_back({Op::Set, o_.header_field, std::string(user)});
+    step.detail = "user \"" + std::string(user) + "\" authenticated";  // who, in records too
+    if (o_.remove_header) fx.request.add(Op::Remove, "Authorization", "");
+    if (!o_.header_field.empty()) fx.request.add(Op::Set, o_.header_field, user);
   }
 
  private:

@@ -46,6 +46,8 @@ class Headers final : public Middleware {
     xss_ = !o.custom_browser_xss_value.empty() ? o.custom_browser_xss_value
            : o.browser_xss_filter              ? "1; mode=block"
                                                : "";
+    summary_ = summary();
+    cors_ = o.has_cors();
   }
 
   void handle(const Request& req, Effects& fx, Step& step) const override {
@@ -54,17 +56,18 @@ class Headers final : public Middleware {
       step.detail = "host " + std::string(req.host) + " is not in allowedHosts → 500";
       return;
     }
-    const std::string_view origin = req.fields->get("Origin");
-    const bool preflight = req.method == "OPTIONS" && !origin.empty() &&
+    // Origin is looked up only by a middleware with CORS options.
+    const std::string_view origin = cors_ ? req.fields->get("Origin") : std::string_view();
+    const bool preflight = cors_ && req.method == "OPTIONS" && !origin.empty() &&
                            !req.fields->get("Access-Control-Request-Method").empty();
-    if (o_.has_cors() && preflight) return answer_preflight(req, origin, fx, step);
+    if (preflight) return answer_preflight(req, origin, fx, step);
     for (const auto& [name, value] : o_.custom_request_headers)
-      fx.request.push_back({value.empty() ? Op::Remove : Op::Set, name, value});
-    if (o_.has_cors() && !origin.empty()) cors_response(origin, fx, step);
+      fx.request.add(value.empty() ? Op::Remove : Op::Set, name, value);
+    if (!origin.empty()) cors_response(origin, fx, step);
     for (const auto& [name, value] : o_.custom_response_headers)
-      fx.response.push_back({value.empty() ? Op::Remove : Op::Set, name, value});
+      fx.response.add(value.empty() ? Op::Remove : Op::Set, name, value);
     security_headers(req, fx);
-    if (step.detail.empty()) step.detail = summary();
+    if (step.detail.empty() && fx.explain) step.detail = summary_;
   }
 
  private:
@@ -157,21 +160,22 @@ class Headers final : public Middleware {
                     "): no Access-Control-Allow-Origin will be sent";
     } else {
       const bool wildcard = allow == "*";
-      fx.response.push_back({Op::Set, "Access-Control-Allow-Origin", std::move(allow)});
+      fx.response.add(Op::Set, "Access-Control-Allow-Origin", allow);
       if (o_.allow_credentials)
-        fx.response.push_back({Op::Set, "Access-Control-Allow-Credentials", "true"});
+        fx.response.add(Op::Set, "Access-Control-Allow-Credentials", "true");
       if (!expose_headers_.empty())
-        fx.response.push_back({Op::Set, "Access-Control-Expose-Headers", expose_headers_});
-      step.detail = "origin " + std::string(origin) + " allowed (" + why +
-                    (wildcard ? "): Access-Control-Allow-Origin: *" : ")");
+        fx.response.add(Op::Set, "Access-Control-Expose-Headers", expose_headers_);
+      if (fx.explain)
+        step.detail = "origin " + std::string(origin) + " allowed (" + why +
+                      (wildcard ? "): Access-Control-Allow-Origin: *" : ")");
     }
     // The answer depends on Origin whenever the list is not just "*": caches must know.
-    if (o_.add_vary_header) fx.response.push_back({Op::AppendToken, "Vary", "Origin"});
+    if (o_.add_vary_header) fx.response.add(Op::AppendToken, "Vary", "Origin");
   }
 
   void security_headers(const Request& req, Effects& fx) const {
     auto set = [&fx](std::string_view name, const std::string& value) {
-      if (!value.empty()) fx.response.push_back({Op::Set, std::string(name), value});
+      if (!value.empty()) fx.response.add(Op::Set, name, value);
     };
     if (!sts_.empty() && !o_.is_development && (req.scheme == "https" || o_.force_sts_header))
       set("Strict-Transport-Security", sts_);
@@ -185,6 +189,7 @@ class Headers final : public Middleware {
     set("Permissions-Policy", o_.permissions_policy);
   }
 
+  // What the middleware does to a request without an Origin, in words (built once).
   std::string summary() const {
     std::vector<std::string> parts;
     if (!o_.custom_request_headers.empty())
@@ -201,7 +206,9 @@ class Headers final : public Middleware {
 
   config::HeadersMiddleware o_;
   std::vector<std::unique_ptr<RE2>> origin_regexes_;
-  std::string allow_methods_, allow_headers_, expose_headers_, max_age_, sts_, frame_options_, xss_;
+  std::string allow_methods_, allow_headers_, expose_headers_, max_age_, sts_, frame_options_, xss_,
+      summary_;
+  bool cors_ = false;
 };
 
 }  // namespace

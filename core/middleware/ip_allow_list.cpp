@@ -27,7 +27,7 @@ class IpAllowList final : public Middleware {
         ip && std::any_of(ranges_.begin(), ranges_.end(),
                           [&](const route::IpNetwork& n) { return n.contains(*ip); });
     if (allowed) {
-      step.detail = std::string(client) + " (" + source + ") is in sourceRange";
+      if (fx.explain) step.detail = std::string(client) + " (" + source + ") is in sourceRange";
       return;
     }
     const std::string who = client.empty() ? "no client address" : std::string(client);

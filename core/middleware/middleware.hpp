@@ -10,6 +10,7 @@
 #include "route/route.hpp"
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -58,14 +59,53 @@ struct Step {
   int64_t us = 0;      // time spent in it
 };
 
+/// A list whose elements stay allocated across clear(): a connection's Effects serve request
+/// after request, and assigning into the strings of an element kept from before allocates
+/// nothing once they have grown.
+template <class T>
+class Reused {
+ public:
+  /// The next element, as the last request left it: assign every member.
+  T& next() {
+    if (used_ == items_.size()) items_.emplace_back();
+    return items_[used_++];
+  }
+  void clear() { used_ = 0; }
+  size_t size() const { return used_; }
+  bool empty() const { return used_ == 0; }
+  const T& operator[](size_t i) const { return items_[i]; }
+  const T& front() const { return items_.front(); }
+  T& back() { return items_[used_ - 1]; }
+  const T& back() const { return items_[used_ - 1]; }
+  auto begin() const { return items_.begin(); }
+  auto end() const { return items_.begin() + static_cast<std::ptrdiff_t>(used_); }
+
+ private:
+  std::vector<T> items_;
+  size_t used_ = 0;
+};
+
+class FieldEdits : public Reused<FieldEdit> {
+ public:
+  void add(FieldEdit::Op op, std::string_view name, std::string_view value) {
+    FieldEdit& e = next();
+    e.op = op;
+    e.name.assign(name);
+    e.value.assign(value);
+  }
+};
+
 /// What running a chain did to one request. Reused from request to request.
 struct Effects {
-  std::vector<FieldEdit> request;   // applied to the request going upstream, in order
-  std::vector<FieldEdit> response;  // applied to the response going back, in order
-  std::string target;               // the request target after path rewrites
+  // Words for every step (route test, which explains a request); else only for what stands
+  // out (an answer, a refused origin), so that serving a request builds no text it throws away.
+  bool explain = true;
+  FieldEdits request;   // applied to the request going upstream, in order
+  FieldEdits response;  // applied to the response going back, in order
+  std::string target;   // the request target after path rewrites
   bool target_changed = false;
   std::optional<Answer> answer;
-  std::vector<Step> steps;
+  Reused<Step> steps;
   // What must last until the exchange ends (an inFlightReq's count): released when dropped.
   std::vector<std::shared_ptr<void>> holds;
 

@@ -34,7 +34,7 @@ class PathRewrite final : public Middleware {
       for (const std::string& prefix : *m_.strip_prefix) {
         if (!path.starts_with(prefix)) continue;
         new_path = with_leading_slash(path.substr(prefix.size()));
-        fx.request.push_back({Op::Set, "X-Forwarded-Prefix", prefix});
+        fx.request.add(Op::Set, "X-Forwarded-Prefix", prefix);
         break;
       }
     } else if (m_.strip_prefix_regex) {
@@ -44,26 +44,26 @@ class PathRewrite final : public Middleware {
           continue;
         std::string_view prefix(match.data(), match.size());
         new_path = with_leading_slash(path.substr(prefix.size()));
-        fx.request.push_back({Op::Set, "X-Forwarded-Prefix", std::string(prefix)});
+        fx.request.add(Op::Set, "X-Forwarded-Prefix", std::string(prefix));
         break;
       }
     } else if (m_.add_prefix) {
       new_path = with_leading_slash(*m_.add_prefix + std::string(path));
     } else if (m_.replace_path) {
       new_path = *m_.replace_path;
-      fx.request.push_back({Op::Set, "X-Replaced-Path", std::string(path)});
+      fx.request.add(Op::Set, "X-Replaced-Path", std::string(path));
     } else if (m_.replace_path_regex) {
       std::string replaced(path);
       if (RE2::GlobalReplace(&replaced, *regexes_.front(), rewrite_) > 0) {
         new_path = with_leading_slash(replaced);
-        fx.request.push_back({Op::Set, "X-Replaced-Path", std::string(path)});
+        fx.request.add(Op::Set, "X-Replaced-Path", std::string(path));
       }
     }
     if (new_path.empty()) {
-      step.detail = "path " + std::string(path) + " left as it is";
+      if (fx.explain) step.detail = "path " + std::string(path) + " left as it is";
       return;
     }
-    step.detail = "path " + std::string(path) + " → " + new_path;
+    step.detail = "path " + std::string(path) + " → " + new_path;  // kept in records too
     fx.set_target(new_path + std::string(query));
   }
 

@@ -43,7 +43,8 @@ class RateLimit final : public Middleware {
   RateLimit(const std::string& name, const config::RateLimitMiddleware& o)
       : Middleware(name, "rateLimit"), o_(o), source_(o.source),
         per_second_(static_cast<double>(o.average) * 1000.0 /
-                    static_cast<double>(o.period.count())) {}
+                    static_cast<double>(o.period.count())),
+        limit_text_(describe()) {}
 
   void handle(const Request& req, Effects& fx, Step& step) const override {
     std::string how;
@@ -61,12 +62,13 @@ class RateLimit final : public Middleware {
       }
       return (1.0 - b.tokens) / per_second_;
     });
-    const std::string limit = describe();
-    const std::string who = how + " " + (key.empty() ? "(none)" : key);
+    const std::string& limit = limit_text_;
     if (wait <= 0) {
-      step.detail = limit + "; " + who + " within it";
+      if (fx.explain)
+        step.detail = limit + "; " + how + " " + (key.empty() ? "(none)" : key) + " within it";
       return;
     }
+    const std::string who = how + " " + (key.empty() ? "(none)" : key);
     const auto retry_after = static_cast<int64_t>(std::ceil(wait));
     step.detail =
         limit + "; " + who + " over it → 429, retry after " + std::to_string(retry_after) + " s";
@@ -103,6 +105,7 @@ class RateLimit final : public Middleware {
   config::RateLimitMiddleware o_;
   Source source_;
   double per_second_;
+  std::string limit_text_;  // "100/s burst 10 per client IP"
   mutable Striped<Bucket> buckets_;
 };
 
@@ -125,6 +128,10 @@ class InFlightReq final : public Middleware {
       }
       return n;
     });
+    if (admitted && !fx.explain) {
+      hold(fx, std::move(key));
+      return;
+    }
     const std::string who = how + " " + (key.empty() ? "(none)" : key);
     const std::string amount = std::to_string(o_.amount);
     if (!admitted) {
@@ -136,8 +143,12 @@ class InFlightReq final : public Middleware {
       return;
     }
     step.detail = who + ": " + std::to_string(under_way) + " of " + amount + " under way";
-    // Given back when the exchange ends (the proxy keeps the holds until then); the counts
-    // outlive a reload that drops this middleware.
+    hold(fx, std::move(key));
+  }
+
+  // Given back when the exchange ends (the proxy keeps the holds until then); the counts
+  // outlive a reload that drops this middleware.
+  void hold(Effects& fx, std::string key) const {
     fx.holds.emplace_back(nullptr, [counts = counts_, key = std::move(key)](void*) {
       counts->with(key, [&key](auto& all, int64_t& n) {
         if (--n <= 0) all.erase(key);

@@ -79,7 +79,9 @@ class RedirectScheme final : public Middleware {
     const std::string_view old_default = req.scheme == "https" ? "443" : "80";
     if (port == old_default) port = {};
     if (req.scheme == o_.scheme && (o_.port.empty() || port == new_port)) {
-      step.detail = "already " + o_.scheme + (port.empty() ? "" : " on port " + std::string(port));
+      if (fx.explain)
+        step.detail =
+            "already " + o_.scheme + (port.empty() ? "" : " on port " + std::string(port));
       return;
     }
     std::string location = o_.scheme + "://" + std::string(host);
@@ -105,7 +107,7 @@ class RedirectRegex final : public Middleware {
                             std::string(fx.current_target(req));
     std::string location = url;
     if (RE2::GlobalReplace(&location, regex_, rewrite_) == 0) {
-      step.detail = url + " does not match " + o_.regex;
+      if (fx.explain) step.detail = url + " does not match " + o_.regex;
       return;
     }
     if (location == url) {

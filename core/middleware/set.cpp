@@ -80,16 +80,18 @@ Chain Set::resolve(const std::vector<std::string>& names) const {
 }
 
 void run(const Chain& chain, const Request& req, Effects& fx) {
+  // One clock read per step: each step's end is the next one's start.
+  auto last = std::chrono::steady_clock::now();
   for (const Middleware* m : chain) {
-    const auto start = std::chrono::steady_clock::now();
-    Step& step = fx.steps.emplace_back();
-    step.name = m->name();
+    Step& step = fx.steps.next();
+    step.name.assign(m->name());
     step.type = m->type();
+    step.detail.clear();
     m->handle(req, fx, step);
     step.outcome = fx.answer ? Outcome::Answered : Outcome::Passed;
-    step.us = std::chrono::duration_cast<std::chrono::microseconds>(
-                  std::chrono::steady_clock::now() - start)
-                  .count();
+    const auto now = std::chrono::steady_clock::now();
+    step.us = std::chrono::duration_cast<std::chrono::microseconds>(now - last).count();
+    last = now;
     if (fx.answer) return;
   }
 }

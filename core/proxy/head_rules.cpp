@@ -61,32 +61,39 @@ void set_trace_fields(const Exchange& ex, const config::TraceSection& tc, HeadEd
   if (b3) edit.add_copy("b3", {trace.b3()});
 }
 
-// The middlewares' changes to a head. The values live in the exchange's middleware effects,
-// which outlive the edit. AppendToken adds the field only when no field of that name in the
-// parsed head, nor an earlier edit, lists the token already.
-void apply_field_edits(const std::vector<middleware::FieldEdit>& edits, const Fields& parsed,
-                       HeadEdit& edit) {
+// The middlewares' changes to a head, with the values in the exchange's middleware effects
+// (which outlive the edit). Every name a Set or Remove replaces goes in one pass over the
+// fields; then the additions, in order, those a later Set or Remove of their name replaces
+// left out. AppendToken adds its field only when neither a field of that name left in the
+// parsed head nor an earlier edit lists the token already.
+void apply_field_edits(const middleware::FieldEdits& edits, const Fields& parsed, HeadEdit& edit) {
   using Op = middleware::FieldEdit::Op;
+  thread_local std::vector<std::string_view> replaced;  // the worker's: no allocation per request
+  replaced.clear();
+  for (const middleware::FieldEdit& e : edits)
+    if (e.op != Op::AppendToken) replaced.push_back(e.name);
+  if (!replaced.empty()) edit.remove_all(replaced);
+  auto replaced_after = [&](size_t i) {
+    for (size_t j = i + 1; j < edits.size(); ++j)
+      if (edits[j].op != Op::AppendToken && iequals(edits[j].name, edits[i].name)) return true;
+    return false;
+  };
   for (size_t i = 0; i < edits.size(); ++i) {
     const middleware::FieldEdit& e = edits[i];
-    switch (e.op) {
-    case Op::Set:
-      edit.set(e.name, e.value);
-      break;
-    case Op::Remove:
-      edit.remove(e.name);
-      break;
-    case Op::AppendToken: {
+    if (e.op == Op::Remove || replaced_after(i)) continue;
+    if (e.op == Op::AppendToken) {
+      const bool parsed_kept = std::none_of(replaced.begin(), replaced.end(),
+                                            [&](std::string_view n) { return iequals(n, e.name); });
       bool listed = false;
       for (const FieldRef f : parsed)
-        listed = listed || (iequals(f.name, e.name) && bridge::http::has_token(f.value, e.value));
+        listed = listed || (parsed_kept && iequals(f.name, e.name) &&
+                            bridge::http::has_token(f.value, e.value));
       for (size_t j = 0; j < i && !listed; ++j)
-        listed = iequals(edits[j].name, e.name) && edits[j].op != Op::Remove &&
+        listed = edits[j].op != Op::Remove && iequals(edits[j].name, e.name) &&
                  bridge::http::has_token(edits[j].value, e.value);
-      if (!listed) edit.add(e.name, e.value);
-      break;
+      if (listed) continue;
     }
-    }
+    edit.add(e.name, e.value);
   }
 }
 

@@ -197,6 +197,7 @@ const route::CompiledRoute* match_route(Exchange& ex, const RequestHead& head,
 bool run_middlewares(Exchange& ex, const Peer& peer, const MiddlewareChain& listener_chain) {
   middleware::Effects& fx = ex.scratch.middleware;
   fx.clear();
+  fx.explain = false;  // words only for what stands out; route test explains the rest
   const RequestHead& head = ex.head;
   const middleware::Request request{head.method_name, head.fields.get(Field::Host),
                                     ex.scheme,        head.target,
@@ -218,10 +219,10 @@ bool run_middlewares(Exchange& ex, const Peer& peer, const MiddlewareChain& list
   notes.resize(fx.steps.size());
   for (size_t i = 0; i < fx.steps.size(); ++i) {
     const middleware::Step& step = fx.steps[i];
-    notes[i].name = step.name;
-    notes[i].type = step.type;
-    notes[i].outcome = middleware::outcome_names[static_cast<size_t>(step.outcome)];
-    notes[i].detail = step.detail;
+    notes[i].name.assign(step.name);
+    notes[i].type.assign(step.type);
+    notes[i].outcome.assign(middleware::outcome_names[static_cast<size_t>(step.outcome)]);
+    notes[i].detail.assign(step.detail);
     notes[i].us = step.us;
   }
   ex.mark(trace::Phase::Middlewares);

@@ -3,6 +3,9 @@
 // span and hint.
 #include "config_test.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 namespace bridge::config::test {
 namespace {
 
@@ -27,6 +30,11 @@ struct Case {
     return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "not the list of types: " << hint;
 }
+
+// What a basicAuth user line's error suggests.
+constexpr const char* hash_hint =
+    "make one with htpasswd -nB USER (bcrypt); htpasswd's -m (apr1 MD5) and -s (SHA1) hashes "
+    "work too, plain passwords do not";
 
 // Positions are in dev.toml.
 const Case cases[] = {
@@ -174,6 +182,87 @@ const Case cases[] = {
      "middlewares.h.headers.frameDeny: expected a boolean, got a string", 2, 13, 5, nullptr},
     {"UnknownKeyUnderHttp", "[http.routers.web]\nrule = \"Host(`x`)\"\n",
      "unknown key \"routers\" in [http]", 1, 7, 7, nullptr},
+    // basicAuth, rateLimit, inFlightReq and their sourceCriterion
+    {"BasicAuthPlainPassword",
+     "[middlewares.auth.basicAuth]\nusers = [\"alice:$apr1$x$y\", \"x:secret\"]\n",
+     "middlewares.auth.basicAuth.users[1]: the hash of user \"x\" is not one bridge checks", 2, 29,
+     10, hash_hint},
+    {"BasicAuthDesCryptIsNotChecked",
+     "[middlewares.auth.basicAuth]\nusers = [\"old:abgOeLfPimXQo\"]\n",
+     "middlewares.auth.basicAuth.users[0]: the hash of user \"old\" is not one bridge checks", 2,
+     10, 19, hash_hint},
+    {"BasicAuthLineWithoutColon", "[middlewares.auth.basicAuth]\nusers = [\"alice\"]\n",
+     "middlewares.auth.basicAuth.users[0]: expected \"user:hash\"", 2, 10, 7, hash_hint},
+    {"BasicAuthEmptyUserName", "[middlewares.auth.basicAuth]\nusers = [\":$2y$05$abc\"]\n",
+     "middlewares.auth.basicAuth.users[0]: expected \"user:hash\"", 2, 10, 13, nullptr},
+    {"BasicAuthWithoutUsers", "[middlewares.auth.basicAuth]\nrealm = \"x\"\n",
+     "middlewares.auth.basicAuth: needs users or usersFile", 1, 1, 0,
+     "e.g. users = [\"alice:$2y$05$...\"] (htpasswd -nB alice)"},
+    {"BasicAuthEmptyUsers", "[middlewares.auth.basicAuth]\nusers = []\n",
+     "middlewares.auth.basicAuth: needs users or usersFile", 1, 1, 0, nullptr},
+    {"BasicAuthRealmWithAQuote",
+     "[middlewares.auth.basicAuth]\nusers = [\"a:$apr1$x$y\"]\nrealm = \"a\\\"b\"\n",
+     "middlewares.auth.basicAuth.realm: may not contain quotes, backslashes or line breaks", 3, 9,
+     6, nullptr},
+    {"BasicAuthBadHeaderField",
+     "[middlewares.auth.basicAuth]\nusers = [\"a:$apr1$x$y\"]\nheaderField = \"X User\"\n",
+     "middlewares.auth.basicAuth.headerField: invalid header name \"X User\"", 3, 15, 8, nullptr},
+    {"BasicAuthUnknownOption", "[middlewares.auth.basicAuth]\nuser = [\"a:$apr1$x$y\"]\n",
+     "unknown key \"user\" in middlewares.auth.basicAuth", 2, 1, 4, "did you mean \"users\"?"},
+    {"RateLimitAverageZero", "[middlewares.rl.rateLimit]\naverage = 0\n",
+     "middlewares.rl.rateLimit.average: 0 would let every request through", 2, 11, 1,
+     "remove the middleware to turn limiting off"},
+    {"RateLimitMissingAverage", "[middlewares.rl.rateLimit]\nburst = 5\n",
+     "middlewares.rl.rateLimit: missing \"average\"", 1, 1, 0, nullptr},
+    {"RateLimitBurstZero", "[middlewares.rl.rateLimit]\naverage = 5\nburst = 0\n",
+     "middlewares.rl.rateLimit.burst: 0 is out of range (1..1000000000)", 3, 9, 1, nullptr},
+    {"RateLimitPeriodZeroSeconds", "[middlewares.rl.rateLimit]\naverage = 5\nperiod = 0\n",
+     "middlewares.rl.rateLimit.period: 0 is out of range (1..31536000)", 3, 10, 1, nullptr},
+    {"RateLimitPeriodZeroDuration", "[middlewares.rl.rateLimit]\naverage = 5\nperiod = \"0s\"\n",
+     "middlewares.rl.rateLimit.period: must be more than 0", 3, 10, 4, "e.g. \"30s\""},
+    {"RateLimitUnknownOption", "[middlewares.rl.rateLimit]\naverage = 5\nburts = 10\n",
+     "unknown key \"burts\" in middlewares.rl.rateLimit", 3, 1, 5, "did you mean \"burst\"?"},
+    {"SourceCriterionHostAndHeader",
+     "[middlewares.rl.rateLimit]\naverage = 5\nsourceCriterion = { requestHost = true, "
+     "requestHeaderName = \"X-User\" }\n",
+     "middlewares.rl.rateLimit.sourceCriterion: set one of ipStrategy, requestHeaderName and "
+     "requestHost",
+     3, 19, 52, nullptr},
+    {"SourceCriterionIpStrategyAndHeader",
+     "[middlewares.rl.rateLimit]\naverage = 5\nsourceCriterion = { ipStrategy = { depth = 1 }, "
+     "requestHeaderName = \"X-User\" }\n",
+     "middlewares.rl.rateLimit.sourceCriterion: set one of ipStrategy, requestHeaderName and "
+     "requestHost",
+     3, 19, 60, nullptr},
+    {"SourceCriterionBadHeaderName",
+     "[middlewares.rl.rateLimit]\naverage = 5\nsourceCriterion = { requestHeaderName = \"X User\" "
+     "}\n",
+     "middlewares.rl.rateLimit.sourceCriterion.requestHeaderName: invalid header name \"X User\"",
+     3, 41, 8, nullptr},
+    {"SourceCriterionUnknownKey",
+     "[middlewares.rl.rateLimit]\naverage = 5\nsourceCriterion = { requestHeader = \"X-User\" }\n",
+     "unknown key \"requestHeader\" in middlewares.rl.rateLimit.sourceCriterion", 3, 21, 13,
+     "did you mean \"requestHeaderName\"?"},
+    {"InFlightReqAmountZero", "[middlewares.f.inFlightReq]\namount = 0\n",
+     "middlewares.f.inFlightReq.amount: 0 is out of range (1..1000000000)", 2, 10, 1, nullptr},
+    {"InFlightReqMissingAmount",
+     "[middlewares.f.inFlightReq]\nsourceCriterion = { requestHost = true }\n",
+     "middlewares.f.inFlightReq: missing \"amount\"", 1, 1, 0, nullptr},
+    {"InFlightReqDepthAndExcludedIps",
+     "[middlewares.f.inFlightReq]\namount = 3\nsourceCriterion = { ipStrategy = { depth = 1, "
+     "excludedIPs = [\"10.0.0.0/8\"] } }\n",
+     "middlewares.f.inFlightReq.sourceCriterion.ipStrategy.excludedIPs: depth and excludedIPs "
+     "exclude each other",
+     3, 61, 14, "Traefik uses depth when both are set; keep one"},
+    {"MisspelledRateLimit", "[middlewares.x.rateLimt]\naverage = 5\n",
+     "middlewares.x: unknown middleware type \"rateLimt\"", 1, 16, 8,
+     "did you mean \"rateLimit\"?"},
+    {"MisspelledInFlightReq", "[middlewares.x.inFlightReqs]\namount = 5\n",
+     "middlewares.x: unknown middleware type \"inFlightReqs\"", 1, 16, 12,
+     "did you mean \"inFlightReq\"?"},
+    {"MisspelledBasicAuth", "[middlewares.x.basicAuht]\nusers = [\"a:$apr1$x$y\"]\n",
+     "middlewares.x: unknown middleware type \"basicAuht\"", 1, 16, 9,
+     "did you mean \"basicAuth\"?"},
 };
 
 // gtest prints the case's name instead of its bytes.
@@ -616,5 +705,239 @@ TEST(MiddlewareConfig, MiddlewaresMustBeATable) {
   EXPECT_EQ(where(config.error().where), dir.file("dev.toml") + ":1:15");
 }
 
+// ---- basicAuth, rateLimit, inFlightReq ------------------------------------------------------
+
+TEST(MiddlewareConfig, TheTypesHintNamesEveryTypeBridgeRuns) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", "[middlewares.sso.forwardAuth]\naddress = \"http://auth\"\n");
+  auto config = dir.load();
+  ASSERT_FALSE(config);
+  for (const char* type : {"basicAuth", "rateLimit", "inFlightReq", "ipAllowList", "chain"})
+    EXPECT_NE(config.error().hint.find(type), std::string::npos)
+        << type << " missing from: " << config.error().hint;
+}
+
+TEST(MiddlewareConfig, AuthAndLimitOptionsDecode) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", R"toml(
+[middlewares.auth.basicAuth]
+users = ["alice:$2y$05$Ih3NFtGenfwqERvq49hh.ekNmgCqDEHLYDuqkTPUMWn8eUj/rDT7O", "bob:{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM="]
+realm = "staging admin"
+headerField = "X-WebAuth-User"
+removeHeader = true
+
+[middlewares.plain-auth.basicAuth]
+users = ["carol:$apr1$vj7i287Y$Vk5IFkRhz9xWZC.7sd7.f.", "dave:$6$xy$cJxfgXwMfPCN84ksCrOM/Ra0NtbYlxRgbwg2IlW7VdoemB1gcIphC64LZq.rmdsObgp.8dxGZGYQbVk8POaIB0"]
+
+[middlewares.rl.rateLimit]
+average = 100
+period = "1m"
+burst = 50
+sourceCriterion = { requestHeaderName = "X-Api-Key" }
+
+[middlewares.rl-seconds.rateLimit]
+average = 3
+period = 10
+
+[middlewares.rl-default.rateLimit]
+average = 7
+
+[middlewares.rl-host.rateLimit]
+average = 1
+sourceCriterion = { requestHost = true }
+
+[middlewares.rl-depth.rateLimit]
+average = 1
+sourceCriterion = { ipStrategy = { depth = 2 } }
+
+[middlewares.rl-excluded.rateLimit]
+average = 1
+sourceCriterion = { ipStrategy = { excludedIPs = ["10.0.0.0/8", "192.168.1.1"] } }
+
+[middlewares.few.inFlightReq]
+amount = 4
+sourceCriterion = { requestHeaderName = "X-User" }
+
+[middlewares.few-default.inFlightReq]
+amount = 1
+)toml");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+  const Middleware* auth = config->find_middleware("auth");
+  ASSERT_TRUE(auth && auth->basic_auth) << "auth";
+  EXPECT_EQ(auth->type, "basicAuth");
+  EXPECT_EQ(auth->basic_auth->users,
+            (Pairs{{"alice", "$2y$05$Ih3NFtGenfwqERvq49hh.ekNmgCqDEHLYDuqkTPUMWn8eUj/rDT7O"},
+                   {"bob", "{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM="}}));
+  EXPECT_EQ(auth->basic_auth->realm, "staging admin");
+  EXPECT_EQ(auth->basic_auth->header_field, "X-WebAuth-User");
+  EXPECT_TRUE(auth->basic_auth->remove_header);
+  EXPECT_TRUE(auth->basic_auth->users_file.empty());
+  const Middleware* plain = config->find_middleware("plain-auth");
+  ASSERT_TRUE(plain && plain->basic_auth);
+  EXPECT_EQ(plain->basic_auth->realm, "bridge");
+  EXPECT_EQ(plain->basic_auth->header_field, "");
+  EXPECT_FALSE(plain->basic_auth->remove_header);
+  EXPECT_EQ(plain->basic_auth->users.size(), 2u);
+
+  const Middleware* rl = config->find_middleware("rl");
+  ASSERT_TRUE(rl && rl->rate_limit);
+  EXPECT_EQ(rl->type, "rateLimit");
+  EXPECT_EQ(rl->rate_limit->average, 100);
+  EXPECT_EQ(rl->rate_limit->period, std::chrono::milliseconds(60'000));
+  EXPECT_EQ(rl->rate_limit->burst, 50);
+  EXPECT_EQ(rl->rate_limit->source.request_header_name, "X-Api-Key");
+  EXPECT_FALSE(rl->rate_limit->source.request_host);
+  // A bare number is seconds (Traefik).
+  EXPECT_EQ(config->find_middleware("rl-seconds")->rate_limit->period,
+            std::chrono::milliseconds(10'000));
+  const auto& defaults = *config->find_middleware("rl-default")->rate_limit;
+  EXPECT_EQ(defaults.average, 7);
+  EXPECT_EQ(defaults.period, std::chrono::milliseconds(1000));
+  EXPECT_EQ(defaults.burst, 1);
+  EXPECT_EQ(defaults.source.depth, 0);
+  EXPECT_TRUE(defaults.source.excluded_ips.empty());
+  EXPECT_TRUE(defaults.source.request_header_name.empty());
+  EXPECT_FALSE(defaults.source.request_host);
+  EXPECT_TRUE(config->find_middleware("rl-host")->rate_limit->source.request_host);
+  EXPECT_EQ(config->find_middleware("rl-depth")->rate_limit->source.depth, 2);
+  EXPECT_EQ(config->find_middleware("rl-excluded")->rate_limit->source.excluded_ips,
+            (std::vector<std::string>{"10.0.0.0/8", "192.168.1.1"}));
+
+  const Middleware* few = config->find_middleware("few");
+  ASSERT_TRUE(few && few->in_flight_req);
+  EXPECT_EQ(few->type, "inFlightReq");
+  EXPECT_EQ(few->in_flight_req->amount, 4);
+  EXPECT_EQ(few->in_flight_req->source.request_header_name, "X-User");
+  EXPECT_EQ(config->find_middleware("few-default")->in_flight_req->amount, 1);
+  EXPECT_TRUE(
+      config->find_middleware("few-default")->in_flight_req->source.request_header_name.empty());
+}
+
+// An htpasswd file as htpasswd writes it, with comments, a blank line and a CRLF line.
+constexpr std::string_view users_file_text = "# staging admins\n"
+                                             "\n"
+                                             "alice:$apr1$vj7i287Y$Vk5IFkRhz9xWZC.7sd7.f.\r\n"
+                                             "carol:{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM=\n";
+
+TEST(MiddlewareConfig, UsersFileIsReadNextToTheConfigAndItsLinesWin) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("auth/users.htpasswd", users_file_text);
+  dir.write("dev.toml", R"toml(
+[middlewares.auth.basicAuth]
+users = ["alice:$2y$05$Ih3NFtGenfwqERvq49hh.ekNmgCqDEHLYDuqkTPUMWn8eUj/rDT7O", "bob:$1$xy$sCW6WZJsSz7hVuvH0BCaf."]
+usersFile = "auth/users.htpasswd"
+)toml");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  const BasicAuthMiddleware& auth = *config->find_middleware("auth")->basic_auth;
+  EXPECT_EQ(auth.users_file, dir.file("auth/users.htpasswd"));
+  auto users = auth.users;
+  std::sort(users.begin(), users.end());
+  EXPECT_EQ(users, (std::vector<std::pair<std::string, std::string>>{
+                       {"alice", "$apr1$vj7i287Y$Vk5IFkRhz9xWZC.7sd7.f."},
+                       {"bob", "$1$xy$sCW6WZJsSz7hVuvH0BCaf."},
+                       {"carol", "{SHA}GpHWL3ymc5liWkNopqtdSjuqYHM="}}));
+}
+
+TEST(MiddlewareConfig, UsersFileAloneAndByAbsolutePath) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("users", users_file_text);
+  dir.write("dev.toml",
+            "[middlewares.auth.basicAuth]\nusersFile = \"" + dir.file("users") + "\"\n");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  EXPECT_EQ(config->find_middleware("auth")->basic_auth->users.size(), 2u);
+}
+
+TEST(MiddlewareConfig, UsersFileThatCannotBeRead) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml",
+            "[middlewares.auth.basicAuth]\nrealm = \"x\"\nusersFile = \"nope.htpasswd\"\n");
+  auto config = dir.load();
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().message, "middlewares.auth.basicAuth.usersFile: cannot read \"" +
+                                        dir.file("nope.htpasswd") + "\"");
+  EXPECT_EQ(where(config.error().where), dir.file("dev.toml") + ":3:13");
+  EXPECT_EQ(config.error().hint, "write it with htpasswd -cB FILE USER");
+}
+
+TEST(MiddlewareConfig, UsersFileBadLinesNameTheFileAndLine) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", "[middlewares.auth.basicAuth]\nusersFile = \"users\"\n");
+  struct BadFile {
+    std::string text;
+    std::string why;
+  };
+  for (const BadFile& bad : {
+           BadFile{"# admins\nalice:$apr1$vj7i287Y$Vk5IFkRhz9xWZC.7sd7.f.\n\nbob:plaintext\n",
+                   ":4: the hash of user \"bob\" is not one bridge checks"},
+           BadFile{"alice:$apr1$vj7i287Y$Vk5IFkRhz9xWZC.7sd7.f.\nno colon here\n",
+                   ":2: expected \"user:hash\""},
+           BadFile{"\r\n:$apr1$vj7i287Y$Vk5IFkRhz9xWZC.7sd7.f.\r\n", ":2: expected \"user:hash\""},
+       }) {
+    dir.write("users", bad.text);
+    auto config = dir.load();
+    ASSERT_FALSE(config) << bad.text;
+    EXPECT_EQ(config.error().message,
+              "middlewares.auth.basicAuth.usersFile: " + dir.file("users") + bad.why);
+    EXPECT_EQ(where(config.error().where), dir.file("dev.toml") + ":2:13");
+    EXPECT_EQ(config.error().hint, hash_hint);
+  }
+}
+
+TEST(MiddlewareConfig, AUsersFileWithOnlyCommentsLeavesNoUsers) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("users", "# nobody yet\n\n");
+  dir.write("dev.toml", "[middlewares.auth.basicAuth]\nusersFile = \"users\"\n");
+  auto config = dir.load();
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().message, "middlewares.auth.basicAuth.usersFile: \"" + dir.file("users") +
+                                        "\" has no users, so no request would pass");
+}
+
+// A route and a listener name the new types like any other.
+TEST(MiddlewareConfig, RoutesAndListenersUseAuthAndLimits) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", R"toml(
+[middlewares.rate.rateLimit]
+average = 50
+burst = 100
+
+[middlewares.flight.inFlightReq]
+amount = 20
+
+[middlewares.limits.chain]
+middlewares = ["rate", "flight"]
+
+[middlewares.auth.basicAuth]
+users = ["dev:$apr1$vj7i287Y$Vk5IFkRhz9xWZC.7sd7.f."]
+
+[[listeners]]
+name = "web"
+middlewares = ["limits"]
+
+[[routes]]
+name = "admin"
+rule = "PathPrefix(`/admin`)"
+upstream = "orders"
+middlewares = ["auth"]
+)toml");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  EXPECT_EQ(config->find_listener("web")->middlewares, std::vector<std::string>{"limits"});
+  ASSERT_EQ(config->routes.size(), 1u);
+  EXPECT_EQ(config->routes[0].middlewares, std::vector<std::string>{"auth"});
+}
 }  // namespace
 }  // namespace bridge::config::test

@@ -3,6 +3,7 @@
 #include "config_test.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 namespace bridge::config::test {
 namespace {
@@ -124,5 +125,61 @@ TEST(ShippedProfiles, StagingReachesTheClusterThroughKubernetes) {
   EXPECT_TRUE(ingress->health.has_value());
 }
 
+// Staging's own limits on the web listener (a chain of rateLimit and inFlightReq) and basic
+// auth on its admin route; the password "staging" is checked in the middleware unit tests.
+TEST(ShippedProfiles, StagingLimitsTheWebListenerAndGuardsAdmin) {
+  auto config = load_shipped("staging");
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  const Listener* web = config->find_listener("web");
+  ASSERT_NE(web, nullptr);
+  EXPECT_EQ(web->middlewares, std::vector<std::string>{"staging-limits"});
+  const Middleware* limits = config->find_middleware("staging-limits");
+  ASSERT_TRUE(limits && limits->chain);
+  EXPECT_EQ(*limits->chain, (std::vector<std::string>{"staging-rate", "staging-in-flight"}));
+  const Middleware* rate = config->find_middleware("staging-rate");
+  ASSERT_TRUE(rate && rate->rate_limit);
+  EXPECT_EQ(rate->rate_limit->average, 50);
+  EXPECT_EQ(rate->rate_limit->period, std::chrono::milliseconds(1000));
+  EXPECT_EQ(rate->rate_limit->burst, 100);
+  const Middleware* in_flight = config->find_middleware("staging-in-flight");
+  ASSERT_TRUE(in_flight && in_flight->in_flight_req);
+  EXPECT_EQ(in_flight->in_flight_req->amount, 20);
+
+  const Route* admin = find_route(*config, "admin");
+  ASSERT_NE(admin, nullptr);
+  EXPECT_EQ(admin->middlewares, std::vector<std::string>{"admin-auth"});
+  const Middleware* auth = config->find_middleware("admin-auth");
+  ASSERT_TRUE(auth && auth->basic_auth);
+  ASSERT_EQ(auth->basic_auth->users.size(), 1u);
+  EXPECT_EQ(auth->basic_auth->users[0].first, "dev");
+  EXPECT_EQ(auth->basic_auth->users[0].second,
+            "$2y$10$s1xA1uSfSTct/EOytfilSO0ueYTU70op58sXQr4PNcoOUz9JQw54K");
+  EXPECT_TRUE(auth->basic_auth->remove_header);
+
+  // STAGING_ADMIN_USER replaces the line.
+  LoadOptions options;
+  options.profile = "staging";
+  options.config_dir = "profiles";
+  options.environment_for_test =
+      Env{{"STAGING_ADMIN_USER", "ops:$apr1$vj7i287Y$Vk5IFkRhz9xWZC.7sd7.f."}};
+  auto own = load(options);
+  ASSERT_TRUE(own) << own.error().where.str() << ": " << own.error().message;
+  EXPECT_EQ(own->find_middleware("admin-auth")->basic_auth->users,
+            (std::vector<std::pair<std::string, std::string>>{
+                {"ops", "$apr1$vj7i287Y$Vk5IFkRhz9xWZC.7sd7.f."}}));
+}
+
+TEST(ShippedProfiles, DevAnswersCorsForTheApi) {
+  auto config = load_shipped("dev");
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  const Route* api = find_route(*config, "api");
+  ASSERT_NE(api, nullptr);
+  EXPECT_EQ(api->middlewares, std::vector<std::string>{"api-cors"});
+  const Middleware* cors = config->find_middleware("api-cors");
+  ASSERT_TRUE(cors && cors->headers);
+  EXPECT_EQ(cors->headers->allow_origin_list,
+            (std::vector<std::string>{"http://localhost:5173", "http://localhost:3000"}));
+  EXPECT_TRUE(cors->headers->allow_credentials);
+}
 }  // namespace
 }  // namespace bridge::config::test

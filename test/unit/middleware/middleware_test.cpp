@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <thread>
@@ -52,8 +53,9 @@ Req request(std::string method, std::string target) {
 }
 
 // "set NAME: VALUE", "remove NAME", "append NAME: VALUE": edits in words, so a failure shows
-// them all.
-std::vector<std::string> words(const std::vector<FieldEdit>& edits) {
+// them all. Any list of edits (Effects keeps its own, reused from request to request).
+template <class Edits>
+std::vector<std::string> words(const Edits& edits) {
   std::vector<std::string> out;
   for (const FieldEdit& e : edits) {
     switch (e.op) {
@@ -953,7 +955,6 @@ TEST(MiddlewareSet, CompilesConfigStructs) {
   EXPECT_EQ(words(fx.response), (Words{"set Access-Control-Allow-Origin: http://localhost:3000"}));
 }
 
-
 // ---- basicAuth: password hashes -------------------------------------------------------------
 
 // The first line `command` prints on stdout, without its newline ("" when it prints nothing).
@@ -1026,7 +1027,8 @@ struct Apr1Vector {
 constexpr Apr1Vector apr1_vectors[] = {
     {"password", "abcdefgh", "$apr1$abcdefgh$FBwExRW4dCc8aL.OvjpIE1"},
     {"", "ab", "$apr1$ab$S8K6Sgp3W8c9Jb6LxgywZ."},
-    {"this password is longer than sixteen bytes!", "a./Zz9", "$apr1$a./Zz9$V5lS4FXTbW7VrS/ReOU2M1"},
+    {"this password is longer than sixteen bytes!", "a./Zz9",
+     "$apr1$a./Zz9$V5lS4FXTbW7VrS/ReOU2M1"},
     {"a", "abcdefgh", "$apr1$abcdefgh$G8IsPsylW5ROvIKsQMRG61"},
     {"0123456789abcdef", "abcdefgh", "$apr1$abcdefgh$sxHfOFLANAYXeGF./FBFh."},
     {"p\xc3\xa4ss", "Xy7", "$apr1$Xy7$Uwet4tnzcG3WdfDzWRO9a/"},
@@ -1132,9 +1134,7 @@ TEST(PasswordMatches, NothingMatchesABrokenOrPlainHash) {
 // ---- basicAuth: the middleware --------------------------------------------------------------
 
 // "Basic base64(user:password)".
-std::string basic(std::string_view user_password) {
-  return "Basic " + base64(user_password);
-}
+std::string basic(std::string_view user_password) { return "Basic " + base64(user_password); }
 
 class BasicAuthChecks : public Middlewares {
  protected:
@@ -1158,8 +1158,7 @@ class BasicAuthChecks : public Middlewares {
   void expect_refused(const std::string& realm, const std::string& message) {
     ASSERT_TRUE(fx_.answer.has_value()) << detail();
     EXPECT_EQ(fx_.answer->status, 401u);
-    EXPECT_EQ(fx_.answer->fields,
-              (Fields{{"WWW-Authenticate", "Basic realm=\"" + realm + "\""}}));
+    EXPECT_EQ(fx_.answer->fields, (Fields{{"WWW-Authenticate", "Basic realm=\"" + realm + "\""}}));
     EXPECT_EQ(fx_.answer->message, message);
     EXPECT_EQ(fx_.steps.back().outcome, Outcome::Answered);
     EXPECT_EQ(fx_.steps.back().type, "basicAuth");
@@ -1210,7 +1209,8 @@ TEST_F(BasicAuthChecks, RefusalsSayWhyWithTheChallenge) {
   auth("auth", basic("Alice:alice secret!"));  // user names are case-sensitive
   expect_refused("bridge", "unknown user \"Alice\"");
   // A name that would break the message's quotes, or a control byte, is shown as '?'.
-  auth("auth", basic("e\"v\x01" "e:x"));
+  auth("auth", basic("e\"v\x01"
+                     "e:x"));
   expect_refused("bridge", "unknown user \"e?v?e\"");
 }
 
@@ -1260,11 +1260,11 @@ TEST_F(BasicAuthChecks, RealmHeaderFieldAndRemoveHeader) {
 // usersFile: an htpasswd file next to the config; its lines win over `users` for a name.
 TEST_F(BasicAuthChecks, UsersFileLinesWinOverUsers) {
   const std::string file_alice = htpasswd_hash("-B", "from the file");
-  test::write_file(dir_ / "auth" / "users.htpasswd",
-                   "# written with htpasswd\n\nalice:" + file_alice + "\r\nfrank:" +
-                       htpasswd_hash("-s", "frank pw") + "\n");
-  ASSERT_TRUE(load("[middlewares.auth.basicAuth]\n" + users() +
-                   "usersFile = \"auth/users.htpasswd\"\n"));
+  test::write_file(dir_ / "auth/users.htpasswd",
+                   "# written with htpasswd\n\nalice:" + file_alice +
+                       "\r\nfrank:" + htpasswd_hash("-s", "frank pw") + "\n");
+  ASSERT_TRUE(
+      load("[middlewares.auth.basicAuth]\n" + users() + "usersFile = \"auth/users.htpasswd\"\n"));
   auth("auth", basic("alice:from the file"));
   EXPECT_FALSE(fx_.answer.has_value()) << detail();
   auth("auth", basic("alice:alice secret!"));
@@ -1307,8 +1307,7 @@ TEST_F(Limits, ABurstPassesThenTheNextIsRefusedUntilATokenComesBack) {
   }
   hit("rl");
   expect_limited("1", "rate limit of \"rl\" reached (1/s burst 3 per client IP)");
-  EXPECT_EQ(detail(),
-            "1/s burst 3 per client IP; peer 127.0.0.1 over it → 429, retry after 1 s");
+  EXPECT_EQ(detail(), "1/s burst 3 per client IP; peer 127.0.0.1 over it → 429, retry after 1 s");
   // One token a second: after 1.1 s exactly one more request passes.
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   hit("rl");
@@ -1349,8 +1348,7 @@ average = 100
   hit("ten-per-minute");
   ASSERT_TRUE(passed());
   hit("ten-per-minute");
-  expect_limited("6",
-                 "rate limit of \"ten-per-minute\" reached (10/60s burst 2 per client IP)");
+  expect_limited("6", "rate limit of \"ten-per-minute\" reached (10/60s burst 2 per client IP)");
   // 100 a second: 10 ms to wait, announced as 1 s (Retry-After counts whole seconds).
   hit("fast");
   hit("fast");
@@ -1611,12 +1609,14 @@ TEST(SourceKey, EachCriterionAndWhatItSays) {
 
 // ---- the shipped profiles -------------------------------------------------------------------
 
-// profiles/staging.toml documents its admin login as user dev, password staging. The test runs
-// in the source root (meson workdir).
+// profiles/staging.toml documents its admin login as user dev, password staging. meson sets
+// BRIDGE_SOURCE_DIR to the repository root.
 TEST(ShippedStaging, AdminAuthTakesDevStagingAndLimitsAreChained) {
+  const char* root = std::getenv("BRIDGE_SOURCE_DIR");
+  ASSERT_NE(root, nullptr) << "BRIDGE_SOURCE_DIR is not set (run it with meson test)";
   config::LoadOptions options;
   options.profile = "staging";
-  options.config_dir = "profiles";
+  options.config_dir = std::string(root) + "/profiles";
   options.environment_for_test = std::map<std::string, std::string>{};
   auto config = config::load(options);
   ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
