@@ -87,52 +87,65 @@ class Headers final : public Middleware {
                        [&](const std::string& h) { return iequals(h, host) || iequals(h, bare); });
   }
 
-  // The Access-Control-Allow-Origin value for `origin` ("" when not allowed) and which entry
-  // matched, in words.
-  std::string allowed_origin(std::string_view origin, std::string& why) const {
+  // Which entry of the allow lists an origin matched.
+  struct OriginMatch {
+    std::string_view allow;  // the Access-Control-Allow-Origin value; empty: not allowed
+    enum class By : uint8_t { None, Wildcard, List, Regex } by = By::None;
+    size_t index = 0;
+  };
+
+  OriginMatch match_origin(std::string_view origin) const {
     for (size_t i = 0; i < o_.allow_origin_list.size(); ++i) {
       const std::string& entry = o_.allow_origin_list[i];
-      if (entry == "*") {
-        why = "accessControlAllowOriginList[" + std::to_string(i) + "] is \"*\"";
-        return "*";
-      }
-      if (entry == origin) {
-        why = "matched accessControlAllowOriginList[" + std::to_string(i) + "]";
-        return std::string(origin);
-      }
+      if (entry == "*") return {"*", OriginMatch::By::Wildcard, i};
+      if (entry == origin) return {origin, OriginMatch::By::List, i};
     }
     for (size_t i = 0; i < origin_regexes_.size(); ++i)
-      if (RE2::FullMatch(origin, *origin_regexes_[i])) {
-        why = "matched accessControlAllowOriginListRegex[" + std::to_string(i) + "]";
-        return std::string(origin);
-      }
-    why = "not in accessControlAllowOriginList" +
-          std::string(origin_regexes_.empty() ? "" : " or accessControlAllowOriginListRegex");
-    return "";
+      if (RE2::FullMatch(origin, *origin_regexes_[i])) return {origin, OriginMatch::By::Regex, i};
+    return {};
+  }
+
+  // The match in words, built only when a step is explained or the origin refused.
+  std::string why(const OriginMatch& m) const {
+    const std::string at = "[" + std::to_string(m.index) + "]";
+    switch (m.by) {
+    case OriginMatch::By::Wildcard:
+      return "accessControlAllowOriginList" + at + " is \"*\"";
+    case OriginMatch::By::List:
+      return "matched accessControlAllowOriginList" + at;
+    case OriginMatch::By::Regex:
+      return "matched accessControlAllowOriginListRegex" + at;
+    case OriginMatch::By::None:
+      break;
+    }
+    return "not in accessControlAllowOriginList" +
+           std::string(origin_regexes_.empty() ? "" : " or accessControlAllowOriginListRegex");
   }
 
   void answer_preflight(const Request& req, std::string_view origin, Effects& fx,
                         Step& step) const {
     Answer answer{204, {}, "CORS preflight"};
-    std::string why;
-    const std::string allow = allowed_origin(origin, why);
+    const OriginMatch match = match_origin(origin);
+    const std::string_view allow = match.allow;
+    const std::string reason = why(match);
     if (o_.allow_credentials)
       answer.fields.emplace_back("Access-Control-Allow-Credentials", "true");
     if (!allow_headers_.empty())
       answer.fields.emplace_back("Access-Control-Allow-Headers", allow_headers_);
     if (!allow_methods_.empty())
       answer.fields.emplace_back("Access-Control-Allow-Methods", allow_methods_);
-    if (!allow.empty()) answer.fields.emplace_back("Access-Control-Allow-Origin", allow);
+    if (!allow.empty())
+      answer.fields.emplace_back("Access-Control-Allow-Origin", std::string(allow));
     if (!max_age_.empty()) answer.fields.emplace_back("Access-Control-Max-Age", max_age_);
     if (o_.add_vary_header) answer.fields.emplace_back("Vary", "Origin");
     fx.answer = std::move(answer);
     step.detail = "preflight from " + std::string(origin) + " answered 204";
     if (allow.empty()) {
-      step.detail += " without Access-Control-Allow-Origin: origin not allowed (" + why +
+      step.detail += " without Access-Control-Allow-Origin: origin not allowed (" + reason +
                      "), so the browser will block the request";
       return;
     }
-    step.detail += " (" + (why.starts_with("matched") ? "origin " + why : why) + ")";
+    step.detail += " (" + (reason.starts_with("matched") ? "origin " + reason : reason) + ")";
     // What the browser checks next, so the explanation says why it would still fail.
     const std::string_view method = req.fields->get("Access-Control-Request-Method");
     const bool simple_method = method == "GET" || method == "HEAD" || method == "POST";
@@ -153,20 +166,19 @@ class Headers final : public Middleware {
   }
 
   void cors_response(std::string_view origin, Effects& fx, Step& step) const {
-    std::string why;
-    std::string allow = allowed_origin(origin, why);
-    if (allow.empty()) {
-      step.detail = "origin " + std::string(origin) + " not allowed (" + why +
+    const OriginMatch match = match_origin(origin);
+    if (match.allow.empty()) {
+      step.detail = "origin " + std::string(origin) + " not allowed (" + why(match) +
                     "): no Access-Control-Allow-Origin will be sent";
     } else {
-      const bool wildcard = allow == "*";
-      fx.response.add(Op::Set, "Access-Control-Allow-Origin", allow);
+      const bool wildcard = match.by == OriginMatch::By::Wildcard;
+      fx.response.add(Op::Set, "Access-Control-Allow-Origin", match.allow);
       if (o_.allow_credentials)
         fx.response.add(Op::Set, "Access-Control-Allow-Credentials", "true");
       if (!expose_headers_.empty())
         fx.response.add(Op::Set, "Access-Control-Expose-Headers", expose_headers_);
       if (fx.explain)
-        step.detail = "origin " + std::string(origin) + " allowed (" + why +
+        step.detail = "origin " + std::string(origin) + " allowed (" + why(match) +
                       (wildcard ? "): Access-Control-Allow-Origin: *" : ")");
     }
     // The answer depends on Origin whenever the list is not just "*": caches must know.

@@ -114,8 +114,8 @@ struct Effects {
   std::string_view current_target(const Request& req) const {
     return target_changed ? std::string_view(target) : req.target;
   }
-  void set_target(std::string value) {
-    target = std::move(value);
+  void set_target(std::string_view value) {
+    target.assign(value);
     target_changed = true;
   }
 };

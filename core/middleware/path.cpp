@@ -11,10 +11,6 @@ namespace {
 
 using Op = FieldEdit::Op;
 
-std::string with_leading_slash(std::string_view path) {
-  return path.starts_with('/') ? std::string(path) : "/" + std::string(path);
-}
-
 class PathRewrite final : public Middleware {
  public:
   explicit PathRewrite(const config::Middleware& m) : Middleware(m.name, type_name(m)), m_(m) {
@@ -29,11 +25,18 @@ class PathRewrite final : public Middleware {
 
   void handle(const Request& req, Effects& fx, Step& step) const override {
     auto [path, query] = split_target(fx.current_target(req));
-    std::string new_path;
+    // The worker's buffer: a rewrite allocates nothing once it has grown. `path` and `query`
+    // may point into fx.target, so the new target is built apart and copied in at the end.
+    thread_local std::string next;
+    next.clear();
+    auto append_path = [](std::string_view rest) {
+      if (!rest.starts_with('/')) next += '/';
+      next += rest;
+    };
     if (m_.strip_prefix) {
       for (const std::string& prefix : *m_.strip_prefix) {
         if (!path.starts_with(prefix)) continue;
-        new_path = with_leading_slash(path.substr(prefix.size()));
+        append_path(path.substr(prefix.size()));
         fx.request.add(Op::Set, "X-Forwarded-Prefix", prefix);
         break;
       }
@@ -42,29 +45,31 @@ class PathRewrite final : public Middleware {
         re2::StringPiece match;
         if (!re->Match(path, 0, path.size(), RE2::ANCHOR_START, &match, 1) || match.empty())
           continue;
-        std::string_view prefix(match.data(), match.size());
-        new_path = with_leading_slash(path.substr(prefix.size()));
-        fx.request.add(Op::Set, "X-Forwarded-Prefix", std::string(prefix));
+        append_path(path.substr(match.size()));
+        fx.request.add(Op::Set, "X-Forwarded-Prefix", std::string_view(match.data(), match.size()));
         break;
       }
     } else if (m_.add_prefix) {
-      new_path = with_leading_slash(*m_.add_prefix + std::string(path));
+      append_path(*m_.add_prefix);
+      next += path;
     } else if (m_.replace_path) {
-      new_path = *m_.replace_path;
-      fx.request.add(Op::Set, "X-Replaced-Path", std::string(path));
+      next = *m_.replace_path;
+      fx.request.add(Op::Set, "X-Replaced-Path", path);
     } else if (m_.replace_path_regex) {
       std::string replaced(path);
       if (RE2::GlobalReplace(&replaced, *regexes_.front(), rewrite_) > 0) {
-        new_path = with_leading_slash(replaced);
-        fx.request.add(Op::Set, "X-Replaced-Path", std::string(path));
+        append_path(replaced);
+        fx.request.add(Op::Set, "X-Replaced-Path", path);
       }
     }
-    if (new_path.empty()) {
+    if (next.empty()) {
       if (fx.explain) step.detail = "path " + std::string(path) + " left as it is";
       return;
     }
-    step.detail = "path " + std::string(path) + " → " + new_path;  // kept in records too
-    fx.set_target(new_path + std::string(query));
+    // Kept in records too; appended into the step's own buffer, which outlives the request.
+    step.detail.append("path ").append(path).append(" → ").append(next);
+    next += query;
+    fx.set_target(next);
   }
 
  private:

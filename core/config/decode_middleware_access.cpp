@@ -1,0 +1,177 @@
+// The options of the HTTP middlewares that decide who may pass and how often: ipAllowList,
+// basicAuth (with its htpasswd users), rateLimit and inFlightReq (with sourceCriterion).
+#include "config/detail/decode_middleware.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace bridge::config::detail {
+namespace {
+
+// ipStrategy = { depth, excludedIPs } (ipAllowList, and sourceCriterion's).
+void decode_ip_strategy(Reader& r, int64_t& depth, std::vector<std::string>& excluded) {
+  const Node* strategy = r.table("ipStrategy");
+  if (strategy == nullptr) return;
+  Reader s(r.decoder(), *strategy, r.path("ipStrategy"), r.path("ipStrategy"),
+           {"depth", "excludedIPs"});
+  s.integer("depth", depth, 0, 64);
+  s.strings("excludedIPs", excluded);
+  const Node* list = s.get("excludedIPs");
+  for (size_t i = 0; list && i < excluded.size(); ++i)
+    if (!valid_cidr(excluded[i]))
+      return r.decoder().fail(s.path("excludedIPs") + "[" + std::to_string(i) +
+                                  "]: invalid address or CIDR " + quoted(excluded[i]),
+                              list->items[i]);
+  if (depth > 0 && !excluded.empty())
+    r.decoder().fail(s.path("excludedIPs") + ": depth and excludedIPs exclude each other", *list,
+                     "Traefik uses depth when both are set; keep one");
+}
+
+bool read_text_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream text;
+  text << in.rdbuf();
+  out = text.str();
+  return !in.bad();
+}
+
+// The hashes htpasswd writes (and crypt's): -B bcrypt, -m apr1 MD5, -s SHA1, $1$/$5$/$6$.
+bool known_hash(std::string_view hash) {
+  for (std::string_view prefix : {"$2y$", "$2a$", "$2b$", "$apr1$", "{SHA}", "$1$", "$5$", "$6$"})
+    if (hash.starts_with(prefix)) return true;
+  return false;
+}
+
+constexpr std::string_view hash_hint =
+    "make one with htpasswd -nB USER (bcrypt); htpasswd's -m (apr1 MD5) and -s (SHA1) "
+    "hashes work too, plain passwords do not";
+
+// "user:hash" into `out`; "" when fine, else why not.
+std::string parse_user_line(std::string_view line,
+                            std::vector<std::pair<std::string, std::string>>& out) {
+  const size_t colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0) return "expected \"user:hash\"";
+  std::string_view hash = line.substr(colon + 1);
+  if (!known_hash(hash))
+    return "the hash of user \"" + std::string(line.substr(0, colon)) +
+           "\" is not one bridge checks";
+  out.emplace_back(line.substr(0, colon), hash);
+  return "";
+}
+
+void decode_source_criterion(Reader& r, SourceCriterion& out) {
+  const Node* table = r.table("sourceCriterion");
+  if (table == nullptr) return;
+  Reader c(r.decoder(), *table, r.path("sourceCriterion"), r.path("sourceCriterion"),
+           {"ipStrategy", "requestHeaderName", "requestHost"});
+  decode_ip_strategy(c, out.depth, out.excluded_ips);
+  c.string("requestHeaderName", out.request_header_name);
+  c.boolean("requestHost", out.request_host);
+  const int kinds =
+      (c.get("ipStrategy") != nullptr) + !out.request_header_name.empty() + out.request_host;
+  if (kinds > 1)
+    r.decoder().fail(c.path() + ": set one of ipStrategy, requestHeaderName and requestHost",
+                     *table);
+  if (!out.request_header_name.empty() && !valid_header_name(out.request_header_name))
+    r.decoder().fail(c.path("requestHeaderName") + ": invalid header name " +
+                         quoted(out.request_header_name),
+                     *c.get("requestHeaderName"));
+}
+
+}  // namespace
+
+void decode_ip_allow_list(Reader& r, IpAllowListMiddleware& out) {
+  if (!r.require("sourceRange", r.path(), "e.g. sourceRange = [\"127.0.0.1/32\"]")) return;
+  r.strings("sourceRange", out.source_range);
+  const Node* ranges = r.get("sourceRange");
+  for (size_t i = 0; ranges && i < out.source_range.size(); ++i)
+    if (!valid_cidr(out.source_range[i]))
+      return r.decoder().fail(r.path("sourceRange") + "[" + std::to_string(i) +
+                                  "]: invalid address or CIDR " + quoted(out.source_range[i]),
+                              ranges->items[i],
+                              "e.g. \"10.0.0.0/8\", \"192.168.1.7\" or \"::1/128\"");
+  if (ranges && ranges->is(Kind::Array) && ranges->items.empty())
+    return r.decoder().fail(r.path("sourceRange") + ": is empty, so no request would pass", *ranges,
+                            "list the addresses or CIDRs that may send requests");
+  decode_ip_strategy(r, out.depth, out.excluded_ips);
+  r.integer("rejectStatusCode", out.reject_status_code, 400, 599);
+}
+
+void decode_basic_auth(Reader& r, BasicAuthMiddleware& out) {
+  std::vector<std::string> users;
+  r.strings("users", users);
+  const Node* list = r.get("users");
+  for (size_t i = 0; list && i < users.size(); ++i)
+    if (auto why = parse_user_line(users[i], out.users); !why.empty())
+      return r.decoder().fail(r.path("users") + "[" + std::to_string(i) + "]: " + why,
+                              list->items[i], std::string(hash_hint));
+  r.file("usersFile", out.users_file);
+  if (!out.users_file.empty()) {
+    std::string text;
+    if (!read_text_file(out.users_file, text))
+      return r.decoder().fail(r.path("usersFile") + ": cannot read " + quoted(out.users_file),
+                              *r.get("usersFile"), "write it with htpasswd -cB FILE USER");
+    std::vector<std::pair<std::string, std::string>> from_file;
+    size_t number = 0;
+    for (std::string_view rest = text; !rest.empty();) {
+      const size_t end = rest.find('\n');
+      std::string_view line = rest.substr(0, end);
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+      ++number;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty() || line.front() == '#') continue;
+      if (auto why = parse_user_line(line, from_file); !why.empty())
+        return r.decoder().fail(r.path("usersFile") + ": " + out.users_file + ":" +
+                                    std::to_string(number) + ": " + why,
+                                *r.get("usersFile"), std::string(hash_hint));
+    }
+    for (auto& [user, hash] : from_file) {  // the file's line wins over `users`
+      std::erase_if(out.users, [&user](const auto& u) { return u.first == user; });
+      out.users.emplace_back(std::move(user), std::move(hash));
+    }
+  }
+  r.string("realm", out.realm);
+  r.string("headerField", out.header_field);
+  r.boolean("removeHeader", out.remove_header);
+  if (!out.header_field.empty() && !valid_header_name(out.header_field))
+    return r.decoder().fail(r.path("headerField") + ": invalid header name " +
+                                quoted(out.header_field),
+                            *r.get("headerField"));
+  if (out.realm.find_first_of("\"\\\r\n") != std::string::npos)
+    return r.decoder().fail(
+        r.path("realm") + ": may not contain quotes, backslashes or line breaks", *r.get("realm"));
+  if (out.users.empty() && !out.users_file.empty() && !r.decoder().failed())
+    return r.decoder().fail(r.path("usersFile") + ": " + quoted(out.users_file) +
+                                " has no users, so no request would pass",
+                            *r.get("usersFile"), std::string(hash_hint));
+  if (out.users.empty() && !r.decoder().failed())
+    r.decoder().fail(r.path() + ": needs users or usersFile", r.node(),
+                     "e.g. users = [\"alice:$2y$05$...\"] (htpasswd -nB alice)");
+}
+
+void decode_rate_limit(Reader& r, RateLimitMiddleware& out) {
+  if (!r.require("average", r.path(), "e.g. average = 100 (requests per period, 1s by default)"))
+    return;
+  if (const Node* average = r.get("average"); average->is(Kind::Integer) && average->integer == 0)
+    return r.decoder().fail(r.path("average") + ": 0 would let every request through", *average,
+                            "remove the middleware to turn limiting off");
+  r.integer("average", out.average, 1, 1'000'000'000);
+  if (const Node* period = r.get("period"); period && period->is(Kind::Integer)) {
+    int64_t seconds = 0;  // Traefik reads a bare number as seconds
+    r.integer("period", seconds, 1, 365LL * 24 * 3600);
+    out.period = std::chrono::seconds(seconds);
+  } else {
+    r.duration("period", out.period, true);
+  }
+  r.integer("burst", out.burst, 1, 1'000'000'000);
+  decode_source_criterion(r, out.source);
+}
+
+void decode_in_flight_req(Reader& r, InFlightReqMiddleware& out) {
+  if (!r.require("amount", r.path(), "e.g. amount = 10")) return;
+  r.integer("amount", out.amount, 1, 1'000'000'000);
+  decode_source_criterion(r, out.source);
+}
+
+}  // namespace bridge::config::detail
