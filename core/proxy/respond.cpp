@@ -61,6 +61,19 @@ void add_answer_fields(const Exchange& ex, ResponseHead& res) {
   for (const auto& [name, value] : ex.middleware->answer->fields) res.fields.add(name, value);
 }
 
+// The end of every answer bridge writes itself: the head as recorded, then head and body to
+// the client; the connection stays open when `keep` and the write went through.
+template <class Client>
+asio::awaitable<Outcome> write_answer(Client& client, Exchange& ex, ResponseHead& res,
+                                      std::string_view body, bool keep) {
+  if (ex.recording)
+    capture_out_headers(ex.record.response_out, ex.record.response_out_edit, res.fields, ex);
+  HeadEdit& edit = ex.scratch.response;
+  edit.reset(res.fields);
+  bool sent = co_await client.answer(res, edit, ex.scratch.wire, body);
+  co_return (!sent || !keep) ? Outcome::Close : Outcome::KeepAlive;
+}
+
 }  // namespace
 
 ResponseHead& begin_answer(Exchange& ex, unsigned status, std::string_view content_type) {
@@ -95,12 +108,7 @@ asio::awaitable<Outcome> send_error(Client& client, Exchange& ex) {
     ex.record.status = 200;
     ex.record.grpc_status = grpc_status_for(reply.status);
     ex.record.error = reply.code + ": " + reply.message;
-    if (ex.recording)
-      capture_out_headers(ex.record.response_out, ex.record.response_out_edit, res.fields, ex);
-    HeadEdit& edit = ex.scratch.response;
-    edit.reset(res.fields);
-    bool sent = co_await client.answer(res, edit, ex.scratch.wire, {});
-    co_return (!sent || !keep) ? Outcome::Close : Outcome::KeepAlive;
+    co_return co_await write_answer(client, ex, res, {}, keep);
   }
   nlohmann::json body = {{"error", reply.code},
                          {"status", static_cast<int>(reply.status)},
@@ -117,12 +125,7 @@ asio::awaitable<Outcome> send_error(Client& client, Exchange& ex) {
   ex.record.status = static_cast<int>(reply.status);
   ex.record.error = reply.code + ": " + reply.message;
   ex.record.bytes_out += text.size();
-  if (ex.recording)
-    capture_out_headers(ex.record.response_out, ex.record.response_out_edit, res.fields, ex);
-  HeadEdit& edit = ex.scratch.response;
-  edit.reset(res.fields);
-  bool sent = co_await client.answer(res, edit, ex.scratch.wire, text);
-  co_return (!sent || !keep) ? Outcome::Close : Outcome::KeepAlive;
+  co_return co_await write_answer(client, ex, res, text, keep);
 }
 
 template <class Client>
@@ -152,12 +155,7 @@ asio::awaitable<Outcome> send_middleware_answer(Client& client, Exchange& ex) {
   }
   ex.record.status = static_cast<int>(answer.status);
   ex.mark(trace::Phase::FirstByte);
-  if (ex.recording)
-    capture_out_headers(ex.record.response_out, ex.record.response_out_edit, res.fields, ex);
-  HeadEdit& edit = ex.scratch.response;
-  edit.reset(res.fields);
-  bool sent = co_await client.answer(res, edit, ex.scratch.wire, {});
-  co_return (!sent || !keep) ? Outcome::Close : Outcome::KeepAlive;
+  co_return co_await write_answer(client, ex, res, {}, keep);
 }
 
 template <class Client>
@@ -221,12 +219,8 @@ asio::awaitable<Outcome> answer_echo(Client& client, Exchange& ex) {
   ex.record.status = 200;
   ex.record.target = "builtin://echo";
   ex.mark(trace::Phase::FirstByte);
-  if (ex.recording)
-    capture_out_headers(ex.record.response_out, ex.record.response_out_edit, res.fields, ex);
   ex.record.bytes_out += text.size();
-  edit.reset(res.fields);
-  bool sent = co_await client.answer(res, edit, ex.scratch.wire, text);
-  co_return (!sent || !keep) ? Outcome::Close : Outcome::KeepAlive;
+  co_return co_await write_answer(client, ex, res, text, keep);
 }
 
 template asio::awaitable<Outcome> send_middleware_answer(H1Client<DeadlineStream>&, Exchange&);
