@@ -213,8 +213,8 @@ bool run_middlewares(Exchange& ex, const Peer& peer, const MiddlewareChain& list
     if (fx.answer) break;
   }
   ex.middleware = &fx;
-  ex.middleware_holds =
-      std::move(fx.holds);  // fx is the connection's; the holds are this exchange's
+  // fx is the connection's and outlives the exchange; the holds end with the exchange.
+  ex.middleware_holds = std::move(fx.holds);
   auto& notes = ex.record.middlewares;
   notes.resize(fx.steps.size());
   for (size_t i = 0; i < fx.steps.size(); ++i) {
