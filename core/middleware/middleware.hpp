@@ -126,8 +126,8 @@ class Middleware {
   virtual ~Middleware() = default;
   const std::string& name() const { return name_; }
   std::string_view type() const { return type_; }
-  /// Adds what this middleware does for `req` to `fx`; sets fx.answer to answer it. Puts what
-  /// it did into `step.detail`: always for what stands out, for everything when fx.explain.
+  /// Adds what this middleware does for `req` to `fx`; sets fx.answer to answer it. Writes
+  /// `step.detail` (words for records and route test).
   virtual void handle(const Request& req, Effects& fx, Step& step) const = 0;
 
  private:

@@ -107,12 +107,15 @@ std::string apr1_crypt(std::string_view password, std::string_view setting) {
 bool password_matches(std::string_view password, const std::string& hash) {
   if (hash.starts_with("{SHA}")) return sha1_matches(password, std::string_view(hash).substr(5));
   if (hash.starts_with("$apr1$")) return same(apr1_crypt(password, hash), hash);
-  // crypt_r wants a NUL-terminated phrase; a password with a NUL in it matches nothing.
+  // crypt wants a NUL-terminated phrase; a password with a NUL in it matches nothing.
   if (password.find('\0') != std::string_view::npos) return false;
   const std::string phrase(password);
   auto data = std::make_unique<crypt_data>();
-  const char* computed = crypt_r(phrase.c_str(), hash.c_str(), data.get());
-  // libxcrypt returns a string starting with '*' for a setting it rejects.
+  // crypt_rn, not crypt_r: AddressSanitizer's runtime defines crypt_r itself, so a sanitized
+  // link takes that one, drops libcrypt, and the interceptor has nothing to call. crypt_rn
+  // (libxcrypt's) returns null where crypt_r returns a "*" failure token.
+  const char* computed =
+      crypt_rn(phrase.c_str(), hash.c_str(), data.get(), static_cast<int>(sizeof(crypt_data)));
   if (computed == nullptr || computed[0] == '*') return false;
   return same(computed, hash);
 }
