@@ -173,10 +173,10 @@ const Node* chain_list(const Node& document, const std::string& name) {
 void check_chain_cycles(Decoder& d, const Config& config, const Node& document) {
   for (const Middleware& m : config.middlewares) {
     if (!m.chain) continue;
-    std::vector<const Middleware*> todo{&m}, seen;
-    while (!todo.empty()) {
-      const Middleware* at = todo.back();
-      todo.pop_back();
+    std::vector<const Middleware*> pending{&m}, seen;
+    while (!pending.empty()) {
+      const Middleware* at = pending.back();
+      pending.pop_back();
       if (!at->chain || std::find(seen.begin(), seen.end(), at) != seen.end()) continue;
       seen.push_back(at);
       for (const std::string& name : *at->chain) {
@@ -186,7 +186,7 @@ void check_chain_cycles(Decoder& d, const Config& config, const Node& document) 
                             quoted(at->name) + ")",
                         where != nullptr ? *where : document, "a chain lists other middlewares");
         }
-        if (const Middleware* next = config.find_middleware(name)) todo.push_back(next);
+        if (const Middleware* next = config.find_middleware(name)) pending.push_back(next);
       }
     }
   }
