@@ -11,19 +11,16 @@
 namespace bridge::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 13> supported_types = {
-    "headers",     "redirectScheme",   "redirectRegex",
-    "stripPrefix", "stripPrefixRegex", "addPrefix",
-    "replacePath", "replacePathRegex", "ipAllowList",
-    "basicAuth",   "rateLimit",        "inFlightReq",
-    "chain"};
+constexpr std::array<std::string_view, 15> supported_types = {
+    "headers",   "redirectScheme", "redirectRegex",    "stripPrefix", "stripPrefixRegex",
+    "addPrefix", "replacePath",    "replacePathRegex", "ipAllowList", "basicAuth",
+    "rateLimit", "inFlightReq",    "compress",         "retry",       "chain"};
 
 // Traefik types bridge does not run yet: named, so a pasted block fails clearly rather than
 // being dropped.
-constexpr std::array<std::string_view, 11> later_types = {
-    "digestAuth",        "forwardAuth", "retry",  "circuitBreaker",
-    "compress",          "buffering",   "errors", "grpcWeb",
-    "passTLSClientCert", "contentType", "plugin"};
+constexpr std::array<std::string_view, 9> later_types = {
+    "digestAuth", "forwardAuth",       "circuitBreaker", "buffering", "errors",
+    "grpcWeb",    "passTLSClientCert", "contentType",    "plugin"};
 
 std::vector<std::string> strings_of(auto const& list) {
   return std::vector<std::string>(list.begin(), list.end());
@@ -126,6 +123,13 @@ void decode_one(Decoder& d, const Entry& entry, const std::string& prefix, Middl
   } else if (t == "inFlightReq") {
     Reader r = reader({"amount", "sourceCriterion"});
     decode_in_flight_req(r, out.in_flight_req.emplace());
+  } else if (t == "compress") {
+    Reader r = reader({"encodings", "defaultEncoding", "minResponseBodyBytes",
+                       "includedContentTypes", "excludedContentTypes"});
+    decode_compress(r, out.compress.emplace());
+  } else if (t == "retry") {
+    Reader r = reader({"attempts", "initialInterval"});
+    decode_retry(r, out.retry.emplace());
   } else if (t == "chain") {
     Reader r = reader({"middlewares"});
     if (!r.require("middlewares", kind_path, "e.g. middlewares = [\"rid\", \"api-cors\"]")) return;

@@ -106,6 +106,24 @@ struct BasicAuthMiddleware {
   bool remove_header = false;  // Authorization is not forwarded
 };
 
+/// Traefik's `compress`: responses encoded as the client's Accept-Encoding asks.
+struct CompressMiddleware {
+  std::vector<std::string> encodings = {"gzip", "br", "zstd"};  // also the preference order
+  std::string default_encoding;  // when Accept-Encoding is absent or "*"
+  int64_t min_response_body_bytes = 1024;
+  // Compared without case or spaces, parameters ignored. Mutually exclusive; gRPC is never
+  // compressed (its messages carry their own compression flag).
+  std::vector<std::string> included_content_types;
+  std::vector<std::string> excluded_content_types;
+};
+
+/// Traefik's `retry`: `attempts` tries in all when the upstream cannot be reached or fails
+/// before answering, waiting initialInterval, then twice as long each time.
+struct RetryMiddleware {
+  int64_t attempts = 0;
+  std::chrono::milliseconds initial_interval = std::chrono::milliseconds(100);
+};
+
 struct Middleware {
   std::string name;
   std::string type;  // Traefik's type name, as written: "headers", "stripPrefix", ...
@@ -121,6 +139,8 @@ struct Middleware {
   std::optional<BasicAuthMiddleware> basic_auth;
   std::optional<RateLimitMiddleware> rate_limit;
   std::optional<InFlightReqMiddleware> in_flight_req;
+  std::optional<CompressMiddleware> compress;
+  std::optional<RetryMiddleware> retry;
   std::optional<std::vector<std::string>> chain;  // chain.middlewares
 };
 

@@ -9,7 +9,9 @@
 #include "http/message.hpp"
 #include "route/route.hpp"
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -95,6 +97,36 @@ class FieldEdits : public Reused<FieldEdit> {
   }
 };
 
+/// The content codings compress can produce, as Accept-Encoding names them.
+enum class Encoding : uint8_t { Gzip, Br, Zstd };
+inline constexpr std::array<std::string_view, 3> encoding_names = {"gzip", "br", "zstd"};
+std::optional<Encoding> encoding_of(std::string_view name);
+
+/// A compress middleware's choice for a request: its options and the client's encoding. The
+/// proxy asks compression_refusal() once the response head is known.
+struct Compression {
+  Encoding encoding = Encoding::Gzip;
+  const config::CompressMiddleware* options = nullptr;
+  size_t step = 0;  // its Step, whose words the proxy completes with the outcome
+};
+
+/// Why a response is not compressed ("" when it is): no body, a range, already encoded,
+/// Cache-Control: no-transform, gRPC, a content type the options leave out, or a
+/// Content-Length under minResponseBodyBytes.
+std::string compression_refusal(const Compression& c, unsigned status, const http::Fields& response,
+                                bool head_request);
+
+/// What a retry middleware asks of forwarding: `attempts` tries in all, the n-th retry after
+/// initial_interval * 2^(n-1).
+struct RetryPolicy {
+  int64_t attempts = 1;
+  std::chrono::milliseconds initial_interval{0};
+  size_t step = 0;  // its Step, whose words the proxy completes with the attempts made
+  std::chrono::milliseconds delay_before(int64_t retry) const {
+    return initial_interval * (int64_t{1} << std::min<int64_t>(retry - 1, 20));
+  }
+};
+
 /// What running a chain did to one request. Reused from request to request.
 struct Effects {
   // Words for every step (route test, which explains a request); else only for what stands
@@ -105,6 +137,8 @@ struct Effects {
   std::string target;   // the request target after path rewrites
   bool target_changed = false;
   std::optional<Answer> answer;
+  std::optional<Compression> compression;  // the response is to be encoded, if it qualifies
+  std::optional<RetryPolicy> retry;
   Reused<Step> steps;
   // What must last until the exchange ends (an inFlightReq's count): released when dropped.
   std::vector<std::shared_ptr<void>> holds;

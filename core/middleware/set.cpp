@@ -12,6 +12,8 @@ void Effects::clear() {
   target.clear();
   target_changed = false;
   answer.reset();
+  compression.reset();
+  retry.reset();
   steps.clear();
   holds.clear();
 }
@@ -44,6 +46,8 @@ std::unique_ptr<Middleware> compile(const config::Middleware& m) {
   if (m.basic_auth) return detail::make_basic_auth(m.name, *m.basic_auth);
   if (m.rate_limit) return detail::make_rate_limit(m.name, *m.rate_limit);
   if (m.in_flight_req) return detail::make_in_flight_req(m.name, *m.in_flight_req);
+  if (m.compress) return detail::make_compress(m.name, *m.compress);
+  if (m.retry) return detail::make_retry(m.name, *m.retry);
   if (m.chain) return std::make_unique<ChainMarker>(m.name, *m.chain);
   return detail::make_path_rewrite(m);
 }

@@ -3,6 +3,7 @@
 // read the response head, relay the response), retried on a pooled connection the upstream
 // had already closed.
 #include "proxy/detail/balancer.hpp"
+#include "proxy/detail/compress.hpp"
 #include "proxy/detail/exchange.hpp"
 #include "proxy/detail/forward_step.hpp"
 #include "proxy/detail/h1_client.hpp"
@@ -63,8 +64,10 @@ std::optional<StepResult> request_sent(RelayResult sent, Exchange& ex,
   case RelayResult::WriteTimeout:
     break;
   }
-  StepResult result = failed({http::status::bad_gateway, "upstream_error",
-                              "upstream closed the connection while receiving the request", ""});
+  StepResult result = failed_unanswered({http::status::bad_gateway, "upstream_error",
+                                         "upstream closed the connection while receiving the "
+                                         "request",
+                                         ""});
   if (conn.reused && !body_started) result.step = Step::Retry;
   return result;
 }
@@ -86,10 +89,11 @@ std::optional<StepResult> response_head_read(HeadStatus status, const error_code
       retry.step = Step::Retry;
       return retry;
     }
-    return failed({http::status::bad_gateway, "upstream_error",
-                   "upstream failed before responding: " +
-                       (ec == asio::error::eof ? std::string("end of stream") : ec.message()),
-                   ""});
+    return failed_unanswered(
+        {http::status::bad_gateway, "upstream_error",
+         "upstream failed before responding: " +
+             (ec == asio::error::eof ? std::string("end of stream") : ec.message()),
+         ""});
   }
   if (status == HeadStatus::Timeout) {
     return failed(
@@ -145,8 +149,9 @@ StepResult response_arrived(Exchange& ex) {
 }
 
 // How the response goes to the client, once past any breakpoint: its head as sent recorded,
-// framing and keep-alive settled. Whether the connection keeps going is `keep`.
-bool frame_response(Exchange& ex, StepResult& result, bool switching) {
+// framing and keep-alive settled. Whether the connection keeps going is `keep`. An `encoded`
+// body has no length until it ends: chunked, or delimited by closing for HTTP/1.0.
+bool frame_response(Exchange& ex, StepResult& result, bool switching, bool encoded) {
   ResponseHead& head = ex.scratch.response_head;
   HeadEdit& edit = ex.scratch.response;
   if (ex.recording) {
@@ -155,9 +160,9 @@ bool frame_response(Exchange& ex, StepResult& result, bool switching) {
   }
   bool keep = ex.client_keep_alive && !ex.worker.draining();
   const bool has_body = !ex.head_request && head.status != 204 && head.status != 304 && !switching;
-  if (has_body && !head.chunked && !head.content_length) {
+  if (has_body && (encoded || (!head.chunked && !head.content_length))) {
     // Close-delimited upstream body: re-frame as chunked so the client can keep the connection.
-    result.upstream_reusable = false;
+    if (!head.chunked && !head.content_length) result.upstream_reusable = false;
     if (ex.head.version >= 11)
       edit.make_chunked();
     else
@@ -212,12 +217,19 @@ asio::awaitable<StepResult> exchange_with(Client& client, Exchange& ex, Upstream
     // The upstream body is unread: that connection is done.
     if (action == Decision::Action::Abort) co_return failed(std::move(ex.error));
   }
-  const bool keep = frame_response(ex, result, switching);
+  ResponseEncoding encoding;
+  if (!switching) encoding = start_compression(ex, head, ex.scratch.response);
+  const bool keep = frame_response(ex, result, switching, static_cast<bool>(encoding));
   uint64_t out_bytes = 0;
-  const RelayResult relayed = co_await client.relay_response(
-      upstream, conn.buffer, head, ex.scratch.response_body, ex.scratch.response,
-      RelayParams{ex.scratch.wire, chunk, route_timeout, limits.idle_timeout, out_bytes});
+  const RelayParams params{ex.scratch.wire, chunk, route_timeout, limits.idle_timeout, out_bytes};
+  const RelayResult relayed =
+      encoding
+          ? co_await relay_encoded(client, upstream, conn.buffer, head, ex.scratch.response_body,
+                                   ex.scratch.response, encoding, ex.scratch.encoded, params)
+          : co_await client.relay_response(upstream, conn.buffer, head, ex.scratch.response_body,
+                                           ex.scratch.response, params);
   ex.record.bytes_out += out_bytes;
+  finish_compression(ex, encoding);
   if (relayed != RelayResult::Done) {
     // Head already sent: the only honest signal left is closing the client connection.
     ex.record.error = relayed == RelayResult::WriteFailed ? "client closed during response"
@@ -279,6 +291,30 @@ ErrorReply unreachable_error(const UpstreamSet& upstream, const Chosen& chosen,
           hint};
 }
 
+// The retry step's words in the record: how many tries, and what the failed ones came to.
+trace::MiddlewareNote* retry_note(Exchange& ex, const middleware::RetryPolicy* retry) {
+  if (retry == nullptr || retry->step >= ex.record.middlewares.size()) return nullptr;
+  return &ex.record.middlewares[retry->step];
+}
+
+void note_retry_success(Exchange& ex, const middleware::RetryPolicy* retry, int64_t tries,
+                        const std::string& tried) {
+  if (tries == 1 && tried.empty()) return;  // the usual case: nothing to tell
+  if (auto* note = retry_note(ex, retry))
+    note->detail = "answered on attempt " + std::to_string(tries) + " of " +
+                   std::to_string(retry->attempts) + " (" + tried + ")";
+}
+
+void note_retry_failure(Exchange& ex, const middleware::RetryPolicy* retry, int64_t tries,
+                        const std::string& tried, const char* final_because) {
+  if (auto* note = retry_note(ex, retry))
+    note->detail =
+        (final_because != nullptr ? "not retried, " + std::string(final_because) + " ("
+                                  : "gave up after " + std::to_string(tries) + " of " +
+                                        std::to_string(retry->attempts) + " attempts (") +
+        tried + ")";
+}
+
 }  // namespace
 
 template <class Client>
@@ -323,79 +359,115 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
     edit.apply(request_head);  // echo answers with the request as it would be sent
     co_return co_await answer_echo(client, ex);
   }
-  Chosen chosen = choose_endpoint(picked, ex.endpoint_targets);
-  ConnectResult connected;
-  for (int attempt = 0; attempt < 3 && chosen.target != nullptr; ++attempt) {
-    const Target* target = chosen.target;
-    chosen.describe(ex.record.target);
-    ex.mark(trace::Phase::UpstreamResolved);
-    const std::string_view scheme = target->scheme == Scheme::Https ? "https" : "http";
-    const bool h2_expected =
-        target->h2c || upstream.config.protocol == "h2" || pools.speaks_h2(*target);
-    if (h2_expected) co_await pools.wait_h2_connect(*target);
-    std::shared_ptr<H2UpstreamSession> session = pools.h2_session(*target);
-    std::unique_ptr<UpstreamConnection> connection;
-    if (!session) connection = pools.take(*target);
-    if (session || connection) ex.mark(trace::Phase::Reused);
-    if (!session && !connection) {
-      // The first stream to an HTTP/2 target opens the connection; the others wait for it.
-      std::shared_ptr<void> announced;
-      if (h2_expected) announced = pools.announce_h2_connect(*target);
-      std::string sni = sni_for(*target, ex);
-      connected =
-          co_await pools.connect(*target, upstream, sni, ex.snapshot.config.limits.connect_timeout);
-      if (!connected.connection) {
-        if (upstream.series != nullptr) {
-          upstream.series->connect_errors.fetch_add(1, std::memory_order_relaxed);
+  const middleware::RetryPolicy* retry =
+      ex.middleware != nullptr && ex.middleware->retry ? &*ex.middleware->retry : nullptr;
+  // A request body goes up as it comes: once some of it went, there is no copy to send again.
+  const bool has_body = !client.body_done();
+  std::string tried;  // what the tries before this one came to, for the retry step's words
+  for (int64_t tries = 1;; ++tries) {
+    Chosen chosen = choose_endpoint(picked, ex.endpoint_targets);
+    ConnectResult connected;
+    StepResult failure;  // how this try failed, once the upstream got the request
+    for (int attempt = 0; attempt < 3 && chosen.target != nullptr; ++attempt) {
+      const Target* target = chosen.target;
+      chosen.describe(ex.record.target);
+      ex.mark(trace::Phase::UpstreamResolved);
+      const std::string_view scheme = target->scheme == Scheme::Https ? "https" : "http";
+      const bool h2_expected =
+          target->h2c || upstream.config.protocol == "h2" || pools.speaks_h2(*target);
+      if (h2_expected) co_await pools.wait_h2_connect(*target);
+      std::shared_ptr<H2UpstreamSession> session = pools.h2_session(*target);
+      std::unique_ptr<UpstreamConnection> connection;
+      if (!session) connection = pools.take(*target);
+      if (session || connection) ex.mark(trace::Phase::Reused);
+      if (!session && !connection) {
+        // The first stream to an HTTP/2 target opens the connection; the others wait for it.
+        std::shared_ptr<void> announced;
+        if (h2_expected) announced = pools.announce_h2_connect(*target);
+        std::string sni = sni_for(*target, ex);
+        connected = co_await pools.connect(*target, upstream, sni,
+                                           ex.snapshot.config.limits.connect_timeout);
+        if (!connected.connection) {
+          if (upstream.series != nullptr) {
+            upstream.series->connect_errors.fetch_add(1, std::memory_order_relaxed);
+          }
+          if (retry != nullptr)
+            tried.append(tried.empty() ? "" : "; ")
+                .append(ex.record.target + " " + connected.message);
+          if ((connected.failure == ConnectFailure::Refused ||
+               connected.failure == ConnectFailure::Resolve) &&
+              fail_over(chosen, upstream, ex.endpoint_targets))
+            continue;
+          break;
         }
-        if ((connected.failure == ConnectFailure::Refused ||
-             connected.failure == ConnectFailure::Resolve) &&
-            fail_over(chosen, upstream, ex.endpoint_targets))
-          continue;
+        connection = std::move(connected.connection);
+        ex.mark(trace::Phase::Connected);
+        if (connection->h2) {
+          session = pools.adopt_h2(*target, std::move(connection));
+          connection.reset();  // the session owns it now
+          announced.reset();   // the streams waiting for this connection may use it now
+          if (!session) break;
+        }
+      }
+      if (session) {
+        StepResult step = co_await exchange_over_h2(client, ex, *session, scheme);
+        if (step.step == Step::Retry) continue;
+        if (step.step == Step::Failed) {
+          failure = std::move(step);
+          break;
+        }
+        note_retry_success(ex, retry, tries, tried);
+        co_return step.outcome;
+      }
+      chosen.parent->active.fetch_add(1, std::memory_order_relaxed);
+      StepResult step = co_await std::visit(
+          [&](auto& stream) { return exchange_with(client, ex, stream, *connection); },
+          connection->stream);
+      chosen.parent->active.fetch_sub(1, std::memory_order_relaxed);
+      if (step.step == Step::Retry) continue;  // a pooled connection the upstream had closed
+      if (!connection->reused) pools.remember_tls_session(*connection);
+      if (step.upstream_reusable && step.step == Step::Done) {
+        pools.give_back(*target, std::move(connection), upstream.config.max_idle);
+      }
+      if (step.step == Step::Failed) {
+        // A tunnel that breaks mid-request (kubectl's "lost connection to pod"): restart it.
+        if (chosen.parent->dynamic() && chosen.parent->source &&
+            step.error->status == http::status::bad_gateway) {
+          chosen.parent->source->report_failure(chosen.endpoint);
+        }
+        failure = std::move(step);
         break;
       }
-      connection = std::move(connected.connection);
-      ex.mark(trace::Phase::Connected);
-      if (connection->h2) {
-        session = pools.adopt_h2(*target, std::move(connection));
-        connection.reset();  // the session owns it now
-        announced.reset();   // the streams waiting for this connection may use it now
-        if (!session) break;
-      }
-    }
-    if (session) {
-      StepResult step = co_await exchange_over_h2(client, ex, *session, scheme);
-      if (step.step == Step::Retry) continue;
-      if (step.step == Step::Failed) {
-        ex.error = std::move(*step.error);
-        co_return co_await send_error(client, ex);
-      }
+      note_retry_success(ex, retry, tries, tried);
       co_return step.outcome;
     }
-    chosen.parent->active.fetch_add(1, std::memory_order_relaxed);
-    StepResult step = co_await std::visit(
-        [&](auto& stream) { return exchange_with(client, ex, stream, *connection); },
-        connection->stream);
-    chosen.parent->active.fetch_sub(1, std::memory_order_relaxed);
-    if (step.step == Step::Retry) continue;  // a pooled connection the upstream had closed
-    if (!connection->reused) pools.remember_tls_session(*connection);
-    if (step.upstream_reusable && step.step == Step::Done) {
-      pools.give_back(*target, std::move(connection), upstream.config.max_idle);
-    }
-    if (step.step == Step::Failed) {
-      // A tunnel that breaks mid-request (kubectl's "lost connection to pod"): restart it.
-      if (chosen.parent->dynamic() && chosen.parent->source &&
-          step.error->status == http::status::bad_gateway) {
-        chosen.parent->source->report_failure(chosen.endpoint);
-      }
-      ex.error = std::move(*step.error);
+    // Tried again: never sent (no target, or none could be reached), or broken before any
+    // answer and with no body that went.
+    const char* final_because = !failure.error        ? nullptr
+                                : !failure.unanswered ? "not a connection failure"
+                                : has_body            ? "the request body was sent"
+                                                      : nullptr;
+    const bool again = final_because == nullptr;
+    ErrorReply error = failure.error              ? std::move(*failure.error)
+                       : chosen.target == nullptr ? no_target_error(upstream)
+                                                  : unreachable_error(upstream, chosen, connected);
+    if (retry != nullptr && failure.error)
+      tried.append(tried.empty() ? "" : "; ").append(ex.record.target + " " + error.message);
+    if (retry == nullptr || tries >= retry->attempts || !again) {
+      note_retry_failure(ex, retry, tries, tried, final_because);
+      ex.error = std::move(error);
       co_return co_await send_error(client, ex);
     }
-    co_return step.outcome;
+    asio::steady_timer pause(co_await asio::this_coro::executor, retry->delay_before(tries));
+    co_await pause.async_wait(nothrow);
+    tried.append(" (then " + std::to_string(retry->delay_before(tries).count()) + " ms)");
+    picked = pick_target(upstream);
+    if (picked == nullptr) {
+      note_retry_failure(ex, retry, tries, tried, nullptr);
+      ex.error = no_target_error(upstream);
+      co_return co_await send_error(client, ex);
+    }
   }
-  ex.error = chosen.target == nullptr ? no_target_error(upstream)
-                                      : unreachable_error(upstream, chosen, connected);
-  co_return co_await send_error(client, ex);
 }
 
 template asio::awaitable<Outcome> forward(H1Client<DeadlineStream>&, Exchange&);

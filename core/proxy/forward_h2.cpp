@@ -1,5 +1,6 @@
 // The exchange over an HTTP/2 upstream: the request on a stream of the target's session, the
 // response head, body and trailers back through the client's codec.
+#include "proxy/detail/compress.hpp"
 #include "proxy/detail/forward_step.hpp"
 #include "proxy/detail/h1_client.hpp"
 #include "proxy/detail/h2_client.hpp"
@@ -124,10 +125,11 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
       retry.step = Step::Retry;  // GOAWAY or REFUSED_STREAM: not processed, try again
       co_return retry;
     }
-    co_return failed({http::status::bad_gateway, "upstream_error",
-                      std::string("upstream reset the HTTP/2 stream before responding (") +
-                          nghttp2_http2_strerror(up->error_code) + ")",
-                      ""});
+    co_return failed_unanswered(
+        {http::status::bad_gateway, "upstream_error",
+         std::string("upstream reset the HTTP/2 stream before responding (") +
+             nghttp2_http2_strerror(up->error_code) + ")",
+         ""});
   }
   ex.mark(trace::Phase::FirstByte);
   ResponseHead& head = up->head;
@@ -148,14 +150,16 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
       co_return failed(std::move(ex.error));
     }
   }
+  const bool has_response_body = !(up->ended && up->pending_in() == 0) && !ex.head_request &&
+                                 head.status != 204 && head.status != 304;
+  ResponseEncoding encoding;
+  if (has_response_body) encoding = start_compression(ex, head, edit);
   if (ex.recording) {
     capture_out_headers(ex.record.response_out, ex.record.response_out_edit, head.fields, edit,
                         ex.response_in_from, ex);
   }
   bool keep = ex.client_keep_alive && !ex.worker.draining();
-  const bool has_response_body = !(up->ended && up->pending_in() == 0) && !ex.head_request &&
-                                 head.status != 204 && head.status != 304;
-  if (has_response_body && !head.fields.has(Field::ContentLength)) {
+  if (has_response_body && (encoding || !head.fields.has(Field::ContentLength))) {
     if (ex.head.version >= 11)
       edit.make_chunked();
     else
@@ -169,8 +173,8 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
   while (sent && has_response_body) {
     if (up->pending_in() > 0) {
       std::string_view bytes(up->in.data() + up->in_at, up->pending_in());
-      sent = co_await client.send_body(bytes, idle);
-      ex.record.bytes_out += bytes.size();
+      sent = co_await send_body_piece(client, encoding, ex.scratch.encoded, bytes, false, idle);
+      if (!encoding) ex.record.bytes_out += bytes.size();
       session.consumed(*up, bytes.size());
       up->in.clear();
       up->in_at = 0;
@@ -182,6 +186,11 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
       session.cancel(*up);
       sent = false;
     }
+  }
+  if (sent && encoding) {
+    sent = co_await send_body_piece(client, encoding, ex.scratch.encoded, {}, true, idle);
+    ex.record.bytes_out += encoding.out_bytes;
+    finish_compression(ex, encoding);
   }
   for (const auto& [name, value] : up->trailers)
     if (name == "grpc-status") ex.record.grpc_status = grpc_status_of(value);

@@ -46,6 +46,7 @@ std::string config_text(const std::string& prefix, uint16_t port, const std::str
          "  keepalive_timeout 60s;\n"
          "  keepalive_requests 100000;\n"
          "  default_type application/octet-stream;\n"
+         "  types { application/json json; text/html html; image/png png; }\n"
          "  server {\n"
          "    listen 127.0.0.1:" +
          std::to_string(port) + ";\n" + tls +

@@ -7,7 +7,9 @@
 ///   /headers      200 text/plain lines `request_id=`, `traceparent=`, `host=`, `uri=`,
 ///                 `connection=`; the same values also as X-Seen-* response headers
 ///   /hello.txt    the fixed body `nginx_hello_body()`
-///   anything else a static file under root() (write with write_file(nginx.root() + "/x"))
+///   anything else a static file under root() (write with write_file(nginx.root() + "/x"));
+///                 .json, .html and .png files get their media types, the rest
+///                 application/octet-stream
 
 #include "process.hpp"
 #include "temp_dir.hpp"

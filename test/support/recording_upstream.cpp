@@ -48,6 +48,7 @@ struct RecordingUpstream::Impl {
   std::set<int> open_fds;  // connection sockets to shut down when stopping
   std::list<std::thread> connection_threads;
   uint64_t next_connection = 1;
+  std::atomic<size_t> unanswered{0};  // requests still to be dropped without an answer
 
   void record(RecordedRequest r) {
     std::lock_guard lock(mutex);
@@ -85,6 +86,10 @@ struct RecordingUpstream::Impl {
       r.chunked = parser.chunked();
       bool keep_alive = parser.get().keep_alive();
       record(std::move(r));
+      // An upstream that fails mid-request (a crash, a restart): closed without a byte.
+      if (size_t left = unanswered.load();
+          left > 0 && unanswered.compare_exchange_strong(left, left - 1))
+        break;
 
       http::response<http::string_body> res{http::status::ok, 11};
       res.set(http::field::content_type, "text/plain");
@@ -163,6 +168,8 @@ std::optional<RecordedRequest> RecordingUpstream::last() const {
   if (impl_->records.empty()) return std::nullopt;
   return impl_->records.back();
 }
+
+void RecordingUpstream::close_unanswered(size_t requests) { impl_->unanswered = requests; }
 
 void RecordingUpstream::clear() {
   std::lock_guard lock(impl_->mutex);

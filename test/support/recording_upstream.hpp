@@ -52,6 +52,9 @@ class RecordingUpstream {
   /// The most recent request; nullopt when none came.
   std::optional<RecordedRequest> last() const;
   void clear();
+  /// The next `requests` requests are recorded, then their connection is closed without an
+  /// answer (an upstream that crashed mid-request).
+  void close_unanswered(size_t requests);
 
  private:
   struct Impl;

@@ -28,4 +28,8 @@ void decode_rate_limit(Reader& r, RateLimitMiddleware& out);
 /// inFlightReq's options.
 void decode_in_flight_req(Reader& r, InFlightReqMiddleware& out);
 
+// decode_middleware_delivery.cpp: how the response is delivered.
+void decode_compress(Reader& r, CompressMiddleware& out);
+void decode_retry(Reader& r, RetryMiddleware& out);
+
 }  // namespace bridge::config::detail

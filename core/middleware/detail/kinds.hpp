@@ -25,6 +25,10 @@ std::unique_ptr<Middleware> make_in_flight_req(const std::string& name,
                                                const config::InFlightReqMiddleware& options);
 std::unique_ptr<Middleware> make_ip_allow_list(const std::string& name,
                                                const config::IpAllowListMiddleware& options);
+std::unique_ptr<Middleware> make_compress(const std::string& name,
+                                          const config::CompressMiddleware& options);
+std::unique_ptr<Middleware> make_retry(const std::string& name,
+                                       const config::RetryMiddleware& options);
 
 /// The status a redirect answers with, as Traefik chooses it: 302/301 for GET, and 307/308
 /// (which keep the method and body) for anything else.

@@ -42,6 +42,7 @@ struct ConnectionScratch {
   HeadEdit request;                // the parsed request head -> what goes upstream
   HeadEdit response;               // the upstream's response head -> what the client gets
   middleware::Effects middleware;  // what the middlewares of the exchange under way did
+  std::string encoded;             // a compressed response's piece on its way out
 };
 
 /// Which list, at which generation, an in-list (request_in, response_in) was captured from.

@@ -21,12 +21,21 @@ struct StepResult {
   Outcome outcome = Outcome::Close;
   std::unique_ptr<ErrorReply> error;  // set when step is Failed (or a Retry that may fail)
   bool upstream_reusable = false;
+  // Failed with a network error before any response byte (a retry middleware may try again).
+  bool unanswered = false;
 };
 
 inline StepResult failed(ErrorReply error) {
   StepResult result;
   result.step = Step::Failed;
   result.error = std::make_unique<ErrorReply>(std::move(error));
+  return result;
+}
+
+/// failed(), by a connection that broke before the upstream answered.
+inline StepResult failed_unanswered(ErrorReply error) {
+  StepResult result = failed(std::move(error));
+  result.unanswered = true;
   return result;
 }
 

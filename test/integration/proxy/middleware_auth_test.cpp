@@ -6,7 +6,7 @@
 // exchange; gRPC statuses; listener middlewares before the route's; `bridge route test`.
 // Real peers: curl, htpasswd, openssl, the Beast test backend (its /slow path), an in-process
 // recording upstream, and a load generator of raw keep-alive connections.
-#include "proxy_fixture.hpp"
+#include "middleware_fixture.hpp"
 #include "recording_upstream.hpp"
 
 #include <algorithm>
@@ -40,62 +40,8 @@ std::string middleware_series(const std::string& name, const std::string& type,
          "\",outcome=\"" + outcome + "\"}";
 }
 
-class AuthAndLimits : public HttpsProxy {
+class AuthAndLimits : public MiddlewareProxy {
  protected:
-  // The whole config: `workers` = 2, the "web" listener (with `listener_extra` in its table)
-  // and `rest`; with `admin` the admin API on a port the kernel picks.
-  std::string full_config(const std::string& listener_extra, const std::string& rest,
-                          bool admin = false) const {
-    return "version = 1\n[bridge]\nadmin = \"" + std::string(admin ? "127.0.0.1:0" : "off") +
-           "\"\naccess_log = \"off\"\nworkers = 2\n\n[[listeners]]\nname = \"web\"\nbind = \"" +
-           host() + "\"\n" + listener_extra + "\n\n" + rest;
-  }
-  ::testing::AssertionResult start_full(const std::string& toml, bool admin = false) {
-    bridge_.write_config(toml);
-    return launch(admin);
-  }
-  // Starts bridge on the config already written.
-  ::testing::AssertionResult launch(bool admin) {
-    if (!bridge_.start(port_))
-      return ::testing::AssertionFailure() << "bridge up did not listen on " << host() << "\n"
-                                           << bridge_.output();
-    if (!admin) return ::testing::AssertionSuccess();
-    admin_port_ = bridge_.admin_port();
-    if (admin_port_ == 0)
-      return ::testing::AssertionFailure() << "no admin port in the banner\n" << bridge_.output();
-    return ::testing::AssertionSuccess();
-  }
-  std::string admin() const { return "http://127.0.0.1:" + std::to_string(admin_port_); }
-
-  // Polls the admin API's record of request `id`.
-  json record(const std::string& id) {
-    for (auto deadline = Clock::now() + 5s;;) {
-      auto r = curl({"-s", "-w", "\n%{http_code}", admin() + "/v1/requests/" + id});
-      auto nl = r.out.rfind('\n');
-      if (nl != std::string::npos && r.out.substr(nl + 1) == "200")
-        return parse_json(r.out.substr(0, nl));
-      if (Clock::now() > deadline) {
-        ADD_FAILURE() << "no record " << id << ": " << r.out << r.err;
-        return json::object();
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-  }
-
-  // `curl -sS -i --http2-prior-knowledge ARGS...`, parsed.
-  CurlResponse h2(std::vector<std::string> args) {
-    args.insert(args.begin(), {"-i", "--http2-prior-knowledge"});
-    auto r = curl(std::move(args), 10s);
-    CurlResponse out;
-    out.exit = r.status;
-    out.err = r.err;
-    auto end = r.out.find("\r\n\r\n");
-    if (end == std::string::npos) return out;
-    out.response = parse_head_block(r.out.substr(0, end));
-    out.response.body = r.out.substr(end + 4);
-    return out;
-  }
-
   // A refusal by middleware `name` of `type`: bridge's JSON error with `message` and the hint
   // that names the middleware.
   void expect_refusal(const HttpResponse& r, int status, const std::string& name,
@@ -107,8 +53,6 @@ class AuthAndLimits : public HttpsProxy {
                                           ") answered; bridge route test shows why")
         << r.body;
   }
-
-  uint16_t admin_port_ = 0;
 };
 
 // ---- basicAuth ------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 // refusals (JSON and gRPC), chains, HTTP/2 clients, and the record, trace and metrics that say
 // what each middleware did. Real peers: curl, the Beast test backend, an in-process recording
 // upstream.
-#include "proxy_fixture.hpp"
+#include "middleware_fixture.hpp"
 #include "recording_upstream.hpp"
 
 #include <algorithm>
@@ -34,65 +34,8 @@ std::vector<std::string> values(const HttpResponse& r, const std::string& name) 
   return out;
 }
 
-class Middleware : public HttpsProxy {
+class Middleware : public MiddlewareProxy {
  protected:
-  // A whole config: the "web" listener (with `listener_extra` in its table) and `rest`.
-  std::string full_config(const std::string& listener_extra, const std::string& rest,
-                          bool admin = false, const std::string& access_log = "off") const {
-    return "version = 1\n[bridge]\nadmin = \"" + std::string(admin ? "127.0.0.1:0" : "off") +
-           "\"\naccess_log = \"" + access_log +
-           "\"\nworkers = 2\n\n[[listeners]]\nname = " + "\"web\"\nbind = \"" + host() + "\"\n" +
-           listener_extra + "\n\n" + rest;
-  }
-  ::testing::AssertionResult start_full(const std::string& toml) {
-    bridge_.write_config(toml);
-    if (!bridge_.start(port_))
-      return ::testing::AssertionFailure() << "bridge up did not listen on " << host() << "\n"
-                                           << bridge_.output();
-    return ::testing::AssertionSuccess();
-  }
-  // With the admin API on a port the kernel picks (admin()).
-  ::testing::AssertionResult start_with_admin(const std::string& rest,
-                                              const std::string& access_log = "off") {
-    auto started = start_full(full_config("", rest, true, access_log));
-    if (!started) return started;
-    admin_port_ = bridge_.admin_port();
-    if (admin_port_ == 0)
-      return ::testing::AssertionFailure() << "no admin port in the banner\n" << bridge_.output();
-    return ::testing::AssertionSuccess();
-  }
-  std::string admin() const { return "http://127.0.0.1:" + std::to_string(admin_port_); }
-
-  // Polls the admin API's record of request `id`.
-  json record(const std::string& id) {
-    for (auto deadline = Clock::now() + 5s;;) {
-      auto r = curl({"-s", "-w", "\n%{http_code}", admin() + "/v1/requests/" + id});
-      auto nl = r.out.rfind('\n');
-      if (nl != std::string::npos && r.out.substr(nl + 1) == "200")
-        return parse_json(r.out.substr(0, nl));
-      if (Clock::now() > deadline) {
-        ADD_FAILURE() << "no record " << id << ": " << r.out << r.err;
-        return json::object();
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-  }
-
-  // `curl -sS -i --http2-prior-knowledge ARGS...` (or `mode`), parsed.
-  CurlResponse h2(std::vector<std::string> args,
-                  const std::string& mode = "--http2-prior-knowledge") {
-    args.insert(args.begin(), {"-i", mode});
-    auto r = curl(std::move(args), 10s);
-    CurlResponse out;
-    out.exit = r.status;
-    out.err = r.err;
-    auto end = r.out.find("\r\n\r\n");
-    if (end == std::string::npos) return out;
-    out.response = parse_head_block(r.out.substr(0, end));
-    out.response.body = r.out.substr(end + 4);
-    return out;
-  }
-
   static std::vector<std::string> preflight(const std::string& origin, const std::string& method,
                                             const std::string& headers = "") {
     std::vector<std::string> args = {"-X", "OPTIONS",
@@ -127,8 +70,6 @@ class Middleware : public HttpsProxy {
     EXPECT_FALSE(r.header("Access-Control-Expose-Headers").has_value());
     EXPECT_EQ(r.body, "");
   }
-
-  uint16_t admin_port_ = 0;
 };
 
 // ---- CORS -----------------------------------------------------------------------------------

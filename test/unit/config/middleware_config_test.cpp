@@ -50,6 +50,35 @@ const Case cases[] = {
     {"IpWhiteListWasRenamed", "[middlewares.office.ipWhiteList]\nsourceRange = [\"10.0.0.0/8\"]\n",
      "middlewares.office: Traefik v3 renamed ipWhiteList to ipAllowList", 1, 21, 11,
      "write ipAllowList"},
+    {"CompressUnknownEncoding", "[middlewares.zip.compress]\nencodings = [\"gzip\", \"deflate\"]\n",
+     "middlewares.zip.compress.encodings: expected one of gzip, br, zstd, got \"deflate\"", 2, 22,
+     9, nullptr},
+    {"CompressNoEncoding", "[middlewares.zip.compress]\nencodings = []\n",
+     "middlewares.zip.compress.encodings: lists no encoding", 2, 13, 2,
+     "e.g. encodings = [\"zstd\", \"br\", \"gzip\"] (first preferred), or remove the middleware"},
+    {"CompressDefaultNotInEncodings",
+     "[middlewares.zip.compress]\nencodings = [\"gzip\"]\ndefaultEncoding = \"br\"\n",
+     "middlewares.zip.compress.defaultEncoding: \"br\" is not in encodings", 3, 19, 4,
+     "add it to encodings, or pick one of them"},
+    {"CompressIncludedAndExcluded",
+     "[middlewares.zip.compress]\nincludedContentTypes = [\"text/html\"]\n"
+     "excludedContentTypes = [\"image/png\"]\n",
+     "middlewares.zip.compress.includedContentTypes: includedContentTypes and "
+     "excludedContentTypes exclude each other",
+     2, 24, 13, "keep one of the two lists"},
+    {"CompressNotAMediaType", "[middlewares.zip.compress]\nexcludedContentTypes = [\"json\"]\n",
+     "middlewares.zip.compress.excludedContentTypes[0]: \"json\" is not a media type", 2, 25, 6,
+     "e.g. \"text/event-stream\" or \"application/json\""},
+    {"RetryWithoutAttempts", "[middlewares.again.retry]\ninitialInterval = \"50ms\"\n",
+     "middlewares.again.retry: missing \"attempts\"", 1, 1, 25,
+     "e.g. attempts = 3 (tries in all, the first included)"},
+    {"RetryZeroAttempts", "[middlewares.again.retry]\nattempts = 0\n",
+     "middlewares.again.retry.attempts: 0 is out of range (1..100)", 2, 12, 1, nullptr},
+    {"RetryIntervalNotADuration",
+     "[middlewares.again.retry]\nattempts = 3\ninitialInterval = 100\n",
+     "middlewares.again.retry.initialInterval: expected a duration string like \"30s\", got an "
+     "integer",
+     3, 19, 3, "write \"5s\" or \"250ms\""},
     {"UnknownType", "[middlewares.x.header]\nframeDeny = true\n",
      "middlewares.x: unknown middleware type \"header\"", 1, 16, 6, "did you mean \"headers\"?"},
     {"UnknownHeadersOption",
@@ -476,6 +505,49 @@ middlewares = ["strip", "v1"]
   EXPECT_EQ(config->find_middleware("lan")->ip_allow_list->depth, 0);
   EXPECT_EQ(*config->find_middleware("all")->chain, (std::vector<std::string>{"strip", "v1"}));
   EXPECT_EQ(config->find_middleware("nope"), nullptr);
+}
+
+TEST(MiddlewareConfig, CompressAndRetryDecodeWithTraefiksDefaults) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", R"toml(
+[middlewares.zip.compress]
+
+[middlewares.zip-some.compress]
+encodings = ["zstd", "br"]
+defaultEncoding = "br"
+minResponseBodyBytes = 200
+excludedContentTypes = ["text/event-stream"]
+
+[http.middlewares.again.retry]
+attempts = 4
+initialInterval = "250ms"
+
+[middlewares.once.retry]
+attempts = 1
+)toml");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  const auto* zip = config->find_middleware("zip");
+  ASSERT_TRUE(zip && zip->compress);
+  EXPECT_EQ(zip->type, "compress");
+  EXPECT_EQ(zip->compress->encodings, (std::vector<std::string>{"gzip", "br", "zstd"}));
+  EXPECT_EQ(zip->compress->default_encoding, "");
+  EXPECT_EQ(zip->compress->min_response_body_bytes, 1024);
+  EXPECT_TRUE(zip->compress->included_content_types.empty());
+  EXPECT_TRUE(zip->compress->excluded_content_types.empty());
+  const auto* some = config->find_middleware("zip-some");
+  ASSERT_TRUE(some && some->compress);
+  EXPECT_EQ(some->compress->encodings, (std::vector<std::string>{"zstd", "br"}));
+  EXPECT_EQ(some->compress->default_encoding, "br");
+  EXPECT_EQ(some->compress->min_response_body_bytes, 200);
+  EXPECT_EQ(some->compress->excluded_content_types, std::vector<std::string>{"text/event-stream"});
+  const auto* again = config->find_middleware("again");
+  ASSERT_TRUE(again && again->retry);
+  EXPECT_EQ(again->retry->attempts, 4);
+  EXPECT_EQ(again->retry->initial_interval, std::chrono::milliseconds(250));
+  EXPECT_EQ(config->find_middleware("once")->retry->initial_interval,
+            std::chrono::milliseconds(100));
 }
 
 TEST(MiddlewareConfig, TraefiksHttpNestingAndBridgesShareOneNamespace) {

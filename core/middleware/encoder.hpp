@@ -1,0 +1,42 @@
+#pragma once
+/// Streaming encoders for compress: gzip (zlib), br (libbrotli) and zstd (libzstd). Each
+/// piece of a body is flushed as it is encoded, so a streamed response (server-sent events,
+/// a long poll) reaches the client as it comes rather than when the encoder's window fills.
+
+#include "middleware/middleware.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace bridge::middleware {
+
+class Encoder {
+ public:
+  virtual ~Encoder() = default;
+  /// Appends the encoding of `in` to `out`, flushed; `last` also ends the stream. False when
+  /// the library failed (out of memory): the response cannot go on.
+  virtual bool encode(std::string_view in, bool last, std::string& out) = 0;
+  /// Ready for a new stream.
+  virtual void reset() = 0;
+  Encoding encoding() const { return encoding_; }
+
+ protected:
+  explicit Encoder(Encoding e) : encoding_(e) {}
+
+ private:
+  Encoding encoding_;
+};
+
+/// Gives an encoder back to its thread's spares when the response is done: an encoder's state
+/// is hundreds of KiB (zlib's window, zstd's tables), too much to allocate per response.
+struct EncoderReturn {
+  void operator()(Encoder* e) const;
+};
+using EncoderLease = std::unique_ptr<Encoder, EncoderReturn>;
+
+/// An encoder for `e`, reset, from the thread's spares when it has one; null when the library
+/// cannot allocate one.
+EncoderLease take_encoder(Encoding e);
+
+}  // namespace bridge::middleware
