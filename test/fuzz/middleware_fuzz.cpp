@@ -1,6 +1,7 @@
 // The HTTP middlewares (core/middleware) on request heads from clients: CORS preflights and
 // origins, X-Forwarded-For for ipAllowList's strategies, Host and target in redirects, path
-// rewrites with regexes. Every type runs on every input, with the properties the proxy relies
+// rewrites with regexes, Accept-Encoding's q-values for compress (and the same fields read as a
+// response's: Content-Type, Content-Length, Cache-Control). Every type runs on every input, with the properties the proxy relies
 // on checked: no field value with CR, LF or NUL comes out (header injection), every rewritten
 // target is origin-form, an answer is a status the type may give.
 //
@@ -57,6 +58,14 @@ config::Config middlewares() {
   add("replace").replace_path = "/health";
   add("replace-re").replace_path_regex =
       std::pair<std::string, std::string>{"^/a/(.*)/b", "/$1/${1}x"};
+  auto& zip = add("zip").compress.emplace();
+  zip.min_response_body_bytes = 100;
+  zip.excluded_content_types = {"text/event-stream"};
+  auto& zip_default = add("zip-default").compress.emplace();
+  zip_default.encodings = {"zstd", "gzip"};
+  zip_default.default_encoding = "gzip";
+  zip_default.included_content_types = {"application/json"};
+  add("again").retry = config::RetryMiddleware{3, std::chrono::milliseconds(50)};
   return c;
 }
 
@@ -65,7 +74,13 @@ bool clean(std::string_view value) {
          value.find('\0') == std::string_view::npos;
 }
 
-void check(const middleware::Effects& fx, std::string_view type) {
+void check(const middleware::Effects& fx, std::string_view type, const http::Fields& fields) {
+  if (fx.compression) {
+    BRIDGE_FUZZ_CHECK(type == "compress" && fx.compression->options != nullptr);
+    // The request's fields stand in for a response's: whatever they say, an answer or a reason.
+    (void)middleware::compression_refusal(*fx.compression, 200, fields, false);
+  }
+  if (fx.retry) BRIDGE_FUZZ_CHECK(type == "retry" && fx.retry->attempts == 3);
   for (const auto* edits : {&fx.request, &fx.response})
     for (const auto& e : *edits) BRIDGE_FUZZ_CHECK(clean(e.name) && clean(e.value));
   if (fx.target_changed) BRIDGE_FUZZ_CHECK(fx.target.starts_with('/'));
@@ -98,7 +113,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     middleware::Effects fx;
     middleware::run(set.resolve({m.name}), request, fx);
     BRIDGE_FUZZ_CHECK(fx.steps.size() == 1);
-    check(fx, fx.steps.front().type);
+    check(fx, fx.steps.front().type, head.fields);
   }
   // All of them in one chain: each sees what the ones before left.
   std::vector<std::string> names;

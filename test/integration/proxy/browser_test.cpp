@@ -53,7 +53,8 @@ TEST_F(Browser, ChromiumOpensAWebSocketOverHttp11FromAPageLoadedOverH2) {
 // CORS as a browser enforces it: a page on one origin (the "web" listener) fetch()es an API on
 // another (the "api" listener, another port). Chromium sends the preflights, bridge answers
 // them (the upstream never sees one), and the browser lets through what bridge's fields allow:
-// a credentialed GET reading an exposed header, a PUT with a custom header after its preflight;
+// a credentialed GET reading an exposed header (and its gzip-encoded body, decoded), a PUT with
+// a custom header after its preflight;
 // an API whose policy names another origin is blocked (fetch rejects).
 TEST_F(Browser, ChromiumEnforcesTheCorsPolicyBridgeAnswersWith) {
   ASSERT_TRUE(start_backend());
@@ -66,16 +67,17 @@ TEST_F(Browser, ChromiumEnforcesTheCorsPolicyBridgeAnswersWith) {
           "[middlewares.api-cors.headers]\naccessControlAllowOriginList = [\"" + page_origin +
           "\"]\naccessControlAllowMethods = [\"GET\", \"PUT\"]\n"
           "accessControlAllowHeaders = [\"Content-Type\", \"X-Token\"]\n"
-          "accessControlExposeHeaders = [\"X-Backend-Connection\"]\n"
+          "accessControlExposeHeaders = [\"X-Backend-Connection\", \"Content-Encoding\"]\n"
           "accessControlAllowCredentials = true\naccessControlMaxAge = 600\naddVaryHeader = "
           "true\n\n"
+          "[middlewares.api-zip.compress]\nminResponseBodyBytes = 1\n\n"
           "[middlewares.elsewhere-cors.headers]\n"
           "accessControlAllowOriginList = [\"http://elsewhere.test\"]\n"
           "accessControlAllowMethods = [\"GET\", \"PUT\"]\n"
           "accessControlAllowHeaders = [\"Content-Type\", \"X-Token\"]\n\n" +
           route("page", "Path(`/page`)", "builtin://echo", "listeners = [\"web\"]") +
           route("api", "PathPrefix(`/api`)", backend_.url(),
-                "listeners = [\"api\"]\nmiddlewares = [\"api-cors\"]") +
+                "listeners = [\"api\"]\nmiddlewares = [\"api-cors\", \"api-zip\"]") +
           route("denied", "PathPrefix(`/denied`)", backend_.url(),
                 "listeners = [\"api\"]\nmiddlewares = [\"elsewhere-cors\"]"),
       "", log));
@@ -94,7 +96,8 @@ TEST_F(Browser, ChromiumEnforcesTheCorsPolicyBridgeAnswersWith) {
     const r = await fetch(api + "/api/items", { credentials: "include" });
     const echo = await r.json();
     out.push("get " + r.status + " " + echo.method + " exposed=" +
-             (r.headers.get("X-Backend-Connection") !== null) + " origin=" + header(echo, "origin"));
+             (r.headers.get("X-Backend-Connection") !== null) + " origin=" + header(echo, "origin") +
+             " encoding=" + r.headers.get("Content-Encoding"));
   } catch (e) { out.push("get failed: " + e); }
   try {
     const r = await fetch(api + "/api/items/7", {
@@ -115,8 +118,10 @@ TEST_F(Browser, ChromiumEnforcesTheCorsPolicyBridgeAnswersWith) {
   return out.join("\n");
 })())";
   std::string result = chromium_.evaluate(script, 20s, &error);
+  // The answers came compressed (gzip: Chromium accepts it, and it leads bridge's order) and
+  // the page read them decoded.
   EXPECT_EQ(result, "get 200 GET exposed=true origin=" + page_origin +
-                        "\nput 200 PUT x-token=t0k\ndenied get blocked: TypeError\n"
+                        " encoding=gzip\nput 200 PUT x-token=t0k\ndenied get blocked: TypeError\n"
                         "denied put blocked: TypeError")
       << "error: " << error << "\nchromium: " << chromium_.output()
       << "\nbridge: " << bridge_.output() << "\naccess log:\n"

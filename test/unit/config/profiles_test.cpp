@@ -169,12 +169,18 @@ TEST(ShippedProfiles, StagingLimitsTheWebListenerAndGuardsAdmin) {
                 {"ops", "$apr1$vj7i287Y$Vk5IFkRhz9xWZC.7sd7.f."}}));
 }
 
-TEST(ShippedProfiles, DevAnswersCorsForTheApi) {
+TEST(ShippedProfiles, DevAnswersCorsCompressesAndRetriesForTheApi) {
   auto config = load_shipped("dev");
   ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
   const Route* api = find_route(*config, "api");
   ASSERT_NE(api, nullptr);
-  EXPECT_EQ(api->middlewares, std::vector<std::string>{"api-cors"});
+  EXPECT_EQ(api->middlewares, (std::vector<std::string>{"api-cors", "api-zip", "api-retry"}));
+  const Middleware* zip = config->find_middleware("api-zip");
+  ASSERT_TRUE(zip && zip->compress);
+  EXPECT_EQ(zip->compress->encodings, (std::vector<std::string>{"gzip", "br", "zstd"}));
+  const Middleware* retry = config->find_middleware("api-retry");
+  ASSERT_TRUE(retry && retry->retry);
+  EXPECT_EQ(retry->retry->attempts, 3);
   const Middleware* cors = config->find_middleware("api-cors");
   ASSERT_TRUE(cors && cors->headers);
   EXPECT_EQ(cors->headers->allow_origin_list,
