@@ -210,7 +210,9 @@ middleware::Effects run_middlewares(const proxy::Snapshot& snap, const TestReque
   middleware::Effects fx;
   for (const proxy::MiddlewareChain* chain :
        {&snap.listener_chain(listener), &snap.routes[route_index].middlewares}) {
-    middleware::run(chain->chain, request, fx);
+    // A forwardAuth is not asked in a dry run: the chain goes on as if it had said 2xx.
+    for (size_t at = 0; at < chain->chain.size() && !fx.answer; fx.auth.reset())
+      at = middleware::run(chain->chain, request, fx, at);
     if (fx.answer) break;
   }
   return fx;
@@ -235,6 +237,8 @@ std::string edit_text(const middleware::FieldEdit& e) {
     return "- " + e.name;
   case middleware::FieldEdit::Op::AppendToken:
     return "+ " + e.name + ": " + e.value + " (unless the upstream's " + e.name + " lists it)";
+  case middleware::FieldEdit::Op::Add:
+    return "+ " + e.name + ": " + e.value + " (besides any other " + e.name + ")";
   }
   return "";
 }

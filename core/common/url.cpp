@@ -53,4 +53,48 @@ void split_target(std::string_view target, std::string_view& path, std::string_v
   query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
 }
 
+std::optional<HttpAddress> parse_http_address(std::string_view url) {
+  HttpAddress out;
+  if (url.starts_with("https://")) {
+    out.tls = true;
+    url.remove_prefix(8);
+  } else if (url.starts_with("http://")) {
+    url.remove_prefix(7);
+  } else {
+    return std::nullopt;
+  }
+  const size_t slash = url.find_first_of("/?#");
+  const std::string_view authority = url.substr(0, slash);
+  const std::string_view rest = slash == std::string_view::npos ? "" : url.substr(slash);
+  if (authority.empty() || authority.find('@') != std::string_view::npos ||
+      rest.find('#') != std::string_view::npos)
+    return std::nullopt;
+  std::string_view host = authority, port;
+  if (authority.front() == '[') {
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = authority.substr(1, close - 1);
+    const std::string_view after = authority.substr(close + 1);
+    if (!after.empty() && after.front() != ':') return std::nullopt;
+    if (!after.empty()) port = after.substr(1);
+  } else if (const size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty()) return std::nullopt;
+  if (!port.empty() || authority.back() == ':') {
+    unsigned value = 0;
+    for (char c : port) {
+      if (c < '0' || c > '9' || value > 6553) return std::nullopt;
+      value = value * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (value == 0 || value > 65535) return std::nullopt;
+  }
+  out.host.assign(host);
+  out.port = port.empty() ? (out.tls ? "443" : "80") : std::string(port);
+  out.authority.assign(authority);
+  out.target = rest.empty() || rest.front() == '?' ? "/" + std::string(rest) : std::string(rest);
+  return out;
+}
+
 }  // namespace bridge

@@ -2,6 +2,7 @@
 /// Percent-encoding for building request targets (admin API paths, Docker Engine filters), and
 /// the decoding and splitting of targets that the proxy and the admin API read.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,5 +21,18 @@ void percent_decode(std::string_view text, std::string& out);
 
 /// Splits a request target "/a/b?x=1" into path and query (without '?').
 void split_target(std::string_view target, std::string_view& path, std::string_view& query);
+
+/// An absolute http:// or https:// URL taken apart: what a client needs to ask it.
+struct HttpAddress {
+  bool tls = false;
+  std::string host;       // without brackets
+  std::string port;       // the scheme's default when the URL names none
+  std::string target;     // "/path?query", "/" when empty
+  std::string authority;  // host[:port] as written, for Host
+};
+
+/// Parses "http://auth.local:9091/verify?x=1"; nullopt for anything else (another scheme, no
+/// host, a port that is not 1-65535, user info, a fragment).
+std::optional<HttpAddress> parse_http_address(std::string_view url);
 
 }  // namespace bridge

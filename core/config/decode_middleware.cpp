@@ -11,16 +11,17 @@
 namespace bridge::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 15> supported_types = {
-    "headers",   "redirectScheme", "redirectRegex",    "stripPrefix", "stripPrefixRegex",
-    "addPrefix", "replacePath",    "replacePathRegex", "ipAllowList", "basicAuth",
-    "rateLimit", "inFlightReq",    "compress",         "retry",       "chain"};
+constexpr std::array<std::string_view, 16> supported_types = {
+    "headers",          "redirectScheme", "redirectRegex", "stripPrefix",
+    "stripPrefixRegex", "addPrefix",      "replacePath",   "replacePathRegex",
+    "ipAllowList",      "basicAuth",      "forwardAuth",   "rateLimit",
+    "inFlightReq",      "compress",       "retry",         "chain"};
 
 // Traefik types bridge does not run yet: named, so a pasted block fails clearly rather than
 // being dropped.
-constexpr std::array<std::string_view, 9> later_types = {
-    "digestAuth", "forwardAuth",       "circuitBreaker", "buffering", "errors",
-    "grpcWeb",    "passTLSClientCert", "contentType",    "plugin"};
+constexpr std::array<std::string_view, 8> later_types = {
+    "digestAuth", "circuitBreaker",    "buffering",   "errors",
+    "grpcWeb",    "passTLSClientCert", "contentType", "plugin"};
 
 std::vector<std::string> strings_of(auto const& list) {
   return std::vector<std::string>(list.begin(), list.end());
@@ -117,6 +118,11 @@ void decode_one(Decoder& d, const Entry& entry, const std::string& prefix, Middl
   } else if (t == "basicAuth") {
     Reader r = reader({"users", "usersFile", "realm", "headerField", "removeHeader"});
     decode_basic_auth(r, out.basic_auth.emplace());
+  } else if (t == "forwardAuth") {
+    Reader r = reader({"address", "trustForwardHeader", "authResponseHeaders",
+                       "authResponseHeadersRegex", "authRequestHeaders", "addAuthCookiesToResponse",
+                       "tls", "maxBodySize", "forwardBody", "preserveLocationHeader", "timeout"});
+    decode_forward_auth(r, out.forward_auth.emplace());
   } else if (t == "rateLimit") {
     Reader r = reader({"average", "period", "burst", "sourceCriterion"});
     decode_rate_limit(r, out.rate_limit.emplace());

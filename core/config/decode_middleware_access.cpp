@@ -2,6 +2,8 @@
 // basicAuth (with its htpasswd users), rateLimit and inFlightReq (with sourceCriterion).
 #include "config/detail/decode_middleware.hpp"
 
+#include "common/url.hpp"
+
 #include <fstream>
 #include <sstream>
 
@@ -126,9 +128,11 @@ void decode_basic_auth(Reader& r, BasicAuthMiddleware& out) {
                                     std::to_string(number) + ": " + why,
                                 *r.get("usersFile"), std::string(hash_hint));
     }
-    for (auto& [user, hash] : from_file) {  // the file's line wins over `users`
+    for (auto& line : from_file) {  // the file's line wins over `users`
+      // (no structured binding: clang 14, which builds the fuzzers, cannot capture one)
+      const std::string& user = line.first;
       std::erase_if(out.users, [&user](const auto& u) { return u.first == user; });
-      out.users.emplace_back(std::move(user), std::move(hash));
+      out.users.push_back(std::move(line));
     }
   }
   r.string("realm", out.realm);
@@ -148,6 +152,54 @@ void decode_basic_auth(Reader& r, BasicAuthMiddleware& out) {
   if (out.users.empty() && !r.decoder().failed())
     r.decoder().fail(r.path() + ": needs users or usersFile", r.node(),
                      "e.g. users = [\"alice:$2y$05$...\"] (htpasswd -nB alice)");
+}
+
+void decode_forward_auth(Reader& r, ForwardAuthMiddleware& out) {
+  if (!r.require("address", r.path(), "e.g. address = \"http://127.0.0.1:9091/api/verify\""))
+    return;
+  r.string("address", out.address);
+  const Node& address = *r.get("address");
+  if (!address.is(Kind::String)) return;
+  const auto parsed = parse_http_address(out.address);
+  if (!parsed)
+    return r.decoder().fail(r.path("address") + ": " + quoted(out.address) +
+                                " is not an http:// URL with a host",
+                            address, "e.g. address = \"http://127.0.0.1:9091/api/verify\"");
+  if (parsed->tls)
+    return r.decoder().fail(r.path("address") + ": bridge asks auth servers over http:// only",
+                            address,
+                            "point it at the auth server's plain port on loopback or the "
+                            "compose network");
+  if (const Node* tls = r.get("tls"))
+    return r.decoder().fail(r.path("tls") + ": bridge asks auth servers over http:// only", *tls,
+                            "remove tls");
+  bool forward_body = false;
+  r.boolean("forwardBody", forward_body);
+  if (forward_body)
+    return r.decoder().fail(r.path("forwardBody") +
+                                ": bridge does not send the request body to the auth server",
+                            *r.get("forwardBody"), "remove forwardBody");
+  int64_t max_body = 0;  // only with forwardBody in Traefik: accepted, without effect
+  r.integer("maxBodySize", max_body, -1, 1LL << 40);
+  r.boolean("trustForwardHeader", out.trust_forward_header);
+  r.boolean("preserveLocationHeader", out.preserve_location_header);
+  r.strings("authResponseHeaders", out.auth_response_headers);
+  r.strings("authRequestHeaders", out.auth_request_headers);
+  r.strings("addAuthCookiesToResponse", out.add_auth_cookies_to_response);
+  for (const char* key : {"authResponseHeaders", "authRequestHeaders"}) {
+    const Node* list = r.get(key);
+    const auto& names = std::string_view(key) == "authResponseHeaders" ? out.auth_response_headers
+                                                                       : out.auth_request_headers;
+    for (size_t i = 0; list != nullptr && i < names.size(); ++i)
+      if (!valid_header_name(names[i]))
+        return r.decoder().fail(r.path(key) + "[" + std::to_string(i) + "]: invalid header name " +
+                                    quoted(names[i]),
+                                list->items[i]);
+  }
+  r.string("authResponseHeadersRegex", out.auth_response_headers_regex);
+  if (const Node* at = r.get("authResponseHeadersRegex"); at && at->is(Kind::String))
+    check_regex(r, "authResponseHeadersRegex", out.auth_response_headers_regex, *at);
+  r.duration("timeout", out.timeout, true);
 }
 
 void decode_rate_limit(Reader& r, RateLimitMiddleware& out) {

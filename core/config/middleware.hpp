@@ -124,6 +124,23 @@ struct RetryMiddleware {
   std::chrono::milliseconds initial_interval = std::chrono::milliseconds(100);
 };
 
+/// Traefik's `forwardAuth`: every request is first asked about at `address` (GET, with the
+/// request's fields and X-Forwarded-Method/Proto/Host/Uri/For); a 2xx lets it through with
+/// authResponseHeaders copied onto it, anything else goes back to the client as the auth
+/// server gave it.
+struct ForwardAuthMiddleware {
+  std::string address;                // http://host:port/path (or https://)
+  bool trust_forward_header = false;  // keep the client's X-Forwarded-* rather than set them
+  std::vector<std::string> auth_response_headers;
+  std::string auth_response_headers_regex;        // RE2; matched against response field names
+  std::vector<std::string> auth_request_headers;  // empty: all of the request's fields
+  std::vector<std::string> add_auth_cookies_to_response;  // cookie names
+  // Traefik's: the auth server's Location as it gave it; false (the default) makes a relative
+  // one absolute against `address`.
+  bool preserve_location_header = false;
+  std::chrono::milliseconds timeout = std::chrono::seconds(30);  // bridge's: the whole ask
+};
+
 struct Middleware {
   std::string name;
   std::string type;  // Traefik's type name, as written: "headers", "stripPrefix", ...
@@ -141,6 +158,7 @@ struct Middleware {
   std::optional<InFlightReqMiddleware> in_flight_req;
   std::optional<CompressMiddleware> compress;
   std::optional<RetryMiddleware> retry;
+  std::optional<ForwardAuthMiddleware> forward_auth;
   std::optional<std::vector<std::string>> chain;  // chain.middlewares
 };
 

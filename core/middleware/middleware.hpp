@@ -36,7 +36,8 @@ struct Request {
 /// A change to a head's fields. AppendToken adds `value` to a list field (Vary) unless a field
 /// of that name already lists it, so two middlewares (or the upstream) never lose each other's.
 struct FieldEdit {
-  enum class Op : uint8_t { Set, Remove, AppendToken };
+  // Add appends a field and keeps those of the same name (Set-Cookie).
+  enum class Op : uint8_t { Set, Remove, AppendToken, Add };
   Op op = Op::Set;
   std::string name;
   std::string value;
@@ -47,6 +48,8 @@ struct Answer {
   unsigned status = 0;
   std::vector<std::pair<std::string, std::string>> fields;
   std::string message;  // why, for an error answer's body and the record
+  // The body to send as it is (an auth server's page), instead of bridge's own error.
+  std::optional<std::string> body;
 };
 
 enum class Outcome : uint8_t { Passed, Answered };
@@ -76,6 +79,7 @@ class Reused {
   size_t size() const { return used_; }
   bool empty() const { return used_ == 0; }
   const T& operator[](size_t i) const { return items_[i]; }
+  T& operator[](size_t i) { return items_[i]; }
   const T& front() const { return items_.front(); }
   T& back() { return items_[used_ - 1]; }
   const T& back() const { return items_[used_ - 1]; }
@@ -127,6 +131,31 @@ struct RetryPolicy {
   }
 };
 
+class Middleware;
+
+/// A forwardAuth middleware waiting for its auth server: the proxy sends auth_request(), hands
+/// the answer to complete_auth(), then runs the rest of the chain.
+struct AuthCheck {
+  const Middleware* by = nullptr;
+  size_t step = 0;  // its Step
+};
+
+/// What to send the auth server: GET `target` at host:port with `fields` (Host first).
+struct AuthRequest {
+  std::string host, port, target;
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::chrono::milliseconds timeout{0};
+};
+
+/// The auth server's answer, or why there is none (`failure`, e.g. "connect: Connection
+/// refused").
+struct AuthReply {
+  unsigned status = 0;
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::string body;
+  std::string failure;
+};
+
 /// What running a chain did to one request. Reused from request to request.
 struct Effects {
   // Words for every step (route test, which explains a request); else only for what stands
@@ -139,6 +168,7 @@ struct Effects {
   std::optional<Answer> answer;
   std::optional<Compression> compression;  // the response is to be encoded, if it qualifies
   std::optional<RetryPolicy> retry;
+  std::optional<AuthCheck> auth;  // set: the chain paused for an auth server
   Reused<Step> steps;
   // What must last until the exchange ends (an inFlightReq's count): released when dropped.
   std::vector<std::shared_ptr<void>> holds;
@@ -189,8 +219,15 @@ class Set {
   std::vector<std::unique_ptr<Middleware>> all_;
 };
 
-/// Runs `chain` on `req` into `fx`, in order, until one answers.
-void run(const Chain& chain, const Request& req, Effects& fx);
+/// Runs `chain` on `req` into `fx`, in order from `from`, until one answers or waits for an
+/// auth server (fx.auth); returns where to go on from (chain.size() when it ran to the end).
+size_t run(const Chain& chain, const Request& req, Effects& fx, size_t from = 0);
+
+/// The request a paused forwardAuth sends its auth server.
+AuthRequest auth_request(const AuthCheck& check, const Request& req);
+/// Takes the auth server's answer: a 2xx lets the request on with the fields it names copied
+/// onto it; anything else (or no answer) becomes fx.answer. Clears fx.auth.
+void complete_auth(const Request& req, AuthReply reply, int64_t us, Effects& fx);
 
 /// The path of a request target ("/a/b" of "/a/b?x=1") and the rest ("?x=1" or "").
 std::pair<std::string_view, std::string_view> split_target(std::string_view target);

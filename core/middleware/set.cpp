@@ -14,6 +14,7 @@ void Effects::clear() {
   answer.reset();
   compression.reset();
   retry.reset();
+  auth.reset();
   steps.clear();
   holds.clear();
 }
@@ -48,6 +49,7 @@ std::unique_ptr<Middleware> compile(const config::Middleware& m) {
   if (m.in_flight_req) return detail::make_in_flight_req(m.name, *m.in_flight_req);
   if (m.compress) return detail::make_compress(m.name, *m.compress);
   if (m.retry) return detail::make_retry(m.name, *m.retry);
+  if (m.forward_auth) return detail::make_forward_auth(m.name, *m.forward_auth);
   if (m.chain) return std::make_unique<ChainMarker>(m.name, *m.chain);
   return detail::make_path_rewrite(m);
 }
@@ -83,10 +85,11 @@ Chain Set::resolve(const std::vector<std::string>& names) const {
   return out;
 }
 
-void run(const Chain& chain, const Request& req, Effects& fx) {
+size_t run(const Chain& chain, const Request& req, Effects& fx, size_t from) {
   // One clock read per step: each step's end is the next one's start.
   auto last = std::chrono::steady_clock::now();
-  for (const Middleware* m : chain) {
+  for (size_t i = from; i < chain.size(); ++i) {
+    const Middleware* m = chain[i];
     Step& step = fx.steps.next();
     step.name.assign(m->name());
     step.type = m->type();
@@ -96,8 +99,9 @@ void run(const Chain& chain, const Request& req, Effects& fx) {
     const auto now = std::chrono::steady_clock::now();
     step.us = std::chrono::duration_cast<std::chrono::microseconds>(now - last).count();
     last = now;
-    if (fx.answer) return;
+    if (fx.answer || fx.auth) return i + 1;
   }
+  return chain.size();
 }
 
 }  // namespace bridge::middleware

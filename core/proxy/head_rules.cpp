@@ -65,17 +65,19 @@ void set_trace_fields(const Exchange& ex, const config::TraceSection& tc, HeadEd
 // (which outlive the edit). Every name a Set or Remove replaces goes in one pass over the
 // fields; then the additions, in order, those a later Set or Remove of their name replaces
 // left out. AppendToken adds its field only when neither a field of that name left in the
-// parsed head nor an earlier edit lists the token already.
+// parsed head nor an earlier edit lists the token already; Add appends whatever is there.
 void apply_field_edits(const middleware::FieldEdits& edits, const Fields& parsed, HeadEdit& edit) {
   using Op = middleware::FieldEdit::Op;
   thread_local std::vector<std::string_view> replaced;  // the worker's: no allocation per request
   replaced.clear();
   for (const middleware::FieldEdit& e : edits)
-    if (e.op != Op::AppendToken) replaced.push_back(e.name);
+    if (e.op == Op::Set || e.op == Op::Remove) replaced.push_back(e.name);
   if (!replaced.empty()) edit.remove_all(replaced);
   auto replaced_after = [&](size_t i) {
     for (size_t j = i + 1; j < edits.size(); ++j)
-      if (edits[j].op != Op::AppendToken && iequals(edits[j].name, edits[i].name)) return true;
+      if ((edits[j].op == Op::Set || edits[j].op == Op::Remove) &&
+          iequals(edits[j].name, edits[i].name))
+        return true;
     return false;
   };
   for (size_t i = 0; i < edits.size(); ++i) {

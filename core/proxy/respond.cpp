@@ -133,7 +133,8 @@ asio::awaitable<Outcome> send_middleware_answer(Client& client, Exchange& ex) {
   const middleware::Answer& answer = *ex.middleware->answer;
   const middleware::Step& step = ex.middleware->steps.back();
   ex.record.target = "answered by " + step.name;
-  if (answer.status >= 400) {
+  // bridge's JSON error (a gRPC status for gRPC), unless the middleware brings its own page.
+  if (answer.status >= 400 && (!answer.body || is_grpc(ex.head))) {
     ex.client_keep_alive = ex.client_keep_alive && client.body_done();
     ex.error = {static_cast<http::status>(answer.status), std::string(step.type), answer.message,
                 "the middleware \"" + step.name + "\" (" + std::string(step.type) +
@@ -143,19 +144,23 @@ asio::awaitable<Outcome> send_middleware_answer(Client& client, Exchange& ex) {
   ResponseHead& res = ex.scratch.response_head;
   res.clear();
   res.status = answer.status;
-  res.fields.add("Server", "bridge");
   for (const auto& [name, value] : answer.fields) res.fields.add(name, value);
+  if (!res.fields.has("Server")) res.fields.add("Server", "bridge");
   res.fields.add(ex.snapshot.config.trace.request_id_header, ex.record.request_id);
   // An unread body would be taken for the next request: close after answering instead.
   bool keep = ex.client_keep_alive && client.body_done() && !ex.worker.draining();
+  std::string_view body = answer.body ? std::string_view(*answer.body) : std::string_view();
   if (answer.status == 204 || answer.status == 304) {
     if (!keep) res.fields.add("Connection", "close");  // these never carry Content-Length
+    body = {};
   } else {
-    end_answer(res, keep, 0);
+    end_answer(res, keep, body.size());
   }
+  if (ex.head_request) body = {};  // its length was announced, as for a GET
   ex.record.status = static_cast<int>(answer.status);
+  ex.record.bytes_out += body.size();
   ex.mark(trace::Phase::FirstByte);
-  co_return co_await write_answer(client, ex, res, {}, keep);
+  co_return co_await write_answer(client, ex, res, body, keep);
 }
 
 template <class Client>

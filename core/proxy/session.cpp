@@ -15,6 +15,8 @@
 #include "proxy/detail/worker.hpp"
 #include "proxy/rewrite.hpp"
 
+#include "net/http_client.hpp"
+
 #include <openssl/bio.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -192,29 +194,27 @@ const route::CompiledRoute* match_route(Exchange& ex, const RequestHead& head,
   return matched;
 }
 
-// Runs the listener's middlewares, then the route's, until one answers; what they did goes into
-// ex.middleware, the record and each middleware's series. True when one answered.
-bool run_middlewares(Exchange& ex, const Peer& peer, const MiddlewareChain& listener_chain) {
-  middleware::Effects& fx = ex.scratch.middleware;
-  fx.clear();
-  fx.explain = false;  // words only for what stands out; route test explains the rest
+middleware::Request middleware_request(const Exchange& ex, const Peer& peer) {
   const RequestHead& head = ex.head;
-  const middleware::Request request{head.method_name, head.fields.get(Field::Host),
-                                    ex.scheme,        head.target,
-                                    &head.fields,     ex.client_ip,
-                                    peer.ip};
-  for (const MiddlewareChain* chain : {&listener_chain, &ex.route->middlewares}) {
-    const size_t before = fx.steps.size();
-    middleware::run(chain->chain, request, fx);
-    for (size_t i = before; i < fx.steps.size(); ++i)
-      if (trace::MiddlewareSeries* series = chain->series[i - before])
-        series->by_outcome[static_cast<size_t>(fx.steps[i].outcome)].fetch_add(
-            1, std::memory_order_relaxed);
-    if (fx.answer) break;
-  }
-  ex.middleware = &fx;
-  // fx is the connection's and outlives the exchange; the holds end with the exchange.
-  ex.middleware_holds = std::move(fx.holds);
+  return {head.method_name, head.fields.get(Field::Host),
+          ex.scheme,        head.target,
+          &head.fields,     ex.client_ip,
+          peer.ip};
+}
+
+// Counts a step in its middleware's series: `at` is its index in chain `chain` (0 the
+// listener's, 1 the route's).
+void count_step(Exchange& ex, const Peer& peer, size_t chain, size_t at,
+                const middleware::Step& step) {
+  const MiddlewareChain& c =
+      chain == 0 ? ex.snapshot.listener_chain(peer.listener) : ex.route->middlewares;
+  if (trace::MiddlewareSeries* series = c.series[at])
+    series->by_outcome[static_cast<size_t>(step.outcome)].fetch_add(1, std::memory_order_relaxed);
+}
+
+// What the middlewares did, into the record, once they are done (an answer, or all ran).
+void note_middlewares(Exchange& ex) {
+  const middleware::Effects& fx = ex.scratch.middleware;
   auto& notes = ex.record.middlewares;
   notes.resize(fx.steps.size());
   for (size_t i = 0; i < fx.steps.size(); ++i) {
@@ -226,7 +226,78 @@ bool run_middlewares(Exchange& ex, const Peer& peer, const MiddlewareChain& list
     notes[i].us = step.us;
   }
   ex.mark(trace::Phase::Middlewares);
-  return fx.answer.has_value();
+}
+
+// Runs the listener's middlewares, then the route's, from where they stopped, until one answers
+// or one waits for its auth server (fx.auth); what they did goes into ex.middleware, each
+// middleware's series and, once they are done, the record.
+void run_middlewares(Exchange& ex, const Peer& peer) {
+  middleware::Effects& fx = ex.scratch.middleware;
+  const middleware::Request request = middleware_request(ex, peer);
+  const MiddlewareChain* chains[2] = {&ex.snapshot.listener_chain(peer.listener),
+                                      &ex.route->middlewares};
+  for (; ex.middleware_chain < 2; ++ex.middleware_chain, ex.middleware_at = 0) {
+    const MiddlewareChain& chain = *chains[ex.middleware_chain];
+    const size_t before = fx.steps.size(), from = ex.middleware_at;
+    ex.middleware_at = middleware::run(chain.chain, request, fx, from);
+    for (size_t i = before; i < fx.steps.size(); ++i)
+      if (!fx.auth || i != fx.auth->step)  // counted once its auth server answered
+        count_step(ex, peer, ex.middleware_chain, from + i - before, fx.steps[i]);
+    if (fx.answer || fx.auth) break;
+  }
+  ex.middleware = &fx;
+  // fx is the connection's and outlives the exchange; the holds end with the exchange.
+  for (auto& hold : fx.holds) ex.middleware_holds.push_back(std::move(hold));
+  fx.holds.clear();
+  if (!fx.auth) note_middlewares(ex);
+}
+
+// A forwardAuth's question to its auth server (one connection per question), and the answer
+// for complete_auth; the time it took in `us`.
+asio::awaitable<middleware::AuthReply> ask_auth_server(const middleware::AuthRequest& ask,
+                                                       int64_t& us) {
+  net::HttpRequest request{boost::beast::http::verb::get, ask.target, 11};
+  for (const auto& [name, value] : ask.fields) request.insert(name, value);
+  net::ExchangeOptions options;
+  options.timeout = ask.timeout;
+  options.body_limit = 1024 * 1024;  // a login page, not a download
+  const auto began = Clock::now();
+  auto answered = co_await net::http_exchange(net::HttpPeer::tcp(ask.host, ask.port),
+                                              std::move(request), options);
+  us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - began).count();
+  middleware::AuthReply reply;
+  if (!answered) {
+    reply.failure = answered.error().message();
+    co_return reply;
+  }
+  reply.status = answered->result_int();
+  for (const auto& field : *answered)
+    reply.fields.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  reply.body = std::move(answered->body());
+  co_return reply;
+}
+
+// The middlewares paused for an auth server: ask it, go on with the rest of the chain (which
+// may ask another), then answer or forward.
+template <class Client>
+asio::awaitable<Outcome> ask_auth_then_go_on(Client& client, Exchange& ex, const Peer& peer) {
+  middleware::Effects& fx = ex.scratch.middleware;
+  while (fx.auth) {
+    const middleware::Request request = middleware_request(ex, peer);
+    const size_t step = fx.auth->step;
+    int64_t us = 0;
+    middleware::AuthReply reply =
+        co_await ask_auth_server(middleware::auth_request(*fx.auth, request), us);
+    middleware::complete_auth(request, std::move(reply), us, fx);
+    count_step(ex, peer, ex.middleware_chain, ex.middleware_at - 1, fx.steps[step]);
+    if (fx.answer) {
+      note_middlewares(ex);
+      break;
+    }
+    run_middlewares(ex, peer);
+  }
+  if (fx.answer) co_return co_await send_middleware_answer(client, ex);
+  co_return co_await forward(client, ex);
 }
 
 }  // namespace
@@ -296,9 +367,13 @@ asio::awaitable<Outcome> serve_exchange(Client& client, Exchange& ex, const Peer
     }
   }
   const MiddlewareChain& listener_chain = snapshot->listener_chain(listener);
-  if ((!listener_chain.empty() || !ex.route->middlewares.empty()) &&
-      run_middlewares(ex, peer, listener_chain))
-    return send_middleware_answer(client, ex);
+  if (!listener_chain.empty() || !ex.route->middlewares.empty()) {
+    ex.scratch.middleware.clear();
+    ex.scratch.middleware.explain = false;  // words only for what stands out
+    run_middlewares(ex, peer);
+    if (ex.scratch.middleware.auth) return ask_auth_then_go_on(client, ex, peer);
+    if (ex.scratch.middleware.answer) return send_middleware_answer(client, ex);
+  }
   return forward(client, ex);
 }
 

@@ -1,9 +1,11 @@
 // The HTTP middlewares (core/middleware) on request heads from clients: CORS preflights and
 // origins, X-Forwarded-For for ipAllowList's strategies, Host and target in redirects, path
 // rewrites with regexes, Accept-Encoding's q-values for compress (and the same fields read as a
-// response's: Content-Type, Content-Length, Cache-Control). Every type runs on every input, with the properties the proxy relies
-// on checked: no field value with CR, LF or NUL comes out (header injection), every rewritten
-// target is origin-form, an answer is a status the type may give.
+// response's: Content-Type, Content-Length, Cache-Control), forwardAuth's question and the
+// auth server's answer (the same fields again, as a 2xx or a 302). Every type runs on every input,
+// with the properties the proxy relies on checked: no field value with CR, LF or NUL comes out
+// (header injection), every rewritten target is origin-form, an answer is a status the type may
+// give.
 //
 // Input: byte 0 picks the client address and the scheme; the rest is an HTTP/1.1 request head.
 #include "fuzz.hpp"
@@ -66,6 +68,11 @@ config::Config middlewares() {
   zip_default.default_encoding = "gzip";
   zip_default.included_content_types = {"application/json"};
   add("again").retry = config::RetryMiddleware{3, std::chrono::milliseconds(50)};
+  auto& sso = add("sso").forward_auth.emplace();
+  sso.address = "http://127.0.0.1:9091/verify";
+  sso.auth_response_headers = {"X-User"};
+  sso.auth_response_headers_regex = "^X-Auth-";
+  sso.add_auth_cookies_to_response = {"session"};
   return c;
 }
 
@@ -90,6 +97,7 @@ void check(const middleware::Effects& fx, std::string_view type, const http::Fie
   const unsigned status = fx.answer->status;
   if (type == "headers") BRIDGE_FUZZ_CHECK(status == 204 || status == 500);
   if (type == "ipAllowList") BRIDGE_FUZZ_CHECK(status == 403 || status == 429);
+  if (type == "forwardAuth") BRIDGE_FUZZ_CHECK(status == 302);
   if (type == "redirectScheme" || type == "redirectRegex")
     BRIDGE_FUZZ_CHECK(status == 301 || status == 302 || status == 307 || status == 308);
 }
@@ -113,13 +121,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     middleware::Effects fx;
     middleware::run(set.resolve({m.name}), request, fx);
     BRIDGE_FUZZ_CHECK(fx.steps.size() == 1);
+    if (fx.auth) {
+      // The auth server's answer: the request's own fields stand in for its fields and body.
+      middleware::AuthRequest ask = middleware::auth_request(*fx.auth, request);
+      for (const auto& [name, value] : ask.fields) BRIDGE_FUZZ_CHECK(clean(name) && clean(value));
+      middleware::AuthReply reply;
+      reply.status = (data[0] & 8) != 0 ? 200 : 302;
+      for (const http::FieldRef f : head.fields) reply.fields.emplace_back(f.name, f.value);
+      reply.body = head.target;
+      middleware::complete_auth(request, std::move(reply), 1, fx);
+      BRIDGE_FUZZ_CHECK(!fx.auth && (fx.answer.has_value() == ((data[0] & 8) == 0)));
+    }
     check(fx, fx.steps.front().type, head.fields);
   }
-  // All of them in one chain: each sees what the ones before left.
+  // All of them in one chain: each sees what the ones before left (a forwardAuth's pause is
+  // passed over, as route test does).
   std::vector<std::string> names;
   for (const config::Middleware& m : config.middlewares) names.push_back(m.name);
   middleware::Effects fx;
-  middleware::run(set.resolve(names), request, fx);
+  const middleware::Chain all = set.resolve(names);
+  for (size_t at = 0; at < all.size() && !fx.answer; fx.auth.reset())
+    at = middleware::run(all, request, fx, at);
   BRIDGE_FUZZ_CHECK(!fx.steps.empty());
   return 0;
 }

@@ -27,6 +27,8 @@ std::unique_ptr<Middleware> make_ip_allow_list(const std::string& name,
                                                const config::IpAllowListMiddleware& options);
 std::unique_ptr<Middleware> make_compress(const std::string& name,
                                           const config::CompressMiddleware& options);
+std::unique_ptr<Middleware> make_forward_auth(const std::string& name,
+                                              const config::ForwardAuthMiddleware& options);
 std::unique_ptr<Middleware> make_retry(const std::string& name,
                                        const config::RetryMiddleware& options);
 

@@ -85,6 +85,10 @@ struct Exchange {
   const middleware::Effects* middleware = nullptr;
   // The middlewares' holds (inFlightReq counts): released when the exchange ends.
   std::vector<std::shared_ptr<void>> middleware_holds;
+  // Where the middlewares stopped (the listener's chain 0, the route's 1, and the index in it),
+  // so that the chain goes on there once a forwardAuth's auth server answered.
+  uint8_t middleware_chain = 0;
+  size_t middleware_at = 0;
 
   int64_t elapsed_us() const;
   void mark(trace::Phase phase) { record.mark(phase, elapsed_us()); }

@@ -44,9 +44,24 @@ const Case cases[] = {
     {"NotYetSupportedTypeUnderHttp", "[http.middlewares.mtls.passTLSClientCert]\npem = true\n",
      "http.middlewares.mtls: bridge does not run the Traefik middleware \"passTLSClientCert\" yet",
      1, 24, 17, nullptr},
-    {"ForwardAuthNotYet", "[middlewares.sso.forwardAuth]\naddress = \"http://auth\"\n",
-     "middlewares.sso: bridge does not run the Traefik middleware \"forwardAuth\" yet", 1, 18, 11,
+    {"CircuitBreakerNotYet",
+     "[middlewares.cb.circuitBreaker]\nexpression = \"NetworkErrorRatio() > 0.5\"\n",
+     "middlewares.cb: bridge does not run the Traefik middleware \"circuitBreaker\" yet", 1, 17, 14,
      nullptr},
+    {"ForwardAuthWithoutAddress", "[middlewares.sso.forwardAuth]\ntrustForwardHeader = true\n",
+     "middlewares.sso.forwardAuth: missing \"address\"", 1, 1, 29,
+     "e.g. address = \"http://127.0.0.1:9091/api/verify\""},
+    {"ForwardAuthAddressNotAUrl", "[middlewares.sso.forwardAuth]\naddress = \"auth:9091\"\n",
+     "middlewares.sso.forwardAuth.address: \"auth:9091\" is not an http:// URL with a host", 2, 11,
+     11, "e.g. address = \"http://127.0.0.1:9091/api/verify\""},
+    {"ForwardAuthOverTls", "[middlewares.sso.forwardAuth]\naddress = \"https://auth.test/v\"\n",
+     "middlewares.sso.forwardAuth.address: bridge asks auth servers over http:// only", 2, 11, 21,
+     nullptr},
+    {"ForwardAuthForwardBody",
+     "[middlewares.sso.forwardAuth]\naddress = \"http://auth/v\"\nforwardBody = true\n",
+     "middlewares.sso.forwardAuth.forwardBody: bridge does not send the request body to the auth "
+     "server",
+     3, 15, 4, "remove forwardBody"},
     {"IpWhiteListWasRenamed", "[middlewares.office.ipWhiteList]\nsourceRange = [\"10.0.0.0/8\"]\n",
      "middlewares.office: Traefik v3 renamed ipWhiteList to ipAllowList", 1, 21, 11,
      "write ipAllowList"},
@@ -327,7 +342,8 @@ INSTANTIATE_TEST_SUITE_P(Table, MiddlewareConfigErrors, ::testing::ValuesIn(case
 TEST(MiddlewareConfig, ATypeBridgeDoesNotRunNamesTheOnesItDoes) {
   TempConfigDir dir;
   dir.write("base.toml", minimal_base);
-  dir.write("dev.toml", "[middlewares.sso.forwardAuth]\naddress = \"http://auth\"\n");
+  dir.write("dev.toml",
+            "[middlewares.cb.circuitBreaker]\nexpression = \"NetworkErrorRatio() > 0.5\"\n");
   auto config = dir.load();
   ASSERT_FALSE(config);
   EXPECT_TRUE(is_types_hint(config.error().hint));
@@ -782,10 +798,12 @@ TEST(MiddlewareConfig, MiddlewaresMustBeATable) {
 TEST(MiddlewareConfig, TheTypesHintNamesEveryTypeBridgeRuns) {
   TempConfigDir dir;
   dir.write("base.toml", minimal_base);
-  dir.write("dev.toml", "[middlewares.sso.forwardAuth]\naddress = \"http://auth\"\n");
+  dir.write("dev.toml",
+            "[middlewares.cb.circuitBreaker]\nexpression = \"NetworkErrorRatio() > 0.5\"\n");
   auto config = dir.load();
   ASSERT_FALSE(config);
-  for (const char* type : {"basicAuth", "rateLimit", "inFlightReq", "ipAllowList", "chain"})
+  for (const char* type : {"basicAuth", "forwardAuth", "rateLimit", "inFlightReq", "ipAllowList",
+                           "compress", "retry", "chain"})
     EXPECT_NE(config.error().hint.find(type), std::string::npos)
         << type << " missing from: " << config.error().hint;
 }

@@ -55,6 +55,9 @@ std::vector<std::string> words(const Edits& edits) {
     case FieldEdit::Op::Remove:
       out.push_back("remove " + e.name);
       break;
+    case FieldEdit::Op::Add:
+      out.push_back("add " + e.name + ": " + e.value);
+      break;
     case FieldEdit::Op::AppendToken:
       out.push_back("append " + e.name + ": " + e.value);
       break;
