@@ -11,17 +11,16 @@
 namespace bridge::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 16> supported_types = {
-    "headers",          "redirectScheme", "redirectRegex", "stripPrefix",
-    "stripPrefixRegex", "addPrefix",      "replacePath",   "replacePathRegex",
-    "ipAllowList",      "basicAuth",      "forwardAuth",   "rateLimit",
-    "inFlightReq",      "compress",       "retry",         "chain"};
+constexpr std::array<std::string_view, 17> supported_types = {
+    "headers",     "redirectScheme", "redirectRegex",    "stripPrefix",    "stripPrefixRegex",
+    "addPrefix",   "replacePath",    "replacePathRegex", "ipAllowList",    "basicAuth",
+    "forwardAuth", "rateLimit",      "inFlightReq",      "circuitBreaker", "compress",
+    "retry",       "chain"};
 
 // Traefik types bridge does not run yet: named, so a pasted block fails clearly rather than
 // being dropped.
-constexpr std::array<std::string_view, 8> later_types = {
-    "digestAuth", "circuitBreaker",    "buffering",   "errors",
-    "grpcWeb",    "passTLSClientCert", "contentType", "plugin"};
+constexpr std::array<std::string_view, 7> later_types = {
+    "digestAuth", "buffering", "errors", "grpcWeb", "passTLSClientCert", "contentType", "plugin"};
 
 std::vector<std::string> strings_of(auto const& list) {
   return std::vector<std::string>(list.begin(), list.end());
@@ -133,6 +132,10 @@ void decode_one(Decoder& d, const Entry& entry, const std::string& prefix, Middl
     Reader r = reader({"encodings", "defaultEncoding", "minResponseBodyBytes",
                        "includedContentTypes", "excludedContentTypes"});
     decode_compress(r, out.compress.emplace());
+  } else if (t == "circuitBreaker") {
+    Reader r = reader(
+        {"expression", "checkPeriod", "fallbackDuration", "recoveryDuration", "responseCode"});
+    decode_circuit_breaker(r, out.circuit_breaker.emplace());
   } else if (t == "retry") {
     Reader r = reader({"attempts", "initialInterval"});
     decode_retry(r, out.retry.emplace());

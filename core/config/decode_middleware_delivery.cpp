@@ -64,4 +64,25 @@ void decode_retry(Reader& r, RetryMiddleware& out) {
   r.duration("initialInterval", out.initial_interval, false);
 }
 
+void decode_circuit_breaker(Reader& r, CircuitBreakerMiddleware& out) {
+  if (!r.require("expression", r.path(), "e.g. expression = \"NetworkErrorRatio() > 0.30\""))
+    return;
+  r.string("expression", out.expression);
+  const Node& at = *r.get("expression");
+  if (!at.is(Kind::String)) return;
+  BreakerExpressionError error;
+  auto parsed = parse_breaker_expression(out.expression, error);
+  if (!parsed)
+    return r.decoder().fail(r.path("expression") + ": " + error.message + " at offset " +
+                                std::to_string(error.at) + " of " + quoted(out.expression),
+                            at,
+                            "e.g. \"NetworkErrorRatio() > 0.30 || ResponseCodeRatio(500, 600, 0, "
+                            "600) > 0.25 || LatencyAtQuantileMS(50.0) > 100\"");
+  out.parsed = std::move(*parsed);
+  r.duration("checkPeriod", out.check_period, true);
+  r.duration("fallbackDuration", out.fallback_duration, true);
+  r.duration("recoveryDuration", out.recovery_duration, true);
+  r.integer("responseCode", out.response_code, 400, 599);
+}
+
 }  // namespace bridge::config::detail

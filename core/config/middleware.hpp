@@ -4,6 +4,8 @@
 /// Traefik's documentation or a team's file provider works when pasted. Exactly one type is
 /// set per middleware; core/middleware compiles them.
 
+#include "config/breaker_expression.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -141,6 +143,18 @@ struct ForwardAuthMiddleware {
   std::chrono::milliseconds timeout = std::chrono::seconds(30);  // bridge's: the whole ask
 };
 
+/// Traefik's `circuitBreaker`: while `expression` holds over the last 10 s of the route's
+/// answers, requests get `response_code` for `fallback_duration`, then come back gradually over
+/// `recovery_duration`.
+struct CircuitBreakerMiddleware {
+  std::string expression;  // as written; `parsed` is its tree
+  BreakerExpression parsed;
+  std::chrono::milliseconds check_period = std::chrono::milliseconds(100);
+  std::chrono::milliseconds fallback_duration = std::chrono::seconds(10);
+  std::chrono::milliseconds recovery_duration = std::chrono::seconds(10);
+  int64_t response_code = 503;
+};
+
 struct Middleware {
   std::string name;
   std::string type;  // Traefik's type name, as written: "headers", "stripPrefix", ...
@@ -159,6 +173,7 @@ struct Middleware {
   std::optional<CompressMiddleware> compress;
   std::optional<RetryMiddleware> retry;
   std::optional<ForwardAuthMiddleware> forward_auth;
+  std::optional<CircuitBreakerMiddleware> circuit_breaker;
   std::optional<std::vector<std::string>> chain;  // chain.middlewares
 };
 

@@ -156,6 +156,21 @@ struct AuthReply {
   std::string failure;
 };
 
+/// How an exchange ended, for a middleware that learns from it (circuitBreaker's statistics).
+struct ExchangeResult {
+  unsigned status = 0;
+  int64_t us = 0;              // from the request's arrival to its end
+  bool network_error = false;  // the upstream could not be reached or broke before answering
+};
+
+class ResultObserver {
+ public:
+  virtual void observe(const ExchangeResult& result) const = 0;
+
+ protected:
+  ~ResultObserver() = default;
+};
+
 /// What running a chain did to one request. Reused from request to request.
 struct Effects {
   // Words for every step (route test, which explains a request); else only for what stands
@@ -168,7 +183,8 @@ struct Effects {
   std::optional<Answer> answer;
   std::optional<Compression> compression;  // the response is to be encoded, if it qualifies
   std::optional<RetryPolicy> retry;
-  std::optional<AuthCheck> auth;  // set: the chain paused for an auth server
+  std::optional<AuthCheck> auth;                 // set: the chain paused for an auth server
+  std::vector<const ResultObserver*> observers;  // told how the exchange ended
   Reused<Step> steps;
   // What must last until the exchange ends (an inFlightReq's count): released when dropped.
   std::vector<std::shared_ptr<void>> holds;

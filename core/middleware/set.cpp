@@ -15,6 +15,7 @@ void Effects::clear() {
   compression.reset();
   retry.reset();
   auth.reset();
+  observers.clear();
   steps.clear();
   holds.clear();
 }
@@ -50,6 +51,7 @@ std::unique_ptr<Middleware> compile(const config::Middleware& m) {
   if (m.compress) return detail::make_compress(m.name, *m.compress);
   if (m.retry) return detail::make_retry(m.name, *m.retry);
   if (m.forward_auth) return detail::make_forward_auth(m.name, *m.forward_auth);
+  if (m.circuit_breaker) return detail::make_circuit_breaker(m.name, *m.circuit_breaker);
   if (m.chain) return std::make_unique<ChainMarker>(m.name, *m.chain);
   return detail::make_path_rewrite(m);
 }

@@ -44,6 +44,15 @@ void assign_ids(Exchange& ex, const RequestHead& head) {
 // The record is frozen once the exchange ends and handed to everyone who reads records.
 void finish_record(Exchange& ex) {
   ex.mark(trace::Phase::Done);
+  if (ex.middleware != nullptr && !ex.middleware->observers.empty()) {
+    // bridge's own 502/504 for an upstream it could not reach or that broke before answering
+    // ("upstream_unreachable: ...", "upstream_error: ...", "upstream_timeout: ...").
+    const middleware::ExchangeResult result{static_cast<unsigned>(ex.record.status),
+                                            ex.record.total_us(),
+                                            ex.record.error.starts_with("upstream_")};
+    for (const middleware::ResultObserver* observer : ex.middleware->observers)
+      observer->observe(result);
+  }
   if (ex.route != nullptr && ex.route->series != nullptr) {
     ex.route->series->observe(trace::protocol_index(ex.record.protocol), ex.record.status,
                               ex.record.total_us());

@@ -32,5 +32,6 @@ void decode_in_flight_req(Reader& r, InFlightReqMiddleware& out);
 // decode_middleware_delivery.cpp: how the response is delivered.
 void decode_compress(Reader& r, CompressMiddleware& out);
 void decode_retry(Reader& r, RetryMiddleware& out);
+void decode_circuit_breaker(Reader& r, CircuitBreakerMiddleware& out);
 
 }  // namespace bridge::config::detail

@@ -29,6 +29,8 @@ std::unique_ptr<Middleware> make_compress(const std::string& name,
                                           const config::CompressMiddleware& options);
 std::unique_ptr<Middleware> make_forward_auth(const std::string& name,
                                               const config::ForwardAuthMiddleware& options);
+std::unique_ptr<Middleware> make_circuit_breaker(const std::string& name,
+                                                 const config::CircuitBreakerMiddleware& options);
 std::unique_ptr<Middleware> make_retry(const std::string& name,
                                        const config::RetryMiddleware& options);
 

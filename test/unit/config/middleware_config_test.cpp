@@ -44,10 +44,20 @@ const Case cases[] = {
     {"NotYetSupportedTypeUnderHttp", "[http.middlewares.mtls.passTLSClientCert]\npem = true\n",
      "http.middlewares.mtls: bridge does not run the Traefik middleware \"passTLSClientCert\" yet",
      1, 24, 17, nullptr},
-    {"CircuitBreakerNotYet",
-     "[middlewares.cb.circuitBreaker]\nexpression = \"NetworkErrorRatio() > 0.5\"\n",
-     "middlewares.cb: bridge does not run the Traefik middleware \"circuitBreaker\" yet", 1, 17, 14,
-     nullptr},
+    {"CircuitBreakerExpressionDoesNotParse",
+     "[middlewares.cb.circuitBreaker]\nexpression = \"NetworkErrorRatio() > \"\n",
+     "middlewares.cb.circuitBreaker.expression: expected a number at offset 22 of "
+     "\"NetworkErrorRatio() > \"",
+     2, 14, 24, nullptr},
+    {"CircuitBreakerUnknownMetric",
+     "[middlewares.cb.circuitBreaker]\nexpression = \"ErrorRatio() > 0.5\"\n",
+     "middlewares.cb.circuitBreaker.expression: expected NetworkErrorRatio(), "
+     "ResponseCodeRatio(from, to, dividedFrom, dividedTo) or LatencyAtQuantileMS(quantile) at "
+     "offset 0 of \"ErrorRatio() > 0.5\"",
+     2, 14, 20, nullptr},
+    {"CircuitBreakerWithoutExpression", "[middlewares.cb.circuitBreaker]\ncheckPeriod = \"1s\"\n",
+     "middlewares.cb.circuitBreaker: missing \"expression\"", 1, 1, 31,
+     "e.g. expression = \"NetworkErrorRatio() > 0.30\""},
     {"ForwardAuthWithoutAddress", "[middlewares.sso.forwardAuth]\ntrustForwardHeader = true\n",
      "middlewares.sso.forwardAuth: missing \"address\"", 1, 1, 29,
      "e.g. address = \"http://127.0.0.1:9091/api/verify\""},
@@ -342,8 +352,7 @@ INSTANTIATE_TEST_SUITE_P(Table, MiddlewareConfigErrors, ::testing::ValuesIn(case
 TEST(MiddlewareConfig, ATypeBridgeDoesNotRunNamesTheOnesItDoes) {
   TempConfigDir dir;
   dir.write("base.toml", minimal_base);
-  dir.write("dev.toml",
-            "[middlewares.cb.circuitBreaker]\nexpression = \"NetworkErrorRatio() > 0.5\"\n");
+  dir.write("dev.toml", "[middlewares.oops.errors]\nstatus = [\"500-599\"]\n");
   auto config = dir.load();
   ASSERT_FALSE(config);
   EXPECT_TRUE(is_types_hint(config.error().hint));
@@ -564,6 +573,41 @@ attempts = 1
   EXPECT_EQ(again->retry->initial_interval, std::chrono::milliseconds(250));
   EXPECT_EQ(config->find_middleware("once")->retry->initial_interval,
             std::chrono::milliseconds(100));
+}
+
+TEST(MiddlewareConfig, CircuitBreakerExpressionsParseWithTraefiksPrecedence) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", R"toml(
+[middlewares.cb.circuitBreaker]
+expression = "NetworkErrorRatio() > 0.30 || ResponseCodeRatio(500, 600, 0, 600) > 0.25 && LatencyAtQuantileMS(50.0) >= 100"
+checkPeriod = "50ms"
+fallbackDuration = "5s"
+recoveryDuration = "2s"
+responseCode = 429
+
+[middlewares.cb-default.circuitBreaker]
+expression = "!(NetworkErrorRatio() <= 0.5)"
+)toml");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  const auto* cb = config->find_middleware("cb");
+  ASSERT_TRUE(cb && cb->circuit_breaker);
+  const auto& e = cb->circuit_breaker->parsed;
+  ASSERT_EQ(e.kind, BreakerExpression::Kind::Or);  // && binds tighter
+  ASSERT_EQ(e.children.size(), 2u);
+  EXPECT_EQ(e.children[1].kind, BreakerExpression::Kind::And);
+  EXPECT_EQ(describe(e), "NetworkErrorRatio() > 0.3 || ResponseCodeRatio(500, 600, 0, 600) > "
+                         "0.25 && LatencyAtQuantileMS(50) >= 100");
+  EXPECT_EQ(cb->circuit_breaker->check_period, std::chrono::milliseconds(50));
+  EXPECT_EQ(cb->circuit_breaker->fallback_duration, std::chrono::seconds(5));
+  EXPECT_EQ(cb->circuit_breaker->recovery_duration, std::chrono::seconds(2));
+  EXPECT_EQ(cb->circuit_breaker->response_code, 429);
+  const auto* plain = config->find_middleware("cb-default");
+  EXPECT_EQ(describe(plain->circuit_breaker->parsed), "!(NetworkErrorRatio() <= 0.5)");
+  EXPECT_EQ(plain->circuit_breaker->check_period, std::chrono::milliseconds(100));
+  EXPECT_EQ(plain->circuit_breaker->fallback_duration, std::chrono::seconds(10));
+  EXPECT_EQ(plain->circuit_breaker->response_code, 503);
 }
 
 TEST(MiddlewareConfig, TraefiksHttpNestingAndBridgesShareOneNamespace) {
@@ -798,12 +842,11 @@ TEST(MiddlewareConfig, MiddlewaresMustBeATable) {
 TEST(MiddlewareConfig, TheTypesHintNamesEveryTypeBridgeRuns) {
   TempConfigDir dir;
   dir.write("base.toml", minimal_base);
-  dir.write("dev.toml",
-            "[middlewares.cb.circuitBreaker]\nexpression = \"NetworkErrorRatio() > 0.5\"\n");
+  dir.write("dev.toml", "[middlewares.oops.errors]\nstatus = [\"500-599\"]\n");
   auto config = dir.load();
   ASSERT_FALSE(config);
   for (const char* type : {"basicAuth", "forwardAuth", "rateLimit", "inFlightReq", "ipAllowList",
-                           "compress", "retry", "chain"})
+                           "circuitBreaker", "compress", "retry", "chain"})
     EXPECT_NE(config.error().hint.find(type), std::string::npos)
         << type << " missing from: " << config.error().hint;
 }
