@@ -148,6 +148,13 @@ TEST(ShippedProfiles, StagingLimitsTheWebListenerAndGuardsAdmin) {
   const Route* admin = find_route(*config, "admin");
   ASSERT_NE(admin, nullptr);
   EXPECT_EQ(admin->middlewares, std::vector<std::string>{"admin-auth"});
+  const Route* api = find_route(*config, "api");
+  ASSERT_NE(api, nullptr);
+  EXPECT_EQ(api->middlewares, std::vector<std::string>{"staging-breaker"});
+  const Middleware* breaker = config->find_middleware("staging-breaker");
+  ASSERT_TRUE(breaker && breaker->circuit_breaker);
+  EXPECT_EQ(describe(breaker->circuit_breaker->parsed),
+            "NetworkErrorRatio() > 0.5 || ResponseCodeRatio(500, 600, 0, 600) > 0.5");
   const Middleware* auth = config->find_middleware("admin-auth");
   ASSERT_TRUE(auth && auth->basic_auth);
   ASSERT_EQ(auth->basic_auth->users.size(), 1u);
