@@ -45,6 +45,10 @@ struct FieldEdit {
 
 /// An answer a middleware gives instead of forwarding (a preflight, a redirect, a refusal).
 struct Answer {
+  Answer() = default;
+  Answer(unsigned s, std::vector<std::pair<std::string, std::string>> f, std::string m,
+         std::optional<std::string> b = std::nullopt)
+      : status(s), fields(std::move(f)), message(std::move(m)), body(std::move(b)) {}
   unsigned status = 0;
   std::vector<std::pair<std::string, std::string>> fields;
   std::string message;  // why, for an error answer's body and the record
