@@ -55,18 +55,7 @@ relay_encoded(Client& client, Upstream& upstream, beast::flat_buffer& from,
       beast::get_lowest_layer(upstream).expires_after(p.read_timeout);
       read = co_await body.read(upstream, from, room, got);
     }
-    switch (*read) {
-    case BodyRead::Data:
-    case BodyRead::End:
-      break;
-    case BodyRead::Timeout:
-      co_return RelayResult::ReadTimeout;
-    case BodyRead::Bad:
-      co_return RelayResult::BadInput;
-    case BodyRead::TooLarge:
-    case BodyRead::Failed:
-      co_return RelayResult::ReadFailed;
-    }
+    if (auto ended = relay_end_for(*read)) co_return *ended;
     const bool last = body.done();
     if (!co_await send_body_piece(client, encoding, scratch, {room.data(), got}, last,
                                   p.write_timeout))

@@ -116,18 +116,7 @@ class H2Client {
         }
         bytes = {room.data(), got};
       }
-      switch (*read) {
-      case BodyRead::Data:
-      case BodyRead::End:
-        break;
-      case BodyRead::Timeout:
-        co_return RelayResult::ReadTimeout;
-      case BodyRead::Bad:
-        co_return RelayResult::BadInput;
-      case BodyRead::TooLarge:
-      case BodyRead::Failed:
-        co_return RelayResult::ReadFailed;
-      }
+      if (auto ended = relay_end_for(*read)) co_return *ended;
       p.body_bytes += bytes.size();
       s.out.append(bytes);
       if (body.done()) {

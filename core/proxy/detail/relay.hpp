@@ -31,6 +31,24 @@ enum class RelayResult {
 /// How a read of a message body ended.
 enum class BodyRead { Data, End, TooLarge, Bad, Timeout, Failed };
 
+/// How relaying a response ends when a read of the upstream's body did not bring data (nullopt:
+/// it did, go on). An upstream body over a limit is the upstream failing.
+inline std::optional<RelayResult> relay_end_for(BodyRead read) {
+  switch (read) {
+  case BodyRead::Data:
+  case BodyRead::End:
+    return std::nullopt;
+  case BodyRead::Timeout:
+    return RelayResult::ReadTimeout;
+  case BodyRead::Bad:
+    return RelayResult::BadInput;
+  case BodyRead::TooLarge:
+  case BodyRead::Failed:
+    break;
+  }
+  return RelayResult::ReadFailed;
+}
+
 /// True for a stream over another one (TLS over TCP), whose writes go a buffer at a time.
 template <class Stream>
 constexpr bool layered =

@@ -12,21 +12,6 @@ namespace {
 
 class Http2 : public HttpsProxy {
  protected:
-  // `curl -sS -i --http2-prior-knowledge ARGS...` (or other protocol flags), parsed.
-  CurlResponse h2(std::vector<std::string> args,
-                  const std::string& mode = "--http2-prior-knowledge", Millis timeout = 10s) {
-    args.insert(args.begin(), {"-i", mode});
-    auto r = curl(std::move(args), timeout);
-    CurlResponse out;
-    out.exit = r.status;
-    out.err = r.err;
-    auto end = r.out.find("\r\n\r\n");
-    if (end == std::string::npos) return out;
-    out.response = parse_head_block(r.out.substr(0, end));
-    out.response.body = r.out.substr(end + 4);
-    return out;
-  }
-
   // Runs test/support/h2_frames.py (python3-h2) against the plain listener.
   RunResult frames(const std::vector<std::string>& args, Millis timeout = 30s) {
     std::vector<std::string> argv = {"/usr/bin/python3", h2_frames_script(), "127.0.0.1",

@@ -1,7 +1,7 @@
 #pragma once
 // What the middleware integration tests share: bridge started on a whole config (two workers,
-// the "web" listener), the admin API on a port the kernel picks, a request's record from it,
-// and curl over HTTP/2.
+// the "web" listener), the admin API on a port the kernel picks, and a request's record from
+// it.
 #include "proxy_fixture.hpp"
 
 namespace bridge::test {
@@ -52,21 +52,6 @@ class MiddlewareProxy : public HttpsProxy {
       }
       std::this_thread::sleep_for(50ms);
     }
-  }
-
-  // `curl -sS -i --http2-prior-knowledge ARGS...` (or `mode`), parsed.
-  CurlResponse h2(std::vector<std::string> args,
-                  const std::string& mode = "--http2-prior-knowledge") {
-    args.insert(args.begin(), {"-i", mode});
-    auto r = curl(std::move(args), 10s);
-    CurlResponse out;
-    out.exit = r.status;
-    out.err = r.err;
-    auto end = r.out.find("\r\n\r\n");
-    if (end == std::string::npos) return out;
-    out.response = parse_head_block(r.out.substr(0, end));
-    out.response.body = r.out.substr(end + 4);
-    return out;
   }
 
   uint16_t admin_port_ = 0;

@@ -59,6 +59,21 @@ inline HttpResponse parse_head_block(const std::string& block) {
   return r;
 }
 
+// `curl -sS -i --http2-prior-knowledge ARGS...` (or other protocol flags: `mode`), parsed.
+inline CurlResponse h2(std::vector<std::string> args,
+                       const std::string& mode = "--http2-prior-knowledge", Millis timeout = 10s) {
+  args.insert(args.begin(), {"-i", mode});
+  auto r = curl(std::move(args), timeout);
+  CurlResponse out;
+  out.exit = r.status;
+  out.err = r.err;
+  auto end = r.out.find("\r\n\r\n");
+  if (end == std::string::npos) return out;
+  out.response = parse_head_block(r.out.substr(0, end));
+  out.response.body = r.out.substr(end + 4);
+  return out;
+}
+
 // `curl -sS -i --http1.1 ARGS...`, split into interim responses, the final head and the body.
 inline CurlResponse http(std::vector<std::string> args, Millis timeout = 10s) {
   args.insert(args.begin(), {"-i", "--http1.1"});
