@@ -38,12 +38,22 @@ void setup_break(CLI::App& cmd, const GlobalOptions& global, Action& action) {
                   "Rule in the route language, e.g. PathPrefix(`/api`); a TCP rule such as "
                   "HostSNI(`db.localhost`) holds new TCP connections")
       ->required();
-  brk->add_option("--phase", options->phase,
-                  "request: hold before it goes upstream; response: before the answer goes "
-                  "back; connection: hold new TCP connections before they connect (the TCP "
-                  "rule language)")
-      ->check(CLI::IsMember({"request", "response", "connection"}))
-      ->capture_default_str();
+  CLI::Option* phase =
+      brk->add_option("--phase", options->phase,
+                      "request: hold before it goes upstream; response: before the answer goes "
+                      "back; connection: hold new TCP connections before they connect (the TCP "
+                      "rule language)")
+          ->check(CLI::IsMember({"request", "response", "connection"}))
+          ->capture_default_str();
+  brk->add_option("--before", options->before,
+                  "Hold at the middleware NAME of the request's chain, before it runs: the "
+                  "request as the middlewares before it left it")
+      ->excludes(phase);
+  brk->add_option("--after", options->after,
+                  "Hold right after the middleware NAME passed the request on (one that "
+                  "answers is not held)")
+      ->excludes(phase)
+      ->excludes("--before");
   brk->add_option("--hold", options->hold, "A held request continues by itself after this long")
       ->capture_default_str();
   brk->add_option("--action", options->action,
@@ -53,8 +63,11 @@ void setup_break(CLI::App& cmd, const GlobalOptions& global, Action& action) {
   brk->footer("Examples:\n  bridge trace break 'PathPrefix(`/api/orders`) && Method(`POST`)'\n"
               "  bridge trace break 'Host(`api.localhost`)' --phase response --hold 5m\n"
               "  bridge trace break 'Path(`/flaky`)' --action abort:503\n"
+              "  bridge trace break 'PathPrefix(`/api`)' --after api-cors\n"
               "  bridge trace break 'HostSNI(`*`) && ClientIP(`127.0.0.1`)' --phase connection");
   brk->callback([&action, &global, options] {
+    if (!options->before.empty()) options->phase = "before:" + options->before;
+    if (!options->after.empty()) options->phase = "after:" + options->after;
     action = [&global, options] { return run_trace_break(global, *options); };
   });
 }

@@ -210,10 +210,16 @@ asio::awaitable<void> read_commands(Session& s) {
 
 asio::awaitable<void> watch_events(Session& s) {
   auto on_open = [&s] {
-    const bool connections = s.options.phase == "connection";
-    print_line("breakpoint " + s.id + " set on " + s.options.rule + " (" + s.options.phase +
-               " phase; held " + (connections ? "TCP connections" : "requests") +
-               " continue by themselves after " + s.options.hold + ")");
+    const std::string& phase = s.options.phase;
+    const bool connections = phase == "connection";
+    const size_t colon = phase.find(':');
+    const std::string where = colon == std::string::npos
+                                  ? phase + " phase"
+                                  : "held " + phase.substr(0, colon) + " the middleware " +
+                                        phase.substr(colon + 1) + " of their chain";
+    print_line("breakpoint " + s.id + " set on " + s.options.rule + " (" + where + "; held " +
+               (connections ? "TCP connections" : "requests") + " continue by themselves after " +
+               s.options.hold + ")");
     if (!s.action) print_prompt(s);
     flush();
   };

@@ -57,7 +57,8 @@ struct TailOptions {
 struct BreakOptions {
   std::string admin;
   std::string rule;
-  std::string phase = "request";
+  std::string phase = "request";  // or "before:NAME" / "after:NAME" (from --before, --after)
+  std::string before, after;      // a middleware's name
   std::string hold = "60s";
   std::string action;  // empty = interactive
 };

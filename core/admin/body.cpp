@@ -244,8 +244,12 @@ BodyResult<BreakpointSpec> parse_breakpoint_spec(std::string_view body) {
   auto phase = optional_string(*object, "phase");
   if (!phase) return phase.error();
   if (!phase->empty()) spec.phase = *phase;
-  if (spec.phase != "request" && spec.phase != "response" && spec.phase != "connection") {
-    return BodyError{"phase", "phase must be \"request\", \"response\" or \"connection\""};
+  const bool at_middleware = (spec.phase.starts_with("before:") && spec.phase.size() > 7) ||
+                             (spec.phase.starts_with("after:") && spec.phase.size() > 6);
+  if (spec.phase != "request" && spec.phase != "response" && spec.phase != "connection" &&
+      !at_middleware) {
+    return BodyError{"phase", "phase must be \"request\", \"response\", \"connection\", "
+                              "\"before:MIDDLEWARE\" or \"after:MIDDLEWARE\""};
   }
   auto hold = optional_string(*object, "hold");
   if (!hold) return hold.error();

@@ -191,6 +191,7 @@ Result<void> decode(const Node& document, Config& config, const Sources& sources
                   "proxy_protocol"},
                  config.upstreams, decode_upstream);
   if (!d.failed()) check_acme_email(d, document, config);
+  if (!d.failed()) check_error_services(d, document, config);
   if (d.failed()) return d.result();
   if (config.listeners.empty())
     return Error::config("no listeners defined", {},

@@ -11,16 +11,16 @@
 namespace bridge::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 17> supported_types = {
-    "headers",     "redirectScheme", "redirectRegex",    "stripPrefix",    "stripPrefixRegex",
-    "addPrefix",   "replacePath",    "replacePathRegex", "ipAllowList",    "basicAuth",
-    "forwardAuth", "rateLimit",      "inFlightReq",      "circuitBreaker", "compress",
-    "retry",       "chain"};
+constexpr std::array<std::string_view, 20> supported_types = {
+    "headers",    "redirectScheme", "redirectRegex",    "stripPrefix", "stripPrefixRegex",
+    "addPrefix",  "replacePath",    "replacePathRegex", "ipAllowList", "basicAuth",
+    "digestAuth", "forwardAuth",    "rateLimit",        "inFlightReq", "circuitBreaker",
+    "compress",   "retry",          "errors",           "contentType", "chain"};
 
 // Traefik types bridge does not run yet: named, so a pasted block fails clearly rather than
 // being dropped.
-constexpr std::array<std::string_view, 7> later_types = {
-    "digestAuth", "buffering", "errors", "grpcWeb", "passTLSClientCert", "contentType", "plugin"};
+constexpr std::array<std::string_view, 4> later_types = {"buffering", "grpcWeb",
+                                                         "passTLSClientCert", "plugin"};
 
 std::vector<std::string> strings_of(auto const& list) {
   return std::vector<std::string>(list.begin(), list.end());
@@ -117,6 +117,9 @@ void decode_one(Decoder& d, const Entry& entry, const std::string& prefix, Middl
   } else if (t == "basicAuth") {
     Reader r = reader({"users", "usersFile", "realm", "headerField", "removeHeader"});
     decode_basic_auth(r, out.basic_auth.emplace());
+  } else if (t == "digestAuth") {
+    Reader r = reader({"users", "usersFile", "realm", "headerField", "removeHeader"});
+    decode_digest_auth(r, out.digest_auth.emplace());
   } else if (t == "forwardAuth") {
     Reader r = reader({"address", "trustForwardHeader", "authResponseHeaders",
                        "authResponseHeadersRegex", "authRequestHeaders", "addAuthCookiesToResponse",
@@ -139,6 +142,14 @@ void decode_one(Decoder& d, const Entry& entry, const std::string& prefix, Middl
   } else if (t == "retry") {
     Reader r = reader({"attempts", "initialInterval"});
     decode_retry(r, out.retry.emplace());
+  } else if (t == "errors") {
+    Reader r = reader({"status", "service", "query", "statusRewrites"});
+    decode_errors(r, out.errors.emplace());
+  } else if (t == "contentType") {
+    Reader r = reader({"autoDetect"});
+    bool detect = true;
+    r.boolean("autoDetect", detect);
+    out.content_type = detect;
   } else if (t == "chain") {
     Reader r = reader({"middlewares"});
     if (!r.require("middlewares", kind_path, "e.g. middlewares = [\"rid\", \"api-cors\"]")) return;
@@ -169,17 +180,22 @@ void decode_table(Decoder& d, const Node& table, const std::string& prefix, Conf
   }
 }
 
-// The `chain.middlewares` array of the middleware `name`, under either nesting.
-const Node* chain_list(const Node& document, const std::string& name) {
+// The option `key` of the middleware `name` of `type`, under either nesting.
+const Node* option_node(const Node& document, const std::string& name, std::string_view type,
+                        std::string_view key) {
   const Node* http = document.find("http");
   for (const Node* table :
        {document.find("middlewares"), http != nullptr ? http->find("middlewares") : nullptr}) {
     const Node* m = table != nullptr ? table->find(name) : nullptr;
-    const Node* chain = m != nullptr ? m->find("chain") : nullptr;
-    if (chain != nullptr && chain->find("middlewares") != nullptr)
-      return chain->find("middlewares");
+    const Node* options = m != nullptr ? m->find(type) : nullptr;
+    if (options != nullptr && options->find(key) != nullptr) return options->find(key);
   }
   return nullptr;
+}
+
+// The `chain.middlewares` array of the middleware `name`.
+const Node* chain_list(const Node& document, const std::string& name) {
+  return option_node(document, name, "chain", "middlewares");
 }
 
 // A chain may not contain itself, directly or through another chain.
@@ -241,6 +257,29 @@ void decode_middlewares(Decoder& d, const Node& document, Config& config) {
 void check_middleware_names(Reader& r, const std::vector<std::string>& names,
                             const std::string& owner, const Config& config) {
   check_names(r, "middlewares", names, owner, names_of(config.middlewares), "middleware");
+}
+
+void check_error_services(Decoder& d, const Node& document, const Config& config) {
+  for (const Middleware& m : config.middlewares) {
+    if (!m.errors || m.errors->service.find("://") != std::string::npos) continue;
+    const Node* where = option_node(document, m.name, "errors", "service");
+    const std::string at = "middlewares." + render_key(m.name) + ".errors.service";
+    const Upstream* up = config.find_upstream(m.errors->service);
+    if (up == nullptr)
+      return d.fail(at + ": unknown upstream " + quoted(m.errors->service),
+                    where != nullptr ? *where : document,
+                    suggest(m.errors->service, names_of(config.upstreams),
+                            "define it under [[upstreams]], or give the page server's http:// "
+                            "URL"));
+    for (const std::string& target : up->targets) {
+      const std::string_view scheme = target_scheme(target);
+      if (scheme != "http" && scheme != "compose" && scheme != "k8s")
+        return d.fail(at + ": the upstream " + quoted(up->name) + " has the target " +
+                          quoted(target) + ", and pages are fetched over plain HTTP",
+                      where != nullptr ? *where : document,
+                      "use an upstream of http://, compose:// or k8s:// targets");
+    }
+  }
 }
 
 }  // namespace bridge::config::detail

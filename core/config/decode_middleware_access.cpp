@@ -1,10 +1,14 @@
 // The options of the HTTP middlewares that decide who may pass and how often: ipAllowList,
-// basicAuth (with its htpasswd users), rateLimit and inFlightReq (with sourceCriterion).
+// basicAuth and digestAuth (with their htpasswd and htdigest users), rateLimit and inFlightReq
+// (with sourceCriterion).
 #include "config/detail/decode_middleware.hpp"
 
+#include "common/text.hpp"
 #include "common/url.hpp"
 
+#include <algorithm>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 namespace bridge::config::detail {
@@ -100,58 +104,138 @@ void decode_ip_allow_list(Reader& r, IpAllowListMiddleware& out) {
   r.integer("rejectStatusCode", out.reject_status_code, 400, 599);
 }
 
-void decode_basic_auth(Reader& r, BasicAuthMiddleware& out) {
+namespace {
+
+using Users = std::vector<std::pair<std::string, std::string>>;
+using ParseLine = std::function<std::string(std::string_view, Users&)>;
+
+// `users` then `usersFile` (one line each, # comments), each line through `parse`; the file's
+// line for a user wins over `users`, as in Traefik. False once something failed.
+bool decode_users(Reader& r, Users& out, std::string& file, const ParseLine& parse,
+                  std::string_view hint, std::string_view make_file) {
   std::vector<std::string> users;
   r.strings("users", users);
   const Node* list = r.get("users");
   for (size_t i = 0; list && i < users.size(); ++i)
-    if (auto why = parse_user_line(users[i], out.users); !why.empty())
-      return r.decoder().fail(r.path("users") + "[" + std::to_string(i) + "]: " + why,
-                              list->items[i], std::string(hash_hint));
-  r.file("usersFile", out.users_file);
-  if (!out.users_file.empty()) {
-    std::string text;
-    if (!read_text_file(out.users_file, text))
-      return r.decoder().fail(r.path("usersFile") + ": cannot read " + quoted(out.users_file),
-                              *r.get("usersFile"), "write it with htpasswd -cB FILE USER");
-    std::vector<std::pair<std::string, std::string>> from_file;
-    size_t number = 0;
-    for (std::string_view rest = text; !rest.empty();) {
-      const size_t end = rest.find('\n');
-      std::string_view line = rest.substr(0, end);
-      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
-      ++number;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.empty() || line.front() == '#') continue;
-      if (auto why = parse_user_line(line, from_file); !why.empty())
-        return r.decoder().fail(r.path("usersFile") + ": " + out.users_file + ":" +
-                                    std::to_string(number) + ": " + why,
-                                *r.get("usersFile"), std::string(hash_hint));
+    if (auto why = parse(users[i], out); !why.empty()) {
+      r.decoder().fail(r.path("users") + "[" + std::to_string(i) + "]: " + why, list->items[i],
+                       std::string(hint));
+      return false;
     }
-    for (auto& line : from_file) {  // the file's line wins over `users`
-      // (no structured binding: clang 14, which builds the fuzzers, cannot capture one)
-      const std::string& user = line.first;
-      std::erase_if(out.users, [&user](const auto& u) { return u.first == user; });
-      out.users.push_back(std::move(line));
+  r.file("usersFile", file);
+  if (file.empty()) return true;
+  std::string text;
+  if (!read_text_file(file, text)) {
+    r.decoder().fail(r.path("usersFile") + ": cannot read " + quoted(file), *r.get("usersFile"),
+                     std::string(make_file));
+    return false;
+  }
+  Users from_file;
+  size_t number = 0;
+  for (std::string_view rest = text; !rest.empty();) {
+    const size_t end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line.front() == '#') continue;
+    if (auto why = parse(line, from_file); !why.empty()) {
+      r.decoder().fail(r.path("usersFile") + ": " + file + ":" + std::to_string(number) + ": " +
+                           why,
+                       *r.get("usersFile"), std::string(hint));
+      return false;
     }
   }
-  r.string("realm", out.realm);
-  r.string("headerField", out.header_field);
-  r.boolean("removeHeader", out.remove_header);
-  if (!out.header_field.empty() && !valid_header_name(out.header_field))
-    return r.decoder().fail(r.path("headerField") + ": invalid header name " +
-                                quoted(out.header_field),
-                            *r.get("headerField"));
-  if (out.realm.find_first_of("\"\\\r\n") != std::string::npos)
-    return r.decoder().fail(
-        r.path("realm") + ": may not contain quotes, backslashes or line breaks", *r.get("realm"));
-  if (out.users.empty() && !out.users_file.empty() && !r.decoder().failed())
-    return r.decoder().fail(r.path("usersFile") + ": " + quoted(out.users_file) +
+  for (auto& line : from_file) {
+    // (no structured binding: clang 14, which builds the fuzzers, cannot capture one)
+    const std::string& user = line.first;
+    std::erase_if(out, [&user](const auto& u) { return u.first == user; });
+    out.push_back(std::move(line));
+  }
+  return true;
+}
+
+// realm, headerField and removeHeader, as basicAuth and digestAuth share them.
+bool decode_auth_common(Reader& r, std::string& realm, std::string& header_field,
+                        bool& remove_header) {
+  r.string("realm", realm);
+  r.string("headerField", header_field);
+  r.boolean("removeHeader", remove_header);
+  if (!header_field.empty() && !valid_header_name(header_field)) {
+    r.decoder().fail(r.path("headerField") + ": invalid header name " + quoted(header_field),
+                     *r.get("headerField"));
+    return false;
+  }
+  if (realm.find_first_of("\"\\\r\n") != std::string::npos) {
+    r.decoder().fail(r.path("realm") + ": may not contain quotes, backslashes or line breaks",
+                     *r.get("realm"));
+    return false;
+  }
+  return true;
+}
+
+// No user at all: nobody could pass, which is never what was meant.
+void require_users(Reader& r, const Users& users, const std::string& file, std::string_view hint,
+                   std::string_view example) {
+  if (!users.empty() || r.decoder().failed()) return;
+  if (!file.empty())
+    return r.decoder().fail(r.path("usersFile") + ": " + quoted(file) +
                                 " has no users, so no request would pass",
-                            *r.get("usersFile"), std::string(hash_hint));
-  if (out.users.empty() && !r.decoder().failed())
-    r.decoder().fail(r.path() + ": needs users or usersFile", r.node(),
-                     "e.g. users = [\"alice:$2y$05$...\"] (htpasswd -nB alice)");
+                            *r.get("usersFile"), std::string(hint));
+  r.decoder().fail(r.path() + ": needs users or usersFile", r.node(), std::string(example));
+}
+
+constexpr std::string_view digest_hint =
+    "make one with htdigest -c FILE REALM USER; a line is user:realm:MD5(user:realm:password)";
+
+bool is_md5_hex(std::string_view s) {
+  return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+         });
+}
+
+}  // namespace
+
+void decode_basic_auth(Reader& r, BasicAuthMiddleware& out) {
+  if (!decode_users(r, out.users, out.users_file, parse_user_line, hash_hint,
+                    "write it with htpasswd -cB FILE USER"))
+    return;
+  if (!decode_auth_common(r, out.realm, out.header_field, out.remove_header)) return;
+  require_users(r, out.users, out.users_file, hash_hint,
+                "e.g. users = [\"alice:$2y$05$...\"] (htpasswd -nB alice)");
+}
+
+void decode_digest_auth(Reader& r, DigestAuthMiddleware& out) {
+  // The realm first: it is part of every hash, and lines of other realms are left out.
+  if (!decode_auth_common(r, out.realm, out.header_field, out.remove_header)) return;
+  size_t other_realm = 0;
+  const std::string& realm = out.realm;
+  auto parse = [&realm, &other_realm](std::string_view line, Users& users) -> std::string {
+    const size_t first = line.find(':');
+    const size_t second = first == std::string_view::npos ? first : line.find(':', first + 1);
+    if (first == 0 || second == std::string_view::npos) return "expected \"user:realm:hash\"";
+    std::string_view hash = line.substr(second + 1);
+    if (!is_md5_hex(hash))
+      return "the hash of user \"" + std::string(line.substr(0, first)) +
+             "\" is not 32 hex digits (MD5 of user:realm:password)";
+    if (line.substr(first + 1, second - first - 1) != realm) {
+      ++other_realm;
+      return "";
+    }
+    std::string lower(hash);
+    for (char& c : lower) c = ascii_lower(c);
+    users.emplace_back(line.substr(0, first), std::move(lower));
+    return "";
+  };
+  if (!decode_users(r, out.users, out.users_file, parse, digest_hint,
+                    "write it with htdigest -c FILE REALM USER"))
+    return;
+  if (out.users.empty() && other_realm > 0 && !r.decoder().failed())
+    return r.decoder().fail(r.path() + ": no user of realm " + quoted(out.realm) + " (" +
+                                std::to_string(other_realm) + " of other realms)",
+                            r.node(), "set realm to the one the users were made for");
+  require_users(r, out.users, out.users_file, digest_hint,
+                "e.g. users = [\"alice:traefik:...\"] (htdigest -c FILE traefik alice)");
 }
 
 void decode_forward_auth(Reader& r, ForwardAuthMiddleware& out) {

@@ -1,9 +1,13 @@
 // The options of the middlewares that shape how a response is delivered: compress (which
-// encodings, for which responses) and retry (how many attempts, how far apart).
+// encodings, for which responses), retry (how many attempts, how far apart) and errors (which
+// statuses get a page, from where).
 #include "config/detail/decode_middleware.hpp"
+
+#include "common/url.hpp"
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 
 namespace bridge::config::detail {
 
@@ -28,7 +32,77 @@ void check_media_types(Reader& r, std::string_view key, const std::vector<std::s
   }
 }
 
+// "500-599" or "404": statuses from 100 to 599, the first not above the second.
+std::optional<StatusRange> parse_status_range(std::string_view text) {
+  auto number = [](std::string_view digits, unsigned& out) {
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+    return ec == std::errc() && end == digits.data() + digits.size() && digits.size() == 3 &&
+           out >= 100 && out <= 599;
+  };
+  StatusRange range;
+  const size_t dash = text.find('-');
+  if (dash == std::string_view::npos) {
+    if (!number(text, range.from)) return {};
+    range.to = range.from;
+  } else if (!number(text.substr(0, dash), range.from) ||
+             !number(text.substr(dash + 1), range.to) || range.from > range.to) {
+    return {};
+  }
+  return range;
+}
+
+constexpr std::string_view status_hint = "e.g. \"500-599\" or \"404\" (statuses 100 to 599)";
+
 }  // namespace
+
+void decode_errors(Reader& r, ErrorsMiddleware& out) {
+  if (!r.require("status", r.path(), "e.g. status = [\"500-599\"]") ||
+      !r.require("service", r.path(),
+                 "e.g. service = \"error-pages\" (an upstream) or \"http://127.0.0.1:8081\""))
+    return;
+  r.strings("status", out.status);
+  const Node* list = r.get("status");
+  for (size_t i = 0; list != nullptr && i < out.status.size(); ++i) {
+    auto range = parse_status_range(out.status[i]);
+    if (!range)
+      return r.decoder().fail(r.path("status") + "[" + std::to_string(i) + "]: " +
+                                  quoted(out.status[i]) + " is not a status or a range of them",
+                              list->items[i], std::string(status_hint));
+    out.ranges.push_back(*range);
+  }
+  if (list != nullptr && list->is(Kind::Array) && out.status.empty())
+    return r.decoder().fail(r.path("status") + ": lists no status, so no page would be served",
+                            *list, std::string(status_hint));
+  r.string("service", out.service);
+  const Node* service = r.get("service");
+  if (service->is(Kind::String) && out.service.find("://") != std::string::npos) {
+    auto address = parse_http_address(out.service);
+    if (!address || address->tls)
+      return r.decoder().fail(r.path("service") + ": " + quoted(out.service) +
+                                  " is not an http:// URL with a host",
+                              *service,
+                              "name an upstream, or give its http:// URL (pages are fetched over "
+                              "plain HTTP)");
+  }
+  r.string("query", out.query);
+  if (const Node* q = r.get("query"); q != nullptr && !out.query.starts_with('/'))
+    return r.decoder().fail(r.path("query") + ": " + quoted(out.query) + " does not start with /",
+                            *q, "e.g. query = \"/{status}.html\"");
+  const Node* rewrites = r.table("statusRewrites");
+  for (size_t i = 0; rewrites != nullptr && i < rewrites->entries.size(); ++i) {
+    const Entry& entry = rewrites->entries[i];
+    const std::string at = r.path("statusRewrites") + "." + render_key(entry.key);
+    auto range = parse_status_range(entry.key);
+    if (!range)
+      return r.decoder().fail(r.decoder().sources().error(
+          at + ": " + quoted(entry.key) + " is not a status or a range of them", entry.key_origin,
+          entry.key_span, std::string(status_hint)));
+    if (!entry.value.is(Kind::Integer) || entry.value.integer < 100 || entry.value.integer > 599)
+      return r.decoder().fail(at + ": expected a status from 100 to 599", entry.value,
+                              "e.g. statusRewrites = { \"502-504\" = 500 }");
+    out.status_rewrites.emplace_back(*range, static_cast<unsigned>(entry.value.integer));
+  }
+}
 
 void decode_compress(Reader& r, CompressMiddleware& out) {
   r.strings("encodings", out.encodings, encoding_names);

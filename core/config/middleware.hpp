@@ -108,6 +108,17 @@ struct BasicAuthMiddleware {
   bool remove_header = false;  // Authorization is not forwarded
 };
 
+/// Traefik's `digestAuth`: htdigest lines ("user:realm:MD5(user:realm:password)"); only the
+/// users of `realm` can sign in, since the realm is part of each hash.
+struct DigestAuthMiddleware {
+  // name -> the hash (hex), of `realm`, from `users` then `usersFile` (whose lines win).
+  std::vector<std::pair<std::string, std::string>> users;
+  std::string users_file;
+  std::string realm = "traefik";  // Traefik's default, so its users' hashes work as pasted
+  std::string header_field;       // the authenticated user goes upstream in this field
+  bool remove_header = false;     // Authorization is not forwarded
+};
+
 /// Traefik's `compress`: responses encoded as the client's Accept-Encoding asks.
 struct CompressMiddleware {
   std::vector<std::string> encodings = {"gzip", "br", "zstd"};  // also the preference order
@@ -155,6 +166,24 @@ struct CircuitBreakerMiddleware {
   int64_t response_code = 503;
 };
 
+/// A status range of Traefik's `errors` ("500-599", or "404" for one status).
+struct StatusRange {
+  unsigned from = 0;
+  unsigned to = 0;
+  bool contains(unsigned status) const { return status >= from && status <= to; }
+};
+
+/// Traefik's `errors`: a response whose status is in `status` is replaced by a page fetched
+/// from `service` at `query` ({status}, {originalStatus} and {url} filled in), keeping the
+/// status (or the one statusRewrites gives it).
+struct ErrorsMiddleware {
+  std::vector<std::string> status;  // as written
+  std::vector<StatusRange> ranges;  // the same, parsed
+  std::string service;              // an upstream's name, or an http:// URL
+  std::string query = "/";
+  std::vector<std::pair<StatusRange, unsigned>> status_rewrites;  // in config order
+};
+
 struct Middleware {
   std::string name;
   std::string type;  // Traefik's type name, as written: "headers", "stripPrefix", ...
@@ -168,12 +197,17 @@ struct Middleware {
   std::optional<std::pair<std::string, std::string>> replace_path_regex;  // regex, replacement
   std::optional<IpAllowListMiddleware> ip_allow_list;
   std::optional<BasicAuthMiddleware> basic_auth;
+  std::optional<DigestAuthMiddleware> digest_auth;
   std::optional<RateLimitMiddleware> rate_limit;
   std::optional<InFlightReqMiddleware> in_flight_req;
   std::optional<CompressMiddleware> compress;
   std::optional<RetryMiddleware> retry;
   std::optional<ForwardAuthMiddleware> forward_auth;
   std::optional<CircuitBreakerMiddleware> circuit_breaker;
+  std::optional<ErrorsMiddleware> errors;
+  // contentType: a response without Content-Type gets the type its first bytes show.
+  // (autoDetect, deprecated in Traefik v3, = false turns that off.)
+  std::optional<bool> content_type;
   std::optional<std::vector<std::string>> chain;  // chain.middlewares
 };
 

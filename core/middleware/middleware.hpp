@@ -135,6 +135,28 @@ struct RetryPolicy {
   }
 };
 
+/// An errors middleware of the chain: the proxy asks error_pages_for() once the status is
+/// known, and fetches the page from options->service.
+struct ErrorPages {
+  const config::ErrorsMiddleware* options = nullptr;
+  size_t step = 0;  // its Step, whose words the proxy completes with what it served
+};
+
+/// The first errors middleware of the chain whose statuses include `status`, or null. (Traefik
+/// nests middlewares, so the outermost one's page is the one the client sees.)
+const ErrorPages* error_pages_for(const std::vector<ErrorPages>& pages, unsigned status);
+/// The status the client gets: the statusRewrites entry for `status`, else `status`.
+unsigned error_page_status(const config::ErrorsMiddleware& options, unsigned status);
+/// The page's request target: options.query with {status} (as rewritten), {originalStatus}
+/// and {url} (the request's target, as Traefik's url.QueryEscape(req.URL) gives it) filled in.
+std::string error_page_target(const config::ErrorsMiddleware& options, unsigned status,
+                              std::string_view url);
+
+/// The media type a body's first bytes (up to 512) show, as Go's http.DetectContentType names
+/// it (Traefik's contentType): "text/html; charset=utf-8", "image/png", ..., "text/plain;
+/// charset=utf-8" for text, "application/octet-stream" for anything else.
+std::string_view sniff_content_type(std::string_view first_bytes);
+
 class Middleware;
 
 /// A forwardAuth middleware waiting for its auth server: the proxy sends auth_request(), hands
@@ -187,7 +209,10 @@ struct Effects {
   std::optional<Answer> answer;
   std::optional<Compression> compression;  // the response is to be encoded, if it qualifies
   std::optional<RetryPolicy> retry;
-  std::optional<AuthCheck> auth;                 // set: the chain paused for an auth server
+  std::optional<AuthCheck> auth;        // set: the chain paused for an auth server
+  std::vector<ErrorPages> error_pages;  // errors middlewares, in chain order
+  // A contentType middleware's step: a response without Content-Type gets one sniffed.
+  std::optional<size_t> sniff_step;
   std::vector<const ResultObserver*> observers;  // told how the exchange ended
   Reused<Step> steps;
   // What must last until the exchange ends (an inFlightReq's count): released when dropped.
@@ -239,9 +264,14 @@ class Set {
   std::vector<std::unique_ptr<Middleware>> all_;
 };
 
-/// Runs `chain` on `req` into `fx`, in order from `from`, until one answers or waits for an
-/// auth server (fx.auth); returns where to go on from (chain.size() when it ran to the end).
-size_t run(const Chain& chain, const Request& req, Effects& fx, size_t from = 0);
+/// Runs `chain` on `req` into `fx`, in order from `from` and before `until`, until one answers
+/// or waits for an auth server (fx.auth); returns where to go on from (chain.size() when it ran
+/// to the end, `until` when it stopped there).
+size_t run(const Chain& chain, const Request& req, Effects& fx, size_t from = 0,
+           size_t until = SIZE_MAX);
+/// Applies fx.request to `fields` and empties it: the request as the middlewares so far left it
+/// (a breakpoint at a middleware shows and edits that).
+void apply_request_edits(Effects& fx, http::Fields& fields);
 
 /// The request a paused forwardAuth sends its auth server.
 AuthRequest auth_request(const AuthCheck& check, const Request& req);

@@ -15,6 +15,8 @@ void Effects::clear() {
   compression.reset();
   retry.reset();
   auth.reset();
+  error_pages.clear();
+  sniff_step.reset();
   observers.clear();
   steps.clear();
   holds.clear();
@@ -46,6 +48,9 @@ std::unique_ptr<Middleware> compile(const config::Middleware& m) {
   if (m.redirect_regex) return detail::make_redirect_regex(m.name, *m.redirect_regex);
   if (m.ip_allow_list) return detail::make_ip_allow_list(m.name, *m.ip_allow_list);
   if (m.basic_auth) return detail::make_basic_auth(m.name, *m.basic_auth);
+  if (m.digest_auth) return detail::make_digest_auth(m.name, *m.digest_auth);
+  if (m.errors) return detail::make_errors(m.name, *m.errors);
+  if (m.content_type) return detail::make_content_type(m.name, *m.content_type);
   if (m.rate_limit) return detail::make_rate_limit(m.name, *m.rate_limit);
   if (m.in_flight_req) return detail::make_in_flight_req(m.name, *m.in_flight_req);
   if (m.compress) return detail::make_compress(m.name, *m.compress);
@@ -87,10 +92,11 @@ Chain Set::resolve(const std::vector<std::string>& names) const {
   return out;
 }
 
-size_t run(const Chain& chain, const Request& req, Effects& fx, size_t from) {
+size_t run(const Chain& chain, const Request& req, Effects& fx, size_t from, size_t until) {
   // One clock read per step: each step's end is the next one's start.
   auto last = std::chrono::steady_clock::now();
-  for (size_t i = from; i < chain.size(); ++i) {
+  const size_t end = std::min(chain.size(), until);
+  for (size_t i = from; i < end; ++i) {
     const Middleware* m = chain[i];
     Step& step = fx.steps.next();
     step.name.assign(m->name());
@@ -103,7 +109,32 @@ size_t run(const Chain& chain, const Request& req, Effects& fx, size_t from) {
     last = now;
     if (fx.answer || fx.auth) return i + 1;
   }
-  return chain.size();
+  return end;
+}
+
+void apply_request_edits(Effects& fx, http::Fields& fields) {
+  for (const FieldEdit& e : fx.request) {
+    switch (e.op) {
+    case FieldEdit::Op::Set:
+      fields.set(e.name, e.value);
+      break;
+    case FieldEdit::Op::Remove:
+      fields.remove(e.name);
+      break;
+    case FieldEdit::Op::Add:
+      fields.add(e.name, e.value);
+      break;
+    case FieldEdit::Op::AppendToken: {
+      const std::string_view had = fields.get(e.name);
+      if (had.empty())
+        fields.set(e.name, e.value);
+      else if (!http::has_token(had, e.value))
+        fields.set(e.name, std::string(had) + ", " + e.value);
+      break;
+    }
+    }
+  }
+  fx.request.clear();
 }
 
 }  // namespace bridge::middleware

@@ -29,19 +29,27 @@ std::string random_id(std::string_view prefix) {
   return std::string(prefix) + trace::to_hex(bytes.data(), bytes.size());
 }
 
-const char* phase_text(BreakPhase phase) {
-  return phase == BreakPhase::Request    ? "request"
-         : phase == BreakPhase::Response ? "response"
-                                         : "connection";
-}
-
 }  // namespace
+
+std::string phase_label(BreakPhase phase, const std::string& middleware, bool after) {
+  switch (phase) {
+  case BreakPhase::Request:
+    return "request";
+  case BreakPhase::Response:
+    return "response";
+  case BreakPhase::Middleware:
+    return (after ? "after:" : "before:") + middleware;
+  case BreakPhase::Connection:
+    break;
+  }
+  return "connection";
+}
 
 nlohmann::json Breakpoint::to_json(size_t paused) const {
   return {
       {"id", id},
       {"rule", rule.text()},
-      {"phase", phase_text(phase)},
+      {"phase", phase_label(phase, middleware, after)},
       {"hold_ms", hold.count()},
       {"lease_ms", lease_until_ms == 0 ? 0 : std::max<int64_t>(0, lease_until_ms - steady_ms())},
       {"streams", streams},
@@ -51,7 +59,7 @@ nlohmann::json Breakpoint::to_json(size_t paused) const {
 nlohmann::json Paused::to_json() const {
   double held =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
-  nlohmann::json out = {{"paused_id", id}, {"breakpoint", breakpoint}, {"phase", phase_text(phase)},
+  nlohmann::json out = {{"paused_id", id}, {"breakpoint", breakpoint}, {"phase", phase_name},
                         {"held_ms", held}, {"hold_ms", hold.count()},  {"request", request}};
   if (phase == BreakPhase::Response) out["response"] = response;
   return out;
@@ -84,21 +92,33 @@ std::optional<BreakMatch> Breakpoints::match(const route::RequestView& view, boo
   std::lock_guard lock(mutex_);
   for (const auto& bp : breakpoints_) {
     if ((bp->phase == BreakPhase::Connection) != connection) continue;
-    if (bp->rule.matches(view)) return BreakMatch{bp->id, bp->hold, bp->phase};
+    if (bp->rule.matches(view))
+      return BreakMatch{bp->id, bp->hold, bp->phase, bp->middleware, bp->after};
   }
   return std::nullopt;
 }
 
 Result<nlohmann::json> Breakpoints::create(const std::string& rule, const std::string& phase,
                                            const std::string& hold) {
-  if (!phase.empty() && phase != "request" && phase != "response" && phase != "connection") {
-    return Error::usage("phase must be \"request\", \"response\" or \"connection\", not \"" +
+  const bool at_middleware = phase.starts_with("before:") || phase.starts_with("after:");
+  if (!phase.empty() && phase != "request" && phase != "response" && phase != "connection" &&
+      !at_middleware) {
+    return Error::usage("phase must be \"request\", \"response\", \"connection\", "
+                        "\"before:MIDDLEWARE\" or \"after:MIDDLEWARE\", not \"" +
                         phase + "\"");
   }
   auto bp = std::make_shared<Breakpoint>();
   bp->phase = phase == "response"     ? BreakPhase::Response
               : phase == "connection" ? BreakPhase::Connection
+              : at_middleware         ? BreakPhase::Middleware
                                       : BreakPhase::Request;
+  if (at_middleware) {
+    bp->after = phase.starts_with("after:");
+    bp->middleware = phase.substr(phase.find(':') + 1);
+    if (bp->middleware.empty())
+      return Error::usage("phase " + phase + " names no middleware",
+                          "e.g. before:limit, with a name from [middlewares]");
+  }
   auto parsed = route::Rule::parse(
       rule, bp->phase == BreakPhase::Connection ? route::Language::Tcp : route::Language::Http);
   if (!parsed && bp->phase == BreakPhase::Request) {

@@ -24,13 +24,19 @@
 
 namespace bridge::proxy {
 
-/// Request and Response hold HTTP exchanges; Connection holds new TCP-route connections.
-enum class BreakPhase { Request, Response, Connection };
+/// Request and Response hold HTTP exchanges; Middleware holds one before or after a named
+/// middleware of its chain; Connection holds new TCP-route connections.
+enum class BreakPhase { Request, Response, Middleware, Connection };
+
+/// "request", "response", "connection", or "before:NAME" / "after:NAME" for a middleware.
+std::string phase_label(BreakPhase phase, const std::string& middleware, bool after);
 
 struct Breakpoint {
   std::string id;
   route::Rule rule;  // in the TCP language for the Connection phase
   BreakPhase phase = BreakPhase::Request;
+  std::string middleware;  // the Middleware phase: its name, and whether after it ran
+  bool after = false;
   std::chrono::milliseconds hold{60000};
   int64_t lease_until_ms = 0;  // steady ms; ignored while streams > 0
   int streams = 0;             // open events streams (each one holds the lease)
@@ -41,6 +47,8 @@ struct BreakMatch {
   std::string id;
   std::chrono::milliseconds hold;
   BreakPhase phase;
+  std::string middleware;
+  bool after = false;
 };
 
 /// What the admin API decided for a held request.
@@ -58,6 +66,7 @@ struct Paused {
   std::string id;
   std::string breakpoint;
   BreakPhase phase;
+  std::string phase_name;  // phase_label()
   std::chrono::milliseconds hold;
   std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
   nlohmann::json request;    // summary + headers as they will be sent (redacted)
@@ -81,7 +90,8 @@ class Breakpoints : public admin::BreakpointControl {
   std::optional<BreakMatch> match(const route::RequestView& view, bool connection = false);
 
   /// `phase` "connection", or a rule only the TCP language reads (HostSNI, ALPN), makes a
-  /// breakpoint for TCP connections.
+  /// breakpoint for TCP connections; "before:NAME" or "after:NAME" one that holds requests at
+  /// the middleware NAME of their chain.
   Result<nlohmann::json> create(const std::string& rule, const std::string& phase,
                                 const std::string& hold) override;
   /// Deletes `id` and releases its held requests; nullopt when unknown.

@@ -4,6 +4,8 @@
 // had already closed.
 #include "proxy/detail/balancer.hpp"
 #include "proxy/detail/compress.hpp"
+#include "proxy/detail/content_sniff.hpp"
+#include "proxy/detail/error_page.hpp"
 #include "proxy/detail/exchange.hpp"
 #include "proxy/detail/forward_step.hpp"
 #include "proxy/detail/h1_client.hpp"
@@ -176,7 +178,8 @@ bool frame_response(Exchange& ex, StepResult& result, bool switching, bool encod
 
 // The exchange over an HTTP/1.1 upstream connection, in three steps: send the request, read
 // the response head (interim 1xx answers are skipped), relay the response (held first at a
-// response breakpoint; after a 101 the bytes of both directions until either side closes).
+// response breakpoint, replaced by an errors middleware's page when its status calls for one;
+// after a 101 the bytes of both directions until either side closes).
 // One coroutine: the steps' decisions are plain functions above, so a request allocates and
 // resumes one frame here rather than one per step.
 template <class Client, class UpstreamStream>
@@ -217,6 +220,17 @@ asio::awaitable<StepResult> exchange_with(Client& client, Exchange& ex, Upstream
     // The upstream body is unread: that connection is done.
     if (action == Decision::Action::Abort) co_return failed(std::move(ex.error));
   }
+  if (const auto* pages = error_pages_wanted(ex, head.status)) {
+    const unsigned status = head.status;
+    if (auto page = co_await fetch_error_page(ex, *pages, status)) {
+      result.upstream_reusable = false;  // its body is left unread
+      result.outcome = co_await send_error_page(client, ex, *pages, status, *page);
+      co_return result;
+    }
+  }
+  if (!switching)
+    co_await sniff_content_type(ex, upstream, conn.buffer, head, ex.scratch.response,
+                                route_timeout);
   ResponseEncoding encoding;
   if (!switching) encoding = start_compression(ex, head, ex.scratch.response);
   const bool keep = frame_response(ex, result, switching, static_cast<bool>(encoding));
@@ -315,6 +329,21 @@ void note_retry_failure(Exchange& ex, const middleware::RetryPolicy* retry, int6
         tried + ")";
 }
 
+// bridge's own answer when no upstream answered (ex.error): an errors middleware's page when
+// its status calls for one (Traefik's pages cover its own 502s too), else the JSON error. The
+// record keeps why either way.
+template <class Client>
+asio::awaitable<Outcome> answer_failure(Client& client, Exchange& ex) {
+  const auto status = static_cast<unsigned>(ex.error.status);
+  if (const auto* pages = error_pages_wanted(ex, status)) {
+    if (auto page = co_await fetch_error_page(ex, *pages, status)) {
+      ex.record.error = ex.error.code + ": " + ex.error.message;
+      co_return co_await send_error_page(client, ex, *pages, status, *page);
+    }
+  }
+  co_return co_await send_error(client, ex);
+}
+
 }  // namespace
 
 template <class Client>
@@ -337,7 +366,7 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
     picked = co_await wait_for_target(upstream, ex.snapshot.config.limits.connect_timeout);
   if (picked == nullptr) {
     ex.error = no_target_error(upstream);
-    co_return co_await send_error(client, ex);
+    co_return co_await answer_failure(client, ex);
   }
   ex.mark(trace::Phase::UpstreamResolved);
   ex.record.target = picked->url;  // shown while held at a breakpoint
@@ -349,8 +378,9 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
       ex.client_keep_alive = ex.client_keep_alive && client.body_done();
       co_return co_await send_error(client, ex);
     }
-    if (ex.override_target) picked = ex.override_target.get();
   }
+  // A breakpoint (here, or at a middleware) sent this request elsewhere.
+  if (ex.override_target) picked = ex.override_target.get();
   if (ex.recording) {
     capture_out_headers(ex.record.request_out, ex.record.request_out_edit, request_head.fields,
                         edit, ex.request_in_from, ex);
@@ -456,7 +486,7 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
     if (retry == nullptr || tries >= retry->attempts || !again) {
       note_retry_failure(ex, retry, tries, tried, final_because);
       ex.error = std::move(error);
-      co_return co_await send_error(client, ex);
+      co_return co_await answer_failure(client, ex);
     }
     asio::steady_timer pause(co_await asio::this_coro::executor, retry->delay_before(tries));
     co_await pause.async_wait(nothrow);
@@ -465,7 +495,7 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
     if (picked == nullptr) {
       note_retry_failure(ex, retry, tries, tried, nullptr);
       ex.error = no_target_error(upstream);
-      co_return co_await send_error(client, ex);
+      co_return co_await answer_failure(client, ex);
     }
   }
 }

@@ -1,6 +1,8 @@
 // The exchange over an HTTP/2 upstream: the request on a stream of the target's session, the
 // response head, body and trailers back through the client's codec.
 #include "proxy/detail/compress.hpp"
+#include "proxy/detail/content_sniff.hpp"
+#include "proxy/detail/error_page.hpp"
 #include "proxy/detail/forward_step.hpp"
 #include "proxy/detail/h1_client.hpp"
 #include "proxy/detail/h2_client.hpp"
@@ -149,6 +151,22 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
       co_await stop_pump();
       co_return failed(std::move(ex.error));
     }
+  }
+  if (const auto* pages = error_pages_wanted(ex, head.status)) {
+    const unsigned status = head.status;
+    if (auto page = co_await fetch_error_page(ex, *pages, status)) {
+      session.cancel(*up);  // its body is left unread
+      co_await stop_pump();
+      StepResult replaced;
+      replaced.outcome = co_await send_error_page(client, ex, *pages, status, *page);
+      co_return replaced;
+    }
+  }
+  if (wants_content_type(ex, head)) {
+    if (up->pending_in() == 0 && !up->ended && !up->closed)
+      co_await up->readable.wait(Clock::now() + route_timeout);
+    add_sniffed_content_type(ex, edit,
+                             std::string_view(up->in.data() + up->in_at, up->pending_in()));
   }
   const bool has_response_body = !(up->ended && up->pending_in() == 0) && !ex.head_request &&
                                  head.status != 204 && head.status != 304;

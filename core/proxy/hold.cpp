@@ -84,11 +84,12 @@ asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase ph
   auto paused = std::make_shared<Paused>(co_await asio::this_coro::executor);
   paused->breakpoint = breakpoint_id;
   paused->phase = phase;
+  paused->phase_name = phase_label(phase, ex.breakpoint->middleware, ex.breakpoint->after);
   paused->hold = hold;
   trace::Headers shown;
   capture_headers(shown, fields, ex);
   paused->request = admin::summary_json(ex.record);
-  if (phase == BreakPhase::Request) {
+  if (phase != BreakPhase::Response) {
     paused->request["headers"] = admin::headers_json(shown);
   } else {
     trace::Headers sent;
@@ -99,13 +100,12 @@ asio::awaitable<Decision::Action> hold_at_breakpoint(Exchange& ex, BreakPhase ph
   const Decision decision = co_await wait_for_decision(registry, paused);
   for (const auto& name : decision.remove_headers) fields.remove(name);
   for (const auto& [name, value] : decision.set_headers) fields.set(name, value);
-  if (!decision.target.empty() && phase == BreakPhase::Request) {
+  if (!decision.target.empty() && phase != BreakPhase::Response) {
     auto target = parse_target(decision.target);
     if (target && (*target)->resolvable()) ex.override_target = std::move(*target);
   }
-  ex.record.breakpoints.push_back({breakpoint_id,
-                                   phase == BreakPhase::Request ? "request" : "response",
-                                   decision.why, held_us(*paused)});
+  ex.record.breakpoints.push_back(
+      {breakpoint_id, paused->phase_name, decision.why, held_us(*paused)});
   ex.breakpoint.reset();  // one hold per request
   if (decision.action == Decision::Action::Abort) {
     ex.error = {static_cast<http::status>(decision.status), "aborted_at_breakpoint",

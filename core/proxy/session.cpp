@@ -237,9 +237,19 @@ void note_middlewares(Exchange& ex) {
   ex.mark(trace::Phase::Middlewares);
 }
 
-// Runs the listener's middlewares, then the route's, from where they stopped, until one answers
-// or one waits for its auth server (fx.auth); what they did goes into ex.middleware, each
-// middleware's series and, once they are done, the record.
+// Where a breakpoint at a middleware holds the request in `chain` (searched from `from`): before
+// that middleware or after it; SIZE_MAX when the chain has no such place.
+size_t break_index(const Exchange& ex, const middleware::Chain& chain, size_t from) {
+  if (!ex.breakpoint || ex.breakpoint->phase != BreakPhase::Middleware) return SIZE_MAX;
+  for (size_t i = from; i < chain.size(); ++i)
+    if (chain[i]->name() == ex.breakpoint->middleware) return ex.breakpoint->after ? i + 1 : i;
+  return SIZE_MAX;
+}
+
+// Runs the listener's middlewares, then the route's, from where they stopped, until one answers,
+// one waits for its auth server (fx.auth) or a breakpoint holds the request at a middleware
+// (ex.middleware_hold); what they did goes into ex.middleware, each middleware's series and,
+// once they are done, the record.
 void run_middlewares(Exchange& ex, const Peer& peer) {
   middleware::Effects& fx = ex.scratch.middleware;
   const middleware::Request request = middleware_request(ex, peer);
@@ -248,17 +258,22 @@ void run_middlewares(Exchange& ex, const Peer& peer) {
   for (; ex.middleware_chain < 2; ++ex.middleware_chain, ex.middleware_at = 0) {
     const MiddlewareChain& chain = *chains[ex.middleware_chain];
     const size_t before = fx.steps.size(), from = ex.middleware_at;
-    ex.middleware_at = middleware::run(chain.chain, request, fx, from);
+    const size_t until = break_index(ex, chain.chain, from);
+    ex.middleware_at = middleware::run(chain.chain, request, fx, from, until);
     for (size_t i = before; i < fx.steps.size(); ++i)
       if (!fx.auth || i != fx.auth->step)  // counted once its auth server answered
         count_step(ex, peer, ex.middleware_chain, from + i - before, fx.steps[i]);
     if (fx.answer || fx.auth) break;
+    if (ex.middleware_at == until) {
+      ex.middleware_hold = true;
+      break;
+    }
   }
   ex.middleware = &fx;
   // fx is the connection's and outlives the exchange; the holds end with the exchange.
   for (auto& hold : fx.holds) ex.middleware_holds.push_back(std::move(hold));
   fx.holds.clear();
-  if (!fx.auth) note_middlewares(ex);
+  if (!fx.auth && !ex.middleware_hold) note_middlewares(ex);
 }
 
 // A forwardAuth's question to its auth server (one connection per question), and the answer
@@ -286,12 +301,26 @@ asio::awaitable<middleware::AuthReply> ask_auth_server(const middleware::AuthReq
   co_return reply;
 }
 
-// The middlewares paused for an auth server: ask it, go on with the rest of the chain (which
-// may ask another), then answer or forward.
+// The middlewares paused, for an auth server or at a breakpoint: ask it (or hold the request,
+// as the middlewares so far left it, until the breakpoint's owner decides), go on with the rest
+// of the chain (which may pause again), then answer or forward.
 template <class Client>
-asio::awaitable<Outcome> ask_auth_then_go_on(Client& client, Exchange& ex, const Peer& peer) {
+asio::awaitable<Outcome> go_on_after_pause(Client& client, Exchange& ex, const Peer& peer) {
   middleware::Effects& fx = ex.scratch.middleware;
-  while (fx.auth) {
+  while (fx.auth || ex.middleware_hold) {
+    if (ex.middleware_hold) {
+      ex.middleware_hold = false;
+      middleware::apply_request_edits(fx, ex.head.fields);
+      const auto action =
+          co_await hold_at_breakpoint(ex, BreakPhase::Middleware, ex.head.fields, 0);
+      if (action == Decision::Action::Abort) {
+        note_middlewares(ex);
+        ex.client_keep_alive = ex.client_keep_alive && client.body_done();
+        co_return co_await send_error(client, ex);
+      }
+      run_middlewares(ex, peer);
+      continue;
+    }
     const middleware::Request request = middleware_request(ex, peer);
     const size_t step = fx.auth->step;
     int64_t us = 0;
@@ -380,7 +409,8 @@ asio::awaitable<Outcome> serve_exchange(Client& client, Exchange& ex, const Peer
     ex.scratch.middleware.clear();
     ex.scratch.middleware.explain = false;  // words only for what stands out
     run_middlewares(ex, peer);
-    if (ex.scratch.middleware.auth) return ask_auth_then_go_on(client, ex, peer);
+    if (ex.scratch.middleware.auth || ex.middleware_hold)
+      return go_on_after_pause(client, ex, peer);
     if (ex.scratch.middleware.answer) return send_middleware_answer(client, ex);
   }
   return forward(client, ex);

@@ -106,6 +106,7 @@ asio::awaitable<bool> hold_connection(Worker& worker, const BreakMatch& match, T
   auto paused = std::make_shared<Paused>(co_await asio::this_coro::executor);
   paused->breakpoint = match.id;
   paused->phase = BreakPhase::Connection;
+  paused->phase_name = "connection";
   paused->hold = match.hold;
   paused->request = admin::summary_json(*record);
   paused->request["protocol"] = record->protocol;

@@ -119,7 +119,7 @@ struct OutListEdit {
 
 struct BreakpointNote {
   std::string id;
-  std::string phase;   // "request" | "response"
+  std::string phase;   // "request" | "response" | "before:NAME" | "after:NAME" (a middleware)
   std::string action;  // "continue" | "abort" | "timeout" | "released"
   int64_t held_us = 0;
 };

@@ -2,10 +2,11 @@
 // origins, X-Forwarded-For for ipAllowList's strategies, Host and target in redirects, path
 // rewrites with regexes, Accept-Encoding's q-values for compress (and the same fields read as a
 // response's: Content-Type, Content-Length, Cache-Control), forwardAuth's question and the
-// auth server's answer (the same fields again, as a 2xx or a 302). Every type runs on every input,
-// with the properties the proxy relies on checked: no field value with CR, LF or NUL comes out
-// (header injection), every rewritten target is origin-form, an answer is a status the type may
-// give.
+// auth server's answer (the same fields again, as a 2xx or a 302), digestAuth's Authorization
+// parameters, errors' page targets; the input as a body for contentType. Every type runs on
+// every input, with the properties the proxy relies on checked: no field value with CR, LF or NUL
+// comes out (header injection), every rewritten target is origin-form, an answer is a status the
+// type may give.
 //
 // Input: byte 0 picks the client address and the scheme; the rest is an HTTP/1.1 request head.
 #include "fuzz.hpp"
@@ -67,12 +68,23 @@ config::Config middlewares() {
   zip_default.encodings = {"zstd", "gzip"};
   zip_default.default_encoding = "gzip";
   zip_default.included_content_types = {"application/json"};
+  auto& digest = add("digest").digest_auth.emplace();
+  digest.realm = "dev";
+  digest.users = {{"alice", "0d6cca2f67e7557f57b48792fe04352c"}};
+  digest.header_field = "X-User";
   add("again").retry = config::RetryMiddleware{3, std::chrono::milliseconds(50)};
   auto& sso = add("sso").forward_auth.emplace();
   sso.address = "http://127.0.0.1:9091/verify";
   sso.auth_response_headers = {"X-User"};
   sso.auth_response_headers_regex = "^X-Auth-";
   sso.add_auth_cookies_to_response = {"session"};
+  auto& pages = add("pages").errors.emplace();
+  pages.status = {"500-599", "404"};
+  pages.ranges = {{500, 599}, {404, 404}};
+  pages.service = "http://127.0.0.1:8081";
+  pages.query = "/{status}.html?from={url}&{originalStatus}{";
+  pages.status_rewrites = {{{502, 504}, 503}};
+  add("sniff").content_type = true;
   return c;
 }
 
@@ -81,13 +93,22 @@ bool clean(std::string_view value) {
          value.find('\0') == std::string_view::npos;
 }
 
-void check(const middleware::Effects& fx, std::string_view type, const http::Fields& fields) {
+void check(const middleware::Effects& fx, std::string_view type, const http::Fields& fields,
+           std::string_view target) {
   if (fx.compression) {
     BRIDGE_FUZZ_CHECK(type == "compress" && fx.compression->options != nullptr);
     // The request's fields stand in for a response's: whatever they say, an answer or a reason.
     (void)middleware::compression_refusal(*fx.compression, 200, fields, false);
   }
   if (fx.retry) BRIDGE_FUZZ_CHECK(type == "retry" && fx.retry->attempts == 3);
+  for (const auto& pages : fx.error_pages) {
+    BRIDGE_FUZZ_CHECK(type == "errors");
+    // The page's target carries the client's target escaped: still one origin-form target.
+    const std::string page = middleware::error_page_target(*pages.options, 502, target);
+    BRIDGE_FUZZ_CHECK(page.starts_with("/503.html?from=") && clean(page) &&
+                      page.find_first_of(" #") == std::string::npos);
+  }
+  if (fx.sniff_step) BRIDGE_FUZZ_CHECK(type == "contentType");
   for (const auto* edits : {&fx.request, &fx.response})
     for (const auto& e : *edits) BRIDGE_FUZZ_CHECK(clean(e.name) && clean(e.value));
   if (fx.target_changed) BRIDGE_FUZZ_CHECK(fx.target.starts_with('/'));
@@ -108,6 +129,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const config::Config config = middlewares();
   static const middleware::Set set(config);
   if (size < 1) return 0;
+  // The bytes as a response body's start, for contentType.
+  const std::string_view sniffed =
+      middleware::sniff_content_type(std::string_view(reinterpret_cast<const char*>(data), size));
+  BRIDGE_FUZZ_CHECK(sniffed.find('/') != std::string_view::npos);
   static constexpr std::string_view clients[] = {"127.0.0.1", "10.1.2.3", "::1", "192.168.7.7"};
   const std::string_view client = clients[data[0] & 3];
   const std::string_view scheme = (data[0] & 4) != 0 ? "https" : "http";
@@ -132,7 +157,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       middleware::complete_auth(request, std::move(reply), 1, fx);
       BRIDGE_FUZZ_CHECK(!fx.auth && (fx.answer.has_value() == ((data[0] & 8) == 0)));
     }
-    check(fx, fx.steps.front().type, head.fields);
+    check(fx, fx.steps.front().type, head.fields, head.target);
   }
   // All of them in one chain: each sees what the ones before left (a forwardAuth's pause is
   // passed over, as route test does).

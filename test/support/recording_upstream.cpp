@@ -91,11 +91,26 @@ struct RecordingUpstream::Impl {
           left > 0 && unanswered.compare_exchange_strong(left, left - 1))
         break;
 
-      http::response<http::string_body> res{http::status::ok, 11};
+      // "/status/NNN..." answers NNN (an upstream's error for the errors middleware).
+      unsigned status = 200;
+      if (std::string_view target = parser.get().target(); target.starts_with("/status/"))
+        status = static_cast<unsigned>(std::atoi(std::string(target.substr(8, 3)).c_str()));
+      if (status < 100 || status > 599) status = 200;
+      http::response<http::string_body> res{static_cast<http::status>(status), 11};
       res.set(http::field::content_type, "text/plain");
-      res.body() = "upstream " + name + "\n";
+      res.body() = "upstream " + name + (status != 200 ? " " + std::to_string(status) : "") + "\n";
+      // "/untyped/KIND" (or "/untyped-chunked/KIND"): a body of KIND without Content-Type.
+      if (std::string_view t = parser.get().target();
+          t.starts_with("/untyped/") || t.starts_with("/untyped-chunked/")) {
+        res.erase(http::field::content_type);
+        const std::string_view kind = t.substr(t.rfind('/') + 1);
+        res.body() = kind == "html"  ? "\n<!DOCTYPE html><html><body>hi</body></html>\n"
+                     : kind == "png" ? std::string("\x89PNG\r\n\x1A\n\0\0\0\x0DIHDR", 16)
+                                     : "plain words\n";
+        if (t.starts_with("/untyped-chunked/")) res.chunked(true);
+      }
       res.keep_alive(keep_alive);
-      res.prepare_payload();
+      if (!res.chunked()) res.prepare_payload();
       http::write(socket, res, ec);
       if (ec || !keep_alive) break;
     }

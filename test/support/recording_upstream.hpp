@@ -35,7 +35,10 @@ struct RecordedRequest {
 class RecordingUpstream {
  public:
   /// Listens on 127.0.0.1 (a port the kernel picks) and serves until destroyed. Every request
-  /// gets `200 OK`, `Content-Type: text/plain`, body "upstream NAME\n", keep-alive as asked.
+  /// gets `200 OK`, `Content-Type: text/plain`, body "upstream NAME\n", keep-alive as asked;
+  /// a target "/status/NNN..." gets status NNN and body "upstream NAME NNN\n"; "/untyped/KIND"
+  /// (html, png, anything else: text) a body of that kind without Content-Type, chunked for
+  /// "/untyped-chunked/KIND".
   explicit RecordingUpstream(std::string name = "upstream");
   ~RecordingUpstream();
   RecordingUpstream(const RecordingUpstream&) = delete;

@@ -95,6 +95,9 @@ void check_tcp_middleware_names(Reader& r, const TcpRoute& route, const Config& 
 
 /// [middlewares.NAME.TYPE] and [http.middlewares.NAME.TYPE] into config.middlewares.
 void decode_middlewares(Decoder& d, const Node& document, Config& config);
+/// An errors middleware's `service` must be an upstream of plain HTTP targets (checked once the
+/// upstreams are read).
+void check_error_services(Decoder& d, const Node& document, const Config& config);
 /// A route's or listener's `middlewares` must name defined ones.
 void check_middleware_names(Reader& r, const std::vector<std::string>& names,
                             const std::string& owner, const Config& config);

@@ -24,6 +24,7 @@ void decode_prefixes(Reader& r, std::string_view key, std::vector<std::string>& 
 // decode_middleware_access.cpp: who may pass, and how often.
 void decode_ip_allow_list(Reader& r, IpAllowListMiddleware& out);
 void decode_basic_auth(Reader& r, BasicAuthMiddleware& out);
+void decode_digest_auth(Reader& r, DigestAuthMiddleware& out);
 void decode_forward_auth(Reader& r, ForwardAuthMiddleware& out);
 void decode_rate_limit(Reader& r, RateLimitMiddleware& out);
 /// inFlightReq's options.
@@ -33,5 +34,6 @@ void decode_in_flight_req(Reader& r, InFlightReqMiddleware& out);
 void decode_compress(Reader& r, CompressMiddleware& out);
 void decode_retry(Reader& r, RetryMiddleware& out);
 void decode_circuit_breaker(Reader& r, CircuitBreakerMiddleware& out);
+void decode_errors(Reader& r, ErrorsMiddleware& out);
 
 }  // namespace bridge::config::detail

@@ -19,6 +19,8 @@ std::unique_ptr<Middleware> make_redirect_regex(const std::string& name,
 std::unique_ptr<Middleware> make_path_rewrite(const config::Middleware& config);
 std::unique_ptr<Middleware> make_basic_auth(const std::string& name,
                                             const config::BasicAuthMiddleware& options);
+std::unique_ptr<Middleware> make_digest_auth(const std::string& name,
+                                             const config::DigestAuthMiddleware& options);
 std::unique_ptr<Middleware> make_rate_limit(const std::string& name,
                                             const config::RateLimitMiddleware& options);
 std::unique_ptr<Middleware> make_in_flight_req(const std::string& name,
@@ -31,6 +33,10 @@ std::unique_ptr<Middleware> make_forward_auth(const std::string& name,
                                               const config::ForwardAuthMiddleware& options);
 std::unique_ptr<Middleware> make_circuit_breaker(const std::string& name,
                                                  const config::CircuitBreakerMiddleware& options);
+std::unique_ptr<Middleware> make_errors(const std::string& name,
+                                        const config::ErrorsMiddleware& options);
+/// contentType; `detect` false (autoDetect = false) makes it do nothing.
+std::unique_ptr<Middleware> make_content_type(const std::string& name, bool detect);
 std::unique_ptr<Middleware> make_retry(const std::string& name,
                                        const config::RetryMiddleware& options);
 

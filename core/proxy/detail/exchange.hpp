@@ -89,6 +89,7 @@ struct Exchange {
   // so that the chain goes on there once a forwardAuth's auth server answered.
   uint8_t middleware_chain = 0;
   size_t middleware_at = 0;
+  bool middleware_hold = false;  // stopped at a breakpoint's middleware, to be held there
 
   int64_t elapsed_us() const;
   void mark(trace::Phase phase) { record.mark(phase, elapsed_us()); }

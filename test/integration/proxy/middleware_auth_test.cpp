@@ -4,8 +4,9 @@
 // Authorization kept back; 429 with Retry-After from a token bucket that both workers share,
 // its rate held to 5 % under load; per-source buckets and in-flight counts that end with the
 // exchange; gRPC statuses; listener middlewares before the route's; `bridge route test`.
-// Real peers: curl, htpasswd, openssl, the Beast test backend (its /slow path), an in-process
-// recording upstream, and a load generator of raw keep-alive connections.
+// digestAuth with a file made by the real htdigest, answered by curl --digest.
+// Real peers: curl, htpasswd, htdigest, openssl, the Beast test backend (its /slow path), an
+// in-process recording upstream, and a load generator of raw keep-alive connections.
 #include "middleware_fixture.hpp"
 #include "recording_upstream.hpp"
 
@@ -112,6 +113,80 @@ headerField = "X-WebAuth-User"
   EXPECT_EQ(rec["middlewares"][0].value("name", ""), "auth");
   EXPECT_EQ(rec["middlewares"][0].value("type", ""), "basicAuth");
   EXPECT_EQ(rec["middlewares"][0].value("outcome", ""), "answered");
+  EXPECT_EQ(rec["middlewares"][0].value("detail", ""), "wrong password for user \"alice\" → 401");
+}
+
+// ---- digestAuth -----------------------------------------------------------------------------
+
+// curl --digest shows the 401 it answered and then the final response: the final one.
+CurlResponse digest(std::vector<std::string> args) {
+  args.insert(args.begin(), "--digest");
+  CurlResponse r = http(std::move(args));
+  for (size_t at;
+       r.response.status == 401 && (at = r.response.body.find("HTTP/1.1 ")) != std::string::npos;) {
+    const std::string rest = r.response.body.substr(at);
+    const size_t end = rest.find("\r\n\r\n");
+    if (end == std::string::npos) break;
+    r.response = parse_head_block(rest.substr(0, end));
+    r.response.body = rest.substr(end + 4);
+  }
+  return r;
+}
+
+// A file the real htdigest wrote (it reads the password from stdin when it has no terminal),
+// and curl --digest answering bridge's challenge: the user upstream in headerField, Authorization
+// kept back; a wrong password and a user of another realm get 401 with a new challenge.
+TEST_F(AuthAndLimits, DigestAuthWithAnHtdigestFileAndCurl) {
+  RecordingUpstream upstream("admin");
+  bridge_.write_config(full_config("", R"toml(
+[middlewares.auth.digestAuth]
+usersFile = "users.htdigest"
+realm = "staging admin"
+headerField = "X-WebAuth-User"
+removeHeader = true
+)toml" + route("admin", "PathPrefix(`/admin`)", upstream.url(), "middlewares = [\"auth\"]"),
+                                   true));
+  const std::string file = bridge_.config_dir() + "/users.htdigest";
+  auto htdigest = [&file](const std::string& create, const std::string& realm,
+                          const std::string& user, const std::string& password) {
+    const std::string pw = password + "\n" + password + "\n";
+    return run({"sh", "-c",
+                "printf '%s' \"$0\" | setsid htdigest " + create + " \"$1\" \"$2\" \"$3\"", pw,
+                file, realm, user})
+        .status;
+  };
+  ASSERT_EQ(htdigest("-c", "staging admin", "alice", "s3cret!"), 0);
+  ASSERT_EQ(htdigest("", "staging admin", "bob", "bob's pw"), 0);
+  ASSERT_EQ(htdigest("", "other realm", "carol", "carol pw"), 0);
+  ASSERT_TRUE(launch(true));
+
+  for (const auto& [user, password] : std::vector<std::pair<std::string, std::string>>{
+           {"alice", "s3cret!"}, {"bob", "bob's pw"}}) {
+    auto ok = digest({"-u", user + ":" + password, url("/admin/users?page=2")});
+    ASSERT_EQ(ok.exit, 0) << ok.err;
+    EXPECT_EQ(ok.response.status, 200) << user << ": " << ok.response.body;
+    EXPECT_EQ(ok.response.body, "upstream admin\n");
+    auto seen = upstream.last();
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_EQ(seen->headers_named("X-WebAuth-User"), std::vector<std::string>{user});
+    EXPECT_FALSE(seen->header("Authorization").has_value()) << "removeHeader";
+  }
+  ASSERT_EQ(upstream.count(), 2u);
+
+  auto none = http({url("/admin/users")});
+  expect_refusal(none.response, 401, "auth", "digestAuth", "no Authorization header");
+  const std::string challenge = none.response.header("WWW-Authenticate").value_or("<absent>");
+  EXPECT_TRUE(challenge.starts_with("Digest realm=\"staging admin\", nonce=\"")) << challenge;
+  EXPECT_TRUE(challenge.ends_with("\", algorithm=MD5, qop=\"auth\"")) << challenge;
+  auto wrong = digest({"-u", "alice:S3cret!", url("/admin/users")});
+  expect_refusal(wrong.response, 401, "auth", "digestAuth", "wrong password for user \"alice\"");
+  auto carol = digest({"-u", "carol:carol pw", url("/admin/users")});
+  expect_refusal(carol.response, 401, "auth", "digestAuth", "unknown user \"carol\"");
+  EXPECT_EQ(upstream.count(), 2u) << "a refused request reached the upstream";
+
+  json rec = record(wrong.response.header("X-Request-ID").value_or(""));
+  ASSERT_EQ(rec["middlewares"].size(), 1u) << rec.dump();
+  EXPECT_EQ(rec["middlewares"][0].value("type", ""), "digestAuth");
   EXPECT_EQ(rec["middlewares"][0].value("detail", ""), "wrong password for user \"alice\" → 401");
 }
 

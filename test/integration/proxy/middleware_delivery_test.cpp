@@ -3,8 +3,8 @@
 // zstd tools and by curl; streamed (chunked) bodies, HTTP/1.0 and HTTP/2 clients; the responses
 // that stay as they are (small, ranges, no Accept-Encoding); retries of an upstream that closes
 // without answering or refuses connections, never of a request whose body went; the record's words
-// for both; a circuit breaker opened by network errors. Real peers: curl, nginx, the Beast test
-// backend, an in-process recording upstream.
+// for both; a circuit breaker opened by network errors; contentType's sniffed types. Real peers:
+// curl, nginx, the Beast test backend, an in-process recording upstream.
 #include "middleware_fixture.hpp"
 #include "recording_upstream.hpp"
 
@@ -269,6 +269,49 @@ TEST_F(Delivery, ACircuitBreakerOpensOnNetworkErrorsAndAnswersForTheUpstream) {
   auto grpc = h2({"-H", "Content-Type: application/grpc", "-H", "TE: trailers", "--data-binary", "",
                   url("/pkg.Svc/Call")});
   EXPECT_EQ(grpc.response.header("grpc-status").value_or("<absent>"), "14") << grpc.err;
+}
+
+// ---- contentType -----------------------------------------------------------------------------
+
+// Bodies without Content-Type get the type their first bytes show, whether the length is known
+// or chunked, for HTTP/1.1 and HTTP/2 clients; a typed response keeps its type; without the
+// middleware nothing is added.
+TEST_F(Delivery, ContentTypeNamesUntypedBodies) {
+  RecordingUpstream upstream("typed");
+  ASSERT_TRUE(start_with_admin(
+      "[middlewares.sniff.contentType]\n" +
+      route("sniffed", "PathPrefix(`/untyped`)", upstream.url(), "middlewares = [\"sniff\"]") +
+      route("plain", "PathPrefix(`/untyped`) && Header(`X-Plain`, `1`)", upstream.url())));
+  struct Case {
+    std::string path, type;
+  };
+  for (const Case& c :
+       {Case{"/untyped/html", "text/html; charset=utf-8"}, Case{"/untyped/png", "image/png"},
+        Case{"/untyped/words", "text/plain; charset=utf-8"},
+        Case{"/untyped-chunked/html", "text/html; charset=utf-8"},
+        Case{"/untyped-chunked/png", "image/png"}}) {
+    auto r = http({url(c.path)});
+    ASSERT_EQ(r.exit, 0) << r.err;
+    EXPECT_EQ(r.response.status, 200) << c.path;
+    EXPECT_EQ(r.response.header_count("Content-Type"), 1u) << c.path;
+    EXPECT_EQ(r.response.header("Content-Type").value_or("<absent>"), c.type) << c.path;
+    auto two = h2({url(c.path)});
+    EXPECT_EQ(two.response.header("Content-Type").value_or("<absent>"), c.type)
+        << "HTTP/2 client, " << c.path;
+  }
+  auto png = http({url("/untyped/png")});
+  EXPECT_EQ(png.response.body.size(), 16u) << "the sniffed bytes still reach the client";
+  json rec = record(png.response.header("X-Request-ID").value_or(""));
+  EXPECT_EQ(rec["middlewares"][0].value("detail", ""),
+            "Content-Type: image/png (from the 16 first bytes of the body)")
+      << rec.dump();
+  // A response that has a type keeps it.
+  auto typed = http({url("/untyped-not/ok")});
+  EXPECT_EQ(typed.response.header("Content-Type").value_or("<absent>"), "text/plain");
+  // Without the middleware, bridge adds nothing.
+  auto raw = http({"-H", "X-Plain: 1", url("/untyped/html")});
+  EXPECT_EQ(raw.response.status, 200);
+  EXPECT_FALSE(raw.response.header("Content-Type").has_value());
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // `bridge trace break`: held requests wait while other traffic flows; continue, abort, header
-// edits, auto-release after --hold, release when the CLI dies; the interactive UI in tmux.
+// edits, auto-release after --hold, release when the CLI dies; the interactive UI in tmux;
+// holds before and after a named middleware of the request's chain.
 #include "trace_fixture.hpp"
 
 #include <signal.h>
@@ -226,6 +227,102 @@ TEST_F(Breakpoint, InteractiveSessionInATerminal) {
   EXPECT_EQ(*status, 0) << term->screen();
   EXPECT_NE(term->screen().find("removed"), std::string::npos) << term->screen();
   EXPECT_TRUE(admin_json("/v1/breakpoints")["breakpoints"].empty());
+}
+
+// ---- at a middleware -----------------------------------------------------------------------
+
+// The api route through two middlewares: "tag" adds X-Tag, "gate" lets only X-Pass: yes in
+// (ipAllowList would need addresses; a headers middleware with allowedHosts answers 500 for
+// another Host, so "gate" checks the Host instead).
+class MiddlewareBreakpoint : public Breakpoint {
+ protected:
+  ::testing::AssertionResult start_chain() {
+    std::string error;
+    if (!backend_.running() && !backend_.start(&error))
+      return ::testing::AssertionFailure() << error;
+    return start("", "127.0.0.1:0", R"toml(
+[middlewares.tag.headers]
+customRequestHeaders = { X-Tag = "tagged" }
+
+[middlewares.gate.headers]
+allowedHosts = ["allowed.test"]
+
+[[routes]]
+name = "api"
+rule = "PathPrefix(`/api`)"
+upstream = ")toml" + backend_.url() + R"toml("
+middlewares = ["tag", "gate"]
+
+[[routes]]
+name = "other"
+rule = "PathPrefix(`/`)"
+upstream = "builtin://echo"
+)toml");
+  }
+  // POST `body` (JSON) to the admin API at `path`; the parsed answer.
+  json admin_post(const std::string& path, const std::string& body) {
+    std::vector<std::string> args{
+        "-sS", "-X", "POST", "-H", "Content-Type: application/json", "-d", body, admin() + path};
+    for (const auto& a : auth()) args.push_back(a);
+    auto r = curl(args);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return parse_json(r.out);
+  }
+};
+
+// After "tag": the held request shows X-Tag; an edit made there reaches "gate", which lets the
+// request through once the Host is the one it allows. The record names the place.
+TEST_F(MiddlewareBreakpoint, AfterAMiddlewareTheRequestShowsWhatItDidAndEditsReachTheNext) {
+  ASSERT_TRUE(start_chain());
+  // Through the admin API (the CLI's interactive session needs a terminal).
+  json created = admin_post("/v1/breakpoints",
+                            R"j({"rule":"PathPrefix(`/api`)","phase":"after:tag","hold":"30s"})j");
+  EXPECT_EQ(created.value("phase", ""), "after:tag") << created.dump();
+  auto held = client("/api/items");
+  json paused = wait_paused();
+  EXPECT_EQ(paused.value("phase", ""), "after:tag") << paused.dump();
+  const std::string headers = paused["request"]["headers"].dump();
+  EXPECT_NE(headers.find("[\"X-Tag\",\"tagged\"]"), std::string::npos) << paused.dump();
+  // Continue with the Host "gate" allows.
+  admin_post("/v1/paused/" + paused.value("paused_id", ""),
+             R"({"action":"continue","set_headers":{"Host":"allowed.test"}})");
+  ASSERT_TRUE(held->wait_exit(10s).has_value());
+  const std::string out = held->stdout_text();
+  EXPECT_EQ(status_of(out), 200) << out;
+  EXPECT_EQ(backend_header(body_of(out), "X-Tag"), "tagged") << out;
+  EXPECT_EQ(backend_header(body_of(out), "Host"), "allowed.test") << out;
+  json rec = record(header_in(out, "X-Request-ID"));
+  EXPECT_EQ(rec["breakpoint"].value("phase", ""), "after:tag") << rec.dump();
+}
+
+// Before "gate": held with --action continue, the request then meets gate as it was, which
+// refuses the Host; abort answers before any later middleware runs; a request whose chain lacks
+// the middleware is not held.
+TEST_F(MiddlewareBreakpoint, BeforeAMiddlewareContinueRunsItAndAbortAnswers) {
+  ASSERT_TRUE(start_chain());
+  {
+    auto brk = start_break("PathPrefix(`/api`)", {"--before", "gate", "--action", "continue"});
+    EXPECT_NE(brk->stdout_text().find("(held before the middleware gate of their chain;"),
+              std::string::npos)
+        << brk->stdout_text();
+    auto r = get("/api/items");
+    EXPECT_EQ(status_of(r.out), 500) << "gate ran after the hold: " << r.out;
+    json rec = record(header_in(r.out, "X-Request-ID"));
+    EXPECT_EQ(rec["breakpoint"].value("phase", ""), "before:gate") << rec.dump();
+    EXPECT_EQ(rec["middlewares"].size(), 2u) << rec.dump();
+    auto other = get("/elsewhere");  // the echo route: no chain, not held
+    EXPECT_EQ(status_of(other.out), 200) << other.out;
+    brk->signal(SIGINT);
+    EXPECT_EQ(brk->wait_exit(5s).value_or(-1), 0);
+  }
+  auto brk = start_break("PathPrefix(`/api`)", {"--before", "gate", "--action", "abort:418"});
+  auto r = get("/api/items");
+  EXPECT_EQ(status_of(r.out), 418) << r.out;
+  json rec = record(header_in(r.out, "X-Request-ID"));
+  ASSERT_EQ(rec["middlewares"].size(), 1u) << "gate never ran: " << rec.dump();
+  EXPECT_EQ(rec["middlewares"][0].value("name", ""), "tag");
+  brk->signal(SIGINT);
+  EXPECT_EQ(brk->wait_exit(5s).value_or(-1), 0);
 }
 
 // ---- TCP connections ------------------------------------------------------------------------

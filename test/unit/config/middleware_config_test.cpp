@@ -38,9 +38,53 @@ constexpr const char* hash_hint =
 
 // Positions are in dev.toml.
 const Case cases[] = {
-    {"NotYetSupportedType", "[middlewares.auth.digestAuth]\nusers = [\"a:b\"]\n",
-     "middlewares.auth: bridge does not run the Traefik middleware \"digestAuth\" yet", 1, 19, 10,
+    {"NotYetSupportedType", "[middlewares.big.buffering]\nmaxRequestBodyBytes = 10\n",
+     "middlewares.big: bridge does not run the Traefik middleware \"buffering\" yet", 1, 18, 9,
      nullptr},
+    {"ErrorsStatusIsNotARange",
+     "[middlewares.pages.errors]\nstatus = [\"500-599\", \"5xx\"]\nservice = \"orders\"\n",
+     "middlewares.pages.errors.status[1]: \"5xx\" is not a status or a range of them", 2, 22, 5,
+     "e.g. \"500-599\" or \"404\" (statuses 100 to 599)"},
+    {"ErrorsRangeBackwards",
+     "[middlewares.pages.errors]\nstatus = [\"599-500\"]\nservice = \"orders\"\n",
+     "middlewares.pages.errors.status[0]: \"599-500\" is not a status or a range of them", 2, 11, 9,
+     nullptr},
+    {"ErrorsWithoutService", "[middlewares.pages.errors]\nstatus = [\"500-599\"]\n",
+     "middlewares.pages.errors: missing \"service\"", 1, 1, 26,
+     "e.g. service = \"error-pages\" (an upstream) or \"http://127.0.0.1:8081\""},
+    {"ErrorsUnknownUpstream",
+     "[middlewares.pages.errors]\nstatus = [\"500-599\"]\nservice = \"order\"\n",
+     "middlewares.pages.errors.service: unknown upstream \"order\"", 3, 11, 7, nullptr},
+    {"ErrorsHttpsService",
+     "[middlewares.pages.errors]\nstatus = [\"500-599\"]\nservice = \"https://pages.test\"\n",
+     "middlewares.pages.errors.service: \"https://pages.test\" is not an http:// URL with a host",
+     3, 11, 20, nullptr},
+    {"ErrorsQueryWithoutSlash",
+     "[middlewares.pages.errors]\nstatus = [\"404\"]\nservice = \"orders\"\nquery = "
+     "\"{status}.html\"\n",
+     "middlewares.pages.errors.query: \"{status}.html\" does not start with /", 4, 9, 15,
+     "e.g. query = \"/{status}.html\""},
+    {"ErrorsStatusRewriteToANonStatus",
+     "[middlewares.pages.errors]\nstatus = [\"404\"]\nservice = \"orders\"\nstatusRewrites = { "
+     "\"404\" = 1000 }\n",
+     "middlewares.pages.errors.statusRewrites.404: expected a status from 100 to 599", 4, 28, 4,
+     nullptr},
+    {"DigestAuthHashIsNotMd5Hex",
+     "[middlewares.auth.digestAuth]\nusers = [\"alice:traefik:$apr1$x$y\"]\n",
+     "middlewares.auth.digestAuth.users[0]: the hash of user \"alice\" is not 32 hex digits (MD5 "
+     "of user:realm:password)",
+     2, 10, 25,
+     "make one with htdigest -c FILE REALM USER; a line is user:realm:MD5(user:realm:password)"},
+    {"DigestAuthLineWithoutRealm", "[middlewares.auth.digestAuth]\nusers = [\"alice:0123\"]\n",
+     "middlewares.auth.digestAuth.users[0]: expected \"user:realm:hash\"", 2, 10, 12, nullptr},
+    {"DigestAuthUsersOfAnotherRealmOnly",
+     "[middlewares.auth.digestAuth]\nrealm = \"dev\"\nusers = "
+     "[\"alice:traefik:0d6cca2f67e7557f57b48792fe04352c\"]\n",
+     "middlewares.auth.digestAuth: no user of realm \"dev\" (1 of other realms)", 1, 1, 0,
+     "set realm to the one the users were made for"},
+    {"DigestAuthWithoutUsers", "[middlewares.auth.digestAuth]\nrealm = \"x\"\n",
+     "middlewares.auth.digestAuth: needs users or usersFile", 1, 1, 0,
+     "e.g. users = [\"alice:traefik:...\"] (htdigest -c FILE traefik alice)"},
     {"NotYetSupportedTypeUnderHttp", "[http.middlewares.mtls.passTLSClientCert]\npem = true\n",
      "http.middlewares.mtls: bridge does not run the Traefik middleware \"passTLSClientCert\" yet",
      1, 24, 17, nullptr},
@@ -352,7 +396,7 @@ INSTANTIATE_TEST_SUITE_P(Table, MiddlewareConfigErrors, ::testing::ValuesIn(case
 TEST(MiddlewareConfig, ATypeBridgeDoesNotRunNamesTheOnesItDoes) {
   TempConfigDir dir;
   dir.write("base.toml", minimal_base);
-  dir.write("dev.toml", "[middlewares.oops.errors]\nstatus = [\"500-599\"]\n");
+  dir.write("dev.toml", "[middlewares.oops.grpcWeb]\nallowOrigins = [\"*\"]\n");
   auto config = dir.load();
   ASSERT_FALSE(config);
   EXPECT_TRUE(is_types_hint(config.error().hint));
@@ -842,7 +886,7 @@ TEST(MiddlewareConfig, MiddlewaresMustBeATable) {
 TEST(MiddlewareConfig, TheTypesHintNamesEveryTypeBridgeRuns) {
   TempConfigDir dir;
   dir.write("base.toml", minimal_base);
-  dir.write("dev.toml", "[middlewares.oops.errors]\nstatus = [\"500-599\"]\n");
+  dir.write("dev.toml", "[middlewares.oops.grpcWeb]\nallowOrigins = [\"*\"]\n");
   auto config = dir.load();
   ASSERT_FALSE(config);
   for (const char* type : {"basicAuth", "forwardAuth", "rateLimit", "inFlightReq", "ipAllowList",
