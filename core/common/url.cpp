@@ -24,6 +24,16 @@ std::string url_encode(std::string_view text) {
   });
 }
 
+std::string query_escape(std::string_view text) {
+  std::string out = percent_encode(text, [](unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~' || c == ' ';
+  });
+  for (char& c : out)
+    if (c == ' ') c = '+';
+  return out;
+}
+
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;

@@ -10,6 +10,8 @@ namespace bridge {
 
 /// RFC 3986: unreserved characters stay, every other byte becomes %XX.
 std::string url_encode(std::string_view text);
+/// Go's url.QueryEscape, which Traefik's headers use: url_encode, but a space is '+'.
+std::string query_escape(std::string_view text);
 /// Percent-encodes every byte for which `keep` is false ("%XX", upper-case hex).
 std::string percent_encode(std::string_view text, bool (*keep)(unsigned char));
 

@@ -11,16 +11,16 @@
 namespace bridge::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 20> supported_types = {
+constexpr std::array<std::string_view, 21> supported_types = {
     "headers",    "redirectScheme", "redirectRegex",    "stripPrefix", "stripPrefixRegex",
     "addPrefix",  "replacePath",    "replacePathRegex", "ipAllowList", "basicAuth",
     "digestAuth", "forwardAuth",    "rateLimit",        "inFlightReq", "circuitBreaker",
-    "compress",   "retry",          "errors",           "contentType", "chain"};
+    "compress",   "retry",          "errors",           "contentType", "passTLSClientCert",
+    "chain"};
 
 // Traefik types bridge does not run yet: named, so a pasted block fails clearly rather than
 // being dropped.
-constexpr std::array<std::string_view, 4> later_types = {"buffering", "grpcWeb",
-                                                         "passTLSClientCert", "plugin"};
+constexpr std::array<std::string_view, 3> later_types = {"buffering", "grpcWeb", "plugin"};
 
 std::vector<std::string> strings_of(auto const& list) {
   return std::vector<std::string>(list.begin(), list.end());
@@ -150,6 +150,9 @@ void decode_one(Decoder& d, const Entry& entry, const std::string& prefix, Middl
     bool detect = true;
     r.boolean("autoDetect", detect);
     out.content_type = detect;
+  } else if (t == "passTLSClientCert") {
+    Reader r = reader({"pem", "info"});
+    decode_pass_tls_client_cert(r, out.pass_tls_client_cert.emplace());
   } else if (t == "chain") {
     Reader r = reader({"middlewares"});
     if (!r.require("middlewares", kind_path, "e.g. middlewares = [\"rid\", \"api-cors\"]")) return;

@@ -310,4 +310,42 @@ void decode_in_flight_req(Reader& r, InFlightReqMiddleware& out) {
   decode_source_criterion(r, out.source);
 }
 
+namespace {
+
+void decode_dn_parts(Reader& r, std::string_view key, DistinguishedNameParts& out) {
+  const Node* table = r.table(key);
+  if (table == nullptr) return;
+  Reader d(r.decoder(), *table, r.path(key), r.path(key),
+           {"country", "province", "locality", "organization", "organizationalUnit", "commonName",
+            "serialNumber", "domainComponent"});
+  d.boolean("country", out.country);
+  d.boolean("province", out.province);
+  d.boolean("locality", out.locality);
+  d.boolean("organization", out.organization);
+  d.boolean("organizationalUnit", out.organizational_unit);
+  d.boolean("commonName", out.common_name);
+  d.boolean("serialNumber", out.serial_number);
+  d.boolean("domainComponent", out.domain_component);
+}
+
+}  // namespace
+
+void decode_pass_tls_client_cert(Reader& r, PassTlsClientCertMiddleware& out) {
+  r.boolean("pem", out.pem);
+  if (const Node* table = r.table("info")) {
+    Reader i(r.decoder(), *table, r.path("info"), r.path("info"),
+             {"notAfter", "notBefore", "sans", "serialNumber", "subject", "issuer"});
+    auto& info = out.info.emplace();
+    i.boolean("notAfter", info.not_after);
+    i.boolean("notBefore", info.not_before);
+    i.boolean("sans", info.sans);
+    i.boolean("serialNumber", info.serial_number);
+    decode_dn_parts(i, "subject", info.subject);
+    decode_dn_parts(i, "issuer", info.issuer);
+  }
+  if (!out.pem && !out.info && !r.decoder().failed())
+    r.decoder().fail(r.path() + ": passes nothing: set pem = true or info", r.node(),
+                     "e.g. pem = true, or info = { sans = true, subject = { commonName = true } }");
+}
+
 }  // namespace bridge::config::detail

@@ -166,6 +166,35 @@ struct CircuitBreakerMiddleware {
   int64_t response_code = 503;
 };
 
+/// Which parts of a distinguished name Traefik's passTLSClientCert passes (info.subject,
+/// info.issuer).
+struct DistinguishedNameParts {
+  bool country = false;
+  bool province = false;
+  bool locality = false;
+  bool organization = false;
+  bool organizational_unit = false;
+  bool common_name = false;
+  bool serial_number = false;
+  bool domain_component = false;
+};
+
+/// Traefik's `passTLSClientCert`: the mTLS client certificate goes upstream as
+/// X-Forwarded-Tls-Client-Cert (pem) and X-Forwarded-Tls-Client-Cert-Info (info), as Traefik
+/// encodes them.
+struct PassTlsClientCertMiddleware {
+  bool pem = false;
+  struct Info {
+    bool not_after = false;
+    bool not_before = false;
+    bool sans = false;
+    bool serial_number = false;
+    DistinguishedNameParts subject;
+    DistinguishedNameParts issuer;
+  };
+  std::optional<Info> info;
+};
+
 /// A status range of Traefik's `errors` ("500-599", or "404" for one status).
 struct StatusRange {
   unsigned from = 0;
@@ -208,6 +237,7 @@ struct Middleware {
   // contentType: a response without Content-Type gets the type its first bytes show.
   // (autoDetect, deprecated in Traefik v3, = false turns that off.)
   std::optional<bool> content_type;
+  std::optional<PassTlsClientCertMiddleware> pass_tls_client_cert;
   std::optional<std::vector<std::string>> chain;  // chain.middlewares
 };
 

@@ -52,12 +52,7 @@ std::string error_page_target(const config::ErrorsMiddleware& options, unsigned 
                               std::string_view url) {
   const std::string shown = std::to_string(error_page_status(options, status));
   const std::string original = std::to_string(status);
-  // As Go's url.QueryEscape writes it: unreserved characters stay, a space is '+'.
-  std::string escaped = percent_encode(url, [](unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.' || c == '~';
-  });
-  for (size_t at; (at = escaped.find("%20")) != std::string::npos;) escaped.replace(at, 3, "+");
+  const std::string escaped = query_escape(url);
   std::string out;
   std::string_view rest = options.query;
   for (size_t at; (at = rest.find('{')) != std::string_view::npos;) {

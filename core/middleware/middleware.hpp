@@ -22,6 +22,19 @@
 
 namespace bridge::middleware {
 
+/// A client certificate of an mTLS connection, as the TLS layer read it (passTLSClientCert).
+struct ClientCertificate {
+  std::string pem;  // base64 of the DER: the PEM body without delimiters or line breaks
+  // Name attributes in certificate order, by short name ("C", "ST", "L", "O", "OU", "CN",
+  // "serialNumber", "DC").
+  std::vector<std::pair<std::string, std::string>> subject, issuer;
+  std::string serial;                     // decimal
+  int64_t not_before = 0, not_after = 0;  // Unix seconds
+  std::vector<std::string> sans;          // DNS names, e-mail addresses, IP addresses, URIs
+};
+/// What the client sent, its own certificate first.
+using ClientCertificates = std::vector<ClientCertificate>;
+
 /// What a middleware sees of a request: the head as the front door passed it.
 struct Request {
   std::string_view method;
@@ -31,6 +44,8 @@ struct Request {
   const http::Fields* fields = nullptr;
   std::string_view client_ip;               // the peer's address, as text
   std::optional<route::IpAddress> peer_ip;  // the same, parsed
+  // The verified client certificates of an mTLS connection; null without.
+  const ClientCertificates* client_certs = nullptr;
 };
 
 /// A change to a head's fields. AppendToken adds `value` to a list field (Vary) unless a field

@@ -51,6 +51,8 @@ std::unique_ptr<Middleware> compile(const config::Middleware& m) {
   if (m.digest_auth) return detail::make_digest_auth(m.name, *m.digest_auth);
   if (m.errors) return detail::make_errors(m.name, *m.errors);
   if (m.content_type) return detail::make_content_type(m.name, *m.content_type);
+  if (m.pass_tls_client_cert)
+    return detail::make_pass_tls_client_cert(m.name, *m.pass_tls_client_cert);
   if (m.rate_limit) return detail::make_rate_limit(m.name, *m.rate_limit);
   if (m.in_flight_req) return detail::make_in_flight_req(m.name, *m.in_flight_req);
   if (m.compress) return detail::make_compress(m.name, *m.compress);

@@ -5,6 +5,7 @@
 
 #include "proxy/detail/tcp_session.hpp"
 
+#include "proxy/detail/client_certificates.hpp"
 #include "proxy/detail/exchange.hpp"
 #include "proxy/detail/h1_client.hpp"
 #include "proxy/detail/h2_client.hpp"
@@ -208,7 +209,7 @@ middleware::Request middleware_request(const Exchange& ex, const Peer& peer) {
   return {head.method_name, head.fields.get(Field::Host),
           ex.scheme,        head.target,
           &head.fields,     ex.client_ip,
-          peer.ip};
+          peer.ip,          peer.client_certs.get()};
 }
 
 // Counts a step in its middleware's series: `at` is its index in chain `chain` (0 the
@@ -558,6 +559,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, std::
   if (!hec) {
     peer.scheme = "https";
     peer.client_subject = verified_client_subject(client.native_handle());
+    peer.client_certs = verified_client_certificates(client.native_handle());
     const unsigned char* alpn = nullptr;
     unsigned int alpn_size = 0;
     SSL_get0_alpn_selected(client.native_handle(), &alpn, &alpn_size);

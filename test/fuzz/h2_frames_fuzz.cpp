@@ -83,7 +83,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   proxy::ConnectionSlot slot;
   proxy::DeadlineStream io(boost::asio::ip::tcp::socket(b.worker.context()), b.worker.deadlines());
   proxy::Peer peer{
-      "web", "127.0.0.1", "", "http", true, true, bridge::route::IpAddress::parse("127.0.0.1")};
+      "web",  "127.0.0.1", "", "http", true, true, bridge::route::IpAddress::parse("127.0.0.1"),
+      nullptr};
   auto& limits = b.worker.snapshot()->policy("web").http2;
   auto connection = std::make_shared<proxy::H2Connection>(b.worker, peer, limits, slot, io);
   BRIDGE_FUZZ_CHECK(connection->start());

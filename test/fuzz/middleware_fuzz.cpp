@@ -3,12 +3,14 @@
 // rewrites with regexes, Accept-Encoding's q-values for compress (and the same fields read as a
 // response's: Content-Type, Content-Length, Cache-Control), forwardAuth's question and the
 // auth server's answer (the same fields again, as a 2xx or a 302), digestAuth's Authorization
-// parameters, errors' page targets; the input as a body for contentType. Every type runs on
+// parameters, errors' page targets, passTLSClientCert's fields for a certificate made of the
+// request's texts; the input as a body for contentType. Every type runs on
 // every input, with the properties the proxy relies on checked: no field value with CR, LF or NUL
 // comes out (header injection), every rewritten target is origin-form, an answer is a status the
 // type may give.
 //
-// Input: byte 0 picks the client address and the scheme; the rest is an HTTP/1.1 request head.
+// Input: byte 0 picks the client address, the scheme, the auth answer and whether the client
+// presented a certificate; the rest is an HTTP/1.1 request head.
 #include "fuzz.hpp"
 
 #include "http/h1.hpp"
@@ -85,6 +87,11 @@ config::Config middlewares() {
   pages.query = "/{status}.html?from={url}&{originalStatus}{";
   pages.status_rewrites = {{{502, 504}, 503}};
   add("sniff").content_type = true;
+  auto& mtls = add("mtls").pass_tls_client_cert.emplace();
+  mtls.pem = true;
+  auto& info = mtls.info.emplace();
+  info.sans = info.not_before = info.serial_number = true;
+  info.subject.common_name = info.subject.organization = info.issuer.domain_component = true;
   return c;
 }
 
@@ -139,9 +146,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   http::RequestHead head;
   std::string_view bytes(reinterpret_cast<const char*>(data + 1), size - 1);
   if (!http::h1::parse_request_head(bytes, head).empty()) return 0;
-  const middleware::Request request{
-      head.method_name, head.fields.get(http::Field::Host), scheme, head.target, &head.fields,
-      client,           route::IpAddress::parse(client)};
+  // A client certificate whose texts are the client's bytes (what a CA would sign is up to it).
+  middleware::ClientCertificate cert;
+  cert.pem = std::string(head.target);
+  cert.subject = {{"CN", std::string(head.fields.get(http::Field::Host))}, {"O", "a,b=\"c\""}};
+  cert.issuer = {{"DC", std::string(head.fields.get("origin"))}};
+  cert.sans = {std::string(head.fields.get("referer")), "x@y.test"};
+  const middleware::ClientCertificates certs = {cert, cert};
+  const middleware::Request request{head.method_name,
+                                    head.fields.get(http::Field::Host),
+                                    scheme,
+                                    head.target,
+                                    &head.fields,
+                                    client,
+                                    route::IpAddress::parse(client),
+                                    (data[0] & 16) != 0 ? &certs : nullptr};
   for (const config::Middleware& m : config.middlewares) {
     middleware::Effects fx;
     middleware::run(set.resolve({m.name}), request, fx);

@@ -25,6 +25,7 @@ void decode_prefixes(Reader& r, std::string_view key, std::vector<std::string>& 
 void decode_ip_allow_list(Reader& r, IpAllowListMiddleware& out);
 void decode_basic_auth(Reader& r, BasicAuthMiddleware& out);
 void decode_digest_auth(Reader& r, DigestAuthMiddleware& out);
+void decode_pass_tls_client_cert(Reader& r, PassTlsClientCertMiddleware& out);
 void decode_forward_auth(Reader& r, ForwardAuthMiddleware& out);
 void decode_rate_limit(Reader& r, RateLimitMiddleware& out);
 /// inFlightReq's options.

@@ -37,6 +37,9 @@ std::unique_ptr<Middleware> make_errors(const std::string& name,
                                         const config::ErrorsMiddleware& options);
 /// contentType; `detect` false (autoDetect = false) makes it do nothing.
 std::unique_ptr<Middleware> make_content_type(const std::string& name, bool detect);
+std::unique_ptr<Middleware>
+make_pass_tls_client_cert(const std::string& name,
+                          const config::PassTlsClientCertMiddleware& options);
 std::unique_ptr<Middleware> make_retry(const std::string& name,
                                        const config::RetryMiddleware& options);
 

@@ -157,6 +157,8 @@ struct Peer {
   bool h2_preface = false;             // a plain listener that takes HTTP/2 with prior knowledge
   bool http1 = true;                   // the listener's http_protocols include "http1"
   std::optional<route::IpAddress> ip;  // client_ip parsed once (none for a unix socket peer)
+  // The verified client certificates (mTLS), for passTLSClientCert; null without.
+  std::shared_ptr<const middleware::ClientCertificates> client_certs;
 };
 
 struct ConnectionSlot;

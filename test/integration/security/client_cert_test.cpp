@@ -1,8 +1,11 @@
-// Issue 15 section 4: client certificates on TLS listeners (mTLS). Certificates come from
-// `bridge cert` (a local CA in a temp XDG_DATA_HOME); curl is the client.
+// Issue 15 section 4: client certificates on TLS listeners (mTLS), and passTLSClientCert
+// sending them upstream. Certificates come from `bridge cert` (a local CA in a temp
+// XDG_DATA_HOME); curl is the client, openssl reads the certificates back.
 #include "../cert/cert_env.hpp"
 #include "security_fixture.hpp"
 
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
 
 namespace bridge::test {
@@ -150,6 +153,97 @@ TEST_F(ClientCert, OptionalStillRefusesACertificateFromAnotherCa) {
   auto a = get_tls(other_ / "me.localhost-client.pem", other_ / "me.localhost-client-key.pem");
   EXPECT_TRUE(a.curl_exit != 0 || a.status != 200) << "served a foreign client certificate\n"
                                                    << a.text;
+}
+
+// ---- passTLSClientCert -------------------------------------------------------------------------
+
+// Go's url.QueryEscape, written out here so the test does not check bridge with bridge's code.
+std::string query_escaped(const std::string& text) {
+  std::string out;
+  char hex[4];
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += hex;
+    }
+  }
+  return out;
+}
+
+// The client certificate goes upstream as Traefik encodes it (the echo upstream shows the
+// fields): its PEM body, and the info fields the options name, read back here with openssl;
+// a client's own X-Forwarded-Tls-Client-Cert never passes, with or without a certificate.
+TEST_F(ClientCert, PassTlsClientCertSendsTheCertificateUpstream) {
+  FrontConfig c(R"toml(
+[middlewares.mtls.passTLSClientCert]
+pem = true
+info = { notBefore = true, sans = true, subject = { organization = true, organizationalUnit = true } }
+
+)toml" + route("all", "PathPrefix(`/`)", "builtin://echo", "middlewares = [\"mtls\"]"));
+  c.listener = "tls = { cert = \"" + (env_ / "localhost.pem") + "\", key = \"" +
+               (env_ / "localhost-key.pem") + "\", client_ca = \"" + ca() +
+               "\", client_auth = \"optional\" }";
+  ASSERT_TRUE(start(c));
+  auto echo = [&](bool with_cert) {
+    std::vector<std::string> args = {"-sS",
+                                     "--cacert",
+                                     ca(),
+                                     "--resolve",
+                                     "localhost:" + std::to_string(port_) + ":127.0.0.1",
+                                     "-H",
+                                     "X-Forwarded-Tls-Client-Cert: forged"};
+    if (with_cert)
+      args.insert(args.end(), {"--cert", env_ / "me.localhost-client.pem", "--key",
+                               env_ / "me.localhost-client-key.pem"});
+    args.push_back("https://localhost:" + std::to_string(port_) + "/who");
+    auto r = curl(args, 10s);
+    EXPECT_EQ(r.status, 0) << r.err;
+    json body = json::parse(r.out, nullptr, false);
+    return body.is_object() ? body.value("headers", json::object()) : json::object();
+  };
+  // A PEM file's certificate bodies, comma-separated.
+  auto bodies_of = [](const std::string& path) {
+    const std::string file = read_file(path);
+    std::string bodies;
+    for (size_t at = 0; (at = file.find("-----BEGIN CERTIFICATE-----", at)) != std::string::npos;) {
+      const size_t end = file.find("-----END CERTIFICATE-----", at);
+      std::string body = file.substr(at + 27, end - at - 27);
+      std::erase(body, '\n');
+      bodies += (bodies.empty() ? "" : ",") + body;
+      at = end;
+    }
+    return bodies;
+  };
+  const std::string leaf_pem = bodies_of(env_ / "me.localhost-client.pem");
+  auto x509 = [&](const std::string& what) {
+    auto r = run({"openssl", "x509", "-in", env_ / "me.localhost-client.pem", "-noout", what,
+                  "-nameopt", "sep_comma_plus,sname"});
+    EXPECT_EQ(r.status, 0) << r.err;
+    return r.out.substr(0, r.out.find('\n'));
+  };
+  const std::string start_date = x509("-startdate").substr(10);  // notBefore=...
+  auto epoch = run({"date", "-u", "-d", start_date, "+%s"});
+  const std::string nb = epoch.out.substr(0, epoch.out.find('\n'));
+
+  json with = echo(true);
+  // curl's OpenSSL completes the chain from --cacert, so the CA may follow the leaf (as it
+  // would reach Traefik).
+  const std::string sent = with.value("X-Forwarded-Tls-Client-Cert", "");
+  EXPECT_TRUE(sent == query_escaped(leaf_pem) ||
+              sent == query_escaped(leaf_pem + "," + bodies_of(ca())))
+      << sent;
+  const std::string info = with.value("X-Forwarded-Tls-Client-Cert-Info", "");
+  const std::string leaf =
+      "Subject=\"" + x509("-subject").substr(8) + "\";NB=\"" + nb + "\";SAN=\"me.localhost\"";
+  EXPECT_TRUE(info.starts_with(query_escaped(leaf))) << info << "\nsubject: " << x509("-subject");
+
+  json without = echo(false);
+  EXPECT_FALSE(without.contains("X-Forwarded-Tls-Client-Cert")) << without.dump();
+  EXPECT_FALSE(without.contains("X-Forwarded-Tls-Client-Cert-Info")) << without.dump();
 }
 
 }  // namespace

@@ -69,6 +69,9 @@ const Case cases[] = {
      "\"404\" = 1000 }\n",
      "middlewares.pages.errors.statusRewrites.404: expected a status from 100 to 599", 4, 28, 4,
      nullptr},
+    {"PassTlsClientCertPassesNothing", "[middlewares.mtls.passTLSClientCert]\npem = false\n",
+     "middlewares.mtls.passTLSClientCert: passes nothing: set pem = true or info", 1, 1, 0,
+     "e.g. pem = true, or info = { sans = true, subject = { commonName = true } }"},
     {"DigestAuthHashIsNotMd5Hex",
      "[middlewares.auth.digestAuth]\nusers = [\"alice:traefik:$apr1$x$y\"]\n",
      "middlewares.auth.digestAuth.users[0]: the hash of user \"alice\" is not 32 hex digits (MD5 "
@@ -85,9 +88,9 @@ const Case cases[] = {
     {"DigestAuthWithoutUsers", "[middlewares.auth.digestAuth]\nrealm = \"x\"\n",
      "middlewares.auth.digestAuth: needs users or usersFile", 1, 1, 0,
      "e.g. users = [\"alice:traefik:...\"] (htdigest -c FILE traefik alice)"},
-    {"NotYetSupportedTypeUnderHttp", "[http.middlewares.mtls.passTLSClientCert]\npem = true\n",
-     "http.middlewares.mtls: bridge does not run the Traefik middleware \"passTLSClientCert\" yet",
-     1, 24, 17, nullptr},
+    {"NotYetSupportedTypeUnderHttp", "[http.middlewares.web.grpcWeb]\nallowOrigins = [\"*\"]\n",
+     "http.middlewares.web: bridge does not run the Traefik middleware \"grpcWeb\" yet", 1, 23, 7,
+     nullptr},
     {"CircuitBreakerExpressionDoesNotParse",
      "[middlewares.cb.circuitBreaker]\nexpression = \"NetworkErrorRatio() > \"\n",
      "middlewares.cb.circuitBreaker.expression: expected a number at offset 22 of "
