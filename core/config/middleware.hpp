@@ -179,20 +179,22 @@ struct DistinguishedNameParts {
   bool domain_component = false;
 };
 
+/// What passTLSClientCert's `info` passes of each certificate.
+struct ClientCertInfo {
+  bool not_after = false;
+  bool not_before = false;
+  bool sans = false;
+  bool serial_number = false;
+  DistinguishedNameParts subject;
+  DistinguishedNameParts issuer;
+};
+
 /// Traefik's `passTLSClientCert`: the mTLS client certificate goes upstream as
 /// X-Forwarded-Tls-Client-Cert (pem) and X-Forwarded-Tls-Client-Cert-Info (info), as Traefik
 /// encodes them.
 struct PassTlsClientCertMiddleware {
   bool pem = false;
-  struct Info {
-    bool not_after = false;
-    bool not_before = false;
-    bool sans = false;
-    bool serial_number = false;
-    DistinguishedNameParts subject;
-    DistinguishedNameParts issuer;
-  };
-  std::optional<Info> info;
+  std::optional<ClientCertInfo> info;
 };
 
 /// A status range of Traefik's `errors` ("500-599", or "404" for one status).

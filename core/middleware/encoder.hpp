@@ -19,6 +19,10 @@ class Encoder {
   virtual bool encode(std::string_view in, bool last, std::string& out) = 0;
   /// Ready for a new stream.
   virtual void reset() = 0;
+  /// The body's length, when its Content-Length says it, before the first encode(): zstd and
+  /// brotli size their tables by it (a 100 KB body then costs a fraction of the tables a
+  /// window of megabytes needs).
+  virtual void size_hint(uint64_t /*bytes*/) {}
   Encoding encoding() const { return encoding_; }
 
  protected:

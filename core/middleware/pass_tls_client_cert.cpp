@@ -46,8 +46,7 @@ std::string name_parts(const config::DistinguishedNameParts& o,
   return out;
 }
 
-std::string cert_info(const config::PassTlsClientCertMiddleware::Info& o,
-                      const ClientCertificate& cert) {
+std::string cert_info(const config::ClientCertInfo& o, const ClientCertificate& cert) {
   std::vector<std::string> values;
   if (auto subject = name_parts(o.subject, cert.subject); !subject.empty())
     values.push_back("Subject=\"" + subject + "\"");

@@ -24,6 +24,7 @@ ResponseEncoding start_compression(Exchange& ex, const ResponseHead& head, HeadE
   if (refusal.empty()) {
     out.encoder = middleware::take_encoder(c.encoding);
     if (!out.encoder) refusal = "no memory for a " + std::string(name) + " encoder";
+    if (out.encoder && head.content_length) out.encoder->size_hint(*head.content_length);
   }
   if (!refusal.empty()) {
     if (auto* note = compress_note(ex)) note->detail = "not compressed: " + refusal;

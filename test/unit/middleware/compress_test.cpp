@@ -267,6 +267,30 @@ TEST_P(Encoders, AnEncoderGivenBackServesTheNextResponseFromAFreshStart) {
   }
 }
 
+// A Content-Length sizes the encoder (zstd's tables, brotli's window); the body still comes in
+// flushed pieces, and a hinted encoder given back serves an unhinted response after it.
+TEST_P(Encoders, ASizeHintKeepsTheStreamDecodable) {
+  const std::string body = sample_body(100 * 1000);
+  {
+    EncoderLease encoder = take_encoder(GetParam());
+    ASSERT_NE(encoder, nullptr);
+    encoder->size_hint(body.size());
+    std::string out;
+    for (size_t at = 0; at < body.size(); at += 16 * 1024)
+      ASSERT_TRUE(encoder->encode(std::string_view(body).substr(at, 16 * 1024), false, out));
+    ASSERT_TRUE(encoder->encode({}, true, out));
+    EXPECT_EQ(decoded(GetParam(), out), body);
+    if (GetParam() == Encoding::Zstd) {
+      EXPECT_EQ(ZSTD_getFrameContentSize(out.data(), out.size()), body.size())
+          << "zstd's frame names the size it was told";
+    }
+  }
+  EncoderLease next = take_encoder(GetParam());
+  std::string out;
+  ASSERT_TRUE(next->encode("after " + body, true, out));
+  EXPECT_EQ(decoded(GetParam(), out), "after " + body);
+}
+
 TEST_P(Encoders, AnEmptyBodyIsAValidEmptyStream) {
   EncoderLease encoder = take_encoder(GetParam());
   ASSERT_NE(encoder, nullptr);
