@@ -31,7 +31,9 @@ PageServer page_server(Exchange& ex, const std::string& service) {
   PageServer out{"", "", "upstream \"" + service + "\""};
   for (const auto& set : ex.snapshot.upstreams) {
     if (set->name != service) continue;
-    const Chosen chosen = choose_endpoint(pick_target(*set), ex.endpoint_targets);
+    const Target* picked = pick_target(*set);  // null: a compose:// or k8s:// target unresolved
+    if (picked == nullptr) return out;
+    const Chosen chosen = choose_endpoint(picked, ex.endpoint_targets);
     if (chosen.target == nullptr || chosen.target->scheme != Scheme::Http) return out;
     out.host = chosen.target->host;
     out.port = std::to_string(chosen.target->port);

@@ -118,6 +118,28 @@ TEST_F(Errors, APageServerThatIsDownLeavesTheUpstreamsAnswer) {
                                           "upstream's answer went on");
 }
 
+// A page upstream whose compose:// target has no address (no compose file here): the answer goes
+// on as it came, and the record says why.
+TEST_F(Errors, APageUpstreamWithoutAnAddressLeavesTheAnswer) {
+  const std::string closed = "http://127.0.0.1:" + std::to_string(free_port());
+  ASSERT_TRUE(start_with_admin(R"toml(
+[middlewares.pages.errors]
+status = ["500-599"]
+service = "pages"
+
+[[upstreams]]
+name = "pages"
+targets = ["compose://pages:80"]
+
+)toml" + route("app", "PathPrefix(`/`)", closed, "middlewares = [\"pages\"]")));
+  auto r = http({url("/orders")});
+  EXPECT_EQ(r.response.status, 502);
+  EXPECT_EQ(r.response.header("Content-Type").value_or(""), "application/json");
+  json step = step_of(r.response);
+  EXPECT_EQ(step.value("detail", ""),
+            "502 → page / of upstream \"pages\": no address to ask; the upstream's answer went on");
+}
+
 TEST_F(Errors, HttpTwoClientsGetThePageToo) {
   ASSERT_TRUE(start_pages("error-pages", app_.url()));
   auto r = h2({url("/status/502")});
