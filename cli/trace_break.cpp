@@ -55,8 +55,8 @@ void print_held(Session& s, const json& entry) {
   std::snprintf(left, sizeof left, "%.0fs", left_s < 0 ? 0 : left_s);
   print_line("");
   print_line(paint("⏸ " + paused_id(entry), Colour::Magenta, c) + "  held by " +
-             str_of(entry, "breakpoint") + " (" + str_of(entry, "phase") +
-             " phase; continues by itself in " + left + ")");
+             str_of(entry, "breakpoint") + " (" + phase_words(str_of(entry, "phase")) +
+             "; continues by itself in " + left + ")");
   std::string route = str_of(req, "route");
   // Before the request goes upstream the target may not be picked yet: name the upstream.
   std::string target = str_of(req, "target");
@@ -212,11 +212,9 @@ asio::awaitable<void> watch_events(Session& s) {
   auto on_open = [&s] {
     const std::string& phase = s.options.phase;
     const bool connections = phase == "connection";
-    const size_t colon = phase.find(':');
-    const std::string where = colon == std::string::npos
-                                  ? phase + " phase"
-                                  : "held " + phase.substr(0, colon) + " the middleware " +
-                                        phase.substr(colon + 1) + " of their chain";
+    const std::string where = phase.find(':') == std::string::npos
+                                  ? phase_words(phase)
+                                  : "held " + phase_words(phase) + " of their chain";
     print_line("breakpoint " + s.id + " set on " + s.options.rule + " (" + where + "; held " +
                (connections ? "TCP connections" : "requests") + " continue by themselves after " +
                s.options.hold + ")");

@@ -156,6 +156,12 @@ std::string paint_status(int status, bool colour) {
   return paint(std::to_string(status), c, colour);
 }
 
+std::string phase_words(const std::string& phase) {
+  const size_t colon = phase.find(':');
+  if (colon == std::string::npos) return phase + " phase";
+  return phase.substr(0, colon) + " the middleware " + phase.substr(colon + 1);
+}
+
 std::string clock_time(const std::string& rfc3339) {
   std::tm tm{};
   int frac_at = 0;

@@ -36,6 +36,9 @@ std::string summary_line(const nlohmann::json& summary, bool colour);
 std::string paint_status(int status, bool colour);
 /// "HH:MM:SS.mmm" in local time from an RFC 3339 UTC timestamp; the input when unparsable.
 std::string clock_time(const std::string& rfc3339);
+/// A breakpoint phase in words: "request phase", or "at the middleware NAME, after it" for
+/// "after:NAME" (and "before:NAME").
+std::string phase_words(const std::string& phase);
 /// host + path (+ "?query").
 std::string host_path(const nlohmann::json& summary);
 /// "/api/users → /users upstream" when the route rewrote the path it forwards (strip_prefix);

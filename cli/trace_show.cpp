@@ -203,8 +203,8 @@ void print_breakpoint(const json& r, bool c) {
   if (!bp.is_object()) return;
   print_line("");
   print_line(paint("breakpoint", Colour::Bold, c) + "  " + str_of(bp, "id") + " (" +
-             str_of(bp, "phase") + " phase): held " + ms_text(num_of(bp, "held_ms")) + ", then " +
-             str_of(bp, "action"));
+             phase_words(str_of(bp, "phase")) + "): held " + ms_text(num_of(bp, "held_ms")) +
+             ", then " + str_of(bp, "action"));
 }
 
 }  // namespace

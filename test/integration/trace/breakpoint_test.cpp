@@ -293,6 +293,10 @@ TEST_F(MiddlewareBreakpoint, AfterAMiddlewareTheRequestShowsWhatItDidAndEditsRea
   EXPECT_EQ(backend_header(body_of(out), "Host"), "allowed.test") << out;
   json rec = record(header_in(out, "X-Request-ID"));
   EXPECT_EQ(rec["breakpoint"].value("phase", ""), "after:tag") << rec.dump();
+  // trace show says where it was held, in words.
+  auto shown = cli({"trace", "show", header_in(out, "X-Request-ID"), "--admin", admin()});
+  EXPECT_EQ(shown.status, 0) << shown.err;
+  EXPECT_NE(shown.out.find("(after the middleware tag): held "), std::string::npos) << shown.out;
 }
 
 // Before "gate": held with --action continue, the request then meets gate as it was, which
