@@ -13,7 +13,8 @@ using E = BreakerExpression;
 
 class Parser {
  public:
-  Parser(std::string_view text, BreakerExpressionError& error) : text_(text), error_(error) {}
+  Parser(std::string_view text, BreakerExpressionError& error, bool retry)
+      : text_(text), error_(error), retry_(retry) {}
 
   std::optional<E> parse() {
     auto e = or_expr();
@@ -95,7 +96,20 @@ class Parser {
     E e;
     size_t arity = 0;
     const size_t name_at = at_;
-    if (eat("NetworkErrorRatio")) {
+    if (retry_) {
+      if (eat("Attempts")) {
+        e.metric = E::Metric::Attempts;
+      } else if (eat("ResponseCode")) {
+        e.metric = E::Metric::ResponseCode;
+      } else if (eat("IsNetworkError")) {
+        e.metric = E::Metric::IsNetworkError;
+        e.kind = E::Kind::Flag;
+      } else {
+        return fail("expected Attempts(), ResponseCode() or IsNetworkError()");
+      }
+      if (!eat("(") || !eat(")")) return fail("expected \"()\": these functions take nothing");
+      if (e.kind == E::Kind::Flag) return e;
+    } else if (eat("NetworkErrorRatio")) {
       e.metric = E::Metric::NetworkErrorRatio;
     } else if (eat("LatencyAtQuantileMS")) {
       e.metric = E::Metric::LatencyAtQuantileMs;
@@ -107,14 +121,14 @@ class Parser {
       return fail("expected NetworkErrorRatio(), ResponseCodeRatio(from, to, dividedFrom, "
                   "dividedTo) or LatencyAtQuantileMS(quantile)");
     }
-    if (!eat("(")) return fail("expected \"(\"");
+    if (!retry_ && !eat("(")) return fail("expected \"(\"");
     for (size_t i = 0; i < arity; ++i) {
       if (i > 0 && !eat(",")) return fail("expected \",\"");
       auto arg = number();
       if (!arg) return std::nullopt;
       e.args[i] = *arg;
     }
-    if (!eat(")"))
+    if (!retry_ && !eat(")"))
       return fail(arity == 0 ? "expected \")\": NetworkErrorRatio takes nothing"
                              : "expected \")\"");
     if (e.metric == E::Metric::LatencyAtQuantileMs && (e.args[0] <= 0 || e.args[0] > 100)) {
@@ -140,6 +154,7 @@ class Parser {
 
   std::string_view text_;
   BreakerExpressionError& error_;
+  bool retry_ = false;  // buffering's functions rather than the circuit breaker's
   size_t at_ = 0;
 };
 
@@ -154,7 +169,31 @@ std::string number_text(double v) {
 std::optional<BreakerExpression> parse_breaker_expression(std::string_view text,
                                                           BreakerExpressionError& error) {
   error = {};
-  return Parser(text, error).parse();
+  return Parser(text, error, false).parse();
+}
+
+std::optional<BreakerExpression> parse_retry_expression(std::string_view text,
+                                                        BreakerExpressionError& error) {
+  error = {};
+  return Parser(text, error, true).parse();
+}
+
+bool compare(double v, BreakerExpression::Op op, double value) {
+  switch (op) {
+  case E::Op::Gt:
+    return v > value;
+  case E::Op::Lt:
+    return v < value;
+  case E::Op::Ge:
+    return v >= value;
+  case E::Op::Le:
+    return v <= value;
+  case E::Op::Eq:
+    return v == value;
+  case E::Op::Ne:
+    return v != value;
+  }
+  return false;
 }
 
 std::string describe(const BreakerExpression& e) {
@@ -172,10 +211,19 @@ std::string describe(const BreakerExpression& e) {
   case E::Kind::Not:
     return "!(" + describe(e.children.front()) + ")";
   case E::Kind::Compare:
+  case E::Kind::Flag:
     break;
   }
   std::string out;
   switch (e.metric) {
+  case E::Metric::Attempts:
+    out = "Attempts()";
+    break;
+  case E::Metric::ResponseCode:
+    out = "ResponseCode()";
+    break;
+  case E::Metric::IsNetworkError:
+    return "IsNetworkError()";
   case E::Metric::NetworkErrorRatio:
     out = "NetworkErrorRatio()";
     break;

@@ -11,16 +11,16 @@
 namespace bridge::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 21> supported_types = {
-    "headers",    "redirectScheme", "redirectRegex",    "stripPrefix", "stripPrefixRegex",
-    "addPrefix",  "replacePath",    "replacePathRegex", "ipAllowList", "basicAuth",
-    "digestAuth", "forwardAuth",    "rateLimit",        "inFlightReq", "circuitBreaker",
-    "compress",   "retry",          "errors",           "contentType", "passTLSClientCert",
-    "chain"};
+constexpr std::array<std::string_view, 22> supported_types = {
+    "headers",           "redirectScheme", "redirectRegex",    "stripPrefix", "stripPrefixRegex",
+    "addPrefix",         "replacePath",    "replacePathRegex", "ipAllowList", "basicAuth",
+    "digestAuth",        "forwardAuth",    "rateLimit",        "inFlightReq", "circuitBreaker",
+    "compress",          "retry",          "buffering",        "errors",      "contentType",
+    "passTLSClientCert", "chain"};
 
 // Traefik types bridge does not run yet: named, so a pasted block fails clearly rather than
 // being dropped.
-constexpr std::array<std::string_view, 3> later_types = {"buffering", "grpcWeb", "plugin"};
+constexpr std::array<std::string_view, 2> later_types = {"grpcWeb", "plugin"};
 
 std::vector<std::string> strings_of(auto const& list) {
   return std::vector<std::string>(list.begin(), list.end());
@@ -142,6 +142,10 @@ void decode_one(Decoder& d, const Entry& entry, const std::string& prefix, Middl
   } else if (t == "retry") {
     Reader r = reader({"attempts", "initialInterval"});
     decode_retry(r, out.retry.emplace());
+  } else if (t == "buffering") {
+    Reader r = reader({"maxRequestBodyBytes", "memRequestBodyBytes", "maxResponseBodyBytes",
+                       "memResponseBodyBytes", "retryExpression"});
+    decode_buffering(r, out.buffering.emplace());
   } else if (t == "errors") {
     Reader r = reader({"status", "service", "query", "statusRewrites"});
     decode_errors(r, out.errors.emplace());

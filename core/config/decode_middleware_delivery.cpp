@@ -1,6 +1,6 @@
 // The options of the middlewares that shape how a response is delivered: compress (which
-// encodings, for which responses), retry (how many attempts, how far apart) and errors (which
-// statuses get a page, from where).
+// encodings, for which responses), retry (how many attempts, how far apart), buffering (how
+// large a body, when to send it again) and errors (which statuses get a page, from where).
 #include "config/detail/decode_middleware.hpp"
 
 #include "common/url.hpp"
@@ -136,6 +136,23 @@ void decode_retry(Reader& r, RetryMiddleware& out) {
     return;
   r.integer("attempts", out.attempts, 1, 100);
   r.duration("initialInterval", out.initial_interval, false);
+}
+
+void decode_buffering(Reader& r, BufferingMiddleware& out) {
+  constexpr int64_t most = int64_t{1} << 40;
+  r.integer("maxRequestBodyBytes", out.max_request_body_bytes, 0, most);
+  r.integer("memRequestBodyBytes", out.mem_request_body_bytes, 0, most);
+  r.integer("maxResponseBodyBytes", out.max_response_body_bytes, 0, most);
+  r.integer("memResponseBodyBytes", out.mem_response_body_bytes, 0, most);
+  r.string("retryExpression", out.retry_expression);
+  const Node* at = r.get("retryExpression");
+  if (at == nullptr || !at->is(Kind::String) || out.retry_expression.empty()) return;
+  BreakerExpressionError error;
+  out.retry = parse_retry_expression(out.retry_expression, error);
+  if (!out.retry)
+    r.decoder().fail(r.path("retryExpression") + ": " + error.message + " at offset " +
+                         std::to_string(error.at) + " of " + quoted(out.retry_expression),
+                     *at, "e.g. \"IsNetworkError() && Attempts() < 2\"");
 }
 
 void decode_circuit_breaker(Reader& r, CircuitBreakerMiddleware& out) {

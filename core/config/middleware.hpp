@@ -137,6 +137,19 @@ struct RetryMiddleware {
   std::chrono::milliseconds initial_interval = std::chrono::milliseconds(100);
 };
 
+/// Traefik's `buffering`: the request body is read whole before it goes upstream (then with a
+/// Content-Length), and the response body whole before it goes to the client; past
+/// memRequestBodyBytes / memResponseBodyBytes a body waits in a temporary file. 0: no limit.
+/// With `retry_expression`, an answer it holds for is thrown away and the request sent again.
+struct BufferingMiddleware {
+  int64_t max_request_body_bytes = 0;            // over: 413
+  int64_t mem_request_body_bytes = 1024 * 1024;  // Traefik's default
+  int64_t max_response_body_bytes = 0;           // over: 500
+  int64_t mem_response_body_bytes = 1024 * 1024;
+  std::string retry_expression;  // as written; `retry` is its tree when set
+  std::optional<BreakerExpression> retry;
+};
+
 /// Traefik's `forwardAuth`: every request is first asked about at `address` (GET, with the
 /// request's fields and X-Forwarded-Method/Proto/Host/Uri/For); a 2xx lets it through with
 /// authResponseHeaders copied onto it, anything else goes back to the client as the auth
@@ -233,6 +246,7 @@ struct Middleware {
   std::optional<InFlightReqMiddleware> in_flight_req;
   std::optional<CompressMiddleware> compress;
   std::optional<RetryMiddleware> retry;
+  std::optional<BufferingMiddleware> buffering;
   std::optional<ForwardAuthMiddleware> forward_auth;
   std::optional<CircuitBreakerMiddleware> circuit_breaker;
   std::optional<ErrorsMiddleware> errors;

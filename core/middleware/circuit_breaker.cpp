@@ -81,6 +81,10 @@ class Window {
       }
       return latency_bound_ms(latency_buckets - 1);
     }
+    case E::Metric::Attempts:  // buffering's; a circuit breaker's expression never has them
+    case E::Metric::ResponseCode:
+    case E::Metric::IsNetworkError:
+      break;
     }
     return 0;
   }
@@ -98,24 +102,6 @@ class Window {
   }
   std::array<Second, 10> seconds_;
 };
-
-bool compare(double v, E::Op op, double value) {
-  switch (op) {
-  case E::Op::Gt:
-    return v > value;
-  case E::Op::Lt:
-    return v < value;
-  case E::Op::Ge:
-    return v >= value;
-  case E::Op::Le:
-    return v <= value;
-  case E::Op::Eq:
-    return v == value;
-  case E::Op::Ne:
-    return v != value;
-  }
-  return false;
-}
 
 std::string number_text(double v) {
   char buf[32];
@@ -196,26 +182,13 @@ class CircuitBreaker final : public Middleware, public ResultObserver {
 
   // Evaluates `e` on the window, noting each metric's value in values_.
   bool holds(const E& e, int64_t now) const {
-    switch (e.kind) {
-    case E::Kind::Or:
-      for (const E& c : e.children)
-        if (holds(c, now)) return true;
-      return false;
-    case E::Kind::And:
-      for (const E& c : e.children)
-        if (!holds(c, now)) return false;
-      return true;
-    case E::Kind::Not:
-      return !holds(e.children.front(), now);
-    case E::Kind::Compare:
-      break;
-    }
-    const double v = window_.value(e, now);
-    E metric_only = e;
-    std::string text = describe(metric_only);
-    text = text.substr(0, text.rfind(' ', text.rfind(' ') - 1));  // "Metric(args)"
-    values_ += (values_.empty() ? "" : ", ") + text + " = " + number_text(v);
-    return compare(v, e.op, e.value);
+    return config::holds(e, [&](const E& leaf) {
+      const double v = window_.value(leaf, now);
+      std::string text = describe(leaf);
+      text = text.substr(0, text.rfind(' ', text.rfind(' ') - 1));  // "Metric(args)"
+      values_ += (values_.empty() ? "" : ", ") + text + " = " + number_text(v);
+      return v;
+    });
   }
 
   config::CircuitBreakerMiddleware o_;

@@ -150,6 +150,22 @@ struct RetryPolicy {
   }
 };
 
+/// A buffering middleware of the chain: the proxy reads the request body whole before it
+/// forwards and the response body whole before it answers, within the options' limits, and
+/// sends the request again while retry_wanted() says so.
+struct Buffering {
+  const config::BufferingMiddleware* options = nullptr;
+  size_t step = 0;  // its Step, whose words the proxy completes with the sizes and attempts
+};
+
+/// The most attempts a retryExpression gets (Traefik's: its buffer stops retrying there).
+inline constexpr int64_t buffering_max_attempts = 10;
+
+/// Whether buffering's retryExpression wants the request sent again after `attempts` attempts,
+/// the last answered `status` (bridge's own 502 or 504 when the upstream could not be reached:
+/// IsNetworkError()). False without an expression or past buffering_max_attempts.
+bool retry_wanted(const config::BufferingMiddleware& options, int64_t attempts, unsigned status);
+
 /// An errors middleware of the chain: the proxy asks error_pages_for() once the status is
 /// known, and fetches the page from options->service.
 struct ErrorPages {
@@ -224,6 +240,7 @@ struct Effects {
   std::optional<Answer> answer;
   std::optional<Compression> compression;  // the response is to be encoded, if it qualifies
   std::optional<RetryPolicy> retry;
+  std::optional<Buffering> buffering;   // the first buffering middleware of the chain
   std::optional<AuthCheck> auth;        // set: the chain paused for an auth server
   std::vector<ErrorPages> error_pages;  // errors middlewares, in chain order
   // A contentType middleware's step: a response without Content-Type gets one sniffed.

@@ -14,6 +14,7 @@ void Effects::clear() {
   answer.reset();
   compression.reset();
   retry.reset();
+  buffering.reset();
   auth.reset();
   error_pages.clear();
   sniff_step.reset();
@@ -57,6 +58,7 @@ std::unique_ptr<Middleware> compile(const config::Middleware& m) {
   if (m.in_flight_req) return detail::make_in_flight_req(m.name, *m.in_flight_req);
   if (m.compress) return detail::make_compress(m.name, *m.compress);
   if (m.retry) return detail::make_retry(m.name, *m.retry);
+  if (m.buffering) return detail::make_buffering(m.name, *m.buffering);
   if (m.forward_auth) return detail::make_forward_auth(m.name, *m.forward_auth);
   if (m.circuit_breaker) return detail::make_circuit_breaker(m.name, *m.circuit_breaker);
   if (m.chain) return std::make_unique<ChainMarker>(m.name, *m.chain);

@@ -3,6 +3,7 @@
 // read the response head, relay the response), retried on a pooled connection the upstream
 // had already closed.
 #include "proxy/detail/balancer.hpp"
+#include "proxy/detail/buffering.hpp"
 #include "proxy/detail/compress.hpp"
 #include "proxy/detail/content_sniff.hpp"
 #include "proxy/detail/error_page.hpp"
@@ -153,7 +154,8 @@ StepResult response_arrived(Exchange& ex) {
 // How the response goes to the client, once past any breakpoint: its head as sent recorded,
 // framing and keep-alive settled. Whether the connection keeps going is `keep`. An `encoded`
 // body has no length until it ends: chunked, or delimited by closing for HTTP/1.0.
-bool frame_response(Exchange& ex, StepResult& result, bool switching, bool encoded) {
+bool frame_response(Exchange& ex, StepResult& result, bool switching, bool encoded,
+                    bool held = false) {
   ResponseHead& head = ex.scratch.response_head;
   HeadEdit& edit = ex.scratch.response;
   if (ex.recording) {
@@ -162,9 +164,10 @@ bool frame_response(Exchange& ex, StepResult& result, bool switching, bool encod
   }
   bool keep = ex.client_keep_alive && !ex.worker.draining();
   const bool has_body = !ex.head_request && head.status != 204 && head.status != 304 && !switching;
-  if (has_body && (encoded || (!head.chunked && !head.content_length))) {
+  if (has_body && !head.chunked && !head.content_length) result.upstream_reusable = false;
+  // A held body has a Content-Length now (after_response_held).
+  if (has_body && (encoded || (!held && !head.chunked && !head.content_length))) {
     // Close-delimited upstream body: re-frame as chunked so the client can keep the connection.
-    if (!head.chunked && !head.content_length) result.upstream_reusable = false;
     if (ex.head.version >= 11)
       edit.make_chunked();
     else
@@ -194,10 +197,20 @@ asio::awaitable<StepResult> exchange_with(Client& client, Exchange& ex, Upstream
     if (!ex.expect_continue) co_return true;
     co_return co_await client.send_continue();
   };
-  const RelayResult sent = co_await client.send_request(
-      upstream, ex.scratch.request,
-      RelayParams{ex.scratch.wire, chunk, limits.idle_timeout, route_timeout, ex.record.bytes_in},
-      send_continue);
+  RelayResult sent = RelayResult::Done;
+  if (ex.request_spool) {
+    // A buffering middleware's body, counted as it came: the same on every attempt.
+    uint64_t resent_bytes = 0;
+    write_head(ex.head, ex.scratch.request, ex.scratch.wire);
+    sent = co_await send_held_request(
+        upstream, *ex.request_spool,
+        RelayParams{ex.scratch.wire, chunk, limits.idle_timeout, route_timeout, resent_bytes});
+  } else {
+    sent = co_await client.send_request(
+        upstream, ex.scratch.request,
+        RelayParams{ex.scratch.wire, chunk, limits.idle_timeout, route_timeout, ex.record.bytes_in},
+        send_continue);
+  }
   if (auto ended = request_sent(sent, ex, conn, body_started)) co_return std::move(*ended);
 
   for (bool first = true, interim = true; interim; first = false) {
@@ -233,15 +246,39 @@ asio::awaitable<StepResult> exchange_with(Client& client, Exchange& ex, Upstream
                                 route_timeout);
   ResponseEncoding encoding;
   if (!switching) encoding = start_compression(ex, head, ex.scratch.response);
-  const bool keep = frame_response(ex, result, switching, static_cast<bool>(encoding));
   uint64_t out_bytes = 0;
   const RelayParams params{ex.scratch.wire, chunk, route_timeout, limits.idle_timeout, out_bytes};
-  const RelayResult relayed =
-      encoding
-          ? co_await relay_encoded(client, upstream, conn.buffer, head, ex.scratch.response_body,
-                                   ex.scratch.response, encoding, ex.scratch.encoded, params)
-          : co_await client.relay_response(upstream, conn.buffer, head, ex.scratch.response_body,
-                                           ex.scratch.response, params);
+  std::unique_ptr<SpooledBody> held;  // the whole response body, for a buffering middleware
+  if (const auto* buffering = buffering_of(ex); buffering != nullptr && !switching) {
+    held = std::make_unique<SpooledBody>(buffering->options->mem_response_body_bytes);
+    const ResponseHold hold = co_await hold_response_body(
+        upstream, conn.buffer, ex.scratch.response_body, *held,
+        static_cast<uint64_t>(buffering->options->max_response_body_bytes), params);
+    if (hold != ResponseHold::Held) co_return response_hold_failed(ex, hold, *held);
+    if (auto replay = after_response_held(ex, head.status, *held, static_cast<bool>(encoding),
+                                          ex.scratch.response)) {
+      replay->upstream_reusable = result.upstream_reusable;
+      co_return std::move(*replay);
+    }
+  }
+  const bool keep =
+      frame_response(ex, result, switching, static_cast<bool>(encoding), held != nullptr);
+  RelayResult relayed = RelayResult::Done;
+  if (held) {
+    Trailers trailers;
+    if (ex.scratch.response_body.chunked())
+      add_h2_trailers(ex.scratch.response_body.trailers(), trailers);
+    if (!co_await send_held_response(client, ex, head, ex.scratch.response, *held, trailers,
+                                     encoding, limits.idle_timeout))
+      relayed = RelayResult::WriteFailed;
+  } else {
+    relayed =
+        encoding
+            ? co_await relay_encoded(client, upstream, conn.buffer, head, ex.scratch.response_body,
+                                     ex.scratch.response, encoding, ex.scratch.encoded, params)
+            : co_await client.relay_response(upstream, conn.buffer, head, ex.scratch.response_body,
+                                             ex.scratch.response, params);
+  }
   ex.record.bytes_out += out_bytes;
   finish_compression(ex, encoding);
   if (relayed != RelayResult::Done) {
@@ -350,7 +387,22 @@ template <class Client>
 asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
   auto& request_head = ex.head;
   HeadEdit& edit = ex.scratch.request;
+  const middleware::Buffering* buffering = buffering_of(ex);
+  if (buffering != nullptr) {
+    // The whole body before anything goes upstream; sent from the spool on every attempt.
+    switch (co_await hold_request_body(client, ex)) {
+    case RequestHold::Held:
+      break;
+    case RequestHold::Refused:
+      co_return co_await send_error(client, ex);
+    case RequestHold::ClientGone:
+      co_return Outcome::Close;
+    }
+  }
   edit_request_head(request_head, ex, edit);
+  if (ex.request_spool &&
+      (ex.request_spool->size() > 0 || request_head.content_length || request_head.chunked))
+    frame_held_request(*ex.request_spool, edit);
   std::string_view forwarded_path, forwarded_query;
   split_target(edit.target(request_head.target), forwarded_path, forwarded_query);
   // Usually the path as received (already printable): reuse its buffer, build nothing.
@@ -395,9 +447,11 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
   const bool has_body = !client.body_done();
   std::string tried;  // what the tries before this one came to, for the retry step's words
   for (int64_t tries = 1;; ++tries) {
+    ex.attempt = tries;
     Chosen chosen = choose_endpoint(picked, ex.endpoint_targets);
     ConnectResult connected;
-    StepResult failure;  // how this try failed, once the upstream got the request
+    StepResult failure;   // how this try failed, once the upstream got the request
+    bool replay = false;  // answered, but buffering's retryExpression wants it sent again
     for (int attempt = 0; attempt < 3 && chosen.target != nullptr; ++attempt) {
       const Target* target = chosen.target;
       chosen.describe(ex.record.target);
@@ -442,6 +496,10 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
       if (session) {
         StepResult step = co_await exchange_over_h2(client, ex, *session, scheme);
         if (step.step == Step::Retry) continue;
+        if (step.step == Step::Replay) {
+          replay = true;
+          break;
+        }
         if (step.step == Step::Failed) {
           failure = std::move(step);
           break;
@@ -456,8 +514,12 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
       chosen.parent->active.fetch_sub(1, std::memory_order_relaxed);
       if (step.step == Step::Retry) continue;  // a pooled connection the upstream had closed
       if (!connection->reused) pools.remember_tls_session(*connection);
-      if (step.upstream_reusable && step.step == Step::Done) {
+      if (step.upstream_reusable && step.step != Step::Failed) {
         pools.give_back(*target, std::move(connection), upstream.config.max_idle);
+      }
+      if (step.step == Step::Replay) {
+        replay = true;
+        break;
       }
       if (step.step == Step::Failed) {
         // A tunnel that breaks mid-request (kubectl's "lost connection to pod"): restart it.
@@ -471,6 +533,14 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
       note_retry_success(ex, retry, tries, tried);
       co_return step.outcome;
     }
+    if (replay) {
+      picked = pick_target(upstream);
+      if (picked == nullptr) {
+        ex.error = no_target_error(upstream);
+        co_return co_await answer_failure(client, ex);
+      }
+      continue;
+    }
     // Tried again: never sent (no target, or none could be reached), or broken before any
     // answer and with no body that went.
     const char* final_because = !failure.error        ? nullptr
@@ -483,6 +553,14 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
                                                   : unreachable_error(upstream, chosen, connected);
     if (retry != nullptr && failure.error)
       tried.append(tried.empty() ? "" : "; ").append(ex.record.target + " " + error.message);
+    if (buffering != nullptr &&
+        middleware::retry_wanted(*buffering->options, tries, static_cast<unsigned>(error.status))) {
+      // bridge's own 502/504 (or 500) is an answer to buffering's retryExpression too.
+      note_buffering(ex, "attempt " + std::to_string(tries) + " failed (" + error.message +
+                             "), sent again (" + buffering->options->retry_expression + ")");
+      picked = pick_target(upstream);
+      if (picked != nullptr) continue;
+    }
     if (retry == nullptr || tries >= retry->attempts || !again) {
       note_retry_failure(ex, retry, tries, tried, final_because);
       ex.error = std::move(error);

@@ -1,5 +1,6 @@
 // The exchange over an HTTP/2 upstream: the request on a stream of the target's session, the
 // response head, body and trailers back through the client's codec.
+#include "proxy/detail/buffering.hpp"
 #include "proxy/detail/compress.hpp"
 #include "proxy/detail/content_sniff.hpp"
 #include "proxy/detail/error_page.hpp"
@@ -33,7 +34,9 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
   H2FieldList fields;
   h2_request_fields(ex.head, ex.scratch.request, scheme, fields,
                     ex.snapshot.config.trace.request_id_header);
-  const bool has_body = !client.body_done();
+  // A buffering middleware's body goes from its spool, on every attempt.
+  SpooledBody* const spool = ex.request_spool.get();
+  const bool has_body = spool != nullptr ? spool->size() > 0 : !client.body_done();
   std::shared_ptr<H2UpstreamStream> up = session.open(fields.fields, has_body);
   if (!up) {
     StepResult retry;
@@ -48,12 +51,22 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
   Signal pump_done(ex.worker.context().get_executor());
   auto pump_body = [&]() -> asio::awaitable<void> {
     BufferPool::Lease buffer = ex.worker.buffers().take();
+    uint64_t spooled_at = 0;
     for (;;) {
       size_t got = 0;
-      BodyRead read = co_await client.read_body(std::span<char>(buffer.data(), buffer.size()), got);
+      BodyRead read = BodyRead::End;
+      if (spool != nullptr) {
+        got = spool->read_at(spooled_at, std::span<char>(buffer.data(), buffer.size()));
+        spooled_at += got;
+        read = spooled_at == spool->size() ? BodyRead::End
+               : got == 0                  ? BodyRead::Failed  // the file failed
+                                           : BodyRead::Data;
+      } else {
+        read = co_await client.read_body(std::span<char>(buffer.data(), buffer.size()), got);
+        ex.record.bytes_in += got;
+      }
       if (got > 0 && !up->closed) {
         up->out.append({buffer.data(), got});
-        ex.record.bytes_in += got;
         session.resume(*up);
         while (up->out.pending() > H2Body::high_water && !up->closed) {
           if (!co_await up->writable.wait(Clock::now() + idle)) break;
@@ -172,12 +185,46 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
                                  head.status != 204 && head.status != 304;
   ResponseEncoding encoding;
   if (has_response_body) encoding = start_compression(ex, head, edit);
+  std::unique_ptr<SpooledBody> held;  // the whole response body, for a buffering middleware
+  if (const auto* buffering = buffering_of(ex)) {
+    held = std::make_unique<SpooledBody>(buffering->options->mem_response_body_bytes);
+    const auto max = static_cast<uint64_t>(buffering->options->max_response_body_bytes);
+    ResponseHold hold = ResponseHold::Held;
+    while (has_response_body && hold == ResponseHold::Held) {
+      if (up->pending_in() > 0) {
+        const std::string_view bytes(up->in.data() + up->in_at, up->pending_in());
+        if (max > 0 && held->size() + bytes.size() > max)
+          hold = ResponseHold::TooLarge;
+        else if (!held->append(bytes))
+          hold = ResponseHold::Unstorable;
+        session.consumed(*up, bytes.size());
+        up->in.clear();
+        up->in_at = 0;
+        continue;
+      }
+      if (up->ended) break;
+      if (up->closed)
+        hold = ResponseHold::UpstreamFailed;
+      else if (!co_await up->readable.wait(Clock::now() + route_timeout))
+        hold = ResponseHold::UpstreamTimeout;
+    }
+    std::optional<StepResult> ended;
+    if (hold != ResponseHold::Held)
+      ended = response_hold_failed(ex, hold, *held);
+    else
+      ended = after_response_held(ex, head.status, *held, static_cast<bool>(encoding), edit);
+    if (ended) {
+      if (!up->ended) session.cancel(*up);
+      co_await stop_pump();
+      co_return std::move(*ended);
+    }
+  }
   if (ex.recording) {
     capture_out_headers(ex.record.response_out, ex.record.response_out_edit, head.fields, edit,
                         ex.response_in_from, ex);
   }
   bool keep = ex.client_keep_alive && !ex.worker.draining();
-  if (has_response_body && (encoding || !head.fields.has(Field::ContentLength))) {
+  if (has_response_body && (encoding || (!held && !head.fields.has(Field::ContentLength)))) {
     if (ex.head.version >= 11)
       edit.make_chunked();
     else
@@ -186,6 +233,17 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
   state_keep_alive(edit, ex.head.version, keep);
   StepResult result;
   result.outcome = keep ? Outcome::KeepAlive : Outcome::Close;
+  if (held) {
+    for (const auto& [name, value] : up->trailers)
+      if (name == "grpc-status") ex.record.grpc_status = grpc_status_of(value);
+    if (!co_await send_held_response(client, ex, head, edit, *held, up->trailers, encoding, idle)) {
+      if (ex.record.error.empty()) ex.record.error = "client closed during response";
+      result.outcome = Outcome::Close;
+    }
+    finish_compression(ex, encoding);
+    co_await stop_pump();
+    co_return result;
+  }
   bool sent = co_await client.send_head(head, edit, has_response_body || !up->trailers.empty(),
                                         ex.scratch.wire);
   while (sent && has_response_body) {

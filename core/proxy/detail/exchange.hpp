@@ -11,6 +11,7 @@
 #include "proxy/detail/deadline_stream.hpp"
 #include "proxy/detail/head_edit.hpp"
 #include "proxy/detail/relay.hpp"
+#include "proxy/detail/spooled_body.hpp"
 #include "proxy/snapshot.hpp"
 #include "trace/trace.hpp"
 
@@ -90,6 +91,9 @@ struct Exchange {
   uint8_t middleware_chain = 0;
   size_t middleware_at = 0;
   bool middleware_hold = false;  // stopped at a breakpoint's middleware, to be held there
+  // The request body held whole by a buffering middleware (sent from here on every attempt).
+  std::unique_ptr<SpooledBody> request_spool;
+  int64_t attempt = 1;  // which attempt at the upstream this is (buffering's Attempts())
 
   int64_t elapsed_us() const;
   void mark(trace::Phase phase) { record.mark(phase, elapsed_us()); }

@@ -11,8 +11,9 @@
 namespace bridge::proxy {
 
 /// How one attempt with an upstream ended: done (answered), to be tried again on another
-/// connection (nothing was processed), or failed with an error to answer.
-enum class Step { Done, Retry, Failed };
+/// connection (nothing was processed), failed with an error to answer, or answered with what a
+/// buffering middleware's retryExpression throws away (the request goes again, a new attempt).
+enum class Step { Done, Retry, Failed, Replay };
 
 /// Moved from step to step of every request: the error it may carry is behind a pointer, so
 /// that a step that went well moves no strings.

@@ -41,6 +41,12 @@ class H1Client {
   asio::awaitable<BodyRead> read_body(std::span<char> into, size_t& got) {
     return body_.read(stream_, buffer_, into, got);
   }
+  /// read_body, waiting at most `timeout` for the bytes.
+  asio::awaitable<BodyRead> read_body_within(std::span<char> into, size_t& got,
+                                             std::chrono::milliseconds timeout) {
+    beast::get_lowest_layer(stream_).expires_after(timeout);
+    return body_.read(stream_, buffer_, into, got);
+  }
 
   /// An answer bridge makes itself: `head` as `edit` changes it, then `body`.
   asio::awaitable<bool> answer(const ResponseHead& head, const HeadEdit& edit, std::string& wire,

@@ -64,6 +64,12 @@ class H2Client {
     }
   }
 
+  /// read_body, waiting at most `timeout` for the bytes.
+  asio::awaitable<BodyRead> read_body_within(std::span<char> into, size_t& got,
+                                             std::chrono::milliseconds timeout) {
+    return read_body(into, got, Clock::now() + timeout);
+  }
+
   /// An answer bridge makes itself.
   asio::awaitable<bool> answer(const ResponseHead& head, const HeadEdit& edit, std::string&,
                                std::string_view body) {

@@ -279,6 +279,34 @@ TEST_F(Http2Upstream, Http11ClientToAnH2cUpstream) {
   EXPECT_EQ(seen.value("protocol", ""), "HTTP/2") << seen.dump();
 }
 
+// buffering over an HTTP/2 upstream: a chunked upload goes up whole as one body with its
+// content-length, and the response comes back held, with its length, to HTTP/1.1 and HTTP/2
+// clients; a response over maxResponseBodyBytes is bridge's 500.
+TEST_F(Http2Upstream, BufferingHoldsBodiesBothWays) {
+  ASSERT_TRUE(start_upstream_bridge());
+  const std::string target = "h2c://127.0.0.1:" + std::to_string(upstream_port_);
+  ASSERT_TRUE(start("[middlewares.hold.buffering]\nmemRequestBodyBytes = 1000\n"
+                    "[middlewares.small.buffering]\nmaxResponseBodyBytes = 10\n\n" +
+                    route("small", "PathPrefix(`/small`)", target, "middlewares = [\"small\"]") +
+                    route("all", "PathPrefix(`/`)", target, "middlewares = [\"hold\"]")));
+  for (const std::string mode : {"--http1.1", "--http2-prior-knowledge"}) {
+    std::vector<std::string> args = {"--data-binary", std::string(100000, 'p'), url("/to/h2")};
+    if (mode == "--http1.1") args.insert(args.begin(), {"-H", "Transfer-Encoding: chunked"});
+    auto r = h2(args, mode);
+    ASSERT_EQ(r.exit, 0) << mode << ": " << r.err;
+    EXPECT_EQ(r.response.status, 200) << mode << ": " << r.response.body;
+    json echo = parse_json(r.response.body);
+    EXPECT_EQ(echo.value("body_bytes", 0), 100000) << mode;
+    EXPECT_EQ(echo_header(echo, "content-length"), "100000") << mode;
+    EXPECT_EQ(r.response.header("content-length").value_or("<absent>"),
+              std::to_string(r.response.body.size()))
+        << mode;
+  }
+  auto big = http({url("/small")});
+  EXPECT_EQ(big.response.status, 500) << big.response.body;
+  EXPECT_EQ(parse_json(big.response.body).value("error", ""), "response_too_large");
+}
+
 // An h2c target is checked over HTTP/2 (an HTTP/1.1 GET would fail at a gRPC-only server):
 // the target's access log shows the checks as HTTP/2 requests, and a target gone is found out.
 TEST_F(Http2Upstream, HealthChecksOfAnH2cTargetSpeakHttp2) {

@@ -1,10 +1,11 @@
-// compress, retry and circuitBreaker through a real `bridge up`, as a client and an upstream see
-// them: nginx's files encoded as gzip, br and zstd and decoded again by the real gzip, brotli and
-// zstd tools and by curl; streamed (chunked) bodies, HTTP/1.0 and HTTP/2 clients; the responses
-// that stay as they are (small, ranges, no Accept-Encoding); retries of an upstream that closes
-// without answering or refuses connections, never of a request whose body went; the record's words
-// for both; a circuit breaker opened by network errors; contentType's sniffed types. Real peers:
-// curl, nginx, the Beast test backend, an in-process recording upstream.
+// compress, retry, buffering and circuitBreaker through a real `bridge up`, as a client and an
+// upstream see them: nginx's files encoded as gzip, br and zstd and decoded again by the real
+// gzip, brotli and zstd tools and by curl; streamed (chunked) bodies, HTTP/1.0 and HTTP/2
+// clients; the responses that stay as they are (small, ranges, no Accept-Encoding); retries of an
+// upstream that closes without answering or refuses connections, never of a request whose body
+// went (unless buffering holds it); bodies held whole, their limits and retryExpression; the
+// record's words for each; a circuit breaker opened by network errors; contentType's sniffed
+// types. Real peers: curl, nginx, the Beast test backend, an in-process recording upstream.
 #include "middleware_fixture.hpp"
 #include "recording_upstream.hpp"
 
@@ -242,6 +243,152 @@ TEST_F(Delivery, RetryBacksOffBetweenRefusedConnections) {
       << detail;
   EXPECT_NE(detail.find("(then 100 ms)"), std::string::npos) << detail;
   EXPECT_NE(detail.find("(then 200 ms)"), std::string::npos) << detail;
+}
+
+// ---- buffering ------------------------------------------------------------------------------
+
+// A chunked upload reaches the upstream whole, with its Content-Length: 3 MB spilled past
+// memRequestBodyBytes into a temporary file on the way, and the record says where it waited.
+TEST_F(Delivery, BufferingSendsAChunkedUploadWholeWithItsLength) {
+  RecordingUpstream upstream("api");
+  ASSERT_TRUE(start_with_admin(
+      "[middlewares.hold.buffering]\nmemRequestBodyBytes = 65536\n" +
+      route("api", "PathPrefix(`/`)", upstream.url(), "middlewares = [\"hold\"]")));
+  std::string sent;
+  for (int i = 0; sent.size() < 3000000; ++i) sent += "line " + std::to_string(i) + "\n";
+  write_file(dir_ / "upload.txt", sent);
+  auto r = http({"-X", "POST", "-H", "Transfer-Encoding: chunked", "--data-binary",
+                 "@" + (dir_ / "upload.txt"), url("/upload")});
+  ASSERT_EQ(r.exit, 0) << r.err;
+  EXPECT_EQ(r.response.status, 200) << r.response.body;
+  auto got = upstream.last();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_FALSE(got->chunked);
+  EXPECT_EQ(got->header("Content-Length").value_or("<absent>"), std::to_string(sent.size()));
+  EXPECT_FALSE(got->header("Transfer-Encoding").has_value());
+  EXPECT_TRUE(got->body == sent) << got->body.size() << " bytes arrived";
+  // The response was held too, and goes with its length.
+  EXPECT_EQ(r.response.header("Content-Length").value_or("<absent>"), "13");
+  json rec = record(r.response.header("X-Request-ID").value_or(""));
+  EXPECT_EQ(rec["middlewares"][0].value("detail", ""),
+            "request " + std::to_string(sent.size()) +
+                " bytes in a temporary file; response 13 bytes in memory")
+      << rec.dump();
+}
+
+TEST_F(Delivery, BufferingRefusesABodyOverMaxRequestBodyBytesWith413) {
+  RecordingUpstream upstream("api");
+  ASSERT_TRUE(start_with_admin(
+      "[middlewares.hold.buffering]\nmaxRequestBodyBytes = 1000\n" +
+      route("api", "PathPrefix(`/`)", upstream.url(), "middlewares = [\"hold\"]")));
+  const std::string expected =
+      "request body of 2000 bytes exceeds maxRequestBodyBytes (1000) of the buffering middleware "
+      "\"hold\"";
+  auto sized = http({"-X", "POST", "--data-binary", std::string(2000, 'x'), url("/upload")});
+  EXPECT_EQ(sized.response.status, 413) << sized.response.body;
+  json error = parse_json(sized.response.body);
+  EXPECT_EQ(error.value("error", ""), "body_too_large");
+  EXPECT_EQ(error.value("message", ""), expected);
+  EXPECT_EQ(error.value("hint", ""), "send a smaller body, or raise maxRequestBodyBytes");
+  // Chunked, the size shows only as it comes.
+  auto chunked = http({"-X", "POST", "-H", "Transfer-Encoding: chunked", "--data-binary",
+                       std::string(2000, 'x'), url("/upload")});
+  EXPECT_EQ(chunked.response.status, 413) << chunked.response.body;
+  EXPECT_EQ(parse_json(chunked.response.body).value("message", ""),
+            "request body exceeds maxRequestBodyBytes (1000) of the buffering middleware \"hold\"");
+  // At the limit it goes.
+  auto fits = http({"-X", "POST", "--data-binary", std::string(1000, 'x'), url("/upload")});
+  EXPECT_EQ(fits.response.status, 200) << fits.response.body;
+  EXPECT_EQ(upstream.count(), 1u) << "the refused bodies never reached the upstream";
+}
+
+TEST_F(Delivery, BufferingAnswers500ForAResponseOverMaxResponseBodyBytes) {
+  RecordingUpstream upstream("api");
+  ASSERT_TRUE(start_with_admin(
+      "[middlewares.hold.buffering]\nmaxResponseBodyBytes = 10\n" +
+      route("api", "PathPrefix(`/`)", upstream.url(), "middlewares = [\"hold\"]")));
+  auto r = http({url("/orders")});  // "upstream api\n": 13 bytes
+  EXPECT_EQ(r.response.status, 500) << r.response.body;
+  json error = parse_json(r.response.body);
+  EXPECT_EQ(error.value("error", ""), "response_too_large");
+  EXPECT_EQ(error.value("message", ""),
+            "the upstream's response body exceeds maxResponseBodyBytes (10) of the buffering "
+            "middleware \"hold\"");
+  json rec = record(r.response.header("X-Request-ID").value_or(""));
+  EXPECT_EQ(rec["middlewares"][0].value("detail", ""), "response body over 10 bytes: 500");
+  // A chunked response over the limit (11 bytes) is found out as it comes: the same 500.
+  auto untyped = http({url("/untyped-chunked/text")});
+  EXPECT_EQ(untyped.response.status, 500) << untyped.response.body;
+}
+
+TEST_F(Delivery, BufferingTurnsAChunkedResponseIntoOneWithALength) {
+  RecordingUpstream upstream("api");
+  ASSERT_TRUE(start_with_admin(
+      "[middlewares.hold.buffering]\n" +
+      route("api", "PathPrefix(`/`)", upstream.url(), "middlewares = [\"hold\"]")));
+  auto plain = http({url("/untyped/text")});
+  auto r = http({url("/untyped-chunked/text")});
+  ASSERT_EQ(r.exit, 0) << r.err;
+  EXPECT_EQ(r.response.status, 200);
+  EXPECT_FALSE(r.response.header("Transfer-Encoding").has_value());
+  EXPECT_EQ(r.response.header("Content-Length").value_or("<absent>"),
+            std::to_string(r.response.body.size()));
+  EXPECT_EQ(r.response.body, plain.response.body);
+  // HEAD keeps the upstream's framing fields: no body was held to count.
+  auto head = http({"-I", url("/orders")});
+  EXPECT_EQ(head.response.status, 200);
+  EXPECT_EQ(head.response.header("Content-Length").value_or("<absent>"), "13");
+}
+
+// retryExpression: Traefik's functions over each answer (bridge's own 502 when the upstream
+// closed without answering is IsNetworkError()); the body goes again from where it was held.
+TEST_F(Delivery, BufferingRetryExpressionSendsTheRequestAgainWithItsBody) {
+  RecordingUpstream upstream("api");
+  ASSERT_TRUE(start_with_admin(
+      "[middlewares.hold.buffering]\nretryExpression = \"IsNetworkError() && Attempts() < 2 || "
+      "ResponseCode() == 503 && Attempts() < 3\"\n" +
+      route("api", "PathPrefix(`/`)", upstream.url(), "middlewares = [\"hold\"]")));
+  upstream.close_unanswered(1);
+  auto r = http({"-X", "POST", "--data-binary", "order=7", url("/orders")});
+  ASSERT_EQ(r.exit, 0) << r.err;
+  EXPECT_EQ(r.response.status, 200) << r.response.body;
+  auto requests = upstream.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].body, "order=7");
+  EXPECT_EQ(requests[1].body, "order=7") << "the held body went again";
+  json rec = record(r.response.header("X-Request-ID").value_or(""));
+  const std::string detail = rec["middlewares"][0].value("detail", "");
+  EXPECT_TRUE(detail.starts_with("request 7 bytes in memory; attempt 1 failed (upstream failed "
+                                 "before responding: end of stream), sent again ("))
+      << detail;
+  EXPECT_TRUE(detail.ends_with("; response 13 bytes in memory")) << detail;
+
+  // 503 three times: thrown away twice, the third goes to the client.
+  upstream.clear();
+  auto busy = http({url("/status/503")});
+  EXPECT_EQ(busy.response.status, 503) << busy.response.body;
+  EXPECT_EQ(busy.response.body, "upstream api 503\n");
+  EXPECT_EQ(upstream.count(), 3u);
+  json again = record(busy.response.header("X-Request-ID").value_or(""));
+  const std::string words = again["middlewares"][0].value("detail", "");
+  EXPECT_NE(words.find("attempt 1 answered 503, sent again"), std::string::npos) << words;
+  EXPECT_NE(words.find("attempt 2 answered 503, sent again"), std::string::npos) << words;
+  EXPECT_EQ(words.find("attempt 3"), std::string::npos) << words;
+}
+
+// With buffering before it, retry covers a request with a body: the body is held, not gone.
+TEST_F(Delivery, RetryCoversARequestWithABodyWhenBufferingHoldsIt) {
+  RecordingUpstream upstream("api");
+  ASSERT_TRUE(start_with_admin(
+      "[middlewares.hold.buffering]\n[middlewares.again.retry]\nattempts = 3\n"
+      "initialInterval = \"10ms\"\n" +
+      route("api", "PathPrefix(`/`)", upstream.url(), "middlewares = [\"hold\", \"again\"]")));
+  upstream.close_unanswered(1);
+  auto r = http({"-X", "POST", "--data-binary", "order=7", url("/orders")});
+  EXPECT_EQ(r.response.status, 200) << r.response.body;
+  auto requests = upstream.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[1].body, "order=7");
 }
 
 // ---- circuitBreaker -------------------------------------------------------------------------

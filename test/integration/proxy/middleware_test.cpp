@@ -752,17 +752,17 @@ TEST_F(Middleware, RouteTestShowsWhyIpAllowListRefuses) {
 
 TEST_F(Middleware, ConfigCheckPointsAtAnUnsupportedMiddleware) {
   bridge_.write_config(full_config(
-      "", "[middlewares.auth.buffering]\nmaxRequestBodyBytes = 10\n\n" +
+      "", "[middlewares.auth.plugin.demo]\nheaderName = \"X-Demo\"\n\n" +
               route("all", "PathPrefix(`/`)", "builtin://echo", "middlewares = [\"auth\"]")));
   const std::string text = read_file(bridge_.config_dir() + "/dev.toml");
-  const int line = line_number(text, "[middlewares.auth.buffering]");
+  const int line = line_number(text, "[middlewares.auth.plugin.demo]");
   ASSERT_GT(line, 0) << text;
   auto check = run_bridge({"config", "check", "--config-dir", bridge_.config_dir()});
   EXPECT_EQ(check.status, 2) << check.out << check.err;
   EXPECT_NE(check.err.find("dev.toml:" + std::to_string(line) + ":19"), std::string::npos)
       << check.err;
   EXPECT_NE(check.err.find("middlewares.auth: bridge does not run the Traefik middleware "
-                           "\"buffering\" yet"),
+                           "\"plugin\" yet"),
             std::string::npos)
       << check.err;
   // `bridge up` refuses it the same way.
@@ -770,7 +770,7 @@ TEST_F(Middleware, ConfigCheckPointsAtAnUnsupportedMiddleware) {
   auto exit = bridge_.process().wait_exit(10s);
   ASSERT_TRUE(exit.has_value()) << "bridge up started with an unsupported middleware";
   EXPECT_NE(*exit, 0);
-  EXPECT_NE(bridge_.output().find("bridge does not run the Traefik middleware \"buffering\" yet"),
+  EXPECT_NE(bridge_.output().find("bridge does not run the Traefik middleware \"plugin\" yet"),
             std::string::npos)
       << bridge_.output();
 }

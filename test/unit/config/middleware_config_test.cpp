@@ -38,9 +38,22 @@ constexpr const char* hash_hint =
 
 // Positions are in dev.toml.
 const Case cases[] = {
-    {"NotYetSupportedType", "[middlewares.big.buffering]\nmaxRequestBodyBytes = 10\n",
-     "middlewares.big: bridge does not run the Traefik middleware \"buffering\" yet", 1, 18, 9,
+    {"NotYetSupportedType", "[middlewares.big.plugin.demo]\nheader = \"x\"\n",
+     "middlewares.big: bridge does not run the Traefik middleware \"plugin\" yet", 1, 18, 6,
      nullptr},
+    {"BufferingRetryExpressionDoesNotParse",
+     "[middlewares.buf.buffering]\nretryExpression = \"Attempts() < \"\n",
+     "middlewares.buf.buffering.retryExpression: expected a number at offset 13 of "
+     "\"Attempts() < \"",
+     2, 19, 15, "e.g. \"IsNetworkError() && Attempts() < 2\""},
+    {"BufferingRetryExpressionWithABreakerMetric",
+     "[middlewares.buf.buffering]\nretryExpression = \"NetworkErrorRatio() > 0.5\"\n",
+     "middlewares.buf.buffering.retryExpression: expected Attempts(), ResponseCode() or "
+     "IsNetworkError() at offset 0 of \"NetworkErrorRatio() > 0.5\"",
+     2, 19, 27, nullptr},
+    {"BufferingNegativeLimit", "[middlewares.buf.buffering]\nmaxRequestBodyBytes = -1\n",
+     "middlewares.buf.buffering.maxRequestBodyBytes: -1 is out of range (0..1099511627776)", 2,
+     23, 2, nullptr},
     {"ErrorsStatusIsNotARange",
      "[middlewares.pages.errors]\nstatus = [\"500-599\", \"5xx\"]\nservice = \"orders\"\n",
      "middlewares.pages.errors.status[1]: \"5xx\" is not a status or a range of them", 2, 22, 5,
@@ -620,6 +633,40 @@ attempts = 1
   EXPECT_EQ(again->retry->initial_interval, std::chrono::milliseconds(250));
   EXPECT_EQ(config->find_middleware("once")->retry->initial_interval,
             std::chrono::milliseconds(100));
+}
+
+TEST(MiddlewareConfig, BufferingDecodesWithTraefiksDefaults) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", R"toml(
+[middlewares.hold.buffering]
+maxRequestBodyBytes = 2000000
+memRequestBodyBytes = 2097152
+maxResponseBodyBytes = 10485760
+memResponseBodyBytes = 0
+retryExpression = "IsNetworkError() && Attempts() < 2 || ResponseCode() == 503"
+
+[middlewares.plain.buffering]
+)toml");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  const auto* hold = config->find_middleware("hold");
+  ASSERT_TRUE(hold && hold->buffering);
+  EXPECT_EQ(hold->type, "buffering");
+  EXPECT_EQ(hold->buffering->max_request_body_bytes, 2000000);
+  EXPECT_EQ(hold->buffering->mem_request_body_bytes, 2097152);
+  EXPECT_EQ(hold->buffering->max_response_body_bytes, 10485760);
+  EXPECT_EQ(hold->buffering->mem_response_body_bytes, 0);
+  ASSERT_TRUE(hold->buffering->retry);
+  EXPECT_EQ(describe(*hold->buffering->retry),
+            "IsNetworkError() && Attempts() < 2 || ResponseCode() == 503");
+  const auto* plain = config->find_middleware("plain");
+  ASSERT_TRUE(plain && plain->buffering);
+  EXPECT_EQ(plain->buffering->max_request_body_bytes, 0);  // no limit
+  EXPECT_EQ(plain->buffering->mem_request_body_bytes, 1048576);
+  EXPECT_EQ(plain->buffering->max_response_body_bytes, 0);
+  EXPECT_EQ(plain->buffering->mem_response_body_bytes, 1048576);
+  EXPECT_FALSE(plain->buffering->retry);
 }
 
 TEST(MiddlewareConfig, CircuitBreakerExpressionsParseWithTraefiksPrecedence) {
