@@ -11,16 +11,33 @@
 namespace bridge::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 22> supported_types = {
-    "headers",           "redirectScheme", "redirectRegex",    "stripPrefix", "stripPrefixRegex",
-    "addPrefix",         "replacePath",    "replacePathRegex", "ipAllowList", "basicAuth",
-    "digestAuth",        "forwardAuth",    "rateLimit",        "inFlightReq", "circuitBreaker",
-    "compress",          "retry",          "buffering",        "errors",      "contentType",
-    "passTLSClientCert", "chain"};
+constexpr std::array<std::string_view, 23> supported_types = {"headers",
+                                                              "redirectScheme",
+                                                              "redirectRegex",
+                                                              "stripPrefix",
+                                                              "stripPrefixRegex",
+                                                              "addPrefix",
+                                                              "replacePath",
+                                                              "replacePathRegex",
+                                                              "ipAllowList",
+                                                              "basicAuth",
+                                                              "digestAuth",
+                                                              "forwardAuth",
+                                                              "rateLimit",
+                                                              "inFlightReq",
+                                                              "circuitBreaker",
+                                                              "compress",
+                                                              "retry",
+                                                              "buffering",
+                                                              "errors",
+                                                              "contentType",
+                                                              "grpcWeb",
+                                                              "passTLSClientCert",
+                                                              "chain"};
 
 // Traefik types bridge does not run yet: named, so a pasted block fails clearly rather than
 // being dropped.
-constexpr std::array<std::string_view, 2> later_types = {"grpcWeb", "plugin"};
+constexpr std::array<std::string_view, 1> later_types = {"plugin"};
 
 std::vector<std::string> strings_of(auto const& list) {
   return std::vector<std::string>(list.begin(), list.end());
@@ -154,6 +171,9 @@ void decode_one(Decoder& d, const Entry& entry, const std::string& prefix, Middl
     bool detect = true;
     r.boolean("autoDetect", detect);
     out.content_type = detect;
+  } else if (t == "grpcWeb") {
+    Reader r = reader({"allowOrigins"});
+    decode_grpc_web(r, out.grpc_web.emplace());
   } else if (t == "passTLSClientCert") {
     Reader r = reader({"pem", "info"});
     decode_pass_tls_client_cert(r, out.pass_tls_client_cert.emplace());

@@ -92,6 +92,25 @@ void decode_headers(Reader& r, HeadersMiddleware& out) {
                      "list the origins that may send credentials in accessControlAllowOriginList");
 }
 
+void decode_grpc_web(Reader& r, GrpcWebMiddleware& out) {
+  r.strings("allowOrigins", out.allow_origins);
+  const Node* list = r.get("allowOrigins");
+  for (size_t i = 0; list != nullptr && i < out.allow_origins.size(); ++i) {
+    // A browser's Origin is scheme://host[:port], nothing after: "http://a.test/" never matches.
+    const std::string& origin = out.allow_origins[i];
+    const size_t host = origin.find("://");
+    const bool valid =
+        origin == "*" || (host != std::string::npos && host > 0 && origin.size() > host + 3 &&
+                          origin.find('/', host + 3) == std::string::npos);
+    if (!valid)
+      return r.decoder().fail(r.path("allowOrigins") + "[" + std::to_string(i) +
+                                  "]: " + quoted(origin) + " is not an origin",
+                              list->items[i],
+                              "an origin is scheme://host[:port] as a browser sends it, e.g. "
+                              "\"http://localhost:5173\" (no path, no trailing /), or \"*\"");
+  }
+}
+
 void decode_redirect_scheme(Reader& r, RedirectSchemeMiddleware& out) {
   if (!r.require("scheme", r.path(), "e.g. scheme = \"https\"")) return;
   r.string("scheme", out.scheme);

@@ -150,6 +150,13 @@ struct BufferingMiddleware {
   std::optional<BreakerExpression> retry;
 };
 
+/// Traefik's `grpcWeb`: a browser's gRPC-Web call (application/grpc-web, +proto, -text) goes
+/// to an HTTP/2 upstream as gRPC and its answer comes back as gRPC-Web, trailers in the body;
+/// preflights from `allow_origins` ("*": any) are answered.
+struct GrpcWebMiddleware {
+  std::vector<std::string> allow_origins;
+};
+
 /// Traefik's `forwardAuth`: every request is first asked about at `address` (GET, with the
 /// request's fields and X-Forwarded-Method/Proto/Host/Uri/For); a 2xx lets it through with
 /// authResponseHeaders copied onto it, anything else goes back to the client as the auth
@@ -247,6 +254,7 @@ struct Middleware {
   std::optional<CompressMiddleware> compress;
   std::optional<RetryMiddleware> retry;
   std::optional<BufferingMiddleware> buffering;
+  std::optional<GrpcWebMiddleware> grpc_web;
   std::optional<ForwardAuthMiddleware> forward_auth;
   std::optional<CircuitBreakerMiddleware> circuit_breaker;
   std::optional<ErrorsMiddleware> errors;

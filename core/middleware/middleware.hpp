@@ -166,6 +166,15 @@ inline constexpr int64_t buffering_max_attempts = 10;
 /// IsNetworkError()). False without an expression or past buffering_max_attempts.
 bool retry_wanted(const config::BufferingMiddleware& options, int64_t attempts, unsigned status);
 
+/// A grpcWeb middleware took a browser's gRPC-Web call: the proxy sends it to the HTTP/2
+/// upstream as gRPC (a -text body base64-decoded) and turns the answer back into gRPC-Web
+/// (grpc_web.hpp), trailers in the body.
+struct GrpcWebCall {
+  bool text = false;    // application/grpc-web-text: base64 bodies both ways
+  bool expose = false;  // an allowed origin: the response's field names go in Expose-Headers
+  size_t step = 0;
+};
+
 /// An errors middleware of the chain: the proxy asks error_pages_for() once the status is
 /// known, and fetches the page from options->service.
 struct ErrorPages {
@@ -240,7 +249,8 @@ struct Effects {
   std::optional<Answer> answer;
   std::optional<Compression> compression;  // the response is to be encoded, if it qualifies
   std::optional<RetryPolicy> retry;
-  std::optional<Buffering> buffering;   // the first buffering middleware of the chain
+  std::optional<Buffering> buffering;  // the first buffering middleware of the chain
+  std::optional<GrpcWebCall> grpc_web;
   std::optional<AuthCheck> auth;        // set: the chain paused for an auth server
   std::vector<ErrorPages> error_pages;  // errors middlewares, in chain order
   // A contentType middleware's step: a response without Content-Type gets one sniffed.

@@ -15,6 +15,7 @@ void Effects::clear() {
   compression.reset();
   retry.reset();
   buffering.reset();
+  grpc_web.reset();
   auth.reset();
   error_pages.clear();
   sniff_step.reset();
@@ -59,6 +60,7 @@ std::unique_ptr<Middleware> compile(const config::Middleware& m) {
   if (m.compress) return detail::make_compress(m.name, *m.compress);
   if (m.retry) return detail::make_retry(m.name, *m.retry);
   if (m.buffering) return detail::make_buffering(m.name, *m.buffering);
+  if (m.grpc_web) return detail::make_grpc_web(m.name, *m.grpc_web);
   if (m.forward_auth) return detail::make_forward_auth(m.name, *m.forward_auth);
   if (m.circuit_breaker) return detail::make_circuit_breaker(m.name, *m.circuit_breaker);
   if (m.chain) return std::make_unique<ChainMarker>(m.name, *m.chain);

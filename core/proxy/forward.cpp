@@ -188,6 +188,14 @@ bool frame_response(Exchange& ex, StepResult& result, bool switching, bool encod
 template <class Client, class UpstreamStream>
 asio::awaitable<StepResult> exchange_with(Client& client, Exchange& ex, UpstreamStream& upstream,
                                           UpstreamConnection& conn) {
+  if (ex.middleware != nullptr && ex.middleware->grpc_web) {
+    // gRPC needs HTTP/2's trailers: the call is not sent over this connection.
+    co_return failed({http::status::bad_gateway, "upstream_protocol",
+                      "a gRPC-Web call (grpcWeb middleware) needs an HTTP/2 upstream, and " +
+                          ex.record.target + " speaks HTTP/1.1",
+                      "give the gRPC service an h2c:// target, or protocol = \"h2\" on its "
+                      "upstream"});
+  }
   RelayBuffer chunk(ex.worker.buffers());
   const auto& limits = ex.snapshot.config.limits;
   const auto route_timeout = ex.route->config->timeout;

@@ -5,13 +5,17 @@
 #include "proxy/detail/content_sniff.hpp"
 #include "proxy/detail/error_page.hpp"
 #include "proxy/detail/forward_step.hpp"
+#include "proxy/detail/grpc_web.hpp"
 #include "proxy/detail/h1_client.hpp"
 #include "proxy/detail/h2_client.hpp"
 #include "proxy/detail/head_rules.hpp"
 #include "proxy/detail/tls_stream.hpp"
 #include "proxy/detail/worker.hpp"
 
+#include "middleware/grpc_web.hpp"
+
 #include <charconv>
+#include <utility>
 
 namespace bridge::proxy {
 
@@ -34,6 +38,17 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
   H2FieldList fields;
   h2_request_fields(ex.head, ex.scratch.request, scheme, fields,
                     ex.snapshot.config.trace.request_id_header);
+  // A gRPC-Web call goes up as gRPC: with "te: trailers", its text body base64-decoded.
+  const middleware::GrpcWebCall* web =
+      ex.middleware != nullptr && ex.middleware->grpc_web ? &*ex.middleware->grpc_web : nullptr;
+  std::optional<middleware::Base64Decoder> decoder;
+  if (web != nullptr) {
+    const bool has_te = std::any_of(fields.fields.begin(), fields.fields.end(), [](const auto& f) {
+      return std::string_view(reinterpret_cast<const char*>(f.name), f.namelen) == "te";
+    });
+    if (!has_te) fields.fields.push_back(h2_field("te", "trailers"));
+    if (web->text) decoder.emplace();
+  }
   // A buffering middleware's body goes from its spool, on every attempt.
   SpooledBody* const spool = ex.request_spool.get();
   const bool has_body = spool != nullptr ? spool->size() > 0 : !client.body_done();
@@ -65,8 +80,17 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
         read = co_await client.read_body(std::span<char>(buffer.data(), buffer.size()), got);
         ex.record.bytes_in += got;
       }
-      if (got > 0 && !up->closed) {
-        up->out.append({buffer.data(), got});
+      std::string_view bytes(buffer.data(), got);
+      std::string decoded;  // a gRPC-Web text body's bytes
+      if (decoder &&
+          (!decoder->decode(bytes, decoded) || (read == BodyRead::End && !decoder->complete()))) {
+        body_end = BodyRead::Bad;
+        session.cancel(*up);
+        break;
+      }
+      if (decoder) bytes = decoded;
+      if (!bytes.empty() && !up->closed) {
+        up->out.append(bytes);
         session.resume(*up);
         while (up->out.pending() > H2Body::high_water && !up->closed) {
           if (!co_await up->writable.wait(Clock::now() + idle)) break;
@@ -105,7 +129,9 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
                      "request body exceeds the configured limit", "raise max_body_bytes"});
     if (body_end == BodyRead::Bad)
       return failed({http::status::bad_request, "bad_request",
-                     "malformed request body (invalid chunked encoding)", ""});
+                     decoder ? "malformed gRPC-Web text body (not base64)"
+                             : "malformed request body (invalid chunked encoding)",
+                     ""});
     return std::nullopt;
   };
   if (has_body) {
@@ -181,12 +207,20 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
     add_sniffed_content_type(ex, edit,
                              std::string_view(up->in.data() + up->in_at, up->pending_in()));
   }
-  const bool has_response_body = !(up->ended && up->pending_in() == 0) && !ex.head_request &&
-                                 head.status != 204 && head.status != 304;
+  // A gRPC-Web answer carries the trailers in its body: one more frame, unless the status came
+  // in the head (trailers-only), which a gRPC-Web client reads there.
+  if (web != nullptr) grpc_web_response_head(*web, head, edit);
+  const bool upstream_body = !(up->ended && up->pending_in() == 0);
+  const bool has_response_body =
+      (upstream_body || (web != nullptr && !head.fields.has("grpc-status"))) && !ex.head_request &&
+      head.status != 204 && head.status != 304;
+  // A trailers-only gRPC-Web answer: an HTTP/1.1 client must know there is no body.
+  if (web != nullptr && !has_response_body) edit.set("Content-Length", "0");
   ResponseEncoding encoding;
   if (has_response_body) encoding = start_compression(ex, head, edit);
   std::unique_ptr<SpooledBody> held;  // the whole response body, for a buffering middleware
-  if (const auto* buffering = buffering_of(ex)) {
+  // (A gRPC-Web answer streams: its frames are translated as they come.)
+  if (const auto* buffering = buffering_of(ex); buffering != nullptr && web == nullptr) {
     held = std::make_unique<SpooledBody>(buffering->options->mem_response_body_bytes);
     const auto max = static_cast<uint64_t>(buffering->options->max_response_body_bytes);
     ResponseHold hold = ResponseHold::Held;
@@ -224,7 +258,8 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
                         ex.response_in_from, ex);
   }
   bool keep = ex.client_keep_alive && !ex.worker.draining();
-  if (has_response_body && (encoding || (!held && !head.fields.has(Field::ContentLength)))) {
+  if (has_response_body &&
+      (encoding || web != nullptr || (!held && !head.fields.has(Field::ContentLength)))) {
     if (ex.head.version >= 11)
       edit.make_chunked();
     else
@@ -244,16 +279,29 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
     co_await stop_pump();
     co_return result;
   }
-  bool sent = co_await client.send_head(head, edit, has_response_body || !up->trailers.empty(),
-                                        ex.scratch.wire);
+  bool sent = co_await client.send_head(
+      head, edit, has_response_body || (web == nullptr && !up->trailers.empty()), ex.scratch.wire);
+  std::string taken;  // the body bytes being sent (swapped with up->in: no copy)
+  std::optional<middleware::Base64Encoder> text;  // a gRPC-Web text answer's body
+  if (web != nullptr && web->text) text.emplace();
   while (sent && has_response_body) {
     if (up->pending_in() > 0) {
-      std::string_view bytes(up->in.data() + up->in_at, up->pending_in());
-      sent = co_await send_body_piece(client, encoding, ex.scratch.encoded, bytes, false, idle);
+      // Taken out of the stream before the write waits: DATA that arrives meanwhile appends
+      // to up->in (which may reallocate), and must not be cleared with these bytes.
+      taken.clear();
+      std::swap(taken, up->in);
+      const size_t at = std::exchange(up->in_at, 0);
+      const std::string_view bytes(taken.data() + at, taken.size() - at);
+      if (text) {
+        ex.scratch.encoded.clear();
+        text->encode(bytes, ex.scratch.encoded);
+        // Under three bytes wait for more (an empty chunk would end an HTTP/1.1 body).
+        if (!ex.scratch.encoded.empty()) sent = co_await client.send_body(ex.scratch.encoded, idle);
+      } else {
+        sent = co_await send_body_piece(client, encoding, ex.scratch.encoded, bytes, false, idle);
+      }
       if (!encoding) ex.record.bytes_out += bytes.size();
       session.consumed(*up, bytes.size());
-      up->in.clear();
-      up->in_at = 0;
       continue;
     }
     if (up->ended) break;
@@ -270,7 +318,23 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
   }
   for (const auto& [name, value] : up->trailers)
     if (name == "grpc-status") ex.record.grpc_status = grpc_status_of(value);
-  if (sent) sent = co_await client.finish(up->trailers);
+  if (web != nullptr) {
+    if (sent && has_response_body) {
+      std::string last =
+          up->trailers.empty() ? std::string() : middleware::grpc_web_trailer_frame(up->trailers);
+      if (text) {
+        std::string encoded;
+        text->encode(last, encoded);
+        text->finish(encoded);
+        last = std::move(encoded);
+      }
+      ex.record.bytes_out += last.size();
+      if (!last.empty()) sent = co_await client.send_body(last, idle);
+    }
+    if (sent) sent = co_await client.finish({});
+  } else if (sent) {
+    sent = co_await client.finish(up->trailers);
+  }
   if (!sent) {
     if (ex.record.error.empty()) ex.record.error = "client closed during response";
     session.cancel(*up);

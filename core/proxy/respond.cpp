@@ -1,5 +1,6 @@
 // Responses bridge writes itself: JSON errors and the builtin echo upstream.
 #include "common/url.hpp"
+#include "middleware/grpc_web.hpp"
 #include "proxy/detail/exchange.hpp"
 #include "proxy/detail/h1_client.hpp"
 #include "proxy/detail/h2_client.hpp"
@@ -96,8 +97,20 @@ template <class Client>
 asio::awaitable<Outcome> send_error(Client& client, Exchange& ex) {
   const ErrorReply& reply = ex.error;
   if (is_grpc(ex.head)) {
-    // A gRPC answer: HTTP 200 and the status in the head alone ("trailers-only").
-    ResponseHead& res = begin_answer(ex, 200, "application/grpc");
+    // A gRPC answer: HTTP 200 and the status in the head alone ("trailers-only"), which a
+    // gRPC-Web client reads as well, from a head of its own content type.
+    const middleware::GrpcWebCall* web =
+        ex.middleware != nullptr && ex.middleware->grpc_web ? &*ex.middleware->grpc_web : nullptr;
+    ResponseHead& res = begin_answer(
+        ex, 200,
+        web != nullptr ? middleware::grpc_web_content_type_for("application/grpc", web->text)
+                       : std::string("application/grpc"));
+    if (web != nullptr && web->expose) {
+      res.fields.add("Access-Control-Allow-Origin", ex.head.fields.get("Origin"));
+      res.fields.add("Access-Control-Allow-Credentials", "true");
+      res.fields.add("Access-Control-Expose-Headers",
+                     "grpc-status, grpc-message, " + ex.snapshot.config.trace.request_id_header);
+    }
     res.fields.add("grpc-status", std::to_string(grpc_status_for(reply.status)));
     res.fields.add("grpc-message", grpc_message(reply.code + ": " + reply.message +
                                                 " (request id " + ex.record.request_id + ")"));

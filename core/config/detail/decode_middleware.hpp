@@ -35,6 +35,7 @@ void decode_in_flight_req(Reader& r, InFlightReqMiddleware& out);
 void decode_compress(Reader& r, CompressMiddleware& out);
 void decode_retry(Reader& r, RetryMiddleware& out);
 void decode_buffering(Reader& r, BufferingMiddleware& out);
+void decode_grpc_web(Reader& r, GrpcWebMiddleware& out);
 void decode_circuit_breaker(Reader& r, CircuitBreakerMiddleware& out);
 void decode_errors(Reader& r, ErrorsMiddleware& out);
 

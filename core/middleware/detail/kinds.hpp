@@ -40,6 +40,8 @@ std::unique_ptr<Middleware> make_content_type(const std::string& name, bool dete
 std::unique_ptr<Middleware>
 make_pass_tls_client_cert(const std::string& name,
                           const config::PassTlsClientCertMiddleware& options);
+std::unique_ptr<Middleware> make_grpc_web(const std::string& name,
+                                          const config::GrpcWebMiddleware& options);
 std::unique_ptr<Middleware> make_buffering(const std::string& name,
                                            const config::BufferingMiddleware& options);
 std::unique_ptr<Middleware> make_retry(const std::string& name,

@@ -144,5 +144,82 @@ TEST_F(Browser, ChromiumEnforcesTheCorsPolicyBridgeAnswersWith) {
       << text;
 }
 
+// gRPC-Web as a browser sends it: a page on one origin calls a gRPC method on another through
+// the grpcWeb middleware. Chromium preflights the call (its content type and x-grpc-web are not
+// CORS-safelisted), bridge answers the preflight, sends the call to a real gRPC server (Debian's
+// python3-grpcio) over h2c, and the page reads the reply frame and the trailer frame with
+// grpc-status from the body; a page on an origin outside allowOrigins is blocked.
+TEST_F(Browser, ChromiumCallsAGrpcServiceThroughGrpcWeb) {
+  const char* root = std::getenv("BRIDGE_SOURCE_DIR");
+  Process server({"/usr/bin/python3",
+                  std::string(root != nullptr ? root : ".") + "/test/support/grpc_peer.py",
+                  "serve"});
+  ASSERT_TRUE(server.wait_for_stdout("listening ", 15s)) << server.stderr_text();
+  const std::string listening = server.stdout_text();
+  const std::string grpc_port =
+      std::to_string(std::atoi(listening.c_str() + listening.find("listening ") + 10));
+  const uint16_t api_port = free_port();
+  const std::string api_origin = "http://127.0.0.1:" + std::to_string(api_port);
+  std::string log = bridge_.scratch("access.log");
+  ASSERT_TRUE(start(
+      "[[listeners]]\nname = \"api\"\nbind = \"127.0.0.1:" + std::to_string(api_port) + "\"\n\n" +
+          "[middlewares.web.grpcWeb]\nallowOrigins = [\"http://" + host() + "\"]\n\n" +
+          "[middlewares.elsewhere.grpcWeb]\nallowOrigins = [\"http://elsewhere.test\"]\n\n" +
+          route("page", "Path(`/page`)", "builtin://echo", "listeners = [\"web\"]") +
+          route("grpc", "PathPrefix(`/test.Echo/`)", "h2c://127.0.0.1:" + grpc_port,
+                "listeners = [\"api\"]\nmiddlewares = [\"web\"]") +
+          route("denied", "PathPrefix(`/denied/`)", "h2c://127.0.0.1:" + grpc_port,
+                "listeners = [\"api\"]\nmiddlewares = [\"elsewhere\"]"),
+      "", log));
+  ASSERT_TRUE(wait_for_port(api_port, 5s));
+  std::string error;
+  ASSERT_TRUE(chromium_.start(url("/page"), &error, 10s)) << error;
+  // The page's gRPC-Web client, as small as the protocol allows: one length-prefixed message up,
+  // frames back (flag 0x80: the trailers as header lines).
+  const std::string script = R"((async () => {
+  const api = ")" + api_origin +
+                             R"(";
+  const call = async (path, text) => {
+    const message = new TextEncoder().encode(text);
+    const body = new Uint8Array(5 + message.length);
+    new DataView(body.buffer).setUint32(1, message.length);
+    body.set(message, 5);
+    const r = await fetch(api + path, { method: "POST", body,
+      headers: { "Content-Type": "application/grpc-web+proto", "X-Grpc-Web": "1" } });
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    const parts = [];
+    for (let at = 0; at + 5 <= bytes.length;) {
+      const size = new DataView(bytes.buffer, at + 1, 4).getUint32(0);
+      const payload = new TextDecoder().decode(bytes.slice(at + 5, at + 5 + size));
+      parts.push(bytes[at] === 0x80 ? "trailers " + payload.trim().split("\r\n").sort().join("; ")
+                                    : "message " + payload);
+      at += 5 + size;
+    }
+    return r.status + " " + r.headers.get("content-type") + ": " + parts.join(" | ");
+  };
+  const out = [];
+  try { out.push(await call("/test.Echo/Unary", "hello from chromium")); }
+  catch (e) { out.push("call failed: " + e); }
+  try { out.push(await call("/denied/test.Echo/Unary", "x")); }
+  catch (e) { out.push("denied call blocked: " + e.name); }
+  return out.join("\n");
+})())";
+  std::string result = chromium_.evaluate(script, 20s, &error);
+  EXPECT_EQ(result,
+            "200 application/grpc-web: message hello from chromium | trailers grpc-status: 0; "
+            "x-bin-bin: AAH/; x-trailer: unary\n"
+            "denied call blocked: TypeError")
+      << "error: " << error << "\nchromium: " << chromium_.output()
+      << "\nbridge: " << bridge_.output() << "\naccess log:\n"
+      << read_file(log);
+  // bridge answered the preflight; the call went to the gRPC server over HTTP/2.
+  json preflight = access_log_entry(log, "\"method\":\"OPTIONS\",\"path\":\"/test.Echo/Unary\"");
+  EXPECT_EQ(preflight.value("status", 0), 204) << read_file(log);
+  EXPECT_EQ(preflight.value("upstream", ""), "answered by web") << preflight.dump();
+  json call = access_log_entry(log, "\"method\":\"POST\",\"path\":\"/test.Echo/Unary\"");
+  EXPECT_EQ(call.value("status", 0), 200) << read_file(log);
+  EXPECT_EQ(call.value("grpc_status", -1), 0) << call.dump();
+}
+
 }  // namespace
 }  // namespace bridge::test

@@ -2,6 +2,9 @@
 // (a python3-grpcio server), with the four kinds of call, trailers and binary metadata, large
 // messages, deadlines, and the gRPC answers bridge makes itself (no route, upstream down).
 // Both peers are test/support/grpc_peer.py run by /usr/bin/python3 (Debian's modules).
+// gRPC-Web (the grpcWeb middleware): curl sends the calls a browser's gRPC-Web client sends
+// (binary and base64 text, HTTP/1.1 and HTTP/2), written frame by frame here from the
+// protocol's description, to the same Python server; the answers' frames are read back.
 #include "proxy_fixture.hpp"
 
 #include <csignal>
@@ -176,6 +179,147 @@ TEST_F(Grpc, RouteTimeoutIsDeadlineExceeded) {
   json r = call("deadline", "5000");  // the call allows 5 s, the route 300 ms
   EXPECT_EQ(r.value("code", ""), "DEADLINE_EXCEEDED") << r.dump();
   EXPECT_NE(r.value("details", "").find("upstream_timeout"), std::string::npos) << r.dump();
+}
+
+// ---- gRPC-Web ---------------------------------------------------------------------------------
+
+// A gRPC(-Web) frame: flag, 4-byte big-endian length, payload.
+std::string frame(unsigned char flag, const std::string& payload) {
+  std::string out(1, static_cast<char>(flag));
+  for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>((payload.size() >> (8 * i)) & 0xff));
+  return out + payload;
+}
+
+// A body split back into its frames: (flag, payload), in order; {} when it does not split.
+std::vector<std::pair<int, std::string>> frames(const std::string& body) {
+  std::vector<std::pair<int, std::string>> out;
+  for (size_t at = 0; at < body.size();) {
+    if (body.size() - at < 5) return {};
+    size_t size = 0;
+    for (int i = 1; i <= 4; ++i) size = size << 8 | static_cast<unsigned char>(body[at + i]);
+    if (body.size() - at - 5 < size) return {};
+    out.emplace_back(static_cast<unsigned char>(body[at]), body.substr(at + 5, size));
+    at += 5 + size;
+  }
+  return out;
+}
+
+std::string base64(const std::string& bytes, bool decode) {
+  TempDir dir;
+  write_file(dir / "in", bytes);
+  auto r = run({"openssl", "base64", "-A", decode ? "-d" : "-e", "-in", dir / "in"}, 10s);
+  EXPECT_EQ(r.status, 0) << r.err;
+  return r.out;
+}
+
+class GrpcWeb : public Grpc {
+ protected:
+  ::testing::AssertionResult start_web(uint16_t port) {
+    return start("[middlewares.web.grpcWeb]\nallowOrigins = [\"http://localhost:5173\"]\n\n"
+                 "[[upstreams]]\nname = \"grpc\"\ntargets = [\"h2c://127.0.0.1:" +
+                 std::to_string(port) + "\"]\n\n" +
+                 route("grpc", "PathPrefix(`/test.Echo/`)", "grpc", "middlewares = [\"web\"]"));
+  }
+  // One gRPC-Web call of `method` with `body` as curl sends it (`mode`: --http1.1 or
+  // --http2-prior-knowledge); the answer's head, and its body in `body_out`.
+  HttpResponse web_call(const std::string& method, const std::string& type, const std::string& body,
+                        const std::string& mode, std::string& body_out) {
+    write_file(dir_ / "call.bin", body);
+    const std::string out = dir_ / "answer.bin";
+    auto r = curl({"-sS", mode, "-D", "-", "-o", out, "-X", "POST", "-H", "Content-Type: " + type,
+                   "-H", "X-Grpc-Web: 1", "-H", "Origin: http://localhost:5173", "--data-binary",
+                   "@" + (dir_ / "call.bin"), url("/test.Echo/" + method)},
+                  20s);
+    EXPECT_EQ(r.status, 0) << r.err;
+    body_out = read_file(out);
+    return parse_head_block(r.out.substr(0, r.out.find("\r\n\r\n")));
+  }
+  TempDir dir_;
+};
+
+TEST_F(GrpcWeb, ABinaryCallGetsItsReplyAndTrailersInTheBody) {
+  uint16_t port = start_server();
+  ASSERT_NE(port, 0) << server_->stderr_text();
+  ASSERT_TRUE(start_web(port));
+  for (const std::string mode : {"--http1.1", "--http2-prior-knowledge"}) {
+    std::string body;
+    HttpResponse head =
+        web_call("Unary", "application/grpc-web+proto", frame(0, "hello web"), mode, body);
+    EXPECT_EQ(head.status, 200) << mode << ": " << body;
+    // The server's own type ("application/grpc"), as gRPC-Web names it.
+    EXPECT_EQ(head.header("content-type").value_or(""), "application/grpc-web") << mode;
+    EXPECT_EQ(head.header("access-control-allow-origin").value_or(""), "http://localhost:5173");
+    EXPECT_EQ(head.header("access-control-allow-credentials").value_or(""), "true");
+    EXPECT_NE(head.header("access-control-expose-headers").value_or("").find("content-type"),
+              std::string::npos);
+    EXPECT_FALSE(head.header("grpc-status").has_value()) << "the status is in the body";
+    auto parts = frames(body);
+    ASSERT_EQ(parts.size(), 2u) << mode << ": " << body.size() << " bytes";
+    EXPECT_EQ(parts[0], std::make_pair(0, std::string("hello web")));
+    EXPECT_EQ(parts[1].first, 0x80);
+    EXPECT_NE(parts[1].second.find("grpc-status: 0\r\n"), std::string::npos) << parts[1].second;
+    EXPECT_NE(parts[1].second.find("x-trailer: unary\r\n"), std::string::npos) << parts[1].second;
+  }
+}
+
+TEST_F(GrpcWeb, ATextCallIsBase64BothWaysAndAFailureKeepsItsStatus) {
+  uint16_t port = start_server();
+  ASSERT_NE(port, 0) << server_->stderr_text();
+  ASSERT_TRUE(start_web(port));
+  std::string body;
+  HttpResponse head = web_call("ServerStream", "application/grpc-web-text",
+                               base64(frame(0, "3"), false), "--http1.1", body);
+  EXPECT_EQ(head.status, 200) << body;
+  EXPECT_EQ(head.header("content-type").value_or(""), "application/grpc-web-text");
+  auto parts = frames(base64(body, true));
+  ASSERT_EQ(parts.size(), 4u) << body;
+  EXPECT_EQ(parts[0].second, "message 0");
+  EXPECT_EQ(parts[2].second, "message 2");
+  EXPECT_NE(parts[3].second.find("grpc-status: 0\r\n"), std::string::npos);
+
+  // An upstream failure before any message comes trailers-only: NOT_FOUND and its message in
+  // the head, which a gRPC-Web client reads there (exposed to the page), and no body.
+  HttpResponse failed =
+      web_call("Fail", "application/grpc-web+proto", frame(0, "x"), "--http1.1", body);
+  EXPECT_EQ(failed.status, 200);
+  EXPECT_EQ(failed.header("grpc-status").value_or(""), "5");
+  EXPECT_EQ(failed.header("grpc-message").value_or(""), "no such thing");
+  EXPECT_EQ(failed.header("content-length").value_or(""), "0");
+  EXPECT_NE(failed.header("access-control-expose-headers").value_or("").find("grpc-status"),
+            std::string::npos);
+  EXPECT_EQ(body, "");
+
+  // Not base64: bridge's own answer, a gRPC status in a gRPC-Web head.
+  HttpResponse bad = web_call("Unary", "application/grpc-web-text", "!!!!", "--http1.1", body);
+  EXPECT_EQ(bad.status, 200);
+  EXPECT_EQ(bad.header("content-type").value_or(""), "application/grpc-web-text");
+  EXPECT_EQ(bad.header("grpc-status").value_or(""), "13") << body;
+  EXPECT_NE(bad.header("grpc-message")
+                .value_or("")
+                .find("malformed gRPC-Web text body (not "
+                      "base64)"),
+            std::string::npos);
+  EXPECT_NE(bad.header("access-control-expose-headers").value_or("").find("grpc-status"),
+            std::string::npos);
+}
+
+// gRPC needs HTTP/2's trailers: a call routed to an HTTP/1.1 upstream is refused with a status
+// that says what to change.
+TEST_F(GrpcWeb, AnHttp11UpstreamIsRefusedWithAStatusThatSaysWhy) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(
+      start("[middlewares.web.grpcWeb]\nallowOrigins = [\"*\"]\n\n" +
+            route("grpc", "PathPrefix(`/test.Echo/`)", backend_.url(), "middlewares = [\"web\"]")));
+  std::string body;
+  HttpResponse head =
+      web_call("Unary", "application/grpc-web+proto", frame(0, "x"), "--http1.1", body);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.header("grpc-status").value_or(""), "14");  // UNAVAILABLE
+  EXPECT_NE(head.header("grpc-message")
+                .value_or("")
+                .find("a gRPC-Web call (grpcWeb middleware) needs an HTTP/2 upstream"),
+            std::string::npos)
+      << head.header("grpc-message").value_or("");
 }
 
 }  // namespace

@@ -52,8 +52,8 @@ const Case cases[] = {
      "IsNetworkError() at offset 0 of \"NetworkErrorRatio() > 0.5\"",
      2, 19, 27, nullptr},
     {"BufferingNegativeLimit", "[middlewares.buf.buffering]\nmaxRequestBodyBytes = -1\n",
-     "middlewares.buf.buffering.maxRequestBodyBytes: -1 is out of range (0..1099511627776)", 2,
-     23, 2, nullptr},
+     "middlewares.buf.buffering.maxRequestBodyBytes: -1 is out of range (0..1099511627776)", 2, 23,
+     2, nullptr},
     {"ErrorsStatusIsNotARange",
      "[middlewares.pages.errors]\nstatus = [\"500-599\", \"5xx\"]\nservice = \"orders\"\n",
      "middlewares.pages.errors.status[1]: \"5xx\" is not a status or a range of them", 2, 22, 5,
@@ -101,9 +101,16 @@ const Case cases[] = {
     {"DigestAuthWithoutUsers", "[middlewares.auth.digestAuth]\nrealm = \"x\"\n",
      "middlewares.auth.digestAuth: needs users or usersFile", 1, 1, 0,
      "e.g. users = [\"alice:traefik:...\"] (htdigest -c FILE traefik alice)"},
-    {"NotYetSupportedTypeUnderHttp", "[http.middlewares.web.grpcWeb]\nallowOrigins = [\"*\"]\n",
-     "http.middlewares.web: bridge does not run the Traefik middleware \"grpcWeb\" yet", 1, 23, 7,
+    {"NotYetSupportedTypeUnderHttp", "[http.middlewares.web.plugin.demo]\nheader = \"x\"\n",
+     "http.middlewares.web: bridge does not run the Traefik middleware \"plugin\" yet", 1, 23, 6,
      nullptr},
+    {"GrpcWebOriginWithAPath",
+     "[middlewares.web.grpcWeb]\nallowOrigins = [\"http://localhost:5173\", "
+     "\"http://localhost:3000/\"]\n",
+     "middlewares.web.grpcWeb.allowOrigins[1]: \"http://localhost:3000/\" is not an origin", 2, 42,
+     24,
+     "an origin is scheme://host[:port] as a browser sends it, e.g. \"http://localhost:5173\" (no "
+     "path, no trailing /), or \"*\""},
     {"CircuitBreakerExpressionDoesNotParse",
      "[middlewares.cb.circuitBreaker]\nexpression = \"NetworkErrorRatio() > \"\n",
      "middlewares.cb.circuitBreaker.expression: expected a number at offset 22 of "
@@ -412,7 +419,7 @@ INSTANTIATE_TEST_SUITE_P(Table, MiddlewareConfigErrors, ::testing::ValuesIn(case
 TEST(MiddlewareConfig, ATypeBridgeDoesNotRunNamesTheOnesItDoes) {
   TempConfigDir dir;
   dir.write("base.toml", minimal_base);
-  dir.write("dev.toml", "[middlewares.oops.grpcWeb]\nallowOrigins = [\"*\"]\n");
+  dir.write("dev.toml", "[middlewares.oops.plugin.demo]\nheader = \"x\"\n");
   auto config = dir.load();
   ASSERT_FALSE(config);
   EXPECT_TRUE(is_types_hint(config.error().hint));
@@ -633,6 +640,29 @@ attempts = 1
   EXPECT_EQ(again->retry->initial_interval, std::chrono::milliseconds(250));
   EXPECT_EQ(config->find_middleware("once")->retry->initial_interval,
             std::chrono::milliseconds(100));
+}
+
+TEST(MiddlewareConfig, GrpcWebTakesOriginsAndTheWildcard) {
+  TempConfigDir dir;
+  dir.write("base.toml", minimal_base);
+  dir.write("dev.toml", R"toml(
+[http.middlewares.web.grpcWeb]
+allowOrigins = ["http://localhost:5173", "https://app.test:8443"]
+
+[middlewares.any.grpcWeb]
+allowOrigins = ["*"]
+
+[middlewares.none.grpcWeb]
+)toml");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  const auto* web = config->find_middleware("web");
+  ASSERT_TRUE(web && web->grpc_web);
+  EXPECT_EQ(web->type, "grpcWeb");
+  EXPECT_EQ(web->grpc_web->allow_origins,
+            (std::vector<std::string>{"http://localhost:5173", "https://app.test:8443"}));
+  EXPECT_EQ(config->find_middleware("any")->grpc_web->allow_origins, std::vector<std::string>{"*"});
+  EXPECT_TRUE(config->find_middleware("none")->grpc_web->allow_origins.empty());
 }
 
 TEST(MiddlewareConfig, BufferingDecodesWithTraefiksDefaults) {
@@ -936,11 +966,11 @@ TEST(MiddlewareConfig, MiddlewaresMustBeATable) {
 TEST(MiddlewareConfig, TheTypesHintNamesEveryTypeBridgeRuns) {
   TempConfigDir dir;
   dir.write("base.toml", minimal_base);
-  dir.write("dev.toml", "[middlewares.oops.grpcWeb]\nallowOrigins = [\"*\"]\n");
+  dir.write("dev.toml", "[middlewares.oops.plugin.demo]\nheader = \"x\"\n");
   auto config = dir.load();
   ASSERT_FALSE(config);
   for (const char* type : {"basicAuth", "forwardAuth", "rateLimit", "inFlightReq", "ipAllowList",
-                           "circuitBreaker", "compress", "retry", "chain"})
+                           "circuitBreaker", "compress", "retry", "buffering", "grpcWeb", "chain"})
     EXPECT_NE(config.error().hint.find(type), std::string::npos)
         << type << " missing from: " << config.error().hint;
 }
