@@ -248,12 +248,12 @@ TEST_F(Http2, NoRouteIsAJsonErrorOnTheStream) {
 // protocol reached it.
 class Http2Upstream : public Http2 {
  protected:
-  ::testing::AssertionResult start_upstream_bridge() {
+  ::testing::AssertionResult start_upstream_bridge(const std::string& routes = "") {
     upstream_log_ = upstream_.scratch("access.log");
     upstream_.write_config(
         "version = 1\n[bridge]\nadmin = \"off\"\nworkers = 1\naccess_log = \"" + upstream_log_ +
         "\"\n[[listeners]]\nname = \"web\"\nbind = \"127.0.0.1:" + std::to_string(upstream_port_) +
-        "\"\n" + tls_listener() + route("echo", "PathPrefix(`/`)", "builtin://echo"));
+        "\"\n" + tls_listener() + routes + route("echo", "PathPrefix(`/`)", "builtin://echo"));
     if (upstream_.start(upstream_port_)) return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure() << upstream_.output();
   }
@@ -277,6 +277,22 @@ TEST_F(Http2Upstream, Http11ClientToAnH2cUpstream) {
   ASSERT_TRUE(id.has_value());
   json seen = access_log_entry(upstream_log_, *id);  // the request id went up with it
   EXPECT_EQ(seen.value("protocol", ""), "HTTP/2") << seen.dump();
+}
+
+// A large body from an HTTP/2 upstream to a slow HTTP/1.1 client: the DATA that arrives while
+// a write to the client waits is relayed too, in order (it was once cleared with the bytes
+// being written).
+TEST_F(Http2Upstream, ASlowHttp11ClientGetsEveryByteFromAnH2cUpstream) {
+  ASSERT_TRUE(start_nginx());
+  write_random_file(nginx_.root() + "/6m.bin", 6u << 20, 5);
+  ASSERT_TRUE(start_upstream_bridge(route("files", "PathPrefix(`/6m.bin`)", nginx_.url())));
+  ASSERT_TRUE(
+      start(route("all", "PathPrefix(`/`)", "h2c://127.0.0.1:" + std::to_string(upstream_port_))));
+  TempDir dir;
+  const std::string down = dir.path() + "/down.bin";
+  auto got = curl({"--http1.1", "--limit-rate", "12M", "-o", down, url("/6m.bin")}, 30s);
+  ASSERT_EQ(got.status, 0) << got.err;
+  EXPECT_EQ(sha256_file(down), sha256_file(nginx_.root() + "/6m.bin"));
 }
 
 // buffering over an HTTP/2 upstream: a chunked upload goes up whole as one body with its
