@@ -193,7 +193,7 @@ asio::awaitable<StepResult> exchange_with(Client& client, Exchange& ex, Upstream
     co_return failed({http::status::bad_gateway, "upstream_protocol",
                       "a gRPC-Web call (grpcWeb middleware) needs an HTTP/2 upstream, and " +
                           ex.record.target + " speaks HTTP/1.1",
-                      "give the gRPC service an h2c:// target, or protocol = \"h2\" on its "
+                      "give the gRPC service an h2c:// target, or protocol = \"h2c\" on its "
                       "upstream"});
   }
   RelayBuffer chunk(ex.worker.buffers());

@@ -4,7 +4,9 @@
 // response's: Content-Type, Content-Length, Cache-Control), forwardAuth's question and the
 // auth server's answer (the same fields again, as a 2xx or a 302), digestAuth's Authorization
 // parameters, errors' page targets, passTLSClientCert's fields for a certificate made of the
-// request's texts; the input as a body for contentType. Every type runs on
+// request's texts; gRPC-Web calls and preflights for grpcWeb, buffering's retryExpression; the
+// input as a body for contentType and as gRPC-Web's base64 text (decoded in pieces, encoded
+// again, decoded back the same). Every type runs on
 // every input, with the properties the proxy relies on checked: no field value with CR, LF or NUL
 // comes out (header injection), every rewritten target is origin-form, an answer is a status the
 // type may give.
@@ -14,6 +16,7 @@
 #include "fuzz.hpp"
 
 #include "http/h1.hpp"
+#include "middleware/grpc_web.hpp"
 #include "middleware/middleware.hpp"
 
 #include <string>
@@ -87,6 +90,11 @@ config::Config middlewares() {
   pages.query = "/{status}.html?from={url}&{originalStatus}{";
   pages.status_rewrites = {{{502, 504}, 503}};
   add("sniff").content_type = true;
+  add("web").grpc_web = config::GrpcWebMiddleware{{"http://localhost:5173", "https://app.test"}};
+  auto& hold = add("hold").buffering.emplace();
+  config::BreakerExpressionError error;
+  hold.retry_expression = "IsNetworkError() && Attempts() < 3 || ResponseCode() == 503";
+  hold.retry = config::parse_retry_expression(hold.retry_expression, error);
   auto& mtls = add("mtls").pass_tls_client_cert.emplace();
   mtls.pem = true;
   auto& info = mtls.info.emplace();
@@ -116,6 +124,15 @@ void check(const middleware::Effects& fx, std::string_view type, const http::Fie
                       page.find_first_of(" #") == std::string::npos);
   }
   if (fx.sniff_step) BRIDGE_FUZZ_CHECK(type == "contentType");
+  if (fx.grpc_web) BRIDGE_FUZZ_CHECK(type == "grpcWeb");
+  if (fx.buffering) {
+    BRIDGE_FUZZ_CHECK(type == "buffering" && fx.buffering->options->retry.has_value());
+    // The client's Content-Length stands in for a status, its length for the attempts.
+    const auto status = static_cast<unsigned>(fields.get("content-length").size() * 100 + 2);
+    const bool again = middleware::retry_wanted(*fx.buffering->options,
+                                                static_cast<int64_t>(target.size() % 12), status);
+    if (target.size() % 12 >= middleware::buffering_max_attempts) BRIDGE_FUZZ_CHECK(!again);
+  }
   for (const auto* edits : {&fx.request, &fx.response})
     for (const auto& e : *edits) BRIDGE_FUZZ_CHECK(clean(e.name) && clean(e.value));
   if (fx.target_changed) BRIDGE_FUZZ_CHECK(fx.target.starts_with('/'));
@@ -123,7 +140,7 @@ void check(const middleware::Effects& fx, std::string_view type, const http::Fie
   for (const auto& [name, value] : fx.answer->fields)
     BRIDGE_FUZZ_CHECK(clean(name) && clean(value));
   const unsigned status = fx.answer->status;
-  if (type == "headers") BRIDGE_FUZZ_CHECK(status == 204 || status == 500);
+  if (type == "headers" || type == "grpcWeb") BRIDGE_FUZZ_CHECK(status == 204 || status == 500);
   if (type == "ipAllowList") BRIDGE_FUZZ_CHECK(status == 403 || status == 429);
   if (type == "forwardAuth") BRIDGE_FUZZ_CHECK(status == 302);
   if (type == "redirectScheme" || type == "redirectRegex")
@@ -140,6 +157,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view sniffed =
       middleware::sniff_content_type(std::string_view(reinterpret_cast<const char*>(data), size));
   BRIDGE_FUZZ_CHECK(sniffed.find('/') != std::string_view::npos);
+  {
+    // The bytes as a gRPC-Web text body, in pieces of 1 to 8 bytes: what decodes encodes and
+    // decodes back the same.
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+    middleware::Base64Decoder decoder;
+    std::string decoded;
+    bool valid = true;
+    const size_t piece = (data[0] & 7) + 1;
+    for (size_t at = 0; at < text.size() && valid; at += piece)
+      valid = decoder.decode(text.substr(at, piece), decoded);
+    if (valid && decoder.complete()) {
+      middleware::Base64Encoder encoder;
+      std::string encoded, again;
+      encoder.encode(decoded, encoded);
+      encoder.finish(encoded);
+      middleware::Base64Decoder back;
+      BRIDGE_FUZZ_CHECK(back.decode(encoded, again) && back.complete() && again == decoded);
+    }
+  }
   static constexpr std::string_view clients[] = {"127.0.0.1", "10.1.2.3", "::1", "192.168.7.7"};
   const std::string_view client = clients[data[0] & 3];
   const std::string_view scheme = (data[0] & 4) != 0 ? "https" : "http";
