@@ -172,7 +172,7 @@ Result<void> decode(const Node& document, Config& config, const Sources& sources
   Decoder d(sources);
   Reader top(d, document, "", "the top level",
              {"version", "bridge", "limits", "trace", "acme", "listeners", "upstreams", "routes",
-              "tcp_routes", "tcp_middlewares", "middlewares", "http"});
+              "tcp_routes", "tcp_middlewares", "middlewares", "http", "sources", "traefik"});
   decode_sections(d, top, config);
   decode_middlewares(d, document, config);
   // Routes refer to listeners and upstreams: decode those first, and stop on an error so

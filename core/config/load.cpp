@@ -1,6 +1,7 @@
 #include "config/detail/decode.hpp"
 #include "config/detail/layer.hpp"
 #include "config/detail/source.hpp"
+#include "config/detail/traefik.hpp"
 
 #include <openssl/evp.h>
 
@@ -58,6 +59,8 @@ Result<Config> load(const LoadOptions& options) {
   }
   strip_enabled(layers->tree);
   BRIDGE_TRY(interpolate(layers->tree, options, sources));
+  // [[sources]]: Traefik's own configuration, read in as routes, upstreams and middlewares.
+  BRIDGE_TRY(import_sources(layers->tree, sources, layers->files, digest));
 
   Config config;
   config.profile = profile;

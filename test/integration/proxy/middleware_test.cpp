@@ -748,6 +748,64 @@ TEST_F(Middleware, RouteTestShowsWhyIpAllowListRefuses) {
             "127.0.0.1 (peer) is not in sourceRange → 403");
 }
 
+// ---- Traefik's own configuration ([[sources]]) -----------------------------------------------
+
+// A file-provider YAML a team already has, named by the profile and nothing more: its router
+// serves through its middlewares to its service, `route list` shows it under Traefik's name,
+// and an edit to the YAML reloads bridge like an edit to a profile.
+TEST_F(Middleware, ATraefikFileProviderConfigServesAsItIs) {
+  RecordingUpstream upstream("api");
+  const std::string yaml = R"yaml(http:
+  routers:
+    api:
+      rule: "PathPrefix(`/api`)"
+      entryPoints: [web]
+      middlewares: [strip-api, tagged]
+      service: api
+  middlewares:
+    strip-api:
+      stripPrefix:
+        prefixes: ["/api"]
+    tagged:
+      headers:
+        customResponseHeaders:
+          X-Served-From: "VERSION"
+  services:
+    api:
+      loadBalancer:
+        servers:
+          - url: "UPSTREAM"
+)yaml";
+  auto write_yaml = [&](const std::string& version) {
+    std::string text = yaml;
+    text.replace(text.find("VERSION"), 7, version);
+    text.replace(text.find("UPSTREAM"), 8, upstream.url());
+    write_file_atomic(bridge_.config_dir() + "/traefik/dynamic.yml", text);
+  };
+  write_yaml("traefik-file v1");
+  ASSERT_TRUE(
+      start_full(full_config("", "[[sources]]\ntype = \"traefik-file\"\npath = \"traefik\"\n")));
+  auto r = http({url("/api/orders?id=7")});
+  ASSERT_EQ(r.exit, 0) << r.err;
+  EXPECT_EQ(r.response.status, 200) << r.response.body;
+  EXPECT_EQ(r.response.header("X-Served-From").value_or("<absent>"), "traefik-file v1");
+  ASSERT_TRUE(upstream.last().has_value());
+  EXPECT_EQ(upstream.last()->target, "/orders?id=7");
+
+  auto list = run_bridge({"route", "list", "--config-dir", bridge_.config_dir()});
+  EXPECT_EQ(list.status, 0) << list.err;
+  EXPECT_NE(list.out.find("api@file"), std::string::npos) << list.out;
+
+  write_yaml("traefik-file v2");
+  std::string seen;
+  for (auto deadline = Clock::now() + 10s; Clock::now() < deadline;) {
+    seen = http({url("/api/orders")}).response.header("X-Served-From").value_or("");
+    if (seen == "traefik-file v2") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(seen, "traefik-file v2") << bridge_.output();
+}
+
 // ---- config errors --------------------------------------------------------------------------
 
 TEST_F(Middleware, ConfigCheckPointsAtAnUnsupportedMiddleware) {
