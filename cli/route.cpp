@@ -132,6 +132,7 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
                      {"upstream", entry.upstream->name},
                      {"targets", targets},
                      {"middlewares", entry.config->middlewares},
+                     {"origin", snapshot->config.entry_origin("routes", r.name).str()},
                      {"strip_prefix", entry.config->strip_prefix},
                      {"host_rewrite", entry.config->host_rewrite}});
     }
@@ -165,6 +166,11 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
                     middlewares.empty() ? "-" : join(middlewares), rewrites_of(*entry.config)});
   }
   print_table(rows);
+  // Routes read from Traefik's configuration ([[sources]]): where each router was written.
+  for (const auto& r : snapshot->table.routes())
+    if (r.name.ends_with("@file"))
+      print_line(r.name + " is the Traefik router \"" + r.name.substr(0, r.name.size() - 5) +
+                 "\" of " + snapshot->config.entry_origin("routes", r.name).str());
   for (const auto& listener : snapshot->config.listeners)
     if (!listener.middlewares.empty())
       print_line("listener " + listener.name + " runs " + join(listener.middlewares) +

@@ -246,6 +246,9 @@ struct Config {
   /// Where the value at `path` came from (see Leaf::path); an empty Origin when unknown.
   /// For an entry path ("routes.orders-api") it is where the entry's name was written.
   const Origin& origin(std::string_view path) const;
+  /// Where the entry `name` of the named array `array` ("routes") was written, its name
+  /// quoted as a path needs it ("api@file").
+  const Origin& entry_origin(std::string_view array, std::string_view name) const;
   const Upstream* find_upstream(std::string_view name) const;
   const Listener* find_listener(std::string_view name) const;
   const Middleware* find_middleware(std::string_view name) const;

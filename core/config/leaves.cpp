@@ -16,6 +16,10 @@ const Origin& Config::origin(std::string_view path) const {
   return none;
 }
 
+const Origin& Config::entry_origin(std::string_view array, std::string_view name) const {
+  return origin(std::string(array) + "." + detail::render_key(name));
+}
+
 const Upstream* Config::find_upstream(std::string_view name) const {
   for (const Upstream& u : upstreams)
     if (u.name == name) return &u;
