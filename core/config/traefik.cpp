@@ -322,7 +322,8 @@ Result<void> import_sources(Node& tree, Sources& sources, std::vector<std::strin
       std::stringstream text;
       text << in.rdbuf();
       if (!in)
-        return sources.error(at + ".path: cannot read " + in_quotes(file), path->origin, path->span);
+        return sources.error(at + ".path: cannot read " + in_quotes(file), path->origin,
+                             path->span);
       sources.add(file, text.str());
       const bool toml = file.ends_with(".toml");
       auto document = toml ? parse_document(text.str(), file, sources)
