@@ -139,8 +139,9 @@ class Importer {
       } else if (e.key == "entryPoints") {
         if (!e.value.is(Kind::Array)) return expected(e.value, at, "an array of strings");
         Node listeners = e.value;
-        for (size_t i = 0; i < listeners.items.size(); ++i) {
-          Node& n = listeners.items[i];
+        listeners.items.clear();
+        for (size_t i = 0; i < e.value.items.size(); ++i) {
+          Node n = e.value.items[i];
           if (!n.is(Kind::String)) return expected(n, at, "an array of strings");
           auto mapped = entrypoints_.find(n.text);
           const std::string listener = mapped != entrypoints_.end() ? mapped->second : n.text;
@@ -152,6 +153,10 @@ class Importer {
                                   "map it in the profile: [traefik] entrypoints = { " + n.text +
                                       " = \"LISTENER\" } (listeners: " + join(listeners_) + ")");
           n.text = listener;
+          // Two entry points on one listener (web and websecure on a laptop) are one.
+          if (std::none_of(listeners.items.begin(), listeners.items.end(),
+                           [&](const Node& l) { return l.text == listener; }))
+            listeners.items.push_back(std::move(n));
         }
         put(route, "listeners", std::move(listeners));
       } else if (e.key == "tls") {

@@ -45,7 +45,29 @@ TEST_P(ShippedProfile, LoadsWithTheRealEnvironmentToo) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shipped, ShippedProfile,
-                         ::testing::Values("dev", "staging", "prod", "tcp"));
+                         ::testing::Values("dev", "staging", "prod", "tcp", "traefik"));
+
+// The traefik profile serves the team's file-provider configuration in profiles/traefik/ as it
+// is: its routers, middlewares and services under @file names, base's own routes set aside.
+TEST(ShippedProfiles, TraefikServesTheTeamsFileProviderConfiguration) {
+  auto config = load_shipped("traefik");
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  const Route* api = find_route(*config, "shop-api@file");
+  ASSERT_NE(api, nullptr);
+  EXPECT_EQ(api->middlewares,
+            (std::vector<std::string>{"api-strip@file", "api-cors@file", "api-limit@file"}));
+  EXPECT_EQ(api->listeners, std::vector<std::string>{"web"}) << "websecure maps to web";
+  const Route* web = find_route(*config, "shop-web@file");
+  ASSERT_NE(web, nullptr);
+  EXPECT_EQ(web->listeners, std::vector<std::string>{"web"}) << "web and websecure: one listener";
+  EXPECT_EQ(find_route(*config, "frontend"), nullptr);
+  EXPECT_NE(find_route(*config, "debug-echo"), nullptr);
+  const auto* cors = config->find_middleware("api-cors@file");
+  ASSERT_TRUE(cors && cors->headers);
+  EXPECT_EQ(cors->headers->allow_origin_list, std::vector<std::string>{"http://localhost:5173"});
+  EXPECT_EQ(config->entry_origin("routes", "shop-api@file").str(),
+            "profiles/traefik/dynamic.yml:6:5");
+}
 
 TEST(ShippedProfiles, DevWorksOnABareLaptop) {
   auto config = load_shipped("dev");
