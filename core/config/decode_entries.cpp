@@ -14,8 +14,6 @@ constexpr std::array<std::string_view, 2> listener_protocols = {"http", "tcp"};
 constexpr std::array<std::string_view, 4> upstream_protocols = {"auto", "http1", "h2c", "h2"};
 constexpr std::array<std::string_view, 3> balances = {"round_robin", "least_conn", "first"};
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 void decode_encoded_characters(Reader& r, EncodedCharacters& out) {
   r.boolean("slash", out.slash);
   r.boolean("backslash", out.backslash);

@@ -3,11 +3,6 @@
 #include <algorithm>
 
 namespace bridge::config::detail {
-namespace {
-
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-}  // namespace
 
 void check_names(Reader& r, std::string_view key, const std::vector<std::string>& names,
                  const std::string& owner, const std::vector<std::string>& known,

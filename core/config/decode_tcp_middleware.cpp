@@ -8,8 +8,6 @@
 namespace bridge::config::detail {
 namespace {
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 constexpr std::string_view types_hint =
     "TCP middlewares are ipAllowList (sourceRange = [\"127.0.0.1/32\"]) and inFlightConn "
     "(amount = 10)";

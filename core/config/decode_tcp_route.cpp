@@ -7,8 +7,6 @@
 namespace bridge::config::detail {
 namespace {
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 bool tcp_scheme(std::string_view url) {
   std::string_view scheme = target_scheme(url);
   return scheme == "tcp" || scheme == "unix" || scheme == "compose" || scheme == "k8s";

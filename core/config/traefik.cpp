@@ -21,8 +21,6 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view provider = "@file";
 
-std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 // A name of the file provider as Traefik qualifies it; one naming another provider stays.
 std::string qualified(std::string_view name) {
   return name.find('@') == std::string_view::npos ? std::string(name) + std::string(provider)
@@ -148,7 +146,7 @@ class Importer {
           if (std::find(listeners_.begin(), listeners_.end(), listener) == listeners_.end())
             return sources_.error(at + "[" + std::to_string(i) +
                                       "]: no bridge listener for the Traefik entry point " +
-                                      in_quotes(n.text),
+                                      detail::quoted(n.text),
                                   n.origin, n.span,
                                   "map it in the profile: [traefik] entrypoints = { " + n.text +
                                       " = \"LISTENER\" } (listeners: " + join(listeners_) + ")");
@@ -320,14 +318,14 @@ Result<void> import_sources(Node& tree, Sources& sources, std::vector<std::strin
       where = (fs::path(path->origin.source).parent_path() / where).lexically_normal().string();
     std::error_code ec;
     if (!fs::exists(where, ec))
-      return sources.error(at + ".path: " + in_quotes(where) + " does not exist", path->origin,
+      return sources.error(at + ".path: " + detail::quoted(where) + " does not exist", path->origin,
                            path->span, "a Traefik dynamic configuration file or directory");
     for (const std::string& file : files_of(where)) {
       std::ifstream in(file, std::ios::binary);
       std::stringstream text;
       text << in.rdbuf();
       if (!in)
-        return sources.error(at + ".path: cannot read " + in_quotes(file), path->origin,
+        return sources.error(at + ".path: cannot read " + detail::quoted(file), path->origin,
                              path->span);
       sources.add(file, text.str());
       const bool toml = file.ends_with(".toml");

@@ -295,8 +295,7 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
       if (text) {
         ex.scratch.encoded.clear();
         text->encode(bytes, ex.scratch.encoded);
-        // Under three bytes wait for more (an empty chunk would end an HTTP/1.1 body).
-        if (!ex.scratch.encoded.empty()) sent = co_await client.send_body(ex.scratch.encoded, idle);
+        sent = co_await client.send_body(ex.scratch.encoded, idle);  // none under 3 bytes
       } else {
         sent = co_await send_body_piece(client, encoding, ex.scratch.encoded, bytes, false, idle);
       }
@@ -320,16 +319,9 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
     if (name == "grpc-status") ex.record.grpc_status = grpc_status_of(value);
   if (web != nullptr) {
     if (sent && has_response_body) {
-      std::string last =
-          up->trailers.empty() ? std::string() : middleware::grpc_web_trailer_frame(up->trailers);
-      if (text) {
-        std::string encoded;
-        text->encode(last, encoded);
-        text->finish(encoded);
-        last = std::move(encoded);
-      }
+      const std::string last = grpc_web_body_end(up->trailers, text ? &*text : nullptr);
       ex.record.bytes_out += last.size();
-      if (!last.empty()) sent = co_await client.send_body(last, idle);
+      sent = co_await client.send_body(last, idle);
     }
     if (sent) sent = co_await client.finish({});
   } else if (sent) {

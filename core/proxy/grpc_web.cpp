@@ -3,7 +3,6 @@
 
 #include "common/text.hpp"
 #include "http/fields.hpp"
-#include "middleware/grpc_web.hpp"
 
 namespace bridge::proxy {
 
@@ -24,6 +23,16 @@ void grpc_web_response_head(const middleware::GrpcWebCall& web, const ResponseHe
     names.append(names.empty() ? "" : ", ").append(lower);
   });
   edit.set_copy("Access-Control-Expose-Headers", {names});
+}
+
+std::string grpc_web_body_end(const Trailers& trailers, middleware::Base64Encoder* text) {
+  std::string frame =
+      trailers.empty() ? std::string() : middleware::grpc_web_trailer_frame(trailers);
+  if (text == nullptr) return frame;
+  std::string encoded;
+  text->encode(frame, encoded);
+  text->finish(encoded);
+  return encoded;
 }
 
 }  // namespace bridge::proxy

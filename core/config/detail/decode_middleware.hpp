@@ -9,8 +9,6 @@
 
 namespace bridge::config::detail {
 
-inline std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 /// RE2 with Go's syntax (Traefik's regexes are Go's): records the pattern's problem at `at`.
 bool check_regex(Reader& r, std::string_view key, const std::string& pattern, const Node& at);
 

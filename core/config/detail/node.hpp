@@ -13,6 +13,10 @@
 
 namespace bridge::config::detail {
 
+/// `s` in double quotes, as messages name a key or value. Call it qualified (detail::quoted)
+/// where the argument is a std::string: std::quoted would win by argument-dependent lookup.
+inline std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
 enum class Kind { Table, Array, String, Integer, Float, Boolean, DateTime };
 
 struct Entry;

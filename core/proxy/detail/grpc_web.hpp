@@ -3,7 +3,11 @@
 // answer's head as gRPC-Web names it. The bodies' translation (base64 for -text, the trailer
 // frame) happens as they stream, with middleware/grpc_web.hpp's codec.
 
+#include "middleware/grpc_web.hpp"
 #include "proxy/detail/exchange.hpp"
+#include "proxy/detail/h2_fields.hpp"
+
+#include <string>
 
 namespace bridge::proxy {
 
@@ -12,5 +16,10 @@ namespace bridge::proxy {
 /// Access-Control-Expose-Headers so that the page's client can read its metadata.
 void grpc_web_response_head(const middleware::GrpcWebCall& web, const ResponseHead& head,
                             HeadEdit& edit);
+
+/// The bytes that end a gRPC-Web answer's body: the trailer frame (none without trailers),
+/// base64-encoded with what `text` still holds when the client asked for -text (`text` is
+/// null otherwise).
+std::string grpc_web_body_end(const Trailers& trailers, middleware::Base64Encoder* text);
 
 }  // namespace bridge::proxy

@@ -84,6 +84,7 @@ class H1Client {
     co_return !ec;
   }
   asio::awaitable<bool> send_body(std::string_view bytes, std::chrono::milliseconds timeout) {
+    if (bytes.empty()) co_return true;  // an empty chunk would end the body
     beast::get_lowest_layer(stream_).expires_after(timeout);
     if (!chunked_) {
       auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), nothrow);

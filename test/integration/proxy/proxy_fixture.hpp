@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -134,19 +135,28 @@ inline int line_number(const std::string& text, const std::string& prefix) {
 
 // The last line of the JSON access log at `path` that contains `needle`, polled until it shows
 // (the log is written when the exchange ends); null after `timeout`.
+// The last entry of the access log at `path` that contains `needle` and that `wanted` accepts,
+// waited for up to `timeout`.
 inline json access_log_entry(const std::string& path, const std::string& needle,
-                             Millis timeout = 3s) {
+                             const std::function<bool(const json&)>& wanted, Millis timeout = 3s) {
   json entry;
   auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline && entry.is_null()) {
     std::istringstream in(read_file(path));
     for (std::string l; std::getline(in, l);) {
       if (l.find(needle) == std::string::npos) continue;
-      entry = parse_json(l);
+      json candidate = parse_json(l);
+      if (wanted(candidate)) entry = std::move(candidate);
     }
     if (entry.is_null()) std::this_thread::sleep_for(50ms);
   }
   return entry;
+}
+
+inline json access_log_entry(const std::string& path, const std::string& needle,
+                             Millis timeout = 3s) {
+  return access_log_entry(
+      path, needle, [](const json&) { return true; }, timeout);
 }
 
 // ---- fixture -----------------------------------------------------------------------------
