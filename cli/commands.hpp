@@ -19,6 +19,7 @@ struct GlobalOptions {
   std::string config_dir;
   std::vector<std::string> sets;
   std::string log_level;
+  bool strict = false;  // config check --strict: what [[sources]] cannot honour is an error
   config::LoadOptions load_options() const;
 };
 

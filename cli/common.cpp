@@ -8,6 +8,7 @@ config::LoadOptions GlobalOptions::load_options() const {
   options.profile = profile;
   options.config_dir = config_dir;
   options.overrides = sets;
+  options.strict = strict;
   return options;
 }
 
@@ -17,6 +18,8 @@ std::optional<config::Config> load_config_or_print(const GlobalOptions& options)
     print_error(loaded.error());
     return std::nullopt;
   }
+  // What [[sources]] read but bridge cannot honour: said on every command, never dropped.
+  for (const Error& warning : loaded->warnings) print_warning(warning);
   return std::move(*loaded);
 }
 

@@ -13,6 +13,7 @@ namespace {
 struct ConfigOptions {
   bool origin = false;
   bool json = false;
+  bool strict = false;
   std::string left;
   std::string right;
 };
@@ -58,7 +59,8 @@ int run_show(const GlobalOptions& global, const ConfigOptions& options) {
   return exit_ok;
 }
 
-int run_check(const GlobalOptions& global, const ConfigOptions& options) {
+int run_check(GlobalOptions global, const ConfigOptions& options) {
+  global.strict = options.strict;
   auto config = load_config_or_print(global);
   if (!config) return exit_usage;
   auto snapshot = proxy::build_snapshot(*config);
@@ -72,8 +74,12 @@ int run_check(const GlobalOptions& global, const ConfigOptions& options) {
     return exit_usage;
   }
   if (options.json) {
+    nlohmann::json warnings = nlohmann::json::array();
+    for (const Error& w : config->warnings)
+      warnings.push_back({{"message", w.message}, {"where", w.where.str()}, {"hint", w.hint}});
     print_json({{"ok", true},
                 {"profile", config->profile},
+                {"warnings", warnings},
                 {"files", config->files},
                 {"hash", config->hash},
                 {"listeners", config->listeners.size()},
@@ -89,7 +95,10 @@ int run_check(const GlobalOptions& global, const ConfigOptions& options) {
              (config->tcp_routes.empty()
                   ? std::string()
                   : quantity(config->tcp_routes.size(), "TCP route") + ", ") +
-             quantity(config->upstreams.size(), "upstream") + ")");
+             quantity(config->upstreams.size(), "upstream") + ")" +
+             (config->warnings.empty() ? std::string()
+                                       : "; " + quantity(config->warnings.size(), "warning") +
+                                             " above (--strict makes them errors)"));
   return exit_ok;
 }
 
@@ -168,7 +177,12 @@ void setup_config(CLI::App& app, const GlobalOptions& global, Action& action) {
   CLI::App* check =
       cmd->add_subcommand("check", "Validate a profile (exit 0 when valid, 2 if not)");
   check->add_flag("--json", options->json, "Print as JSON");
-  check->footer("Example:\n  bridge config check --profile prod && echo ready");
+  check->add_flag("--strict", options->strict,
+                  "Fail on what [[sources]] read but bridge cannot honour (a Traefik plugin, a "
+                  "UDP router), instead of warning");
+  check->footer("Examples:\n  bridge config check --profile prod && echo ready\n"
+                "  bridge config check --profile traefik --strict   # CI: every Traefik router "
+                "is served");
   check->callback([&action, &global, options] {
     action = [&global, options] { return run_check(global, *options); };
   });

@@ -58,9 +58,12 @@ size_t display_width(std::string_view text) {
   return width;
 }
 
-void print_error(const Error& error) {
+namespace {
+
+// An error or warning with where it is, the line and a caret under it, and the hint.
+void print_diagnostic(std::string_view label, Colour colour, const Error& error) {
   bool c = stderr_colour();
-  std::string out = paint("error", Colour::Red, c) + ": " + error.message + "\n";
+  std::string out = paint(label, colour, c) + ": " + error.message + "\n";
   if (!error.where.source.empty()) {
     out += "  " + paint("-->", Colour::Blue, c) + " " + error.where.str() + "\n";
   }
@@ -80,6 +83,12 @@ void print_error(const Error& error) {
   }
   std::fputs(out.c_str(), stderr);
 }
+
+}  // namespace
+
+void print_error(const Error& error) { print_diagnostic("error", Colour::Red, error); }
+
+void print_warning(const Error& warning) { print_diagnostic("warning", Colour::Yellow, warning); }
 
 void print_warning(std::string_view message) {
   std::string out =

@@ -24,6 +24,8 @@ std::string paint(std::string_view text, Colour colour, bool enabled);
 void print_error(const Error& error);
 /// Prints "warning: ..." to stderr.
 void print_warning(std::string_view message);
+/// A warning at a place in a file (a config warning): as print_error, in yellow.
+void print_warning(const Error& warning);
 
 /// Prints rows as aligned columns; the first row is the header (dimmed on a terminal).
 void print_table(const std::vector<std::vector<std::string>>& rows);

@@ -3,6 +3,7 @@
 #include "proxy/rewrite.hpp"
 #include "proxy/snapshot.hpp"
 #include "route_common.hpp"
+#include "route_ingress.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -24,6 +25,8 @@ struct RouteOptions {
   std::vector<std::string> alpn;  // and its ALPN protocols
   std::string method;             // -X: the method, as curl takes it
   std::string origin;             // --origin: an Origin header (CORS)
+  std::string ingress;            // --ingress DIR: the cluster's manifests instead of a profile
+  std::string ns;                 // --namespace: theirs when they name none
 };
 
 // -X and --origin as the request they describe: the method in front of the URL, an Origin
@@ -91,6 +94,12 @@ std::string targets_of(const proxy::UpstreamSet& set, std::vector<std::string>& 
   return join(urls);
 }
 
+// "the Traefik router of dynamic.yml:3:5" for a route read from [[sources]], else "".
+std::string imported_from(const config::Config& config, std::string_view name) {
+  auto it = config.imported.find(name);
+  return it == config.imported.end() ? std::string() : it->second;
+}
+
 std::string rewrites_of(const config::Route& r) {
   std::vector<std::string> parts;
   if (!r.strip_prefix.empty()) parts.push_back("strip " + r.strip_prefix);
@@ -133,6 +142,7 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
                      {"targets", targets},
                      {"middlewares", entry.config->middlewares},
                      {"origin", snapshot->config.entry_origin("routes", r.name).str()},
+                     {"imported_from", imported_from(snapshot->config, r.name)},
                      {"strip_prefix", entry.config->strip_prefix},
                      {"host_rewrite", entry.config->host_rewrite}});
     }
@@ -147,6 +157,8 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
                      {"listeners", r.listeners},
                      {"upstream", entry.upstream->name},
                      {"targets", targets},
+                     {"origin", snapshot->config.entry_origin("tcp_routes", r.name).str()},
+                     {"imported_from", imported_from(snapshot->config, r.name)},
                      {"tls_passthrough", entry.config->tls_passthrough},
                      {"tls_terminate", entry.config->tls_terminate},
                      {"idle_timeout", config::format_duration(entry.config->idle_timeout)}});
@@ -168,9 +180,8 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
   print_table(rows);
   // Routes read from Traefik's configuration ([[sources]]): where each router was written.
   for (const auto& r : snapshot->table.routes())
-    if (r.name.ends_with("@file"))
-      print_line(r.name + " is the Traefik router \"" + r.name.substr(0, r.name.size() - 5) +
-                 "\" of " + snapshot->config.entry_origin("routes", r.name).str());
+    if (auto from = imported_from(snapshot->config, r.name); !from.empty())
+      print_line(r.name + " is " + from);
   for (const auto& listener : snapshot->config.listeners)
     if (!listener.middlewares.empty())
       print_line("listener " + listener.name + " runs " + join(listener.middlewares) +
@@ -186,6 +197,9 @@ int run_list(const GlobalOptions& global, const RouteOptions& options) {
                           entry.config->reads_tls() ? tls_mode(*entry.config) : "-"});
     }
     print_table(tcp_rows);
+    for (const auto& r : snapshot->tcp_table.routes())
+      if (auto from = imported_from(snapshot->config, r.name); !from.empty())
+        print_line(r.name + " is " + from);
   }
   if (!notes.empty()) print_line("");
   for (const auto& note : notes) print_line(note);
@@ -255,6 +269,13 @@ void setup_route(CLI::App& app, const GlobalOptions& global, Action& action) {
                    "tcp:// only: the TLS server name the client sends (HostSNI, passthrough)");
   test->add_option("--alpn", options->alpn,
                    "tcp:// only: an ALPN protocol the client offers (repeatable)");
+  test->add_option("--ingress", options->ingress,
+                   "Predict the cluster ingress's decision from its manifests instead of a "
+                   "profile: a directory of IngressRoute, Middleware, TraefikService, Ingress and "
+                   "Service YAML (kubectl get -o yaml output)")
+      ->type_name("DIR");
+  test->add_option("--namespace", options->ns,
+                   "--ingress: the namespace of objects that name none (default: default)");
   test->footer(
       "Examples:\n  bridge route test http://localhost:8080/\n"
       "  bridge route test POST http://api.localhost:8080/api/orders -H 'X-Env: beta' "
@@ -264,10 +285,24 @@ void setup_route(CLI::App& app, const GlobalOptions& global, Action& action) {
       "  bridge route test -X OPTIONS --origin http://localhost:3000 "
       "http://localhost:8080/api/items -H 'Access-Control-Request-Method: PUT'\n"
       "  bridge route test tcp://localhost:5432\n"
-      "  bridge route test tcp://billing.localhost:8443 --sni billing.localhost --alpn h2");
+      "  bridge route test tcp://billing.localhost:8443 --sni billing.localhost --alpn h2\n"
+      "  bridge route test https://shop.example.com/api/cart --ingress k8s/   # as the cluster's "
+      "Traefik");
   test->callback([&action, &global, options] {
     action = [&global, options]() -> int {
       if (!apply_request_options(*options)) return exit_usage;
+      std::unique_ptr<IngressProfile> ingress;
+      if (!options->ingress.empty()) {
+        ingress = IngressProfile::make(global, options->ingress, options->ns);
+        if (!ingress) return exit_usage;
+        if (!options->json)
+          print_line(paint("as the cluster's Traefik: ", Colour::Dim, stdout_colour()) +
+                     "routers from the manifests in " + options->ingress);
+      } else if (!options->ns.empty()) {
+        print_error(Error::usage("--namespace goes with --ingress DIR"));
+        return exit_usage;
+      }
+      const GlobalOptions& chosen = ingress ? ingress->options() : global;
       if (options->positional.back().starts_with("tcp://")) {
         if (options->positional.size() == 2 || options->live || options->http2) {
           print_error(
@@ -275,7 +310,7 @@ void setup_route(CLI::App& app, const GlobalOptions& global, Action& action) {
                            "e.g. bridge route test tcp://localhost:5432 --sni db.localhost"));
           return exit_usage;
         }
-        return run_route_test_tcp(global, options->positional.back(), options->sni, options->alpn,
+        return run_route_test_tcp(chosen, options->positional.back(), options->sni, options->alpn,
                                   options->client_ip, options->listener, options->json);
       }
       if (!options->sni.empty() || !options->alpn.empty()) {
@@ -284,10 +319,15 @@ void setup_route(CLI::App& app, const GlobalOptions& global, Action& action) {
         return exit_usage;
       }
       if (options->live) {
+        // With --ingress: the prediction first, then the request through the running bridge
+        // (bridge up with the same manifests as a kubernetes source).
+        if (ingress)
+          run_route_test(chosen, options->positional, options->headers, options->client_ip,
+                         options->listener, options->json, options->http2);
         return run_route_test_live(global, "", options->positional, options->headers,
                                    options->json);
       }
-      return run_route_test(global, options->positional, options->headers, options->client_ip,
+      return run_route_test(chosen, options->positional, options->headers, options->client_ip,
                             options->listener, options->json, options->http2);
     };
   });

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -160,6 +161,9 @@ struct Upstream {
   std::string name;
   std::vector<std::string> targets;     // http://, https://, compose://, k8s://, builtin://echo
   std::string balance = "round_robin";  // round_robin | least_conn | first
+  /// One per target: round robin in these proportions (Traefik's weighted services); empty =
+  /// equal. Only with balance = "round_robin".
+  std::vector<int64_t> weights;
   std::optional<HealthCheck> health;
   UpstreamTls tls;
   // "auto" (ALPN h2 or http/1.1 on https:// targets, HTTP/1.1 on http://), "http1", "h2c"
@@ -242,6 +246,16 @@ struct Config {
   /// Every effective leaf: the values the files and overrides set, in document order, then
   /// the defaults nobody set (origin source "<default>"), in schema order.
   std::vector<Leaf> leaves;
+  /// What [[sources]] read but bridge cannot honour (a plugin middleware, a UDP router), each
+  /// at its file:line:col or container and label; `up` and `config check` print them, and
+  /// LoadOptions::strict makes the first one the load's error.
+  std::vector<Error> warnings;
+  /// Routes and TCP routes read from [[sources]]: name -> where Traefik's configuration says
+  /// so ("the Traefik router \"api\" of dynamic.yml:3:5").
+  std::map<std::string, std::string, std::less<>> imported;
+  /// The compose projects of docker-labels sources: their containers' events reload the config
+  /// (labels change on recreate).
+  std::vector<std::string> label_projects;
 
   /// Where the value at `path` came from (see Leaf::path); an empty Origin when unknown.
   /// For an entry path ("routes.orders-api") it is where the entry's name was written.
@@ -254,6 +268,13 @@ struct Config {
   const Middleware* find_middleware(std::string_view name) const;
 };
 
+/// One running container of a compose project, as a docker-labels source reads it.
+struct ContainerLabels {
+  std::string name;     // "shop-api-1"
+  std::string service;  // com.docker.compose.service
+  std::map<std::string, std::string> labels;
+};
+
 /// How to find and layer the configuration.
 struct LoadOptions {
   std::string profile = "dev";         // "" = $BRIDGE_PROFILE (with use_environment), else dev
@@ -264,6 +285,13 @@ struct LoadOptions {
   bool use_environment = true;
   /// Used instead of the process environment when set (tests).
   std::optional<std::map<std::string, std::string>> environment_for_test;
+  /// `config check --strict`: what [[sources]] cannot honour fails the load instead of
+  /// becoming a warning.
+  bool strict = false;
+  /// docker-labels sources: the compose project's containers as the Docker Engine runs them
+  /// now (their labels win over the compose file's). Unset, or an error (no engine), reads the
+  /// compose file alone. Set by the CLI (discovery's engine client); config does no socket I/O.
+  std::function<Result<std::vector<ContainerLabels>>(const std::string& project)> container_labels;
 };
 
 /// Finds the config dir (--config-dir, $BRIDGE_CONFIG_DIR, ./.bridge, ./profiles, embedded),

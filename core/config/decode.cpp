@@ -187,8 +187,8 @@ Result<void> decode(const Node& document, Config& config, const Sources& sources
                                           config);
                  });
   decode_entries(d, document, "upstreams",
-                 {"name", "targets", "balance", "health", "tls", "max_idle", "down_for", "protocol",
-                  "proxy_protocol"},
+                 {"name", "targets", "weights", "balance", "health", "tls", "max_idle", "down_for",
+                  "protocol", "proxy_protocol"},
                  config.upstreams, decode_upstream);
   if (!d.failed()) check_acme_email(d, document, config);
   if (!d.failed()) check_error_services(d, document, config);

@@ -170,6 +170,30 @@ void decode_listener(Reader& r, Listener& out) {
   }
 }
 
+// weights = [3, 1]: one per target, round robin only, not all zero.
+void decode_weights(Reader& r, Upstream& out) {
+  const Node* weights = r.get("weights");
+  if (weights == nullptr) return;
+  const std::string hint = "one weight per target, e.g. weights = [3, 1] sends 3 of 4 requests "
+                           "to the first";
+  if (!weights->is(Kind::Array) || weights->items.size() != out.targets.size())
+    return r.decoder().fail(r.path("weights") + ": expected " + std::to_string(out.targets.size()) +
+                                " integers (one per target)",
+                            *weights, hint);
+  int64_t total = 0;
+  for (const Node& w : weights->items) {
+    if (!w.is(Kind::Integer) || w.integer < 0 || w.integer > 1'000'000)
+      return r.decoder().fail(r.path("weights") + ": expected an integer from 0 to 1000000", w,
+                              hint);
+    out.weights.push_back(w.integer);
+    total += w.integer;
+  }
+  if (total == 0) r.decoder().fail(r.path("weights") + ": all zero", *weights, hint);
+  if (out.balance != "round_robin")
+    r.decoder().fail(r.path("weights") + ": only round_robin balancing is weighted", *weights,
+                     "remove balance, or weights");
+}
+
 void decode_upstream(Reader& r, Upstream& out) {
   std::string owner = "upstream " + quoted(out.name);
   if (!r.require("targets", owner, "add targets = [\"http://127.0.0.1:3000\"]")) return;
@@ -184,6 +208,7 @@ void decode_upstream(Reader& r, Upstream& out) {
                                   quoted(out.targets[i]) + ": " + why,
                               targets->items[i], std::string(target_hint));
   r.choice("balance", out.balance, balances);
+  decode_weights(r, out);
   r.choice("protocol", out.protocol, upstream_protocols);
   r.integer("proxy_protocol", out.proxy_protocol, 0, 2);
   r.integer("max_idle", out.max_idle, 0, 100'000);

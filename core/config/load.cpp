@@ -60,11 +60,21 @@ Result<Config> load(const LoadOptions& options) {
   strip_enabled(layers->tree);
   BRIDGE_TRY(interpolate(layers->tree, options, sources));
   // [[sources]]: Traefik's own configuration, read in as routes, upstreams and middlewares.
-  BRIDGE_TRY(import_sources(layers->tree, sources, layers->files, digest));
+  Imported imported{options, layers->files, digest, {}, {}, {}};
+  BRIDGE_TRY(import_sources(layers->tree, sources, imported));
+  if (options.strict && !imported.warnings.empty()) {
+    Error first = imported.warnings.front();
+    first.hint = "without --strict this is a warning and the rest is served" +
+                 (first.hint.empty() ? std::string() : "; " + first.hint);
+    return first;
+  }
 
   Config config;
   config.profile = profile;
   config.files = layers->files;
+  config.warnings = std::move(imported.warnings);
+  config.imported = std::move(imported.routes);
+  config.label_projects = std::move(imported.label_projects);
   BRIDGE_TRY(decode(layers->tree, config, sources));
   config.leaves = collect_leaves(layers->tree, config);
   config.hash = sha256_hex(digest);

@@ -93,4 +93,21 @@ Result<Node> parse_yaml_document(std::string_view text, const std::string& sourc
   }
 }
 
+Result<std::vector<Node>> parse_yaml_documents(std::string_view text, const std::string& source,
+                                               const Sources& sources) {
+  try {
+    std::vector<Node> out;
+    for (const YAML::Node& document : YAML::LoadAll(std::string(text))) {
+      if (!document.IsDefined() || document.IsNull()) continue;
+      if (!document.IsMap())
+        return sources.error("expected a mapping at the top of the document",
+                             origin_of(document.Mark(), source));
+      out.push_back(convert(document, source));
+    }
+    return out;
+  } catch (const YAML::Exception& e) {
+    return sources.error("invalid YAML: " + e.msg, origin_of(e.mark, source));
+  }
+}
+
 }  // namespace bridge::config::detail

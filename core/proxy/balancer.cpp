@@ -2,8 +2,37 @@
 #include "proxy/detail/balancer.hpp"
 
 #include <algorithm>
+#include <numeric>
 
 namespace bridge::proxy {
+
+std::vector<uint32_t> weighted_schedule(const std::vector<int64_t>& weights) {
+  int64_t divisor = 0, total = 0;
+  for (int64_t w : weights) divisor = std::gcd(divisor, w);
+  if (divisor == 0) return {};
+  std::vector<int64_t> reduced, current(weights.size(), 0);
+  for (int64_t w : weights) total += reduced.emplace_back(w / divisor);
+  // Weights up to 1e6 each could make a turn of millions of entries: past 10,000 the turn is
+  // scaled down (proportions kept to within 1 in 10,000).
+  if (total > 10'000) {
+    int64_t scaled_total = 0;
+    for (int64_t& w : reduced)
+      scaled_total += (w = w > 0 ? std::max<int64_t>(1, w * 10'000 / total) : 0);
+    total = scaled_total;
+  }
+  std::vector<uint32_t> turn;
+  turn.reserve(static_cast<size_t>(total));
+  for (int64_t n = 0; n < total; ++n) {
+    size_t best = 0;
+    for (size_t i = 0; i < reduced.size(); ++i) {
+      current[i] += reduced[i];
+      if (current[i] > current[best]) best = i;
+    }
+    current[best] -= total;
+    turn.push_back(static_cast<uint32_t>(best));
+  }
+  return turn;
+}
 
 const Target* pick_target(const UpstreamSet& upstream, const Target* exclude) {
   const auto& targets = upstream.targets;
@@ -21,9 +50,11 @@ const Target* pick_target(const UpstreamSet& upstream, const Target* exclude) {
     // Round robin takes a new turn for each target it skips, so the share of a target that is
     // down is spread over the others rather than all given to the one after it.
     const bool first = balance == "first";
-    for (size_t i = 0; i < n && best == nullptr; ++i) {
+    const auto& turn = upstream.schedule;
+    const size_t tries = turn.empty() ? n : turn.size();
+    for (size_t i = 0; i < tries && best == nullptr; ++i) {
       const size_t at = first ? i : upstream.next.fetch_add(1, std::memory_order_relaxed);
-      const Target& t = *targets[at % n];
+      const Target& t = turn.empty() ? *targets[at % n] : *targets[turn[at % turn.size()]];
       if (up(t)) best = &t;
     }
   }

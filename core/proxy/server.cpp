@@ -272,6 +272,9 @@ Result<std::string> Server::Impl::reload(const char* why) {
   };
   auto loaded = config::load(options.load);
   if (!loaded) return failed(loaded.error());
+  for (const Error& w : loaded->warnings)
+    spdlog::warn("{}{}{}", w.where.source.empty() ? "" : w.where.str() + ": ", w.message,
+                 w.hint.empty() ? "" : " (" + w.hint + ")");
   // The config did not change (an editor's touch, a ConfigMap resync): keep everything as it
   // is, except certificates whose files changed.
   if (loaded->hash == snapshot->config.hash) {

@@ -376,6 +376,7 @@ build_snapshot(config::Config config, trace::Metrics* metrics, discovery::Regist
       }
       set->targets.push_back(std::move(*target));
     }
+    set->schedule = weighted_schedule(up.weights);
     snapshot->upstreams.push_back(std::move(set));
     return snapshot->upstreams.back().get();
   };

@@ -58,7 +58,14 @@ struct UpstreamSet {
   config::Upstream config;
   std::vector<std::unique_ptr<Target>> targets;
   mutable std::atomic<uint64_t> next{0};  // round robin cursor
+  /// With config.weights: the round-robin turn as target indices, smooth (nginx's weighted
+  /// round robin: 5,1,1 gives a a b a c a a, not a a a a a b c); empty = one turn each.
+  std::vector<uint32_t> schedule;
 };
+
+/// UpstreamSet::schedule for `weights` (balancer.cpp): smooth weighted round robin over the
+/// weights divided by their greatest common divisor; empty without weights.
+std::vector<uint32_t> weighted_schedule(const std::vector<int64_t>& weights);
 
 /// A chain of middlewares with each one's metrics series (null without metrics), side by side.
 struct MiddlewareChain {

@@ -395,6 +395,40 @@ TEST_F(ConfigCli, DiffOfIdenticalProfilesSaysSo) {
   EXPECT_NE(r.out.find("identical"), std::string::npos) << r.out;
 }
 
+// A Traefik file with a plugin middleware: `config check` says what it leaves out, with the
+// line and a caret, and passes; --strict fails on it (CI: every Traefik router is served).
+TEST_F(ConfigCli, CheckWarnsAboutWhatATraefikSourceCannotDoAndStrictFails) {
+  write("base.toml", std::string(valid_base) +
+                         "\n[[sources]]\ntype = \"traefik-file\"\npath = \"traefik.yml\"\n");
+  write("dev.toml", "");
+  write("traefik.yml", "http:\n  middlewares:\n    geo:\n      plugin:\n        geoblock: {}\n");
+  auto r = bridge({"config", "check"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: http.middlewares.geo.plugin: bridge runs Traefik's own "
+                       "middlewares, not plugins; left out\n  --> " +
+                       file("traefik.yml") + ":4:7\n"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(caret_column(r.err, "      plugin:"), 7) << r.err;
+  EXPECT_NE(r.out.find("1 warning above (--strict makes them errors)"), std::string::npos) << r.out;
+  auto json = bridge({"config", "check", "--json"});
+  ASSERT_EQ(json.status, 0) << json.err;
+  auto doc = nlohmann::json::parse(json.out, nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << json.out;
+  ASSERT_EQ(doc["warnings"].size(), 1u) << json.out;
+  EXPECT_EQ(doc["warnings"][0]["where"], file("traefik.yml") + ":4:7");
+
+  auto strict = bridge({"config", "check", "--strict"});
+  EXPECT_EQ(strict.status, 2) << strict.err;
+  EXPECT_NE(strict.err.find("error: http.middlewares.geo.plugin: bridge runs Traefik's own "
+                            "middlewares, not plugins; left out"),
+            std::string::npos)
+      << strict.err;
+  EXPECT_NE(strict.err.find("without --strict this is a warning and the rest is served"),
+            std::string::npos)
+      << strict.err;
+}
+
 class ShippedProfiles : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(ShippedProfiles, Check) {

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bridge::config::detail {
 
@@ -14,5 +15,10 @@ namespace bridge::config::detail {
 /// one (true/false), else a string; a quoted one is always a string.
 Result<Node> parse_yaml_document(std::string_view text, const std::string& source,
                                  const Sources& sources);
+
+/// Every document of a multi-document YAML stream (`kubectl get -o yaml` output, manifests
+/// joined by "---"), each a table; empty documents are left out.
+Result<std::vector<Node>> parse_yaml_documents(std::string_view text, const std::string& source,
+                                               const Sources& sources);
 
 }  // namespace bridge::config::detail

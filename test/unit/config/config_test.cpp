@@ -13,14 +13,20 @@ void TempConfigDir::write(std::string_view name, std::string_view text) const {
   std::ofstream(target, std::ios::binary) << text;
 }
 
-Result<Config> TempConfigDir::load(std::string profile, std::vector<std::string> overrides,
-                                   std::map<std::string, std::string> environment) const {
+LoadOptions TempConfigDir::options(std::string profile) const {
   LoadOptions options;
   options.profile = std::move(profile);
   options.config_dir = dir_.path();
-  options.overrides = std::move(overrides);
-  options.environment_for_test = std::move(environment);
-  return config::load(options);
+  options.environment_for_test.emplace();
+  return options;
+}
+
+Result<Config> TempConfigDir::load(std::string profile, std::vector<std::string> overrides,
+                                   std::map<std::string, std::string> environment) const {
+  LoadOptions chosen = options(std::move(profile));
+  chosen.overrides = std::move(overrides);
+  chosen.environment_for_test = std::move(environment);
+  return config::load(chosen);
 }
 
 std::string leaf_value(const Config& config, std::string_view path) {

@@ -24,6 +24,8 @@ class TempConfigDir {
   /// Loads `profile` from this dir with a fixed environment (none by default).
   Result<Config> load(std::string profile = "dev", std::vector<std::string> overrides = {},
                       std::map<std::string, std::string> environment = {}) const;
+  /// The options load() uses for `profile`, for a test that sets more of them.
+  LoadOptions options(std::string profile = "dev") const;
 
  private:
   bridge::test::TempDir dir_;

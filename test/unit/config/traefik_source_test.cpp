@@ -143,13 +143,26 @@ const ErrorCase error_cases[] = {
      26,
      "map it in the profile: [traefik] entrypoints = { admin = \"LISTENER\" } (listeners: web, "
      "tls)"},
-    {"TcpRoutersAreNamedNotDropped", "tcp:\n  routers:\n    db:\n      rule: \"HostSNI(`*`)\"\n",
-     "tcp: bridge does not import this part of a Traefik configuration", 1, 1,
-     "put it in the bridge profile for now ([[tcp_routes]], a listener's tls)"},
-    {"AWeightedServiceIsNamed",
+    {"ATcpRouterWithoutAService", "tcp:\n  routers:\n    db:\n      rule: \"HostSNI(`*`)\"\n",
+     "tcp.routers.db: missing \"service\"", 3, 5, "name one of tcp.services"},
+    {"AnEmptyWeightedService",
      "http:\n  services:\n    canary:\n      weighted:\n        services: []\n",
-     "http.services.canary.weighted: bridge does not import this part of a Traefik configuration",
-     4, 7, "bridge imports loadBalancer services so far"},
+     "http.services.canary.weighted: no services", 4, 7,
+     "e.g. services = [{ name = \"v1\", weight = 3 }]"},
+    {"AWeightedServiceNamingNoService",
+     "http:\n  services:\n    canary:\n      weighted:\n        services:\n"
+     "          - name: v2\n            weight: 1\n",
+     "service canary@file: no service v2@file", 7, 21,
+     "a weighted service names services of the same provider"},
+    {"AKeyTraefikDoesNotHave",
+     "http:\n  routers:\n    api:\n      rule: \"PathPrefix(`/`)\"\n      servce: api\n",
+     "http.routers.api.servce: not a key of Traefik's dynamic configuration", 5, 7,
+     "a router has rule, service, middlewares, entryPoints, priority, tls, ruleSyntax and "
+     "observability"},
+    {"AGoTemplateIsNotRendered",
+     "http:\n  routers:\n{{ range $i, $e := until 3 }}\n    r{{ $e }}:\n",
+     "a Go template: bridge reads Traefik's files as they are, without rendering them", 3, 1,
+     "render it first (e.g. with the values your deployment uses) and name the result"},
     {"AnUnknownServiceOfARouter",
      "http:\n  routers:\n    api:\n      rule: \"PathPrefix(`/`)\"\n      service: nowhere\n",
      "route \"api@file\": unknown upstream \"nowhere@file\"", 5, 16, nullptr},
@@ -189,11 +202,193 @@ TEST(TraefikSource, AMissingPathAndAnotherTypeSayWhatIsRead) {
   EXPECT_EQ(missing.error().message,
             "sources[0].path: \"" + dir.file("nowhere.yml") + "\" does not exist");
   dir.write("base.toml",
-            std::string(minimal_base) + "\n[[sources]]\ntype = \"kubernetes\"\npath = \"k8s\"\n");
-  auto later = dir.load();
-  ASSERT_FALSE(later);
-  EXPECT_EQ(later.error().message,
-            "sources[0].type: bridge reads sources of type \"traefik-file\" so far");
+            std::string(minimal_base) + "\n[[sources]]\ntype = \"consul\"\npath = \"k8s\"\n");
+  auto other = dir.load();
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().message,
+            "sources[0].type: expected one of traefik-file, docker-labels, kubernetes");
+}
+
+constexpr std::string_view tcp_base = R"toml(version = 1
+
+[[listeners]]
+name = "web"
+bind = "127.0.0.1:8080"
+
+[[listeners]]
+name = "pg"
+bind = "127.0.0.1:15432"
+protocol = "tcp"
+
+[traefik]
+entrypoints = { postgres = "pg" }
+
+[[sources]]
+type = "traefik-file"
+path = "traefik"
+)toml";
+
+// Traefik's documented TCP shapes: a HostSNI(`*`) router for a database, a passthrough one
+// over TLS, a TCP middleware, a TCP service with a PROXY header.
+TEST(TraefikSource, TcpRoutersServicesAndMiddlewaresBecomeTcpRoutes) {
+  TempConfigDir dir;
+  dir.write("base.toml", tcp_base);
+  dir.write("dev.toml", "");
+  dir.write("traefik/tcp.yml", R"yaml(tcp:
+  routers:
+    db:
+      entryPoints: [postgres]
+      rule: "HostSNI(`*`)"
+      service: db
+      middlewares: [local-only]
+    billing:
+      entryPoints: [postgres]
+      rule: "HostSNI(`billing.localhost`)"
+      service: billing
+      tls:
+        passthrough: true
+  services:
+    db:
+      loadBalancer:
+        servers:
+          - address: "127.0.0.1:5432"
+        proxyProtocol:
+          version: 2
+    billing:
+      loadBalancer:
+        servers:
+          - address: "127.0.0.1:9443"
+  middlewares:
+    local-only:
+      ipAllowList:
+        sourceRange: ["127.0.0.1/32"]
+)yaml");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  ASSERT_EQ(config->tcp_routes.size(), 2u);
+  const TcpRoute& db = config->tcp_routes[0];
+  EXPECT_EQ(db.name, "db@file");
+  EXPECT_EQ(db.rule, "HostSNI(`*`)");
+  EXPECT_EQ(db.listeners, std::vector<std::string>{"pg"});
+  EXPECT_EQ(db.upstream, "db@file");
+  EXPECT_EQ(db.middlewares, std::vector<std::string>{"local-only@file"});
+  EXPECT_FALSE(db.reads_tls());
+  EXPECT_TRUE(config->tcp_routes[1].tls_passthrough);
+  const Upstream* upstream = upstream_named(*config, "db@file");
+  ASSERT_NE(upstream, nullptr);
+  EXPECT_EQ(upstream->targets, std::vector<std::string>{"tcp://127.0.0.1:5432"});
+  EXPECT_EQ(upstream->proxy_protocol, 2);
+  ASSERT_EQ(config->tcp_middlewares.size(), 1u);
+  EXPECT_EQ(config->tcp_middlewares[0].name, "local-only@file");
+  EXPECT_EQ(config->imported.at("db@file"),
+            "the Traefik TCP router \"db\" of " + dir.file("traefik/tcp.yml") + ":3:5");
+}
+
+// Traefik's canary example: a weighted service over two loadBalancers, one nested in another
+// weighted one. bridge balances over the servers, each weighted by its share.
+TEST(TraefikSource, WeightedServicesBecomeWeightedTargets) {
+  TempConfigDir dir;
+  dir.write("base.toml", base_with_source);
+  dir.write("dev.toml", "");
+  dir.write("traefik/canary.yml", R"yaml(http:
+  routers:
+    app:
+      rule: "PathPrefix(`/`)"
+      service: app
+  services:
+    app:
+      weighted:
+        services:
+          - name: appv1
+            weight: 3
+          - name: appv2
+            weight: 1
+    appv1:
+      loadBalancer:
+        servers:
+          - url: "http://127.0.0.1:9001"
+          - url: "http://127.0.0.1:9002"
+        healthCheck:
+          path: /health
+    appv2:
+      weighted:
+        services:
+          - name: appv2-blue
+            weight: 1
+    appv2-blue:
+      loadBalancer:
+        servers:
+          - url: "http://127.0.0.1:9003"
+)yaml");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  const Upstream* app = upstream_named(*config, "app@file");
+  ASSERT_NE(app, nullptr);
+  EXPECT_EQ(app->targets,
+            (std::vector<std::string>{"http://127.0.0.1:9001", "http://127.0.0.1:9002",
+                                      "http://127.0.0.1:9003"}));
+  // 3/4 split over two servers, 1/4 to the third: 3750, 3750, 2500 of 10,000.
+  EXPECT_EQ(app->weights, (std::vector<int64_t>{3750, 3750, 2500}));
+  ASSERT_TRUE(app->health.has_value()) << "the first child's health check stands for all";
+  EXPECT_EQ(app->health->path, "/health");
+}
+
+// What bridge cannot honour is a warning at its line, and a router that needs it is left out
+// with another; `--strict` (LoadOptions::strict) makes the first one the error.
+TEST(TraefikSource, WhatBridgeCannotHonourIsAWarningAndStrictMakesItAnError) {
+  TempConfigDir dir;
+  dir.write("base.toml", base_with_source);
+  dir.write("dev.toml", "");
+  dir.write("traefik/dynamic.yml", R"yaml(http:
+  routers:
+    app:
+      rule: "PathPrefix(`/`)"
+      service: app
+    blocked:
+      rule: "PathPrefix(`/geo`)"
+      service: app
+      middlewares: [geoblock]
+  middlewares:
+    geoblock:
+      plugin:
+        geoblock:
+          allowedCountries: [DE]
+  services:
+    app:
+      loadBalancer:
+        servers:
+          - url: "http://127.0.0.1:9001"
+udp:
+  routers:
+    dns:
+      service: dns
+)yaml");
+  auto config = dir.load();
+  ASSERT_TRUE(config) << config.error().where.str() << ": " << config.error().message;
+  EXPECT_NE(route_named(*config, "app@file"), nullptr);
+  EXPECT_EQ(route_named(*config, "blocked@file"), nullptr);
+  EXPECT_EQ(config->find_middleware("geoblock@file"), nullptr);
+  ASSERT_EQ(config->warnings.size(), 3u);
+  EXPECT_EQ(config->warnings[0].message,
+            "http.middlewares.geoblock.plugin: bridge runs Traefik's own middlewares, not "
+            "plugins; left out");
+  EXPECT_EQ(config->warnings[0].where.line, 12);
+  EXPECT_EQ(config->warnings[0].where.column, 7);
+  EXPECT_EQ(config->warnings[1].message,
+            "udp: bridge relays HTTP and TCP, not UDP; these routers are left out");
+  EXPECT_EQ(config->warnings[1].where.line, 20);
+  EXPECT_EQ(config->warnings[2].message,
+            "router blocked@file is left out: bridge cannot run its middleware geoblock@file");
+  EXPECT_EQ(config->warnings[2].where.line, 6);
+
+  LoadOptions strict = dir.options();
+  strict.strict = true;
+  auto refused = load(strict);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, config->warnings[0].message);
+  EXPECT_EQ(refused.error().where.line, 12);
+  EXPECT_TRUE(refused.error().hint.starts_with("without --strict this is a warning"))
+      << refused.error().hint;
 }
 
 }  // namespace

@@ -69,6 +69,28 @@ void mark_target_down(const UpstreamSet& set, size_t index) {
   mark_down(choose_endpoint(set.targets[index].get(), keep), set);
 }
 
+// Traefik's weighted services: weights = [3, 1] sends 3 of every 4 requests to the first
+// target, interleaved (smooth), and a target marked down gives its turns to the others.
+TEST(Balancer, WeightedRoundRobinKeepsTheProportionsSmoothly) {
+  EXPECT_EQ(weighted_schedule({}), std::vector<uint32_t>{});
+  EXPECT_EQ(weighted_schedule({5, 1, 1}), (std::vector<uint32_t>{0, 0, 1, 0, 2, 0, 0}));
+  EXPECT_EQ(weighted_schedule({3750, 3750, 2500}), weighted_schedule({3, 3, 2}));
+  EXPECT_EQ(weighted_schedule({0, 2}), (std::vector<uint32_t>{1}));
+  const auto big = weighted_schedule({1'000'000, 1});
+  EXPECT_LE(big.size(), 10'001u) << "a turn of millions is scaled down";
+  EXPECT_EQ(std::count(big.begin(), big.end(), 1u), 1);
+
+  auto set = upstream_of({"http://127.0.0.1:1", "http://127.0.0.1:2"});
+  set->config.weights = {3, 1};
+  set->schedule = weighted_schedule(set->config.weights);
+  std::map<std::string, int> picked;
+  for (int i = 0; i < 400; ++i) ++picked[pick_target(*set)->url];
+  EXPECT_EQ(picked["http://127.0.0.1:1"], 300);
+  EXPECT_EQ(picked["http://127.0.0.1:2"], 100);
+  set->targets[0]->down_until_ms = now_ms() + 60'000;
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(pick_target(*set)->url, "http://127.0.0.1:2");
+}
+
 TEST(Balancer, RoundRobinCyclesThroughTheTargets) {
   auto set_owner = upstream_of({"http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3"});
   auto& set = *set_owner;
