@@ -809,6 +809,27 @@ TEST_F(Middleware, ATraefikFileProviderConfigServesAsItIs) {
   EXPECT_EQ(seen, "traefik-file v2") << bridge_.output();
 }
 
+// Traefik's canary: a weighted service (3:1) over two loadBalancers and a TCP-free file. bridge
+// sends 3 of every 4 requests to v1, interleaved.
+TEST_F(Middleware, ATraefikWeightedServiceSplitsRequestsByWeight) {
+  RecordingUpstream v1("v1"), v2("v2");
+  write_file(bridge_.config_dir() + "/traefik/canary.yml",
+             "http:\n  routers:\n    app:\n      rule: \"PathPrefix(`/`)\"\n      service: app\n"
+             "  services:\n    app:\n      weighted:\n        services:\n"
+             "          - name: v1\n            weight: 3\n          - name: v2\n"
+             "            weight: 1\n"
+             "    v1:\n      loadBalancer:\n        servers:\n          - url: \"" +
+                 v1.url() +
+                 "\"\n"
+                 "    v2:\n      loadBalancer:\n        servers:\n          - url: \"" +
+                 v2.url() + "\"\n");
+  ASSERT_TRUE(
+      start_full(full_config("", "[[sources]]\ntype = \"traefik-file\"\npath = \"traefik\"\n")));
+  for (int i = 0; i < 40; ++i) ASSERT_EQ(http({url("/")}).response.status, 200);
+  EXPECT_EQ(v1.count(), 30u);
+  EXPECT_EQ(v2.count(), 10u);
+}
+
 // ---- config errors --------------------------------------------------------------------------
 
 TEST_F(Middleware, ConfigCheckPointsAtAnUnsupportedMiddleware) {
