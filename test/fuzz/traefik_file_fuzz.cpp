@@ -1,7 +1,8 @@
 // Traefik's file provider as `[[sources]] type = "traefik-file"` reads it (core/config): a YAML
 // (yaml-cpp into the provenance tree) or TOML dynamic configuration, imported as routes,
-// upstreams and middlewares and checked by the profile decoders. Every error must point into a
-// file that exists (the Traefik file or the profile), and every imported name must be
+// TCP routes, upstreams (weighted ones too) and middlewares and checked by the profile
+// decoders; what bridge cannot honour is a warning pointing into the file. Every error must point
+// into a file that exists (the Traefik file or the profile), and every imported name must be
 // provider-qualified.
 //
 // Input: byte 0 picks YAML (even) or TOML (odd); the rest is the file.
@@ -20,8 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const bool written = [] {
     bridge::test::write_file(dir / "base.toml",
                              "version = 1\n[[listeners]]\nname = \"web\"\nbind = "
-                             "\"127.0.0.1:8080\"\n[traefik]\nentrypoints = { websecure = "
-                             "\"web\" }\n[[sources]]\ntype = \"traefik-file\"\npath = "
+                             "\"127.0.0.1:8080\"\n[[listeners]]\nname = \"db\"\nbind = "
+                             "\"127.0.0.1:5432\"\nprotocol = \"tcp\"\n[traefik]\nentrypoints = { "
+                             "websecure = \"web\" }\n[[sources]]\ntype = \"traefik-file\"\npath = "
                              "\"traefik\"\n");
     bridge::test::write_file(dir / "dev.toml", "");
     return true;
@@ -49,6 +51,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   for (const auto& route : config->routes)
     BRIDGE_FUZZ_CHECK(route.name.find('@') != std::string::npos);
+  for (const auto& route : config->tcp_routes)
+    BRIDGE_FUZZ_CHECK(route.name.find('@') != std::string::npos);
+  for (const auto& upstream : config->upstreams)
+    BRIDGE_FUZZ_CHECK(upstream.weights.empty() ||
+                      upstream.weights.size() == upstream.targets.size());
+  for (const auto& warning : config->warnings)
+    BRIDGE_FUZZ_CHECK(!warning.message.empty() && warning.where.source == file);
   for (const auto& upstream : config->upstreams)
     BRIDGE_FUZZ_CHECK(upstream.name.find('@') != std::string::npos);
   for (const auto& m : config->middlewares)
