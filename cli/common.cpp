@@ -1,13 +1,31 @@
 #include "commands.hpp"
+#include "discovery/discovery.hpp"
 #include "print.hpp"
 
 namespace bridge::cli {
+
+namespace {
+
+// docker-labels sources: the labels of the project's running containers, from the Docker
+// Engine (config does no socket I/O itself).
+Result<std::vector<config::ContainerLabels>> running_containers(const std::string& project) {
+  auto running = discovery::project_containers(project, discovery::Options{});
+  if (!running) return running.error();
+  std::vector<config::ContainerLabels> out;
+  for (auto& c : *running)
+    out.push_back(
+        config::ContainerLabels{std::move(c.name), std::move(c.service), std::move(c.labels)});
+  return out;
+}
+
+}  // namespace
 
 config::LoadOptions GlobalOptions::load_options() const {
   config::LoadOptions options;
   options.profile = profile;
   options.config_dir = config_dir;
   options.overrides = sets;
+  options.container_labels = running_containers;
   options.strict = strict;
   return options;
 }

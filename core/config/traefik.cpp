@@ -5,6 +5,7 @@
 // cannot honour is a warning, and a router that needs it is left out with another.
 #include "config/detail/traefik.hpp"
 
+#include "config/detail/node_build.hpp"
 #include "config/detail/traefik_providers.hpp"
 
 #include <algorithm>
@@ -23,32 +24,6 @@ namespace fs = std::filesystem;
 std::string qualified(std::string_view name, std::string_view provider) {
   return name.find('@') == std::string_view::npos ? std::string(name) + "@" + std::string(provider)
                                                   : std::string(name);
-}
-
-Node string_node(std::string text, const Origin& origin, int span) {
-  Node n;
-  n.kind = Kind::String;
-  n.text = std::move(text);
-  n.origin = origin;
-  n.span = span;
-  return n;
-}
-
-Node integer_node(int64_t value, const Origin& origin) {
-  Node n;
-  n.kind = Kind::Integer;
-  n.integer = value;
-  n.origin = origin;
-  return n;
-}
-
-void put(Node& table, std::string key, Node value) {
-  Entry e;
-  e.key = std::move(key);
-  e.key_origin = value.origin;
-  e.key_span = value.span;
-  e.value = std::move(value);
-  table.entries.push_back(std::move(e));
 }
 
 // The top-level table or array `key` of `tree`, created when missing.

@@ -78,7 +78,16 @@ std::string check_k8s(std::string_view rest) {
   auto slash = rest.find('/');
   if (slash == std::string_view::npos || slash == 0) return std::string(form);
   if (!valid_name(rest.substr(0, slash))) return std::string(form);
-  if (auto why = check_host_port(rest.substr(slash + 1), true); !why.empty()) return why;
+  // SERVICE:PORT, the port a number or the name of one of the Service's ports ("http").
+  const std::string_view service_port = rest.substr(slash + 1);
+  const auto colon = service_port.rfind(':');
+  const std::string_view port =
+      colon == std::string_view::npos ? std::string_view() : service_port.substr(colon + 1);
+  if (!port.empty() && !(port[0] >= '0' && port[0] <= '9')) {
+    if (!valid_name(service_port.substr(0, colon)) || !valid_name(port)) return std::string(form);
+  } else if (auto why = check_host_port(service_port, true); !why.empty()) {
+    return why;
+  }
   while (!query.empty()) {
     std::string_view pair = query.substr(0, query.find('&'));
     query.remove_prefix(std::min(query.size(), pair.size() + 1));

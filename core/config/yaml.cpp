@@ -93,21 +93,37 @@ Result<Node> parse_yaml_document(std::string_view text, const std::string& sourc
   }
 }
 
+// yaml-cpp 0.7's LoadAll never returns on some malformed streams (a "," where a document
+// starts: the fuzzer found it), so each document between "---" (or "...") lines is parsed on
+// its own, after as many empty lines as precede it so that its marks are the file's.
 Result<std::vector<Node>> parse_yaml_documents(std::string_view text, const std::string& source,
                                                const Sources& sources) {
-  try {
-    std::vector<Node> out;
-    for (const YAML::Node& document : YAML::LoadAll(std::string(text))) {
-      if (!document.IsDefined() || document.IsNull()) continue;
-      if (!document.IsMap())
-        return sources.error("expected a mapping at the top of the document",
-                             origin_of(document.Mark(), source));
-      out.push_back(convert(document, source));
+  std::vector<Node> out;
+  size_t start = 0, start_line = 0;
+  auto parse = [&](size_t end) -> Result<void> {
+    std::string piece(start_line, '\n');
+    piece.append(text.substr(start, end - start));
+    auto document = parse_yaml_document(piece, source, sources);
+    BRIDGE_TRY(document);
+    if (!document->entries.empty()) out.push_back(std::move(*document));
+    return {};
+  };
+  size_t line = 0;
+  for (size_t pos = 0; pos < text.size(); ++line) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) eol = text.size();
+    const std::string_view l = text.substr(pos, eol - pos);
+    const bool end = l.starts_with("...");
+    if ((l.starts_with("---") || end) &&
+        (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r')) {
+      if (pos != start) BRIDGE_TRY(parse(pos));
+      start = end ? std::min(text.size(), eol + 1) : pos;  // "..." ends one; "---" starts one
+      start_line = end ? line + 1 : line;
     }
-    return out;
-  } catch (const YAML::Exception& e) {
-    return sources.error("invalid YAML: " + e.msg, origin_of(e.mark, source));
+    pos = eol + 1;
   }
+  if (start < text.size()) BRIDGE_TRY(parse(text.size()));
+  return out;
 }
 
 }  // namespace bridge::config::detail

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -82,6 +83,38 @@ class Registry {
   void prune();
   /// How many sources are live (for status and tests).
   size_t size() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// One running container of a compose project, with its labels (docker-labels sources read
+/// Traefik's labels from them).
+struct ProjectContainer {
+  std::string name;     // "shop-api-1"
+  std::string service;  // com.docker.compose.service
+  std::map<std::string, std::string> labels;
+};
+
+/// The running containers of compose project `project`, asked of the Docker Engine
+/// (DOCKER_HOST or /var/run/docker.sock) within options.engine_timeout; an error when the engine
+/// does not answer. Blocks the calling thread: call it where a config is loaded.
+Result<std::vector<ProjectContainer>> project_containers(const std::string& project,
+                                                         const Options& options);
+
+/// Follows the Docker Engine's container events (start, die, destroy, pause, unpause) of
+/// compose projects: `on_change(project)` is called on its own thread for each one, and once
+/// after the engine comes back (events may have been missed). Reconnects with backoff.
+class ProjectEvents {
+ public:
+  ProjectEvents(Options options, std::function<void(const std::string& project)> on_change);
+  ~ProjectEvents();  // stops following, waits (bounded) for its thread
+  ProjectEvents(const ProjectEvents&) = delete;
+  ProjectEvents& operator=(const ProjectEvents&) = delete;
+
+  /// Follows exactly `projects` from now on (any thread).
+  void watch(const std::vector<std::string>& projects);
 
  private:
   struct Impl;

@@ -50,6 +50,8 @@ Result<std::vector<Container>> decode_containers(std::string_view text) {
       item.service = string_at(*labels, service_label);
       std::string number = string_at(*labels, "com.docker.compose.container-number");
       item.number = number.empty() ? 0 : std::atoi(number.c_str());
+      for (const auto& [key, value] : labels->items())
+        if (value.is_string()) item.labels[key] = value.get<std::string>();
     }
     if (auto host = c.find("HostConfig"); host != c.end() && host->is_object()) {
       item.network_mode = string_at(*host, "NetworkMode");

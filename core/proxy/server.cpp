@@ -4,6 +4,7 @@
 #include "otlp/otlp.hpp"
 #include "proxy/detail/config_watch.hpp"
 #include "proxy/detail/health.hpp"
+#include "proxy/detail/label_watch.hpp"
 #include "proxy/detail/route_states.hpp"
 #include "proxy/detail/served_certificates.hpp"
 #include "proxy/detail/worker.hpp"
@@ -33,6 +34,7 @@ struct Server::Impl {
   // listener accepts must drain and exit 0, not kill the process.
   std::unique_ptr<asio::signal_set> signals;
   std::unique_ptr<ConfigWatch> watch;
+  std::unique_ptr<LabelWatch> labels;          // docker-labels sources: their containers' events
   std::map<std::string, tcp::endpoint> bound;  // listener name -> endpoint actually bound
   std::unique_ptr<discovery::Registry> discovery;
   std::unique_ptr<Runtime> runtime;   // what the workers share
@@ -259,6 +261,9 @@ Result<std::vector<BoundListener>> Server::start(std::shared_ptr<const Snapshot>
   s.watch = std::make_unique<ConfigWatch>(
       s.control, [&s] { (void)s.reload("watched file changed"); }, s.options.config_poll);
   s.watch->watch(ServedCertificates::watched(config, s.served));
+  s.labels =
+      std::make_unique<LabelWatch>(s.control, [&s] { (void)s.reload("container labels changed"); });
+  s.labels->watch(config.label_projects);
   return out;
 }
 
@@ -307,6 +312,7 @@ Result<std::string> Server::Impl::reload(const char* why) {
     });
   }
   watch->watch(ServedCertificates::watched(snapshot->config, served));
+  labels->watch(snapshot->config.label_projects);
   discovery->prune();
   runtime->records.metrics().reloads_ok.fetch_add(1);
   spdlog::info("reloaded ({}): config {} ({} routes, {} listeners)", why,

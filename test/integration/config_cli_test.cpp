@@ -432,13 +432,17 @@ TEST_F(ConfigCli, CheckWarnsAboutWhatATraefikSourceCannotDoAndStrictFails) {
 class ShippedProfiles : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(ShippedProfiles, Check) {
-  auto r = run_bridge(
-      {"config", "check", "--config-dir", source_dir() + "/profiles", "--profile", GetParam()});
+  // --strict: a shipped profile that reads Traefik's configuration serves all of it.
+  auto r = run_bridge({"config", "check", "--strict", "--config-dir", source_dir() + "/profiles",
+                       "--profile", GetParam()});
   EXPECT_EQ(r.status, 0) << r.err << r.out;
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("ok"), std::string::npos) << r.out;
 }
 
-INSTANTIATE_TEST_SUITE_P(ConfigCli, ShippedProfiles, ::testing::Values("dev", "staging", "prod"));
+INSTANTIATE_TEST_SUITE_P(ConfigCli, ShippedProfiles,
+                         ::testing::Values("dev", "staging", "prod", "tcp", "traefik", "kubernetes",
+                                           "compose-labels"));
 
 TEST(ConfigCliShipped, ShowStagingWithOrigins) {
   auto r = run_bridge({"config", "show", "--config-dir", source_dir() + "/profiles", "--profile",

@@ -7,6 +7,7 @@
 #include "config/detail/node.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,13 @@ std::vector<std::string> files_of(const std::string& path,
                                   const std::vector<std::string>& extensions);
 /// Reads `file` into `context` (sources, files, texts); an error names `context.at`.path.
 Result<std::string> read_source_file(ProviderContext& context, const std::string& file);
+/// Where `text` (the file `file`) holds a template ("{{"): Traefik's file provider renders Go
+/// templates, Helm charts are templates; bridge reads files as they are.
+std::optional<Origin> template_at(std::string_view text, const std::string& file);
+/// Traefik's provider.Normalize: every run of characters other than letters and digits becomes
+/// one "-", none at the start ("shop/api.v1" -> "shop-api-v1", "api_shop" -> "api-shop");
+/// bytes of multi-byte UTF-8 characters count as letters, as Go's unicode.IsLetter.
+std::string traefik_normalize(std::string_view name);
 /// Records a warning at `where`: something read that bridge cannot honour (load() makes the
 /// first one its error under LoadOptions::strict).
 void cannot_honour(ProviderContext& context, std::string message, const Origin& where, int span = 1,

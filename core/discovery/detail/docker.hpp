@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,7 @@ struct Container {
   int number = 0;       // com.docker.compose.container-number
   std::string network_mode;
   std::vector<ContainerPort> ports;
+  std::map<std::string, std::string> labels;  // every label with a string value
 };
 
 /// Decodes a `/containers/json` response body.
