@@ -87,6 +87,7 @@ class Importer {
   // Writes what was read into the tree: services (weighted ones flattened), middlewares, then
   // the routers whose service and middlewares all made it.
   Result<void> finish(std::map<std::string, std::string, std::less<>>& imported) {
+    refuse_broken_chains();
     for (auto& [name, s] : services_) {
       if (!s.weighted.empty()) BRIDGE_TRY(flatten(s));
       if (refused_.contains(name)) continue;
@@ -466,6 +467,30 @@ class Importer {
       BRIDGE_TRY(shares_of(found->second, part, depth + 1, out));
     }
     return {};
+  }
+
+  // A chain with a member left out is left out too (and a chain of that chain), with a warning.
+  void refuse_broken_chains() {
+    Node* middlewares = tree_.find("middlewares");
+    if (middlewares == nullptr) return;
+    for (bool changed = true; changed;) {
+      changed = false;
+      std::erase_if(middlewares->entries, [&](const Entry& m) {
+        const Node* chain = m.value.find("chain");
+        const Node* names = chain != nullptr ? chain->find("middlewares") : nullptr;
+        if (names == nullptr || !names->is(Kind::Array)) return false;
+        for (const Node& n : names->items) {
+          if (!refused_.contains(n.text)) continue;
+          warnings_.push_back(sources_.error(
+              "middleware " + m.key + " is left out: bridge cannot run its member " + n.text,
+              m.key_origin, m.key_span));
+          refused_.insert(m.key);
+          changed = true;
+          return true;
+        }
+        return false;
+      });
+    }
   }
 
   // A middleware as it is (bridge reads Traefik's names), with the names it refers to

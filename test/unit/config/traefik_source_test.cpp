@@ -353,6 +353,9 @@ TEST(TraefikSource, WhatBridgeCannotHonourIsAWarningAndStrictMakesItAnError) {
       plugin:
         geoblock:
           allowedCountries: [DE]
+    guarded:
+      chain:
+        middlewares: [geoblock]
   services:
     app:
       loadBalancer:
@@ -368,7 +371,8 @@ udp:
   EXPECT_NE(route_named(*config, "app@file"), nullptr);
   EXPECT_EQ(route_named(*config, "blocked@file"), nullptr);
   EXPECT_EQ(config->find_middleware("geoblock@file"), nullptr);
-  ASSERT_EQ(config->warnings.size(), 3u);
+  EXPECT_EQ(config->find_middleware("guarded@file"), nullptr) << "a chain needing it too";
+  ASSERT_EQ(config->warnings.size(), 4u);
   EXPECT_EQ(config->warnings[0].message,
             "http.middlewares.geoblock.plugin: bridge runs Traefik's own middlewares, not "
             "plugins; left out");
@@ -376,10 +380,13 @@ udp:
   EXPECT_EQ(config->warnings[0].where.column, 7);
   EXPECT_EQ(config->warnings[1].message,
             "udp: bridge relays HTTP and TCP, not UDP; these routers are left out");
-  EXPECT_EQ(config->warnings[1].where.line, 20);
+  EXPECT_EQ(config->warnings[1].where.line, 23);
   EXPECT_EQ(config->warnings[2].message,
+            "middleware guarded@file is left out: bridge cannot run its member geoblock@file");
+  EXPECT_EQ(config->warnings[2].where.line, 15);
+  EXPECT_EQ(config->warnings[3].message,
             "router blocked@file is left out: bridge cannot run its middleware geoblock@file");
-  EXPECT_EQ(config->warnings[2].where.line, 6);
+  EXPECT_EQ(config->warnings[3].where.line, 6);
 
   LoadOptions strict = dir.options();
   strict.strict = true;
