@@ -92,13 +92,15 @@ class KubernetesSource : public ::testing::Test {
   }
 
   uint16_t port_ = free_port();
+  uint16_t admin_port_ = free_port();
   TempDir control_;
   RecordingUpstream api_{"api"}, storefront_{"storefront"};
   BridgeUp bridge_;
 };
 
 TEST_F(KubernetesSource, BridgeUpServesTheIngressRoutesOfAManifestsDirectory) {
-  bridge_.write_config("version = 1\n[bridge]\nadmin = \"off\"\n\n[[listeners]]\nname = \"web\"\n"
+  bridge_.write_config("version = 1\n[bridge]\nadmin = \"127.0.0.1:" + std::to_string(admin_port_) +
+                       "\"\n\n[[listeners]]\nname = \"web\"\n"
                        "bind = \"127.0.0.1:" +
                        std::to_string(port_) +
                        "\"\n\n[[sources]]\ntype = \"kubernetes\"\npath = \"k8s\"\n");
@@ -130,6 +132,20 @@ TEST_F(KubernetesSource, BridgeUpServesTheIngressRoutesOfAManifestsDirectory) {
         << r.dump();
   }
   EXPECT_TRUE(saw_api) << list.out;
+
+  // --ingress --live: the prediction from the manifests, then the same request through the
+  // running bridge that serves them, and what happened to it.
+  auto live =
+      run_bridge({"route", "test", "http://127.0.0.1:" + std::to_string(port_) + "/api/cart", "-H",
+                  "Host: shop.localhost", "--ingress", bridge_.config_dir() + "/k8s", "--live",
+                  "--config-dir", bridge_.config_dir()});
+  EXPECT_EQ(live.status, 0) << live.err << live.out;
+  const size_t predicted = live.out.find("shop-strip-api@kubernetescrd (stripPrefix)  path "
+                                         "/api/cart → /cart");
+  const size_t sent = live.out.find("200", predicted == std::string::npos ? 0 : predicted);
+  EXPECT_NE(predicted, std::string::npos) << live.out;
+  EXPECT_NE(sent, std::string::npos) << live.out;
+  EXPECT_EQ(api_.last()->target, "/cart");
 }
 
 TEST_F(KubernetesSource, RouteTestIngressPredictsTheClusterDecisionFromManifestsAlone) {
