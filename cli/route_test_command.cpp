@@ -158,10 +158,14 @@ Plan plan_upstream(const TestRequest& req, const config::Route& r, const config:
   return plan;
 }
 
+// Each target with the path it is sent: appended to a URL; beside a compose:// or k8s:// one,
+// whose query (?context=staging) is no place for a path.
 std::string target_url(const proxy::UpstreamSet& set, const std::string& path) {
   std::string out;
   for (const auto& t : set.targets) {
-    std::string url = t->scheme == proxy::Scheme::Echo ? t->url : t->url + path;
+    std::string url = t->scheme == proxy::Scheme::Echo ? t->url
+                      : t->dynamic()                   ? t->url + " (path " + path + ")"
+                                                       : t->url + path;
     out += (out.empty() ? "" : " | ") + url;
   }
   return out;

@@ -158,7 +158,7 @@ TEST_F(KubernetesSource, RouteTestIngressPredictsTheClusterDecisionFromManifests
   EXPECT_NE(r.out.find("listener web"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("shop-strip-api@kubernetescrd (stripPrefix)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("GET /cart HTTP/1.1"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("target: k8s://shop/api:8080"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("target: k8s://shop/api:8080 (path /cart)"), std::string::npos) << r.out;
 
   auto json =
       run_bridge({"route", "test", "http://shop.localhost/catalog", "--ingress", dir, "--json"});
