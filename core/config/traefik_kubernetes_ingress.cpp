@@ -270,7 +270,10 @@ Result<std::string> ManifestReader::ingress_backend(const Object& o, const std::
       !own_name.empty() ? own_name
                         : traefik_normalize(o.ns + "-" + *name + "-" + port_text(*chosen));
   if (ingress_.service_names.contains(service_name)) return service_name;
-  for (const Entry& a : annotations != nullptr ? annotations->entries : std::vector<Entry>{}) {
+  // Both branches lvalues: a ?: with a temporary would copy the entries, and `scheme` below
+  // would point into the copy after the loop (ASan: heap-use-after-free).
+  static const std::vector<Entry> none;
+  for (const Entry& a : annotations != nullptr ? annotations->entries : none) {
     const std::string key = lower(a.key);
     if (!key.starts_with(service_prefix)) continue;
     const std::string option = key.substr(service_prefix.size());
