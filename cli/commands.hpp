@@ -47,5 +47,7 @@ void setup_route(CLI::App& app, const GlobalOptions& global, Action& action);
 void setup_trace(CLI::App& app, const GlobalOptions& global, Action& action);
 void setup_cert(CLI::App& app, const GlobalOptions& global, Action& action);
 void setup_config(CLI::App& app, const GlobalOptions& global, Action& action);
+/// `config keys`, under the `config` command.
+void setup_config_keys(CLI::App& config, Action& action);
 
 }  // namespace bridge::cli

@@ -159,10 +159,12 @@ int run_diff(const GlobalOptions& global, const ConfigOptions& options) {
 
 void setup_config(CLI::App& app, const GlobalOptions& global, Action& action) {
   auto options = std::make_shared<ConfigOptions>();
-  CLI::App* cmd = app.add_subcommand("config", "Show, check and compare layered configuration");
+  CLI::App* cmd =
+      app.add_subcommand("config", "Show, check and compare layered configuration; list every key");
   cmd->require_subcommand(1);
   cmd->footer("Examples:\n  bridge config show --profile staging --origin\n"
-              "  bridge config check --profile prod\n  bridge config diff dev staging");
+              "  bridge config check --profile prod\n  bridge config diff dev staging\n"
+              "  bridge config keys listeners");
 
   CLI::App* show = cmd->add_subcommand(
       "show", "Print the effective config of a profile (base -> extends -> profile -> "
@@ -195,6 +197,8 @@ void setup_config(CLI::App& app, const GlobalOptions& global, Action& action) {
   diff->callback([&action, &global, options] {
     action = [&global, options] { return run_diff(global, *options); };
   });
+
+  setup_config_keys(*cmd, action);
 }
 
 }  // namespace bridge::cli

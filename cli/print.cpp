@@ -81,6 +81,8 @@ void print_diagnostic(std::string_view label, Colour colour, const Error& error)
   } else if (!error.hint.empty()) {
     out += "  " + paint("= hint:", Colour::Cyan, c) + " " + error.hint + "\n";
   }
+  if (!error.note.empty())
+    out += "  " + paint("= note:", Colour::Cyan, c) + " " + error.note + "\n";
   std::fputs(out.c_str(), stderr);
 }
 

@@ -34,19 +34,20 @@ struct Error {
   std::string source_line;  // the offending line, shown with a caret under `where.column`
   int span = 1;             // how many characters the caret covers
   std::string subject;      // the named item it is about (a route), for callers that locate it
+  std::string note;         // one more line for the reader: e.g. the reference line of a key
 
   static Error config(std::string message, Origin where = {}, std::string hint = {}) {
     return Error{
-        ErrorCode::Config, std::move(message), std::move(hint), std::move(where), {}, 1, {}};
+        ErrorCode::Config, std::move(message), std::move(hint), std::move(where), {}, 1, {}, {}};
   }
   static Error runtime(std::string message, std::string hint = {}) {
-    return Error{ErrorCode::Runtime, std::move(message), std::move(hint), {}, {}, 1, {}};
+    return Error{ErrorCode::Runtime, std::move(message), std::move(hint), {}, {}, 1, {}, {}};
   }
   static Error usage(std::string message, std::string hint = {}) {
-    return Error{ErrorCode::Usage, std::move(message), std::move(hint), {}, {}, 1, {}};
+    return Error{ErrorCode::Usage, std::move(message), std::move(hint), {}, {}, 1, {}, {}};
   }
   static Error not_available(std::string message, std::string hint = {}) {
-    return Error{ErrorCode::NotAvailable, std::move(message), std::move(hint), {}, {}, 1, {}};
+    return Error{ErrorCode::NotAvailable, std::move(message), std::move(hint), {}, {}, 1, {}, {}};
   }
   int exit_status() const { return static_cast<int>(code); }
 };

@@ -106,15 +106,14 @@ std::string name_of(const Node& entry) {
 
 // Each [[key]] entry is read by `decode_one(reader, entry)`; entries are already named.
 template <class T, class Fn>
-void decode_entries(Decoder& d, const Node& document, std::string_view key,
-                    std::initializer_list<std::string_view> fields, std::vector<T>& out,
+void decode_entries(Decoder& d, const Node& document, std::string_view key, std::vector<T>& out,
                     Fn decode_one) {
   const Node* array = document.find(key);
   if (array == nullptr) return;
   for (const Node& entry : array->items) {
     out.emplace_back().name = name_of(entry);
     Reader r(d, entry, std::string(key) + "." + out.back().name, "[[" + std::string(key) + "]]",
-             fields);
+             std::string(key) + "[]");
     decode_one(r, out.back());
   }
 }
@@ -125,28 +124,19 @@ void decode_sections(Decoder& d, Reader& top, Config& config) {
     d.fail("version: unsupported version " + std::to_string(v->integer), *v,
            "this bridge reads version = 1");
   if (const Node* t = top.table("bridge")) {
-    Reader r(d, *t, "bridge", "[bridge]",
-             {"admin", "admin_token", "admin_probes_only", "log_level", "log_format", "access_log",
-              "access_log_format", "workers"});
+    Reader r(d, *t, "bridge", "[bridge]", "bridge");
     decode_bridge(r, config.bridge);
   }
   if (const Node* t = top.table("limits")) {
-    Reader r(d, *t, "limits", "[limits]",
-             {"max_header_bytes", "max_body_bytes", "header_timeout", "idle_timeout",
-              "connect_timeout", "drain_timeout", "max_header_count", "max_uri_bytes",
-              "headers_with_underscores", "admin_connections"});
+    Reader r(d, *t, "limits", "[limits]", "limits");
     decode_limits(r, config.limits);
   }
   if (const Node* t = top.table("trace")) {
-    Reader r(d, *t, "trace", "[trace]",
-             {"request_id_header", "trust_incoming_request_id", "propagation", "redact_headers",
-              "store_size", "otlp_endpoint", "redact_defaults"});
+    Reader r(d, *t, "trace", "[trace]", "trace");
     decode_trace(r, config.trace);
   }
   if (const Node* t = top.table("acme")) {
-    Reader r(d, *t, "acme", "[acme]",
-             {"email", "directory", "ca_bundle", "renew_days", "check_interval", "account_dir",
-              "cert_dir"});
+    Reader r(d, *t, "acme", "[acme]", "acme");
     decode_acme(r, config.acme);
   }
 }
@@ -168,44 +158,29 @@ void check_acme_email(Decoder& d, const Node& document, const Config& config) {
 
 }  // namespace
 
-Result<void> decode(const Node& document, Config& config, const Sources& sources) {
-  Decoder d(sources);
-  Reader top(d, document, "", "the top level",
-             {"version", "bridge", "limits", "trace", "acme", "listeners", "upstreams", "routes",
-              "tcp_routes", "tcp_middlewares", "middlewares", "http", "sources", "traefik"});
+Result<void> decode(const Node& document, Config& config, const Sources& sources, KeyAudit* audit) {
+  Decoder d(sources, audit);
+  Reader top(d, document, "", "the top level", "");
   decode_sections(d, top, config);
   decode_middlewares(d, document, config);
   // Routes refer to listeners and upstreams: decode those first, and stop on an error so
   // reference checks never run against half-read entries.
-  decode_entries(d, document, "listeners",
-                 {"name", "bind", "protocol", "hosts", "tls", "sanitize_path", "encoded_characters",
-                  "forwarded_headers", "max_connections", "http_protocols", "http2",
-                  "proxy_protocol", "middlewares"},
-                 config.listeners, [&config](Reader& r, Listener& out) {
-                   decode_listener(r, out);
-                   check_middleware_names(r, out.middlewares, "listener \"" + out.name + "\"",
-                                          config);
-                 });
-  decode_entries(d, document, "upstreams",
-                 {"name", "targets", "weights", "balance", "health", "tls", "max_idle", "down_for",
-                  "protocol", "proxy_protocol"},
-                 config.upstreams, decode_upstream);
+  decode_entries(d, document, "listeners", config.listeners, [&config](Reader& r, Listener& out) {
+    decode_listener(r, out);
+    check_middleware_names(r, out.middlewares, "listener \"" + out.name + "\"", config);
+  });
+  decode_entries(d, document, "upstreams", config.upstreams, decode_upstream);
   if (!d.failed()) check_acme_email(d, document, config);
   if (!d.failed()) check_error_services(d, document, config);
   if (d.failed()) return d.result();
   if (config.listeners.empty())
     return Error::config("no listeners defined", {},
                          "add [[listeners]] with name = \"web\" and bind = \"127.0.0.1:8080\"");
-  decode_entries(d, document, "routes",
-                 {"name", "listeners", "rule", "priority", "upstream", "strip_prefix",
-                  "host_rewrite", "request_headers", "response_headers", "timeout",
-                  "max_body_bytes", "middlewares"},
-                 config.routes, [&config](Reader& r, Route& out) { decode_route(r, out, config); });
+  decode_entries(d, document, "routes", config.routes,
+                 [&config](Reader& r, Route& out) { decode_route(r, out, config); });
   decode_tcp_middlewares(d, document, config);
-  decode_entries(
-      d, document, "tcp_routes",
-      {"name", "listeners", "rule", "priority", "upstream", "tls", "idle_timeout", "middlewares"},
-      config.tcp_routes, [&config](Reader& r, TcpRoute& out) { decode_tcp_route(r, out, config); });
+  decode_entries(d, document, "tcp_routes", config.tcp_routes,
+                 [&config](Reader& r, TcpRoute& out) { decode_tcp_route(r, out, config); });
   return d.result();
 }
 

@@ -76,7 +76,7 @@ void decode_listener_tls(Reader& r, ListenerTls& out, const Listener& listener) 
       std::string path = owner + ".certs[" + std::to_string(i) + "]";
       const Node& item = certs->items[i];
       if (!r.expect("certs[" + std::to_string(i) + "]", item, Kind::Table, "a table")) return;
-      Reader pair(r.decoder(), item, path, path, {"cert", "key"});
+      Reader pair(r, "certs[]", item, path);
       decode_cert_pair(pair, out.certs.emplace_back(), path);
     }
   }
@@ -130,25 +130,21 @@ void decode_listener(Reader& r, Listener& out) {
     }
   }
   if (const Node* tls = r.table("tls")) {
-    Reader tr(r.decoder(), *tls, r.path("tls"), r.path("tls"),
-              {"cert", "key", "certs", "auto", "min_version", "client_ca", "client_auth"});
+    Reader tr(r, "tls", *tls);
     decode_listener_tls(tr, out.tls.emplace(), out);
   }
   r.boolean("sanitize_path", out.sanitize_path);
   if (const Node* encoded = r.table("encoded_characters")) {
-    Reader er(r.decoder(), *encoded, r.path("encoded_characters"), r.path("encoded_characters"),
-              {"slash", "backslash", "null", "semicolon", "percent", "question_mark", "hash"});
+    Reader er(r, "encoded_characters", *encoded);
     decode_encoded_characters(er, out.encoded_characters);
   }
   if (const Node* forwarded = r.table("forwarded_headers")) {
-    Reader fr(r.decoder(), *forwarded, r.path("forwarded_headers"), r.path("forwarded_headers"),
-              {"trusted_ips", "insecure"});
+    Reader fr(r, "forwarded_headers", *forwarded);
     decode_forwarded_headers(fr, out.forwarded_headers);
   }
   r.integer("max_connections", out.max_connections, 0, 10'000'000);
   if (const Node* proxy = r.table("proxy_protocol")) {
-    Reader pr(r.decoder(), *proxy, r.path("proxy_protocol"), r.path("proxy_protocol"),
-              {"trusted_ips", "insecure"});
+    Reader pr(r, "proxy_protocol", *proxy);
     ProxyProtocolIn& in = out.proxy_protocol.emplace();
     pr.strings("trusted_ips", in.trusted_ips);
     pr.boolean("insecure", in.insecure);
@@ -163,9 +159,7 @@ void decode_listener(Reader& r, Listener& out) {
     r.decoder().fail(r.path("http_protocols") + ": needs at least one protocol", *protocols,
                      "http_protocols = [\"http1\", \"h2\"] (the default), or one of them");
   if (const Node* http2 = r.table("http2")) {
-    Reader hr(
-        r.decoder(), *http2, r.path("http2"), r.path("http2"),
-        {"max_concurrent_streams", "initial_window", "max_frame_size", "max_header_list_size"});
+    Reader hr(r, "http2", *http2);
     decode_http2_limits(hr, out.http2);
   }
 }
@@ -214,8 +208,7 @@ void decode_upstream(Reader& r, Upstream& out) {
   r.integer("max_idle", out.max_idle, 0, 100'000);
   r.duration("down_for", out.down_for, false);
   if (const Node* health = r.table("health")) {
-    Reader hr(r.decoder(), *health, r.path("health"), r.path("health"),
-              {"path", "interval", "timeout", "healthy", "unhealthy", "grpc", "service"});
+    Reader hr(r, "health", *health);
     HealthCheck& h = out.health.emplace();
     hr.string("path", h.path);
     if (const Node* p = hr.get("path"); p && p->is(Kind::String) && !h.path.starts_with('/'))
@@ -239,7 +232,7 @@ void decode_upstream(Reader& r, Upstream& out) {
     hr.integer("unhealthy", h.unhealthy, 1, 100);
   }
   if (const Node* tls = r.table("tls")) {
-    Reader tr(r.decoder(), *tls, r.path("tls"), r.path("tls"), {"verify", "ca", "sni"});
+    Reader tr(r, "tls", *tls);
     tr.boolean("verify", out.tls.verify);
     tr.string("ca", out.tls.ca);
     tr.string("sni", out.tls.sni);

@@ -11,40 +11,18 @@
 namespace bridge::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 23> supported_types = {"headers",
-                                                              "redirectScheme",
-                                                              "redirectRegex",
-                                                              "stripPrefix",
-                                                              "stripPrefixRegex",
-                                                              "addPrefix",
-                                                              "replacePath",
-                                                              "replacePathRegex",
-                                                              "ipAllowList",
-                                                              "basicAuth",
-                                                              "digestAuth",
-                                                              "forwardAuth",
-                                                              "rateLimit",
-                                                              "inFlightReq",
-                                                              "circuitBreaker",
-                                                              "compress",
-                                                              "retry",
-                                                              "buffering",
-                                                              "errors",
-                                                              "contentType",
-                                                              "grpcWeb",
-                                                              "passTLSClientCert",
-                                                              "chain"};
+// The types are the key table's (config/keys_middlewares.cpp), which says each one's options.
+const std::vector<std::string>& supported_types() {
+  static const std::vector<std::string> types = keys_inside("middlewares.NAME");
+  return types;
+}
 
 // Traefik types bridge does not run yet: named, so a pasted block fails clearly rather than
 // being dropped.
 constexpr std::array<std::string_view, 1> later_types = {"plugin"};
 
-std::vector<std::string> strings_of(auto const& list) {
-  return std::vector<std::string>(list.begin(), list.end());
-}
-
 const std::string types_hint =
-    "HTTP middlewares are " + join(strings_of(supported_types)) +
+    "HTTP middlewares are " + join(supported_types()) +
     " (e.g. [middlewares.api-cors.headers] accessControlAllowOriginList = "
     "[\"http://localhost:3000\"])";
 
@@ -58,68 +36,43 @@ void decode_one(Decoder& d, const Entry& entry, const std::string& prefix, Middl
   if (!kind.value.is(Kind::Table))
     return d.fail(kind_path + ": expected a table", kind.value, types_hint);
   const std::string& t = kind.key;
-  auto reader = [&](std::initializer_list<std::string_view> keys) {
-    return Reader(d, kind.value, kind_path, kind_path, keys);
+  // Both nestings read the same table of keys: middlewares.NAME.TYPE.
+  auto reader = [&] {
+    return Reader(d, kind.value, kind_path, kind_path, "middlewares.NAME." + t);
   };
   if (t == "headers") {
-    Reader r = reader({"customRequestHeaders",
-                       "customResponseHeaders",
-                       "accessControlAllowCredentials",
-                       "accessControlAllowHeaders",
-                       "accessControlAllowMethods",
-                       "accessControlAllowOriginList",
-                       "accessControlAllowOriginListRegex",
-                       "accessControlExposeHeaders",
-                       "accessControlMaxAge",
-                       "addVaryHeader",
-                       "allowedHosts",
-                       "hostsProxyHeaders",
-                       "stsSeconds",
-                       "stsIncludeSubdomains",
-                       "stsPreload",
-                       "forceSTSHeader",
-                       "frameDeny",
-                       "customFrameOptionsValue",
-                       "contentTypeNosniff",
-                       "browserXssFilter",
-                       "customBrowserXSSValue",
-                       "contentSecurityPolicy",
-                       "contentSecurityPolicyReportOnly",
-                       "publicKey",
-                       "referrerPolicy",
-                       "permissionsPolicy",
-                       "isDevelopment"});
+    Reader r = reader();
     decode_headers(r, out.headers.emplace());
   } else if (t == "redirectScheme") {
-    Reader r = reader({"scheme", "port", "permanent"});
+    Reader r = reader();
     decode_redirect_scheme(r, out.redirect_scheme.emplace());
   } else if (t == "redirectRegex") {
-    Reader r = reader({"regex", "replacement", "permanent"});
+    Reader r = reader();
     decode_redirect_regex(r, out.redirect_regex.emplace());
   } else if (t == "stripPrefix") {
-    Reader r = reader({"prefixes", "forceSlash"});
+    Reader r = reader();
     bool force_slash = false;  // deprecated in Traefik and without effect; accepted
     r.boolean("forceSlash", force_slash);
     decode_prefixes(r, "prefixes", out.strip_prefix.emplace(), false);
   } else if (t == "stripPrefixRegex") {
-    Reader r = reader({"regex"});
+    Reader r = reader();
     decode_prefixes(r, "regex", out.strip_prefix_regex.emplace(), true);
   } else if (t == "addPrefix") {
-    Reader r = reader({"prefix"});
+    Reader r = reader();
     if (!r.require("prefix", kind_path, "e.g. prefix = \"/v1\"")) return;
     r.string("prefix", out.add_prefix.emplace());
     if (!out.add_prefix->starts_with('/'))
       d.fail(r.path("prefix") + ": " + quoted(*out.add_prefix) + " does not start with /",
              *r.get("prefix"), "e.g. prefix = \"/v1\"");
   } else if (t == "replacePath") {
-    Reader r = reader({"path"});
+    Reader r = reader();
     if (!r.require("path", kind_path, "e.g. path = \"/health\"")) return;
     r.string("path", out.replace_path.emplace());
     if (!out.replace_path->starts_with('/'))
       d.fail(r.path("path") + ": " + quoted(*out.replace_path) + " does not start with /",
              *r.get("path"), "e.g. path = \"/health\"");
   } else if (t == "replacePathRegex") {
-    Reader r = reader({"regex", "replacement"});
+    Reader r = reader();
     if (!r.require("regex", kind_path, "e.g. regex = \"^/api/(.*)\"") ||
         !r.require("replacement", kind_path, "e.g. replacement = \"/v2/$1\""))
       return;
@@ -129,56 +82,51 @@ void decode_one(Decoder& d, const Entry& entry, const std::string& prefix, Middl
     if (const Node* at = r.get("regex"); at && at->is(Kind::String))
       check_regex(r, "regex", regex, *at);
   } else if (t == "ipAllowList") {
-    Reader r = reader({"sourceRange", "ipStrategy", "rejectStatusCode"});
+    Reader r = reader();
     decode_ip_allow_list(r, out.ip_allow_list.emplace());
   } else if (t == "basicAuth") {
-    Reader r = reader({"users", "usersFile", "realm", "headerField", "removeHeader"});
+    Reader r = reader();
     decode_basic_auth(r, out.basic_auth.emplace());
   } else if (t == "digestAuth") {
-    Reader r = reader({"users", "usersFile", "realm", "headerField", "removeHeader"});
+    Reader r = reader();
     decode_digest_auth(r, out.digest_auth.emplace());
   } else if (t == "forwardAuth") {
-    Reader r = reader({"address", "trustForwardHeader", "authResponseHeaders",
-                       "authResponseHeadersRegex", "authRequestHeaders", "addAuthCookiesToResponse",
-                       "tls", "maxBodySize", "forwardBody", "preserveLocationHeader", "timeout"});
+    Reader r = reader();
     decode_forward_auth(r, out.forward_auth.emplace());
   } else if (t == "rateLimit") {
-    Reader r = reader({"average", "period", "burst", "sourceCriterion"});
+    Reader r = reader();
     decode_rate_limit(r, out.rate_limit.emplace());
   } else if (t == "inFlightReq") {
-    Reader r = reader({"amount", "sourceCriterion"});
+    Reader r = reader();
     decode_in_flight_req(r, out.in_flight_req.emplace());
   } else if (t == "compress") {
-    Reader r = reader({"encodings", "defaultEncoding", "minResponseBodyBytes",
-                       "includedContentTypes", "excludedContentTypes"});
+    Reader r = reader();
     decode_compress(r, out.compress.emplace());
   } else if (t == "circuitBreaker") {
-    Reader r = reader(
-        {"expression", "checkPeriod", "fallbackDuration", "recoveryDuration", "responseCode"});
+    Reader r = reader();
     decode_circuit_breaker(r, out.circuit_breaker.emplace());
   } else if (t == "retry") {
-    Reader r = reader({"attempts", "initialInterval"});
+    Reader r = reader();
     decode_retry(r, out.retry.emplace());
   } else if (t == "buffering") {
-    Reader r = reader({"maxRequestBodyBytes", "memRequestBodyBytes", "maxResponseBodyBytes",
-                       "memResponseBodyBytes", "retryExpression"});
+    Reader r = reader();
     decode_buffering(r, out.buffering.emplace());
   } else if (t == "errors") {
-    Reader r = reader({"status", "service", "query", "statusRewrites"});
+    Reader r = reader();
     decode_errors(r, out.errors.emplace());
   } else if (t == "contentType") {
-    Reader r = reader({"autoDetect"});
+    Reader r = reader();
     bool detect = true;
     r.boolean("autoDetect", detect);
     out.content_type = detect;
   } else if (t == "grpcWeb") {
-    Reader r = reader({"allowOrigins"});
+    Reader r = reader();
     decode_grpc_web(r, out.grpc_web.emplace());
   } else if (t == "passTLSClientCert") {
-    Reader r = reader({"pem", "info"});
+    Reader r = reader();
     decode_pass_tls_client_cert(r, out.pass_tls_client_cert.emplace());
   } else if (t == "chain") {
-    Reader r = reader({"middlewares"});
+    Reader r = reader();
     if (!r.require("middlewares", kind_path, "e.g. middlewares = [\"rid\", \"api-cors\"]")) return;
     r.strings("middlewares", out.chain.emplace());
   } else if (t == "ipWhiteList") {
@@ -189,7 +137,7 @@ void decode_one(Decoder& d, const Entry& entry, const std::string& prefix, Middl
                                  " yet",
                              kind.key_origin, kind.key_span, types_hint));
   } else {
-    std::vector<std::string> known = strings_of(supported_types);
+    const std::vector<std::string>& known = supported_types();
     d.fail(d.sources().error(path + ": unknown middleware type " + quoted(t), kind.key_origin,
                              kind.key_span, suggest(t, known, types_hint)));
   }
@@ -260,7 +208,7 @@ void decode_middlewares(Decoder& d, const Node& document, Config& config) {
   }
   if (const Node* http = document.find("http")) {
     if (!http->is(Kind::Table)) return d.fail("http: expected a table", *http);
-    Reader r(d, *http, "http", "[http]", {"middlewares"});
+    Reader r(d, *http, "http", "[http]", "http");
     if (const Node* table = r.table("middlewares"))
       decode_table(d, *table, "http.middlewares.", config);
   }

@@ -18,8 +18,7 @@ namespace {
 void decode_ip_strategy(Reader& r, int64_t& depth, std::vector<std::string>& excluded) {
   const Node* strategy = r.table("ipStrategy");
   if (strategy == nullptr) return;
-  Reader s(r.decoder(), *strategy, r.path("ipStrategy"), r.path("ipStrategy"),
-           {"depth", "excludedIPs"});
+  Reader s(r, "ipStrategy", *strategy);
   s.integer("depth", depth, 0, 64);
   s.strings("excludedIPs", excluded);
   const Node* list = s.get("excludedIPs");
@@ -69,8 +68,7 @@ std::string parse_user_line(std::string_view line,
 void decode_source_criterion(Reader& r, SourceCriterion& out) {
   const Node* table = r.table("sourceCriterion");
   if (table == nullptr) return;
-  Reader c(r.decoder(), *table, r.path("sourceCriterion"), r.path("sourceCriterion"),
-           {"ipStrategy", "requestHeaderName", "requestHost"});
+  Reader c(r, "sourceCriterion", *table);
   decode_ip_strategy(c, out.depth, out.excluded_ips);
   c.string("requestHeaderName", out.request_header_name);
   c.boolean("requestHost", out.request_host);
@@ -315,9 +313,7 @@ namespace {
 void decode_dn_parts(Reader& r, std::string_view key, DistinguishedNameParts& out) {
   const Node* table = r.table(key);
   if (table == nullptr) return;
-  Reader d(r.decoder(), *table, r.path(key), r.path(key),
-           {"country", "province", "locality", "organization", "organizationalUnit", "commonName",
-            "serialNumber", "domainComponent"});
+  Reader d(r, key, *table);
   d.boolean("country", out.country);
   d.boolean("province", out.province);
   d.boolean("locality", out.locality);
@@ -333,8 +329,7 @@ void decode_dn_parts(Reader& r, std::string_view key, DistinguishedNameParts& ou
 void decode_pass_tls_client_cert(Reader& r, PassTlsClientCertMiddleware& out) {
   r.boolean("pem", out.pem);
   if (const Node* table = r.table("info")) {
-    Reader i(r.decoder(), *table, r.path("info"), r.path("info"),
-             {"notAfter", "notBefore", "sans", "serialNumber", "subject", "issuer"});
+    Reader i(r, "info", *table);
     auto& info = out.info.emplace();
     i.boolean("notAfter", info.not_after);
     i.boolean("notBefore", info.not_before);

@@ -124,7 +124,7 @@ void decode_route(Reader& r, Route& out, const Config& config) {
   for (auto [key, ops] : {std::pair{"request_headers", &out.request_headers},
                           std::pair{"response_headers", &out.response_headers}}) {
     if (const Node* t = r.table(key)) {
-      Reader hr(r.decoder(), *t, r.path(key), r.path(key), {"set", "remove"});
+      Reader hr(r, key, *t);
       decode_headers(hr, *ops);
     }
   }

@@ -22,7 +22,7 @@ void decode_one(Decoder& d, const Entry& entry, TcpMiddleware& out) {
   if (!kind.value.is(Kind::Table))
     return d.fail(kind_path + ": expected a table", kind.value, std::string(types_hint));
   if (kind.key == "ipAllowList") {
-    Reader r(d, kind.value, kind_path, kind_path, {"sourceRange"});
+    Reader r(d, kind.value, kind_path, kind_path, "tcp_middlewares.NAME.ipAllowList");
     if (!r.require("sourceRange", kind_path, "e.g. sourceRange = [\"127.0.0.1/32\"]")) return;
     r.strings("sourceRange", out.ip_allow_list.emplace());
     const Node* ranges = r.get("sourceRange");
@@ -35,7 +35,7 @@ void decode_one(Decoder& d, const Entry& entry, TcpMiddleware& out) {
       d.fail(r.path("sourceRange") + ": is empty, so no connection would pass", *ranges,
              "list the addresses or CIDRs that may connect");
   } else if (kind.key == "inFlightConn") {
-    Reader r(d, kind.value, kind_path, kind_path, {"amount"});
+    Reader r(d, kind.value, kind_path, kind_path, "tcp_middlewares.NAME.inFlightConn");
     if (!r.require("amount", kind_path, "e.g. amount = 10")) return;
     r.integer("amount", out.in_flight_conn.emplace(), 1, 1'000'000);
   } else {

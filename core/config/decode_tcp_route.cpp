@@ -99,7 +99,7 @@ void decode_tcp_route(Reader& r, TcpRoute& out, const Config& config) {
   r.string("upstream", out.upstream);
   check_tcp_upstream(r, out, config);
   if (const Node* tls = r.table("tls")) {
-    Reader tr(r.decoder(), *tls, r.path("tls"), r.path("tls"), {"passthrough"});
+    Reader tr(r, "tls", *tls);
     tr.boolean("passthrough", out.tls_passthrough);
     out.tls_terminate = !out.tls_passthrough;  // Traefik's tls: {} on a TCP router
   }

@@ -1,4 +1,5 @@
 #include "config/detail/decode.hpp"
+#include "config/keys.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -11,17 +12,98 @@ Result<void> Decoder::result() const {
   return {};
 }
 
+namespace {
+
+// Which reads agree with which types of the key table.
+bool agrees(KeyRead read, KeyType type) {
+  switch (read) {
+  case KeyRead::Raw:
+    return true;
+  case KeyRead::String:
+    return type == KeyType::String;
+  case KeyRead::Path:
+    return type == KeyType::Path;
+  case KeyRead::Bool:
+    return type == KeyType::Bool;
+  case KeyRead::Integer:
+    return type == KeyType::Integer || type == KeyType::Seconds;
+  case KeyRead::Duration:
+    return type == KeyType::Duration || type == KeyType::Seconds;
+  case KeyRead::Size:
+    return type == KeyType::Size;
+  case KeyRead::Strings:
+    return type == KeyType::Strings;
+  case KeyRead::Table:
+    return type == KeyType::Table || type == KeyType::Map || type == KeyType::Tables;
+  }
+  return false;
+}
+
+std::string joined(std::span<const std::string_view> values) {
+  std::string out;
+  for (std::string_view v : values) out += (out.empty() ? "" : ", ") + std::string(v);
+  return out;
+}
+
+std::string range(int64_t min, int64_t max) {
+  return std::to_string(min) + ".." + std::to_string(max);
+}
+
+std::string schema_of(std::string_view table, std::string_view key) {
+  return table.empty() ? std::string(key) : std::string(table) + "." + std::string(key);
+}
+
+}  // namespace
+
+void Decoder::audit(const std::string& key, KeyRead read, std::string_view allowed,
+                    const Node& at) {
+  const KeyInfo* info = find_key(key);
+  std::string why;
+  if (info == nullptr)
+    why = "the key table has no " + key;
+  else if (!agrees(read, info->type))
+    why =
+        key + " is read as another type than the key table's " + std::string(type_name(info->type));
+  // A Seconds key's allowed range is its integer read's; its duration read has none.
+  else if (read != KeyRead::Raw && info->allowed != allowed &&
+           !(read == KeyRead::Duration && info->type == KeyType::Seconds))
+    why = key + " allows " + detail::quoted(std::string(allowed)) + ", the key table says " +
+          detail::quoted(std::string(info->allowed));
+  if (audit_ != nullptr) {
+    audit_->read.insert(key);
+    if (!why.empty()) audit_->disagreements.push_back(why);
+  }
+  if (!why.empty()) fail("internal error: " + why, at, "this is a bug in bridge: please report it");
+}
+
 Reader::Reader(Decoder& decoder, const Node& table, std::string path, const std::string& context,
-               std::initializer_list<std::string_view> keys)
-    : decoder_(decoder), table_(table), path_(std::move(path)) {
-  std::vector<std::string> known(keys.begin(), keys.end());
+               std::string schema)
+    : decoder_(decoder), table_(table), path_(std::move(path)), schema_(std::move(schema)) {
+  std::vector<std::string> known = keys_inside(schema_);
   for (const Entry& e : table.entries) {
     if (std::find(known.begin(), known.end(), e.key) != known.end()) continue;
-    decoder_.fail(decoder_.sources().error("unknown key \"" + e.key + "\" in " + context,
-                                           e.key_origin, e.key_span,
-                                           suggest(e.key, known, "known keys: " + join(known))));
+    Error error =
+        decoder_.sources().error("unknown key \"" + e.key + "\" in " + context, e.key_origin,
+                                 e.key_span, suggest(e.key, known, "known keys: " + join(known)));
+    if (std::string near = nearest(e.key, known); !near.empty())
+      if (const KeyInfo* info = find_key(schema_of(schema_, near)))
+        error.note = describe_key(*info);
+    decoder_.fail(std::move(error));
     return;
   }
+}
+
+Reader::Reader(Reader& parent, std::string_view key, const Node& table, std::string path)
+    : Reader(parent.decoder_, table, path.empty() ? parent.path(key) : path,
+             path.empty() ? parent.path(key) : path, schema_of(parent.schema_, key)) {}
+
+void Reader::audit(std::string_view key, KeyRead read, std::string_view allowed) const {
+  decoder_.audit(schema_of(schema_, key), read, allowed, table_);
+}
+
+const Node* Reader::get(std::string_view key) const {
+  audit(key, KeyRead::Raw);
+  return table_.find(key);
 }
 
 std::string Reader::path(std::string_view key) const {
@@ -37,11 +119,14 @@ bool Reader::expect(std::string_view key, const Node& value, Kind kind, std::str
 }
 
 void Reader::string(std::string_view key, std::string& out) {
-  if (const Node* v = get(key); v && expect(key, *v, Kind::String, "a string")) out = v->text;
+  audit(key, KeyRead::String);
+  if (const Node* v = table_.find(key); v && expect(key, *v, Kind::String, "a string"))
+    out = v->text;
 }
 
 void Reader::file(std::string_view key, std::string& out) {
-  const Node* v = get(key);
+  audit(key, KeyRead::Path);
+  const Node* v = table_.find(key);
   if (v == nullptr || !expect(key, *v, Kind::String, "a string")) return;
   out = v->text;
   const std::string& source = v->origin.source;
@@ -52,11 +137,18 @@ void Reader::file(std::string_view key, std::string& out) {
 }
 
 void Reader::boolean(std::string_view key, bool& out) {
-  if (const Node* v = get(key); v && expect(key, *v, Kind::Boolean, "a boolean")) out = v->boolean;
+  audit(key, KeyRead::Bool);
+  if (const Node* v = table_.find(key); v && expect(key, *v, Kind::Boolean, "a boolean"))
+    out = v->boolean;
 }
 
 void Reader::integer(std::string_view key, int64_t& out, int64_t min, int64_t max) {
-  const Node* v = get(key);
+  audit(key, KeyRead::Integer, range(min, max));
+  read_integer(key, out, min, max);
+}
+
+void Reader::read_integer(std::string_view key, int64_t& out, int64_t min, int64_t max) {
+  const Node* v = table_.find(key);
   if (!v || !expect(key, *v, Kind::Integer, "an integer")) return;
   if (v->integer < min || v->integer > max) {
     decoder_.fail(path(key) + ": " + std::to_string(v->integer) + " is out of range (" +
@@ -80,7 +172,8 @@ void Reader::integer(std::string_view key, uint64_t& out, int64_t min, int64_t m
 }
 
 void Reader::duration(std::string_view key, Duration& out, bool positive) {
-  const Node* v = get(key);
+  audit(key, KeyRead::Duration);
+  const Node* v = table_.find(key);
   if (!v) return;
   if (!v->is(Kind::String)) {
     decoder_.fail(path(key) + ": expected a duration string like \"30s\", got " +
@@ -99,9 +192,15 @@ void Reader::duration(std::string_view key, Duration& out, bool positive) {
 }
 
 void Reader::size(std::string_view key, uint64_t& out) {
-  const Node* v = get(key);
+  audit(key, KeyRead::Size);
+  const Node* v = table_.find(key);
   if (!v) return;
-  if (v->is(Kind::Integer)) return integer(key, out, 0, std::numeric_limits<int64_t>::max());
+  if (v->is(Kind::Integer)) {
+    auto value = static_cast<int64_t>(out);
+    read_integer(key, value, 0, std::numeric_limits<int64_t>::max());
+    out = static_cast<uint64_t>(value);
+    return;
+  }
   if (!v->is(Kind::String)) {
     decoder_.fail(path(key) + ": expected a size like \"64KiB\" or an integer, got " +
                       std::string(kind_name(v->kind)),
@@ -115,7 +214,8 @@ void Reader::size(std::string_view key, uint64_t& out) {
 }
 
 void Reader::size(std::string_view key, std::optional<uint64_t>& out) {
-  if (!get(key)) return;
+  audit(key, KeyRead::Size);
+  if (!table_.find(key)) return;
   uint64_t value = 0;
   bool was_ok = !decoder_.failed();
   size(key, value);
@@ -133,14 +233,16 @@ bool Reader::check_choice(std::string_view key, const Node& value,
 
 void Reader::choice(std::string_view key, std::string& out,
                     std::span<const std::string_view> allowed) {
-  const Node* v = get(key);
+  audit(key, KeyRead::String, joined(allowed));
+  const Node* v = table_.find(key);
   if (v && expect(key, *v, Kind::String, "a string") && check_choice(key, *v, allowed))
     out = v->text;
 }
 
 void Reader::strings(std::string_view key, std::vector<std::string>& out,
                      std::span<const std::string_view> allowed) {
-  const Node* v = get(key);
+  audit(key, KeyRead::Strings, joined(allowed));
+  const Node* v = table_.find(key);
   if (v != nullptr && v->is(Kind::String)) {
     // The usual slip on the command line: a bare value where TOML wants an array.
     bool flag = v->origin.source == "--set";
@@ -163,7 +265,8 @@ void Reader::strings(std::string_view key, std::vector<std::string>& out,
 }
 
 const Node* Reader::table(std::string_view key) {
-  const Node* v = get(key);
+  audit(key, KeyRead::Table);
+  const Node* v = table_.find(key);
   if (!v || !expect(key, *v, Kind::Table, "a table")) return nullptr;
   return v;
 }

@@ -7,6 +7,7 @@
 
 #include "config/detail/node_build.hpp"
 #include "config/detail/traefik_providers.hpp"
+#include "config/keys.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -549,9 +550,11 @@ Result<TraefikSection> traefik_section(const Node& tree, const Sources& sources)
       section.listeners_for_entrypoints = e.value.boolean;
       continue;
     }
-    if (e.key != "entrypoints")
+    if (e.key != "entrypoints") {
+      std::vector<std::string> known = keys_inside("traefik");
       return sources.error("traefik." + e.key + ": unknown key", e.key_origin, e.key_span,
-                           "known keys: entrypoints, listeners_for_entrypoints (true/false)");
+                           suggest(e.key, known, "known keys: " + join(known)));
+    }
     for (const Entry& map : e.value.entries) {
       if (!map.value.is(Kind::String))
         return sources.error("traefik.entrypoints." + map.key + ": expected a listener name",
@@ -621,6 +624,10 @@ Result<void> import_sources(Node& tree, Sources& sources, Imported& out) {
           std::find(chosen->keys.begin(), chosen->keys.end(), e.key) == chosen->keys.end()) {
         std::vector<std::string> known = {"type", "path"};
         known.insert(known.end(), chosen->keys.begin(), chosen->keys.end());
+        if (std::vector<std::string> all = keys_inside("sources[]");
+            std::find(all.begin(), all.end(), e.key) == all.end())
+          return sources.error(at + "." + e.key + ": unknown key", e.key_origin, e.key_span,
+                               suggest(e.key, all, "known keys: " + join(all)));
         return sources.error(at + "." + e.key + ": unknown key for type " + type->text,
                              e.key_origin, e.key_span, "known keys: " + join(known));
       }

@@ -117,6 +117,16 @@ Error ManifestReader::unknown_key(const Object& o, const std::string& path, cons
                                 suggest(e.key, known, "known keys: " + join(known)));
 }
 
+Result<const Node*> ManifestReader::spec_table(const Object& o, std::string_view needs,
+                                               std::string hint) const {
+  const Node* spec = o.spec();
+  const Node& at = spec != nullptr ? *spec : *o.node;
+  if (spec == nullptr || !spec->is(Kind::Table) || (!needs.empty() && spec->entries.empty()))
+    return fail(o, "spec", needs.empty() ? "missing" : "needs " + std::string(needs), at,
+                std::move(hint));
+  return spec;
+}
+
 Result<const Node*> ManifestReader::get(const Object& o, const Node& table, std::string_view key,
                                         const std::string& path, Kind kind) const {
   const Node* n = table.find(key);

@@ -29,10 +29,9 @@ void erase(Node& table, std::string_view key) {
 // references Kubernetes spells its own way: chain members, Secrets, the errors service.
 Result<void> ManifestReader::middleware(const Object& o) {
   const std::string id = traefik_normalize(o.ns + "-" + o.name);
-  const Node* spec = o.spec();
-  if (spec == nullptr || !spec->is(Kind::Table) || spec->entries.empty())
-    return fail(o, "spec", "needs a middleware type", spec != nullptr ? *spec : *o.node,
-                "e.g. spec: {stripPrefix: {prefixes: [/api]}}");
+  auto found = spec_table(o, "a middleware type", "e.g. spec: {stripPrefix: {prefixes: [/api]}}");
+  BRIDGE_TRY(found);
+  const Node* spec = *found;
   Entry entry;
   entry.key = id;
   entry.key_origin = o.origin;
@@ -214,20 +213,19 @@ void ManifestReader::finish_middlewares() {
 }
 
 Result<void> ManifestReader::middleware_tcp(const Object& o) {
-  const Node* spec = o.spec();
-  if (spec == nullptr || !spec->is(Kind::Table) || spec->entries.empty())
-    return fail(o, "spec", "needs a middleware type", spec != nullptr ? *spec : *o.node,
-                "e.g. spec: {ipAllowList: {sourceRange: [127.0.0.1/32]}}");
+  auto found =
+      spec_table(o, "a middleware type", "e.g. spec: {ipAllowList: {sourceRange: [127.0.0.1/32]}}");
+  BRIDGE_TRY(found);
+  const Node* spec = *found;
   put(crd_.tcp_middlewares, traefik_normalize(o.ns + "-" + o.name), *spec, o.origin, o.span);
   return {};
 }
 
 Result<void> ManifestReader::traefik_service(const Object& o) {
   const std::string name = traefik_normalize(o.ns + "-" + o.name);
-  const Node* spec = o.spec();
-  if (spec == nullptr || !spec->is(Kind::Table) || spec->entries.empty())
-    return fail(o, "spec", "needs weighted, mirroring, highestRandomWeight or failover",
-                spec != nullptr ? *spec : *o.node);
+  auto found = spec_table(o, "weighted, mirroring, highestRandomWeight or failover");
+  BRIDGE_TRY(found);
+  const Node* spec = *found;
   if (spec->entries.size() > 1)
     return fail(o, "spec", "one of weighted, mirroring, highestRandomWeight or failover", *spec);
   const Entry& e = spec->entries.front();

@@ -108,9 +108,9 @@ Result<void> ManifestReader::ingress_options(const Object& o, IngressOptions& op
 }
 
 Result<void> ManifestReader::ingress(const Object& o) {
-  const Node* spec = o.spec();
-  if (spec == nullptr || !spec->is(Kind::Table))
-    return fail(o, "spec", "missing", spec != nullptr ? *spec : *o.node);
+  auto found = spec_table(o);
+  BRIDGE_TRY(found);
+  const Node* spec = *found;
   if (!ingress_class_ok(o, true)) return {};
   IngressOptions options{table_node(o.origin), {}, "PathPrefix"};
   BRIDGE_TRY(ingress_options(o, options));

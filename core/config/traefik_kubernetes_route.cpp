@@ -35,9 +35,9 @@ bool ManifestReader::ingress_class_ok(const Object& o, bool ingress) {
 }
 
 Result<void> ManifestReader::ingress_route(const Object& o) {
-  const Node* spec = o.spec();
-  if (spec == nullptr || !spec->is(Kind::Table))
-    return fail(o, "spec", "missing", spec != nullptr ? *spec : *o.node);
+  auto found = spec_table(o);
+  BRIDGE_TRY(found);
+  const Node* spec = *found;
   if (!ingress_class_ok(o, false)) return {};
   const Node* entry_points = nullptr;
   const Node* routes = nullptr;
@@ -136,9 +136,9 @@ Result<void> ManifestReader::ingress_route_rule(const Object& o, const std::stri
 }
 
 Result<void> ManifestReader::ingress_route_tcp(const Object& o) {
-  const Node* spec = o.spec();
-  if (spec == nullptr || !spec->is(Kind::Table))
-    return fail(o, "spec", "missing", spec != nullptr ? *spec : *o.node);
+  auto found = spec_table(o);
+  BRIDGE_TRY(found);
+  const Node* spec = *found;
   if (!ingress_class_ok(o, false)) return {};
   const Node* entry_points = nullptr;
   const Node* routes = nullptr;

@@ -7,10 +7,7 @@
 //
 // Input: parts split at fuzz::part_separator: compose.yaml, then compose.override.yaml, then
 // running containers' labels, one "SERVICE KEY=VALUE" a line (absent: no engine).
-#include "fuzz.hpp"
-
-#include "config/config.hpp"
-#include "temp_dir.hpp"
+#include "source_profile.hpp"
 
 #include <filesystem>
 #include <map>
@@ -51,17 +48,10 @@ bool known_source(const std::string& source, const std::filesystem::path& dir) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const bridge::test::TempDir dir;  // the loader reads real files
-  static const bool written = [] {
-    bridge::test::write_file(dir / "base.toml",
-                             "version = 1\n[[listeners]]\nname = \"web\"\nbind = "
-                             "\"127.0.0.1:8080\"\n[[listeners]]\nname = \"pg\"\nbind = "
-                             "\"127.0.0.1:15432\"\nprotocol = \"tcp\"\n[[sources]]\ntype = "
-                             "\"docker-labels\"\npath = \"shop\"\n");
-    bridge::test::write_file(dir / "dev.toml", "");
-    return true;
-  }();
-  (void)written;
+  const auto& dir = bridge::fuzz::source_profile_dir(
+      "version = 1\n[[listeners]]\nname = \"web\"\nbind = \"127.0.0.1:8080\"\n[[listeners]]\n"
+      "name = \"pg\"\nbind = \"127.0.0.1:15432\"\nprotocol = \"tcp\"\n[[sources]]\ntype = "
+      "\"docker-labels\"\npath = \"shop\"\n");
   const auto parts = bridge::fuzz::split_parts(bridge::fuzz::as_text(data, size));
   std::error_code ec;
   std::filesystem::remove_all(dir / "shop", ec);
@@ -69,32 +59,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (parts.size() > 1)
     bridge::test::write_file(dir / "shop/compose.override.yaml", std::string(parts[1]));
 
-  bridge::config::LoadOptions options;
-  options.profile = "dev";
-  options.config_dir = dir.path();
-  options.environment_for_test = std::map<std::string, std::string>{};
+  bridge::config::LoadOptions options = bridge::fuzz::dev_profile(dir);
   if (parts.size() > 2) {
     options.container_labels = [running = containers_of(parts[2])](const std::string&)
         -> bridge::Result<std::vector<bridge::config::ContainerLabels>> { return running; };
   }
+  auto known = [&dir](const std::string& source) { return known_source(source, dir.path()); };
   auto config = bridge::config::load(options);
   if (!config) {
-    const bridge::Error& e = config.error();
-    BRIDGE_FUZZ_CHECK(!e.message.empty());
-    BRIDGE_FUZZ_CHECK(known_source(e.where.source, dir.path()));
-    if (e.where.has_position()) (void)bridge::config::source_line(e.where);
+    bridge::fuzz::check_error(config.error(), known);
     return 0;
   }
-  for (const auto& w : config->warnings)
-    BRIDGE_FUZZ_CHECK(known_source(w.where.source, dir.path()));
-  for (const auto& route : config->routes)
-    BRIDGE_FUZZ_CHECK(route.name.find('@') != std::string::npos);
-  for (const auto& route : config->tcp_routes)
-    BRIDGE_FUZZ_CHECK(route.name.find('@') != std::string::npos);
-  for (const auto& upstream : config->upstreams)
-    BRIDGE_FUZZ_CHECK(upstream.name.find('@') != std::string::npos);
-  for (const auto& m : config->middlewares)
-    BRIDGE_FUZZ_CHECK(m.name.find('@') != std::string::npos);
+  for (const auto& w : config->warnings) BRIDGE_FUZZ_CHECK(known(w.where.source));
+  bridge::fuzz::check_qualified(*config);
   BRIDGE_FUZZ_CHECK(config->label_projects.size() == 1);
   return 0;
 }

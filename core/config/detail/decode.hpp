@@ -3,9 +3,10 @@
 
 #include "config/config.hpp"
 #include "config/detail/node.hpp"
+#include "config/keys.hpp"
 
-#include <initializer_list>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -13,11 +14,22 @@
 
 namespace bridge::config::detail {
 
+/// How the decoder reads a key; each agrees with some KeyTypes (reader.cpp).
+enum class KeyRead { String, Path, Bool, Integer, Duration, Size, Strings, Table, Raw };
+
+/// What a decode did with the key table (config/keys.hpp): the keys it looked at, and every
+/// read that disagreed with the table. Tests pass one to prove the table and the decoder agree.
+struct KeyAudit {
+  std::set<std::string> read;
+  std::vector<std::string> disagreements;
+};
+
 /// Collects the first error; decoding goes on so that code stays straight-line, but only
 /// the first problem (in decoding order) is reported.
 class Decoder {
  public:
-  explicit Decoder(const Sources& sources) : sources_(sources) {}
+  explicit Decoder(const Sources& sources, KeyAudit* audit = nullptr)
+      : sources_(sources), audit_(audit) {}
   void fail(Error error) {
     if (!first_) first_ = std::move(error);
   }
@@ -27,21 +39,31 @@ class Decoder {
   bool failed() const { return first_.has_value(); }
   Result<void> result() const;
   const Sources& sources() const { return sources_; }
+  /// Checks a read of `key` (the table's notation) as `read`; a disagreement with the key
+  /// table is a bug in bridge, reported as an error so that it cannot pass unseen.
+  void audit(const std::string& key, KeyRead read, std::string_view allowed, const Node& at);
 
  private:
   const Sources& sources_;
+  KeyAudit* audit_;
   std::optional<Error> first_;
 };
 
-/// Reads the fields of one table; unknown keys are reported on construction.
+/// Reads the fields of one table; keys the key table does not have there are reported on
+/// construction.
 class Reader {
  public:
   /// `path` prefixes messages ("routes.api"); `context` names the table in unknown-key
-  /// messages ("[[routes]]").
+  /// messages ("[[routes]]"); `schema` is the table in the key table's notation ("routes[]",
+  /// "middlewares.NAME.headers").
   Reader(Decoder& decoder, const Node& table, std::string path, const std::string& context,
-         std::initializer_list<std::string_view> keys);
+         std::string schema);
+  /// The sub-table `key` of `parent` ("tls"; "certs[]" for an item of an array of tables,
+  /// with `path` naming the item).
+  Reader(Reader& parent, std::string_view key, const Node& table, std::string path = {});
 
-  const Node* get(std::string_view key) const { return table_.find(key); }
+  /// The raw value at `key` (a key of this table in the key table).
+  const Node* get(std::string_view key) const;
   const Node& node() const { return table_; }
   Decoder& decoder() { return decoder_; }
   std::string path(std::string_view key) const;
@@ -73,13 +95,17 @@ class Reader {
  private:
   bool check_choice(std::string_view key, const Node& value,
                     std::span<const std::string_view> allowed);
+  void audit(std::string_view key, KeyRead read, std::string_view allowed = {}) const;
+  void read_integer(std::string_view key, int64_t& out, int64_t min, int64_t max);
 
   Decoder& decoder_;
   const Node& table_;
   std::string path_;
+  std::string schema_;
 };
 
-Result<void> decode(const Node& document, Config& config, const Sources& sources);
+Result<void> decode(const Node& document, Config& config, const Sources& sources,
+                    KeyAudit* audit = nullptr);
 
 /// Config::leaves: what the document sets, in document order, then the defaults it does not.
 std::vector<Leaf> collect_leaves(const Node& document, const Config& config);

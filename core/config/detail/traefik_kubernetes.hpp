@@ -81,6 +81,10 @@ class ManifestReader {
                 std::string hint = {});
   Error unknown_key(const Object& o, const std::string& path, const Entry& e,
                     const std::vector<std::string>& known) const;
+  /// The object's spec: a table ("spec: missing" otherwise), with entries when `needs` says
+  /// what it must hold ("spec: needs a middleware type").
+  Result<const Node*> spec_table(const Object& o, std::string_view needs = {},
+                                 std::string hint = {}) const;
   /// `key` of `table` when it is a `kind`; nullptr when absent (or `key:` with no value).
   Result<const Node*> get(const Object& o, const Node& table, std::string_view key,
                           const std::string& path, Kind kind) const;
