@@ -25,7 +25,9 @@ int decode_status(int raw) {
   return -1;
 }
 
-std::vector<std::string> build_env(const std::map<std::string, std::string>& extra) {
+}  // namespace
+
+std::vector<std::string> child_environment(const std::map<std::string, std::string>& extra) {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string entry = *e;
@@ -44,8 +46,6 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
   out.push_back(nullptr);
   return out;
 }
-
-}  // namespace
 
 Process::Process(std::vector<std::string> argv, std::map<std::string, std::string> env,
                  std::string cwd)
@@ -71,7 +71,7 @@ Process::Process(std::vector<std::string> argv, std::map<std::string, std::strin
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
   std::vector<std::string> args = argv_;
-  std::vector<std::string> envs = build_env(env);
+  std::vector<std::string> envs = child_environment(env);
   auto c_args = c_strings(args);
   auto c_env = c_strings(envs);
   int rc = posix_spawnp(&pid_, c_args[0], &actions, &attr, c_args.data(), c_env.data());

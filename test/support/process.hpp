@@ -66,6 +66,12 @@ struct RunResult {
   std::string err;
 };
 
+/// The test's environment with `changes` applied (an empty value removes the variable), as
+/// NAME=VALUE strings.
+std::vector<std::string> child_environment(const std::map<std::string, std::string>& changes);
+/// argv or envp for exec/posix_spawn: pointers into `strings`, then nullptr.
+std::vector<char*> c_strings(std::vector<std::string>& strings);
+
 /// Runs a short command to completion (killed after `timeout`), in `cwd` when given.
 RunResult run(std::vector<std::string> argv, Millis timeout = 10s,
               std::map<std::string, std::string> env = {}, std::string cwd = {});
