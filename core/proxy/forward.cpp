@@ -486,10 +486,18 @@ asio::awaitable<Outcome> forward(Client& client, Exchange& ex) {
           if (retry != nullptr)
             tried.append(tried.empty() ? "" : "; ")
                 .append(ex.record.target + " " + connected.message);
+          // A target set at a breakpoint is the one asked for: no other stands in for it.
           if ((connected.failure == ConnectFailure::Refused ||
                connected.failure == ConnectFailure::Resolve) &&
-              fail_over(chosen, upstream, ex.endpoint_targets))
+              !ex.override_target && fail_over(chosen, upstream, ex.endpoint_targets)) {
+            // targets = ["compose://orders:8080", "builtin://echo"]: the echo stands in.
+            if (chosen.target->scheme == Scheme::Echo) {
+              chosen.describe(ex.record.target);
+              edit.apply(request_head);
+              co_return co_await answer_echo(client, ex);
+            }
             continue;
+          }
           break;
         }
         connection = std::move(connected.connection);

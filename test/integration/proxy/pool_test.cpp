@@ -117,6 +117,20 @@ TEST_F(Proxy, RoundRobinSkipsARefusingTarget) {
   }
 }
 
+// dev.toml's `orders`: compose first, the echo while compose is not there. A target that
+// refuses (a container being recreated) hands the request to the echo, which answers it.
+TEST_F(Proxy, TheEchoStandsInForARefusingFirstTarget) {
+  std::string dead = "http://127.0.0.1:" + std::to_string(free_port());
+  ASSERT_TRUE(start("[[upstreams]]\nname = \"orders\"\ntargets = [\"" + dead +
+                    "\", \"builtin://echo\"]\nbalance = \"first\"\n\n" +
+                    route("all", "PathPrefix(`/`)", "orders")));
+  for (int i = 0; i < 3; ++i) {
+    auto r = http({url("/orders/" + std::to_string(i))});
+    ASSERT_EQ(r.response.status, 200) << "request " << i << ": " << r.response.body;
+    EXPECT_EQ(json::parse(r.response.body)["path"], "/orders/" + std::to_string(i));
+  }
+}
+
 // A new TLS connection to an upstream resumes the session of the one before (nginx says "r"),
 // here with max_idle = 0 so that every request opens one. Sessions are kept per worker: each
 // of the two workers makes one full handshake at most.

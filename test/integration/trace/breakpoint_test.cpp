@@ -229,6 +229,40 @@ TEST_F(Breakpoint, InteractiveSessionInATerminal) {
   EXPECT_TRUE(admin_json("/v1/breakpoints")["breakpoints"].empty());
 }
 
+// `t URL` sends a held request elsewhere; when that target refuses, the 502 names it (not the
+// route's own upstream, and no other target of it stands in).
+TEST_F(Breakpoint, ATargetSetInTheTerminalIsWhereTheRequestGoes) {
+  if (!tmux_available()) GTEST_SKIP() << "no tmux";
+  ASSERT_TRUE(start("", "127.0.0.1:0",
+                    "[[routes]]\nname = \"echo\"\nrule = \"PathPrefix(`/echo`)\"\nupstream = "
+                    "\"builtin://echo\"\n"));
+  auto term = start_break_in_tmux("PathPrefix(`/echo`)", {});
+  auto first = client("/echo/one");
+  ASSERT_TRUE(term->wait_for("⏸", 10s)) << term->screen();
+  term->send("t " + backend_.url());
+  ASSERT_TRUE(term->wait_for("target " + backend_.url() + " (still held)", 5s)) << term->screen();
+  term->send("c");
+  ASSERT_TRUE(first->wait_exit(10s).has_value()) << term->screen();
+  EXPECT_EQ(status_of(first->stdout_text()), 200) << first->stdout_text();
+  // The test backend answers {"target": ...}; builtin://echo would say "path".
+  EXPECT_EQ(body_of(first->stdout_text()).value("target", ""), "/echo/one") << first->stdout_text();
+
+  const std::string dead = "http://127.0.0.1:" + std::to_string(free_port());
+  auto second = client("/echo/two");
+  ASSERT_TRUE(term->wait_for("⏸", 10s, 2)) << term->screen();
+  term->send("t " + dead);
+  ASSERT_TRUE(term->wait_for("target " + dead + " (still held)", 5s)) << term->screen();
+  term->send("c");
+  ASSERT_TRUE(second->wait_exit(10s).has_value()) << term->screen();
+  EXPECT_EQ(status_of(second->stdout_text()), 502) << second->stdout_text();
+  EXPECT_EQ(body_of(second->stdout_text()).value("message", ""),
+            "cannot reach upstream \"builtin://echo\" at " + dead + ": connect " + dead.substr(7) +
+                ": Connection refused")
+      << second->stdout_text();
+  term->send("d");
+  EXPECT_TRUE(term->wait_exit(10s).has_value()) << term->screen();
+}
+
 // ---- at a middleware -----------------------------------------------------------------------
 
 // The api route through two middlewares: "tag" adds X-Tag, "gate" lets only X-Pass: yes in
