@@ -55,6 +55,8 @@ std::string_view type_name(KeyType type) {
     return "table";
   case KeyType::Map:
     return "table of strings";
+  case KeyType::IntegerMap:
+    return "table of integers";
   case KeyType::Tables:
     return "array of tables";
   }

@@ -23,7 +23,8 @@ enum class KeyType {
   Strings,   // an array of strings
   Integers,  // an array of integers
   Table,     // a table of the keys below it
-  Map,       // a table of names the user picks, each to a string (header name = value)
+  Map,         // a table of names the user picks, each to a string (header name = value)
+  IntegerMap,  // a table of names the user picks, each to an integer ("502-504" = 503)
   Tables,    // an array of tables of the keys below it
 };
 

@@ -358,7 +358,7 @@ constexpr KeyInfo keys[] = {
     {"middlewares.NAME.errors.query", String, R"("/")", "",
      "the page's path: `{status}`, `{originalStatus}` and `{url}` are filled in",
      R"(query = "/{status}.html")"},
-    {"middlewares.NAME.errors.statusRewrites", Table, "{}", "",
+    {"middlewares.NAME.errors.statusRewrites", IntegerMap, "{}", "",
      "status or range = the status (100 to 599) the client gets instead",
      R"(statusRewrites = { "502-504" = 503 })"},
 

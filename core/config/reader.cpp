@@ -34,7 +34,8 @@ bool agrees(KeyRead read, KeyType type) {
   case KeyRead::Strings:
     return type == KeyType::Strings;
   case KeyRead::Table:
-    return type == KeyType::Table || type == KeyType::Map || type == KeyType::Tables;
+    return type == KeyType::Table || type == KeyType::Map || type == KeyType::IntegerMap ||
+           type == KeyType::Tables;
   }
   return false;
 }

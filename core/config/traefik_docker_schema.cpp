@@ -3,6 +3,9 @@
 // traefik.cpp), which are Traefik's. What bridge does not run is kept as written (Free) for
 // the importer to name in a warning: a plugin, a weighted service, udp.
 #include "config/detail/traefik_docker.hpp"
+#include "config/keys.hpp"
+
+#include <algorithm>
 
 namespace bridge::config::detail {
 
@@ -19,120 +22,69 @@ Field table(std::string_view name, std::vector<Field> fields, bool allow_empty =
 }
 Field named(std::string_view name, Field element) { return {name, Shape::Named, {element}}; }
 
-// Every middleware type may be set by `=true` alone; bridge's decoder then says which options
-// it needs.
-Field middleware_type(std::string_view name, std::vector<Field> fields) {
-  return table(name, std::move(fields), true);
+// A field for the key-table entry `k` (named by its last segment) and the keys below it.
+Field field_of(const KeyInfo& k) {
+  const std::string_view name = k.key.substr(k.key.rfind('.') + 1);
+  switch (k.type) {
+  case KeyType::String:
+  case KeyType::Path:
+    return str(name);
+  case KeyType::Bool:
+    return boolean(name);
+  case KeyType::Integer:
+  case KeyType::Size:
+    return integer(name);
+  case KeyType::Duration:
+  case KeyType::Seconds:
+    return duration(name);
+  case KeyType::Strings:
+  case KeyType::Integers:
+    return list(name);
+  case KeyType::Map:
+    return {name, Shape::StringMap};
+  case KeyType::IntegerMap:
+    return {name, Shape::IntegerMap};
+  case KeyType::Table:
+  case KeyType::Tables:
+    break;
+  }
+  std::vector<Field> fields;
+  for (const KeyInfo* below : keys_matching(k.key))
+    if (below->key.size() > k.key.size() &&
+        below->key.find('.', k.key.size() + 1) == std::string_view::npos)
+      fields.push_back(field_of(*below));
+  // A table bridge reads no keys of (forwardAuth's tls) is kept for its decoder to refuse.
+  if (fields.empty()) return free(name);
+  // paerser's allowEmpty (`info.subject=true`): a table of flags (and of such tables) alone.
+  const bool flags = std::all_of(fields.begin(), fields.end(), [](const Field& f) {
+    return f.shape == Shape::Boolean || (f.shape == Shape::Table && f.allow_empty);
+  });
+  return table(name, std::move(fields), flags);
 }
 
-std::vector<Field> auth_fields() {
-  return {list("users"), str("usersFile"), str("realm"), str("headerField"),
-          boolean("removeHeader")};
+// The middleware types of the key table (`middlewares.NAME.TYPE`, options below them), each
+// of which may be set by `=true` alone: bridge's decoder then says which options it needs.
+Field middleware_table(std::string_view named, std::vector<Field> extra) {
+  std::vector<Field> types;
+  for (const KeyInfo* k : keys_matching(named))
+    if (k->key.size() > named.size() &&
+        k->key.find('.', named.size() + 1) == std::string_view::npos) {
+      Field type = field_of(*k);
+      type.allow_empty = true;
+      types.push_back(std::move(type));
+    }
+  for (Field& f : extra) types.push_back(std::move(f));
+  return table("middleware", std::move(types));
 }
 
-Field ip_strategy() { return table("ipStrategy", {integer("depth"), list("excludedIPs")}); }
-
-Field source_criterion() {
-  return table("sourceCriterion",
-               {ip_strategy(), str("requestHeaderName"), boolean("requestHost")});
-}
-
-Field distinguished_name(std::string_view name) {
-  return table(name,
-               {boolean("country"), boolean("province"), boolean("locality"),
-                boolean("organization"), boolean("organizationalUnit"), boolean("commonName"),
-                boolean("serialNumber"), boolean("domainComponent")},
-               true);
-}
-
-// The options of bridge's decoders (decode_middleware*.cpp), which are Traefik's.
+// The options of bridge's decoders, which are Traefik's: the key table (config/keys.hpp).
+// ipWhiteList is kept for the decoder to say Traefik v3 renamed it; a plugin for the importer
+// to leave out with a warning.
 Field http_middleware() {
-  return table(
-      "middleware",
-      {
-          middleware_type("headers", {{"customRequestHeaders", Shape::StringMap},
-                                      {"customResponseHeaders", Shape::StringMap},
-                                      boolean("accessControlAllowCredentials"),
-                                      list("accessControlAllowHeaders"),
-                                      list("accessControlAllowMethods"),
-                                      list("accessControlAllowOriginList"),
-                                      list("accessControlAllowOriginListRegex"),
-                                      list("accessControlExposeHeaders"),
-                                      integer("accessControlMaxAge"),
-                                      boolean("addVaryHeader"),
-                                      list("allowedHosts"),
-                                      list("hostsProxyHeaders"),
-                                      integer("stsSeconds"),
-                                      boolean("stsIncludeSubdomains"),
-                                      boolean("stsPreload"),
-                                      boolean("forceSTSHeader"),
-                                      boolean("frameDeny"),
-                                      str("customFrameOptionsValue"),
-                                      boolean("contentTypeNosniff"),
-                                      boolean("browserXssFilter"),
-                                      str("customBrowserXSSValue"),
-                                      str("contentSecurityPolicy"),
-                                      str("contentSecurityPolicyReportOnly"),
-                                      str("publicKey"),
-                                      str("referrerPolicy"),
-                                      str("permissionsPolicy"),
-                                      boolean("isDevelopment")}),
-          middleware_type("redirectScheme", {str("scheme"), str("port"), boolean("permanent")}),
-          middleware_type("redirectRegex",
-                          {str("regex"), str("replacement"), boolean("permanent")}),
-          middleware_type("stripPrefix", {list("prefixes"), boolean("forceSlash")}),
-          middleware_type("stripPrefixRegex", {list("regex")}),
-          middleware_type("addPrefix", {str("prefix")}),
-          middleware_type("replacePath", {str("path")}),
-          middleware_type("replacePathRegex", {str("regex"), str("replacement")}),
-          middleware_type("ipAllowList",
-                          {list("sourceRange"), ip_strategy(), integer("rejectStatusCode")}),
-          free("ipWhiteList"),  // bridge's decoder says Traefik v3 renamed it
-          middleware_type("basicAuth", auth_fields()),
-          middleware_type("digestAuth", auth_fields()),
-          middleware_type("forwardAuth",
-                          {str("address"), boolean("trustForwardHeader"),
-                           list("authResponseHeaders"), str("authResponseHeadersRegex"),
-                           list("authRequestHeaders"), list("addAuthCookiesToResponse"),
-                           free("tls"), integer("maxBodySize"), boolean("forwardBody"),
-                           boolean("preserveLocationHeader"), duration("timeout")}),
-          middleware_type("rateLimit", {integer("average"), duration("period"), integer("burst"),
-                                        source_criterion()}),
-          middleware_type("inFlightReq", {integer("amount"), source_criterion()}),
-          middleware_type("circuitBreaker",
-                          {str("expression"), duration("checkPeriod"), duration("fallbackDuration"),
-                           duration("recoveryDuration"), integer("responseCode")}),
-          middleware_type("compress", {list("encodings"), str("defaultEncoding"),
-                                       integer("minResponseBodyBytes"),
-                                       list("includedContentTypes"), list("excludedContentTypes")}),
-          middleware_type("retry", {integer("attempts"), duration("initialInterval")}),
-          middleware_type("buffering",
-                          {integer("maxRequestBodyBytes"), integer("memRequestBodyBytes"),
-                           integer("maxResponseBodyBytes"), integer("memResponseBodyBytes"),
-                           str("retryExpression")}),
-          middleware_type("errors", {list("status"),
-                                     str("service"),
-                                     str("query"),
-                                     {"statusRewrites", Shape::IntegerMap}}),
-          middleware_type("contentType", {boolean("autoDetect")}),
-          middleware_type("grpcWeb", {list("allowOrigins")}),
-          middleware_type(
-              "passTLSClientCert",
-              {boolean("pem"), table("info",
-                                     {boolean("notAfter"), boolean("notBefore"), boolean("sans"),
-                                      boolean("serialNumber"), distinguished_name("subject"),
-                                      distinguished_name("issuer")},
-                                     true)}),
-          middleware_type("chain", {list("middlewares")}),
-          free("plugin"),  // the importer leaves it out, with a warning
-      });
+  return middleware_table("middlewares.NAME", {free("ipWhiteList"), free("plugin")});
 }
 
-Field tcp_middleware() {
-  return table("middleware",
-               {middleware_type("ipAllowList", {list("sourceRange")}),
-                middleware_type("inFlightConn", {integer("amount")}), free("ipWhiteList")});
-}
+Field tcp_middleware() { return middleware_table("tcp_middlewares.NAME", {free("ipWhiteList")}); }
 
 Field router(bool tcp) {
   std::vector<Field> tls = {str("certResolver"), str("options"), free("domains")};

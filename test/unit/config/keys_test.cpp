@@ -122,7 +122,8 @@ bool read_elsewhere(std::string_view key) {
 }
 
 bool is_table(KeyType type) {
-  return type == KeyType::Table || type == KeyType::Tables || type == KeyType::Map;
+  return type == KeyType::Table || type == KeyType::Tables || type == KeyType::Map ||
+         type == KeyType::IntegerMap;
 }
 
 TEST(KeyTable, TheDecoderReadsEveryKeyAsTheTableSays) {
@@ -210,6 +211,7 @@ TEST(KeyTable, EachExampleIsTomlThatSetsTheKeyWithAValueOfItsType) {
       break;
     case KeyType::Table:
     case KeyType::Map:
+    case KeyType::IntegerMap:
       ok = v.is(detail::Kind::Table);
       break;
     case KeyType::Tables:
