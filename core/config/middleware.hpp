@@ -162,7 +162,7 @@ struct GrpcWebMiddleware {
 /// authResponseHeaders copied onto it, anything else goes back to the client as the auth
 /// server gave it.
 struct ForwardAuthMiddleware {
-  std::string address;                // http://host:port/path (or https://)
+  std::string address;                // http://host:port/path (https:// is refused)
   bool trust_forward_header = false;  // keep the client's X-Forwarded-* rather than set them
   std::vector<std::string> auth_response_headers;
   std::string auth_response_headers_regex;        // RE2; matched against response field names
