@@ -112,6 +112,13 @@ class DocExample : public ::testing::Test {
     return output_lines(text);
   }
 
+  // The page's values bound so far, for a failure message.
+  static std::string bound_values(const Bindings& bindings) {
+    std::string out;
+    for (const auto& [doc, printed] : bindings) out += "  bound: " + doc + " -> " + printed + "\n";
+    return out;
+  }
+
   // Runs one command (or a setup marker's); false when the block cannot go on.
   bool run_step(PageScope& scope, const std::string& text, const std::vector<std::string>& expected,
                 int line, bool setup) {
@@ -150,7 +157,7 @@ class DocExample : public ::testing::Test {
     }
     ADD_FAILURE() << at << ": the output differs (exit status " << outcome.status << ")\n"
                   << shown << "(- the page shows, + it printed)\n"
-                  << diff_output(expected, printed, scope.bindings);
+                  << diff_output(expected, printed, scope.bindings) << bound_values(scope.bindings);
     return false;
   }
 

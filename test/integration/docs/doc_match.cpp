@@ -23,6 +23,7 @@ constexpr Shape shapes[] = {
     {R"(\b(?:bp|p)-[0-9a-f]{16}\b)", R"((?:bp|p)-[0-9a-f]{16})", true},
     {R"(\b[0-9a-f]{32}\b)", R"([0-9a-f]{32})", true},
     {R"(\b[0-9a-f]{16}\b)", R"([0-9a-f]{16})", true},
+    {R"(\b[0-9a-f]{12}\b)", R"([0-9a-f]{12})", true},  // config hashes, image ids
     {R"(127\.0\.0\.1:(?:3[2-9]\d{3}|[4-6]\d{4})\b)", R"(127\.0\.0\.1:\d+)", true},
     {R"(\bpid \d+\b)", R"(pid \d+)", true},
     {R"(\+?\b\d+\.\d+ ?(?:ns|us|µs|ms|s)\b)", R"(\+?\d+(?:\.\d+)? ?(?:ns|us|µs|ms|s))", false},
@@ -77,7 +78,8 @@ std::string literal(std::string_view text, bool after_value, bool before_value) 
 
 LinePattern compile(const std::string& line) {
   LinePattern pattern;
-  if (line == "...") {
+  if (line.find_first_not_of(' ') != std::string::npos &&
+      line.substr(line.find_first_not_of(' ')) == "...") {
     pattern.any_lines = true;
     return pattern;
   }

@@ -24,6 +24,8 @@ TEST(DocMatch, DotsTakeAnyNumberOfLines) {
   EXPECT_TRUE(matches({"first", "...", "last"}, {"first", "last"}));
   EXPECT_TRUE(matches({"first", "...", "last"}, {"first", "x", "y", "last"}));
   EXPECT_TRUE(matches({"...", "b", "..."}, {"a", "b", "c"}));
+  EXPECT_TRUE(
+      matches({"headers:", "  ...", "  te: trailers"}, {"headers:", "  a: 1", "  te: trailers"}));
   EXPECT_FALSE(matches({"first", "...", "last"}, {"first", "x"}));
 }
 
