@@ -203,7 +203,7 @@ DocShell::Outcome DocShell::run(const std::string& command, Millis limit,
   }
   std::string file = root_ / ("cmd/" + std::to_string(++count_) + ".sh");
   std::ofstream(file) << command << "\n";
-  write_all(commands_, "source '" + file + "' </dev/null\nprintf '\\n%s %d %s\\n' " + marker_ +
+  write_all(commands_, "source '" + file + "' </dev/tty\nprintf '\\n%s %d %s\\n' " + marker_ +
                            " \"$?\" \"$!\"\n");
 
   std::string buffer = std::move(pending_);

@@ -38,11 +38,11 @@ class DocShell {
     End end = End::Exited;
   };
 
-  /// Runs `command` (bash source text, stdin /dev/null). While it runs, `shows_all(output)`
-  /// says whether the output so far is all the page shows; a command still running then, and
-  /// quiet for a while, is interrupted with SIGINT as a user would with Ctrl-C (what it prints
-  /// after that is dropped). A command that starts a background job returns once the job is
-  /// idle, with what the job printed by then.
+  /// Runs `command` (bash source text, stdin the terminal, where nothing is typed). While it runs,
+  /// `shows_all(output)` says whether the output so far is all the page shows; a command still
+  /// running then, and quiet for a while, is interrupted with SIGINT as a user would with Ctrl-C
+  /// (what it prints after that is dropped). A command that starts a background job returns once
+  /// the job is idle, with what the job printed by then.
   Outcome run(const std::string& command, Millis limit,
               const std::function<bool(const std::string&)>& shows_all);
 
