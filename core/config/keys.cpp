@@ -3,6 +3,7 @@
 #include "config/detail/keys.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace bridge::config {
 namespace {
@@ -73,26 +74,40 @@ std::span<const KeyInfo> config_keys() {
   return all;
 }
 
+namespace {
+
+// Indexes built once: the decoder asks for every key it reads and every table it opens.
+struct Index {
+  std::unordered_map<std::string_view, const KeyInfo*> by_key;
+  std::unordered_map<std::string_view, std::vector<std::string>> inside;  // table -> names
+
+  Index() {
+    for (const KeyInfo& k : config_keys()) {
+      by_key.emplace(k.key, &k);
+      const size_t dot = k.key.rfind('.');
+      std::string_view table = dot == std::string_view::npos ? "" : k.key.substr(0, dot);
+      std::string name(bare(dot == std::string_view::npos ? k.key : k.key.substr(dot + 1)));
+      auto& names = inside[table];
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+  }
+};
+
+const Index& index() {
+  static const Index built;
+  return built;
+}
+
+}  // namespace
+
 const KeyInfo* find_key(std::string_view key) {
-  auto keys = config_keys();
-  auto it = std::find_if(keys.begin(), keys.end(), [&](const KeyInfo& k) { return k.key == key; });
-  return it != keys.end() ? &*it : nullptr;
+  auto it = index().by_key.find(key);
+  return it != index().by_key.end() ? it->second : nullptr;
 }
 
 std::vector<std::string> keys_inside(std::string_view table) {
-  std::vector<std::string> names;
-  for (const KeyInfo& k : config_keys()) {
-    std::string_view key = k.key;
-    if (!table.empty()) {
-      if (!key.starts_with(table) || key.size() <= table.size() || key[table.size()] != '.')
-        continue;
-      key.remove_prefix(table.size() + 1);
-    }
-    if (key.find('.') != std::string_view::npos) continue;
-    std::string name(bare(key));
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-  }
-  return names;
+  auto it = index().inside.find(table);
+  return it != index().inside.end() ? it->second : std::vector<std::string>{};
 }
 
 std::vector<const KeyInfo*> keys_matching(std::string_view prefix) {
