@@ -26,6 +26,7 @@ constexpr Shape shapes[] = {
     {R"(\b[0-9a-f]{12}\b)", R"([0-9a-f]{12})", true},  // config hashes, image ids
     {R"(127\.0\.0\.1:(?:3[2-9]\d{3}|[4-6]\d{4})\b)", R"(127\.0\.0\.1:\d+)", true},
     {R"(\bpid \d+\b)", R"(pid \d+)", true},
+    {R"(\b\d+ worker\(s\))", R"(\d+ worker\(s\))", false},  // one per core by default
     {R"(\+?\b\d+\.\d+ ?(?:ns|us|µs|ms|s)\b)", R"(\+?\d+(?:\.\d+)? ?(?:ns|us|µs|ms|s))", false},
 };
 

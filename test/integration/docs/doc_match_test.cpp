@@ -44,6 +44,8 @@ TEST(DocMatch, VaryingValuesMatchByShape) {
               {"11:02:03.004  200  GET  x     12.50ms  0123456789abcdef0123456789abcdef"}));
   EXPECT_FALSE(matches({"X-Request-ID: 1edaa64b55de94b7f98d394d3ad563bb"},
                        {"X-Request-ID: 1edaa64b55de94b7"}));
+  EXPECT_TRUE(matches({"bridge 0.1.0 · profile dev · 2 worker(s)"},
+                      {"bridge 0.1.0 · profile dev · 16 worker(s)"}));
   EXPECT_FALSE(matches({"priority 18"}, {"priority 19"}));
 }
 
