@@ -213,16 +213,10 @@ DocShell::Outcome DocShell::run(const std::string& command, Millis limit,
   auto last_output = now;
   size_t cut = std::string::npos;  // where the output ends when the command was interrupted
   bool killed = false;
-  const std::string end_mark = "\n" + marker_ + " ";
   for (;;) {
-    auto mark = buffer.find(end_mark);
-    if (mark != std::string::npos && buffer.find('\n', mark + 1) != std::string::npos) {
-      auto eol = buffer.find('\n', mark + 1);
-      std::istringstream fields(buffer.substr(mark + end_mark.size(), eol - mark));
-      pid_t job = 0;
-      fields >> outcome.status >> job;
-      pending_ = buffer.substr(eol + 1);
-      outcome.output = buffer.substr(0, std::min(mark, cut));
+    pid_t job = 0;
+    if (ended(buffer, outcome.status, job)) {
+      outcome.output = buffer.substr(0, std::min(buffer.size(), cut));
       outcome.end = killed                     ? End::TimedOut
                     : cut != std::string::npos ? End::Interrupted
                                                : End::Exited;
@@ -262,6 +256,19 @@ DocShell::Outcome DocShell::run(const std::string& command, Millis limit,
       return outcome;
     }
   }
+}
+
+bool DocShell::ended(std::string& buffer, int& status, pid_t& job) {
+  const std::string end_mark = "\n" + marker_ + " ";
+  auto mark = buffer.find(end_mark);
+  if (mark == std::string::npos) return false;
+  auto eol = buffer.find('\n', mark + 1);
+  if (eol == std::string::npos) return false;
+  std::istringstream fields(buffer.substr(mark + end_mark.size(), eol - mark));
+  fields >> status >> job;
+  pending_ = buffer.substr(eol + 1);
+  buffer.resize(mark);
+  return true;
 }
 
 void DocShell::settle(pid_t job, std::string& output) {

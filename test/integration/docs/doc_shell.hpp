@@ -54,6 +54,10 @@ class DocShell {
   void start(const std::string& source_dir);
   /// Appends what the terminal has within `wait`: bytes read, 0 for none, -1 once closed.
   long read_some(std::string& into, Millis wait);
+  /// True once `buffer` holds the line bash prints after a command ("MARKER STATUS JOB"):
+  /// cuts it (and what follows, kept for the next command) off `buffer`.
+  bool ended(std::string& buffer, int& status, pid_t& job);
+  /// Waits until the background job `job` is idle, appending what it prints to `output`.
   void settle(pid_t job, std::string& output);
   void stop();
 
