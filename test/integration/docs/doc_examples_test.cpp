@@ -13,6 +13,7 @@
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -75,6 +76,12 @@ PageScope& scope_for(const std::string& page, const std::set<int>& ports) {
       scope->trouble += "127.0.0.1:" + std::to_string(port) + " is in use before " + page +
                         "'s examples start; they use the fixed ports the page shows.\n";
     }
+  }
+  // Without it, `bridge` would be the next one on PATH (iproute2 has one).
+  const char* bin = std::getenv("BRIDGE_BIN");
+  if (bin == nullptr || ::access(bin, X_OK) != 0) {
+    scope->trouble +=
+        std::string("no bridge binary at BRIDGE_BIN (") + (bin ? bin : "unset") + ")\n";
   }
   if (scope->trouble.empty()) scope->shell = std::make_unique<DocShell>(source_root());
   return *scope;
