@@ -148,7 +148,10 @@ Plan plan_upstream(const TestRequest& req, const config::Route& r, const config:
   }
   if (h2_upstream) {  // TE is hop-by-hop, but "trailers" goes on to HTTP/2 (gRPC needs it)
     for (const auto& [k, v] : req.headers) {
-      if (iequals(k, "te") && v.find("trailers") != std::string::npos)
+      if (!iequals(k, "te") || v.find("trailers") == std::string::npos) continue;
+      if (iequals(v, "trailers"))  // goes up as it came: neither removed nor added
+        std::erase_if(plan.removed, [](const std::string& r) { return iequals(r, "te"); });
+      else
         plan.set("te", "trailers", req);
     }
   }
