@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <vector>
 
 namespace bridge::cli {
 namespace {
@@ -45,19 +46,52 @@ class JsonLineSink final : public spdlog::sinks::base_sink<std::mutex> {
   void flush_() override { std::fflush(stdout); }
 };
 
+// Keeps lines until release(): `bridge up` starts discovery (whose threads log) before it can
+// print the addresses it bound, and the first lines belong under that banner.
+class HeldSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit HeldSink(spdlog::sink_ptr out) : out_(std::move(out)) {}
+  void release() {
+    std::lock_guard lock(mutex_);
+    for (const auto& m : held_) out_->log(m);
+    held_.clear();
+    released_ = true;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    if (released_) return out_->log(msg);
+    held_.emplace_back(msg);
+  }
+  void flush_() override { out_->flush(); }
+
+ private:
+  spdlog::sink_ptr out_;
+  std::vector<spdlog::details::log_msg_buffer> held_;
+  bool released_ = false;
+};
+
+std::shared_ptr<HeldSink> held_sink;
+
 }  // namespace
 
-void setup_logging(const std::string& level, const std::string& format) {
+void setup_logging(const std::string& level, const std::string& format, bool hold) {
   bool json = format == "json" || (format == "auto" && ::isatty(STDOUT_FILENO) == 0);
-  std::shared_ptr<spdlog::logger> logger;
+  spdlog::sink_ptr sink;
   if (json) {
-    logger = std::make_shared<spdlog::logger>("bridge", std::make_shared<JsonLineSink>());
+    sink = std::make_shared<JsonLineSink>();
   } else {
-    logger = spdlog::stderr_color_mt("bridge");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+    sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    sink->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
   }
+  if (hold) sink = held_sink = std::make_shared<HeldSink>(std::move(sink));
+  auto logger = std::make_shared<spdlog::logger>("bridge", std::move(sink));
   logger->set_level(spdlog::level::from_str(level));
   spdlog::set_default_logger(logger);
+}
+
+void release_log() {
+  if (held_sink) held_sink->release();
 }
 
 }  // namespace bridge::cli

@@ -6,7 +6,9 @@
 
 namespace bridge::cli {
 
-/// format: "auto", "text" or "json"; level: an spdlog level name.
-void setup_logging(const std::string& level, const std::string& format);
+/// format: "auto", "text" or "json"; level: an spdlog level name. With `hold`, lines wait for
+/// release_log() (so that `bridge up`'s banner comes first).
+void setup_logging(const std::string& level, const std::string& format, bool hold = false);
+void release_log();
 
 }  // namespace bridge::cli

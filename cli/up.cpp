@@ -76,9 +76,10 @@ int run_up(const GlobalOptions& global, const UpOptions& options) {
   auto config = load_config_or_print(effective);
   if (!config) return exit_usage;
   setup_logging(global.log_level.empty() ? config->bridge.log_level : global.log_level,
-                options.log_format.empty() ? config->bridge.log_format : options.log_format);
+                options.log_format.empty() ? config->bridge.log_format : options.log_format, true);
   auto snapshot = proxy::build_snapshot(std::move(*config));
   if (!snapshot) {
+    release_log();
     print_error(snapshot.error());
     return exit_usage;
   }
@@ -89,12 +90,14 @@ int run_up(const GlobalOptions& global, const UpOptions& options) {
   proxy::Server server(server_options);
   auto started = server.start(*snapshot);
   if (!started) {
+    release_log();
     print_error(started.error());
     return started.error().code == ErrorCode::Config ? exit_usage : exit_failure;
   }
   int workers = (*snapshot)->config.bridge.workers;
   if (workers <= 0) workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   print_banner(*started, **snapshot, workers, server.admin_address());
+  release_log();
   return server.run();
 }
 
