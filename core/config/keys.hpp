@@ -17,15 +17,15 @@ enum class KeyType {
   Path,  // a file path, relative to the file that sets it
   Bool,
   Integer,
-  Duration,  // "250ms", "30s"
-  Seconds,   // a duration, or an integer of seconds (Traefik's rateLimit.period)
-  Size,      // an integer of bytes or "64KiB"
-  Strings,   // an array of strings
-  Integers,  // an array of integers
-  Table,     // a table of the keys below it
+  Duration,    // "250ms", "30s"
+  Seconds,     // a duration, or an integer of seconds (Traefik's rateLimit.period)
+  Size,        // an integer of bytes or "64KiB"
+  Strings,     // an array of strings
+  Integers,    // an array of integers
+  Table,       // a table of the keys below it
   Map,         // a table of names the user picks, each to a string (header name = value)
   IntegerMap,  // a table of names the user picks, each to an integer ("502-504" = 503)
-  Tables,    // an array of tables of the keys below it
+  Tables,      // an array of tables of the keys below it
 };
 
 std::string_view type_name(KeyType type);
