@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace bridge::test {
@@ -109,7 +110,12 @@ TEST_F(KubernetesSource, BridgeUpServesTheIngressRoutesOfAManifestsDirectory) {
   ASSERT_TRUE(wait_until([&] { return get("/api/cart?id=7") == 200; }, 10s)) << bridge_.output();
   ASSERT_TRUE(api_.last().has_value());
   EXPECT_EQ(api_.last()->target, "/cart?id=7") << "the Middleware stripped /api";
-  EXPECT_EQ(storefront_.count(), 0u);
+  // fake-kubectl's readiness probe opens and closes a connection through each tunnel: the
+  // backend records that as an error without a request, so count requests only.
+  auto requests = storefront_.requests();
+  EXPECT_EQ(std::count_if(requests.begin(), requests.end(),
+                          [](const RecordedRequest& r) { return !r.method.empty(); }),
+            0);
   ASSERT_TRUE(wait_until([&] { return get("/") == 200; }, 10s)) << bridge_.output();
   ASSERT_TRUE(storefront_.last().has_value());
   EXPECT_EQ(storefront_.last()->target, "/");
