@@ -73,7 +73,10 @@ void print_text(const std::vector<const config::KeyInfo*>& keys) {
   bool c = stdout_colour();
   for (const config::KeyInfo* k : keys) {
     std::string head = paint(k->key, Colour::Cyan, c) + "  " + text(config::type_name(k->type));
-    if (!k->default_value.empty()) head += "  default " + text(k->default_value);
+    if (k->default_value == "required")
+      head += "  required";
+    else if (!k->default_value.empty())
+      head += "  default " + text(k->default_value);
     print_line(head);
     print_line("    " + text(k->meaning) + allowed_note(*k, false));
     print_line("    " + paint("e.g. " + text(k->example), Colour::Dim, c));
