@@ -40,12 +40,6 @@ bool agrees(KeyRead read, KeyType type) {
   return false;
 }
 
-std::string joined(std::span<const std::string_view> values) {
-  std::string out;
-  for (std::string_view v : values) out += (out.empty() ? "" : ", ") + std::string(v);
-  return out;
-}
-
 std::string range(int64_t min, int64_t max) {
   return std::to_string(min) + ".." + std::to_string(max);
 }
@@ -234,7 +228,7 @@ bool Reader::check_choice(std::string_view key, const Node& value,
 
 void Reader::choice(std::string_view key, std::string& out,
                     std::span<const std::string_view> allowed) {
-  audit(key, KeyRead::String, joined(allowed));
+  audit(key, KeyRead::String, join(allowed));
   const Node* v = table_.find(key);
   if (v && expect(key, *v, Kind::String, "a string") && check_choice(key, *v, allowed))
     out = v->text;
@@ -242,7 +236,7 @@ void Reader::choice(std::string_view key, std::string& out,
 
 void Reader::strings(std::string_view key, std::vector<std::string>& out,
                      std::span<const std::string_view> allowed) {
-  audit(key, KeyRead::Strings, joined(allowed));
+  audit(key, KeyRead::Strings, join(allowed));
   const Node* v = table_.find(key);
   if (v != nullptr && v->is(Kind::String)) {
     // The usual slip on the command line: a bare value where TOML wants an array.
