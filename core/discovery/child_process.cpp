@@ -101,6 +101,9 @@ Result<Child> spawn_child(const std::vector<std::string>& argv, const EnvMap& en
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+  // Nothing else of bridge's reaches the child: Asio opens and accepts sockets without
+  // close-on-exec, and a child holding a client or upstream socket would keep it open.
+  posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t all, none;

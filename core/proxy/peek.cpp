@@ -90,24 +90,27 @@ asio::awaitable<wire::ProxyHeader> take_proxy_header(tcp::socket& socket,
   co_return header;
 }
 
-ConnectionEnds ConnectionEnds::of(const tcp::socket& socket) {
+ConnectionEnds ConnectionEnds::accepted(const tcp::endpoint& peer, const tcp::endpoint& listener) {
   ConnectionEnds ends;
-  error_code ec;
-  if (auto remote = socket.remote_endpoint(ec); !ec) {
-    ends.client_ip = remote.address().to_string();
-    ends.client_port = remote.port();
-  }
-  if (auto local = socket.local_endpoint(ec); !ec) {
-    ends.local_ip = local.address().to_string();
-    ends.local_port = local.port();
-  }
+  ends.client_ip = peer.address().to_string();
+  ends.client_port = peer.port();
+  if (!listener.address().is_unspecified()) ends.local_ip = listener.address().to_string();
+  ends.local_port = listener.port();
   return ends;
+}
+
+void ConnectionEnds::local_of(const tcp::socket& socket) {
+  if (!local_ip.empty()) return;
+  error_code ec;
+  if (auto local = socket.local_endpoint(ec); !ec) {
+    local_ip = local.address().to_string();
+    local_port = local.port();
+  }
 }
 
 asio::awaitable<bool> read_connection_ends(tcp::socket& socket, const ListenerPolicy& policy,
                                            std::chrono::milliseconds timeout,
                                            ConnectionEnds& ends) {
-  ends = ConnectionEnds::of(socket);
   if (!policy.takes_proxy_header_from(ends.client_ip)) co_return true;
   wire::ProxyHeader header = co_await take_proxy_header(socket, timeout);
   if (header.state == wire::ProxyHeaderState::Invalid) {

@@ -522,22 +522,19 @@ asio::awaitable<void> serve_requests(ClientStream& client, Worker& worker, const
 
 }  // namespace
 
-asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker, std::string listener,
-                                       std::shared_ptr<ssl::context> tls) {
+asio::awaitable<void> serve_connection(tcp::socket socket, ConnectionEnds ends, Worker& worker,
+                                       std::string listener, std::shared_ptr<ssl::context> tls) {
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   Peer peer;
   peer.listener = std::move(listener);
   const ListenerPolicy& policy = worker.snapshot()->policy(peer.listener);
-  ConnectionEnds ends;
-  if (policy.proxy_protocol) {  // a trusted balancer in front says who the client is
-    if (!co_await read_connection_ends(socket, policy,
-                                       worker.snapshot()->config.limits.header_timeout, ends))
-      co_return;
-    peer.client_ip = ends.client_ip;
-  } else if (auto remote = socket.remote_endpoint(ec); !ec) {
-    peer.client_ip = remote.address().to_string();
-  }
+  // A trusted balancer in front may say who the client is.
+  if (policy.proxy_protocol &&
+      !co_await read_connection_ends(socket, policy,
+                                     worker.snapshot()->config.limits.header_timeout, ends))
+    co_return;
+  peer.client_ip = ends.client_ip;
   peer.ip = route::IpAddress::parse(peer.client_ip);
   peer.http1 = policy.http1;
   if (!tls) {

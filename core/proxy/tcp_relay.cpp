@@ -2,6 +2,10 @@
 
 #include "trace/metrics.hpp"
 
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
 namespace bridge::proxy {
 
 std::string_view tcp_end_name(TcpEnd end) { return trace::tcp_end_names[static_cast<size_t>(end)]; }
@@ -42,16 +46,21 @@ void BasicTcpRelay<ClientStream>::stop(TcpEnd end) {
   close_both();  // ends the other direction's pending read or write at once
 }
 
-// One direction: read, write all of it, again; a FIN read is passed on as a FIN.
+// One direction: read, write all of it, again; a FIN read is passed on as a FIN. `pending`:
+// bytes already in `buffer`, written before the first read.
 template <class ClientStream>
 template <class From, class To>
 asio::awaitable<void> BasicTcpRelay<ClientStream>::pump(From& from, To& to, bool from_client,
-                                                        uint64_t& bytes, BufferPool::Lease buffer) {
+                                                        uint64_t& bytes, BufferPool::Lease buffer,
+                                                        size_t pending) {
   const TcpEnd from_failed = from_client ? TcpEnd::ClientReset : TcpEnd::UpstreamReset;
   const TcpEnd to_failed = from_client ? TcpEnd::UpstreamReset : TcpEnd::ClientReset;
   for (;;) {
-    auto [rec, n] =
-        co_await from.async_read_some(asio::buffer(buffer.data(), buffer.size()), nothrow);
+    error_code rec;
+    size_t n = std::exchange(pending, 0);
+    if (n == 0)
+      std::tie(rec, n) =
+          co_await from.async_read_some(asio::buffer(buffer.data(), buffer.size()), nothrow);
     if (n > 0) {
       last_activity_ = Clock::now();
       auto [wec, written] = co_await asio::async_write(to, asio::buffer(buffer.data(), n), nothrow);
@@ -65,7 +74,10 @@ asio::awaitable<void> BasicTcpRelay<ClientStream>::pump(From& from, To& to, bool
     // A TLS client that closes its socket without close_notify ends its side as a FIN does:
     // many clients do, and the bytes before it were whole records.
     if (rec == asio::error::eof || rec == ssl::error::stream_truncated) {
-      co_await send_fin(to);
+      // The second FIN needs no shutdown(): both ways have ended, so run() closes both sockets
+      // next and close() sends it (nothing is left unread). A TLS side still says close_notify.
+      const bool last = fins_ == 1;
+      if (!last || !std::is_same_v<To, tcp::socket>) co_await send_fin(to);
       if (fins_++ == 0 && !ended_)
         result_.end = from_client ? TcpEnd::ClientClosed : TcpEnd::UpstreamClosed;
       co_return;
@@ -103,16 +115,20 @@ void BasicTcpRelay<ClientStream>::arm_idle() {
 // Everything runs on the worker's one thread, so the flags need no locks; run() returns only
 // after the other coroutine and the idle handler have finished with `this`.
 template <class ClientStream>
-asio::awaitable<TcpRelayResult> BasicTcpRelay<ClientStream>::run() {
+asio::awaitable<TcpRelayResult>
+BasicTcpRelay<ClientStream>::run(std::optional<BufferPool::Lease> first, size_t first_size) {
   bool down_running = true;
   asio::co_spawn(upstream_.get_executor(),
-                 pump(upstream_, client_, false, result_.bytes_down, buffers_.take()),
+                 pump(upstream_, client_, false, result_.bytes_down, buffers_.take(), 0),
                  [this, &down_running](const std::exception_ptr&) {
                    down_running = false;
                    wake_.cancel();
                  });
   arm_idle();
-  co_await pump(client_, upstream_, true, result_.bytes_up, buffers_.take());
+  // Not `first ? std::move(*first) : take()` as the argument: GCC 12 destroys the temporaries
+  // of a conditional inside a co_await expression whichever branch ran.
+  if (!first) first.emplace(buffers_.take());
+  co_await pump(client_, upstream_, true, result_.bytes_up, std::move(*first), first_size);
   while (down_running) co_await wake_.async_wait(nothrow);
   finished_ = true;
   idle_timer_.cancel();

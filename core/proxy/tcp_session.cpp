@@ -13,6 +13,10 @@
 #include "trace/trace.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <optional>
+#include <type_traits>
 
 namespace bridge::proxy {
 
@@ -129,6 +133,24 @@ asio::awaitable<bool> hold_connection(Worker& worker, const BreakMatch& match, T
   co_return true;
 }
 
+// What the client has sent so far, read without waiting before the upstream is connected:
+// it goes out right behind the upstream's handshake, so a server woken by the new connection
+// finds the request there instead of sleeping again until the relay's first pass (for a
+// connect-and-close load, a third fewer wake-ups of the backend). Nothing there (a server
+// that speaks first) is fine. False when the client has already failed (why in `error`).
+bool read_what_came(tcp::socket& client, BufferPool::Lease& buffer, size_t& size,
+                    std::string& error) {
+  const ssize_t n = ::recv(client.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT);
+  if (n >= 0) {
+    size = static_cast<size_t>(n);  // 0 at a FIN: the relay's first read sees it again
+    return true;
+  }
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return true;
+  error = "the client failed before the upstream was connected: " +
+          error_code(errno, asio::error::get_system_category()).message();
+  return false;
+}
+
 tcp::socket& lowest_socket(tcp::socket& socket) { return socket; }
 tcp::socket& lowest_socket(TlsStream& stream) { return beast::get_lowest_layer(stream).socket(); }
 
@@ -179,6 +201,17 @@ asio::awaitable<void> relay_route(ClientStream& client, Worker& worker,
       }
     }
   }
+  std::optional<BufferPool::Lease> first;
+  size_t first_size = 0;
+  if constexpr (std::is_same_v<ClientStream, tcp::socket>) {
+    first.emplace(worker.buffers().take());
+    if (!read_what_came(client, *first, first_size, record->error)) {
+      spdlog::info("tcp route {}: connection from {} closed: {}", route.config->name, client_ip,
+                   record->error);
+      record.finish(TcpEnd::ClientReset, series);
+      co_return;
+    }
+  }
   auto connection =
       co_await connect_upstream(worker, *snapshot, *route.upstream, chosen_at_breakpoint.get(),
                                 record->target, record->error);
@@ -195,8 +228,10 @@ asio::awaitable<void> relay_route(ClientStream& client, Worker& worker,
   if (const int version = route.upstream->config.proxy_protocol; version != 0) {
     // Who the client is, for an upstream behind bridge (Traefik's serversTransport
     // proxyProtocol): the header goes first, before any byte of the client's.
-    bridge::tcp::ProxyAddresses addresses{false, ends.client_ip, ends.local_ip, ends.client_port,
-                                          ends.local_port};
+    ConnectionEnds arrived = ends;
+    arrived.local_of(lowest_socket(client));
+    bridge::tcp::ProxyAddresses addresses{false, arrived.client_ip, arrived.local_ip,
+                                          arrived.client_port, arrived.local_port};
     const std::string header = bridge::tcp::write_proxy_header(version, addresses);
     auto [wec, written] = co_await asio::async_write(upstream, asio::buffer(header), nothrow);
     if (wec) {
@@ -210,7 +245,7 @@ asio::awaitable<void> relay_route(ClientStream& client, Worker& worker,
   lease.slot().close_now = [](void* r) { static_cast<Relay*>(r)->stop(TcpEnd::Drained); };
   lease.slot().close_context = &relay;
   if (series != nullptr) series->open.fetch_add(1, std::memory_order_relaxed);
-  TcpRelayResult result = co_await relay.run();
+  TcpRelayResult result = co_await relay.run(std::move(first), first_size);
   if (series != nullptr) series->open.fetch_sub(1, std::memory_order_relaxed);
   lease.slot().close_now = nullptr;
   record->bytes_in = result.bytes_up;
@@ -239,12 +274,11 @@ void note_hello(TcpRecord& record, const bridge::tcp::ClientHello& hello) {
 
 }  // namespace
 
-asio::awaitable<void> serve_tcp_connection(tcp::socket socket, Worker& worker,
+asio::awaitable<void> serve_tcp_connection(tcp::socket socket, ConnectionEnds ends, Worker& worker,
                                            std::string listener) {
   const std::shared_ptr<const Snapshot> snapshot = worker.snapshot();
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
-  ConnectionEnds ends;
   if (!co_await read_connection_ends(socket, snapshot->policy(listener),
                                      snapshot->config.limits.header_timeout, ends))
     co_return;
@@ -291,7 +325,6 @@ asio::awaitable<bool> serve_if_tcp_routed(tcp::socket& socket, Worker& worker,
   bridge::tcp::ClientHello hello =
       co_await peek_client_hello(socket, limits.header_timeout, limits.header_timeout);
   if (hello.state != bridge::tcp::HelloState::Complete) co_return false;  // the handshake will say
-  if (!ends.from_proxy_header) ends = ConnectionEnds::of(socket);
   ConnectionView connection(ends.client_ip, hello);
   const TcpRouteEntry* route = snapshot->match_tcp(listener, connection.view, true);
   if (route == nullptr) co_return false;

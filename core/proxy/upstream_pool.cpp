@@ -2,6 +2,7 @@
 
 #include "proxy/detail/relay.hpp"  // trim_idle_buffer
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -15,6 +16,20 @@ namespace bridge::proxy {
 
 namespace {
 
+// How a non-blocking connect() that said EINPROGRESS stands, without waiting: on loopback
+// (port-forwards, compose ports, local servers) the handshake has already completed inside the
+// connect() call, so one poll() spares registering for writability, a pass of the event loop
+// and the SO_ERROR read. `in_progress` when it has not finished yet.
+error_code connect_outcome_now(int fd) {
+  pollfd polled{fd, POLLOUT, 0};
+  if (::poll(&polled, 1, 0) != 1) return asio::error::in_progress;
+  if ((polled.revents & (POLLERR | POLLHUP)) == 0) return error_code();
+  int error = 0;
+  socklen_t size = sizeof error;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = errno;
+  return error_code(error != 0 ? error : ECONNRESET, asio::error::get_system_category());
+}
+
 // A non-blocking connect() whose wait for completion the worker's deadline watch bounds: no
 // timer armed and cancelled per connection (beast::tcp_stream's, two timerfd updates) and no
 // poll() once the socket is writable (Asio's check); SO_ERROR says how it ended. `family`
@@ -24,18 +39,30 @@ namespace {
 asio::awaitable<error_code> connect_socket(DeadlineWatch& deadlines, tcp::socket& out, int family,
                                            const sockaddr* address, socklen_t address_size,
                                            std::chrono::milliseconds timeout) {
-  const int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) co_return error_code(errno, asio::error::get_system_category());
   error_code ec;
   tcp::socket socket(out.get_executor());
-  socket.assign(family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
-  if (ec) {
-    ::close(fd);
-    co_return ec;
+  if (family == AF_UNIX) {
+    const int unix_fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (unix_fd < 0) co_return error_code(errno, asio::error::get_system_category());
+    socket.assign(tcp::v4(), unix_fd, ec);
+    if (ec) ::close(unix_fd);
+  } else {
+    // Opened by Asio rather than assigned: Asio closes a socket it opened without first
+    // taking it out of epoll (one epoll_ctl per connection less). Without close-on-exec, as
+    // Asio's accepted sockets are: spawn_child closes every descriptor past stderr.
+    socket.open(family == AF_INET6 ? tcp::v6() : tcp::v4(), ec);
+    if (!ec) socket.native_non_blocking(true, ec);
   }
+  if (ec) co_return ec;
+  const int fd = socket.native_handle();
   if (::connect(fd, address, address_size) != 0) {
     // AF_UNIX answers a full backlog with EAGAIN and does not go on trying: refused.
     if (errno != EINPROGRESS) co_return error_code(errno, asio::error::get_system_category());
+    if (const error_code ready = connect_outcome_now(fd); ready != asio::error::in_progress) {
+      if (ready) co_return ready;
+      out = std::move(socket);
+      co_return error_code();
+    }
     DeadlineStream waiting(std::move(socket), deadlines);
     waiting.expires_after(timeout);
     auto [wec] = co_await waiting.async_wait(tcp::socket::wait_write, nothrow);

@@ -110,19 +110,22 @@ asio::awaitable<void> serve_counted(asio::awaitable<void> connection,
 
 asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, std::string listener_name) {
   auto open = runtime_.listener_connections.get(listener_name);
+  error_code lec;
+  const tcp::endpoint listening = acceptor.local_endpoint(lec);
+  acceptor.non_blocking(true, lec);  // the batch's accept() says would_block when it is empty
   asio::steady_timer wait(context_);
   // The acceptor object lives in acceptors_ until closed; keep serving until then.
   for (;;) {
     // At the cap, new connections wait in the kernel's backlog (as nginx's worker_connections
     // and Envoy's max_connections): polled, since a slot may free on another worker.
-    const uint64_t cap = snapshot()->policy(listener_name).max_connections;
-    if (cap > 0 && open->load(std::memory_order_relaxed) >= cap) {
+    if (at_cap(*open, listener_name)) {
       wait.expires_after(std::chrono::milliseconds(5));
       co_await wait.async_wait(nothrow);
       if (!acceptor.is_open()) co_return;
       continue;
     }
-    auto [ec, socket] = co_await acceptor.async_accept(nothrow);
+    tcp::endpoint peer;  // from accept() itself: no getpeername() per connection
+    auto [ec, socket] = co_await acceptor.async_accept(peer, nothrow);
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) {
       // EMFILE and friends: back off instead of spinning.
@@ -131,30 +134,53 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, std::string l
       co_await pause.async_wait(nothrow);
       continue;
     }
-    // Every worker has an accept pending, so one may take a connection past the cap: it waits,
-    // unserved, until a slot frees (the client sees what the backlog would show it).
-    while (!reserve_slot(*open, snapshot()->policy(listener_name).max_connections)) {
-      if (draining_) co_return;
-      wait.expires_after(std::chrono::milliseconds(5));
-      co_await wait.async_wait(nothrow);
+    // Then whatever else waits in the backlog, in this pass of the event loop (haproxy's
+    // maxaccept): the new connections connect upstream together, so a backend asleep in epoll
+    // is woken once for the batch rather than once per connection, as one accept per pass did.
+    for (int batch = 1;; ++batch) {
+      // Every worker has an accept pending, so one may take a connection past the cap: it
+      // waits, unserved, until a slot frees (the client sees what the backlog would show it).
+      while (!reserve_slot(*open, snapshot()->policy(listener_name).max_connections)) {
+        if (draining_) co_return;
+        wait.expires_after(std::chrono::milliseconds(5));
+        co_await wait.async_wait(nothrow);
+      }
+      if (draining_) {
+        open->fetch_sub(1, std::memory_order_relaxed);
+        co_return;
+      }
+      serve(std::move(socket), ConnectionEnds::accepted(peer, listening), listener_name, open);
+      if (batch == max_accept_batch || at_cap(*open, listener_name)) break;
+      socket = acceptor.accept(peer, ec);
+      if (ec) break;  // would_block: the backlog is empty (other errors: the next async_accept)
     }
-    CountedConnection held(open);
-    if (draining_) co_return;
-    if (snapshot()->policy(listener_name).tcp) {
-      asio::co_spawn(
-          context_,
-          serve_counted(serve_tcp_connection(std::move(socket), *this, listener_name),
-                        std::move(held)),
-          log_failure("worker " + std::to_string(index_) + ", TCP listener " + listener_name));
-      continue;
-    }
-    auto tls = tls_->find(listener_name);
-    asio::co_spawn(context_,
-                   serve_counted(serve_connection(std::move(socket), *this, listener_name,
-                                                  tls == tls_->end() ? nullptr : tls->second),
-                                 std::move(held)),
-                   log_failure("worker " + std::to_string(index_) + ", listener " + listener_name));
   }
+}
+
+bool Worker::at_cap(const std::atomic<uint64_t>& open, const std::string& listener_name) const {
+  const uint64_t cap = snapshot()->policy(listener_name).max_connections;
+  return cap > 0 && open.load(std::memory_order_relaxed) >= cap;
+}
+
+void Worker::serve(tcp::socket socket, ConnectionEnds ends, const std::string& listener_name,
+                   std::shared_ptr<std::atomic<uint64_t>> slot) {
+  CountedConnection held(std::move(slot));
+  if (snapshot()->policy(listener_name).tcp) {
+    asio::co_spawn(
+        context_,
+        serve_counted(
+            serve_tcp_connection(std::move(socket), std::move(ends), *this, listener_name),
+            std::move(held)),
+        log_failure("worker " + std::to_string(index_) + ", TCP listener " + listener_name));
+    return;
+  }
+  auto tls = tls_->find(listener_name);
+  asio::co_spawn(
+      context_,
+      serve_counted(serve_connection(std::move(socket), std::move(ends), *this, listener_name,
+                                     tls == tls_->end() ? nullptr : tls->second),
+                    std::move(held)),
+      log_failure("worker " + std::to_string(index_) + ", listener " + listener_name));
 }
 
 std::list<ConnectionSlot>::iterator Worker::add_connection(tcp::socket* socket) {

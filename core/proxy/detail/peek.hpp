@@ -38,21 +38,24 @@ asio::awaitable<bridge::tcp::ClientHello> peek_client_hello(tcp::socket& socket,
 asio::awaitable<bridge::tcp::ProxyHeader> take_proxy_header(tcp::socket& socket,
                                                             std::chrono::milliseconds whole);
 
-/// Where a connection came from and where it arrived: the socket's addresses, or those a
-/// trusted PROXY header named.
+/// Where a connection came from and where it arrived: the addresses accept() returned, or
+/// those a trusted PROXY header named.
 struct ConnectionEnds {
-  std::string client_ip;  // "" when the socket cannot say
+  std::string client_ip;
   uint16_t client_port = 0;
-  std::string local_ip;
+  std::string local_ip;  // "" on a wildcard listener until local_of() asks the socket
   uint16_t local_port = 0;
   bool from_proxy_header = false;
-  /// The socket's own peer and local addresses.
-  static ConnectionEnds of(const tcp::socket& socket);
+  /// From the peer address accept() returned and the listener's own address: no
+  /// getpeername() or getsockname() per connection (a wildcard address is filled later).
+  static ConnectionEnds accepted(const tcp::endpoint& peer, const tcp::endpoint& listener);
+  /// Fills the local address from the socket when the listener's wildcard left it open.
+  void local_of(const tcp::socket& socket);
 };
 
-/// `ends` for a new connection on a listener with `policy`: the socket's, unless a trusted
-/// peer sent a PROXY header, whose addresses replace them. False when the connection must be
-/// closed (a trusted peer sent a malformed header; the reason is logged).
+/// Replaces `ends` (as accepted) with what a trusted peer's PROXY header says, on a listener
+/// with `policy`. False when the connection must be closed (a trusted peer sent a malformed
+/// header; the reason is logged).
 asio::awaitable<bool> read_connection_ends(tcp::socket& socket, const ListenerPolicy& policy,
                                            std::chrono::milliseconds timeout, ConnectionEnds& ends);
 

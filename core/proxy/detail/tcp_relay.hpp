@@ -12,6 +12,7 @@
 #include "proxy/detail/tls_stream.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace bridge::proxy {
@@ -50,14 +51,17 @@ class BasicTcpRelay {
   BasicTcpRelay(const BasicTcpRelay&) = delete;
   BasicTcpRelay& operator=(const BasicTcpRelay&) = delete;
 
-  asio::awaitable<TcpRelayResult> run();
+  /// `first`: bytes the client sent that were read before the upstream connected (`first_size`
+  /// of them at the start of the buffer); they go upstream first.
+  asio::awaitable<TcpRelayResult> run(std::optional<BufferPool::Lease> first = std::nullopt,
+                                      size_t first_size = 0);
   /// Closes both sides; the relay ends with `end` unless it had ended already.
   void stop(TcpEnd end);
 
  private:
   template <class From, class To>
   asio::awaitable<void> pump(From& from, To& to, bool from_client, uint64_t& bytes,
-                             BufferPool::Lease buffer);
+                             BufferPool::Lease buffer, size_t pending);
   /// Closes both sides once nothing moved for the idle timeout; re-arms itself until then.
   void arm_idle();
   void close_both();

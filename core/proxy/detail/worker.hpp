@@ -43,6 +43,8 @@ struct ConnectionSlot {
   std::string_view current_request_id() const { return {request_id.data(), request_id_size}; }
 };
 
+struct ConnectionEnds;
+
 class Worker {
  public:
   Worker(int index, std::shared_ptr<AccessLog> access_log, Runtime& runtime);
@@ -92,6 +94,13 @@ class Worker {
     std::unique_ptr<tcp::acceptor> acceptor;
   };
   asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, std::string listener_name);
+  /// At most this many connections accepted in one pass of the event loop (haproxy's
+  /// tune.maxaccept default).
+  static constexpr int max_accept_batch = 64;
+  bool at_cap(const std::atomic<uint64_t>& open, const std::string& listener_name) const;
+  /// Starts serving an accepted connection; `slot` is the listener count reserved for it.
+  void serve(tcp::socket socket, ConnectionEnds ends, const std::string& listener_name,
+             std::shared_ptr<std::atomic<uint64_t>> slot);
   /// Relay buffers a burst left spare go back to the allocator bit by bit once it is over.
   void schedule_buffer_trim();
 
