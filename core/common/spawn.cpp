@@ -16,7 +16,7 @@ void log_exception(std::string_view context, const std::exception_ptr& failure) 
 }
 
 void LogFailure::operator()(const std::exception_ptr& failure) const {
-  log_exception(context, failure);
+  log_exception(*context, failure);
 }
 
 }  // namespace bridge

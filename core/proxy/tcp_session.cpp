@@ -279,8 +279,10 @@ asio::awaitable<void> serve_tcp_connection(tcp::socket socket, ConnectionEnds en
   const std::shared_ptr<const Snapshot> snapshot = worker.snapshot();
   error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
-  if (!co_await read_connection_ends(socket, snapshot->policy(listener),
-                                     snapshot->config.limits.header_timeout, ends))
+  // A trusted balancer in front may say who the client is.
+  if (const ListenerPolicy& policy = snapshot->policy(listener);
+      policy.proxy_protocol &&
+      !co_await read_connection_ends(socket, policy, snapshot->config.limits.header_timeout, ends))
     co_return;
   TcpRecord record(worker, *snapshot, listener, ends.client_ip);
   bridge::tcp::ClientHello hello;

@@ -113,6 +113,8 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, std::string l
   error_code lec;
   const tcp::endpoint listening = acceptor.local_endpoint(lec);
   acceptor.non_blocking(true, lec);  // the batch's accept() says would_block when it is empty
+  const auto failure_context = std::make_shared<const std::string>(
+      "worker " + std::to_string(index_) + ", listener " + listener_name);
   asio::steady_timer wait(context_);
   // The acceptor object lives in acceptors_ until closed; keep serving until then.
   for (;;) {
@@ -149,7 +151,8 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, std::string l
         open->fetch_sub(1, std::memory_order_relaxed);
         co_return;
       }
-      serve(std::move(socket), ConnectionEnds::accepted(peer, listening), listener_name, open);
+      serve(std::move(socket), ConnectionEnds::accepted(peer, listening), listener_name, open,
+            failure_context);
       if (batch == max_accept_batch || at_cap(*open, listener_name)) break;
       socket = acceptor.accept(peer, ec);
       if (ec) break;  // would_block: the backlog is empty (other errors: the next async_accept)
@@ -163,15 +166,15 @@ bool Worker::at_cap(const std::atomic<uint64_t>& open, const std::string& listen
 }
 
 void Worker::serve(tcp::socket socket, ConnectionEnds ends, const std::string& listener_name,
-                   std::shared_ptr<std::atomic<uint64_t>> slot) {
+                   std::shared_ptr<std::atomic<uint64_t>> slot,
+                   const std::shared_ptr<const std::string>& failure_context) {
   CountedConnection held(std::move(slot));
   if (snapshot()->policy(listener_name).tcp) {
-    asio::co_spawn(
-        context_,
-        serve_counted(
-            serve_tcp_connection(std::move(socket), std::move(ends), *this, listener_name),
-            std::move(held)),
-        log_failure("worker " + std::to_string(index_) + ", TCP listener " + listener_name));
+    asio::co_spawn(context_,
+                   serve_counted(serve_tcp_connection(std::move(socket), std::move(ends), *this,
+                                                      listener_name),
+                                 std::move(held)),
+                   log_failure(failure_context));
     return;
   }
   auto tls = tls_->find(listener_name);
@@ -180,7 +183,7 @@ void Worker::serve(tcp::socket socket, ConnectionEnds ends, const std::string& l
       serve_counted(serve_connection(std::move(socket), std::move(ends), *this, listener_name,
                                      tls == tls_->end() ? nullptr : tls->second),
                     std::move(held)),
-      log_failure("worker " + std::to_string(index_) + ", listener " + listener_name));
+      log_failure(failure_context));
 }
 
 std::list<ConnectionSlot>::iterator Worker::add_connection(tcp::socket* socket) {

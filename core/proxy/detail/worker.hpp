@@ -98,9 +98,11 @@ class Worker {
   /// tune.maxaccept default).
   static constexpr int max_accept_batch = 64;
   bool at_cap(const std::atomic<uint64_t>& open, const std::string& listener_name) const;
-  /// Starts serving an accepted connection; `slot` is the listener count reserved for it.
+  /// Starts serving an accepted connection; `slot` is the listener count reserved for it,
+  /// `failure_context` names the worker and listener in a log line should it throw.
   void serve(tcp::socket socket, ConnectionEnds ends, const std::string& listener_name,
-             std::shared_ptr<std::atomic<uint64_t>> slot);
+             std::shared_ptr<std::atomic<uint64_t>> slot,
+             const std::shared_ptr<const std::string>& failure_context);
   /// Relay buffers a burst left spare go back to the allocator bit by bit once it is over.
   void schedule_buffer_trim();
 
