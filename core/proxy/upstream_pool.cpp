@@ -16,18 +16,24 @@ namespace bridge::proxy {
 
 namespace {
 
+// How a finished non-blocking connect() ended: SO_ERROR.
+error_code connect_error(int fd) {
+  int error = 0;
+  socklen_t size = sizeof error;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = errno;
+  return error_code(error, asio::error::get_system_category());
+}
+
 // How a non-blocking connect() that said EINPROGRESS stands, without waiting: on loopback
 // (port-forwards, compose ports, local servers) the handshake has already completed inside the
-// connect() call, so one poll() spares registering for writability, a pass of the event loop
-// and the SO_ERROR read. `in_progress` when it has not finished yet.
+// connect() call, so one poll() spares registering for writability and a pass of the event
+// loop. `in_progress` when it has not finished yet.
 error_code connect_outcome_now(int fd) {
   pollfd polled{fd, POLLOUT, 0};
   if (::poll(&polled, 1, 0) != 1) return asio::error::in_progress;
   if ((polled.revents & (POLLERR | POLLHUP)) == 0) return error_code();
-  int error = 0;
-  socklen_t size = sizeof error;
-  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = errno;
-  return error_code(error != 0 ? error : ECONNRESET, asio::error::get_system_category());
+  const error_code failed = connect_error(fd);
+  return failed ? failed : error_code(ECONNRESET, asio::error::get_system_category());
 }
 
 // A non-blocking connect() whose wait for completion the worker's deadline watch bounds: no
@@ -58,21 +64,16 @@ asio::awaitable<error_code> connect_socket(DeadlineWatch& deadlines, tcp::socket
   if (::connect(fd, address, address_size) != 0) {
     // AF_UNIX answers a full backlog with EAGAIN and does not go on trying: refused.
     if (errno != EINPROGRESS) co_return error_code(errno, asio::error::get_system_category());
-    if (const error_code ready = connect_outcome_now(fd); ready != asio::error::in_progress) {
-      if (ready) co_return ready;
-      out = std::move(socket);
-      co_return error_code();
+    error_code outcome = connect_outcome_now(fd);
+    if (outcome == asio::error::in_progress) {
+      DeadlineStream waiting(std::move(socket), deadlines);
+      waiting.expires_after(timeout);
+      auto [wec] = co_await waiting.async_wait(tcp::socket::wait_write, nothrow);
+      socket = std::move(waiting.socket());
+      if (wec) co_return wec;  // beast::error::timeout when the deadline passed
+      outcome = connect_error(fd);
     }
-    DeadlineStream waiting(std::move(socket), deadlines);
-    waiting.expires_after(timeout);
-    auto [wec] = co_await waiting.async_wait(tcp::socket::wait_write, nothrow);
-    socket = std::move(waiting.socket());
-    if (wec) co_return wec;  // beast::error::timeout when the deadline passed
-    int error = 0;
-    socklen_t size = sizeof error;
-    if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_ERROR, &error, &size) != 0)
-      error = errno;
-    if (error != 0) co_return error_code(error, asio::error::get_system_category());
+    if (outcome) co_return outcome;
   }
   out = std::move(socket);
   co_return error_code();
