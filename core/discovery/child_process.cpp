@@ -101,8 +101,9 @@ Result<Child> spawn_child(const std::vector<std::string>& argv, const EnvMap& en
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
-  // Nothing else of bridge's reaches the child: Asio opens and accepts sockets without
-  // close-on-exec, and a child holding a client or upstream socket would keep it open.
+  // Nothing else of bridge's reaches the child: Asio opens sockets without close-on-exec
+  // (listeners, the admin API's and the HTTP client's), and a child holding one would keep it
+  // open. The proxy's client and upstream sockets are close-on-exec (net/owned_socket.hpp).
   posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);

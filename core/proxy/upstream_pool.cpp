@@ -1,5 +1,6 @@
 #include "proxy/detail/upstream_pool.hpp"
 
+#include "net/owned_socket.hpp"
 #include "proxy/detail/relay.hpp"  // trim_idle_buffer
 
 #include <poll.h>
@@ -46,19 +47,7 @@ asio::awaitable<error_code> connect_socket(DeadlineWatch& deadlines, tcp::socket
                                            const sockaddr* address, socklen_t address_size,
                                            std::chrono::milliseconds timeout) {
   error_code ec;
-  tcp::socket socket(out.get_executor());
-  if (family == AF_UNIX) {
-    const int unix_fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (unix_fd < 0) co_return error_code(errno, asio::error::get_system_category());
-    socket.assign(tcp::v4(), unix_fd, ec);
-    if (ec) ::close(unix_fd);
-  } else {
-    // Opened by Asio rather than assigned: Asio closes a socket it opened without first
-    // taking it out of epoll (one epoll_ctl per connection less). Without close-on-exec, as
-    // Asio's accepted sockets are: spawn_child closes every descriptor past stderr.
-    socket.open(family == AF_INET6 ? tcp::v6() : tcp::v4(), ec);
-    if (!ec) socket.native_non_blocking(true, ec);
-  }
+  tcp::socket socket = net::open_stream_socket(out.get_executor(), family, ec);
   if (ec) co_return ec;
   const int fd = socket.native_handle();
   if (::connect(fd, address, address_size) != 0) {

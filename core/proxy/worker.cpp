@@ -1,6 +1,7 @@
 #include "proxy/detail/worker.hpp"
 
 #include "common/spawn.hpp"
+#include "net/owned_socket.hpp"
 #include "proxy/detail/session.hpp"
 #include "proxy/detail/tcp_session.hpp"
 
@@ -112,7 +113,7 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, std::string l
   auto open = runtime_.listener_connections.get(listener_name);
   error_code lec;
   const tcp::endpoint listening = acceptor.local_endpoint(lec);
-  acceptor.non_blocking(true, lec);  // the batch's accept() says would_block when it is empty
+  acceptor.non_blocking(true, lec);  // accept4() says would_block when the backlog is empty
   const auto failure_context = std::make_shared<const std::string>(
       "worker " + std::to_string(index_) + ", listener " + listener_name);
   asio::steady_timer wait(context_);
@@ -126,36 +127,28 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, std::string l
       if (!acceptor.is_open()) co_return;
       continue;
     }
-    tcp::endpoint peer;  // from accept() itself: no getpeername() per connection
-    auto [ec, socket] = co_await acceptor.async_accept(peer, nothrow);
+    auto [ec] = co_await acceptor.async_wait(tcp::acceptor::wait_read, nothrow);
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-    if (ec) {
-      // EMFILE and friends: back off instead of spinning.
-      spdlog::warn("accept on {}: {}", listener_name, ec.message());
-      asio::steady_timer pause(context_, std::chrono::milliseconds(100));
-      co_await pause.async_wait(nothrow);
-      continue;
-    }
-    // Then whatever else waits in the backlog, in this pass of the event loop (haproxy's
-    // maxaccept): the new connections connect upstream together, so a backend asleep in epoll
-    // is woken once for the batch rather than once per connection, as one accept per pass did.
-    for (int batch = 1;; ++batch) {
-      // Every worker has an accept pending, so one may take a connection past the cap: it
-      // waits, unserved, until a slot frees (the client sees what the backlog would show it).
-      while (!reserve_slot(*open, snapshot()->policy(listener_name).max_connections)) {
-        if (draining_) co_return;
-        wait.expires_after(std::chrono::milliseconds(5));
-        co_await wait.async_wait(nothrow);
-      }
-      if (draining_) {
+    // Everything in the backlog, up to max_accept_batch in this pass of the event loop
+    // (haproxy's maxaccept): the new connections connect upstream together, so a backend
+    // asleep in epoll is woken once for the batch rather than once per connection. A slot is
+    // taken before each accept, so no connection is taken past the cap.
+    for (int batch = 0; batch < max_accept_batch; ++batch) {
+      if (draining_) co_return;
+      if (!reserve_slot(*open, snapshot()->policy(listener_name).max_connections)) break;
+      tcp::endpoint peer;  // from accept4() itself: no getpeername() per connection
+      tcp::socket socket = net::accept_connection(acceptor, peer, ec);
+      if (ec) {
         open->fetch_sub(1, std::memory_order_relaxed);
-        co_return;
+        if (ec == asio::error::would_block) break;
+        // EMFILE and friends: back off instead of spinning.
+        spdlog::warn("accept on {}: {}", listener_name, ec.message());
+        asio::steady_timer pause(context_, std::chrono::milliseconds(100));
+        co_await pause.async_wait(nothrow);
+        break;
       }
       serve(std::move(socket), ConnectionEnds::accepted(peer, listening), listener_name, open,
             failure_context);
-      if (batch == max_accept_batch || at_cap(*open, listener_name)) break;
-      socket = acceptor.accept(peer, ec);
-      if (ec) break;  // would_block: the backlog is empty (other errors: the next async_accept)
     }
   }
 }
