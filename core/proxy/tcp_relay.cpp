@@ -30,6 +30,36 @@ asio::awaitable<void> send_fin(TlsStream& stream) {
   co_await send_fin(beast::get_lowest_layer(stream).socket());
 }
 
+// Whether the peer's FIN is already behind the `n` bytes just read into `buffer`: one read that
+// does not wait, into the rest of the buffer. Bytes found there add to `n`; the FIN (true) or
+// a failure is left in `rec`, for after the bytes are written.
+bool read_behind(tcp::socket& from, BufferPool::Lease& buffer, size_t& n, error_code& rec) {
+  const ssize_t more =
+      ::recv(from.native_handle(), buffer.data() + n, buffer.size() - n, MSG_DONTWAIT);
+  if (more > 0) {
+    n += static_cast<size_t>(more);
+  } else if (more == 0) {
+    rec = asio::error::eof;
+    return true;
+  } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+    rec = error_code(errno, asio::error::get_system_category());
+  }
+  return false;
+}
+
+// Writes all of `data` with MSG_MORE: the kernel holds the last segment back for the FIN that
+// shutdown() or close() adds next, and both leave in one packet.
+asio::awaitable<std::pair<error_code, size_t>> write_before_fin(tcp::socket& to,
+                                                                asio::const_buffer data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    auto [ec, n] = co_await to.async_send(data + done, MSG_MORE, nothrow);
+    if (ec) co_return std::pair{ec, done};
+    done += n;
+  }
+  co_return std::pair{error_code(), done};
+}
+
 }  // namespace
 
 template <class ClientStream>
@@ -55,6 +85,12 @@ asio::awaitable<void> BasicTcpRelay<ClientStream>::pump(From& from, To& to, bool
                                                         size_t pending) {
   const TcpEnd from_failed = from_client ? TcpEnd::ClientReset : TcpEnd::UpstreamReset;
   const TcpEnd to_failed = from_client ? TcpEnd::UpstreamReset : TcpEnd::ClientReset;
+  // The upstream's first answer may be its last (HTTP/1.0, Connection: close, a one-shot
+  // service): when its FIN came right behind it, the client gets both in one packet (two
+  // fewer on its leg), as haproxy sends them when epoll says EPOLLRDHUP. Looked for once, on
+  // the first read, so a long-lived connection pays one read at most.
+  constexpr bool plain = std::is_same_v<From, tcp::socket> && std::is_same_v<To, tcp::socket>;
+  bool look_behind = plain && !from_client;
   for (;;) {
     error_code rec;
     size_t n = std::exchange(pending, 0);
@@ -63,7 +99,18 @@ asio::awaitable<void> BasicTcpRelay<ClientStream>::pump(From& from, To& to, bool
           co_await from.async_read_some(asio::buffer(buffer.data(), buffer.size()), nothrow);
     if (n > 0) {
       last_activity_ = Clock::now();
-      auto [wec, written] = co_await asio::async_write(to, asio::buffer(buffer.data(), n), nothrow);
+      bool fin_behind = false;
+      error_code wec;
+      size_t written = 0;
+      if constexpr (plain) {
+        if (std::exchange(look_behind, false) && n < buffer.size())
+          fin_behind = read_behind(from, buffer, n, rec);
+        if (fin_behind)
+          std::tie(wec, written) = co_await write_before_fin(to, asio::buffer(buffer.data(), n));
+      }
+      if (!fin_behind)
+        std::tie(wec, written) =
+            co_await asio::async_write(to, asio::buffer(buffer.data(), n), nothrow);
       if (wec) {
         if (wec != asio::error::operation_aborted) stop(to_failed);
         co_return;
