@@ -66,6 +66,10 @@ Result<std::unique_ptr<tcp::acceptor>> open_acceptor(asio::io_context& context,
   if (!listen) return acceptor;
   acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen");
+  // Every accepted connection inherits it (Linux clones the listener's TCP options): no
+  // setsockopt() per connection. Nagle would hold a relayed answer's tail for the peer's ACK.
+  acceptor->set_option(tcp::no_delay(true), ec);
+  if (ec) return fail("TCP_NODELAY");
   return acceptor;
 }
 

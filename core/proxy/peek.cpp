@@ -90,12 +90,13 @@ asio::awaitable<wire::ProxyHeader> take_proxy_header(tcp::socket& socket,
   co_return header;
 }
 
-ConnectionEnds ConnectionEnds::accepted(const tcp::endpoint& peer, const tcp::endpoint& listener) {
+ConnectionEnds ConnectionEnds::accepted(const tcp::endpoint& peer, const std::string& listener_ip,
+                                        uint16_t listener_port) {
   ConnectionEnds ends;
   ends.client_ip = peer.address().to_string();
   ends.client_port = peer.port();
-  if (!listener.address().is_unspecified()) ends.local_ip = listener.address().to_string();
-  ends.local_port = listener.port();
+  ends.local_ip = listener_ip;
+  ends.local_port = listener_port;
   return ends;
 }
 

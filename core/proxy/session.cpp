@@ -524,9 +524,7 @@ asio::awaitable<void> serve_requests(ClientStream& client, Worker& worker, const
 
 asio::awaitable<void> serve_connection(tcp::socket socket, ConnectionEnds ends, Worker& worker,
                                        std::string listener, std::shared_ptr<ssl::context> tls) {
-  error_code ec;
-  socket.set_option(tcp::no_delay(true), ec);
-  Peer peer;
+  Peer peer;  // the socket has TCP_NODELAY from its listener (net::open_acceptor)
   peer.listener = std::move(listener);
   const ListenerPolicy& policy = worker.snapshot()->policy(peer.listener);
   // A trusted balancer in front may say who the client is.
@@ -542,6 +540,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, ConnectionEnds ends, 
     DeadlineStream client(std::move(socket), worker.deadlines());
     ConnectionLease lease(worker, &client.socket());
     co_await serve_requests(client, worker, peer, lease.slot());
+    error_code ec;
     client.socket().shutdown(tcp::socket::shutdown_send, ec);
     client.close();
     co_return;

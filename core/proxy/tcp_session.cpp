@@ -276,9 +276,8 @@ void note_hello(TcpRecord& record, const bridge::tcp::ClientHello& hello) {
 
 asio::awaitable<void> serve_tcp_connection(tcp::socket socket, ConnectionEnds ends, Worker& worker,
                                            std::string listener) {
+  // The socket has TCP_NODELAY from its listener (net::open_acceptor).
   const std::shared_ptr<const Snapshot> snapshot = worker.snapshot();
-  error_code ec;
-  socket.set_option(tcp::no_delay(true), ec);
   // A trusted balancer in front may say who the client is.
   if (const ListenerPolicy& policy = snapshot->policy(listener);
       policy.proxy_protocol &&

@@ -113,6 +113,8 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, std::string l
   auto open = runtime_.listener_connections.get(listener_name);
   error_code lec;
   const tcp::endpoint listening = acceptor.local_endpoint(lec);
+  const std::string listening_ip =
+      listening.address().is_unspecified() ? std::string() : listening.address().to_string();
   acceptor.non_blocking(true, lec);  // accept4() says would_block when the backlog is empty
   const auto failure_context = std::make_shared<const std::string>(
       "worker " + std::to_string(index_) + ", listener " + listener_name);
@@ -147,8 +149,8 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, std::string l
         co_await pause.async_wait(nothrow);
         break;
       }
-      serve(std::move(socket), ConnectionEnds::accepted(peer, listening), listener_name, open,
-            failure_context);
+      serve(std::move(socket), ConnectionEnds::accepted(peer, listening_ip, listening.port()),
+            listener_name, open, failure_context);
     }
   }
 }

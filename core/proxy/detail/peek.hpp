@@ -46,9 +46,11 @@ struct ConnectionEnds {
   std::string local_ip;  // "" on a wildcard listener until local_of() asks the socket
   uint16_t local_port = 0;
   bool from_proxy_header = false;
-  /// From the peer address accept() returned and the listener's own address: no
-  /// getpeername() or getsockname() per connection (a wildcard address is filled later).
-  static ConnectionEnds accepted(const tcp::endpoint& peer, const tcp::endpoint& listener);
+  /// From the peer address accept() returned and the listener's own address, formatted once
+  /// per listener (`listener_ip`, "" for a wildcard: filled later by local_of): no
+  /// getpeername() or getsockname() per connection.
+  static ConnectionEnds accepted(const tcp::endpoint& peer, const std::string& listener_ip,
+                                 uint16_t listener_port);
   /// Fills the local address from the socket when the listener's wildcard left it open.
   void local_of(const tcp::socket& socket);
 };

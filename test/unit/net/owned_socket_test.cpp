@@ -1,5 +1,6 @@
 // Sockets the proxy accepts and opens itself (net/owned_socket.hpp), on real loopback and Unix
 // sockets: what the kernel says about the descriptor, and that Asio's reactor serves it.
+#include "net/listen.hpp"
 #include "net/owned_socket.hpp"
 #include "temp_dir.hpp"
 
@@ -11,6 +12,8 @@
 #include <boost/asio/write.hpp>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -82,6 +85,26 @@ TEST(OwnedSocket, AcceptedConnectionIsNonBlockingAndCloseOnExecWithItsPeerAddres
 
 // Closed without first leaving epoll: the kernel drops a closed descriptor from epoll itself,
 // so the number, reused at once by the next connection, is served by the same reactor.
+// The proxy sets TCP_NODELAY once, on the listener (net::open_acceptor), and relies on the
+// kernel copying it into every connection accepted there.
+TEST(OwnedSocket, AnAcceptedConnectionHasTheListenersNoDelay) {
+  asio::io_context io;
+  auto opened = open_acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0), true);
+  ASSERT_TRUE(opened) << opened.error().message;
+  tcp::acceptor& acceptor = **opened;
+  acceptor.non_blocking(true);
+  tcp::socket client(io);
+  client.connect(acceptor.local_endpoint());
+  tcp::endpoint peer;
+  error_code ec;
+  tcp::socket accepted = accept_connection(acceptor, peer, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  int nodelay = 0;
+  socklen_t size = sizeof nodelay;
+  ASSERT_EQ(::getsockopt(accepted.native_handle(), IPPROTO_TCP, TCP_NODELAY, &nodelay, &size), 0);
+  EXPECT_EQ(nodelay, 1);
+}
+
 TEST(OwnedSocket, ADescriptorNumberReusedAfterCloseIsServed) {
   Listener listener;
   int last_fd = -1;
