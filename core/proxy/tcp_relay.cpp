@@ -2,6 +2,9 @@
 
 #include "trace/metrics.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -9,6 +12,17 @@
 namespace bridge::proxy {
 
 std::string_view tcp_end_name(TcpEnd end) { return trace::tcp_end_names[static_cast<size_t>(end)]; }
+
+size_t read_now(tcp::socket& socket, void* data, size_t size, error_code& ec) {
+  ssize_t n;
+  do {
+    n = ::recv(socket.native_handle(), data, size, MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n >= 0) return static_cast<size_t>(n);
+  ec = errno == EAGAIN ? error_code(asio::error::would_block)
+                       : error_code(errno, asio::error::get_system_category());
+  return 0;
+}
 
 namespace {
 
@@ -34,17 +48,12 @@ asio::awaitable<void> send_fin(TlsStream& stream) {
 // does not wait, into the rest of the buffer. Bytes found there add to `n`; the FIN (true) or
 // a failure is left in `rec`, for after the bytes are written.
 bool read_behind(tcp::socket& from, BufferPool::Lease& buffer, size_t& n, error_code& rec) {
-  const ssize_t more =
-      ::recv(from.native_handle(), buffer.data() + n, buffer.size() - n, MSG_DONTWAIT);
-  if (more > 0) {
-    n += static_cast<size_t>(more);
-  } else if (more == 0) {
-    rec = asio::error::eof;
-    return true;
-  } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-    rec = error_code(errno, asio::error::get_system_category());
-  }
-  return false;
+  error_code ec;
+  const size_t more = read_now(from, buffer.data() + n, buffer.size() - n, ec);
+  n += more;
+  if (ec == asio::error::would_block) return false;
+  rec = ec ? ec : (more == 0 ? error_code(asio::error::eof) : error_code());
+  return rec == asio::error::eof;
 }
 
 // Writes all of `data` with MSG_MORE: the kernel holds the last segment back for the FIN that

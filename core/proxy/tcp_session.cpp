@@ -13,7 +13,6 @@
 #include "trace/trace.hpp"
 
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
 #include <optional>
 #include <type_traits>
@@ -140,14 +139,10 @@ asio::awaitable<bool> hold_connection(Worker& worker, const BreakMatch& match, T
 // that speaks first) is fine. False when the client has already failed (why in `error`).
 bool read_what_came(tcp::socket& client, BufferPool::Lease& buffer, size_t& size,
                     std::string& error) {
-  const ssize_t n = ::recv(client.native_handle(), buffer.data(), buffer.size(), MSG_DONTWAIT);
-  if (n >= 0) {
-    size = static_cast<size_t>(n);  // 0 at a FIN: the relay's first read sees it again
-    return true;
-  }
-  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return true;
-  error = "the client failed before the upstream was connected: " +
-          error_code(errno, asio::error::get_system_category()).message();
+  error_code ec;
+  size = read_now(client, buffer.data(), buffer.size(), ec);  // 0 at a FIN: the relay sees it
+  if (!ec || ec == asio::error::would_block) return true;
+  error = "the client failed before the upstream was connected: " + ec.message();
   return false;
 }
 
