@@ -39,10 +39,11 @@ class Gzip final : public Encoder {
   }
   bool valid() const { return ok_; }
   void reset() override { deflateReset(&z_); }
-  bool encode(std::string_view in, bool last, std::string& out) override {
+  bool encode(std::string_view in, Then then, std::string& out) override {
     z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
     z_.avail_in = static_cast<uInt>(in.size());
-    const int flush = last ? Z_FINISH : Z_SYNC_FLUSH;
+    const bool last = then == Then::End;
+    const int flush = last ? Z_FINISH : then == Then::Wait ? Z_SYNC_FLUSH : Z_NO_FLUSH;
     for (;;) {
       const size_t room = deflateBound(&z_, z_.avail_in) + 64;
       char* at = grow(out, room);
@@ -81,11 +82,14 @@ class Brotli final : public Encoder {
       BrotliEncoderSetParameter(state_, BROTLI_PARAM_SIZE_HINT,
                                 static_cast<uint32_t>(std::min<uint64_t>(bytes, 1U << 30)));
   }
-  bool encode(std::string_view in, bool last, std::string& out) override {
+  bool encode(std::string_view in, Then then, std::string& out) override {
     if (state_ == nullptr) return false;
     size_t avail_in = in.size();
     const auto* next_in = reinterpret_cast<const uint8_t*>(in.data());
-    const BrotliEncoderOperation op = last ? BROTLI_OPERATION_FINISH : BROTLI_OPERATION_FLUSH;
+    const bool last = then == Then::End;
+    const BrotliEncoderOperation op = last                 ? BROTLI_OPERATION_FINISH
+                                      : then == Then::Wait ? BROTLI_OPERATION_FLUSH
+                                                           : BROTLI_OPERATION_PROCESS;
     for (;;) {
       size_t room = in.size() / 2 + 1024;
       char* at = grow(out, room);
@@ -112,9 +116,11 @@ class Zstd final : public Encoder {
   void reset() override { ZSTD_CCtx_reset(cctx_, ZSTD_reset_session_only); }
   // Exact (a Content-Length): the frame says it, and the tables fit the body.
   void size_hint(uint64_t bytes) override { ZSTD_CCtx_setPledgedSrcSize(cctx_, bytes); }
-  bool encode(std::string_view in, bool last, std::string& out) override {
+  bool encode(std::string_view in, Then then, std::string& out) override {
     ZSTD_inBuffer input{in.data(), in.size(), 0};
-    const ZSTD_EndDirective mode = last ? ZSTD_e_end : ZSTD_e_flush;
+    const ZSTD_EndDirective mode = then == Then::End    ? ZSTD_e_end
+                                   : then == Then::Wait ? ZSTD_e_flush
+                                                        : ZSTD_e_continue;
     for (;;) {
       const size_t room = ZSTD_compressBound(in.size() - input.pos) + 64;
       char* at = grow(out, room);
@@ -122,7 +128,8 @@ class Zstd final : public Encoder {
       const size_t left = ZSTD_compressStream2(cctx_, &output, &input, mode);
       out.resize(out.size() - room + output.pos);
       if (ZSTD_isError(left)) return false;
-      if (left == 0) return true;  // flushed (or ended) with all input consumed
+      // Flushed (or ended) with all input taken; `continue` is done once it took the input.
+      if (left == 0 || (mode == ZSTD_e_continue && input.pos == input.size)) return true;
     }
   }
 

@@ -1,7 +1,8 @@
 #pragma once
-/// Streaming encoders for compress: gzip (zlib), br (libbrotli) and zstd (libzstd). Each
-/// piece of a body is flushed as it is encoded, so a streamed response (server-sent events,
-/// a long poll) reaches the client as it comes rather than when the encoder's window fills.
+/// Streaming encoders for compress: gzip (zlib), br (libbrotli) and zstd (libzstd). The
+/// encoder is flushed whenever the proxy is about to wait for more of the body, so a streamed
+/// response (server-sent events, a long poll) reaches the client as it comes rather than when
+/// the encoder's window fills; pieces already at hand are encoded without a flush between.
 
 #include "middleware/middleware.hpp"
 
@@ -11,12 +12,19 @@
 
 namespace bridge::middleware {
 
+/// What follows a piece given to Encoder::encode().
+enum class Then {
+  More,  // more of the body, at once: the encoder may keep output back
+  Wait,  // a wait for more: everything so far is flushed out
+  End,   // nothing: the stream ends
+};
+
 class Encoder {
  public:
   virtual ~Encoder() = default;
-  /// Appends the encoding of `in` to `out`, flushed; `last` also ends the stream. False when
-  /// the library failed (out of memory): the response cannot go on.
-  virtual bool encode(std::string_view in, bool last, std::string& out) = 0;
+  /// Appends the encoding of `in` to `out`, flushed or ended as `then` says. False when the
+  /// library failed (out of memory): the response cannot go on.
+  virtual bool encode(std::string_view in, Then then, std::string& out) = 0;
   /// Ready for a new stream.
   virtual void reset() = 0;
   /// The body's length, when its Content-Length says it, before the first encode(): zstd and

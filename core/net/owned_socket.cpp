@@ -72,4 +72,14 @@ tcp::socket open_stream_socket(const boost::asio::any_io_executor& executor, int
   return adopt(executor, fd, family == AF_INET6 ? tcp::v6() : tcp::v4(), ec);
 }
 
+size_t read_now(tcp::socket& socket, void* data, size_t size, error_code& ec) {
+  ssize_t n;
+  do {
+    n = ::recv(socket.native_handle(), data, size, MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n >= 0) return static_cast<size_t>(n);
+  ec = error_code(errno, boost::system::system_category());  // EAGAIN: would_block
+  return 0;
+}
+
 }  // namespace bridge::net

@@ -1,6 +1,7 @@
 #pragma once
 /// Sockets bridge opens itself, for the proxy's per-connection path: accept4() and socket()
-/// with SOCK_NONBLOCK and SOCK_CLOEXEC, handed to Asio as what they are.
+/// with SOCK_NONBLOCK and SOCK_CLOEXEC, handed to Asio as what they are; and a read that does
+/// not wait.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
@@ -17,5 +18,12 @@ boost::asio::ip::tcp::socket accept_connection(boost::asio::ip::tcp::acceptor& a
 /// socket reads, writes and shuts down through the same calls as a TCP one), on `executor`.
 boost::asio::ip::tcp::socket open_stream_socket(const boost::asio::any_io_executor& executor,
                                                 int family, boost::system::error_code& ec);
+
+/// One recv() into `data` that does not wait: the bytes read, 0 at the peer's FIN; 0 with `ec`
+/// would_block when nothing is there yet, or with the failure. Unlike an Asio read, the
+/// caller goes on at once: no completion passes through the event loop, where every other
+/// connection's ready work runs first.
+size_t read_now(boost::asio::ip::tcp::socket& socket, void* data, size_t size,
+                boost::system::error_code& ec);
 
 }  // namespace bridge::net

@@ -282,6 +282,7 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
   bool sent = co_await client.send_head(
       head, edit, has_response_body || (web == nullptr && !up->trailers.empty()), ex.scratch.wire);
   std::string taken;  // the body bytes being sent (swapped with up->in: no copy)
+  ex.scratch.encoded.clear();
   std::optional<middleware::Base64Encoder> text;  // a gRPC-Web text answer's body
   if (web != nullptr && web->text) text.emplace();
   while (sent && has_response_body) {
@@ -297,7 +298,8 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
         text->encode(bytes, ex.scratch.encoded);
         sent = co_await client.send_body(ex.scratch.encoded, idle);  // none under 3 bytes
       } else {
-        sent = co_await send_body_piece(client, encoding, ex.scratch.encoded, bytes, false, idle);
+        sent = co_await send_body_piece(client, encoding, ex.scratch.encoded, bytes,
+                                        middleware::Then::Wait, idle);
       }
       if (!encoding) ex.record.bytes_out += bytes.size();
       session.consumed(*up, bytes.size());
@@ -311,7 +313,8 @@ asio::awaitable<StepResult> exchange_over_h2(Client& client, Exchange& ex,
     }
   }
   if (sent && encoding) {
-    sent = co_await send_body_piece(client, encoding, ex.scratch.encoded, {}, true, idle);
+    sent = co_await send_body_piece(client, encoding, ex.scratch.encoded, {}, middleware::Then::End,
+                                    idle);
     ex.record.bytes_out += encoding.out_bytes;
     finish_compression(ex, encoding);
   }

@@ -1,10 +1,10 @@
 #include "proxy/detail/tcp_relay.hpp"
 
+#include "net/owned_socket.hpp"
 #include "trace/metrics.hpp"
 
 #include <sys/socket.h>
 
-#include <cerrno>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -12,17 +12,6 @@
 namespace bridge::proxy {
 
 std::string_view tcp_end_name(TcpEnd end) { return trace::tcp_end_names[static_cast<size_t>(end)]; }
-
-size_t read_now(tcp::socket& socket, void* data, size_t size, error_code& ec) {
-  ssize_t n;
-  do {
-    n = ::recv(socket.native_handle(), data, size, MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
-  if (n >= 0) return static_cast<size_t>(n);
-  ec = errno == EAGAIN ? error_code(asio::error::would_block)
-                       : error_code(errno, asio::error::get_system_category());
-  return 0;
-}
 
 namespace {
 
@@ -49,7 +38,7 @@ asio::awaitable<void> send_fin(TlsStream& stream) {
 // a failure is left in `rec`, for after the bytes are written.
 bool read_behind(tcp::socket& from, BufferPool::Lease& buffer, size_t& n, error_code& rec) {
   error_code ec;
-  const size_t more = read_now(from, buffer.data() + n, buffer.size() - n, ec);
+  const size_t more = net::read_now(from, buffer.data() + n, buffer.size() - n, ec);
   n += more;
   if (ec == asio::error::would_block) return false;
   rec = ec ? ec : (more == 0 ? error_code(asio::error::eof) : error_code());

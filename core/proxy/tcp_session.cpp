@@ -4,6 +4,7 @@
 #include "proxy/detail/tcp_session.hpp"
 
 #include "admin/record_json.hpp"
+#include "net/owned_socket.hpp"
 #include "proxy/breakpoints.hpp"
 #include "proxy/detail/balancer.hpp"
 #include "proxy/detail/peek.hpp"
@@ -140,7 +141,7 @@ asio::awaitable<bool> hold_connection(Worker& worker, const BreakMatch& match, T
 bool read_what_came(tcp::socket& client, BufferPool::Lease& buffer, size_t& size,
                     std::string& error) {
   error_code ec;
-  size = read_now(client, buffer.data(), buffer.size(), ec);  // 0 at a FIN: the relay sees it
+  size = net::read_now(client, buffer.data(), buffer.size(), ec);  // 0 at a FIN: the relay sees it
   if (!ec || ec == asio::error::would_block) return true;
   error = "the client failed before the upstream was connected: " + ec.message();
   return false;

@@ -14,6 +14,8 @@
 //                          X-Resp-Hop, Keep-Alive, Proxy-Authenticate) and X-Kept: yes
 //   /chunked-response      200 with Transfer-Encoding: chunked: "chunk-one,chunk-two,chunk-three"
 //   /chunked-bytes?n=N     200 with Transfer-Encoding: chunked: N bytes of 'x' in 64 KiB chunks
+//   /drip?ms=N             200 text/plain, chunked: "first piece\n", then after N ms (default
+//                          1000) "second piece\n" and the end (a stream that pauses)
 //   /chunked-trailers      200 chunked "with trailers", then the trailer fields
 //                          X-Checksum: 5d41402a and Content-Length: 13 (which no trailer may
 //                          carry)
@@ -196,6 +198,13 @@ bool serve_one(tcp::socket& sock, beast::flat_buffer& buffer, uint64_t conn_id, 
       left -= static_cast<long>(n);
     }
     write_raw(sock, "0\r\n\r\n");
+    return keep_alive;
+  }
+  if (path == "/drip") {
+    write_raw(sock, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\nc\r\nfirst piece\n\r\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(query_number(target, "ms", 1000)));
+    write_raw(sock, "d\r\nsecond piece\n\r\n0\r\n\r\n");
     return keep_alive;
   }
   if (path == "/close-before-response") return false;

@@ -165,13 +165,16 @@ asio::awaitable<bool> send_held_response(Client& client, Exchange& ex, const Res
     co_return false;
   if (has_body) {
     BufferPool::Lease buffer = ex.worker.buffers().take();
+    ex.scratch.encoded.clear();
     uint64_t at = 0;
     do {
       const size_t n = body.read_at(at, {buffer.data(), buffer.size()});
       if (n == 0 && at < body.size()) co_return false;  // the file failed
       at += n;
-      if (!co_await send_body_piece(client, encoding, ex.scratch.encoded, {buffer.data(), n},
-                                    at == body.size(), timeout))
+      // The whole body is at hand: the encoder's output goes out as it gathers.
+      if (!co_await send_body_piece(
+              client, encoding, ex.scratch.encoded, {buffer.data(), n},
+              at == body.size() ? middleware::Then::End : middleware::Then::More, timeout))
         co_return false;
       if (!encoding) ex.record.bytes_out += n;
     } while (at < body.size());

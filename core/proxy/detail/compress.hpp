@@ -14,8 +14,13 @@ struct ResponseEncoding {
   middleware::EncoderLease encoder;
   uint64_t in_bytes = 0;
   uint64_t out_bytes = 0;
+  bool unflushed = false;  // bytes went in since the last flush
   explicit operator bool() const { return encoder != nullptr; }
 };
+
+/// How much encoded output may gather in the scratch before it is written while more of the
+/// body is at hand.
+inline constexpr size_t encoded_write_size = 32 * 1024;
 
 /// An encoder when a compress middleware chose an encoding for this request and the response
 /// (`head`, with `edit` pending) qualifies; then `edit` drops the framing fields and names the
@@ -25,40 +30,58 @@ ResponseEncoding start_compression(Exchange& ex, const ResponseHead& head, HeadE
 /// The compress step's words in the record, once the body went: bytes in and out.
 void finish_compression(Exchange& ex, const ResponseEncoding& encoding);
 
-/// `bytes` (the last piece when `last`) to the client, through the encoder when there is one.
+/// `bytes` to the client, through the encoder when there is one; `then` says what follows
+/// them. With more at hand the encoder's output gathers in `scratch` (up to
+/// encoded_write_size): a write lets the event loop run every other connection's ready work,
+/// and the encoder's state (hundreds of KiB) comes back from memory, not cache, after it.
+/// Before a wait everything encoded goes out, flushed.
 template <class Client>
 asio::awaitable<bool> send_body_piece(Client& client, ResponseEncoding& encoding,
-                                      std::string& scratch, std::string_view bytes, bool last,
-                                      std::chrono::milliseconds timeout) {
+                                      std::string& scratch, std::string_view bytes,
+                                      middleware::Then then, std::chrono::milliseconds timeout) {
   if (!encoding) co_return bytes.empty() || co_await client.send_body(bytes, timeout);
-  if (bytes.empty() && !last) co_return true;  // nothing new: no empty flush block
-  encoding.in_bytes += bytes.size();
-  scratch.clear();
-  if (!encoding.encoder->encode(bytes, last, scratch)) co_return false;
+  using middleware::Then;
+  // Nothing new since the last flush: no empty flush block.
+  if (!bytes.empty() || then == Then::End || (then == Then::Wait && encoding.unflushed)) {
+    encoding.in_bytes += bytes.size();
+    if (!encoding.encoder->encode(bytes, then, scratch)) {
+      scratch.clear();
+      co_return false;
+    }
+    encoding.unflushed = then == Then::More;
+  }
+  if (then == Then::More && scratch.size() < encoded_write_size) co_return true;
   encoding.out_bytes += scratch.size();
-  co_return scratch.empty() || co_await client.send_body(scratch, timeout);
+  const bool sent = scratch.empty() || co_await client.send_body(scratch, timeout);
+  scratch.clear();
+  co_return sent;
 }
 
 /// The upstream's response (`head` read, `body` to come) as `edit` changes it, the body
-/// encoded piece by piece as it arrives.
+/// encoded as it arrives: what is at hand without waiting is encoded in one go (a 100 KB JSON
+/// answer on loopback, whole), flushed and written before the next wait.
 template <class Client, class Upstream>
 asio::awaitable<RelayResult>
 relay_encoded(Client& client, Upstream& upstream, beast::flat_buffer& from,
               const ResponseHead& head, H1Body& body, const HeadEdit& edit,
               ResponseEncoding& encoding, std::string& scratch, RelayParams p) {
+  using middleware::Then;
   if (!co_await client.send_head(head, edit, true, p.wire)) co_return RelayResult::WriteFailed;
   const std::span<char> room = p.chunk.get();
+  scratch.clear();
   for (;;) {
     size_t got = 0;
-    std::optional<BodyRead> read = body.read_buffered(from, room, got);
+    std::optional<BodyRead> read = body.read_ready(upstream, from, room, got);
     if (!read) {
+      if (!co_await send_body_piece(client, encoding, scratch, {}, Then::Wait, p.write_timeout))
+        co_return RelayResult::WriteFailed;
       beast::get_lowest_layer(upstream).expires_after(p.read_timeout);
       read = co_await body.read(upstream, from, room, got);
     }
     if (auto ended = relay_end_for(*read)) co_return *ended;
     const bool last = body.done();
-    if (!co_await send_body_piece(client, encoding, scratch, {room.data(), got}, last,
-                                  p.write_timeout))
+    if (!co_await send_body_piece(client, encoding, scratch, {room.data(), got},
+                                  last ? Then::End : Then::More, p.write_timeout))
       co_return RelayResult::WriteFailed;
     if (last) break;
   }

@@ -3,12 +3,14 @@
 // memory stays bounded however large the body is. Chunked bodies stay chunked.
 
 #include "http/h1.hpp"
+#include "net/owned_socket.hpp"
 #include "proxy/detail/asio.hpp"
 #include "proxy/detail/buffer_pool.hpp"
 #include "proxy/detail/wire.hpp"
 
 #include <algorithm>
 #include <array>
+#include <concepts>
 #include <cstring>
 #include <optional>
 #include <span>
@@ -144,27 +146,62 @@ class H1Body {
         if (n == 0) co_return failed(ec);
         continue;
       }
-      const size_t want = kind_ == Kind::Length
-                              ? static_cast<size_t>(std::min<uint64_t>(out.size(), remaining_))
-                              : out.size();
-      auto [ec, n] = co_await in.async_read_some(asio::buffer(out.data(), want), nothrow);
-      got = n;
-      if (n == 0) {
-        if (kind_ == Kind::UntilClose && is_end_of_stream(ec)) {
-          done_ = true;  // the end of a body delimited by closing
-          co_return BodyRead::Data;
-        }
-        co_return failed(ec);
+      auto [ec, n] = co_await in.async_read_some(asio::buffer(out.data(), wanted(out)), nothrow);
+      co_return took(n, ec, got);
+    }
+  }
+
+  /// read() without waiting: what the connection's buffer holds, else what a plain TCP
+  /// connection's socket holds now (one recv() that does not block). nullopt when the next
+  /// bytes are not there yet, and always past the buffer for TLS (its records are decoded by
+  /// the asynchronous read).
+  template <class In>
+  std::optional<BodyRead> read_ready(In& in, beast::flat_buffer& buffer, std::span<char> out,
+                                     size_t& got) {
+    if (auto read = read_buffered(buffer, out, got)) return read;
+    if constexpr (requires {
+                    { in.socket() } -> std::same_as<tcp::socket&>;
+                  }) {
+      error_code ec;
+      if (kind_ == Kind::Chunked) {
+        const asio::mutable_buffer room = buffer.prepare(64 * 1024);
+        const size_t n = net::read_now(in.socket(), room.data(), room.size(), ec);
+        if (ec == asio::error::would_block) return std::nullopt;
+        buffer.commit(n);
+        if (n == 0) return failed(ec);
+        return read_buffered(buffer, out, got);
       }
-      if (kind_ == Kind::Length) {
-        remaining_ -= got;
-        done_ = remaining_ == 0;
-      }
-      co_return counted(got);
+      const size_t n = net::read_now(in.socket(), out.data(), wanted(out), ec);
+      if (ec == asio::error::would_block) return std::nullopt;
+      return took(n, n == 0 && !ec ? error_code(asio::error::eof) : ec, got);
+    } else {
+      return std::nullopt;
     }
   }
 
  private:
+  // How much of `out` a read may fill: no further than the body's end.
+  size_t wanted(std::span<char> out) const {
+    return kind_ == Kind::Length ? static_cast<size_t>(std::min<uint64_t>(out.size(), remaining_))
+                                 : out.size();
+  }
+  // After a read of `n` body bytes into the caller's buffer that ended with `ec`.
+  BodyRead took(size_t n, const error_code& ec, size_t& got) {
+    got = n;
+    if (n == 0) {
+      if (kind_ == Kind::UntilClose && is_end_of_stream(ec)) {
+        done_ = true;  // the end of a body delimited by closing
+        return BodyRead::Data;
+      }
+      return failed(ec);
+    }
+    if (kind_ == Kind::Length) {
+      remaining_ -= got;
+      done_ = remaining_ == 0;
+    }
+    return counted(got);
+  }
+
   static bool is_end_of_stream(const error_code& ec) {
     return ec == asio::error::eof || ec == ssl::error::stream_truncated;
   }

@@ -32,10 +32,6 @@ enum class TcpEnd : uint8_t {
 
 std::string_view tcp_end_name(TcpEnd end);
 
-/// One recv() into `data` that does not wait: the bytes read, 0 at the peer's FIN; 0 with `ec`
-/// would_block when nothing is there yet, or with the failure.
-size_t read_now(tcp::socket& socket, void* data, size_t size, error_code& ec);
-
 struct TcpRelayResult {
   uint64_t bytes_up = 0;    // client -> upstream
   uint64_t bytes_down = 0;  // upstream -> client

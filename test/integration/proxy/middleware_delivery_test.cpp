@@ -163,6 +163,23 @@ TEST_F(Delivery, AStreamedBodyIsEncodedPieceByPiece) {
   EXPECT_LT(raw().size(), 3000u);
 }
 
+// A stream that pauses: what came before the pause reaches the client encoded and flushed, not
+// when the encoder's window fills or the stream ends. curl decodes as bytes arrive and gives
+// up one second into the upstream's three-second pause, with the first piece printed.
+TEST_F(Delivery, WhatCameBeforeAPauseInTheStreamReachesTheClient) {
+  ASSERT_TRUE(start_backend());
+  ASSERT_TRUE(
+      start_with_admin(std::string(compress_all) + route("drip", "PathPrefix(`/`)", backend_.url(),
+                                                         "middlewares = [\"zip\"]")));
+  for (const char* encoding : {"gzip", "br", "zstd"}) {
+    auto r = curl({"-sS", "-N", "--compressed", "-H", std::string("Accept-Encoding: ") + encoding,
+                   "--max-time", "1", url("/drip?ms=3000")},
+                  10s);
+    EXPECT_EQ(r.status, 28) << encoding << ": curl should time out in the pause: " << r.err;
+    EXPECT_EQ(r.out, "first piece\n") << encoding;
+  }
+}
+
 TEST_F(Delivery, ExcludedContentTypesAreNotEncoded) {
   ASSERT_TRUE(start_with_files("[middlewares.zip.compress]\nexcludedContentTypes = "
                                "[\"application/json\"]\n"));

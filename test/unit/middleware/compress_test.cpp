@@ -204,23 +204,41 @@ std::string sample_body(size_t size) {
 
 class Encoders : public ::testing::TestWithParam<Encoding> {};
 
+// Pieces at hand (More) and pieces before a wait (Wait, flushed) mixed, as a relay sees them.
 TEST_P(Encoders, PiecesEncodeToOneStreamTheDecoderRestores) {
   const std::string body = sample_body(300 * 1024);
   EncoderLease encoder = take_encoder(GetParam());
   ASSERT_NE(encoder, nullptr);
   std::string out;
-  for (size_t at = 0; at < body.size(); at += 64 * 1024)
-    ASSERT_TRUE(encoder->encode(std::string_view(body).substr(at, 64 * 1024), false, out));
-  ASSERT_TRUE(encoder->encode({}, true, out));
+  for (size_t at = 0, n = 0; at < body.size(); at += 64 * 1024, ++n)
+    ASSERT_TRUE(encoder->encode(std::string_view(body).substr(at, 64 * 1024),
+                                n % 2 == 0 ? Then::More : Then::Wait, out));
+  ASSERT_TRUE(encoder->encode({}, Then::End, out));
   EXPECT_LT(out.size(), body.size() / 3);
   EXPECT_EQ(decoded(GetParam(), out), body);
 }
 
-TEST_P(Encoders, EachPieceIsFlushedSoAStreamedResponseArrivesAsItComes) {
+// Pieces that were all at hand are one run of the encoder, not flushed apart: fewer bytes than
+// the same pieces flushed one by one.
+TEST_P(Encoders, PiecesAtHandAreNotFlushedApart) {
+  const std::string body = sample_body(100 * 1000);
+  std::string at_hand, flushed;
+  for (auto [then, out] : {std::pair{Then::More, &at_hand}, std::pair{Then::Wait, &flushed}}) {
+    EncoderLease encoder = take_encoder(GetParam());
+    ASSERT_NE(encoder, nullptr);
+    for (size_t at = 0; at < body.size(); at += 8 * 1024)
+      ASSERT_TRUE(encoder->encode(std::string_view(body).substr(at, 8 * 1024), then, *out));
+    ASSERT_TRUE(encoder->encode({}, Then::End, *out));
+    EXPECT_EQ(decoded(GetParam(), *out), body);
+  }
+  EXPECT_LT(at_hand.size(), flushed.size());
+}
+
+TEST_P(Encoders, APieceBeforeAWaitIsFlushedSoAStreamedResponseArrivesAsItComes) {
   EncoderLease encoder = take_encoder(GetParam());
   ASSERT_NE(encoder, nullptr);
   std::string out;
-  ASSERT_TRUE(encoder->encode("data: first event\n\n", false, out));
+  ASSERT_TRUE(encoder->encode("data: first event\n\n", Then::Wait, out));
   ASSERT_FALSE(out.empty());
   // What went out so far decodes to the whole first piece (a streaming decoder, as a browser).
   std::string so_far;
@@ -262,7 +280,7 @@ TEST_P(Encoders, AnEncoderGivenBackServesTheNextResponseFromAFreshStart) {
     EncoderLease encoder = take_encoder(GetParam());
     ASSERT_NE(encoder, nullptr);
     std::string out;
-    ASSERT_TRUE(encoder->encode(body, true, out));
+    ASSERT_TRUE(encoder->encode(body, Then::End, out));
     EXPECT_EQ(decoded(GetParam(), out), body);
   }
 }
@@ -277,8 +295,8 @@ TEST_P(Encoders, ASizeHintKeepsTheStreamDecodable) {
     encoder->size_hint(body.size());
     std::string out;
     for (size_t at = 0; at < body.size(); at += 16 * 1024)
-      ASSERT_TRUE(encoder->encode(std::string_view(body).substr(at, 16 * 1024), false, out));
-    ASSERT_TRUE(encoder->encode({}, true, out));
+      ASSERT_TRUE(encoder->encode(std::string_view(body).substr(at, 16 * 1024), Then::Wait, out));
+    ASSERT_TRUE(encoder->encode({}, Then::End, out));
     EXPECT_EQ(decoded(GetParam(), out), body);
     if (GetParam() == Encoding::Zstd) {
       EXPECT_EQ(ZSTD_getFrameContentSize(out.data(), out.size()), body.size())
@@ -287,7 +305,7 @@ TEST_P(Encoders, ASizeHintKeepsTheStreamDecodable) {
   }
   EncoderLease next = take_encoder(GetParam());
   std::string out;
-  ASSERT_TRUE(next->encode("after " + body, true, out));
+  ASSERT_TRUE(next->encode("after " + body, Then::End, out));
   EXPECT_EQ(decoded(GetParam(), out), "after " + body);
 }
 
@@ -295,7 +313,7 @@ TEST_P(Encoders, AnEmptyBodyIsAValidEmptyStream) {
   EncoderLease encoder = take_encoder(GetParam());
   ASSERT_NE(encoder, nullptr);
   std::string out;
-  ASSERT_TRUE(encoder->encode({}, true, out));
+  ASSERT_TRUE(encoder->encode({}, Then::End, out));
   EXPECT_FALSE(out.empty());
   EXPECT_EQ(decoded(GetParam(), out), "");
 }
