@@ -21,6 +21,11 @@ constexpr int brotli_quality = 4;
 constexpr int brotli_window = 18;  // 256 KiB: the encoder's memory, not the body's limit
 constexpr int zstd_level = 3;
 
+// Room to give an encoder for `in` bytes: a text body's output (a fifth of it at gzip's level 1)
+// and slack. The libraries' worst-case bounds are more than the input, and resize() zeroes
+// every byte of the room; an encoder that needs more fills it and is asked again.
+size_t room_for(size_t in) { return in / 4 + 4096; }
+
 // Grows `out` by `room` bytes for a library to write into; returns where they start.
 char* grow(std::string& out, size_t room) {
   const size_t at = out.size();
@@ -45,7 +50,7 @@ class Gzip final : public Encoder {
     const bool last = then == Then::End;
     const int flush = last ? Z_FINISH : then == Then::Wait ? Z_SYNC_FLUSH : Z_NO_FLUSH;
     for (;;) {
-      const size_t room = deflateBound(&z_, z_.avail_in) + 64;
+      const size_t room = room_for(z_.avail_in);
       char* at = grow(out, room);
       z_.next_out = reinterpret_cast<Bytef*>(at);
       z_.avail_out = static_cast<uInt>(room);
@@ -91,7 +96,7 @@ class Brotli final : public Encoder {
                                       : then == Then::Wait ? BROTLI_OPERATION_FLUSH
                                                            : BROTLI_OPERATION_PROCESS;
     for (;;) {
-      size_t room = in.size() / 2 + 1024;
+      size_t room = room_for(avail_in);
       char* at = grow(out, room);
       auto* next_out = reinterpret_cast<uint8_t*>(at);
       if (!BrotliEncoderCompressStream(state_, op, &avail_in, &next_in, &room, &next_out, nullptr))
@@ -122,7 +127,7 @@ class Zstd final : public Encoder {
                                    : then == Then::Wait ? ZSTD_e_flush
                                                         : ZSTD_e_continue;
     for (;;) {
-      const size_t room = ZSTD_compressBound(in.size() - input.pos) + 64;
+      const size_t room = room_for(in.size() - input.pos);
       char* at = grow(out, room);
       ZSTD_outBuffer output{at, room, 0};
       const size_t left = ZSTD_compressStream2(cctx_, &output, &input, mode);

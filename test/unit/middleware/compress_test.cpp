@@ -218,6 +218,23 @@ TEST_P(Encoders, PiecesEncodeToOneStreamTheDecoderRestores) {
   EXPECT_EQ(decoded(GetParam(), out), body);
 }
 
+// Random bytes grow under every encoder: the output outgrows the room an encoder is first given
+// for a piece, and still comes out whole.
+TEST_P(Encoders, IncompressibleBytesEncodeWhole) {
+  std::string body(200 * 1024, '\0');
+  std::mt19937 random(3);
+  for (char& c : body) c = static_cast<char>(random());
+  EncoderLease encoder = take_encoder(GetParam());
+  ASSERT_NE(encoder, nullptr);
+  std::string out;
+  for (size_t at = 0, n = 0; at < body.size(); at += 64 * 1024, ++n)
+    ASSERT_TRUE(encoder->encode(std::string_view(body).substr(at, 64 * 1024),
+                                n % 2 == 0 ? Then::More : Then::Wait, out));
+  ASSERT_TRUE(encoder->encode({}, Then::End, out));
+  EXPECT_GT(out.size(), body.size() * 3 / 4);
+  EXPECT_EQ(decoded(GetParam(), out), body);
+}
+
 // Pieces that were all at hand are one run of the encoder, not flushed apart: fewer bytes than
 // the same pieces flushed one by one.
 TEST_P(Encoders, PiecesAtHandAreNotFlushedApart) {
