@@ -21,15 +21,12 @@ ResponseEncoding start_compression(Exchange& ex, const ResponseHead& head, HeadE
   const std::string_view name = middleware::encoding_names[static_cast<size_t>(c.encoding)];
   std::string refusal = middleware::compression_refusal(c, static_cast<unsigned>(head.status),
                                                         head.fields, ex.head_request);
-  if (refusal.empty()) {
-    out.encoder = middleware::take_encoder(c.encoding);
-    if (!out.encoder) refusal = "no memory for a " + std::string(name) + " encoder";
-    if (out.encoder && head.content_length) out.encoder->size_hint(*head.content_length);
-  }
   if (!refusal.empty()) {
     if (auto* note = compress_note(ex)) note->detail = "not compressed: " + refusal;
     return out;
   }
+  out.encoding = c.encoding;
+  out.length = head.content_length;
   // The length and framing are the encoder's now; ranges of the encoded bytes are not served.
   edit.remove("Content-Length");
   edit.remove("Transfer-Encoding");
@@ -47,9 +44,8 @@ void finish_compression(Exchange& ex, const ResponseEncoding& encoding) {
   if (!encoding) return;
   if (auto* note = compress_note(ex))
     note->detail =
-        std::string(middleware::encoding_names[static_cast<size_t>(encoding.encoder->encoding())]) +
-        ": " + std::to_string(encoding.in_bytes) + " → " + std::to_string(encoding.out_bytes) +
-        " bytes";
+        std::string(middleware::encoding_names[static_cast<size_t>(*encoding.encoding)]) + ": " +
+        std::to_string(encoding.in_bytes) + " → " + std::to_string(encoding.out_bytes) + " bytes";
 }
 
 }  // namespace bridge::proxy

@@ -9,13 +9,18 @@
 
 namespace bridge::proxy {
 
-/// What encoding one response took: the encoder, and bytes in and out for the record.
+/// What encoding one response took, and bytes in and out for the record. The encoder is taken
+/// for the first piece and given back with the last, not held from the head on: while a
+/// response waits to send its head, other responses then reuse the encoder whose state is
+/// still in cache, and a worker needs about as many encoders as it encodes bodies at once.
 struct ResponseEncoding {
+  std::optional<middleware::Encoding> encoding;
+  std::optional<uint64_t> length;  // the body's Content-Length: sizes zstd's and brotli's tables
   middleware::EncoderLease encoder;
   uint64_t in_bytes = 0;
   uint64_t out_bytes = 0;
   bool unflushed = false;  // bytes went in since the last flush
-  explicit operator bool() const { return encoder != nullptr; }
+  explicit operator bool() const { return encoding.has_value(); }
 };
 
 /// How much encoded output may gather in the scratch before it is written while more of the
@@ -43,12 +48,17 @@ asio::awaitable<bool> send_body_piece(Client& client, ResponseEncoding& encoding
   using middleware::Then;
   // Nothing new since the last flush: no empty flush block.
   if (!bytes.empty() || then == Then::End || (then == Then::Wait && encoding.unflushed)) {
+    if (!encoding.encoder) {
+      encoding.encoder = middleware::take_encoder(*encoding.encoding);
+      if (encoding.encoder && encoding.length) encoding.encoder->size_hint(*encoding.length);
+    }
     encoding.in_bytes += bytes.size();
-    if (!encoding.encoder->encode(bytes, then, scratch)) {
-      scratch.clear();
+    if (!encoding.encoder || !encoding.encoder->encode(bytes, then, scratch)) {
+      scratch.clear();  // no memory for an encoder, or the library failed
       co_return false;
     }
     encoding.unflushed = then == Then::More;
+    if (then == Then::End) encoding.encoder.reset();  // back to the spares, its state warm
   }
   if (then == Then::More && scratch.size() < encoded_write_size) co_return true;
   encoding.out_bytes += scratch.size();
