@@ -50,84 +50,79 @@ struct Upstream {
   }
 };
 
-TEST(H1BodyReadReady, TakesTheBodyAndNotTheNextResponseBehindIt) {
+// A body on a fresh upstream connection; next() reads what is ready into `got`.
+class H1BodyReadReady : public ::testing::Test {
+ protected:
+  void start(Framing::Kind kind, uint64_t length = 0) { body.start({kind, length}); }
+  std::optional<BodyRead> next() { return up.read_ready(body, got); }
+  void send_then_fin(std::string_view bytes) {
+    up.send(bytes);
+    up.peer.shutdown(tcp::socket::shutdown_send);
+  }
+
   Upstream up;
   H1Body body;
-  body.start({Framing::Kind::Length, 10});
-  up.send("0123456789HTTP/1.1 200 OK\r\n");
   std::string got;
-  EXPECT_EQ(up.read_ready(body, got), BodyRead::Data);
+};
+
+TEST_F(H1BodyReadReady, TakesTheBodyAndNotTheNextResponseBehindIt) {
+  start(Framing::Kind::Length, 10);
+  up.send("0123456789HTTP/1.1 200 OK\r\n");
+  EXPECT_EQ(next(), BodyRead::Data);
   EXPECT_EQ(got, "0123456789");
   EXPECT_TRUE(body.done());
-  EXPECT_EQ(up.read_ready(body, got), BodyRead::End);
+  EXPECT_EQ(next(), BodyRead::End);
   EXPECT_EQ(up.left_in_socket(), "HTTP/1.1 200 OK\r\n");
 }
 
-TEST(H1BodyReadReady, WhatTheBufferHoldsComesFirst) {
-  Upstream up;
-  H1Body body;
-  body.start({Framing::Kind::Length, 6});
+TEST_F(H1BodyReadReady, WhatTheBufferHoldsComesFirst) {
+  start(Framing::Kind::Length, 6);
   const std::string_view with_head = "abc";
   asio::buffer_copy(up.buffer.prepare(with_head.size()), asio::buffer(with_head));
   up.buffer.commit(with_head.size());
   up.send("def");
-  std::string got;
-  EXPECT_EQ(up.read_ready(body, got), BodyRead::Data);
+  EXPECT_EQ(next(), BodyRead::Data);
   EXPECT_EQ(got, "abc");
-  EXPECT_EQ(up.read_ready(body, got), BodyRead::Data);
+  EXPECT_EQ(next(), BodyRead::Data);
   EXPECT_EQ(got, "def");
   EXPECT_TRUE(body.done());
 }
 
-TEST(H1BodyReadReady, NothingThereYetIsNotAnEnd) {
-  Upstream up;
-  H1Body body;
-  body.start({Framing::Kind::Length, 10});
-  std::string got;
-  EXPECT_EQ(up.read_ready(body, got), std::nullopt);
+TEST_F(H1BodyReadReady, NothingThereYetIsNotAnEnd) {
+  start(Framing::Kind::Length, 10);
+  EXPECT_EQ(next(), std::nullopt);
   EXPECT_FALSE(body.done());
   up.send("01234");
-  EXPECT_EQ(up.read_ready(body, got), BodyRead::Data);
+  EXPECT_EQ(next(), BodyRead::Data);
   EXPECT_EQ(got, "01234");
-  EXPECT_EQ(up.read_ready(body, got), std::nullopt) << "the other half has not come";
+  EXPECT_EQ(next(), std::nullopt) << "the other half has not come";
 }
 
-TEST(H1BodyReadReady, AChunkedBodyIsDecodedAndEndsAtItsLastChunk) {
-  Upstream up;
-  H1Body body;
-  body.start({Framing::Kind::Chunked, 0});
+TEST_F(H1BodyReadReady, AChunkedBodyIsDecodedAndEndsAtItsLastChunk) {
+  start(Framing::Kind::Chunked);
   up.send("5\r\nhello\r\n0\r\n\r\nnext");
-  std::string got;
-  EXPECT_EQ(up.read_ready(body, got), BodyRead::Data);
+  EXPECT_EQ(next(), BodyRead::Data);
   EXPECT_EQ(got, "hello");
-  while (!body.done()) ASSERT_EQ(up.read_ready(body, got), BodyRead::Data);
-  EXPECT_EQ(up.read_ready(body, got), BodyRead::End);
+  while (!body.done()) ASSERT_EQ(next(), BodyRead::Data);
+  EXPECT_EQ(next(), BodyRead::End);
 }
 
-TEST(H1BodyReadReady, AFinEndsABodyDelimitedByClosing) {
-  Upstream up;
-  H1Body body;
-  body.start({Framing::Kind::UntilClose, 0});
-  up.send("until close");
-  up.peer.shutdown(tcp::socket::shutdown_send);
-  std::string got;
-  EXPECT_EQ(up.read_ready(body, got), BodyRead::Data);
+TEST_F(H1BodyReadReady, AFinEndsABodyDelimitedByClosing) {
+  start(Framing::Kind::UntilClose);
+  send_then_fin("until close");
+  EXPECT_EQ(next(), BodyRead::Data);
   EXPECT_EQ(got, "until close");
   EXPECT_FALSE(body.done());
-  EXPECT_EQ(up.read_ready(body, got), BodyRead::Data);
+  EXPECT_EQ(next(), BodyRead::Data);
   EXPECT_EQ(got, "");
   EXPECT_TRUE(body.done());
 }
 
-TEST(H1BodyReadReady, AFinBeforeTheLengthIsAFailure) {
-  Upstream up;
-  H1Body body;
-  body.start({Framing::Kind::Length, 10});
-  up.send("abc");
-  up.peer.shutdown(tcp::socket::shutdown_send);
-  std::string got;
-  EXPECT_EQ(up.read_ready(body, got), BodyRead::Data);
-  EXPECT_EQ(up.read_ready(body, got), BodyRead::Failed);
+TEST_F(H1BodyReadReady, AFinBeforeTheLengthIsAFailure) {
+  start(Framing::Kind::Length, 10);
+  send_then_fin("abc");
+  EXPECT_EQ(next(), BodyRead::Data);
+  EXPECT_EQ(next(), BodyRead::Failed);
   EXPECT_FALSE(body.done());
 }
 
